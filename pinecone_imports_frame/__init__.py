@@ -1,0 +1,55 @@
+"""Pinecone bulk imports as typed pandas DataFrames, Parquet snapshots and trends.
+
+Examples
+--------
+>>> import pinecone_imports_frame as pif
+>>> with pif.Emulator(imports=50) as emu:
+...     df = pif.read_imports(emu.url, api_key=emu.api_key, progress=False)
+>>> len(df)
+50
+"""
+
+from ._version import __version__
+from .emulator import Emulator  # TEMP
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    InsecureTransportError,
+    NotFoundError,
+    PaginationError,
+    PineconeImportsError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    SnapshotError,
+    TransportError,
+    UnknownStatusWarning,
+)
+from .frame import empty_frame, to_frame
+from .loader import iter_pages, read_imports
+from .schema import COLUMN_NAMES, STATUSES
+
+__all__ = [
+    "COLUMN_NAMES",
+    "STATUSES",
+    "ApiError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Emulator",
+    "InsecureTransportError",
+    "NotFoundError",
+    "PaginationError",
+    "PineconeImportsError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "ServerError",
+    "SnapshotError",
+    "TransportError",
+    "UnknownStatusWarning",
+    "__version__",
+    "empty_frame",
+    "iter_pages",
+    "read_imports",
+    "to_frame",
+]

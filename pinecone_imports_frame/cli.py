@@ -1,0 +1,233 @@
+"""The ``pinecone-imports`` command: list, demo, emulator, snapshot, snapshots, prune.
+
+Errors reach the user as one line on stderr and a non-zero exit (2 for bad arguments or
+configuration, 1 for everything else), never a traceback; ``--verbose`` shows DEBUG logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._version import __version__
+from .errors import ConfigurationError, PineconeImportsError
+
+logger = logging.getLogger(__name__)
+
+_TABLE_COLUMNS = [
+    "id", "status", "created_at", "finished_at", "percent_complete", "records_imported",
+    "duration", "error",
+]
+
+
+def _add_connection(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("connection (else PINECONE_INDEX_HOST / PINECONE_API_KEY)")
+    g.add_argument("--host", help="index host as the console shows it, or a URL")
+    g.add_argument("--index-name", help="index name, resolved to its host via the control plane")
+    g.add_argument("--api-key", help="API key (prefer the PINECONE_API_KEY variable)")
+    g.add_argument("--page-size", type=int, default=100, help="imports per request, 1-100")
+    g.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
+    g.add_argument("--max-retries", type=int, default=5)
+    g.add_argument("--allow-insecure", action="store_true",
+                   help="allow plain http to a non-loopback host")
+
+
+def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
+    from .loader import read_imports
+
+    return read_imports(
+        args.host, api_key=args.api_key, index_name=args.index_name,
+        page_size=args.page_size, timeout=args.timeout, max_retries=args.max_retries,
+        allow_insecure=args.allow_insecure, progress=None, **extra,
+    )
+
+
+def _duration(text: str) -> pd.Timedelta:
+    try:
+        value = pd.Timedelta(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration; use e.g. 30s, 5m, 2h, 30d"
+        ) from exc
+    if value <= pd.Timedelta(0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive duration")
+    return value
+
+
+def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
+    if fmt == "parquet":
+        if not output:
+            raise ConfigurationError("--format parquet needs --output FILE")
+        df.to_parquet(output, index=False)
+        print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
+        return
+    if fmt == "csv":
+        text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+    elif fmt == "json":
+        text = df.to_json(orient="records", date_format="iso", date_unit="us", indent=1) or ""
+    else:
+        view = df[_TABLE_COLUMNS].copy()
+        view["error"] = view["error"].str.slice(0, 40)
+        text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    _write_table(_read(args), args.format, args.output)
+    return 0
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator import serve
+
+    serve(port=args.port, imports=args.imports, seed=args.seed, api_key=args.api_key,
+          index_name=args.index_name)
+    return 0
+
+
+def summarize(df: pd.DataFrame, *, max_failed: int = 8) -> str:
+    """A short text summary of a listing: statuses, durations, throughput, failures.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import empty_frame
+    >>> print(summarize(empty_frame()).splitlines()[0])
+    0 imports
+    """
+    lines = [f"{len(df)} imports"]
+    if not len(df):
+        return lines[0]
+    counts = df["status"].value_counts(sort=False)
+    lines.append("by status:  " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
+    done = df.loc[df["status"] == "Completed", "duration"].dropna()
+    if len(done):
+        q = done.quantile([0.5, 0.9, 0.99])
+        lines.append(
+            "duration of completed imports:  "
+            + "  ".join(f"p{int(p * 100)} {_fmt_td(v)}" for p, v in q.items())
+            + f"  max {_fmt_td(done.max())}"
+        )
+    rps = df.loc[df["status"] == "Completed", "records_per_second"].dropna()
+    total = df["records_imported"].sum()
+    if len(rps):
+        lines.append(
+            f"throughput:  median {rps.median():,.0f} records/s per import, "
+            f"{int(total):,} records imported in all"
+        )
+    running = df[~df["is_terminal"].fillna(False).astype(bool)]
+    if len(running):
+        lines.append(
+            f"running:  {len(running)} imports, median {running['percent_complete'].median():.0f}"
+            " % complete"
+        )
+    failed = df[df["status"] == "Failed"].sort_values("created_at")
+    if len(failed):
+        shown = failed.tail(max_failed)
+        more = f", the {len(shown)} latest" if len(failed) > len(shown) else ""
+        lines.append(f"failed ({len(failed)}{more}):")
+        for row in shown.itertuples():
+            lines.append(f"  {row.id:>6}  {row.uri}\n          {row.error}")
+    return "\n".join(lines)
+
+
+def _fmt_td(value: pd.Timedelta) -> str:
+    seconds = int(value.total_seconds())
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .emulator import Emulator
+    from .loader import read_imports
+
+    out = Path(args.out_dir) if args.out_dir else Path(tempfile.mkdtemp(prefix="pif-demo-"))
+    out.mkdir(parents=True, exist_ok=True)
+    with Emulator(imports=args.imports, seed=args.seed) as emu:
+        print(f"local emulator of the Pinecone imports API at {emu.url} "
+              f"({args.imports} synthetic imports)")
+        started = time.perf_counter()
+        df = read_imports(emu.url, api_key=emu.api_key, index_name=emu.index_name,
+                          progress=None if args.progress is None else args.progress)
+        took = time.perf_counter() - started
+    print(f"read {len(df)} imports in {took:.2f} s\n")
+    print(summarize(df))
+    path = out / "imports.parquet"
+    df.to_parquet(path, index=False)
+    print(f"\nthe frame is in {path}  (pandas.read_parquet({str(path)!r}))")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``pinecone-imports``."""
+    parser = argparse.ArgumentParser(
+        prog="pinecone-imports",
+        description="Pinecone bulk imports as typed tables: list, snapshot, emulate.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="DEBUG logging to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list an index's imports as a table, CSV, JSON or Parquet")
+    _add_connection(p)
+    p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
+    p.add_argument("--output", "-o", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("demo", help="drain a local emulator and summarise it (no key, no network)")
+    p.add_argument("--imports", type=int, default=2500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
+    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    p.add_argument("--imports", type=int, default=250)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--api-key", default="emulator-key")
+    p.add_argument("--index-name", default="emulator-index")
+    p.set_defaults(func=cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``pinecone-imports``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(f"pinecone-imports: error: {exc}", file=sys.stderr)
+        return 2
+    except PineconeImportsError as exc:
+        partial = getattr(exc, "partial", None)
+        extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
+        print(f"pinecone-imports: error: {exc}{extra}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pinecone-imports: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"pinecone-imports: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Where to send requests and with which key: arguments first, then the environment.
+
+Resolves the index host (a bare host as the console shows it, or a URL), the API key and
+the control-plane URL, and refuses settings under which a request would go wrong (a key
+over plain http to a remote host, a page size the API refuses) before anything is sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, InsecureTransportError
+
+logger = logging.getLogger(__name__)
+
+ENV_API_KEY = "PINECONE_API_KEY"
+ENV_INDEX_HOST = "PINECONE_INDEX_HOST"
+ENV_CONTROLLER_HOST = "PINECONE_CONTROLLER_HOST"
+DEFAULT_CONTROLLER = "https://api.pinecone.io"
+DEFAULT_API_VERSION = "2025-04"
+MAX_PAGE_SIZE = 100
+
+
+class ApiKey:
+    """An API key that never shows itself: its repr and str are redacted.
+
+    Examples
+    --------
+    >>> key = ApiKey("pcsk_secret")
+    >>> key
+    ApiKey('***')
+    >>> key.reveal()
+    'pcsk_secret'
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The key itself, for the ``Api-Key`` header and nothing else."""
+        return self._value
+
+    def redact(self, text: str) -> str:
+        """``text`` with every occurrence of the key replaced by ``***``."""
+        return text.replace(self._value, "***") if self._value else text
+
+    def __repr__(self) -> str:
+        return "ApiKey('***')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("an ApiKey is not pickled, so that it is never written to a file")
+
+
+def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
+    """The key from ``api_key``, else from ``PINECONE_API_KEY``; a clear error if neither."""
+    if isinstance(api_key, ApiKey):
+        return api_key
+    value = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    if not value or not value.strip():
+        raise ConfigurationError(
+            f"no API key: pass api_key=... or set the environment variable {ENV_API_KEY} "
+            "(the key is on the API Keys page of the Pinecone console)"
+        )
+    return ApiKey(value.strip())
+
+
+def is_loopback(hostname: str | None) -> bool:
+    """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    if not hostname:
+        return False
+    if hostname.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A normalised base URL: ``url`` is ``scheme://netloc`` with no trailing slash."""
+
+    url: str
+
+    @property
+    def netloc(self) -> str:
+        """``host[:port]``, the value of the ``index_host`` column."""
+        return urlsplit(self.url).netloc
+
+    @property
+    def hostname(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def is_https(self) -> bool:
+        return self.url.startswith("https://")
+
+
+def normalize_host(host: str, *, what: str = "host") -> Endpoint:
+    """A base URL from a bare host (https implied, http for loopback) or a full URL.
+
+    Examples
+    --------
+    >>> normalize_host("my-index-abc123.svc.aped-4627-b74a.pinecone.io").url
+    'https://my-index-abc123.svc.aped-4627-b74a.pinecone.io'
+    >>> normalize_host("127.0.0.1:5080").url
+    'http://127.0.0.1:5080'
+    """
+    text = host.strip().rstrip("/")
+    if not text:
+        raise ConfigurationError(f"{what} is empty: give the index host as the console shows it")
+    if "://" not in text:
+        bare = urlsplit("//" + text)
+        scheme = "http" if is_loopback(bare.hostname) else "https"
+        text = f"{scheme}://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{what} {host!r} is not a host or an http(s) URL; "
+            "give it as the console shows it, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io"
+        )
+    if parts.path not in ("", "/") or parts.query:
+        raise ConfigurationError(
+            f"{what} {host!r} has a path or query; give only the host (and port), "
+            "e.g. https://my-index-abc123.svc.aped-4627-b74a.pinecone.io"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} {host!r} has an invalid port") from exc
+    return Endpoint(f"{parts.scheme}://{parts.netloc}")
+
+
+def check_transport(endpoint: Endpoint, *, allow_insecure: bool) -> None:
+    """Refuse to send the key over plain http unless the host is loopback or allowed."""
+    if endpoint.is_https or allow_insecure or is_loopback(endpoint.hostname):
+        return
+    raise InsecureTransportError(
+        f"refusing to send the API key over plain http to {endpoint.netloc}: use https, "
+        "or pass allow_insecure=True if this host really is a trusted local proxy"
+    )
+
+
+def resolve_controller(controller: str | None = None) -> Endpoint:
+    """The control-plane URL: argument, else ``PINECONE_CONTROLLER_HOST``, else Pinecone's."""
+    value = controller or os.environ.get(ENV_CONTROLLER_HOST) or DEFAULT_CONTROLLER
+    return normalize_host(value, what="controller host")
+
+
+def check_page_size(page_size: int) -> int:
+    """``page_size`` as the API's ``limit``: an int from 1 to 100, else a clear error."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int):
+        raise ConfigurationError(f"page_size must be an int from 1 to 100, not {page_size!r}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ConfigurationError(
+            f"page_size={page_size} is out of range: the API lists 1 to {MAX_PAGE_SIZE} per page"
+        )
+    return page_size
+
+
+def check_max_pages(max_pages: int | None) -> int | None:
+    """``max_pages`` as given, if None or a positive int."""
+    if max_pages is None:
+        return None
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
+        raise ConfigurationError(f"max_pages must be a positive int or None, not {max_pages!r}")
+    return max_pages

@@ -1,0 +1,121 @@
+"""The package's exceptions and warnings: one base class, translated once, never the key.
+
+Every exception derives from :class:`PineconeImportsError`. Those raised while a listing
+was under way carry ``.partial``: the rows fetched before the failure, as a frame in the
+package's schema (empty if nothing had arrived), so nothing fetched is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+#: How much of a response body an error message quotes.
+BODY_EXCERPT = 300
+
+
+class PineconeImportsError(Exception):
+    """Base class of every error this package raises.
+
+    Attributes
+    ----------
+    partial : pandas.DataFrame or None
+        Rows fetched before the failure, in the package's schema; None when the error
+        happened before a listing started (bad arguments, say).
+    """
+
+    partial: pd.DataFrame | None = None
+
+
+class ConfigurationError(PineconeImportsError, ValueError):
+    """An argument or environment variable is missing or invalid; nothing was sent."""
+
+
+class InsecureTransportError(ConfigurationError):
+    """Refused to send an API key over plain http to a host that is not loopback."""
+
+
+class PaginationError(PineconeImportsError, RuntimeError):
+    """The server's pagination would not end: a repeated token, or more than ``max_pages``."""
+
+
+class ResponseFormatError(PineconeImportsError, ValueError):
+    """The server answered 2xx with a body that is not a list-imports response."""
+
+
+class TransportError(PineconeImportsError, ConnectionError):
+    """The connection failed (refused, reset, dropped, timed out) after all retries."""
+
+
+class ApiError(PineconeImportsError):
+    """The API answered with an error status (after retries, where retried).
+
+    Attributes
+    ----------
+    status : int
+        HTTP status code.
+    code : int or None
+        ``code`` of the server's rpcStatus body (gRPC status code).
+    message : str
+        ``message`` of the rpcStatus body, else an excerpt of the body.
+    details : list
+        ``details`` of the rpcStatus body.
+    path : str
+        The request's path (no host, no query, never the key).
+    """
+
+    def __init__(
+        self,
+        text: str,
+        *,
+        status: int,
+        code: int | None = None,
+        message: str = "",
+        details: list[Any] | None = None,
+        path: str = "",
+    ) -> None:
+        super().__init__(text)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.path = path
+
+
+class AuthenticationError(ApiError):
+    """401 or 403: the API key is missing, wrong, or not allowed on this index."""
+
+
+class NotFoundError(ApiError):
+    """404: no such index, import or path on this host."""
+
+
+class RateLimitError(ApiError):
+    """429 after every retry."""
+
+
+class ServerError(ApiError):
+    """5xx after every retry."""
+
+
+class SnapshotError(PineconeImportsError):
+    """A snapshot could not be written, read, listed or pruned."""
+
+
+class UnknownStatusWarning(UserWarning):
+    """The API sent a status this version does not know; it was kept as a new category."""
+
+
+class UnknownFieldWarning(UserWarning):
+    """Reserved for strict checks of unknown record fields (they are ignored by default)."""
+
+
+def with_partial(error: PineconeImportsError, partial: pd.DataFrame | None) -> PineconeImportsError:
+    """Attach ``partial`` to ``error`` and return it (for ``raise with_partial(e, df)``)."""
+    error.partial = partial
+    return error

@@ -1,0 +1,97 @@
+"""The pinecone-imports command: list, demo, emulator; errors as one line and an exit code."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import requests
+
+from pinecone_imports_frame import schema
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import Emulator
+
+
+def _conn(emu: Emulator) -> list[str]:
+    return ["--host", emu.url, "--api-key", emu.api_key]
+
+
+def test_list_as_table(imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", *_conn(imports_emulator)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[:3] == ["id", "status", "created_at"]
+    assert len(out.splitlines()) == 251
+    assert all(r["id"] in out for r in imports_emulator.records())
+
+
+def test_list_as_csv_json_parquet(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = [r["id"] for r in imports_emulator.records()]
+    assert main(["list", *_conn(imports_emulator), "--format", "csv"]) == 0
+    csv = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"id": str})
+    assert csv["id"].tolist() == ids and list(csv.columns) == list(schema.COLUMN_NAMES)
+    assert main(["list", *_conn(imports_emulator), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ids
+    out = tmp_path / "imports.parquet"
+    assert main(["list", *_conn(imports_emulator), "--format", "parquet", "-o", str(out)]) == 0
+    assert pd.read_parquet(out)["id"].tolist() == ids
+
+
+def test_errors_are_one_line_and_an_exit_code(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PINECONE_API_KEY", raising=False)
+    assert main(["list", "--host", imports_emulator.url]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PINECONE_API_KEY" in err and "Traceback" not in err
+    assert main(["list", "--host", imports_emulator.url, "--api-key", "bad"]) == 1
+    err = capsys.readouterr().err
+    assert "401" in err and "Invalid API Key" in err and "bad" not in err.replace("--", "")
+    assert main(["list", *_conn(imports_emulator), "--page-size", "500"]) == 2
+    assert "page_size" in capsys.readouterr().err
+
+
+def test_demo_runs_offline_and_summarises(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINECONE_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pinecone_imports_frame", "demo", "--imports", "400",
+         "--out-dir", str(tmp_path), "--no-progress"],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "400 imports" in out and "by status:" in out and "Completed" in out
+    assert "duration of completed imports:" in out and "p50" in out
+    assert "throughput:" in out and "failed (" in out
+    frame = pd.read_parquet(tmp_path / "imports.parquet")
+    assert len(frame) == 400
+    assert str(tmp_path / "imports.parquet") in out
+
+
+def test_emulator_command_prints_its_url_first_and_serves(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pinecone_imports_frame", "emulator", "--port", "0",
+         "--imports", "30", "--seed", "3", "--api-key", "k-123"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        body = requests.get(f"{url}/bulk/imports", headers={"Api-Key": "k-123"}, timeout=10).json()
+        assert len(body["data"]) == 30
+        with Emulator(imports=30, seed=3) as same:
+            assert [r["id"] for r in body["data"]] == [r["id"] for r in same.records()]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode in (0, 130)

@@ -1,0 +1,236 @@
+"""Records to the typed frame: dtypes on both backends, parsing, derived columns, input forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pinecone_imports_frame import schema
+from pinecone_imports_frame.errors import ResponseFormatError, UnknownStatusWarning
+from pinecone_imports_frame.frame import empty_frame, to_frame
+
+BACKENDS = ["numpy_nullable", "pyarrow"]
+LISTED = pd.Timestamp("2025-05-02T00:00:00Z")
+
+COMPLETED = {
+    "id": "101",
+    "uri": "s3://bucket/a",
+    "status": "Completed",
+    "createdAt": "2025-05-01T12:00:00.123456Z",
+    "finishedAt": "2025-05-01T12:10:00.123456Z",
+    "percentComplete": 100.0,
+    "recordsImported": 600_000,
+}
+RUNNING = {
+    "id": "102",
+    "uri": "gs://bucket/b",
+    "status": "InProgress",
+    "createdAt": "2025-05-01T23:00:00Z",
+    "percentComplete": 42.5,
+    "recordsImported": 1000,
+}
+FAILED = {
+    "id": "103",
+    "uri": "s3://bucket/c",
+    "status": "Failed",
+    "createdAt": "2025-05-01T10:00:00Z",
+    "finishedAt": "2025-05-01T10:00:00Z",
+    "percentComplete": 3.0,
+    "recordsImported": 0,
+    "error": "no Parquet files found under s3://bucket/c",
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dtypes_match_the_schema_on_both_backends(backend: str) -> None:
+    df = to_frame([COMPLETED, RUNNING, FAILED], listed_at=LISTED, dtype_backend=backend)
+    assert list(df.columns) == list(schema.COLUMN_NAMES)
+    assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_empty_frame_has_every_column_and_dtype(backend: str) -> None:
+    df = empty_frame(dtype_backend=backend)
+    assert len(df) == 0
+    assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
+    assert to_frame([], dtype_backend=backend).dtypes.to_dict() == schema.pandas_dtypes(backend)
+
+
+def test_values_and_derived_columns() -> None:
+    df = to_frame(
+        [COMPLETED, RUNNING, FAILED], listed_at=LISTED, index_host="h:1", index_name="idx"
+    ).set_index("id")
+    done, run, fail = df.loc["101"], df.loc["102"], df.loc["103"]
+    assert done["created_at"] == pd.Timestamp("2025-05-01T12:00:00.123456Z")
+    assert done["duration"] == pd.Timedelta(minutes=10)
+    assert done["elapsed"] == pd.Timedelta(minutes=10)
+    assert done["records_per_second"] == pytest.approx(1000.0)
+    assert bool(done["is_terminal"]) is True
+    assert pd.isna(run["finished_at"]) and pd.isna(run["duration"])
+    assert run["elapsed"] == pd.Timedelta(hours=1)  # listed_at - created_at while running
+    assert pd.isna(run["records_per_second"])
+    assert bool(run["is_terminal"]) is False
+    assert fail["error"] == FAILED["error"]
+    assert pd.isna(fail["records_per_second"])  # duration 0: NA, not inf
+    assert pd.isna(done["error"])
+    assert (df["listed_at"] == LISTED).all()
+    assert (df["index_host"] == "h:1").all() and (df["index_name"] == "idx").all()
+
+
+def test_status_categories_in_lifecycle_order() -> None:
+    df = to_frame([COMPLETED])
+    assert list(df["status"].cat.categories) == list(schema.STATUSES)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_unknown_status_is_kept_as_a_new_category_with_a_warning(backend: str) -> None:
+    odd = {**RUNNING, "id": "9", "status": "Paused"}
+    with pytest.warns(UnknownStatusWarning, match="Paused"):
+        df = to_frame([COMPLETED, odd], dtype_backend=backend)
+    assert df["status"].tolist() == ["Completed", "Paused"]
+    assert df["status"].notna().all()
+    if backend == "numpy_nullable":
+        assert list(df["status"].cat.categories) == [*schema.STATUSES, "Paused"]
+
+
+def test_int64_as_json_string_and_big_values() -> None:
+    big = 2**62 + 1
+    df = to_frame([{**COMPLETED, "recordsImported": str(big)}, {**RUNNING, "recordsImported": 5}])
+    assert df["records_imported"].tolist() == [big, 5]
+    assert str(df["records_imported"].dtype) == "Int64"
+
+
+def test_non_integer_records_imported_is_a_clear_error() -> None:
+    with pytest.raises(ResponseFormatError, match="recordsImported.*not an integer"):
+        to_frame([{**COMPLETED, "recordsImported": "12.5x"}])
+
+
+def test_bad_timestamp_is_a_clear_error_not_nat() -> None:
+    with pytest.raises(ResponseFormatError, match="createdAt.*RFC 3339"):
+        to_frame([{**COMPLETED, "createdAt": "yesterday"}])
+
+
+def test_missing_field_is_na_and_unknown_field_is_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    rec = {"id": "1", "status": "Pending", "createdAt": "2025-05-01T00:00:00Z", "shard": 7}
+    with caplog.at_level("DEBUG", logger="pinecone_imports_frame"):
+        df = to_frame([rec])
+    assert pd.isna(df.loc[0, "uri"]) and pd.isna(df.loc[0, "records_imported"])
+    assert "shard" not in df.columns
+    assert "shard" in caplog.text
+
+
+def test_snake_case_dicts_and_sdk_like_objects_give_the_same_frame() -> None:
+    camel = to_frame([COMPLETED, RUNNING], listed_at=LISTED)
+    snake = [
+        {"id": r["id"], "uri": r["uri"], "status": r["status"], "created_at": r["createdAt"],
+         "finished_at": r.get("finishedAt"), "percent_complete": r["percentComplete"],
+         "records_imported": r["recordsImported"]}
+        for r in (COMPLETED, RUNNING)
+    ]
+    objs = [SimpleNamespace(error=None, **s) for s in snake]
+    pd.testing.assert_frame_equal(to_frame(snake, listed_at=LISTED), camel)
+    pd.testing.assert_frame_equal(to_frame(objs, listed_at=LISTED), camel)
+
+
+def test_datetime_objects_as_older_sdks_give_them() -> None:
+    rec = {**COMPLETED, "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)}
+    df = to_frame([rec])
+    assert df.loc[0, "created_at"] == pd.Timestamp("2025-05-01T12:00:00.123456Z")
+
+
+def test_a_single_mapping_is_refused() -> None:
+    with pytest.raises(TypeError, match="page\\['data'\\]"):
+        to_frame({"data": []})
+
+
+def test_no_warning_for_known_statuses() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        to_frame([COMPLETED, RUNNING, FAILED])
+
+
+# --- timestamps: any RFC 3339 form, 0 to 9 fractional digits, Z or an offset ---------------
+
+_instants = st.datetimes(
+    min_value=dt.datetime(1980, 1, 1), max_value=dt.datetime(2200, 12, 31),
+    timezones=st.just(dt.timezone.utc),
+)
+_offsets = st.integers(min_value=-14 * 60, max_value=14 * 60)
+
+
+def _render(instant: dt.datetime, nanos: int, digits: int, offset_min: int, style: str) -> str:
+    local = instant.astimezone(dt.timezone(dt.timedelta(minutes=offset_min)))
+    frac = f"{instant.microsecond * 1000 + nanos:09d}"[:digits]
+    text = local.strftime("%Y-%m-%dT%H:%M:%S") + ("." + frac if digits else "")
+    if style == "Z" and offset_min == 0:
+        return text + "Z"
+    sign = "+" if offset_min >= 0 else "-"
+    h, m = divmod(abs(offset_min), 60)
+    return f"{text}{sign}{h:02d}:{m:02d}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    instant=_instants,
+    nanos=st.integers(0, 999),
+    digits=st.integers(0, 9),
+    offset_min=_offsets,
+    style=st.sampled_from(["Z", "offset"]),
+)
+def test_rfc3339_timestamps_parse_to_the_same_utc_microsecond(
+    instant: dt.datetime, nanos: int, digits: int, offset_min: int, style: str
+) -> None:
+    text = _render(instant, nanos, digits, offset_min, style)
+    got = to_frame([{**COMPLETED, "createdAt": text}]).loc[0, "created_at"]
+    total_ns = instant.microsecond * 1000 + nanos
+    kept_ns = int(f"{total_ns:09d}"[:digits].ljust(9, "0")) if digits else 0
+    expected = pd.Timestamp(instant.replace(microsecond=0)) + pd.Timedelta(kept_ns // 1000, "us")
+    assert got == expected, text
+    assert got.unit == schema.TIME_UNIT
+
+
+def test_mixed_timestamp_forms_in_one_column() -> None:
+    recs = [
+        {**COMPLETED, "id": "a", "createdAt": "2025-05-01T12:00:00Z"},
+        {**COMPLETED, "id": "b", "createdAt": "2025-05-01T14:00:00.5+02:00"},
+        {**COMPLETED, "id": "c", "createdAt": "2025-05-01T12:00:00.123456789Z"},
+        {**COMPLETED, "id": "d", "createdAt": "2025-05-01t12:00:00z"},
+    ]
+    got = to_frame(recs)["created_at"].tolist()
+    assert got == [
+        pd.Timestamp("2025-05-01T12:00:00Z"),
+        pd.Timestamp("2025-05-01T12:00:00.5Z"),
+        pd.Timestamp("2025-05-01T12:00:00.123456Z"),
+        pd.Timestamp("2025-05-01T12:00:00Z"),
+    ]
+
+
+def test_arrow_backend_values_equal_numpy_backend_values() -> None:
+    a = to_frame([COMPLETED, RUNNING, FAILED], listed_at=LISTED)
+    b = to_frame([COMPLETED, RUNNING, FAILED], listed_at=LISTED, dtype_backend="pyarrow")
+    for col in schema.COLUMN_NAMES:
+        left = a[col].astype(object).where(a[col].notna(), None).tolist()
+        right = b[col].astype(object).where(b[col].notna(), None).tolist()
+        assert left == right, col
+    assert isinstance(b["status"].dtype, pd.ArrowDtype)
+    assert pa.types.is_dictionary(b["status"].dtype.pyarrow_dtype)
+
+
+def test_bad_dtype_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="dtype_backend"):
+        to_frame([COMPLETED], dtype_backend="numpy")
+
+
+def test_percent_complete_is_float64_and_nan_free() -> None:
+    df = to_frame([COMPLETED, {**RUNNING, "percentComplete": None}])
+    assert str(df["percent_complete"].dtype) == "Float64"
+    values = df["percent_complete"].to_numpy(dtype="float64", na_value=np.nan)
+    assert values[0] == 100.0 and np.isnan(values[1])

@@ -1,0 +1,293 @@
+"""read_imports over real HTTP against the emulator: values, pagination, retries, errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pinecone_imports_frame import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    InsecureTransportError,
+    PaginationError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    UnknownStatusWarning,
+    iter_pages,
+    read_imports,
+    schema,
+    to_frame,
+)
+from pinecone_imports_frame import client as client_module
+from pinecone_imports_frame.emulator import Emulator
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(client_module, "_sleep", recorded.append)
+    return recorded
+
+
+def _read(emu: Emulator, **kw: object) -> pd.DataFrame:
+    kw.setdefault("progress", False)
+    return read_imports(emu.url, api_key=emu.api_key, **kw)  # type: ignore[arg-type]
+
+
+def list_requests(emu: Emulator) -> list[object]:
+    return [r for r in emu.requests if r.path == "/bulk/imports"]
+
+
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_every_column_matches_the_emulators_records(imports_emulator: Emulator, backend: str) -> None:
+    records = imports_emulator.records()
+    df = _read(imports_emulator, page_size=37, dtype_backend=backend)
+    assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
+    assert len(df) == len(records) == 250
+    expected = to_frame(records, listed_at=df["listed_at"].iloc[0],
+                        index_host=imports_emulator.host, dtype_backend=backend)
+    pd.testing.assert_frame_equal(df, expected)
+    by_id = df.set_index("id")
+    for rec in records:
+        row = by_id.loc[rec["id"]]
+        assert row["uri"] == rec["uri"]
+        assert row["status"] == rec["status"]
+        assert row["created_at"] == pd.Timestamp(rec["createdAt"])
+        if "finishedAt" in rec:
+            assert row["finished_at"] == pd.Timestamp(rec["finishedAt"])
+            assert row["duration"] == row["finished_at"] - row["created_at"]
+        else:
+            assert pd.isna(row["finished_at"])
+        assert row["records_imported"] == rec["recordsImported"]
+        assert row["percent_complete"] == pytest.approx(rec["percentComplete"])
+        assert (row["error"] if pd.notna(row["error"]) else None) == rec.get("error")
+    assert set(df["status"]) >= {"Completed", "Failed", "InProgress"}
+    assert df["index_host"].eq(imports_emulator.host).all()
+
+
+def test_requests_carry_the_headers_and_limit(imports_emulator: Emulator) -> None:
+    _read(imports_emulator, page_size=100)
+    reqs = list_requests(imports_emulator)
+    assert len(reqs) == 3  # 250 imports at 100 a page
+    first = reqs[0]
+    assert first.query == {"limit": "100"}
+    assert "paginationToken" in reqs[1].query
+    headers = {k.lower(): v for k, v in first.headers.items()}
+    assert headers["x-pinecone-api-version"] == "2025-04"
+    assert headers["user-agent"].startswith("pinecone-imports-frame/")
+    assert headers["api-key"] == "***"  # the emulator's log redacts; the server checked it
+
+
+@pytest.mark.parametrize("end", ["absent", "empty", "null", "empty_string"])
+def test_each_form_of_the_end_of_a_listing(imports_emulator: Emulator, end: str) -> None:
+    imports_emulator.pagination_end = end
+    df = _read(imports_emulator, page_size=100)
+    assert len(df) == 250 and df["id"].is_unique
+    assert len(list_requests(imports_emulator)) == 3
+
+
+def test_empty_token_fault_ends_the_listing(imports_emulator: Emulator) -> None:
+    imports_emulator.inject("empty_token")
+    assert len(_read(imports_emulator, page_size=50)) == 250
+
+
+def test_a_self_pointing_token_raises_with_the_rows_read(imports_emulator: Emulator) -> None:
+    imports_emulator.inject("self_token")
+    with pytest.raises(PaginationError, match="second time") as info:
+        _read(imports_emulator, page_size=50)
+    partial = info.value.partial
+    assert partial is not None and len(partial) >= 50
+    assert partial.dtypes.to_dict() == schema.pandas_dtypes()
+    assert len(list_requests(imports_emulator)) <= 4
+
+
+def test_max_pages(imports_emulator: Emulator) -> None:
+    with pytest.raises(PaginationError, match="max_pages=2") as info:
+        _read(imports_emulator, page_size=50, max_pages=2)
+    assert len(info.value.partial) == 100
+    assert len(_read(imports_emulator, page_size=50, max_pages=5)) == 250
+
+
+@pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
+def test_retried_statuses(imports_emulator: Emulator, waits: list[float], status: int) -> None:
+    imports_emulator.inject("status", status=status, times=2, after=1)
+    df = _read(imports_emulator, page_size=100)
+    assert len(df) == 250
+    assert len(list_requests(imports_emulator)) == 3 + 2
+    assert len(waits) == 2 and all(0 < w <= 31 for w in waits)
+
+
+def test_retry_after_is_honoured(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("status", status=429, retry_after=7, times=1)
+    assert len(_read(imports_emulator)) == 250
+    assert waits == [7.0]
+
+
+def test_dropped_connections_are_retried(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("drop", times=2, after=1)
+    assert len(_read(imports_emulator, page_size=100)) == 250
+    assert len(waits) >= 1
+
+
+def test_backoff_grows(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("status", status=503, times=4)
+    _read(imports_emulator, max_retries=5)
+    assert len(waits) == 4
+    assert waits[3] > waits[0]
+
+
+@pytest.mark.parametrize(("status", "error"), [(400, ApiError), (403, AuthenticationError)])
+def test_other_4xx_are_not_retried(
+    imports_emulator: Emulator, waits: list[float], status: int, error: type[ApiError]
+) -> None:
+    imports_emulator.inject("status", status=status, times=1, after=1)
+    with pytest.raises(error) as info:
+        _read(imports_emulator, page_size=100)
+    assert info.value.status == status
+    assert len(list_requests(imports_emulator)) == 2
+    assert waits == []
+    assert len(info.value.partial) == 100  # the first page is kept
+
+
+def test_retries_exhausted_raise_with_partial(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("status", status=503, times=100, after=2)
+    with pytest.raises(ServerError) as info:
+        _read(imports_emulator, page_size=100, max_retries=3)
+    err = info.value
+    assert err.status == 503 and "HTTP 503" in str(err) and "retried 3 times" in str(err)
+    assert len(err.partial) == 200
+    assert err.partial.dtypes.to_dict() == schema.pandas_dtypes()
+    assert len(waits) == 3
+
+
+def test_rate_limit_exhausted(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("status", status=429, times=100)
+    with pytest.raises(RateLimitError):
+        _read(imports_emulator, max_retries=2)
+    assert len(waits) == 2
+
+
+def test_drops_exhausted_raise_transport_error(imports_emulator: Emulator, waits: list[float]) -> None:
+    imports_emulator.inject("drop", times=100, after=1)
+    with pytest.raises(TransportError, match="after 2 retries") as info:
+        _read(imports_emulator, page_size=100, max_retries=2)
+    assert len(info.value.partial) == 100
+
+
+def test_wrong_key_is_an_authentication_error_with_the_rpc_status(imports_emulator: Emulator) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        read_imports(imports_emulator.url, api_key="wrong-key", progress=False)
+    err = info.value
+    assert err.status == 401 and err.code == 16 and err.message == "Invalid API Key"
+    assert err.details == []
+    assert "401" in str(err) and "Invalid API Key" in str(err)
+    assert "wrong-key" not in str(err) and "wrong-key" not in repr(err)
+
+
+def test_empty_listing(imports_emulator: Emulator) -> None:
+    with Emulator(imports=0) as emu:
+        df = _read(emu)
+    assert len(df) == 0
+    assert df.dtypes.to_dict() == schema.pandas_dtypes()
+
+
+def test_unknown_status_and_int64_strings_over_http() -> None:
+    records = [
+        {"id": "1", "uri": "s3://b/1", "status": "Completed", "createdAt": "2025-05-01T00:00:00Z",
+         "finishedAt": "2025-05-01T01:00:00.000000001+01:00", "percentComplete": 100.0,
+         "recordsImported": "9007199254740993"},
+        {"id": "2", "uri": "s3://b/2", "status": "Queued", "createdAt": "2025-05-01T00:00:00Z",
+         "percentComplete": 0.0, "recordsImported": 0, "newField": {"x": 1}},
+    ]
+    with Emulator(records=records) as emu, pytest.warns(UnknownStatusWarning, match="Queued"):
+        df = _read(emu)
+    assert df["status"].tolist() == ["Completed", "Queued"]
+    assert df.loc[0, "records_imported"] == 9007199254740993
+    assert df.loc[0, "finished_at"] == pd.Timestamp("2025-05-01T00:00:00Z")
+    assert df.loc[0, "duration"] == pd.Timedelta(0)
+
+
+def test_int64_as_string_mode(imports_emulator: Emulator) -> None:
+    imports_emulator.int64_as_string = True
+    records = imports_emulator.records()
+    assert isinstance(records[0]["recordsImported"], str)
+    df = _read(imports_emulator)
+    assert df["records_imported"].tolist() == [int(r["recordsImported"]) for r in records]
+
+
+def test_page_size_out_of_range_is_refused_before_any_request(imports_emulator: Emulator) -> None:
+    for bad in (0, 101, -1, 2.5, "10"):
+        with pytest.raises(ConfigurationError, match="page_size"):
+            _read(imports_emulator, page_size=bad)
+    assert imports_emulator.requests == []
+
+
+def test_missing_host_and_key_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PINECONE_API_KEY", raising=False)
+    monkeypatch.delenv("PINECONE_INDEX_HOST", raising=False)
+    with pytest.raises(ConfigurationError, match="PINECONE_API_KEY"):
+        read_imports("127.0.0.1:1")
+    with pytest.raises(ConfigurationError, match="PINECONE_INDEX_HOST"):
+        read_imports(api_key="k")
+
+
+def test_environment_variables(imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PINECONE_API_KEY", imports_emulator.api_key)
+    monkeypatch.setenv("PINECONE_INDEX_HOST", imports_emulator.host)
+    assert len(read_imports(progress=False)) == 250
+
+
+def test_index_name_resolves_through_the_control_plane(
+    imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", imports_emulator.url)
+    df = read_imports(index_name=imports_emulator.index_name, api_key=imports_emulator.api_key,
+                      progress=False)
+    assert len(df) == 250
+    assert df["index_name"].eq(imports_emulator.index_name).all()
+    assert df["index_host"].eq(imports_emulator.host).all()
+    paths = [r.path for r in imports_emulator.requests]
+    assert paths[0] == f"/indexes/{imports_emulator.index_name}"
+
+
+def test_unknown_index_name(imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", imports_emulator.url)
+    with pytest.raises(ApiError, match="404"):
+        read_imports(index_name="no-such-index", api_key=imports_emulator.api_key, progress=False)
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_connecting() -> None:
+    with pytest.raises(InsecureTransportError, match="plain http"):
+        read_imports("http://my-index.svc.example.invalid", api_key="k")
+    with pytest.raises(InsecureTransportError):
+        list(iter_pages("http://10.0.0.1:8080", api_key="k"))
+
+
+def test_allow_insecure_lets_plain_http_through_to_the_connection() -> None:
+    # Port 9 on loopback is closed: the refusal is gone, the connection error remains.
+    with pytest.raises(TransportError):
+        read_imports("http://127.0.0.1:9", api_key="k", allow_insecure=True, max_retries=0)
+
+
+def test_iter_pages_streams_the_api_records(imports_emulator: Emulator) -> None:
+    pages = list(iter_pages(imports_emulator.url, api_key=imports_emulator.api_key,
+                            page_size=100, progress=False))
+    assert [len(p) for p in pages] == [100, 100, 50]
+    assert [r for p in pages for r in p] == imports_emulator.records()
+
+
+def test_listed_at_is_one_value_and_the_listing_time(imports_emulator: Emulator) -> None:
+    before = pd.Timestamp.now(tz="UTC")
+    df = _read(imports_emulator)
+    after = pd.Timestamp.now(tz="UTC")
+    assert df["listed_at"].nunique() == 1
+    assert before <= df["listed_at"].iloc[0] <= after
+
+
+def test_progress_bar_counts_pages(imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    _read(imports_emulator, page_size=100, progress=True)
+    err = capsys.readouterr().err
+    assert "3 pages" in err and "imports=250" in err
