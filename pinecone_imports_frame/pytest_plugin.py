@@ -1,0 +1,60 @@
+"""Pytest fixtures for the imports-API emulator (registered as a ``pytest11`` plugin).
+
+``imports_emulator_server`` starts one :class:`~pinecone_imports_frame.emulator.Emulator`
+per test session; ``imports_emulator`` hands it to each test after ``reset()`` (so
+faults, the clock, options and the request log never leak from one test into the
+next) and calls ``check()`` at teardown, failing the test if the server thread raised.
+
+>>> def test_lists(imports_emulator):  # doctest: +SKIP
+...     import requests
+...     r = requests.get(imports_emulator.url + "/bulk/imports",
+...                      headers={"Api-Key": imports_emulator.api_key})
+...     assert r.status_code == 200
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from pinecone_imports_frame.emulator import Emulator
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["imports_emulator", "imports_emulator_server"]
+
+
+@pytest.fixture(scope="session")
+def imports_emulator_server() -> Iterator[Emulator]:
+    """One emulator for the whole session (250 imports, seed 0, key "emulator-key").
+
+    Prefer ``imports_emulator``, which resets it for each test.
+
+    Examples
+    --------
+    >>> def test_url(imports_emulator_server):  # doctest: +SKIP
+    ...     assert imports_emulator_server.url.startswith("http://127.0.0.1:")
+    """
+    from pinecone_imports_frame.emulator import Emulator
+
+    with Emulator() as emulator:
+        logger.debug("session emulator at %s", emulator.url)
+        yield emulator
+
+
+@pytest.fixture
+def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
+    """The session's emulator, reset to its initial state; checked for server errors after.
+
+    Examples
+    --------
+    >>> def test_fault(imports_emulator):  # doctest: +SKIP
+    ...     imports_emulator.inject("status", status=503)
+    """
+    imports_emulator_server.reset()
+    yield imports_emulator_server
+    imports_emulator_server.check()

@@ -1,0 +1,218 @@
+"""Every emulator response validates against Pinecone's own OpenAPI description (2025-04).
+
+The descriptions live in the ``shared/pinecone-api`` folder beside the repository; the
+module is skipped when that folder is absent. The specs are loaded as they are, except
+that ``servers`` is pointed at the emulator in memory (the data plane's
+``https://{index_host}`` cannot match a plain-http loopback URL) and openapi-core's own
+check of the spec document is turned off (the data-plane spec gives ``limit`` the
+string default ``'100'``, which the spec validator rejects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from pinecone_imports_frame.emulator import Emulator
+
+SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "pinecone-api"
+DATA_SPEC = SPEC_DIR / "db_data_2025-04.oas.yaml"
+CONTROL_SPEC = SPEC_DIR / "db_control_2025-04.oas.yaml"
+
+if not (DATA_SPEC.is_file() and CONTROL_SPEC.is_file()):
+    pytest.skip(
+        f"Pinecone's OpenAPI descriptions are not available at {SPEC_DIR}",
+        allow_module_level=True,
+    )
+
+yaml = pytest.importorskip("yaml")
+openapi_core = pytest.importorskip("openapi_core")
+from openapi_core import Config, OpenAPI  # noqa: E402
+from openapi_core.contrib.requests import (  # noqa: E402
+    RequestsOpenAPIRequest,
+    RequestsOpenAPIResponse,
+)
+from openapi_core.validation.response.exceptions import InvalidData  # noqa: E402
+
+KEY = "conformance-key"
+Validate = Callable[[requests.Response], None]
+
+
+def load_spec(path: Path, base_url: str) -> Any:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["servers"] = [{"url": base_url}]
+    return OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator(imports=250, seed=11, api_key=KEY) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def specs(emu: Emulator) -> tuple[Any, Any]:
+    return load_spec(DATA_SPEC, emu.url), load_spec(CONTROL_SPEC, emu.url)
+
+
+@pytest.fixture
+def validate(emu: Emulator, specs: tuple[Any, Any]) -> Iterator[Validate]:
+    emu.reset()
+    data_api, control_api = specs
+
+    def check(response: requests.Response) -> None:
+        path = response.request.path_url or ""
+        api = control_api if path.startswith("/indexes") else data_api
+        api.validate_response(
+            RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
+        )
+
+    yield check
+    emu.check()
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        s.headers["Api-Key"] = KEY
+        s.headers["X-Pinecone-API-Version"] = "2025-04"
+        yield s
+
+
+def test_validation_bites(session: requests.Session, specs: tuple[Any, Any]) -> None:
+    """A response that breaks the schema is reported, so passing tests mean something."""
+    bad = [{"id": "1", "uri": "s3://b/", "status": "Paused", "createdAt": "2025-05-01T00:00:00Z"}]
+    with Emulator(records=bad, api_key=KEY) as odd:
+        data_api = load_spec(DATA_SPEC, odd.url)
+        r = session.get(odd.url + "/bulk/imports")
+        with pytest.raises(InvalidData, match="Paused"):
+            data_api.validate_response(
+                RequestsOpenAPIRequest(r.request), RequestsOpenAPIResponse(r)
+            )
+
+
+@pytest.mark.parametrize("limit", [None, 1, 7, 100])
+def test_every_list_page(
+    emu: Emulator, session: requests.Session, validate: Validate, limit: int | None
+) -> None:
+    token = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {} if limit is None else {"limit": limit}
+        if token:
+            params["paginationToken"] = token
+        r = session.get(emu.url + "/bulk/imports", params=params)
+        assert r.status_code == 200
+        validate(r)
+        pages += 1
+        token = (r.json().get("pagination") or {}).get("next")
+        if not token:
+            break
+    assert pages >= 3
+
+
+@pytest.mark.parametrize("form", ["absent", "empty", "null", "empty_string"])
+def test_last_page_forms(
+    emu: Emulator, session: requests.Session, validate: Validate, form: str
+) -> None:
+    emu.pagination_end = form
+    r = session.get(emu.url + "/bulk/imports", params={"limit": 100})
+    token = r.json()["pagination"]["next"]
+    r = session.get(emu.url + "/bulk/imports", params={"limit": 100, "paginationToken": token})
+    token = r.json()["pagination"]["next"]
+    last = session.get(emu.url + "/bulk/imports", params={"limit": 100, "paginationToken": token})
+    if form == "null":
+        # OpenAPI 3.0 without nullable: true does not allow null, so this form is
+        # deliberately off-spec (it tests clients against servers that send it).
+        with pytest.raises(InvalidData, match="nullable"):
+            validate(last)
+    else:
+        validate(last)
+
+
+def test_every_import_across_the_clock(
+    emu: Emulator, session: requests.Session, validate: Validate
+) -> None:
+    for _ in range(4):
+        for record in emu.records():
+            r = session.get(f"{emu.url}/bulk/imports/{record['id']}")
+            assert r.status_code == 200
+            validate(r)
+        emu.advance(6 * 3600)
+
+
+def test_start_and_cancel(emu: Emulator, session: requests.Session, validate: Validate) -> None:
+    r = session.post(
+        emu.url + "/bulk/imports",
+        json={"uri": "s3://bucket/dir/", "errorMode": {"onError": "abort"}},
+    )
+    assert r.status_code == 200
+    validate(r)
+    new_id = r.json()["id"]
+    d = session.delete(f"{emu.url}/bulk/imports/{new_id}")
+    assert d.status_code == 200
+    validate(d)
+    validate(session.get(f"{emu.url}/bulk/imports/{new_id}"))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("GET", "/bulk/imports", {"params": {"limit": 0}}, 400),
+        ("GET", "/bulk/imports", {"params": {"limit": 101}}, 400),
+        ("GET", "/bulk/imports", {"params": {"paginationToken": "nonsense"}}, 400),
+        ("GET", "/bulk/imports/999999", {}, 404),
+        ("DELETE", "/bulk/imports/999999", {}, 404),
+        ("POST", "/bulk/imports", {"json": {}}, 400),
+        ("POST", "/bulk/imports", {"json": {"uri": "s3://b/", "errorMode": {"onError": "x"}}}, 400),
+        ("GET", "/bulk/imports", {"headers": {"Api-Key": "wrong"}}, 401),
+        ("GET", "/bulk/imports/1", {"headers": {"Api-Key": "wrong"}}, 401),
+        ("GET", "/indexes/emulator-index", {"headers": {"Api-Key": "wrong"}}, 401),
+        ("GET", "/indexes/no-such-index", {}, 404),
+    ],
+)
+def test_errors(
+    emu: Emulator,
+    session: requests.Session,
+    validate: Validate,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+    status: int,
+) -> None:
+    r = session.request(method, emu.url + path, **kwargs)
+    assert r.status_code == status
+    validate(r)
+
+
+@pytest.mark.parametrize("status", [400, 403, 408, 429, 500, 502, 503, 504])
+def test_injected_statuses(
+    emu: Emulator, session: requests.Session, validate: Validate, status: int
+) -> None:
+    emu.inject("status", status=status, retry_after=1)
+    r = session.get(emu.url + "/bulk/imports")
+    assert r.status_code == status
+    validate(r)
+
+
+def test_describe_index(emu: Emulator, session: requests.Session, validate: Validate) -> None:
+    r = session.get(emu.url + "/indexes/emulator-index")
+    assert r.status_code == 200
+    validate(r)
+    assert r.json()["host"] == emu.host
+    listed = session.get(emu.url + "/indexes")
+    validate(listed)
+
+
+def test_int64_as_string_is_off_spec(
+    emu: Emulator, session: requests.Session, validate: Validate
+) -> None:
+    """``int64_as_string`` is a deliberate deviation (proto3 JSON style); the spec says integer."""
+    emu.int64_as_string = True
+    r = session.get(emu.url + "/bulk/imports")
+    with pytest.raises(InvalidData, match="integer"):
+        validate(r)

@@ -1,0 +1,94 @@
+"""The pytest plugin, exercised the way a user meets it: in a separate pytest run."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+USER_TEST = """
+import requests
+
+
+def test_lists_imports(imports_emulator):
+    r = requests.get(
+        imports_emulator.url + "/bulk/imports",
+        headers={"Api-Key": imports_emulator.api_key},
+        params={"limit": 10},
+    )
+    assert r.status_code == 200
+    assert r.json()["data"] == imports_emulator.records()[:10]
+
+
+def test_describe_index(imports_emulator):
+    r = requests.get(
+        imports_emulator.url + "/indexes/" + imports_emulator.index_name,
+        headers={"Api-Key": imports_emulator.api_key},
+    )
+    assert r.json()["host"] == imports_emulator.host
+"""
+
+NO_LEAK_TEST = """
+import requests
+
+SEEN = {}
+
+
+def get(emu):
+    return requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
+
+
+def test_1_dirty_everything(imports_emulator, imports_emulator_server):
+    assert imports_emulator is imports_emulator_server
+    SEEN["port"] = imports_emulator.port
+    SEEN["now"] = imports_emulator.now()
+    SEEN["records"] = imports_emulator.records()
+    imports_emulator.advance(7 * 86400)
+    imports_emulator.inject("status", status=503, times=10)
+    imports_emulator.pagination_end = "null"
+    imports_emulator.int64_as_string = True
+    imports_emulator.set_latency(0.3)
+    requests.post(
+        imports_emulator.url + "/bulk/imports",
+        json={"uri": "s3://b/x/"},
+        headers={"Api-Key": imports_emulator.api_key},
+    )
+    assert imports_emulator.records() != SEEN["records"]
+
+
+def test_2_nothing_leaked(imports_emulator):
+    assert imports_emulator.port == SEEN["port"]  # same server: started once
+    assert imports_emulator.now() == SEEN["now"]
+    assert imports_emulator.records() == SEEN["records"]
+    assert imports_emulator.requests == []
+    assert imports_emulator.faults == []
+    assert imports_emulator.pagination_end == "absent"
+    assert imports_emulator.int64_as_string is False
+    r = get(imports_emulator)
+    assert r.status_code == 200
+    assert r.elapsed.total_seconds() < 0.3
+"""
+
+SERVER_ERROR_TEST = """
+def test_server_error_fails_teardown(imports_emulator):
+    imports_emulator._app._errors.append(RuntimeError("boom in server thread"))
+"""
+
+
+def test_user_test_file_passes(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_state_does_not_leak_between_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_no_leak=NO_LEAK_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_check_runs_at_teardown(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_server_error=SERVER_ERROR_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*RuntimeError: boom in server thread*"])

@@ -1,0 +1,125 @@
+"""The official Pinecone SDK talks to the emulator as it would to Pinecone.
+
+Notes on SDK 10.2's protocol handling, which these tests pin down:
+
+* ``pc.Index(host="http://127.0.0.1:PORT")`` keeps an explicit ``http://`` scheme (a
+  bare host gets ``https://``) and warns only for non-loopback, non-private hosts.
+* It sends ``X-Pinecone-Api-Version: 2026-07``, not 2025-04.
+* ``list_imports`` stops only when ``pagination`` or ``pagination.next`` is None: an
+  empty-string ``next`` is sent back as a token (see the test below).
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from pinecone_imports_frame.emulator import Emulator
+
+pinecone = pytest.importorskip("pinecone")
+
+NOW = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+KEY = "sdk-key"
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(imports=60, seed=4, api_key=KEY, now=NOW) as emulator:
+        yield emulator
+        emulator.check()
+
+
+@pytest.fixture
+def idx(emu: Emulator) -> Iterator[Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # loopback http must not warn
+        pc = pinecone.Pinecone(api_key=KEY)
+        index = pc.Index(host=emu.url)
+    yield index
+    index.close()
+
+
+def test_sdk_drains_every_import(emu: Emulator, idx: Any) -> None:
+    got = list(idx.list_imports(limit=7))
+    expected = emu.records()
+    assert [g.id for g in got] == [r["id"] for r in expected]
+    assert [g.status for g in got] == [r["status"] for r in expected]
+    assert [g.records_imported for g in got] == [r["recordsImported"] for r in expected]
+    assert [g.created_at for g in got] == [r["createdAt"] for r in expected]
+    assert len(emu.requests) == -(-len(expected) // 7)
+    assert [q.query.get("limit") for q in emu.requests] == ["7"] * len(emu.requests)
+
+
+def test_sdk_default_page_size(emu: Emulator, idx: Any) -> None:
+    assert len(list(idx.list_imports())) == 60
+    assert len(emu.requests) == 1
+
+
+def test_sdk_headers_logged_without_key(emu: Emulator, idx: Any) -> None:
+    list(idx.list_imports(limit=50))
+    req = emu.requests[0]
+    assert req.headers["Api-Key"] == "***"
+    assert KEY not in repr(req)
+    assert req.api_version  # SDK 10.2 sends its own version (2026-07)
+    assert req.user_agent and req.user_agent.startswith("python-client")
+
+
+def test_sdk_describe_import(emu: Emulator, idx: Any) -> None:
+    for record in emu.records()[::9]:
+        model = idx.describe_import(record["id"])
+        assert model.id == record["id"]
+        assert model.status == record["status"]
+        assert model.uri == record["uri"]
+        assert model.percent_complete == record["percentComplete"]
+        assert model.finished_at == record.get("finishedAt")
+        assert model.error == record.get("error")
+
+
+def test_sdk_describe_missing_import(idx: Any) -> None:
+    with pytest.raises(pinecone.errors.exceptions.NotFoundError):
+        idx.describe_import("99999")
+
+
+def test_sdk_start_and_cancel(emu: Emulator, idx: Any) -> None:
+    started = idx.start_import(uri="s3://bucket/dir/")
+    assert idx.describe_import(started.id).status == "Pending"
+    emu.advance(120)
+    assert idx.describe_import(started.id).status == "InProgress"
+    idx.cancel_import(started.id)
+    assert idx.describe_import(started.id).status == "Cancelled"
+
+
+@pytest.mark.parametrize("form", ["absent", "empty", "null"])
+def test_sdk_stops_on_each_end_form(emu: Emulator, idx: Any, form: str) -> None:
+    emu.pagination_end = form
+    assert len(list(idx.list_imports(limit=25))) == 60
+
+
+def test_sdk_sends_empty_next_back(emu: Emulator, idx: Any) -> None:
+    """SDK 10.2 treats ``{"next": ""}`` as a token; the emulator reads "" as "from the start"."""
+    emu.pagination_end = "empty_string"
+    got = list(itertools.islice(idx.list_imports(limit=25), 150))
+    assert len(got) == 150  # it never stops on its own
+    assert "paginationToken" not in emu.requests[0].query
+    assert emu.requests[3].query == {"limit": "25", "paginationToken": ""}
+
+
+def test_sdk_retries_injected_503_and_drop(emu: Emulator, idx: Any) -> None:
+    emu.inject("status", status=503, retry_after=0, times=2, after=1)
+    assert len(list(idx.list_imports(limit=7))) == 60
+    emu.inject("drop", after=2)
+    assert len(list(idx.list_imports(limit=7))) == 60
+    statuses = [q.status for q in emu.requests]
+    assert statuses.count(503) == 2 and statuses.count(None) == 1
+
+
+def test_sdk_does_not_detect_a_repeated_token(emu: Emulator, idx: Any) -> None:
+    emu.inject("self_token", after=1)
+    got = [g.id for g in idx.list_imports(limit=7)]
+    assert len(got) == 67  # page 2 served twice: the SDK yields duplicates
+    assert len(set(got)) == 60
