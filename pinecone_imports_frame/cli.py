@@ -23,8 +23,14 @@ from .errors import ConfigurationError, PineconeImportsError
 logger = logging.getLogger(__name__)
 
 _TABLE_COLUMNS = [
-    "id", "status", "created_at", "finished_at", "percent_complete", "records_imported",
-    "duration", "error",
+    "id",
+    "status",
+    "created_at",
+    "finished_at",
+    "percent_complete",
+    "records_imported",
+    "duration",
+    "error",
 ]
 
 
@@ -36,17 +42,24 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
     g.add_argument("--page-size", type=int, default=100, help="imports per request, 1-100")
     g.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     g.add_argument("--max-retries", type=int, default=5)
-    g.add_argument("--allow-insecure", action="store_true",
-                   help="allow plain http to a non-loopback host")
+    g.add_argument(
+        "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
+    )
 
 
 def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
     from .loader import read_imports
 
     return read_imports(
-        args.host, api_key=args.api_key, index_name=args.index_name,
-        page_size=args.page_size, timeout=args.timeout, max_retries=args.max_retries,
-        allow_insecure=args.allow_insecure, progress=None, **extra,
+        args.host,
+        api_key=args.api_key,
+        index_name=args.index_name,
+        page_size=args.page_size,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        allow_insecure=args.allow_insecure,
+        progress=None,
+        **extra,
     )
 
 
@@ -92,8 +105,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
 
-    serve(port=args.port, imports=args.imports, seed=args.seed, api_key=args.api_key,
-          index_name=args.index_name)
+    serve(
+        port=args.port,
+        imports=args.imports,
+        seed=args.seed,
+        api_key=args.api_key,
+        index_name=args.index_name,
+    )
     return 0
 
 
@@ -113,10 +131,10 @@ def summarize(df: pd.DataFrame, *, max_failed: int = 8) -> str:
     lines.append("by status:  " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
     done = df.loc[df["status"] == "Completed", "duration"].dropna()
     if len(done):
-        q = done.quantile([0.5, 0.9, 0.99])
+        q = {p: pd.Timedelta(done.quantile(p)) for p in (0.5, 0.9, 0.99)}  # type: ignore[arg-type]
         lines.append(
             "duration of completed imports:  "
-            + "  ".join(f"p{int(p * 100)} {_fmt_td(v)}" for p, v in q.items())
+            + "  ".join(f"p{round(p * 100)} {_fmt_td(v)}" for p, v in q.items())
             + f"  max {_fmt_td(done.max())}"
         )
     rps = df.loc[df["status"] == "Completed", "records_per_second"].dropna()
@@ -156,11 +174,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out_dir) if args.out_dir else Path(tempfile.mkdtemp(prefix="pif-demo-"))
     out.mkdir(parents=True, exist_ok=True)
     with Emulator(imports=args.imports, seed=args.seed) as emu:
-        print(f"local emulator of the Pinecone imports API at {emu.url} "
-              f"({args.imports} synthetic imports)")
+        print(
+            f"local emulator of the Pinecone imports API at {emu.url} "
+            f"({args.imports} synthetic imports)"
+        )
         started = time.perf_counter()
-        df = read_imports(emu.url, api_key=emu.api_key, index_name=emu.index_name,
-                          progress=None if args.progress is None else args.progress)
+        df = read_imports(
+            emu.url,
+            api_key=emu.api_key,
+            index_name=emu.index_name,
+            progress=None if args.progress is None else args.progress,
+        )
         took = time.perf_counter() - started
     print(f"read {len(df)} imports in {took:.2f} s\n")
     print(summarize(df))

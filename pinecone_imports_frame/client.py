@@ -11,8 +11,8 @@ import json
 import logging
 import random
 import time
-from itertools import takewhile
 from collections.abc import Mapping
+from itertools import takewhile
 from typing import Any
 
 import requests
@@ -173,7 +173,7 @@ class ImportsClient:
             raise error
         try:
             body = json.loads(response.content)
-        except ValueError as exc:
+        except ValueError:
             raise ResponseFormatError(
                 f"GET {path} answered {response.status_code} with a body that is not JSON: "
                 f"{_excerpt(response.text, self._key)!r}; check the host is a Pinecone index host"
@@ -208,7 +208,7 @@ def _scrub(exc: BaseException) -> BaseException:
 def _translate_status(
     response: requests.Response, path: str, key: ApiKey, retries: int
 ) -> ApiError:
-    """The package error for an HTTP error status, with the server's rpcStatus fields."""
+    """The package error for an HTTP error status, with the server's error body fields."""
     status = response.status_code
     code: int | None = None
     details: list[Any] = []
@@ -218,9 +218,17 @@ def _translate_status(
     except ValueError:
         body = None
     if isinstance(body, dict):
-        code = body.get("code") if isinstance(body.get("code"), int) else None
-        message = str(body.get("message") or body.get("error") or "")
-        details = body.get("details") if isinstance(body.get("details"), list) else []
+        # The data plane answers rpcStatus {code, message, details}; the control plane
+        # answers {"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}.
+        inner = body.get("error")
+        fields = inner if isinstance(inner, dict) else body
+        raw_code = fields.get("code")
+        code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+        message = str(fields.get("message") or "")
+        if isinstance(inner, dict) and isinstance(raw_code, str):
+            message = f"{raw_code}: {message}" if message else raw_code
+        raw_details = fields.get("details")
+        details = raw_details if isinstance(raw_details, list) else []
     if not message:
         message = _excerpt(response.text, key).strip() or (response.reason or "")
     message = key.redact(message)
@@ -257,6 +265,4 @@ def _translate_transport(
         what = "failed to connect or was dropped"
         todo = "check the host and your network, or try again"
     reason = key.redact(str(exc))[:BODY_EXCERPT]
-    return TransportError(
-        f"GET {path} {what} after {retries} retries: {reason} ({todo})"
-    )
+    return TransportError(f"GET {path} {what} after {retries} retries: {reason} ({todo})")

@@ -118,7 +118,9 @@ def _parse_timestamp(value: Any, field: str) -> int | None:
     try:
         base = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=dt.timezone.utc)
     except ValueError as exc:
-        raise ResponseFormatError(f"{field}: {value!r} is not a valid date or time ({exc})") from exc
+        raise ResponseFormatError(
+            f"{field}: {value!r} is not a valid date or time ({exc})"
+        ) from exc
     micros = int((frac or "0").ljust(9, "0")[:6])  # sub-microsecond digits are dropped
     offset = 0
     if sign:
@@ -230,12 +232,18 @@ def derive(table: pa.Table) -> pa.Table:
     seconds = pc.divide(pc.cast(duration, pa.int64()).cast(pa.float64()), 1e6)
     seconds = pc.if_else(pc.equal(seconds, 0.0), pa.scalar(None, pa.float64()), seconds)
     rps = pc.divide(table["records_imported"].cast(pa.float64(), safe=False), seconds)
-    derived = {"duration": duration, "elapsed": elapsed, "is_terminal": is_terminal,
-               "records_per_second": rps}
+    derived = {
+        "duration": duration,
+        "elapsed": elapsed,
+        "is_terminal": is_terminal,
+        "records_per_second": rps,
+    }
     arrays = [derived[n] if n in derived else table[n] for n in schema.COLUMN_NAMES]
     return pa.Table.from_arrays(
-        [a.cast(schema.arrow_type(n)) if n != "status" else a for n, a in
-         zip(schema.COLUMN_NAMES, arrays)],
+        [
+            a.cast(schema.arrow_type(n)) if n != "status" else a
+            for n, a in zip(schema.COLUMN_NAMES, arrays, strict=True)
+        ],
         names=list(schema.COLUMN_NAMES),
     )
 
@@ -281,13 +289,15 @@ def _to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -
         mask = col.is_null().to_numpy(zero_copy_only=False)
         fill: Any = {"int": 0, "float": 0.0, "bool": False}[kind]
         values = col.fill_null(fill).to_numpy(zero_copy_only=False)
-        cls = {"int": pd.arrays.IntegerArray, "float": pd.arrays.FloatingArray,
-               "bool": pd.arrays.BooleanArray}[kind]
+        cls = {
+            "int": pd.arrays.IntegerArray,
+            "float": pd.arrays.FloatingArray,
+            "bool": pd.arrays.BooleanArray,
+        }[kind]
         return cls(values, mask)
     if kind == "timestamp":
-        return pd.arrays.DatetimeArray._from_sequence(
-            col.to_numpy(zero_copy_only=False), dtype=schema.pandas_dtype(name)
-        ) if len(col) else pd.array([], dtype=schema.pandas_dtype(name))
+        values = col.to_numpy(zero_copy_only=False).astype(f"datetime64[{schema.TIME_UNIT}]")
+        return pd.Series(values, copy=False).dt.tz_localize("UTC").array
     # duration
     return col.to_numpy(zero_copy_only=False).astype(f"timedelta64[{schema.TIME_UNIT}]")
 

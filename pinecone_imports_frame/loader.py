@@ -62,7 +62,10 @@ def describe_index_host(
     config.check_transport(endpoint, allow_insecure=allow_insecure)
     path = f"/indexes/{quote(index_name, safe='')}"
     with ImportsClient(
-        endpoint, api_key=api_key, timeout=timeout, max_retries=max_retries,
+        endpoint,
+        api_key=api_key,
+        timeout=timeout,
+        max_retries=max_retries,
         api_version=api_version,
     ) as client:
         body = client.get_json(path)
@@ -96,8 +99,12 @@ def connect(
         endpoint = config.normalize_host(host)
     elif index_name:
         endpoint = describe_index_host(
-            index_name, api_key=key, timeout=timeout, max_retries=max_retries,
-            allow_insecure=allow_insecure, api_version=api_version,
+            index_name,
+            api_key=key,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure=allow_insecure,
+            api_version=api_version,
         )
     elif os.environ.get(config.ENV_INDEX_HOST):
         endpoint = config.normalize_host(os.environ[config.ENV_INDEX_HOST])
@@ -139,8 +146,13 @@ def iter_pages(
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
     conn = connect(
-        host, api_key=api_key, index_name=index_name, timeout=timeout,
-        max_retries=max_retries, allow_insecure=allow_insecure, api_version=api_version,
+        host,
+        api_key=api_key,
+        index_name=index_name,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
     )
     with conn.client() as client:
         paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
@@ -224,23 +236,32 @@ def read_imports(
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
     conn = connect(
-        host, api_key=api_key, index_name=index_name, timeout=timeout,
-        max_retries=max_retries, allow_insecure=allow_insecure, api_version=api_version,
+        host,
+        api_key=api_key,
+        index_name=index_name,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
     )
     listed_at = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns()
 
     def frame() -> pd.DataFrame:
         return build_frame(
-            columns, listed_at=listed_at, index_host=conn.endpoint.netloc,
-            index_name=conn.index_name, dtype_backend=dtype_backend,
+            columns,
+            listed_at=listed_at,
+            index_host=conn.endpoint.netloc,
+            index_name=conn.index_name,
+            dtype_backend=dtype_backend,
         )
 
     try:
         with conn.client() as client:
             paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
-            for records in drain(client, paginator, progress=progress,
-                                 description=conn.endpoint.netloc):
+            for records in drain(
+                client, paginator, progress=progress, description=conn.endpoint.netloc
+            ):
                 columns.extend(records)
     except PineconeImportsError as exc:
         try:

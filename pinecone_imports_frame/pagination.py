@@ -89,18 +89,22 @@ class TokenPaginator:
             self.next_token = None
             return data
         if token in self.seen:
-            self._stop(PaginationError(
-                f"GET {LIST_PATH} returned pagination token {token[:40]!r} a second time "
-                f"after {self.pages} pages: the listing would loop forever, so it was "
-                "stopped; the rows read so far are in .partial"
-            ))
+            self._stop(
+                PaginationError(
+                    f"GET {LIST_PATH} returned pagination token {token[:40]!r} a second time "
+                    f"after {self.pages} pages: the listing would loop forever, so it was "
+                    "stopped; the rows read so far are in .partial"
+                )
+            )
             return data
         if self.max_pages is not None and self.pages >= self.max_pages:
-            self._stop(PaginationError(
-                f"GET {LIST_PATH} still had more pages after max_pages={self.max_pages} "
-                f"({self.records} imports read); raise max_pages or pass None; the rows "
-                "read so far are in .partial"
-            ))
+            self._stop(
+                PaginationError(
+                    f"GET {LIST_PATH} still had more pages after max_pages={self.max_pages} "
+                    f"({self.records} imports read); raise max_pages or pass None; the rows "
+                    "read so far are in .partial"
+                )
+            )
             return data
         self.seen.add(token)
         self.next_token = token

@@ -64,7 +64,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("records_imported", "int", "recordsImported", True, "records written so far"),
     Column("error", "string", "error", True, "error text of a failed import, else NA"),
     Column("duration", "duration", None, False, "finished_at - created_at; NaT while running"),
-    Column("elapsed", "duration", None, False, "listed_at - created_at while running, else duration"),
+    Column(
+        "elapsed", "duration", None, False, "listed_at - created_at while running, else duration"
+    ),
     Column("is_terminal", "bool", None, False, "status is Completed, Failed or Cancelled"),
     Column("records_per_second", "float", None, False, "records_imported / duration seconds"),
     Column("listed_at", "timestamp", None, True, "when the listing started (UTC), one per frame"),

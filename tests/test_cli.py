@@ -63,9 +63,22 @@ def test_errors_are_one_line_and_an_exit_code(
 def test_demo_runs_offline_and_summarises(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PINECONE_")}
     proc = subprocess.run(
-        [sys.executable, "-m", "pinecone_imports_frame", "demo", "--imports", "400",
-         "--out-dir", str(tmp_path), "--no-progress"],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pinecone_imports_frame",
+            "demo",
+            "--imports",
+            "400",
+            "--out-dir",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -79,9 +92,23 @@ def test_demo_runs_offline_and_summarises(tmp_path: Path) -> None:
 
 def test_emulator_command_prints_its_url_first_and_serves(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pinecone_imports_frame", "emulator", "--port", "0",
-         "--imports", "30", "--seed", "3", "--api-key", "k-123"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pinecone_imports_frame",
+            "emulator",
+            "--port",
+            "0",
+            "--imports",
+            "30",
+            "--seed",
+            "3",
+            "--api-key",
+            "k-123",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

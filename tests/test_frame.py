@@ -109,12 +109,12 @@ def test_int64_as_json_string_and_big_values() -> None:
 
 
 def test_non_integer_records_imported_is_a_clear_error() -> None:
-    with pytest.raises(ResponseFormatError, match="recordsImported.*not an integer"):
+    with pytest.raises(ResponseFormatError, match=r"recordsImported.*not an integer"):
         to_frame([{**COMPLETED, "recordsImported": "12.5x"}])
 
 
 def test_bad_timestamp_is_a_clear_error_not_nat() -> None:
-    with pytest.raises(ResponseFormatError, match="createdAt.*RFC 3339"):
+    with pytest.raises(ResponseFormatError, match=r"createdAt.*RFC 3339"):
         to_frame([{**COMPLETED, "createdAt": "yesterday"}])
 
 
@@ -130,9 +130,15 @@ def test_missing_field_is_na_and_unknown_field_is_ignored(caplog: pytest.LogCapt
 def test_snake_case_dicts_and_sdk_like_objects_give_the_same_frame() -> None:
     camel = to_frame([COMPLETED, RUNNING], listed_at=LISTED)
     snake = [
-        {"id": r["id"], "uri": r["uri"], "status": r["status"], "created_at": r["createdAt"],
-         "finished_at": r.get("finishedAt"), "percent_complete": r["percentComplete"],
-         "records_imported": r["recordsImported"]}
+        {
+            "id": r["id"],
+            "uri": r["uri"],
+            "status": r["status"],
+            "created_at": r["createdAt"],
+            "finished_at": r.get("finishedAt"),
+            "percent_complete": r["percentComplete"],
+            "records_imported": r["recordsImported"],
+        }
         for r in (COMPLETED, RUNNING)
     ]
     objs = [SimpleNamespace(error=None, **s) for s in snake]
@@ -141,7 +147,10 @@ def test_snake_case_dicts_and_sdk_like_objects_give_the_same_frame() -> None:
 
 
 def test_datetime_objects_as_older_sdks_give_them() -> None:
-    rec = {**COMPLETED, "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)}
+    rec = {
+        **COMPLETED,
+        "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456, tzinfo=dt.timezone.utc),
+    }
     df = to_frame([rec])
     assert df.loc[0, "created_at"] == pd.Timestamp("2025-05-01T12:00:00.123456Z")
 
@@ -160,7 +169,8 @@ def test_no_warning_for_known_statuses() -> None:
 # --- timestamps: any RFC 3339 form, 0 to 9 fractional digits, Z or an offset ---------------
 
 _instants = st.datetimes(
-    min_value=dt.datetime(1980, 1, 1), max_value=dt.datetime(2200, 12, 31),
+    min_value=dt.datetime(1980, 1, 1),
+    max_value=dt.datetime(2200, 12, 31),
     timezones=st.just(dt.timezone.utc),
 )
 _offsets = st.integers(min_value=-14 * 60, max_value=14 * 60)

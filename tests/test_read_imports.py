@@ -10,6 +10,7 @@ from pinecone_imports_frame import (
     AuthenticationError,
     ConfigurationError,
     InsecureTransportError,
+    NotFoundError,
     PaginationError,
     RateLimitError,
     ServerError,
@@ -42,13 +43,19 @@ def list_requests(emu: Emulator) -> list[object]:
 
 
 @pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
-def test_every_column_matches_the_emulators_records(imports_emulator: Emulator, backend: str) -> None:
+def test_every_column_matches_the_emulators_records(
+    imports_emulator: Emulator, backend: str
+) -> None:
     records = imports_emulator.records()
     df = _read(imports_emulator, page_size=37, dtype_backend=backend)
     assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
     assert len(df) == len(records) == 250
-    expected = to_frame(records, listed_at=df["listed_at"].iloc[0],
-                        index_host=imports_emulator.host, dtype_backend=backend)
+    expected = to_frame(
+        records,
+        listed_at=df["listed_at"].iloc[0],
+        index_host=imports_emulator.host,
+        dtype_backend=backend,
+    )
     pd.testing.assert_frame_equal(df, expected)
     by_id = df.set_index("id")
     for rec in records:
@@ -152,7 +159,9 @@ def test_other_4xx_are_not_retried(
     assert len(info.value.partial) == 100  # the first page is kept
 
 
-def test_retries_exhausted_raise_with_partial(imports_emulator: Emulator, waits: list[float]) -> None:
+def test_retries_exhausted_raise_with_partial(
+    imports_emulator: Emulator, waits: list[float]
+) -> None:
     imports_emulator.inject("status", status=503, times=100, after=2)
     with pytest.raises(ServerError) as info:
         _read(imports_emulator, page_size=100, max_retries=3)
@@ -170,14 +179,18 @@ def test_rate_limit_exhausted(imports_emulator: Emulator, waits: list[float]) ->
     assert len(waits) == 2
 
 
-def test_drops_exhausted_raise_transport_error(imports_emulator: Emulator, waits: list[float]) -> None:
+def test_drops_exhausted_raise_transport_error(
+    imports_emulator: Emulator, waits: list[float]
+) -> None:
     imports_emulator.inject("drop", times=100, after=1)
     with pytest.raises(TransportError, match="after 2 retries") as info:
         _read(imports_emulator, page_size=100, max_retries=2)
     assert len(info.value.partial) == 100
 
 
-def test_wrong_key_is_an_authentication_error_with_the_rpc_status(imports_emulator: Emulator) -> None:
+def test_wrong_key_is_an_authentication_error_with_the_rpc_status(
+    imports_emulator: Emulator,
+) -> None:
     with pytest.raises(AuthenticationError) as info:
         read_imports(imports_emulator.url, api_key="wrong-key", progress=False)
     err = info.value
@@ -196,11 +209,24 @@ def test_empty_listing(imports_emulator: Emulator) -> None:
 
 def test_unknown_status_and_int64_strings_over_http() -> None:
     records = [
-        {"id": "1", "uri": "s3://b/1", "status": "Completed", "createdAt": "2025-05-01T00:00:00Z",
-         "finishedAt": "2025-05-01T01:00:00.000000001+01:00", "percentComplete": 100.0,
-         "recordsImported": "9007199254740993"},
-        {"id": "2", "uri": "s3://b/2", "status": "Queued", "createdAt": "2025-05-01T00:00:00Z",
-         "percentComplete": 0.0, "recordsImported": 0, "newField": {"x": 1}},
+        {
+            "id": "1",
+            "uri": "s3://b/1",
+            "status": "Completed",
+            "createdAt": "2025-05-01T00:00:00Z",
+            "finishedAt": "2025-05-01T01:00:00.000000001+01:00",
+            "percentComplete": 100.0,
+            "recordsImported": "9007199254740993",
+        },
+        {
+            "id": "2",
+            "uri": "s3://b/2",
+            "status": "Queued",
+            "createdAt": "2025-05-01T00:00:00Z",
+            "percentComplete": 0.0,
+            "recordsImported": 0,
+            "newField": {"x": 1},
+        },
     ]
     with Emulator(records=records) as emu, pytest.warns(UnknownStatusWarning, match="Queued"):
         df = _read(emu)
@@ -244,8 +270,9 @@ def test_index_name_resolves_through_the_control_plane(
     imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PINECONE_CONTROLLER_HOST", imports_emulator.url)
-    df = read_imports(index_name=imports_emulator.index_name, api_key=imports_emulator.api_key,
-                      progress=False)
+    df = read_imports(
+        index_name=imports_emulator.index_name, api_key=imports_emulator.api_key, progress=False
+    )
     assert len(df) == 250
     assert df["index_name"].eq(imports_emulator.index_name).all()
     assert df["index_host"].eq(imports_emulator.host).all()
@@ -255,8 +282,11 @@ def test_index_name_resolves_through_the_control_plane(
 
 def test_unknown_index_name(imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PINECONE_CONTROLLER_HOST", imports_emulator.url)
-    with pytest.raises(ApiError, match="404"):
+    with pytest.raises(NotFoundError, match="404") as info:
         read_imports(index_name="no-such-index", api_key=imports_emulator.api_key, progress=False)
+    # The control plane's error body is {"error": {"code": "NOT_FOUND", "message": ...}}.
+    assert info.value.message.startswith("NOT_FOUND")
+    assert "no-such-index" in str(info.value)
 
 
 def test_plain_http_to_a_remote_host_is_refused_before_connecting() -> None:
@@ -273,8 +303,11 @@ def test_allow_insecure_lets_plain_http_through_to_the_connection() -> None:
 
 
 def test_iter_pages_streams_the_api_records(imports_emulator: Emulator) -> None:
-    pages = list(iter_pages(imports_emulator.url, api_key=imports_emulator.api_key,
-                            page_size=100, progress=False))
+    pages = list(
+        iter_pages(
+            imports_emulator.url, api_key=imports_emulator.api_key, page_size=100, progress=False
+        )
+    )
     assert [len(p) for p in pages] == [100, 100, 50]
     assert [r for p in pages for r in p] == imports_emulator.records()
 
@@ -287,7 +320,9 @@ def test_listed_at_is_one_value_and_the_listing_time(imports_emulator: Emulator)
     assert before <= df["listed_at"].iloc[0] <= after
 
 
-def test_progress_bar_counts_pages(imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_bar_counts_pages(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
     _read(imports_emulator, page_size=100, progress=True)
     err = capsys.readouterr().err
     assert "3 pages" in err and "imports=250" in err

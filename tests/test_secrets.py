@@ -57,16 +57,21 @@ def test_errors_and_tracebacks_never_show_the_key(
     monkeypatch.setattr(client_module, "_sleep", lambda s: None)
     secret_emulator.inject(fault, status=500 if fault == "status" else None, times=50, after=1)
     with pytest.raises(PineconeImportsError) as info:
-        read_imports(secret_emulator.url, api_key=SECRET, page_size=50, max_retries=1,
-                     progress=False)
+        read_imports(
+            secret_emulator.url, api_key=SECRET, page_size=50, max_retries=1, progress=False
+        )
     assert SECRET not in _everything_said(info.value)
 
 
 def test_a_wrong_key_is_never_echoed() -> None:
-    records = [{"id": "1", "uri": "s3://b", "status": "Pending", "createdAt": "2025-01-01T00:00:00Z"}]
-    with Emulator(records=records, api_key=SECRET) as emu:
-        with pytest.raises(PineconeImportsError) as info:
-            read_imports(emu.url, api_key=SECRET + "-wrong", progress=False)
+    records = [
+        {"id": "1", "uri": "s3://b", "status": "Pending", "createdAt": "2025-01-01T00:00:00Z"}
+    ]
+    with (
+        Emulator(records=records, api_key=SECRET) as emu,
+        pytest.raises(PineconeImportsError) as info,
+    ):
+        read_imports(emu.url, api_key=SECRET + "-wrong", progress=False)
     assert SECRET not in _everything_said(info.value)
 
 
