@@ -33,10 +33,12 @@ class TokenPaginator:
     >>> p = TokenPaginator(page_size=2)
     >>> p.params()
     {'limit': 2}
-    >>> p.update({"data": [{}, {}], "pagination": {"next": "abc"}})
+    >>> p.update({"data": [{"id": "1"}, {"id": "2"}], "pagination": {"next": "abc"}})
+    [{'id': '1'}, {'id': '2'}]
     >>> p.has_next, p.params()
     (True, {'limit': 2, 'paginationToken': 'abc'})
-    >>> p.update({"data": [{}], "pagination": {"next": ""}})
+    >>> p.update({"data": [{"id": "3"}], "pagination": {"next": ""}})
+    [{'id': '3'}]
     >>> p.has_next
     False
     """

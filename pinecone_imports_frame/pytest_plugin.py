@@ -5,11 +5,13 @@ per test session; ``imports_emulator`` hands it to each test after ``reset()`` (
 faults, the clock, options and the request log never leak from one test into the
 next) and calls ``check()`` at teardown, failing the test if the server thread raised.
 
->>> def test_lists(imports_emulator):  # doctest: +SKIP
-...     import requests
-...     r = requests.get(imports_emulator.url + "/bulk/imports",
-...                      headers={"Api-Key": imports_emulator.api_key})
-...     assert r.status_code == 200
+A test of yours (``tests/test_pytest_plugin.py`` runs one like it through pytester)::
+
+    def test_lists(imports_emulator):
+        import requests
+        r = requests.get(imports_emulator.url + "/bulk/imports",
+                         headers={"Api-Key": imports_emulator.api_key})
+        assert r.status_code == 200
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ def imports_emulator_server() -> Iterator[Emulator]:
 
     Examples
     --------
-    >>> def test_url(imports_emulator_server):  # doctest: +SKIP
-    ...     assert imports_emulator_server.url.startswith("http://127.0.0.1:")
+    ::
+
+        def test_url(imports_emulator_server):
+            assert imports_emulator_server.url.startswith("http://127.0.0.1:")
     """
     from pinecone_imports_frame.emulator import Emulator
 
@@ -52,8 +56,10 @@ def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
 
     Examples
     --------
-    >>> def test_fault(imports_emulator):  # doctest: +SKIP
-    ...     imports_emulator.inject("status", status=503)
+    ::
+
+        def test_fault(imports_emulator):
+            imports_emulator.inject("status", status=503)
     """
     imports_emulator_server.reset()
     yield imports_emulator_server
