@@ -1,0 +1,810 @@
+"""Benchmarks of pinecone-imports-frame: ``python benchmarks/run.py [--quick] [--json PATH]``.
+
+Sections (all in one run, on the same data):
+
+1. drain to a typed frame, each drain in a fresh process (start-up and imports included):
+   ``read_imports`` vs the official SDK + pandas by hand vs a ``requests`` loop + pandas;
+2. the same drains with 20 ms of latency per request, against the floor pages x 20 ms;
+3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
+4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
+   ``pd.read_parquet`` + ``pd.concat``;
+5. the fleet (not built yet);
+6. the emulator's own throughput, to show it is never what is measured.
+
+The emulator runs in its own process, so the CPU figures are the client's alone. Prints
+Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
+by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+KEY = "bench-key"
+SEED = 7
+PATHS = ("project", "sdk", "naive")
+PATH_LABELS = {
+    "project": "read_imports (this project)",
+    "sdk": "official SDK list_imports + pandas by hand",
+    "naive": "requests loop + json_normalize + pandas by hand",
+}
+LATENCY = 0.020
+
+MODES: dict[str, dict[str, Any]] = {
+    "full": {
+        "sizes": [1_000, 10_000, 100_000],
+        "runs": 3,
+        "warmup": 1,
+        "latency_imports": 10_000,
+        "latency_runs": 3,
+        "latency_warmup": 1,
+        "convert_records": 1_000_000,
+        "convert_runs": 3,
+        "lake_snapshots": 1_000,
+        "lake_per": 100,
+        "lake_runs": 3,
+        "emulator_seconds": 3.0,
+    },
+    "quick": {
+        "sizes": [1_000],
+        "runs": 1,
+        "warmup": 1,
+        "latency_imports": 1_000,
+        "latency_runs": 1,
+        "latency_warmup": 0,
+        "convert_records": 10_000,
+        "convert_runs": 1,
+        "lake_snapshots": 20,
+        "lake_per": 100,
+        "lake_runs": 1,
+        "emulator_seconds": 0.3,
+    },
+}
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def _clock_ticks() -> int:
+    try:
+        return os.sysconf("SC_CLK_TCK")
+    except (ValueError, OSError, AttributeError):
+        return 100
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a running process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _clock_ticks()
+
+
+class Server:
+    """The emulator in its own process (``_server.py``), latency settable through stdin."""
+
+    def __init__(self, imports: int) -> None:
+        self.imports = imports
+        self.proc = subprocess.Popen(
+            [PY, str(HERE / "_server.py"), str(imports), str(SEED), KEY],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=HERE,
+        )
+        self.url = ""
+
+    def wait_ready(self) -> str:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("http"):
+            raise RuntimeError(f"emulator with {self.imports} imports did not start: {line!r}")
+        self.url = line
+        return line
+
+    def set_latency(self, seconds: float) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"latency {seconds}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if answer != "ok":
+            raise RuntimeError(f"emulator refused latency {seconds}: {answer!r}")
+
+    def cpu(self) -> float | None:
+        return process_cpu(self.proc.pid)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def run_child(args: list[str], server: Server | None = None) -> dict[str, Any]:
+    """Run a child to completion; its wall time, CPU (user+sys) and peak RSS from wait4."""
+    with tempfile.TemporaryFile() as err:
+        server_cpu0 = server.cpu() if server else None
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([PY, *args], stdout=subprocess.PIPE, stderr=err, cwd=HERE)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        server_cpu1 = server.cpu() if server else None
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}:\n{stderr[-3000:]}")
+    lines = out.decode().strip().splitlines()
+    result: dict[str, Any] = {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "user_s": usage.ru_utime,
+        "sys_s": usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,  # KiB on Linux
+        "child": json.loads(lines[-1]) if lines else {},
+    }
+    if server_cpu0 is not None and server_cpu1 is not None:
+        result["server_cpu_s"] = server_cpu1 - server_cpu0
+    return result
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: _median(runs, k) for k in ("wall_s", "cpu_s", "user_s", "sys_s", "peak_rss_mb")}
+    if all("server_cpu_s" in r for r in runs):
+        out["server_cpu_s"] = _median(runs, "server_cpu_s")
+    for k in ("imports_s", "drain_s"):
+        if all(k in r["child"] for r in runs):
+            out[f"child_{k}"] = statistics.median(r["child"][k] for r in runs)
+    out["rows"] = runs[0]["child"].get("rows")
+    out["runs"] = runs
+    return out
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc) else ''}"
+
+
+def drains(
+    server: Server, *, runs: int, warmup: int, verify_dir: Path | None
+) -> dict[str, dict[str, Any]]:
+    """Each path drained ``warmup + runs`` times, interleaved; figures over the last ``runs``.
+
+    With ``verify_dir`` the first warm-up run of each path also pickles its frame there.
+    """
+    collected: dict[str, list[dict[str, Any]]] = {p: [] for p in PATHS}
+    errors: dict[str, str] = {}
+    for rep in range(warmup + runs):
+        for path in PATHS:
+            if path in errors:
+                continue
+            args = [str(HERE / "_drain.py"), path, server.url, KEY]
+            if verify_dir is not None and rep == 0:
+                args.append(str(verify_dir / f"{path}.pickle"))
+            try:
+                result = run_child(args, server)
+            except RuntimeError as exc:
+                errors[path] = _error_text(exc)
+                continue
+            if rep >= warmup:
+                collected[path].append(result)
+    out: dict[str, dict[str, Any]] = {}
+    for path in PATHS:
+        out[path] = {"error": errors[path]} if path in errors else summarize(collected[path])
+    return out
+
+
+def verify_drains(verify_dir: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    sys.path.insert(0, str(HERE))
+    from _verify import compare, schema_mismatches
+
+    frames = {}
+    for path in PATHS:
+        file = verify_dir / f"{path}.pickle"
+        if file.exists():
+            frames[path] = pd.read_pickle(file)
+    if "project" not in frames:
+        return {"equal": False, "note": "the project's path produced no frame"}
+    reference = frames["project"]
+    out: dict[str, Any] = {"project_schema_problems": schema_mismatches(reference)}
+    for path in ("sdk", "naive"):
+        if path in frames:
+            out[path] = compare(reference, frames[path], same_listing=False)
+    out["equal"] = not out["project_schema_problems"] and all(
+        out[p]["equal"] for p in ("sdk", "naive") if p in out
+    )
+    return out
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, Any]:
+    sizes: dict[str, Any] = {}
+    for size in cfg["sizes"]:
+        print(f"[drain] {size:,} imports ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory(prefix="pif-bench-verify-") as tmp:
+            result: dict[str, Any] = drains(
+                servers[size], runs=cfg["runs"], warmup=cfg["warmup"], verify_dir=Path(tmp)
+            )
+            result["verify"] = verify_drains(Path(tmp))
+        sdk = result["sdk"]
+        for path in PATHS:
+            r = result[path]
+            if "error" in r or "error" in sdk:
+                continue
+            r["cpu_vs_sdk"] = r["cpu_s"] / sdk["cpu_s"]
+            r["rss_vs_sdk"] = r["peak_rss_mb"] / sdk["peak_rss_mb"]
+            r["wall_vs_sdk"] = r["wall_s"] / sdk["wall_s"]
+        sizes[str(size)] = result
+    return {"page_size": 100, "runs": cfg["runs"], "warmup": cfg["warmup"], "sizes": sizes}
+
+
+def section_latency(server: Server, cfg: dict[str, Any]) -> dict[str, Any]:
+    n = cfg["latency_imports"]
+    pages = math.ceil(n / 100)
+    floor = pages * LATENCY
+    print(f"[latency] {n:,} imports, {LATENCY * 1000:.0f} ms/request ...", file=sys.stderr)
+    server.set_latency(LATENCY)
+    try:
+        result: dict[str, Any] = drains(
+            server, runs=cfg["latency_runs"], warmup=cfg["latency_warmup"], verify_dir=None
+        )
+    finally:
+        server.set_latency(0.0)
+    for path in PATHS:
+        r = result[path]
+        if "error" in r:
+            continue
+        r["overhead_above_floor_pct"] = (r["wall_s"] / floor - 1) * 100
+        r["floor_plus_cpu_s"] = floor + r["cpu_s"]
+        r["wall_vs_floor_plus_cpu"] = r["wall_s"] / (floor + r["cpu_s"])
+    return {
+        "imports": n,
+        "pages": pages,
+        "latency_s": LATENCY,
+        "floor_s": floor,
+        "runs": cfg["latency_runs"],
+        "paths": result,
+    }
+
+
+def _child_json(args: list[str]) -> dict[str, Any]:
+    result = run_child(args)
+    data = result["child"]
+    data["process"] = {k: result[k] for k in ("wall_s", "cpu_s", "peak_rss_mb")}
+    return data
+
+
+def section_convert(cfg: dict[str, Any]) -> dict[str, Any]:
+    n = cfg["convert_records"]
+    print(f"[convert] to_frame on {n:,} records ...", file=sys.stderr, flush=True)
+    return _child_json([str(HERE / "_sections.py"), "convert", str(n), str(cfg["convert_runs"])])
+
+
+def section_lake(cfg: dict[str, Any]) -> dict[str, Any]:
+    print(f"[lake] {cfg['lake_snapshots']:,} snapshots ...", file=sys.stderr, flush=True)
+    return _child_json(
+        [
+            str(HERE / "_sections.py"),
+            "lake",
+            str(cfg["lake_snapshots"]),
+            str(cfg["lake_per"]),
+            str(cfg["lake_runs"]),
+        ]
+    )
+
+
+def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
+    """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
+    import requests
+
+    print(f"[emulator] throughput for {seconds:.1f} s ...", file=sys.stderr, flush=True)
+    session = requests.Session()
+    session.trust_env = False  # no proxy lookups per request: less client time per page
+    session.headers["Api-Key"] = KEY
+    url = server.url + "/bulk/imports"
+    marker = b'"next":"'
+
+    def one_listing() -> int:
+        params: dict[str, Any] = {"limit": 100}
+        pages = 0
+        while True:
+            body = session.get(url, params=params, timeout=30).content
+            pages += 1
+            at = body.rfind(marker)
+            if at < 0:
+                return pages
+            params["paginationToken"] = body[at + len(marker) : body.index(b'"', at + 8)].decode()
+
+    one_listing()  # warm-up
+    pages = 0
+    cpu0, t0 = server.cpu(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        pages += one_listing()
+    wall = time.perf_counter() - t0
+    cpu1 = server.cpu()
+    session.close()
+    out: dict[str, Any] = {
+        "imports": server.imports,
+        "page_size": 100,
+        "pages": pages,
+        "seconds": wall,
+        "pages_per_s": pages / wall,
+        "raw_http_pages_per_s": _raw_http_pages_per_s(server, seconds / 2),
+    }
+    if cpu0 is not None and cpu1 is not None and cpu1 > cpu0:
+        out["server_cpu_ms_per_page"] = (cpu1 - cpu0) * 1000 / pages
+        out["server_capacity_pages_per_s"] = pages / (cpu1 - cpu0)
+    return out
+
+
+def _raw_http_pages_per_s(server: Server, seconds: float) -> float:
+    """The same, to a bare ``http.client`` keep-alive connection (far less client time)."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    conn = http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=30)
+    headers = {"Api-Key": KEY}
+    marker = b'"next":"'
+    pages, token = 0, ""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        query = {"limit": 100, **({"paginationToken": token} if token else {})}
+        conn.request("GET", "/bulk/imports?" + urlencode(query), headers=headers)
+        body = conn.getresponse().read()
+        pages += 1
+        at = body.rfind(marker)
+        token = body[at + len(marker) : body.index(b'"', at + 8)].decode() if at >= 0 else ""
+    wall = time.perf_counter() - t0
+    conn.close()
+    return pages / wall
+
+
+# --- machine, targets, tables -------------------------------------------------------------
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+        if found:
+            cpu = found.group(1).strip()
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "pandas": _version("pandas"),
+        "pyarrow": _version("pyarrow"),
+        "pinecone_sdk": _version("pinecone"),
+        "requests": _version("requests"),
+        "pinecone_imports_frame": _version("pinecone-imports-frame"),
+        "platform": platform.platform(),
+    }
+
+
+def _target(name: str, text: str, value: str, met: bool | None) -> dict[str, Any]:
+    return {"name": name, "target": text, "value": value, "met": met}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    sec = results["sections"]
+    drain = sec["drain"]["sizes"]
+    size = max(drain, key=int)
+    d = drain[size]
+    at = f"at {int(size):,}"
+    p, s, n = d["project"], d["sdk"], d["naive"]
+    if all("error" not in x for x in (p, s, n)):
+        out.append(
+            _target(
+                f"drain {at}: CPU vs SDK path",
+                "<= 60 %",
+                f"{p['cpu_s'] / s['cpu_s']:.0%}",
+                p["cpu_s"] <= 0.6 * s["cpu_s"],
+            )
+        )
+        out.append(
+            _target(
+                f"drain {at}: CPU vs naive path",
+                "<= 60 %",
+                f"{p['cpu_s'] / n['cpu_s']:.0%}",
+                p["cpu_s"] <= 0.6 * n["cpu_s"],
+            )
+        )
+        out.append(
+            _target(
+                f"drain {at}: peak RSS vs SDK path",
+                "<= 80 %",
+                f"{p['peak_rss_mb'] / s['peak_rss_mb']:.0%}",
+                p["peak_rss_mb"] <= 0.8 * s["peak_rss_mb"],
+            )
+        )
+    else:
+        out.append(_target(f"drain {at}", "all paths run", "a path failed", False))
+    out.append(
+        _target(
+            f"drain {at}: same frame on every path",
+            "equal",
+            "equal" if d["verify"].get("equal") else "NOT equal",
+            bool(d["verify"].get("equal")),
+        )
+    )
+    lat = sec["latency"]
+    lp = lat["paths"]["project"]
+    if "error" not in lp:
+        out.append(
+            _target(
+                f"latency ({lat['pages']} pages x {lat['latency_s'] * 1000:.0f} ms): wall",
+                "<= 1.05 x (floor + client CPU)",
+                f"{lp['wall_s']:.2f} s vs {lp['floor_plus_cpu_s']:.2f} s "
+                f"({lp['wall_vs_floor_plus_cpu']:.2f}x)",
+                lp["wall_vs_floor_plus_cpu"] <= 1.05,
+            )
+        )
+    conv = sec["convert"]
+    rps = conv["records_per_s"]["project"]
+    out.append(
+        _target(
+            f"to_frame on {conv['records']:,} records",
+            ">= 1,000,000 records/s",
+            f"{rps:,.0f} records/s",
+            rps >= 1_000_000,
+        )
+    )
+    out.append(
+        _target(
+            "to_frame vs pandas by hand",
+            ">= 3x",
+            f"{conv['speedup_vs_by_hand']:.2f}x",
+            conv["speedup_vs_by_hand"] >= 3,
+        )
+    )
+    lake = sec["lake"]
+    if "skipped" in lake:
+        out.append(_target("read_snapshots vs loop", ">= 5x", "skipped", None))
+    else:
+        out.append(
+            _target(
+                f"read_snapshots ({lake['files']:,} files) vs read_parquet loop",
+                ">= 5x",
+                f"{lake['speedup_vs_loop']:.2f}x",
+                lake["speedup_vs_loop"] >= 5,
+            )
+        )
+        share, files = lake["window_time_share"], lake["window_file_share"]
+        out.append(
+            _target(
+                "read_snapshots window: time share vs file share",
+                f"<= 2 x file share ({2 * files:.0%})",
+                f"{share:.0%} of the time for {files:.0%} of the files",
+                share <= 2 * files,
+            )
+        )
+    emu = sec["emulator"]
+    out.append(
+        _target(
+            "emulator pages/s (one keep-alive client)",
+            ">= 2,000 pages/s",
+            f"{emu['pages_per_s']:,.0f} pages/s",
+            emu["pages_per_s"] >= 2000,
+        )
+    )
+    return out
+
+
+def _met(value: bool | None) -> str:
+    return "n/a" if value is None else ("met" if value else "**NOT met**")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _x(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    sec = results["sections"]
+    parts = [
+        f"# pinecone-imports-frame benchmarks ({results['mode']})",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, pandas {m['pandas']}, "
+        f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}; "
+        f"pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"Started {results['started']}, took {results['elapsed_s']:.0f} s.",
+        "",
+        "## Targets",
+        "",
+        _table(
+            ["target", "goal", "measured", "status"],
+            [[t["name"], t["target"], t["value"], _met(t["met"])] for t in results["targets"]],
+        ),
+    ]
+
+    drain = sec["drain"]
+    rows = []
+    for size, d in drain["sizes"].items():
+        for path in PATHS:
+            r = d[path]
+            if "error" in r:
+                rows.append(
+                    [f"{int(size):,}", PATH_LABELS[path], "error: " + r["error"]] + [""] * 6
+                )
+                continue
+            rows.append(
+                [
+                    f"{int(size):,}",
+                    PATH_LABELS[path],
+                    f"{r['wall_s']:.2f}",
+                    f"{r['cpu_s']:.2f}",
+                    f"{r.get('child_imports_s', float('nan')):.2f}",
+                    f"{r['peak_rss_mb']:.0f}",
+                    _x(r.get("cpu_vs_sdk")),
+                    _x(r.get("rss_vs_sdk")),
+                    f"{r.get('server_cpu_s', float('nan')):.2f}",
+                ]
+            )
+        v = d["verify"]
+        verdict = (
+            "equal"
+            if v.get("equal")
+            else "NOT equal: " + json.dumps({k: v[k] for k in v if k != "equal"})
+        )
+        rows.append(
+            [f"{int(size):,}", "frames of the 3 paths (ids, dtypes, values)", verdict] + [""] * 6
+        )
+    parts += [
+        "",
+        f"## 1. Drain to a typed frame (page size 100; fresh process each; median of "
+        f"{drain['runs']} after {drain['warmup']} warm-up)",
+        "",
+        _table(
+            [
+                "imports",
+                "path",
+                "wall s",
+                "CPU s",
+                "start-up+imports s",
+                "peak RSS MB",
+                "CPU vs SDK",
+                "RSS vs SDK",
+                "emulator CPU s",
+            ],
+            rows,
+        ),
+    ]
+
+    lat = sec["latency"]
+    rows = []
+    for path in PATHS:
+        r = lat["paths"][path]
+        if "error" in r:
+            rows.append([PATH_LABELS[path], "error: " + r["error"], "", "", "", ""])
+            continue
+        rows.append(
+            [
+                PATH_LABELS[path],
+                f"{r['wall_s']:.2f}",
+                f"{r['cpu_s']:.2f}",
+                f"{r['overhead_above_floor_pct']:+.0f} %",
+                f"{r['floor_plus_cpu_s']:.2f}",
+                f"{r['wall_vs_floor_plus_cpu']:.2f}x",
+            ]
+        )
+    parts += [
+        "",
+        f"## 2. Latency: {lat['imports']:,} imports, {lat['pages']} pages, "
+        f"{lat['latency_s'] * 1000:.0f} ms per request (floor {lat['floor_s']:.2f} s; "
+        f"median of {lat['runs']})",
+        "",
+        _table(
+            ["path", "wall s", "CPU s", "above floor", "floor + CPU s", "wall / (floor+CPU)"],
+            rows,
+        ),
+    ]
+
+    conv = sec["convert"]
+    rows = [
+        [
+            "to_frame (this project)",
+            f"{conv['seconds']['project']:.2f}",
+            f"{conv['records_per_s']['project']:,.0f}",
+            f"{conv['speedup_vs_by_hand']:.2f}x",
+        ],
+        [
+            "pd.DataFrame(records) + dtypes by hand",
+            f"{conv['seconds']['by_hand']:.2f}",
+            f"{conv['records_per_s']['by_hand']:,.0f}",
+            "1.00x",
+        ],
+    ]
+    parts += [
+        "",
+        f"## 3. Conversion alone: {conv['records']:,} API records in memory "
+        f"(median of {conv['runs']}; frames equal: {bool(conv['verify'].get('equal'))})",
+        "",
+        _table(["path", "seconds", "records/s", "speed-up"], rows),
+    ]
+
+    lake = sec["lake"]
+    parts += ["", "## 4. The lake", ""]
+    if "skipped" in lake:
+        parts.append(f"Skipped: {lake['skipped']}")
+    else:
+        s = lake["seconds"]
+        rows = [
+            [
+                f"read_snapshots, all {lake['files']:,} files",
+                f"{s['read_snapshots'] * 1000:.0f}",
+                f"{s['loop'] * 1000:.0f}",
+                f"{lake['speedup_vs_loop']:.2f}x",
+                f"{lake['rows']['read_snapshots']:,}",
+            ],
+            [
+                f"read_snapshots since/until ({lake['files_selected']:,} files)",
+                f"{s['read_snapshots_window'] * 1000:.0f}",
+                f"{s['loop_window'] * 1000:.0f}",
+                f"{lake['speedup_vs_loop_window']:.2f}x",
+                f"{lake['rows']['read_snapshots_window']:,}",
+            ],
+        ]
+        parts += [
+            f"{lake['snapshots']:,} snapshots of {lake['imports_per_snapshot']} imports over "
+            f"100 days; write_snapshot: median {lake['write_ms']['median']:.1f} ms, mean "
+            f"{lake['write_ms']['mean']:.1f} ms per snapshot. Same rows and ids as the loop: "
+            f"{lake['same_rows'] and lake['same_ids']}. Median of {lake['runs']}.",
+            "",
+            _table(
+                ["read", "read_snapshots ms", "read_parquet loop + concat ms", "speed-up", "rows"],
+                rows,
+            ),
+        ]
+
+    parts += [
+        "",
+        "## 5. The fleet",
+        "",
+        _table(["benchmark", "result"], [["fleet", sec["fleet"]["status"]]]),
+    ]
+
+    emu = sec["emulator"]
+    rows = [
+        [
+            f"{emu['imports']:,} imports, 100 per page",
+            f"{emu['pages_per_s']:,.0f}",
+            f"{emu['raw_http_pages_per_s']:,.0f}",
+            f"{emu.get('server_cpu_ms_per_page', float('nan')):.3f}",
+            f"{emu.get('server_capacity_pages_per_s', float('nan')):,.0f}",
+        ]
+    ]
+    parts += [
+        "",
+        "## 6. Emulator throughput (one keep-alive client; the emulator in its own process)",
+        "",
+        _table(
+            [
+                "listing",
+                "pages/s to requests.Session",
+                "pages/s to http.client",
+                "emulator CPU ms/page",
+                "emulator CPU-bound pages/s",
+            ],
+            rows,
+        ),
+        "",
+        "The client's own per-request time bounds the first two columns; the last is what "
+        "the emulator could serve if the client cost nothing.",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def _guard(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return fn()
+    except Exception as exc:  # a broken section must not hide the others
+        print(f"[{name}] failed: {exc}", file=sys.stderr, flush=True)
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, seconds")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=HERE / "results.json",
+        help="where to write the results (default benchmarks/results.json)",
+    )
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    cfg = MODES[mode]
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+
+    sizes = sorted({*cfg["sizes"], cfg["latency_imports"]})
+    servers = {n: Server(n) for n in sizes}
+    try:
+        for server in servers.values():
+            server.wait_ready()
+        sections: dict[str, Any] = {}
+        sections["drain"] = _guard("drain", lambda: section_drain(servers, cfg))
+        sections["latency"] = _guard(
+            "latency", lambda: section_latency(servers[cfg["latency_imports"]], cfg)
+        )
+        sections["convert"] = _guard("convert", lambda: section_convert(cfg))
+        sections["lake"] = _guard("lake", lambda: section_lake(cfg))
+        sections["fleet"] = {"status": "n/a (not built yet)"}
+        sections["emulator"] = _guard(
+            "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    results: dict[str, Any] = {
+        "mode": mode,
+        "started": started.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "config": cfg,
+        "sections": sections,
+    }
+    results["targets"] = targets(results)
+    results["elapsed_s"] = time.perf_counter() - t0
+    text = markdown(results)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(text)
+    print(f"JSON written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""``benchmarks/run.py --quick`` runs every section and reports them (timings are not checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
+
+RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+SECTIONS = ("drain", "latency", "convert", "lake", "fleet", "emulator")
+
+
+@pytest.mark.slow
+def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+
+    text = proc.stdout
+    assert "| target | goal | measured | status |" in text
+    for title in (
+        "## 1. Drain",
+        "## 2. Latency",
+        "## 3. Conversion",
+        "## 4. The lake",
+        "## 5. The fleet",
+        "## 6. Emulator",
+    ):
+        assert title in text
+    assert "n/a (not built yet)" in text
+
+    results = json.loads(out.read_text())
+    assert results["mode"] == "quick"
+    assert set(SECTIONS) <= set(results["sections"])
+    assert {"cpu", "cores", "python", "pandas", "pyarrow"} <= set(results["machine"])
+    assert results["targets"] and all({"name", "met"} <= set(t) for t in results["targets"])
+
+    sections = results["sections"]
+    for size in sections["drain"]["sizes"].values():
+        for path in ("project", "sdk", "naive"):
+            assert "error" not in size[path], size[path]
+            assert {"wall_s", "cpu_s", "peak_rss_mb"} <= set(size[path])
+        assert size["verify"]["sdk"]["ids_equal"] and size["verify"]["naive"]["ids_equal"]
+    for path in ("project", "sdk", "naive"):
+        assert "wall_s" in sections["latency"]["paths"][path]
+    assert sections["convert"]["verify"]["ids_equal"]
+    assert "skipped" in sections["lake"] or sections["lake"]["same_ids"]
+    assert sections["emulator"]["pages"] > 0
