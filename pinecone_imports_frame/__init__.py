@@ -9,8 +9,9 @@ Examples
 50
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .emulator import Emulator  # TEMP
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -29,6 +30,20 @@ from .errors import (
 from .frame import empty_frame, to_frame
 from .loader import iter_pages, read_imports
 from .schema import COLUMN_NAMES, STATUSES
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+
+def __getattr__(name: str) -> Any:
+    # The emulator (an HTTP server) is imported on first use, not by every script that
+    # only reads imports.
+    if name == "Emulator":
+        from .emulator import Emulator
+
+        return Emulator
+    raise AttributeError(f"module 'pinecone_imports_frame' has no attribute {name!r}")
+
 
 __all__ = [
     "COLUMN_NAMES",

@@ -14,7 +14,8 @@ import datetime as dt
 import logging
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,10 @@ _TS_NS = pa.timestamp("ns", tz="UTC")
 
 
 class RecordColumns:
-    """Accumulates API records (camelCase dicts) as one list per field, page by page.
+    """Accumulates API records (camelCase dicts) column by column, page by page.
+
+    Every ``batch_rows`` records the values are parsed into typed Arrow arrays and their
+    Python objects dropped, so a long listing never holds more than one batch of them.
 
     Examples
     --------
@@ -49,25 +53,59 @@ class RecordColumns:
     1
     """
 
-    __slots__ = ("_unknown_seen", "values")
+    __slots__ = ("_batch_rows", "_chunks", "_n", "_pending", "_unknown_seen")
 
-    def __init__(self) -> None:
-        self.values: dict[str, list[Any]] = {f: [] for f in _FIELDS}
+    def __init__(self, *, batch_rows: int = 20_000) -> None:
+        self._pending: dict[str, list[Any]] = {f: [] for f in _FIELDS}
+        self._chunks: dict[str, list[pa.Array]] = {f: [] for f in _FIELDS}
         self._unknown_seen: set[str] = set()
+        self._batch_rows = batch_rows
+        self._n = 0
 
     def __len__(self) -> int:
-        return len(self.values["id"])
+        return self._n
 
-    def extend(self, records: list[Mapping[str, Any]]) -> None:
-        """Append one page of records as the API sends them (camelCase keys)."""
-        for field, column in self.values.items():
-            column.extend([r.get(field) for r in records])
-        for r in records:
-            if not _KNOWN_FIELDS.issuperset(r):
-                new = set(r) - _KNOWN_FIELDS - self._unknown_seen
-                if new:
-                    self._unknown_seen |= new
-                    logger.debug("ignoring unknown import fields: %s", ", ".join(sorted(new)))
+    def extend(self, records: list[dict[str, Any]], *, keys: set[str] | None = None) -> None:
+        """Append one page of records as the API sends them (camelCase keys).
+
+        ``keys``, the union of the records' keys, when the caller has it already.
+        """
+        if keys is None and logger.isEnabledFor(logging.DEBUG):
+            keys = set().union(*records)
+        if keys is not None and not _KNOWN_FIELDS.issuperset(keys):
+            new = keys - _KNOWN_FIELDS - self._unknown_seen
+            if new:
+                self._unknown_seen |= new
+                logger.debug("ignoring unknown import fields: %s", ", ".join(sorted(new)))
+        get = dict.get
+        for field, column in self._pending.items():
+            column.extend(map(get, records, repeat(field)))
+        self._n += len(records)
+        if len(self._pending["id"]) >= self._batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        p = self._pending
+        if not p["id"]:
+            return
+        for field, parse in _PARSERS.items():
+            self._chunks[field].append(parse(p[field], field))
+            p[field] = []
+
+    def typed(self) -> dict[str, pa.Array]:
+        """Every field so far as one typed Arrow array (status as plain strings)."""
+        self._flush()
+        out = {}
+        for field in _FIELDS:
+            chunks = self._chunks[field]
+            if len(chunks) == 1:
+                out[field] = chunks[0]
+            elif chunks:
+                out[field] = pa.concat_arrays(chunks)
+                self._chunks[field] = [out[field]]
+            else:
+                out[field] = _PARSERS[field]([], field)
+        return out
 
 
 def _as_api_record(record: Any) -> Mapping[str, Any]:
@@ -176,13 +214,23 @@ def _floats(values: list[Any], field: str) -> pa.Array:
     return pa.array(out, type=pa.float64())
 
 
-def _strings(values: list[Any]) -> tuple[pa.Array, list[Any]]:
-    """Arrow strings, and a list of ``str``/None the numpy_nullable backend can reuse."""
+def _strings(values: list[Any], field: str = "") -> pa.Array:
     try:
-        return pa.array(values, type=pa.string()), values
+        return pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        as_str = [None if v is None else str(v) for v in values]
-        return pa.array(as_str, type=pa.string()), as_str
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+_PARSERS: dict[str, Callable[[list[Any], str], pa.Array]] = {
+    "id": _strings,
+    "uri": _strings,
+    "status": _strings,
+    "createdAt": _timestamps,
+    "finishedAt": _timestamps,
+    "percentComplete": _floats,
+    "recordsImported": _integers,
+    "error": _strings,
+}
 
 
 def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.DictionaryArray:
@@ -271,7 +319,8 @@ def conform_table(table: pa.Table, *, extra_statuses: Iterable[str] = ()) -> pa.
     return derive(pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES)))
 
 
-def _to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -> Any:
+def column_to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -> Any:
+    """One schema column from Arrow to the pandas array of its dtype under ``dtype_backend``."""
     kind = schema.BY_NAME[name].kind
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
@@ -284,7 +333,7 @@ def _to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -
         codes = col.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
         return pd.Categorical.from_codes(codes, dtype=schema.status_dtype(dictionary))
     if kind == "string":
-        return pd.array(col.to_numpy(zero_copy_only=False), dtype=pd.StringDtype("python"))
+        return pd.arrays.ArrowStringArray(col.cast(pa.string()))
     if kind in ("int", "float", "bool"):
         mask = col.is_null().to_numpy(zero_copy_only=False)
         fill: Any = {"int": 0, "float": 0.0, "bool": False}[kind]
@@ -302,25 +351,12 @@ def _to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -
     return col.to_numpy(zero_copy_only=False).astype(f"timedelta64[{schema.TIME_UNIT}]")
 
 
-def frame_from_table(
-    table: pa.Table,
-    *,
-    dtype_backend: str = "numpy_nullable",
-    strings: Mapping[str, list[Any]] | None = None,
-) -> pd.DataFrame:
-    """A pandas frame in the package's schema from an Arrow table of every column.
-
-    ``strings`` optionally maps string columns to the Python lists they came from: for the
-    numpy_nullable backend those are used as they are instead of making new ``str`` objects
-    out of Arrow memory.
-    """
+def frame_from_table(table: pa.Table, *, dtype_backend: str = "numpy_nullable") -> pd.DataFrame:
+    """A pandas frame in the package's schema from an Arrow table of every column."""
     schema.check_dtype_backend(dtype_backend)
-    data = {}
-    for name in schema.COLUMN_NAMES:
-        if strings and name in strings and dtype_backend == "numpy_nullable":
-            data[name] = pd.array(strings[name], dtype=pd.StringDtype("python"))
-        else:
-            data[name] = _to_pandas(table[name], name, dtype_backend)
+    data = {
+        name: column_to_pandas(table[name], name, dtype_backend) for name in schema.COLUMN_NAMES
+    }
     return pd.DataFrame(data, copy=False)
 
 
@@ -346,26 +382,37 @@ def build_frame(
 ) -> pd.DataFrame:
     """The typed frame of the records gathered in ``columns``."""
     schema.check_dtype_backend(dtype_backend)
-    v = columns.values
+    typed = columns.typed()
     n = len(columns)
     listed = _as_listed_at(listed_at)
-    strings = {name: _strings(v[name]) for name in ("id", "uri", "error")}
     base = {
-        "id": strings["id"][0],
-        "uri": strings["uri"][0],
-        "status": status_array(_strings(v["status"])[0]),
-        "created_at": _timestamps(v["createdAt"], "createdAt"),
-        "finished_at": _timestamps(v["finishedAt"], "finishedAt"),
-        "percent_complete": _floats(v["percentComplete"], "percentComplete"),
-        "records_imported": _integers(v["recordsImported"], "recordsImported"),
-        "error": strings["error"][0],
+        "id": typed["id"],
+        "uri": typed["uri"],
+        "status": status_array(typed["status"]),
+        "created_at": typed["createdAt"],
+        "finished_at": typed["finishedAt"],
+        "percent_complete": typed["percentComplete"],
+        "records_imported": typed["recordsImported"],
+        "error": typed["error"],
         "listed_at": pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS),
-        "index_host": pa.array([index_host] * n, type=pa.string()),
-        "index_name": pa.array([index_name] * n, type=pa.string()),
+        "index_host": _constant(index_host, n),
+        "index_name": _constant(index_name, n),
     }
-    table = derive(pa.table(base))
-    lists = {name: pair[1] for name, pair in strings.items()}
-    return frame_from_table(table, dtype_backend=dtype_backend, strings=lists)
+    frame = frame_from_table(derive(pa.table(base)), dtype_backend=dtype_backend)
+    # Who and when travel with the frame even when it has no rows (JSON-safe, so that
+    # DataFrame.to_parquet keeps them); snapshots of an empty listing rely on them.
+    frame.attrs.update(
+        {"listed_at": listed.isoformat(), "index_host": index_host, "index_name": index_name}
+    )
+    return frame
+
+
+def _constant(value: str | None, n: int) -> pa.Array:
+    """``value`` repeated ``n`` times, as a string array (dictionary-decoded, no n objects)."""
+    if value is None:
+        return pa.nulls(n, pa.string())
+    indices = pa.array(np.zeros(n, dtype=np.int32))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value])).cast(pa.string())
 
 
 def empty_frame(*, dtype_backend: str = "numpy_nullable") -> pd.DataFrame:
@@ -423,13 +470,21 @@ def to_frame(
     >>> str(df["records_imported"].dtype)
     'Int64'
     """
-    columns = RecordColumns()
     if isinstance(records, Mapping):
         raise TypeError(
             "to_frame takes an iterable of import records, not one mapping; "
             "for an API page pass page['data']"
         )
-    columns.extend([_as_api_record(r) for r in records])
+    rows = records if isinstance(records, list) else list(records)
+    # Fast path: API dicts go in as they are; anything else is normalised record by record.
+    keys: set[str] | None = None
+    if set(map(type, rows)) <= {dict}:
+        keys = set().union(*rows)
+    if keys is None or not _SNAKE_ONLY.isdisjoint(keys):
+        rows = [_as_api_record(r) for r in rows]
+        keys = None
+    columns = RecordColumns(batch_rows=max(len(rows), 1))
+    columns.extend(rows, keys=keys)
     return build_frame(
         columns,
         listed_at=listed_at,

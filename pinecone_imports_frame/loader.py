@@ -270,6 +270,7 @@ def read_imports(
             exc.partial = None
         raise
     result = frame()
+    result.attrs["api_version"] = api_version
     if snapshot_to is not None:
         from .snapshots import write_snapshot
 

@@ -130,7 +130,10 @@ def pandas_dtype(name: str, dtype_backend: str = "numpy_nullable") -> object:
     if dtype_backend == "pyarrow":
         return pd.ArrowDtype(_ARROW_TYPES[kind])
     return {
-        "string": pd.StringDtype("python"),
+        # Arrow-backed with pd.NA, on pandas 2.2 and 3.x alike (pandas 3's default "str"
+        # is Arrow-backed too, but with NaN): zero-copy from Arrow arrays and Parquet,
+        # and no Python object per value.
+        "string": pd.StringDtype("pyarrow"),
         "status": status_dtype(),
         "timestamp": pd.DatetimeTZDtype(unit=TIME_UNIT, tz="UTC"),
         "float": pd.Float64Dtype(),
