@@ -30,6 +30,7 @@ from .errors import (
 from .frame import empty_frame, to_frame
 from .loader import iter_pages, read_imports
 from .schema import COLUMN_NAMES, STATUSES
+from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -65,6 +66,10 @@ __all__ = [
     "__version__",
     "empty_frame",
     "iter_pages",
+    "list_snapshots",
+    "prune_snapshots",
     "read_imports",
+    "read_snapshots",
     "to_frame",
+    "write_snapshot",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ._version import __version__
+from .config import parse_duration
 from .errors import ConfigurationError, PineconeImportsError
 
 logger = logging.getLogger(__name__)
@@ -65,14 +66,9 @@ def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
 
 def _duration(text: str) -> pd.Timedelta:
     try:
-        value = pd.Timedelta(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration; use e.g. 30s, 5m, 2h, 30d"
-        ) from exc
-    if value <= pd.Timedelta(0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive duration")
-    return value
+        return parse_duration(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
@@ -194,6 +190,91 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    options: dict[str, Any] = {}
+    for item in args.storage_option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(
+                f"--storage-option {item!r} is not KEY=VALUE (e.g. endpoint_url=http://...)"
+            )
+        options[key] = value
+    return options or None
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from .snapshots import write_snapshot
+
+    options = _storage_options(args)
+
+    def once() -> None:
+        df = _read(args)
+        path = write_snapshot(df, args.to, storage_options=options)
+        print(f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%dT%H:%M:%SZ}  {len(df)} imports -> {path}")
+        sys.stdout.flush()
+
+    if args.every is None:
+        once()
+        return 0
+    period = args.every.total_seconds()
+    next_tick = time.monotonic()
+    while True:  # until interrupted; a failed poll is logged and retried at the next tick
+        try:
+            once()
+        except ConfigurationError:
+            raise
+        except (PineconeImportsError, OSError) as exc:
+            logger.error("snapshot failed, retrying in %s: %s", args.every, exc)
+            print(
+                f"pinecone-imports: snapshot failed (next try in {args.every}): {exc}",
+                file=sys.stderr,
+            )
+        next_tick += period
+        time.sleep(max(0.0, next_tick - time.monotonic()))
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    from .snapshots import list_snapshots
+
+    inventory = list_snapshots(args.root, storage_options=_storage_options(args))
+    if args.format == "csv":
+        sys.stdout.write(inventory.to_csv(index=False))
+    elif len(inventory):
+        sys.stdout.write(inventory.to_string(index=False) + "\n")
+    else:
+        print(f"no snapshots under {args.root}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from .snapshots import prune_snapshots
+
+    if args.older_than is None and args.keep_last is None:
+        raise ConfigurationError("prune needs --older-than AGE (e.g. 30d) or --keep-last N")
+    removed = prune_snapshots(
+        args.root,
+        older_than=args.older_than,
+        keep_last=args.keep_last,
+        dry_run=args.dry_run,
+        storage_options=_storage_options(args),
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    rows = int(removed["rows"].sum()) if len(removed) else 0
+    print(f"{verb} {len(removed)} snapshots ({rows} rows)")
+    for path in removed["path"] if len(removed) else []:
+        print(f"  {path}")
+    return 0
+
+
+def _add_storage(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="fsspec storage option for s3:// gs:// az:// roots (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``pinecone-imports``."""
     parser = argparse.ArgumentParser(
@@ -216,6 +297,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("snapshot", help="write the listing as a Parquet snapshot into a lake")
+    _add_connection(p)
+    p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
+    p.add_argument(
+        "--every",
+        type=_duration,
+        metavar="PERIOD",
+        help="keep taking one every PERIOD (e.g. 5m) until interrupted",
+    )
+    _add_storage(p)
+    p.set_defaults(func=cmd_snapshot)
+
+    p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
+    p.add_argument("root", metavar="ROOT")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+    _add_storage(p)
+    p.set_defaults(func=cmd_snapshots)
+
+    p = sub.add_parser("prune", help="delete whole snapshots by age or count")
+    p.add_argument("root", metavar="ROOT")
+    p.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h")
+    p.add_argument("--keep-last", type=int, metavar="N", help="keep the newest N per index")
+    p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    _add_storage(p)
+    p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")

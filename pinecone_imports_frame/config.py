@@ -10,8 +10,12 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
+
+import pandas as pd
 
 from .errors import ConfigurationError, InsecureTransportError
 
@@ -173,3 +177,27 @@ def check_max_pages(max_pages: int | None) -> int | None:
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
         raise ConfigurationError(f"max_pages must be a positive int or None, not {max_pages!r}")
     return max_pages
+
+
+def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
+    """A positive duration from ``"30d"``, ``"5m"``, ``"12h"`` or a (pandas) timedelta.
+
+    Examples
+    --------
+    >>> parse_duration("30d")
+    Timedelta('30 days 00:00:00')
+    >>> parse_duration("5m")
+    Timedelta('0 days 00:05:00')
+    """
+    if isinstance(value, str):  # "30d": pandas deprecates the lower-case day unit
+        value = re.sub(r"(?<=\d)\s*d(?![a-z])", "D", value.strip())
+    try:
+        td = pd.Timedelta(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{what}={value!r} is not a duration; pass e.g. '30d', '12h', '5m' or a "
+            "pandas.Timedelta / datetime.timedelta"
+        ) from exc
+    if td is pd.NaT or td <= pd.Timedelta(0):
+        raise ConfigurationError(f"{what} must be a positive duration, not {value!r}")
+    return td

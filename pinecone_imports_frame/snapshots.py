@@ -59,8 +59,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from . import config, schema
 from . import frame as _frame
-from . import schema
 from .config import DEFAULT_API_VERSION
 from .errors import ConfigurationError, SnapshotError, UnknownStatusWarning
 
@@ -365,18 +365,7 @@ def _as_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | No
 
 
 def _as_timedelta(value: Any) -> pd.Timedelta:
-    if isinstance(value, str):  # "30d": pandas deprecates the lower-case day unit
-        value = re.sub(r"(?<=\d)\s*d(?![a-z])", "D", value.strip())
-    try:
-        td = pd.Timedelta(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"older_than={value!r} is not a duration; pass e.g. '30d', '12h' or a "
-            "pandas.Timedelta / datetime.timedelta"
-        ) from exc
-    if td is pd.NaT or td < pd.Timedelta(0):
-        raise ConfigurationError(f"older_than must be a positive duration, not {value!r}")
-    return td
+    return config.parse_duration(value, what="older_than")
 
 
 # --- write ----------------------------------------------------------------------------------

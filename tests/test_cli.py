@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -122,3 +123,69 @@ def test_emulator_command_prints_its_url_first_and_serves(tmp_path: Path) -> Non
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert proc.returncode in (0, 130)
+
+
+def test_snapshot_snapshots_and_prune(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pinecone_imports_frame import read_snapshots
+
+    lake = tmp_path / "lake"
+    for _ in range(3):
+        assert main(["snapshot", *_conn(imports_emulator), "--to", str(lake)]) == 0
+        imports_emulator.advance(600)
+    out = capsys.readouterr().out
+    assert out.count(" imports -> ") == 3
+    assert len(read_snapshots(lake)) >= 750
+
+    assert main(["snapshots", str(lake), "--format", "csv"]) == 0
+    inventory = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert len(inventory) == 3 and (inventory["index_host"] == imports_emulator.host).all()
+
+    assert main(["prune", str(lake), "--keep-last", "1", "--dry-run"]) == 0
+    assert "would remove 2 snapshots" in capsys.readouterr().out
+    assert len(pd.read_csv(io.StringIO(_inventory_csv(lake, capsys)))) == 3
+    assert main(["prune", str(lake), "--keep-last", "1"]) == 0
+    assert "removed 2 snapshots" in capsys.readouterr().out
+    assert len(pd.read_csv(io.StringIO(_inventory_csv(lake, capsys)))) == 1
+
+    assert main(["prune", str(lake)]) == 2
+    assert "--older-than" in capsys.readouterr().err
+
+
+def _inventory_csv(lake: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["snapshots", str(lake), "--format", "csv"]) == 0
+    return capsys.readouterr().out
+
+
+def test_snapshot_every_survives_a_failed_poll(imports_emulator: Emulator, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    imports_emulator.inject("status", status=503, times=1)  # the first poll fails
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pinecone_imports_frame",
+            "snapshot",
+            *_conn(imports_emulator),
+            "--to",
+            str(lake),
+            "--every",
+            "1s",
+            "--max-retries",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(list(lake.glob("**/*.parquet"))) < 2:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert len(list(lake.glob("**/*.parquet"))) >= 2
+    assert "snapshot failed" in err and "503" in err
+    assert "Traceback" not in err
