@@ -35,7 +35,7 @@ def typed_by_hand(
 ) -> pd.DataFrame:
     """``raw`` (one row per import, camelCase or snake_case columns) to the typed frame."""
     raw = raw.rename(columns=CAMEL).reindex(columns=FIELDS)  # a field no row had is absent
-    text = pd.StringDtype("python")
+    text = pd.StringDtype("pyarrow")  # the dtype read_imports gives, on pandas 2.2 and 3
     listed = pd.Timestamp(listed_at).tz_convert("UTC").as_unit("us")
     n = len(raw)
     out = pd.DataFrame(

@@ -524,10 +524,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     emu = sec["emulator"]
     out.append(
         _target(
-            "emulator pages/s (one keep-alive client)",
+            # The emulator's own rate: a bare http.client keep-alive client, whose cost per
+            # request is a fraction of requests' (that column bounds the client, not us).
+            "emulator pages/s (one keep-alive http.client client)",
             ">= 2,000 pages/s",
-            f"{emu['pages_per_s']:,.0f} pages/s",
-            emu["pages_per_s"] >= 2000,
+            f"{emu['raw_http_pages_per_s']:,.0f} pages/s",
+            emu["raw_http_pages_per_s"] >= 2000,
         )
     )
     return out

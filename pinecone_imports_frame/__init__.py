@@ -30,19 +30,27 @@ from .errors import (
 from .frame import empty_frame, to_frame
 from .loader import iter_pages, read_imports
 from .schema import COLUMN_NAMES, STATUSES
-from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
 
 if TYPE_CHECKING:
     from .emulator import Emulator
+    from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
+
+# Imported on first use, not by every script that only reads imports: the emulator (an
+# HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
+_LAZY = {
+    "Emulator": "emulator",
+    "list_snapshots": "snapshots",
+    "prune_snapshots": "snapshots",
+    "read_snapshots": "snapshots",
+    "write_snapshot": "snapshots",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The emulator (an HTTP server) is imported on first use, not by every script that
-    # only reads imports.
-    if name == "Emulator":
-        from .emulator import Emulator
+    if name in _LAZY:
+        import importlib
 
-        return Emulator
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'pinecone_imports_frame' has no attribute {name!r}")
 
 

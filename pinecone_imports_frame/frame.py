@@ -41,7 +41,7 @@ _TS_NS = pa.timestamp("ns", tz="UTC")
 class RecordColumns:
     """Accumulates API records (camelCase dicts) column by column, page by page.
 
-    Every ``batch_rows`` records the values are parsed into typed Arrow arrays and their
+    Every ``batch_rows`` records (5,000 by default) the values are parsed into typed Arrow arrays and their
     Python objects dropped, so a long listing never holds more than one batch of them.
 
     Examples
@@ -55,7 +55,7 @@ class RecordColumns:
 
     __slots__ = ("_batch_rows", "_chunks", "_n", "_pending", "_unknown_seen")
 
-    def __init__(self, *, batch_rows: int = 20_000) -> None:
+    def __init__(self, *, batch_rows: int = 5_000) -> None:
         self._pending: dict[str, list[Any]] = {f: [] for f in _FIELDS}
         self._chunks: dict[str, list[pa.Array]] = {f: [] for f in _FIELDS}
         self._unknown_seen: set[str] = set()

@@ -78,7 +78,7 @@ class TokenPaginator:
         data = body.get("data")
         if data is None:
             data = []
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        if not isinstance(data, list) or not set(map(type, data)) <= {dict}:
             raise ResponseFormatError(
                 f"GET {LIST_PATH} page {self.pages + 1}: 'data' is not a list of import "
                 f"objects (got {str(data)[:120]!r})"
