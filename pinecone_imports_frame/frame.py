@@ -41,8 +41,9 @@ _TS_NS = pa.timestamp("ns", tz="UTC")
 class RecordColumns:
     """Accumulates API records (camelCase dicts) column by column, page by page.
 
-    Every ``batch_rows`` records (5,000 by default) the values are parsed into typed Arrow arrays and their
-    Python objects dropped, so a long listing never holds more than one batch of them.
+    Every ``batch_rows`` records (5,000 by default) the values are parsed into typed Arrow
+    arrays and their Python objects dropped, so a long listing never holds more than one
+    batch of them.
 
     Examples
     --------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -130,10 +130,11 @@ def iter_pages(
     max_retries: int = 5,
     allow_insecure: bool = False,
     api_version: str = config.DEFAULT_API_VERSION,
-) -> Iterator[list[dict[str, Any]]]:
-    """Yield each page of ``list_imports`` as the API sent it (a list of dicts).
+) -> PageIterator:
+    """Iterate the pages of ``list_imports`` as the API sent them (lists of dicts).
 
-    Takes the same connection arguments as :func:`read_imports`; for users who stream.
+    Takes the same connection arguments as :func:`read_imports`, checked at once; the pages
+    are fetched as you iterate. For users who stream.
 
     Examples
     --------
@@ -154,9 +155,50 @@ def iter_pages(
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
-    with conn.client() as client:
-        paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
-        yield from drain(client, paginator, progress=progress, description=conn.endpoint.netloc)
+    return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
+
+
+class PageIterator(Iterator[list[dict[str, Any]]]):
+    """The pages of one listing, fetched as they are iterated; knows where they come from.
+
+    Attributes
+    ----------
+    connection : Connection
+        The resolved host, index name and settings.
+    paginator : TokenPaginator
+        The listing's state: pages and records read so far.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        page_size: int,
+        max_pages: int | None,
+        progress: bool | None,
+    ) -> None:
+        self.connection = connection
+        self.paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
+        self._pages = self._run(progress)
+
+    def _run(self, progress: bool | None) -> Generator[list[dict[str, Any]], None, None]:
+        with self.connection.client() as client:
+            yield from drain(
+                client,
+                self.paginator,
+                progress=progress,
+                description=self.connection.endpoint.netloc,
+            )
+
+    def __iter__(self) -> PageIterator:
+        return self
+
+    def __next__(self) -> list[dict[str, Any]]:
+        return next(self._pages)
+
+    def close(self) -> None:
+        """Stop the listing and close its connections."""
+        self._pages.close()
 
 
 def read_imports(
@@ -233,17 +275,19 @@ def read_imports(
     (250, 'category')
     """
     schema.check_dtype_backend(dtype_backend)
-    config.check_page_size(page_size)
-    config.check_max_pages(max_pages)
-    conn = connect(
+    pages = iter_pages(
         host,
         api_key=api_key,
         index_name=index_name,
+        page_size=page_size,
+        max_pages=max_pages,
+        progress=progress,
         timeout=timeout,
         max_retries=max_retries,
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
+    conn = pages.connection
     listed_at = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns()
 
@@ -257,12 +301,8 @@ def read_imports(
         )
 
     try:
-        with conn.client() as client:
-            paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
-            for records in drain(
-                client, paginator, progress=progress, description=conn.endpoint.netloc
-            ):
-                columns.extend(records)
+        for records in pages:
+            columns.extend(records)
     except PineconeImportsError as exc:
         try:
             exc.partial = frame()
