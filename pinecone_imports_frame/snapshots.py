@@ -50,13 +50,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from . import config, schema
@@ -75,8 +74,6 @@ API_VERSION = DEFAULT_API_VERSION
 METADATA_PREFIX = "pinecone_imports_frame."
 
 _LAKE_HINT = "pip install pinecone-imports-frame[lake]"
-_PARTITION_SCHEMA = pa.schema([("index_host", pa.string()), ("date", pa.string())])
-_PARTITIONING = ds.HivePartitioning(_PARTITION_SCHEMA, segment_encoding="uri")
 _HOST_KEY = "index_host="
 _DATE_KEY = "date="
 _NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-[0-9A-Za-z_-]+\.parquet$")
@@ -198,11 +195,13 @@ def _protocols(fs: Any) -> set[str]:
 
 
 def _encode_host(host: str) -> str:
-    """``index_host={host}`` as pyarrow's Hive partitioning (uri encoding) writes it."""
-    folder, _ = _PARTITIONING.format(
-        (ds.field("index_host") == host) & (ds.field("date") == "1970-01-01")
-    )
-    return folder.split("/", 1)[0]
+    """``index_host={host}`` as pyarrow's Hive partitioning (uri encoding) writes it.
+
+    Arrow's "uri" segment encoding percent-encodes every byte but RFC 3986's unreserved
+    ones, exactly as ``urllib.parse.quote(..., safe="")`` does (done here by hand because
+    ``Partitioning.format`` is missing from the oldest supported pyarrow).
+    """
+    return f"index_host={quote(host, safe='')}"
 
 
 def _stamp(listed_at: pd.Timestamp) -> str:
@@ -526,18 +525,24 @@ def write_snapshot(
         "schema_version": str(schema.SCHEMA_VERSION),
     }
     buf = BytesIO()
+    kv = {METADATA_PREFIX + k: v for k, v in meta.items()}
+    # No ARROW:schema blob: every reader takes the types from the Parquet logical types
+    # (UTC microsecond timestamps included), and footers parse a fifth faster. The metadata
+    # goes in as the footer's key-value pairs. pyarrow < 17 cannot add key-value pairs to a
+    # writer; there the Arrow schema (and with it the pairs) is stored instead.
+    late_kv = hasattr(pq.ParquetWriter, "add_key_value_metadata")
+    if not late_kv:
+        table = table.replace_schema_metadata(kv)
     try:
-        # No ARROW:schema blob: every reader takes the types from the Parquet logical types
-        # (UTC microsecond timestamps included), and footers parse a fifth faster. The
-        # metadata goes in as the footer's key-value pairs.
         with pq.ParquetWriter(
             buf,
             table.schema,
-            store_schema=_STORE_SCHEMA,
+            store_schema=_STORE_SCHEMA if late_kv else True,
             use_dictionary=_DICTIONARY_COLUMNS,  # not for unique values: cheaper to decode
         ) as writer:
             writer.write_table(table)
-            writer.add_key_value_metadata({METADATA_PREFIX + k: v for k, v in meta.items()})
+            if late_kv:
+                writer.add_key_value_metadata(kv)
     except (pa.ArrowException, OSError) as exc:
         raise SnapshotError(f"could not encode the snapshot as Parquet: {exc}") from exc
     data = buf.getvalue()

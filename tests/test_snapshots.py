@@ -161,14 +161,14 @@ def test_layout_partitions_and_metadata(
     assert rel[1] == f"date={listed_at:%Y-%m-%d}"
     assert NAME_RE.match(rel[2])
     assert rel[2].startswith(listed_at.strftime("%Y%m%dT%H%M%S.%fZ-"))
-    # pyarrow's own Hive partitioning (uri encoding) writes the same folder names
+    # pyarrow's own Hive partitioning (uri encoding) reads the folder names back exactly
     part = ds.HivePartitioning(
         pa.schema([("index_host", pa.string()), ("date", pa.string())]), segment_encoding="uri"
     )
-    folder, _ = part.format(
-        (ds.field("index_host") == host) & (ds.field("date") == f"{listed_at:%Y-%m-%d}")
-    )
-    assert "/".join(rel[:2]) == folder
+    expected = (ds.field("index_host") == host) & (ds.field("date") == f"{listed_at:%Y-%m-%d}")
+    assert part.parse("/".join(rel)).equals(expected)
+    if hasattr(part, "format"):  # pyarrow >= 17 writes the same folder names
+        assert "/".join(rel[:2]) == part.format(expected)[0]
 
     pf = pq.ParquetFile(path)
     stored = pf.schema_arrow.names
