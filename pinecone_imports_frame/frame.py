@@ -39,27 +39,28 @@ _TS_NS = pa.timestamp("ns", tz="UTC")
 
 
 class RecordColumns:
-    """Accumulates API records (camelCase dicts) as typed Arrow chunks, page by page.
+    """Accumulates API records (camelCase dicts) column by column, page by page.
 
-    Each page is converted at once (one C-level pass of ``pa.array`` over the dicts, with
-    the wire types of the 2025-04 API), so a listing never holds more than one page of
-    Python objects; a page whose values are not of the wire types (an int64 sent as a
-    JSON string, a ``datetime`` from an older SDK) is converted field by field instead.
+    Every ``batch_rows`` records (5,000 by default) the values are parsed into typed Arrow
+    arrays and their Python objects dropped, so a long listing never holds more than one
+    batch of them.
 
     Examples
     --------
     >>> cols = RecordColumns()
     >>> cols.extend([{"id": "1", "uri": "s3://b/p", "status": "Pending",
     ...               "createdAt": "2025-05-01T12:00:00Z"}])
-    >>> len(cols), cols.typed()["createdAt"].type
-    (1, TimestampType(timestamp[us, tz=UTC]))
+    >>> len(cols)
+    1
     """
 
-    __slots__ = ("_chunks", "_n", "_unknown_seen")
+    __slots__ = ("_batch_rows", "_chunks", "_n", "_pending", "_unknown_seen")
 
-    def __init__(self) -> None:
+    def __init__(self, *, batch_rows: int = 5_000) -> None:
+        self._pending: dict[str, list[Any]] = {f: [] for f in _FIELDS}
         self._chunks: dict[str, list[pa.Array]] = {f: [] for f in _FIELDS}
         self._unknown_seen: set[str] = set()
+        self._batch_rows = batch_rows
         self._n = 0
 
     def __len__(self) -> int:
@@ -68,11 +69,8 @@ class RecordColumns:
     def extend(self, records: list[dict[str, Any]], *, keys: set[str] | None = None) -> None:
         """Append one page of records as the API sends them (camelCase keys).
 
-        ``keys``, the union of the records' keys, when the caller has it already; unknown
-        keys are ignored and named in a DEBUG log line.
+        ``keys``, the union of the records' keys, when the caller has it already.
         """
-        if not records:
-            return
         if keys is None and logger.isEnabledFor(logging.DEBUG):
             keys = set().union(*records)
         if keys is not None and not _KNOWN_FIELDS.issuperset(keys):
@@ -80,23 +78,24 @@ class RecordColumns:
             if new:
                 self._unknown_seen |= new
                 logger.debug("ignoring unknown import fields: %s", ", ".join(sorted(new)))
-        try:
-            wire: pa.StructArray | None = pa.array(records, type=_WIRE)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            wire = None
-        for field in _FIELDS:
-            if wire is None:
-                values = list(map(dict.get, records, repeat(field)))
-                array = _PARSERS[field](values, field)
-            else:
-                array = wire.field(field)
-                if field in _TIMESTAMP_FIELDS:
-                    array = _timestamps(array, field)
-            self._chunks[field].append(array)
+        get = dict.get
+        for field, column in self._pending.items():
+            column.extend(map(get, records, repeat(field)))
         self._n += len(records)
+        if len(self._pending["id"]) >= self._batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        p = self._pending
+        if not p["id"]:
+            return
+        for field, parse in _PARSERS.items():
+            self._chunks[field].append(parse(p[field], field))
+            p[field] = []
 
     def typed(self) -> dict[str, pa.Array]:
         """Every field so far as one typed Arrow array (status as plain strings)."""
+        self._flush()
         out = {}
         for field in _FIELDS:
             chunks = self._chunks[field]
@@ -169,16 +168,14 @@ def _parse_timestamp(value: Any, field: str) -> int | None:
     return ((delta.days * 86_400 + delta.seconds - offset) * 1_000_000) + micros
 
 
-def _timestamps(values: list[Any] | pa.Array, field: str) -> pa.Array:
+def _timestamps(values: list[Any], field: str) -> pa.Array:
     try:
         # Arrow parses RFC 3339 with Z or an offset in C; via nanoseconds so that 7 to 9
         # fractional digits parse too, then truncated to the schema's microseconds.
-        strings = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
-        return strings.cast(_TS_NS).cast(_TS, safe=False)
+        arr = pa.array(values, type=pa.string()).cast(_TS_NS)
+        return arr.cast(_TS, safe=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
-    if isinstance(values, pa.Array):
-        values = values.to_pylist()
     micros = [_parse_timestamp(v, field) for v in values]
     return pa.array(micros, type=pa.int64()).cast(_TS)
 
@@ -224,21 +221,6 @@ def _strings(values: list[Any], field: str = "") -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
 
-
-#: The API's record on the wire, as Arrow types (timestamps still strings).
-_WIRE = pa.struct(
-    [
-        ("id", pa.string()),
-        ("uri", pa.string()),
-        ("status", pa.string()),
-        ("createdAt", pa.string()),
-        ("finishedAt", pa.string()),
-        ("percentComplete", pa.float64()),
-        ("recordsImported", pa.int64()),
-        ("error", pa.string()),
-    ]
-)
-_TIMESTAMP_FIELDS = frozenset({"createdAt", "finishedAt"})
 
 _PARSERS: dict[str, Callable[[list[Any], str], pa.Array]] = {
     "id": _strings,
@@ -495,17 +477,15 @@ def to_frame(
             "for an API page pass page['data']"
         )
     rows = records if isinstance(records, list) else list(records)
-    columns = RecordColumns()
-    # Fast path: API dicts go in as they are. A record without createdAt (which the API
-    # always sends) may be in snake_case: only then are the keys looked at.
+    # Fast path: API dicts go in as they are; anything else is normalised record by record.
+    keys: set[str] | None = None
     if set(map(type, rows)) <= {dict}:
-        columns.extend(rows)
-        if columns.typed()["createdAt"].null_count and not _SNAKE_ONLY.isdisjoint(
-            set().union(*rows)
-        ):
-            columns = RecordColumns()
-    if not len(columns) and rows:
-        columns.extend([dict(_as_api_record(r)) for r in rows])
+        keys = set().union(*rows)
+    if keys is None or not _SNAKE_ONLY.isdisjoint(keys):
+        rows = [_as_api_record(r) for r in rows]
+        keys = None
+    columns = RecordColumns(batch_rows=max(len(rows), 1))
+    columns.extend(rows, keys=keys)
     return build_frame(
         columns,
         listed_at=listed_at,
