@@ -477,15 +477,22 @@ def to_frame(
             "for an API page pass page['data']"
         )
     rows = records if isinstance(records, list) else list(records)
-    # Fast path: API dicts go in as they are; anything else is normalised record by record.
-    keys: set[str] | None = None
-    if set(map(type, rows)) <= {dict}:
-        keys = set().union(*rows)
-    if keys is None or not _SNAKE_ONLY.isdisjoint(keys):
-        rows = [_as_api_record(r) for r in rows]
-        keys = None
-    columns = RecordColumns(batch_rows=max(len(rows), 1))
-    columns.extend(rows, keys=keys)
+    batch = max(len(rows), 1)
+    # Fast path: API dicts go in as they are. Other records (SDK objects, snake_case dicts)
+    # are normalised one by one; a snake_case dict shows as a missing createdAt, which the
+    # API always sends, so only then are the keys looked at.
+    columns = RecordColumns(batch_rows=batch)
+    try:
+        columns.extend(rows)
+        as_is = not (
+            columns.typed()["createdAt"].null_count
+            and not _SNAKE_ONLY.isdisjoint(set().union(*rows))
+        )
+    except TypeError:  # not dicts: dict.get refused them
+        as_is = False
+    if not as_is:
+        columns = RecordColumns(batch_rows=batch)
+        columns.extend([dict(_as_api_record(r)) for r in rows])
     return build_frame(
         columns,
         listed_at=listed_at,
