@@ -599,9 +599,10 @@ def test_advance_moves_imports(emu: Emulator, session: requests.Session) -> None
     seen_running: set[str] = set()
     seen_indexing: set[str] = set()
     history: dict[str, list[str]] = {i: [start[i]["status"]] for i in pending}
-    for step in range(600):
-        emu.advance(100)
-        for r in drain(session, emu) if step % 100 == 0 else emu.records():
+    # Steps shorter than the shortest InProgress phase (30 s running + 20 s indexing).
+    for step in range(3000):
+        emu.advance(20)
+        for r in drain(session, emu) if step % 500 == 0 else emu.records():
             if r["id"] in history and history[r["id"]][-1] != r["status"]:
                 history[r["id"]].append(r["status"])
             if r["status"] == "InProgress":
