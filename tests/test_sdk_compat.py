@@ -123,3 +123,15 @@ def test_sdk_does_not_detect_a_repeated_token(emu: Emulator, idx: Any) -> None:
     got = [g.id for g in idx.list_imports(limit=7)]
     assert len(got) == 67  # page 2 served twice: the SDK yields duplicates
     assert len(set(got)) == 60
+
+
+def test_to_frame_of_the_sdks_import_models_equals_read_imports(emu: Emulator, idx: Any) -> None:
+    import pandas as pd
+
+    from pinecone_imports_frame import read_imports, to_frame
+
+    ours = read_imports(emu.url, api_key=KEY, progress=False)
+    models = list(idx.list_imports(limit=25))
+    assert type(models[0]).__name__ == "ImportModel"
+    theirs = to_frame(models, listed_at=ours["listed_at"].iloc[0], index_host=emu.host)
+    pd.testing.assert_frame_equal(theirs, ours)
