@@ -298,5 +298,9 @@ def _translate_transport(
     else:
         what = "failed to connect or was dropped"
         todo = "check the host and your network, or try again"
-    reason = key.redact(str(exc))[:BODY_EXCERPT]
+    # requests wraps urllib3's MaxRetryError, whose text repeats the pool and the URL;
+    # the underlying reason (refused, name not resolved, reset) is what the user needs.
+    cause: object = exc.args[0] if exc.args else exc
+    cause = getattr(cause, "reason", None) or cause
+    reason = key.redact(str(cause))[:BODY_EXCERPT]
     return TransportError(f"GET {path} {what} after {retries} retries: {reason} ({todo})")

@@ -51,8 +51,12 @@ class ApiKey:
         return self._value
 
     def redact(self, text: str) -> str:
-        """``text`` with every occurrence of the key replaced by ``***``."""
-        return text.replace(self._value, "***") if self._value else text
+        """``text`` with every occurrence of the key replaced by ``***``.
+
+        Keys shorter than 6 characters (test keys like "k") are left alone: replacing
+        every "k" in a message would only garble it, and no real key is that short.
+        """
+        return text.replace(self._value, "***") if len(self._value) >= 6 else text
 
     def __repr__(self) -> str:
         return "ApiKey('***')"

@@ -85,3 +85,9 @@ def test_reprs_and_pickles_never_show_the_key() -> None:
             pickle.dumps(key)
     finally:
         client.close()
+
+
+def test_redaction_replaces_real_keys_and_leaves_messages_readable() -> None:
+    assert ApiKey(SECRET).redact(f"echo {SECRET}!") == "echo ***!"
+    # A one-letter test key must not turn /bulk/imports into /bul***/imports.
+    assert ApiKey("k").redact("GET /bulk/imports") == "GET /bulk/imports"
