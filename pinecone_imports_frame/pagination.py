@@ -137,6 +137,19 @@ def progress_enabled(progress: bool | None) -> bool:
         return False
 
 
+def _progress_bar(description: str) -> Any:
+    """A tqdm bar: a widget in Jupyter (tqdm.auto), text where ipywidgets is missing."""
+    kwargs = {"desc": description, "unit": " pages", "leave": True, "dynamic_ncols": True}
+    try:
+        from tqdm.auto import tqdm
+
+        return tqdm(**kwargs)
+    except ImportError:  # tqdm.notebook without ipywidgets ("IProgress not found")
+        from tqdm import tqdm as text_tqdm
+
+        return text_tqdm(**kwargs)
+
+
 def drain(
     client: ImportsClient,
     paginator: TokenPaginator,
@@ -149,11 +162,7 @@ def drain(
     Each page's records (dicts as the API sent them) are yielded as soon as they arrive;
     a tqdm bar (``tqdm.auto``, so it renders in Jupyter) counts pages and imports.
     """
-    bar = None
-    if progress_enabled(progress):
-        from tqdm.auto import tqdm
-
-        bar = tqdm(desc=description, unit=" pages", leave=True, dynamic_ncols=True)
+    bar = _progress_bar(description) if progress_enabled(progress) else None
     try:
         while paginator.has_next:
             started = time.perf_counter()
