@@ -50,7 +50,7 @@ LATENCY = 0.020
 MODES: dict[str, dict[str, Any]] = {
     "full": {
         "sizes": [1_000, 10_000, 100_000],
-        "runs": 3,
+        "runs": 5,
         "warmup": 1,
         "latency_imports": 10_000,
         "latency_runs": 3,
