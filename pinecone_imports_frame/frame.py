@@ -66,12 +66,13 @@ class RecordColumns:
     def __len__(self) -> int:
         return self._n
 
-    def extend(self, records: list[dict[str, Any]], *, keys: set[str] | None = None) -> None:
+    def extend(self, records: list[dict[str, Any]]) -> None:
         """Append one page of records as the API sends them (camelCase keys).
 
-        ``keys``, the union of the records' keys, when the caller has it already.
+        Unknown keys are ignored; at DEBUG level they are named once in the log.
         """
-        if keys is None and logger.isEnabledFor(logging.DEBUG):
+        keys: set[str] | None = None
+        if logger.isEnabledFor(logging.DEBUG):
             keys = set().union(*records)
         if keys is not None and not _KNOWN_FIELDS.issuperset(keys):
             new = keys - _KNOWN_FIELDS - self._unknown_seen
