@@ -90,9 +90,19 @@ class RecordColumns:
         p = self._pending
         if not p["id"]:
             return
-        for field, parse in _PARSERS.items():
-            self._chunks[field].append(parse(p[field], field))
+        # Parse every field before keeping any, so that a malformed value leaves the
+        # typed chunks and the pending batch consistent (see drop_pending).
+        parsed = {field: parse(p[field], field) for field, parse in _PARSERS.items()}
+        for field, array in parsed.items():
+            self._chunks[field].append(array)
             p[field] = []
+
+    def drop_pending(self) -> int:
+        """Forget the records not yet typed (a batch that failed to parse); return how many."""
+        dropped = len(self._pending["id"])
+        self._pending = {f: [] for f in _FIELDS}
+        self._n -= dropped
+        return dropped
 
     def typed(self) -> dict[str, pa.Array]:
         """Every field so far as one typed Arrow array (status as plain strings)."""

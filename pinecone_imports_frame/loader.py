@@ -303,13 +303,16 @@ def read_imports(
     try:
         for records in pages:
             columns.extend(records)
+        result = frame()
     except PineconeImportsError as exc:
         try:
             exc.partial = frame()
-        except PineconeImportsError:  # the rows themselves were malformed
-            exc.partial = None
+        except PineconeImportsError:
+            # A value in the batch being typed is malformed (the error names it): keep
+            # every batch typed before it.
+            columns.drop_pending()
+            exc.partial = frame()
         raise
-    result = frame()
     result.attrs["api_version"] = api_version
     if snapshot_to is not None:
         from .snapshots import write_snapshot

@@ -13,6 +13,7 @@ from pinecone_imports_frame import (
     NotFoundError,
     PaginationError,
     RateLimitError,
+    ResponseFormatError,
     ServerError,
     TransportError,
     UnknownStatusWarning,
@@ -327,3 +328,25 @@ def test_progress_bar_counts_pages(
     _read(imports_emulator, page_size=100, progress=True)
     err = capsys.readouterr().err
     assert "3 pages" in err and "imports=250" in err
+
+
+def test_a_malformed_value_keeps_the_batches_typed_before_it() -> None:
+    good = [
+        {
+            "id": str(i),
+            "uri": "s3://b/p",
+            "status": "Completed",
+            "percentComplete": 100.0,
+            "createdAt": "2025-05-01T00:00:00Z",
+            "finishedAt": "2025-05-01T01:00:00Z",
+            "recordsImported": i,
+        }
+        for i in range(6000)
+    ]
+    bad = {**good[0], "id": "bad", "createdAt": "last tuesday"}
+    with Emulator(records=[*good, bad]) as emu, pytest.raises(ResponseFormatError) as info:
+        _read(emu)
+    assert "createdAt" in str(info.value) and "last tuesday" in str(info.value)
+    partial = info.value.partial
+    assert partial is not None and len(partial) == 5000  # the first typed batch
+    assert partial["id"].tolist() == [str(i) for i in range(5000)]
