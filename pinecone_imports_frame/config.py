@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from .errors import ConfigurationError, InsecureTransportError
+from .schema import TIME_UNIT
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +206,28 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
     if td is pd.NaT or td <= pd.Timedelta(0):
         raise ConfigurationError(f"{what} must be a positive duration, not {value!r}")
     return td
+
+
+def parse_timestamp(value: Any, *, what: str = "timestamp") -> pd.Timestamp | None:
+    """A UTC timestamp at the schema's unit from a string, datetime or Timestamp; None stays.
+
+    Naive values are taken as UTC.
+
+    Examples
+    --------
+    >>> parse_timestamp("2025-05-01T14:00:00+02:00")
+    Timestamp('2025-05-01 12:00:00+0000', tz='UTC')
+    """
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"{what}={value!r} is not a timestamp; pass e.g. '2025-05-01T12:00:00Z', a "
+            "datetime or a pandas.Timestamp (naive values are taken as UTC)"
+        ) from exc
+    if ts is pd.NaT:
+        raise ConfigurationError(f"{what} must be a timestamp, not NaT")
+    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
+    return ts.as_unit(TIME_UNIT)

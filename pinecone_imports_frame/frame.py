@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import schema
+from . import config, schema
 from .errors import ResponseFormatError, UnknownStatusWarning
 
 logger = logging.getLogger(__name__)
@@ -377,11 +377,7 @@ def _now_utc() -> pd.Timestamp:
 
 
 def _as_listed_at(listed_at: Any) -> pd.Timestamp:
-    if listed_at is None:
-        return _now_utc()
-    ts = pd.Timestamp(listed_at)
-    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-    return ts.as_unit(schema.TIME_UNIT)
+    return config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
 
 
 def build_frame(

@@ -339,19 +339,7 @@ def _scan(
 
 
 def _as_utc(value: Any, name: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"{name}={value!r} is not a timestamp; pass e.g. '2025-05-01T12:00:00Z', a "
-            "datetime or a pandas.Timestamp (naive values are taken as UTC)"
-        ) from exc
-    if ts is pd.NaT:
-        raise ConfigurationError(f"{name} must be a timestamp, not NaT")
-    ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
-    return ts.as_unit(schema.TIME_UNIT)
+    return config.parse_timestamp(value, what=name)
 
 
 def _as_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:

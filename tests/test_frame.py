@@ -244,3 +244,10 @@ def test_percent_complete_is_float64_and_nan_free() -> None:
     assert str(df["percent_complete"].dtype) == "Float64"
     values = df["percent_complete"].to_numpy(dtype="float64", na_value=np.nan)
     assert values[0] == 100.0 and np.isnan(values[1])
+
+
+def test_a_bad_listed_at_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="listed_at='soon' is not a timestamp"):
+        to_frame([COMPLETED], listed_at="soon")
+    naive = to_frame([COMPLETED], listed_at="2025-05-02 00:00:00")  # naive: UTC
+    assert naive.loc[0, "listed_at"] == LISTED
