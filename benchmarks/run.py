@@ -8,8 +8,7 @@ Sections (all in one run, on the same data):
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
    ``pd.read_parquet`` + ``pd.concat``;
-5. the fleet (not built yet);
-6. the emulator's own throughput, to show it is never what is measured.
+5. the emulator's own throughput, to show it is never what is measured.
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -707,13 +706,6 @@ def markdown(results: dict[str, Any]) -> str:
             ),
         ]
 
-    parts += [
-        "",
-        "## 5. The fleet",
-        "",
-        _table(["benchmark", "result"], [["fleet", sec["fleet"]["status"]]]),
-    ]
-
     emu = sec["emulator"]
     rows = [
         [
@@ -726,7 +718,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     parts += [
         "",
-        "## 6. Emulator throughput (one keep-alive client; the emulator in its own process)",
+        "## 5. Emulator throughput (one keep-alive client; the emulator in its own process)",
         "",
         _table(
             [
@@ -783,7 +775,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections["convert"] = _guard("convert", lambda: section_convert(cfg))
         sections["lake"] = _guard("lake", lambda: section_lake(cfg))
-        sections["fleet"] = {"status": "n/a (not built yet)"}
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )

@@ -12,6 +12,7 @@ Examples
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .config import Connection
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -54,12 +55,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'pinecone_imports_frame' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    # The lazily imported names too, so that dir() and Jupyter's tab completion show them.
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "COLUMN_NAMES",
     "STATUSES",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",
+    "Connection",
     "Emulator",
     "InsecureTransportError",
     "NotFoundError",

@@ -93,12 +93,12 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         sys.stdout.write(text + "\n")
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _cmd_list(args: argparse.Namespace) -> int:
     _write_table(_read(args), args.format, args.output)
     return 0
 
 
-def cmd_emulator(args: argparse.Namespace) -> int:
+def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
 
     serve(
@@ -112,7 +112,7 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 
 
 def summarize(df: pd.DataFrame, *, max_failed: int = 8) -> str:
-    """A short text summary of a listing: statuses, durations, throughput, failures.
+    """Summarise a listing as text: statuses, durations, throughput, failures.
 
     Examples
     --------
@@ -163,7 +163,7 @@ def _fmt_td(value: pd.Timedelta) -> str:
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def _cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import Emulator
     from .loader import read_imports
 
@@ -202,7 +202,7 @@ def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     return options or None
 
 
-def cmd_snapshot(args: argparse.Namespace) -> int:
+def _cmd_snapshot(args: argparse.Namespace) -> int:
     from .snapshots import write_snapshot
 
     options = _storage_options(args)
@@ -233,7 +233,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         time.sleep(max(0.0, next_tick - time.monotonic()))
 
 
-def cmd_snapshots(args: argparse.Namespace) -> int:
+def _cmd_snapshots(args: argparse.Namespace) -> int:
     from .snapshots import list_snapshots
 
     inventory = list_snapshots(args.root, storage_options=_storage_options(args))
@@ -246,7 +246,7 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_prune(args: argparse.Namespace) -> int:
+def _cmd_prune(args: argparse.Namespace) -> int:
     from .snapshots import prune_snapshots
 
     if args.older_than is None and args.keep_last is None:
@@ -276,7 +276,7 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``pinecone-imports``."""
+    """Build the argument parser of ``pinecone-imports``."""
     parser = argparse.ArgumentParser(
         prog="pinecone-imports",
         description="Pinecone bulk imports as typed tables: list, snapshot, emulate.",
@@ -289,14 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_connection(p)
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
-    p.set_defaults(func=cmd_list)
+    p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("demo", help="drain a local emulator and summarise it (no key, no network)")
     p.add_argument("--imports", type=int, default=2500)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("snapshot", help="write the listing as a Parquet snapshot into a lake")
     _add_connection(p)
@@ -308,13 +308,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep taking one every PERIOD (e.g. 5m) until interrupted",
     )
     _add_storage(p)
-    p.set_defaults(func=cmd_snapshot)
+    p.set_defaults(func=_cmd_snapshot)
 
     p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
     p.add_argument("root", metavar="ROOT")
     p.add_argument("--format", choices=["table", "csv"], default="table")
     _add_storage(p)
-    p.set_defaults(func=cmd_snapshots)
+    p.set_defaults(func=_cmd_snapshots)
 
     p = sub.add_parser("prune", help="delete whole snapshots by age or count")
     p.add_argument("root", metavar="ROOT")
@@ -322,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-last", type=int, metavar="N", help="keep the newest N per index")
     p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     _add_storage(p)
-    p.set_defaults(func=cmd_prune)
+    p.set_defaults(func=_cmd_prune)
 
     p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -330,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--api-key", default="emulator-key")
     p.add_argument("--index-name", default="emulator-index")
-    p.set_defaults(func=cmd_emulator)
+    p.set_defaults(func=_cmd_emulator)
     return parser
 
 

@@ -1,6 +1,6 @@
 """The HTTP session: headers, one retry policy (urllib3 ``Retry``), timeouts, error mapping.
 
-Every request of the package goes through :class:`ImportsClient`. Errors are translated in
+Every request of the package goes through :class:`ApiClient`. Errors are translated in
 one place, :func:`_translate`, and the API key is scrubbed from anything that could carry
 it out (exception text, the chained requests exception, log lines).
 """
@@ -23,7 +23,14 @@ from requests.utils import get_encoding_from_headers
 from urllib3.util.retry import Retry
 
 from ._version import __version__
-from .config import DEFAULT_API_VERSION, ApiKey, Endpoint
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ApiKey,
+    Connection,
+    Endpoint,
+)
 from .errors import (
     BODY_EXCERPT,
     ApiError,
@@ -75,9 +82,12 @@ class _Retry(Retry):
 
 
 class _ApiAdapter(HTTPAdapter):
-    """requests' adapter without the cookie jar and the header copy: the API sets no
-    cookies, and parsing the response headers into a cookie jar, then copying them into a
-    second case-insensitive mapping, was a tenth of the client's CPU per page."""
+    """requests' adapter without the cookie jar and the header copy.
+
+    The API sets no cookies, and parsing the response headers into a cookie jar, then
+    copying them into a second case-insensitive mapping, was a tenth of the client's CPU
+    per page.
+    """
 
     def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
         response = requests.Response()
@@ -93,7 +103,7 @@ class _ApiAdapter(HTTPAdapter):
 
 
 def make_retry(max_retries: int) -> Retry:
-    """The one retry policy: 408, 429 and 5xx gateways, dropped connections, GET only.
+    """Build the one retry policy: 408, 429 and 5xx gateways, dropped connections, GET only.
 
     Exponential backoff before every retry (0.5 s, 1 s, 2 s, ... up to 30 s) plus up to
     0.5 s of jitter;
@@ -116,10 +126,11 @@ def make_retry(max_retries: int) -> Retry:
     )
 
 
-class ImportsClient:
-    """An HTTP session to one host of the Pinecone API, with the package's headers and retries.
+class ApiClient:
+    """An HTTP session to one host of the Pinecone API (an index, or the control plane).
 
-    A client serves one request at a time (one listing, one thread); to list several
+    Carries the package's headers, its one retry policy and its error translation. A
+    client serves one request at a time (one listing, one thread); to list several
     indexes at once, give each its own client.
 
     Parameters
@@ -138,9 +149,9 @@ class ImportsClient:
     Examples
     --------
     >>> from pinecone_imports_frame.config import ApiKey, normalize_host
-    >>> client = ImportsClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k"))
+    >>> client = ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k"))
     >>> client
-    ImportsClient('http://127.0.0.1:5080', api_version='2025-04')
+    ApiClient('http://127.0.0.1:5080', api_version='2025-04')
     >>> client.close()
     """
 
@@ -149,8 +160,8 @@ class ImportsClient:
         endpoint: Endpoint,
         *,
         api_key: ApiKey,
-        timeout: float = 30.0,
-        max_retries: int = 5,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         api_version: str = DEFAULT_API_VERSION,
     ) -> None:
         self.endpoint = endpoint
@@ -183,10 +194,30 @@ class ImportsClient:
             },
         )
 
-    def __repr__(self) -> str:
-        return f"ImportsClient({self.endpoint.url!r}, api_version={self.api_version!r})"
+    @classmethod
+    def for_connection(cls, connection: Connection, endpoint: Endpoint) -> ApiClient:
+        """Open a client to ``endpoint`` with the settings of ``connection``.
 
-    def __enter__(self) -> ImportsClient:
+        Examples
+        --------
+        >>> from pinecone_imports_frame.config import Connection
+        >>> conn = Connection.resolve("127.0.0.1:5080", api_key="pcsk_example")
+        >>> with ApiClient.for_connection(conn, conn.controller) as client:
+        ...     client.endpoint.url
+        'https://api.pinecone.io'
+        """
+        return cls(
+            endpoint,
+            api_key=connection.api_key,
+            timeout=connection.timeout,
+            max_retries=connection.max_retries,
+            api_version=connection.api_version,
+        )
+
+    def __repr__(self) -> str:
+        return f"ApiClient({self.endpoint.url!r}, api_version={self.api_version!r})"
+
+    def __enter__(self) -> ApiClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -247,7 +278,7 @@ def _scrub(exc: BaseException) -> BaseException:
 def _translate_status(
     response: requests.Response, path: str, key: ApiKey, retries: int
 ) -> ApiError:
-    """The package error for an HTTP error status, with the server's error body fields."""
+    """Translate an HTTP error status, with the server's error body fields."""
     status = response.status_code
     code: int | None = None
     details: list[Any] = []
@@ -293,7 +324,7 @@ def _translate_status(
 def _translate_transport(
     exc: requests.RequestException, path: str, key: ApiKey, retries: int
 ) -> TransportError:
-    """The package error for a connection that failed after every retry."""
+    """Translate a connection that failed after every retry."""
     if isinstance(exc, requests.Timeout):
         what = "timed out"
         todo = "the host is slow or unreachable; raise timeout= or try again"

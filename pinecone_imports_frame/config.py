@@ -1,17 +1,19 @@
 """Where to send requests and with which key: arguments first, then the environment.
 
 Resolves the index host (a bare host as the console shows it, or a URL), the API key and
-the control-plane URL, and refuses settings under which a request would go wrong (a key
-over plain http to a remote host, a page size the API refuses) before anything is sent.
+the control-plane URL into one immutable :class:`Connection`, and refuses settings under
+which a request would go wrong (a key over plain http to a remote host, a page size the
+API refuses) before anything is sent. Every connection default is defined here, once.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +29,12 @@ ENV_INDEX_HOST = "PINECONE_INDEX_HOST"
 ENV_CONTROLLER_HOST = "PINECONE_CONTROLLER_HOST"
 DEFAULT_CONTROLLER = "https://api.pinecone.io"
 DEFAULT_API_VERSION = "2025-04"
+#: Seconds to connect and, separately, to wait for each read.
+DEFAULT_TIMEOUT = 30.0
+#: Retries of 408, 429, 5xx gateways and dropped connections.
+DEFAULT_MAX_RETRIES = 5
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 100
 
 
 class ApiKey:
@@ -48,7 +55,7 @@ class ApiKey:
         self._value = value
 
     def reveal(self) -> str:
-        """The key itself, for the ``Api-Key`` header and nothing else."""
+        """Return the key itself, for the ``Api-Key`` header and nothing else."""
         return self._value
 
     def redact(self, text: str) -> str:
@@ -69,7 +76,7 @@ class ApiKey:
 
 
 def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
-    """The key from ``api_key``, else from ``PINECONE_API_KEY``; a clear error if neither."""
+    """Take the key from ``api_key``, else ``PINECONE_API_KEY``; a clear error if neither."""
     if isinstance(api_key, ApiKey):
         return api_key
     value = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
@@ -82,7 +89,7 @@ def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
 
 
 def is_loopback(hostname: str | None) -> bool:
-    """True for localhost and the loopback addresses (127.0.0.0/8, ::1)."""
+    """Tell whether ``hostname`` is localhost or a loopback address (127.0.0.0/8, ::1)."""
     if not hostname:
         return False
     if hostname.lower() in ("localhost", "localhost.localdomain"):
@@ -106,15 +113,17 @@ class Endpoint:
 
     @property
     def hostname(self) -> str:
+        """The host name alone (no port)."""
         return urlsplit(self.url).hostname or ""
 
     @property
     def is_https(self) -> bool:
+        """Whether requests to it are encrypted."""
         return self.url.startswith("https://")
 
 
 def normalize_host(host: str, *, what: str = "host") -> Endpoint:
-    """A base URL from a bare host (https implied, http for loopback) or a full URL.
+    """Make a base URL from a bare host (https implied, http for loopback) or a full URL.
 
     Examples
     --------
@@ -159,9 +168,242 @@ def check_transport(endpoint: Endpoint, *, allow_insecure: bool) -> None:
 
 
 def resolve_controller(controller: str | None = None) -> Endpoint:
-    """The control-plane URL: argument, else ``PINECONE_CONTROLLER_HOST``, else Pinecone's."""
+    """Resolve the control plane: argument, else ``PINECONE_CONTROLLER_HOST``, else Pinecone's."""
     value = controller or os.environ.get(ENV_CONTROLLER_HOST) or DEFAULT_CONTROLLER
     return normalize_host(value, what="controller host")
+
+
+def _check_timeout(timeout: Any) -> float:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ConfigurationError(
+            f"timeout must be a positive, finite number of seconds, not {timeout!r}"
+        )
+    return float(timeout)
+
+
+def _check_max_retries(max_retries: Any) -> int:
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError(f"max_retries must be an int >= 0, not {max_retries!r}")
+    return max_retries
+
+
+def _check_api_version(api_version: Any) -> str:
+    if not isinstance(api_version, str) or not api_version.strip():
+        raise ConfigurationError(
+            f"api_version must be a version string such as {DEFAULT_API_VERSION!r}, "
+            f"not {api_version!r}"
+        )
+    return api_version.strip()
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and how to reach a Pinecone project and, optionally, one of its indexes.
+
+    Built once from arguments and the environment by :meth:`resolve`, checked, immutable,
+    and accepted as ``connection=`` wherever the package talks to Pinecone. Its repr never
+    shows the key.
+
+    Attributes
+    ----------
+    api_key : ApiKey
+        Sent in the ``Api-Key`` header only.
+    endpoint : Endpoint or None
+        The index's data-plane URL; None until known (an index given by name is resolved
+        through the control plane when a listing starts).
+    index_name : str or None
+        The index's name, when known.
+    controller : Endpoint
+        The control plane (``PINECONE_CONTROLLER_HOST`` or https://api.pinecone.io).
+    timeout : float
+        Seconds to connect and, separately, to wait for each read.
+    max_retries : int
+        Retries of 408, 429, 5xx gateways and dropped connections.
+    allow_insecure : bool
+        Whether plain http to a host that is not loopback is allowed.
+    api_version : str
+        Sent as ``X-Pinecone-API-Version``.
+
+    Examples
+    --------
+    >>> conn = Connection.resolve("127.0.0.1:5080", api_key="pcsk_example")
+    >>> conn.endpoint.url, conn.index_host, conn.timeout
+    ('http://127.0.0.1:5080', '127.0.0.1:5080', 30.0)
+    >>> "pcsk_example" in repr(conn)
+    False
+    """
+
+    api_key: ApiKey
+    endpoint: Endpoint | None = None
+    index_name: str | None = None
+    controller: Endpoint = field(default_factory=lambda: Endpoint(DEFAULT_CONTROLLER))
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    allow_insecure: bool = False
+    api_version: str = DEFAULT_API_VERSION
+
+    @classmethod
+    def resolve(
+        cls,
+        host: str | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        index_name: str | None = None,
+        controller_host: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        allow_insecure: bool = False,
+        api_version: str = DEFAULT_API_VERSION,
+    ) -> Connection:
+        """Resolve and check the settings; nothing is sent.
+
+        The index is ``host`` if given, else ``index_name`` (its host is looked up through
+        the control plane when a listing starts), else ``PINECONE_INDEX_HOST``; a
+        connection with none of them still serves the control plane (the fleet view).
+
+        Parameters
+        ----------
+        host : str, optional
+            The index host as the console shows it (https implied; http for loopback) or
+            an ``http(s)://`` URL.
+        api_key : str or ApiKey, optional
+            Else ``PINECONE_API_KEY``.
+        index_name : str, optional
+            The index's name.
+        controller_host : str, optional
+            Else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+        timeout : float
+            Seconds to connect and to wait for each read (positive, finite).
+        max_retries : int
+            Retries of 408, 429, 5xx gateways and dropped connections (>= 0).
+        allow_insecure : bool
+            Allow plain http to a host that is not loopback.
+        api_version : str
+            ``X-Pinecone-API-Version``.
+
+        Returns
+        -------
+        Connection
+
+        Raises
+        ------
+        ConfigurationError
+            A missing key, a malformed host, a bad number.
+        InsecureTransportError
+            Plain http to a host that is not loopback without ``allow_insecure``.
+
+        Examples
+        --------
+        >>> Connection.resolve(api_key="pcsk_example", index_name="docs").endpoint is None
+        True
+        """
+        timeout = _check_timeout(timeout)
+        max_retries = _check_max_retries(max_retries)
+        api_version = _check_api_version(api_version)
+        if not isinstance(allow_insecure, bool):
+            raise ConfigurationError(
+                f"allow_insecure must be True or False, not {allow_insecure!r}"
+            )
+        if index_name is not None and (not isinstance(index_name, str) or not index_name.strip()):
+            raise ConfigurationError(f"index_name must be a non-empty string, not {index_name!r}")
+        key = resolve_api_key(api_key)
+        endpoint: Endpoint | None = None
+        if host:
+            endpoint = normalize_host(host)
+        elif not index_name and os.environ.get(ENV_INDEX_HOST):
+            endpoint = normalize_host(os.environ[ENV_INDEX_HOST], what=ENV_INDEX_HOST)
+        controller = resolve_controller(controller_host)
+        if endpoint is not None:
+            check_transport(endpoint, allow_insecure=allow_insecure)
+        return cls(
+            api_key=key,
+            endpoint=endpoint,
+            index_name=index_name,
+            controller=controller,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure=allow_insecure,
+            api_version=api_version,
+        )
+
+    @property
+    def index_host(self) -> str | None:
+        """``host[:port]`` of the index, the value of the ``index_host`` column."""
+        return None if self.endpoint is None else self.endpoint.netloc
+
+    def for_index(self, endpoint: Endpoint | str, index_name: str | None = None) -> Connection:
+        """Point the same settings at another index (checked for plain http).
+
+        Examples
+        --------
+        >>> conn = Connection.resolve(api_key="pcsk_example")
+        >>> conn.for_index("127.0.0.1:5081", "b").index_host
+        '127.0.0.1:5081'
+        """
+        if isinstance(endpoint, str):
+            endpoint = normalize_host(endpoint)
+        check_transport(endpoint, allow_insecure=self.allow_insecure)
+        return replace(self, endpoint=endpoint, index_name=index_name)
+
+
+def resolve_connection(
+    connection: Connection | None,
+    host: str | None = None,
+    *,
+    api_key: str | ApiKey | None = None,
+    index_name: str | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+) -> Connection:
+    """Return ``connection`` if given (and no other connection argument), else resolve one.
+
+    Examples
+    --------
+    >>> conn = Connection.resolve("127.0.0.1:5080", api_key="pcsk_example")
+    >>> resolve_connection(conn) is conn
+    True
+    """
+    if connection is None:
+        return Connection.resolve(
+            host,
+            api_key=api_key,
+            index_name=index_name,
+            controller_host=controller_host,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure=allow_insecure,
+            api_version=api_version,
+        )
+    if not isinstance(connection, Connection):
+        raise ConfigurationError(
+            f"connection must be a pinecone_imports_frame.Connection, not "
+            f"{type(connection).__name__}"
+        )
+    given = {
+        "host": host is not None,
+        "api_key": api_key is not None,
+        "index_name": index_name is not None,
+        "controller_host": controller_host is not None,
+        "timeout": timeout != DEFAULT_TIMEOUT,
+        "max_retries": max_retries != DEFAULT_MAX_RETRIES,
+        "allow_insecure": allow_insecure is not False,
+        "api_version": api_version != DEFAULT_API_VERSION,
+    }
+    both = [name for name, is_given in given.items() if is_given]
+    if both:
+        raise ConfigurationError(
+            f"pass either connection= or {', '.join(both)}, not both: the connection already "
+            "holds them (build another with Connection.resolve(...) to change them)"
+        )
+    return connection
 
 
 def check_page_size(page_size: int) -> int:
@@ -185,7 +427,7 @@ def check_max_pages(max_pages: int | None) -> int | None:
 
 
 def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
-    """A positive duration from ``"30d"``, ``"5m"``, ``"12h"`` or a (pandas) timedelta.
+    """Parse a positive duration from ``"30d"``, ``"5m"``, ``"12h"`` or a (pandas) timedelta.
 
     Examples
     --------
@@ -209,7 +451,7 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
 
 
 def parse_timestamp(value: Any, *, what: str = "timestamp") -> pd.Timestamp | None:
-    """A UTC timestamp at the schema's unit from a string, datetime or Timestamp; None stays.
+    """Parse a UTC timestamp at the schema's unit from a string, datetime or Timestamp.
 
     Naive values are taken as UTC.
 

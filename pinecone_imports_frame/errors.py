@@ -109,13 +109,3 @@ class SnapshotError(PineconeImportsError):
 
 class UnknownStatusWarning(UserWarning):
     """The API sent a status this version does not know; it was kept as a new category."""
-
-
-class UnknownFieldWarning(UserWarning):
-    """Reserved for strict checks of unknown record fields (they are ignored by default)."""
-
-
-def with_partial(error: PineconeImportsError, partial: pd.DataFrame | None) -> PineconeImportsError:
-    """Attach ``partial`` to ``error`` and return it (for ``raise with_partial(e, df)``)."""
-    error.partial = partial
-    return error

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from . import config, schema
 from .errors import ResponseFormatError, UnknownStatusWarning
+from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +332,9 @@ def conform_table(table: pa.Table, *, extra_statuses: Iterable[str] = ()) -> pa.
     return derive(pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES)))
 
 
-def column_to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: str) -> Any:
+def column_to_pandas(
+    col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: DtypeBackend
+) -> Any:
     """One schema column from Arrow to the pandas array of its dtype under ``dtype_backend``."""
     kind = schema.BY_NAME[name].kind
     if isinstance(col, pa.ChunkedArray):
@@ -363,8 +366,10 @@ def column_to_pandas(col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: 
     return col.to_numpy(zero_copy_only=False).astype(f"timedelta64[{schema.TIME_UNIT}]")
 
 
-def frame_from_table(table: pa.Table, *, dtype_backend: str = "numpy_nullable") -> pd.DataFrame:
-    """A pandas frame in the package's schema from an Arrow table of every column."""
+def frame_from_table(
+    table: pa.Table, *, dtype_backend: DtypeBackend = "numpy_nullable"
+) -> pd.DataFrame:
+    """Convert an Arrow table of every column to a pandas frame in the package's schema."""
     schema.check_dtype_backend(dtype_backend)
     data = {
         name: column_to_pandas(table[name], name, dtype_backend) for name in schema.COLUMN_NAMES
@@ -386,9 +391,9 @@ def build_frame(
     listed_at: Any = None,
     index_host: str | None = None,
     index_name: str | None = None,
-    dtype_backend: str = "numpy_nullable",
+    dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:
-    """The typed frame of the records gathered in ``columns``."""
+    """Build the typed frame of the records gathered in ``columns``."""
     schema.check_dtype_backend(dtype_backend)
     typed = columns.typed()
     n = len(columns)
@@ -423,8 +428,8 @@ def _constant(value: str | None, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array([value])).cast(pa.string())
 
 
-def empty_frame(*, dtype_backend: str = "numpy_nullable") -> pd.DataFrame:
-    """A 0-row frame with exactly the schema's columns and dtypes.
+def empty_frame(*, dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFrame:
+    """Return a 0-row frame with exactly the schema's columns and dtypes.
 
     Examples
     --------
@@ -440,7 +445,7 @@ def to_frame(
     listed_at: Any = None,
     index_host: str | None = None,
     index_name: str | None = None,
-    dtype_backend: str = "numpy_nullable",
+    dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:
     """Turn import records already in hand into the package's typed frame.
 

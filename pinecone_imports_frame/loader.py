@@ -10,126 +10,43 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
 
 from . import config, schema
-from .client import ImportsClient
-from .config import ApiKey, Endpoint
-from .errors import ConfigurationError, PineconeImportsError, ResponseFormatError
+from ._progress import PageProgress
+from .client import ApiClient
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
+from .control import with_index_endpoint
+from .errors import PineconeImportsError
 from .frame import RecordColumns, build_frame
 from .pagination import TokenPaginator, drain
+from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Everything needed to list one index's imports, resolved and checked."""
-
-    endpoint: Endpoint
-    api_key: ApiKey
-    index_name: str | None
-    timeout: float
-    max_retries: int
-    api_version: str
-
-    def client(self) -> ImportsClient:
-        return ImportsClient(
-            self.endpoint,
-            api_key=self.api_key,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            api_version=self.api_version,
-        )
-
-
-def describe_index_host(
-    index_name: str,
-    *,
-    api_key: ApiKey,
-    controller: str | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 5,
-    allow_insecure: bool = False,
-    api_version: str = config.DEFAULT_API_VERSION,
-) -> Endpoint:
-    """The data-plane host of ``index_name``, from the control plane's ``describe_index``."""
-    endpoint = config.resolve_controller(controller)
-    config.check_transport(endpoint, allow_insecure=allow_insecure)
-    path = f"/indexes/{quote(index_name, safe='')}"
-    with ImportsClient(
-        endpoint,
-        api_key=api_key,
-        timeout=timeout,
-        max_retries=max_retries,
-        api_version=api_version,
-    ) as client:
-        body = client.get_json(path)
-    host = body.get("host") if isinstance(body, dict) else None
-    if not isinstance(host, str) or not host:
-        raise ResponseFormatError(
-            f"GET {path} answered without a 'host' for index {index_name!r}; "
-            "pass host= (the index host from the console) instead"
-        )
-    logger.debug("index %r is served at %s", index_name, host)
-    return config.normalize_host(host, what=f"host of index {index_name!r}")
-
-
-def connect(
-    host: str | None = None,
-    *,
-    api_key: str | ApiKey | None = None,
-    index_name: str | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 5,
-    allow_insecure: bool = False,
-    api_version: str = config.DEFAULT_API_VERSION,
-) -> Connection:
-    """Resolve and check the connection: host, else index name, else ``PINECONE_INDEX_HOST``."""
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError(f"max_retries must be an int >= 0, not {max_retries!r}")
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ConfigurationError(f"timeout must be a positive number of seconds, not {timeout!r}")
-    key = config.resolve_api_key(api_key)
-    if host:
-        endpoint = config.normalize_host(host)
-    elif index_name:
-        endpoint = describe_index_host(
-            index_name,
-            api_key=key,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            api_version=api_version,
-        )
-    elif os.environ.get(config.ENV_INDEX_HOST):
-        endpoint = config.normalize_host(os.environ[config.ENV_INDEX_HOST])
-    else:
-        raise ConfigurationError(
-            "no index host: pass host=... (the index host the console shows, e.g. "
-            "my-index-abc123.svc.aped-4627-b74a.pinecone.io), or index_name=..., or set "
-            f"the environment variable {config.ENV_INDEX_HOST}"
-        )
-    config.check_transport(endpoint, allow_insecure=allow_insecure)
-    return Connection(endpoint, key, index_name, float(timeout), max_retries, api_version)
 
 
 def iter_pages(
     host: str | None = None,
     *,
+    connection: Connection | None = None,
     api_key: str | None = None,
     index_name: str | None = None,
-    page_size: int = 100,
+    controller_host: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = None,
     progress: bool | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 5,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
     allow_insecure: bool = False,
-    api_version: str = config.DEFAULT_API_VERSION,
+    api_version: str = DEFAULT_API_VERSION,
 ) -> PageIterator:
     """Iterate the pages of ``list_imports`` as the API sent them (lists of dicts).
 
@@ -146,15 +63,18 @@ def iter_pages(
     """
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
-    conn = connect(
+    conn = config.resolve_connection(
+        connection,
         host,
         api_key=api_key,
         index_name=index_name,
+        controller_host=controller_host,
         timeout=timeout,
         max_retries=max_retries,
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
+    conn = with_index_endpoint(conn)
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
 
@@ -182,13 +102,14 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self._pages = self._run(progress)
 
     def _run(self, progress: bool | None) -> Generator[list[dict[str, Any]], None, None]:
-        with self.connection.client() as client:
-            yield from drain(
-                client,
-                self.paginator,
-                progress=progress,
-                description=self.connection.endpoint.netloc,
-            )
+        conn = self.connection
+        assert conn.endpoint is not None  # iter_pages resolved it
+        bar = PageProgress(conn.endpoint.netloc, enabled=progress)
+        try:
+            with ApiClient.for_connection(conn, conn.endpoint) as client:
+                yield from drain(client, self.paginator, on_page=bar)
+        finally:
+            bar.close()
 
     def __iter__(self) -> PageIterator:
         return self
@@ -204,16 +125,18 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
 def read_imports(
     host: str | None = None,
     *,
+    connection: Connection | None = None,
     api_key: str | None = None,
     index_name: str | None = None,
-    page_size: int = 100,
+    controller_host: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = None,
-    dtype_backend: str = "numpy_nullable",
+    dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
-    timeout: float = 30.0,
-    max_retries: int = 5,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
     allow_insecure: bool = False,
-    api_version: str = config.DEFAULT_API_VERSION,
+    api_version: str = DEFAULT_API_VERSION,
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
@@ -224,11 +147,17 @@ def read_imports(
     host : str, optional
         The index host as the console shows it (https implied; http for loopback) or a URL.
         Else ``index_name``, else the environment variable ``PINECONE_INDEX_HOST``.
+    connection : Connection, optional
+        Settings resolved once with :meth:`Connection.resolve`, instead of the connection
+        arguments (``host``, ``api_key``, ``index_name``, ``controller_host``,
+        ``timeout``, ``max_retries``, ``allow_insecure``, ``api_version``).
     api_key : str, optional
         Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.
     index_name : str, optional
-        Resolved to its host through the control plane (``PINECONE_CONTROLLER_HOST`` or
-        https://api.pinecone.io) when ``host`` is not given; fills ``index_name``.
+        Resolved to its host through the control plane when ``host`` is not given; fills
+        ``index_name``.
+    controller_host : str, optional
+        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
     page_size : int
         Imports per request (the API's ``limit``), 1 to 100.
     max_pages : int, optional
@@ -277,8 +206,10 @@ def read_imports(
     schema.check_dtype_backend(dtype_backend)
     pages = iter_pages(
         host,
+        connection=connection,
         api_key=api_key,
         index_name=index_name,
+        controller_host=controller_host,
         page_size=page_size,
         max_pages=max_pages,
         progress=progress,
@@ -295,7 +226,7 @@ def read_imports(
         return build_frame(
             columns,
             listed_at=listed_at,
-            index_host=conn.endpoint.netloc,
+            index_host=conn.index_host,
             index_name=conn.index_name,
             dtype_backend=dtype_backend,
         )

@@ -10,13 +10,12 @@ looping (the official SDK re-reads page 1 forever on ``{"next": ""}``).
 from __future__ import annotations
 
 import logging
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import ImportsClient
+from .client import ApiClient
 from .errors import PaginationError, ResponseFormatError
 
 logger = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ class TokenPaginator:
     page_size: int = 100
     max_pages: int | None = None
     pages: int = 0
-    records: int = 0
+    records_read: int = 0
     next_token: str | None = None
     has_next: bool = True
     seen: set[str] = field(default_factory=set)
@@ -84,7 +83,7 @@ class TokenPaginator:
                 f"objects (got {str(data)[:120]!r})"
             )
         self.pages += 1
-        self.records += len(data)
+        self.records_read += len(data)
         token = _next_token(body.get("pagination"))
         if token is None:
             self.has_next = False
@@ -103,7 +102,7 @@ class TokenPaginator:
             self._stop(
                 PaginationError(
                     f"GET {LIST_PATH} still had more pages after max_pages={self.max_pages} "
-                    f"({self.records} imports read); raise max_pages or pass None; the rows "
+                    f"({self.records_read} imports read); raise max_pages or pass None; the rows "
                     "read so far are in .partial"
                 )
             )
@@ -114,7 +113,7 @@ class TokenPaginator:
 
 
 def _next_token(pagination: Any) -> str | None:
-    """The next token, or None where the listing ends (absent, null, {} or "")."""
+    """Return the next token, or None where the listing ends (absent, null, {} or "")."""
     if not isinstance(pagination, dict):
         return None
     token = pagination.get("next")
@@ -125,62 +124,31 @@ def _next_token(pagination: Any) -> str | None:
     return token
 
 
-def progress_enabled(progress: bool | None) -> bool:
-    """``progress`` as given, or, for None, whether stderr is a terminal or this is Jupyter."""
-    if progress is not None:
-        return bool(progress)
-    if "ipykernel" in sys.modules:
-        return True
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _progress_bar(description: str) -> Any:
-    """A tqdm bar: a widget in Jupyter (tqdm.auto), text where ipywidgets is missing."""
-    kwargs = {"desc": description, "unit": " pages", "leave": True, "dynamic_ncols": True}
-    try:
-        from tqdm.auto import tqdm
-
-        return tqdm(**kwargs)
-    except ImportError:  # tqdm.notebook without ipywidgets ("IProgress not found")
-        from tqdm import tqdm as text_tqdm
-
-        return text_tqdm(**kwargs)
-
-
 def drain(
-    client: ImportsClient,
+    client: ApiClient,
     paginator: TokenPaginator,
     *,
-    progress: bool | None = None,
-    description: str = "imports",
+    on_page: Callable[[int, int], None] | None = None,
 ) -> Iterator[list[Any]]:
-    """The one loop: request, update the state, yield the page's records, until the end.
+    """Run the one loop: request, update the state, yield the page's records, until the end.
 
     Each page's records (dicts as the API sent them) are yielded as soon as they arrive;
-    a tqdm bar (``tqdm.auto``, so it renders in Jupyter) counts pages and imports.
+    ``on_page(pages, records)`` is told the running counts after each page (progress bars
+    live in ``_progress``).
     """
-    bar = _progress_bar(description) if progress_enabled(progress) else None
-    try:
-        while paginator.has_next:
-            started = time.perf_counter()
-            body = client.get_json(LIST_PATH, paginator.params())
-            records = paginator.update(body)
-            logger.debug(
-                "GET %s page %d: 200, %d rows, %.1f ms",
-                LIST_PATH,
-                paginator.pages,
-                len(records),
-                (time.perf_counter() - started) * 1000,
-            )
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(imports=paginator.records, refresh=False)
-            yield records
-        if paginator.error is not None:
-            raise paginator.error
-    finally:
-        if bar is not None:
-            bar.close()
+    while paginator.has_next:
+        started = time.perf_counter()
+        body = client.get_json(LIST_PATH, paginator.params())
+        records = paginator.update(body)
+        logger.debug(
+            "GET %s page %d: 200, %d rows, %.1f ms",
+            LIST_PATH,
+            paginator.pages,
+            len(records),
+            (time.perf_counter() - started) * 1000,
+        )
+        if on_page is not None:
+            on_page(paginator.pages, paginator.records_read)
+        yield records
+    if paginator.error is not None:
+        raise paginator.error

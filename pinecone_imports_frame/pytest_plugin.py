@@ -52,7 +52,7 @@ def imports_emulator_server() -> Iterator[Emulator]:
 
 @pytest.fixture
 def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
-    """The session's emulator, reset to its initial state; checked for server errors after.
+    """Hand out the session's emulator, reset; fail the test on a server-thread error.
 
     Examples
     --------

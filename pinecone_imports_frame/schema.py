@@ -33,7 +33,6 @@ TIME_UNIT = "us"
 #: Statuses of the 2025-04 API, in lifecycle order. A status outside these is appended.
 STATUSES: tuple[str, ...] = ("Pending", "InProgress", "Completed", "Failed", "Cancelled")
 TERMINAL_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Cancelled"})
-RUNNING_STATUSES: frozenset[str] = frozenset({"Pending", "InProgress"})
 
 _Kind = Literal["string", "status", "timestamp", "float", "int", "duration", "bool"]
 
@@ -75,9 +74,7 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-API_FIELDS: dict[str, str] = {c.api_field: c.name for c in COLUMNS if c.api_field}
 STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.stored)
-DERIVED_COLUMNS: tuple[str, ...] = ("duration", "elapsed", "is_terminal", "records_per_second")
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 
 #: Arrow type of each kind. Status is dictionary-encoded (Parquet keeps it as a dictionary
@@ -115,8 +112,8 @@ def status_dtype(extra: tuple[str, ...] | list[str] = ()) -> pd.CategoricalDtype
     return pd.CategoricalDtype(cats, ordered=False)
 
 
-def pandas_dtype(name: str, dtype_backend: str = "numpy_nullable") -> object:
-    """The pandas dtype of column ``name`` under ``dtype_backend``.
+def pandas_dtype(name: str, dtype_backend: DtypeBackend = "numpy_nullable") -> object:
+    """Return the pandas dtype of column ``name`` under ``dtype_backend``.
 
     Examples
     --------
@@ -143,7 +140,7 @@ def pandas_dtype(name: str, dtype_backend: str = "numpy_nullable") -> object:
     }[kind]
 
 
-def pandas_dtypes(dtype_backend: str = "numpy_nullable") -> dict[str, object]:
+def pandas_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, object]:
     """Column name to pandas dtype, in frame order, for ``dtype_backend``."""
     return {n: pandas_dtype(n, dtype_backend) for n in COLUMN_NAMES}
 

@@ -62,13 +62,11 @@ from . import config, schema
 from . import frame as _frame
 from .config import DEFAULT_API_VERSION
 from .errors import ConfigurationError, SnapshotError, UnknownStatusWarning
+from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["list_snapshots", "prune_snapshots", "read_snapshots", "write_snapshot"]
-
-#: Version of the imports API the stored rows come from (unless ``frame.attrs`` says).
-API_VERSION = DEFAULT_API_VERSION
 
 #: Prefix of the key-value metadata keys this package writes into each file.
 METADATA_PREFIX = "pinecone_imports_frame."
@@ -104,7 +102,6 @@ _LIST_COLUMNS: dict[str, str] = {
     "package_version": "id",
 }
 _THREADS = 16
-_STORE_SCHEMA = False
 _DICTIONARY_COLUMNS = ["status", "index_name"]
 
 
@@ -140,7 +137,7 @@ class _Store:
         return "/".join([self.root.rstrip("/"), *parts])
 
     def display(self, path: str) -> str:
-        """The path as the user passes it back in: local path or full URL."""
+        """Show the path as the user passes it back in: local path or full URL."""
         return path if self.local else str(self.fs.unstrip_protocol(path))
 
 
@@ -505,7 +502,7 @@ def write_snapshot(
 
     meta = {
         "package_version": _package_version(),
-        "api_version": str(frame.attrs.get("api_version") or API_VERSION),
+        "api_version": str(frame.attrs.get("api_version") or DEFAULT_API_VERSION),
         "listed_at": listed_at.isoformat(),
         "index_host": host,
         "index_name": "" if index_name is None else str(index_name),
@@ -525,7 +522,7 @@ def write_snapshot(
         with pq.ParquetWriter(
             buf,
             table.schema,
-            store_schema=_STORE_SCHEMA if late_kv else True,
+            store_schema=not late_kv,
             use_dictionary=_DICTIONARY_COLUMNS,  # not for unique values: cheaper to decode
         ) as writer:
             writer.write_table(table)
@@ -569,7 +566,7 @@ def _check_columns(columns: Sequence[str] | None) -> list[str]:
     return [c for c in schema.COLUMN_NAMES if c in wanted]
 
 
-def _empty(columns: list[str], dtype_backend: str) -> pd.DataFrame:
+def _empty(columns: list[str], dtype_backend: DtypeBackend) -> pd.DataFrame:
     return _frame.empty_frame(dtype_backend=dtype_backend)[columns]
 
 
@@ -592,7 +589,7 @@ def read_snapshots(
     until: Any = None,
     columns: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
-    dtype_backend: str = "numpy_nullable",
+    dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:
     """Every snapshot under ``root`` stacked into one imports frame.
 
@@ -717,7 +714,7 @@ def _is_sorted(table: pa.Table) -> bool:
 
 
 def _workers(n: int) -> int:
-    """Decoding threads: decoding is CPU-bound (the fetching is done by then or cheap)."""
+    """Count decoding threads: decoding is CPU-bound (fetching is done by then, or cheap)."""
     return max(1, min(n, _THREADS, os.cpu_count() or 1))
 
 
@@ -776,7 +773,7 @@ def _read_files(
 def _decode(
     store: _Store, f: _File, data: bytes, read_cols: list[str], names: frozenset[str] | None
 ) -> pa.Table | None:
-    """The ``read_cols`` a file has, as stored; None if its footer names another index."""
+    """Decode the ``read_cols`` a file has, as stored; None if it is another index's."""
     try:
         pf = pq.ParquetFile(pa.BufferReader(data))
         if names is not None:

@@ -140,7 +140,7 @@ def test_snapshot_snapshots_and_prune(
 
     assert main(["snapshots", str(lake), "--format", "csv"]) == 0
     inventory = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert len(inventory) == 3 and (inventory["index_host"] == imports_emulator.host).all()
+    assert len(inventory) == 3 and (inventory["index_host"] == imports_emulator.address).all()
 
     assert main(["prune", str(lake), "--keep-last", "1", "--dry-run"]) == 0
     assert "would remove 2 snapshots" in capsys.readouterr().out

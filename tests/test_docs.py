@@ -32,7 +32,7 @@ def test_readme_notebook_example_runs(
     imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PINECONE_API_KEY", imports_emulator.api_key)
-    monkeypatch.setenv("PINECONE_INDEX_HOST", imports_emulator.host)
+    monkeypatch.setenv("PINECONE_INDEX_HOST", imports_emulator.address)
     block = next(b for b in _python_blocks() if "pif.read_imports()" in b)
     namespace: dict[str, object] = {}
     exec(compile(block, "README.md", "exec"), namespace)

@@ -664,7 +664,7 @@ def test_describe_index_host_points_back(emu: Emulator, session: requests.Sessio
     r = session.get(emu.url + "/indexes/emulator-index", timeout=10)
     assert r.status_code == 200
     model = r.json()
-    assert model["host"] == emu.host
+    assert model["host"] == emu.address
     assert model["host"] == f"127.0.0.1:{emu.port}"
     for field in ("name", "metric", "status", "spec", "host", "vector_type", "dimension"):
         assert field in model
@@ -774,7 +774,7 @@ def test_lifecycle() -> None:
     emu.start()
     url = emu.url
     assert url.startswith("http://127.0.0.1:") and not url.endswith("/")
-    assert emu.host == url.removeprefix("http://")
+    assert emu.address == url.removeprefix("http://")
     with requests.Session() as s:
         assert s.get(url + "/bulk/imports", headers={"Api-Key": emu.api_key}).ok
         emu.stop()

@@ -203,7 +203,7 @@ def test_describe_index(emu: Emulator, session: requests.Session, validate: Vali
     r = session.get(emu.url + "/indexes/emulator-index")
     assert r.status_code == 200
     validate(r)
-    assert r.json()["host"] == emu.host
+    assert r.json()["host"] == emu.address
     listed = session.get(emu.url + "/indexes")
     validate(listed)
 

@@ -24,7 +24,7 @@ def test_every_form_of_the_end(last_page: dict) -> None:
     assert p.has_next and p.params() == {"limit": 1, "paginationToken": "t1"}
     p.update(last_page)
     assert not p.has_next
-    assert (p.pages, p.records) == (2, 2)
+    assert (p.pages, p.records_read) == (2, 2)
 
 
 def test_a_token_seen_before_is_a_loop() -> None:
@@ -73,20 +73,3 @@ def test_malformed_pages_are_clear_errors(body: object) -> None:
 def test_missing_data_is_an_empty_page() -> None:
     p = TokenPaginator()
     assert p.update({}) == [] and not p.has_next
-
-
-def test_progress_falls_back_to_a_text_bar_without_ipywidgets(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import tqdm.auto
-
-    from pinecone_imports_frame.pagination import _progress_bar
-
-    def no_widgets(*args: object, **kwargs: object) -> None:
-        raise ImportError("IProgress not found. Please update jupyter and ipywidgets.")
-
-    monkeypatch.setattr(tqdm.auto, "tqdm", no_widgets)
-    bar = _progress_bar("idx")
-    bar.update(3)
-    bar.close()
-    assert "idx: 3 pages" in capsys.readouterr().err

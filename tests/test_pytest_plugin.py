@@ -25,7 +25,7 @@ def test_describe_index(imports_emulator):
         imports_emulator.url + "/indexes/" + imports_emulator.index_name,
         headers={"Api-Key": imports_emulator.api_key},
     )
-    assert r.json()["host"] == imports_emulator.host
+    assert r.json()["host"] == imports_emulator.address
 """
 
 NO_LEAK_TEST = """

@@ -54,7 +54,7 @@ def test_every_column_matches_the_emulators_records(
     expected = to_frame(
         records,
         listed_at=df["listed_at"].iloc[0],
-        index_host=imports_emulator.host,
+        index_host=imports_emulator.address,
         dtype_backend=backend,
     )
     pd.testing.assert_frame_equal(df, expected)
@@ -73,7 +73,7 @@ def test_every_column_matches_the_emulators_records(
         assert row["percent_complete"] == pytest.approx(rec["percentComplete"])
         assert (row["error"] if pd.notna(row["error"]) else None) == rec.get("error")
     assert set(df["status"]) >= {"Completed", "Failed", "InProgress"}
-    assert df["index_host"].eq(imports_emulator.host).all()
+    assert df["index_host"].eq(imports_emulator.address).all()
 
 
 def test_requests_carry_the_headers_and_limit(imports_emulator: Emulator) -> None:
@@ -263,7 +263,7 @@ def test_missing_host_and_key_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -
 
 def test_environment_variables(imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PINECONE_API_KEY", imports_emulator.api_key)
-    monkeypatch.setenv("PINECONE_INDEX_HOST", imports_emulator.host)
+    monkeypatch.setenv("PINECONE_INDEX_HOST", imports_emulator.address)
     assert len(read_imports(progress=False)) == 250
 
 
@@ -276,7 +276,7 @@ def test_index_name_resolves_through_the_control_plane(
     )
     assert len(df) == 250
     assert df["index_name"].eq(imports_emulator.index_name).all()
-    assert df["index_host"].eq(imports_emulator.host).all()
+    assert df["index_host"].eq(imports_emulator.address).all()
     paths = [r.path for r in imports_emulator.requests]
     assert paths[0] == f"/indexes/{imports_emulator.index_name}"
 

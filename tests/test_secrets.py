@@ -10,7 +10,7 @@ import pytest
 
 from pinecone_imports_frame import PineconeImportsError, read_imports
 from pinecone_imports_frame import client as client_module
-from pinecone_imports_frame.client import ImportsClient
+from pinecone_imports_frame.client import ApiClient
 from pinecone_imports_frame.config import ApiKey, normalize_host
 from pinecone_imports_frame.emulator import Emulator
 
@@ -77,7 +77,7 @@ def test_a_wrong_key_is_never_echoed() -> None:
 
 def test_reprs_and_pickles_never_show_the_key() -> None:
     key = ApiKey(SECRET)
-    client = ImportsClient(normalize_host("127.0.0.1:1"), api_key=key)
+    client = ApiClient(normalize_host("127.0.0.1:1"), api_key=key)
     try:
         for obj in (key, client):
             assert SECRET not in repr(obj) and SECRET not in str(obj)

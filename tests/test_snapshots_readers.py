@@ -60,7 +60,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, 
                     read_imports(emu.url, api_key=emu.api_key, progress=False, snapshot_to=root)
                 )
                 emu.advance(3600)
-        hosts = {a.host, b.host}
+        hosts = {a.address, b.address}
     records = [
         dict(r, status="Paused") if i % 5 == 0 else r
         for i, r in enumerate(Emulator(imports=20, seed=7).records())

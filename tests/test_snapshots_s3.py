@@ -54,7 +54,7 @@ def test_round_trip_on_s3_is_exact(s3_lake: Lake) -> None:
                 )
             )
             emu.advance(3600)
-        host = emu.host
+        host = emu.address
     got = read_snapshots(root, storage_options=options)
     pd.testing.assert_frame_equal(got, stacked(*frames))
     pd.testing.assert_frame_equal(

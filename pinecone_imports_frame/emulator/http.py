@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -133,7 +133,7 @@ class RecordedRequest:
     status: int | None = None
 
     def header(self, name: str) -> str | None:
-        """A header's value by case-insensitive name, or None.
+        """Return a header's value by case-insensitive name, or None.
 
         Examples
         --------
@@ -177,8 +177,6 @@ class Fault:
         Prefix the request path must start with.
     after : int
         Matching requests still to let through before applying.
-    applied : int
-        How many requests it has been applied to so far.
 
     Examples
     --------
@@ -193,7 +191,6 @@ class Fault:
     delay: float | None = None
     path: str = _LIST_PATH
     after: int = 0
-    applied: int = field(default=0)
 
     def _matches(self, path: str) -> bool:
         return self.times > 0 and path.startswith(self.path)
@@ -204,7 +201,6 @@ class Fault:
             self.after -= 1
             return False
         self.times -= 1
-        self.applied += 1
         return True
 
 
@@ -263,7 +259,7 @@ class EmulatorApp:
     def __init__(self, state: EmulatorState, *, api_key: str, latency: float = 0.0) -> None:
         self.state = state
         self.api_key = api_key
-        self.host = ""
+        self.address = ""
         self.initial_latency = latency
         self.latency = latency
         self.pagination_end = "absent"
@@ -363,7 +359,7 @@ class EmulatorApp:
         return hashlib.blake2b(msg, key=self._secret, digest_size=_MAC_BYTES).digest()
 
     def encode_token(self, offset: int, index_name: str | None = None) -> str:
-        """The opaque pagination token for ``offset`` in an index's listing.
+        """Encode the opaque pagination token for ``offset`` in an index's listing.
 
         Examples
         --------
@@ -376,7 +372,7 @@ class EmulatorApp:
         return base64.urlsafe_b64encode(packed + self._mac(name, packed)).decode()
 
     def decode_token(self, token: str, index_name: str | None = None) -> int | None:
-        """The offset a token of this emulator encodes, or None if it is not one.
+        """Decode the offset a token of this emulator encodes, or None if it is not one.
 
         Examples
         --------
@@ -538,7 +534,7 @@ class EmulatorApp:
         return _rpc_error(405, "Method Not Allowed", [("Allow", allow)])
 
     def index_model(self, name: str) -> dict[str, Any]:
-        """The control plane's IndexModel for an index this emulator serves.
+        """Build the control plane's IndexModel for an index this emulator serves.
 
         Examples
         --------
@@ -551,7 +547,7 @@ class EmulatorApp:
             "name": name,
             "dimension": store.dimension,
             "metric": store.metric,
-            "host": self.host,
+            "host": self.address,
             "deletion_protection": "disabled",
             "tags": {},
             "spec": {"serverless": {"cloud": "aws", "region": "us-east-1"}},

@@ -86,8 +86,8 @@ class Emulator:
         to the second. Only :meth:`advance` moves it afterwards.
     latency : float
         Seconds of delay added to every request.
-    host : str
-        Interface to bind.
+    bind : str
+        Interface (address) to listen on; loopback by default.
     port : int
         Port to bind; 0 picks a free one.
 
@@ -102,6 +102,7 @@ class Emulator:
 
     def __init__(
         self,
+        *,
         imports: int = 250,
         seed: int = 0,
         api_key: str = "emulator-key",
@@ -109,12 +110,12 @@ class Emulator:
         records: Sequence[Mapping[str, Any]] | None = None,
         now: datetime | None = None,
         latency: float = 0.0,
-        host: str = "127.0.0.1",
+        bind: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.api_key = api_key
         self.index_name = index_name
-        self._bind_host = host
+        self._bind_host = bind
         self._bind_port = port
         self._state = EmulatorState(
             imports=imports, seed=seed, index_name=index_name, records=records, now=now
@@ -140,7 +141,7 @@ class Emulator:
         family = socket.AF_INET6 if ":" in self._bind_host else socket.AF_INET
         server = _Server((self._bind_host, self._bind_port), self._app, family)
         self._server = server
-        self._app.host = self.host
+        self._app.address = self.address
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.02},
@@ -213,13 +214,13 @@ class Emulator:
         return int(self._require_server().server_address[1])
 
     @property
-    def host(self) -> str:
-        """``"HOST:PORT"`` with no scheme, as Pinecone gives index hosts.
+    def address(self) -> str:
+        """``"HOST:PORT"`` with no scheme, as Pinecone gives index hosts (``index_host``).
 
         Examples
         --------
         >>> with Emulator(imports=0) as emu:
-        ...     emu.host == f"127.0.0.1:{emu.port}"
+        ...     emu.address == f"127.0.0.1:{emu.port}"
         True
         """
         host = self._bind_host
@@ -234,10 +235,10 @@ class Emulator:
         Examples
         --------
         >>> with Emulator(imports=0) as emu:
-        ...     emu.url == "http://" + emu.host
+        ...     emu.url == "http://" + emu.address
         True
         """
-        return f"http://{self.host}"
+        return f"http://{self.address}"
 
     # -- data and clock -----------------------------------------------------------------
 
@@ -255,7 +256,7 @@ class Emulator:
             return state.store().records(state.clock.now_us, self._app.int64_as_string)
 
     def now(self) -> datetime:
-        """The simulated current time (tz-aware UTC).
+        """Return the simulated current time (tz-aware UTC).
 
         Examples
         --------
@@ -430,7 +431,7 @@ def serve(
     api_key: str = "emulator-key",
     index_name: str = "emulator-index",
     stdout: TextIO | None = None,
-    host: str = "127.0.0.1",
+    bind: str = "127.0.0.1",
     stop: threading.Event | None = None,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
@@ -439,7 +440,7 @@ def serve(
 
     Parameters
     ----------
-    port, imports, seed, api_key, index_name, host
+    port, imports, seed, api_key, index_name, bind
         As for :class:`Emulator`.
     stdout : text stream or None
         Where to print the URL; None means ``sys.stdout`` at call time.
@@ -470,7 +471,7 @@ def serve(
         stop_event.set()
 
     emulator = Emulator(
-        imports=imports, seed=seed, api_key=api_key, index_name=index_name, host=host, port=port
+        imports=imports, seed=seed, api_key=api_key, index_name=index_name, bind=bind, port=port
     )
     with emulator:
         print(emulator.url, file=out, flush=True)

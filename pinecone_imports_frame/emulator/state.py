@@ -27,7 +27,6 @@ from typing import Any, cast
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "STATUSES",
     "EmulatorState",
     "ImportPlan",
     "ImportStore",
@@ -37,8 +36,6 @@ __all__ = [
     "generate_plans",
 ]
 
-#: The import statuses Pinecone reports.
-STATUSES = ("Pending", "InProgress", "Failed", "Completed", "Cancelled")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = 1_000_000
@@ -566,7 +563,7 @@ class ImportStore:
             return [e.view(now_us, int64_as_string) for e in self._entries[:count]]
 
     def get(self, import_id: str, now_us: int) -> Entry | None:
-        """The entry with this id if it is visible at ``now_us``, else None.
+        """Return the entry with this id if it is visible at ``now_us``, else None.
 
         Examples
         --------
@@ -642,15 +639,6 @@ class ImportStore:
 
 
 @dataclass
-class _Config:
-    imports: int
-    seed: int
-    index_name: str
-    records: list[dict[str, Any]] | None
-    start_us: int
-
-
-@dataclass
 class EmulatorState:
     """The clock and the stores (index name -> :class:`ImportStore`) of one emulator.
 
@@ -718,7 +706,7 @@ class EmulatorState:
             self.indexes = {self.index_name: ImportStore(self.index_name, entries, self.lock)}
 
     def store(self, index_name: str | None = None) -> ImportStore:
-        """The store of ``index_name`` (default: the emulator's index).
+        """Return the store of ``index_name`` (default: the emulator's index).
 
         Examples
         --------

@@ -1,0 +1,122 @@
+"""Connection: resolved once from arguments and environment, checked, immutable, no key shown."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+import pinecone_imports_frame as pif
+from pinecone_imports_frame import ConfigurationError, Connection, InsecureTransportError
+from pinecone_imports_frame.control import describe_index, list_indexes, with_index_endpoint
+from pinecone_imports_frame.emulator import Emulator
+
+KEY = "pcsk_connection_test_key_123"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PINECONE_API_KEY", "PINECONE_INDEX_HOST", "PINECONE_CONTROLLER_HOST"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PINECONE_API_KEY", "pcsk_from_env_000000")
+    monkeypatch.setenv("PINECONE_INDEX_HOST", "env-index.svc.pinecone.io")
+    monkeypatch.setenv("PINECONE_CONTROLLER_HOST", "https://controller.example")
+    conn = Connection.resolve("arg-index.svc.pinecone.io", api_key=KEY)
+    assert conn.endpoint is not None and conn.endpoint.url == "https://arg-index.svc.pinecone.io"
+    assert conn.api_key.reveal() == KEY
+    assert conn.controller.url == "https://controller.example"
+    from_env = Connection.resolve()
+    assert from_env.index_host == "env-index.svc.pinecone.io"
+    assert from_env.api_key.reveal() == "pcsk_from_env_000000"
+
+
+def test_an_index_name_wins_over_the_host_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PINECONE_INDEX_HOST", "env-index.svc.pinecone.io")
+    conn = Connection.resolve(api_key=KEY, index_name="docs")
+    assert conn.endpoint is None and conn.index_name == "docs"
+
+
+def test_defaults_are_defined_once_and_shown_in_signatures() -> None:
+    import inspect
+
+    conn = Connection.resolve("127.0.0.1:1", api_key=KEY)
+    for func in (pif.read_imports, pif.iter_pages, Connection.resolve):
+        params = inspect.signature(func).parameters
+        assert params["timeout"].default == conn.timeout == pif.config.DEFAULT_TIMEOUT
+        assert params["max_retries"].default == conn.max_retries
+        assert params["api_version"].default == conn.api_version
+
+
+def test_it_is_immutable_and_never_shows_the_key() -> None:
+    conn = Connection.resolve("127.0.0.1:1", api_key=KEY)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        conn.timeout = 1.0  # type: ignore[misc]
+    assert KEY not in repr(conn) and KEY not in str(conn)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": math.inf}, "timeout"),
+        ({"timeout": math.nan}, "timeout"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": True}, "timeout"),
+        ({"timeout": "30"}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 2.5}, "max_retries"),
+        ({"allow_insecure": "yes"}, "allow_insecure"),
+        ({"api_version": ""}, "api_version"),
+        ({"index_name": ""}, "index_name"),
+    ],
+)
+def test_bad_settings_are_configuration_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        Connection.resolve("127.0.0.1:1", api_key=KEY, **kwargs)  # type: ignore[arg-type]
+
+
+def test_plain_http_to_a_remote_host_is_refused() -> None:
+    with pytest.raises(InsecureTransportError):
+        Connection.resolve("http://example.com", api_key=KEY)
+    conn = Connection.resolve(api_key=KEY)
+    with pytest.raises(InsecureTransportError):
+        conn.for_index("http://example.com")
+
+
+def test_connection_and_connection_arguments_are_not_mixed(imports_emulator: Emulator) -> None:
+    conn = Connection.resolve(imports_emulator.url, api_key=imports_emulator.api_key)
+    with pytest.raises(ConfigurationError, match="timeout"):
+        pif.read_imports(connection=conn, timeout=5, progress=False)
+    with pytest.raises(ConfigurationError, match="host"):
+        pif.read_imports(imports_emulator.url, connection=conn, progress=False)
+    df = pif.read_imports(connection=conn, progress=False)
+    assert len(df) == len(imports_emulator.records())
+
+
+def test_the_control_plane_lists_and_describes_the_emulators_index() -> None:
+    with Emulator(imports=3, index_name="docs", api_key=KEY) as emu:
+        conn = Connection.resolve(api_key=KEY, controller_host=emu.url, index_name="docs")
+        assert [i["name"] for i in list_indexes(conn)] == ["docs"]
+        assert describe_index(conn, "docs")["host"] == emu.address
+        resolved = with_index_endpoint(conn)
+        assert resolved.index_host == emu.address and resolved.index_name == "docs"
+        df = pif.read_imports(connection=conn, progress=False)
+    assert len(df) == 3 and set(df["index_name"]) == {"docs"}
+
+
+def test_no_host_and_no_name_says_how_to_give_one() -> None:
+    conn = Connection.resolve(api_key=KEY)
+    with pytest.raises(ConfigurationError, match="PINECONE_INDEX_HOST"):
+        with_index_endpoint(conn)
+
+
+def test_lazy_names_are_listed_by_dir() -> None:
+    names = dir(pif)
+    for lazy in ("Emulator", "read_snapshots", "write_snapshot", "list_snapshots"):
+        assert lazy in names
+    assert "Connection" in names

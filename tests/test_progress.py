@@ -1,0 +1,60 @@
+"""Progress bars: text where Jupyter has no ipywidgets, integer counts, off when asked."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+import warnings
+
+import pytest
+
+from pinecone_imports_frame import _progress
+from pinecone_imports_frame._progress import PageProgress, progress_enabled
+
+
+def test_jupyter_without_ipywidgets_gets_a_text_bar_and_no_warning(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "ipywidgets" else real_find_spec(name, *a),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bar = PageProgress("idx")  # None: on in Jupyter
+        bar(3, 300)
+        bar.close()
+    err = capsys.readouterr().err
+    assert "idx: 3 pages" in err and "IProgress" not in err
+
+
+def test_counts_are_shown_as_integers(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = PageProgress("idx", enabled=True)
+    bar(200, 20_000)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "imports=20000" in err and "e+" not in err
+
+
+def test_progress_off_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = PageProgress("idx", enabled=False)
+    bar(1, 100)
+    bar.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_default_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(_progress.sys, "stderr", Tty())
+    assert progress_enabled(None) is True
+    monkeypatch.setattr(_progress.sys, "stderr", types.SimpleNamespace())
+    assert progress_enabled(None) is False
