@@ -13,6 +13,8 @@ import os
 import random
 import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from itertools import takewhile
 from typing import Any
 from urllib.parse import urlencode
@@ -169,6 +171,8 @@ class ApiClient:
         self.max_retries = max_retries
         self.api_version = api_version
         self._key = api_key
+        #: The ``Date`` header of the last successful answer (UTC), or None.
+        self.last_date: datetime | None = None
         # The adapter is the transport: urllib3's pool with the one Retry policy. Requests
         # go straight to it with a prepared request copied from a template, because a
         # Session re-reads proxy settings from the environment and re-merges headers and
@@ -228,7 +232,11 @@ class ApiClient:
         self._adapter.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET ``path`` and decode its JSON body; raise a package error for anything else."""
+        """GET ``path`` and decode its JSON body; raise a package error for anything else.
+
+        The server's clock, from the answer's ``Date`` header, is kept in ``last_date``
+        (None when the header is absent or not an HTTP date).
+        """
         request = self._request
         request.url = self.endpoint.url + path + ("?" + urlencode(params) if params else "")
         try:
@@ -241,6 +249,7 @@ class ApiClient:
             error = _translate_status(response, path, self._key, self.max_retries)
             response.close()
             raise error
+        self.last_date = _http_date(response.headers.get("Date"))
         try:
             body = json.loads(response.content)
         except ValueError:
@@ -249,6 +258,19 @@ class ApiClient:
                 f"{_excerpt(response.text, self._key)!r}; check the host is a Pinecone index host"
             ) from None
         return body
+
+
+def _http_date(value: str | None) -> datetime | None:
+    """Parse an HTTP ``Date`` header to an aware UTC datetime; None if absent or invalid."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if parsed.tzinfo is None:  # "-0000": RFC 5322's "no zone information", taken as UTC
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
 
 
 _HINTS = {
