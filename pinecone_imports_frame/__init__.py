@@ -16,6 +16,7 @@ from .config import Connection
 from .errors import (
     ApiError,
     AuthenticationError,
+    BadRecordWarning,
     ConfigurationError,
     InsecureTransportError,
     NotFoundError,
@@ -29,7 +30,7 @@ from .errors import (
     UnknownStatusWarning,
 )
 from .frame import empty_frame, to_frame
-from .loader import iter_pages, read_imports
+from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ __all__ = [
     "STATUSES",
     "ApiError",
     "AuthenticationError",
+    "BadRecordWarning",
     "ConfigurationError",
     "Connection",
     "Emulator",
@@ -81,6 +83,7 @@ __all__ = [
     "__version__",
     "empty_frame",
     "iter_pages",
+    "last_partial",
     "list_snapshots",
     "prune_snapshots",
     "read_imports",

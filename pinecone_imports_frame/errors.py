@@ -109,3 +109,7 @@ class SnapshotError(PineconeImportsError):
 
 class UnknownStatusWarning(UserWarning):
     """The API sent a status this version does not know; it was kept as a new category."""
+
+
+class BadRecordWarning(UserWarning):
+    """A value of the wrong kind was kept as NA (``on_bad_record="warn"``)."""

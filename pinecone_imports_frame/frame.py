@@ -1,11 +1,18 @@
 """Records to a typed DataFrame: API pages, snake_case dicts or SDK objects, both backends.
 
-The path is columnar and one-way: records are split into one Python list per API field
-(:class:`RecordColumns`, page by page, so a listing never holds every page's dicts), the
-lists become Arrow arrays (C-speed parsing of timestamps and numbers), the derived columns
-are computed with Arrow compute kernels, and the table becomes a pandas frame with the
-dtypes of ``schema.py`` for the chosen backend. Snapshots read back through the same
-:func:`frame_from_table`, so a frame and its snapshot can never drift apart.
+The path is columnar, one-way and driven by ``schema.COLUMNS``: records are split into one
+Python list per API field (:class:`RecordColumns`, page by page, so a listing never holds
+every page's dicts), the lists become Arrow arrays (C-speed parsing of timestamps and
+numbers, strict about what a field may hold), the derived columns are computed with Arrow
+compute kernels, and the table becomes a pandas frame with the dtypes of ``schema.py`` for
+the chosen backend. Snapshots read back through the same :func:`frame_from_table`, so a
+frame and its snapshot can never drift apart.
+
+A value of the wrong kind (a timestamp that is not RFC 3339, ``true`` where a number is due,
+a count that does not fit int64) is never coerced: under ``on_bad_record="raise"`` the
+listing fails with a :class:`ResponseFormatError` naming the import, the field and the
+value, keeping every row before it; under ``"warn"`` the row is kept with NA in that field
+and one :class:`BadRecordWarning` per field says so.
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ import logging
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,19 +32,231 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import config, schema
-from .errors import ResponseFormatError, UnknownStatusWarning
-from .schema import DtypeBackend
+from .error_categories import categorize
+from .errors import BadRecordWarning, ConfigurationError, ResponseFormatError, UnknownStatusWarning
+from .schema import Column, DtypeBackend
 
 logger = logging.getLogger(__name__)
 
-# API field name (camelCase) for each stored API column, in frame order.
-_FIELDS: tuple[str, ...] = tuple(c.api_field for c in schema.COLUMNS if c.api_field)
-_KNOWN_FIELDS = frozenset(_FIELDS)
-_SNAKE_TO_CAMEL: dict[str, str] = {c.name: c.api_field for c in schema.COLUMNS if c.api_field}
-_SNAKE_ONLY = frozenset(k for k, v in _SNAKE_TO_CAMEL.items() if k != v)
+OnBadRecord = Literal["raise", "warn"]
+ON_BAD_RECORD: tuple[str, ...] = ("raise", "warn")
+
+#: Top-level API fields, in frame order (``validationResult`` once, for its two parts).
+_TOP_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(c.wire[0] for c in schema.API_COLUMNS).keys())
+_KNOWN_FIELDS = frozenset(_TOP_FIELDS)
+#: snake_case name of each API column, for records given as snake_case dicts.
+_SNAKE: dict[str, Column] = {c.name: c for c in schema.API_COLUMNS}
+_SNAKE_ONLY = frozenset(c.name for c in schema.API_COLUMNS if c.wire != (c.name,))
 
 _TS = pa.timestamp(schema.TIME_UNIT, tz="UTC")
 _TS_NS = pa.timestamp("ns", tz="UTC")
+_INT64 = (-(2**63), 2**63 - 1)
+_NONE = type(None)
+
+
+def check_on_bad_record(on_bad_record: str) -> OnBadRecord:
+    """Refuse an ``on_bad_record`` other than ``"raise"`` or ``"warn"``.
+
+    Examples
+    --------
+    >>> check_on_bad_record("warn")
+    'warn'
+    """
+    if on_bad_record not in ON_BAD_RECORD:
+        raise ConfigurationError(
+            f"on_bad_record={on_bad_record!r} is not supported; use 'raise' (fail the "
+            "listing, keeping the rows before the bad one) or 'warn' (NA in that field)"
+        )
+    return on_bad_record  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class _Bad:
+    """One value a field cannot hold: where, what, and what was expected."""
+
+    row: int
+    value: Any
+    expected: str
+
+
+# --- column parsers: Python lists to Arrow arrays, strict about what they accept ----------
+# Each returns the typed array (null where a value is bad) and the bad values found; the
+# fast path is one C-level conversion, the slow path goes value by value.
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d\d):?(\d\d))\s*$",
+    re.ASCII,
+)
+_INT_TEXT = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (any year, 0 included)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _days_in_month(y: int, m: int) -> int:
+    if m == 2:
+        return 29 if (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)) else 28
+    return 30 if m in (4, 6, 9, 11) else 31
+
+
+def _timestamp_micros(value: Any) -> int | None:
+    """Microseconds since the epoch (UTC) of one timestamp, or None if it is not one.
+
+    Takes every RFC 3339 form (``Z`` or an offset, 0 to 9 fractional digits, years 0000
+    to 9999); a leap second (``:60``) is clamped to ``:59.999999``. ``datetime`` and
+    ``pandas.Timestamp`` objects (older SDKs give them) are taken as they are, naive as UTC.
+    """
+    if isinstance(value, pd.Timestamp):
+        ts = value.tz_localize("UTC") if value.tz is None else value
+        return int(ts.as_unit("us").value)
+    if isinstance(value, dt.datetime):
+        ts = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        delta = ts - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    m = _RFC3339.match(value.strip()) if isinstance(value, str) else None
+    if not m:
+        return None
+    y, mo, d, h, mi, s, frac, _z, sign, oh, om = m.groups()
+    year, month, day, hour, minute, second = map(int, (y, mo, d, h, mi, s))
+    micros = int((frac or "0").ljust(9, "0")[:6])  # sub-microsecond digits are dropped
+    if second == 60:  # a leap second: the last microsecond of the minute stands for it
+        second, micros = 59, 999_999
+    if not (
+        1 <= month <= 12
+        and 1 <= day <= _days_in_month(year, month)
+        and hour <= 23
+        and minute <= 59
+        and second <= 59
+    ):
+        return None
+    offset = 0
+    if sign:
+        if int(oh) > 23 or int(om) > 59:
+            return None
+        offset = (int(oh) * 60 + int(om)) * 60 * (1 if sign == "+" else -1)
+    seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
+    return (seconds - offset) * 1_000_000 + micros
+
+
+def _timestamps(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
+    try:
+        # Arrow parses RFC 3339 with Z or an offset in C; via nanoseconds so that 7 to 9
+        # fractional digits parse too, then truncated to the schema's microseconds. Years
+        # outside 1678..2261, leap seconds and datetime objects take the slow path.
+        arr = pa.array(values, type=pa.string()).cast(_TS_NS)
+        return arr.cast(_TS, safe=False), []
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        pass
+    bad: list[_Bad] = []
+    micros: list[int | None] = []
+    for i, v in enumerate(values):
+        us = None if v is None else _timestamp_micros(v)
+        if v is not None and us is None:
+            bad.append(_Bad(i, v, "an RFC 3339 timestamp such as 2025-05-01T12:34:56.123456Z"))
+        micros.append(us)
+    return pa.array(micros, type=pa.int64()).cast(_TS), bad
+
+
+def _integers(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
+    if set(map(type, values)) <= {int, _NONE}:  # booleans are not numbers
+        try:
+            return pa.array(values, type=pa.int64()), []
+        except (pa.ArrowInvalid, OverflowError):
+            pass
+    bad: list[_Bad] = []
+    out: list[int | None] = []
+    for i, v in enumerate(values):
+        n: int | None = None
+        if type(v) is int:
+            n = v
+        elif type(v) is float and v.is_integer():  # 1e3: a JSON number with no fraction
+            n = int(v)
+        elif isinstance(v, str) and _INT_TEXT.fullmatch(v):
+            n = int(v)  # the API's int64 may arrive as a JSON string
+        if v is not None and (n is None or not _INT64[0] <= n <= _INT64[1]):
+            bad.append(_Bad(i, v, "a whole number (int64)"))
+            n = None
+        out.append(n)
+    return pa.array(out, type=pa.int64()), bad
+
+
+def _floats(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
+    if set(map(type, values)) <= {float, int, _NONE}:
+        return pa.array(values, type=pa.float64()), []
+    bad: list[_Bad] = []
+    out: list[float | None] = []
+    for i, v in enumerate(values):
+        ok = type(v) in (float, int)
+        if v is not None and not ok:
+            bad.append(_Bad(i, v, "a number"))
+        out.append(float(v) if ok else None)
+    return pa.array(out, type=pa.float64()), bad
+
+
+def _strings(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
+    try:
+        return pa.array(values, type=pa.string()), []
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    bad = [_Bad(i, v, "a string") for i, v in enumerate(values) if not isinstance(v, (str, _NONE))]
+    rows = {b.row for b in bad}
+    return pa.array([None if i in rows else v for i, v in enumerate(values)], pa.string()), bad
+
+
+_PARSERS: dict[str, Callable[[list[Any]], tuple[pa.Array, list[_Bad]]]] = {
+    "string": _strings,
+    "status": _strings,
+    "timestamp": _timestamps,
+    "float": _floats,
+    "int": _integers,
+}
+
+
+def _nested(parents: list[Any], key: str) -> list[Any]:
+    """Take ``key`` of each parent object; a parent that is not an object gives itself."""
+    return [p.get(key) if isinstance(p, dict) else p for p in parents]
+
+
+def _column_values(pending: dict[str, list[Any]], column: Column) -> list[Any]:
+    values = pending[column.wire[0]]
+    for key in column.wire[1:]:
+        values = _nested(values, key)
+    return values
+
+
+def _field_name(column: Column) -> str:
+    return ".".join(column.wire)
+
+
+def bad_value_error(
+    record_id: Any, column: Column, bad: _Bad, *, redact: Callable[[str], str] = str
+) -> ResponseFormatError:
+    """Build the error for a value a field cannot hold (the value redacted, then cut).
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import schema
+    >>> err = bad_value_error("7", schema.BY_NAME["records_imported"], _Bad(0, 1.5, "an int"))
+    >>> str(err).split(";")[0]
+    "import '7': recordsImported = 1.5 is not an int"
+    """
+    shown = redact(repr(bad.value))
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    shown_id = redact(repr(record_id))[:80]
+    return ResponseFormatError(
+        f"import {shown_id}: {_field_name(column)} = {shown} is not {bad.expected}; check "
+        "that the host answers a Pinecone API version this package reads, or pass "
+        "on_bad_record='warn' to keep such rows with NA in that field"
+    )
 
 
 class RecordColumns:
@@ -45,6 +265,18 @@ class RecordColumns:
     Every ``batch_rows`` records (5,000 by default) the values are parsed into typed Arrow
     arrays and their Python objects dropped, so a long listing never holds more than one
     batch of them.
+
+    Parameters
+    ----------
+    batch_rows : int
+        Records gathered before they are typed.
+    on_bad_record : {"raise", "warn"}
+        ``"raise"``: a value of the wrong kind raises :class:`ResponseFormatError`, and the
+        rows before it stay typed here (the listing keeps them in ``.partial``);
+        ``"warn"``: the value becomes NA, with one :class:`BadRecordWarning` per field.
+    redact : callable, optional
+        Applied to every value quoted in an error or a warning (the loader removes the API
+        key from them).
 
     Examples
     --------
@@ -55,13 +287,31 @@ class RecordColumns:
     1
     """
 
-    __slots__ = ("_batch_rows", "_chunks", "_n", "_pending", "_unknown_seen")
+    __slots__ = (
+        "_batch_rows",
+        "_chunks",
+        "_n",
+        "_on_bad_record",
+        "_pending",
+        "_redact",
+        "_unknown_seen",
+        "_warned",
+    )
 
-    def __init__(self, *, batch_rows: int = 5_000) -> None:
-        self._pending: dict[str, list[Any]] = {f: [] for f in _FIELDS}
-        self._chunks: dict[str, list[pa.Array]] = {f: [] for f in _FIELDS}
+    def __init__(
+        self,
+        *,
+        batch_rows: int = 5_000,
+        on_bad_record: OnBadRecord = "raise",
+        redact: Callable[[str], str] = str,
+    ) -> None:
+        self._pending: dict[str, list[Any]] = {f: [] for f in _TOP_FIELDS}
+        self._chunks: dict[str, list[pa.Array]] = {c.name: [] for c in schema.API_COLUMNS}
         self._unknown_seen: set[str] = set()
+        self._warned: set[str] = set()
         self._batch_rows = batch_rows
+        self._on_bad_record = check_on_bad_record(on_bad_record)
+        self._redact = redact
         self._n = 0
 
     def __len__(self) -> int:
@@ -72,11 +322,8 @@ class RecordColumns:
 
         Unknown keys are ignored; at DEBUG level they are named once in the log.
         """
-        keys: set[str] | None = None
         if logger.isEnabledFor(logging.DEBUG):
-            keys = set().union(*records)
-        if keys is not None and not _KNOWN_FIELDS.issuperset(keys):
-            new = keys - _KNOWN_FIELDS - self._unknown_seen
+            new = set().union(*records) - _KNOWN_FIELDS - self._unknown_seen
             if new:
                 self._unknown_seen |= new
                 logger.debug("ignoring unknown import fields: %s", ", ".join(sorted(new)))
@@ -88,36 +335,55 @@ class RecordColumns:
             self._flush()
 
     def _flush(self) -> None:
-        p = self._pending
-        if not p["id"]:
+        pending = self._pending
+        n = len(pending["id"])
+        if not n:
             return
-        # Parse every field before keeping any, so that a malformed value leaves the
-        # typed chunks and the pending batch consistent (see drop_pending).
-        parsed = {field: parse(p[field], field) for field, parse in _PARSERS.items()}
-        for field, array in parsed.items():
-            self._chunks[field].append(array)
-            p[field] = []
+        parsed: dict[str, pa.Array] = {}
+        problems: list[tuple[Column, _Bad]] = []
+        for column in schema.API_COLUMNS:
+            array, bad = _PARSERS[column.kind](_column_values(pending, column))
+            parsed[column.name] = array
+            problems.extend((column, b) for b in bad)
+        ids = pending["id"]
+        self._pending = {f: [] for f in _TOP_FIELDS}
+        if problems and self._on_bad_record == "raise":
+            column, first = min(problems, key=lambda p: p[1].row)
+            # Keep every row before the bad one, typed: nothing that arrived intact is lost.
+            for name, array in parsed.items():
+                self._chunks[name].append(array.slice(0, first.row))
+            self._n -= n - first.row
+            raise bad_value_error(ids[first.row], column, first, redact=self._redact)
+        for column, b in problems:
+            self._warn(column, b, ids[b.row], sum(1 for c, _ in problems if c is column))
+        for name, array in parsed.items():
+            self._chunks[name].append(array)
 
-    def drop_pending(self) -> int:
-        """Forget the records not yet typed (a batch that failed to parse); return how many."""
-        dropped = len(self._pending["id"])
-        self._pending = {f: [] for f in _FIELDS}
-        self._n -= dropped
-        return dropped
+    def _warn(self, column: Column, bad: _Bad, record_id: Any, count: int) -> None:
+        if column.name in self._warned:
+            return
+        self._warned.add(column.name)
+        error = bad_value_error(record_id, column, bad, redact=self._redact)
+        warnings.warn(
+            f"{str(error).split('; check')[0]} (and {count - 1} more in this batch): kept as "
+            f"NA in {column.name}",
+            BadRecordWarning,
+            stacklevel=4,
+        )
 
     def typed(self) -> dict[str, pa.Array]:
-        """Every field so far as one typed Arrow array (status as plain strings)."""
+        """Return every API column so far as one typed Arrow array (status as strings)."""
         self._flush()
         out = {}
-        for field in _FIELDS:
-            chunks = self._chunks[field]
+        for column in schema.API_COLUMNS:
+            chunks = self._chunks[column.name]
             if len(chunks) == 1:
-                out[field] = chunks[0]
+                out[column.name] = chunks[0]
             elif chunks:
-                out[field] = pa.concat_arrays(chunks)
-                self._chunks[field] = [out[field]]
+                out[column.name] = pa.concat_arrays(chunks)
+                self._chunks[column.name] = [out[column.name]]
             else:
-                out[field] = _PARSERS[field]([], field)
+                out[column.name] = _PARSERS[column.kind]([])[0]
         return out
 
 
@@ -128,7 +394,14 @@ def _as_api_record(record: Any) -> Mapping[str, Any]:
             return record
         out = dict(record)
         for snake in _SNAKE_ONLY.intersection(record):
-            out.setdefault(_SNAKE_TO_CAMEL[snake], out.pop(snake))
+            wire = _SNAKE[snake].wire
+            value = out.pop(snake)
+            if len(wire) == 1:
+                out.setdefault(wire[0], value)
+            else:
+                parent = out.setdefault(wire[0], {})
+                if isinstance(parent, dict):
+                    parent.setdefault(wire[1], value)
         return out
     to_dict = getattr(record, "to_dict", None)
     if callable(to_dict):
@@ -138,119 +411,19 @@ def _as_api_record(record: Any) -> Mapping[str, Any]:
             f"cannot read an import from {type(record).__name__!r}: pass dicts as the API "
             "sends them, dicts with snake_case keys, or the pinecone SDK's ImportModel objects"
         )
-    return {camel: getattr(record, snake, None) for snake, camel in _SNAKE_TO_CAMEL.items()}
-
-
-# --- column parsers: Python lists to Arrow arrays, strict about what they accept ----------
-
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?"
-    r"(?:([Zz])|([+-])(\d\d):?(\d\d))?\s*$"
-)
-
-
-def _parse_timestamp(value: Any, field: str) -> int | None:
-    """Microseconds since the epoch (UTC) of one timestamp; the slow, forgiving path."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        ts = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-        delta = ts - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if isinstance(value, pd.Timestamp):
-        return int(value.tz_localize("UTC").value if value.tz is None else value.value) // 1000
-    m = _RFC3339.match(value.strip()) if isinstance(value, str) else None
-    if not m:
-        raise ResponseFormatError(
-            f"{field}: {str(value)[:80]!r} is not an RFC 3339 timestamp "
-            "(expected e.g. 2025-05-01T12:34:56.123456Z); check the host answers the 2025-04 API"
-        )
-    y, mo, d, h, mi, s, frac, _z, sign, oh, om = m.groups()
-    try:
-        base = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=dt.timezone.utc)
-    except ValueError as exc:
-        raise ResponseFormatError(
-            f"{field}: {value!r} is not a valid date or time ({exc})"
-        ) from exc
-    micros = int((frac or "0").ljust(9, "0")[:6])  # sub-microsecond digits are dropped
-    offset = 0
-    if sign:
-        offset = (int(oh) * 60 + int(om)) * 60 * (1 if sign == "+" else -1)
-    delta = base - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    return ((delta.days * 86_400 + delta.seconds - offset) * 1_000_000) + micros
-
-
-def _timestamps(values: list[Any], field: str) -> pa.Array:
-    try:
-        # Arrow parses RFC 3339 with Z or an offset in C; via nanoseconds so that 7 to 9
-        # fractional digits parse too, then truncated to the schema's microseconds.
-        arr = pa.array(values, type=pa.string()).cast(_TS_NS)
-        return arr.cast(_TS, safe=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        pass
-    micros = [_parse_timestamp(v, field) for v in values]
-    return pa.array(micros, type=pa.int64()).cast(_TS)
-
-
-def _integers(values: list[Any], field: str) -> pa.Array:
-    try:
-        return pa.array(values, type=pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-        pass
-    out: list[int | None] = []
-    for v in values:
-        if v is None or (isinstance(v, int) and not isinstance(v, bool)):
-            out.append(v)
-        elif isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+\s*", v):
-            out.append(int(v))  # the API's int64 may arrive as a JSON string
-        elif isinstance(v, float) and v.is_integer():
-            out.append(int(v))
-        else:
-            raise ResponseFormatError(f"{field}: {str(v)[:80]!r} is not an integer")
-    try:
-        return pa.array(out, type=pa.int64())
-    except OverflowError as exc:
-        raise ResponseFormatError(f"{field}: a value does not fit in int64 ({exc})") from exc
-
-
-def _floats(values: list[Any], field: str) -> pa.Array:
-    try:
-        return pa.array(values, type=pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    out: list[float | None] = []
-    for v in values:
-        try:
-            out.append(None if v is None else float(v))
-        except (TypeError, ValueError) as exc:
-            raise ResponseFormatError(f"{field}: {str(v)[:80]!r} is not a number") from exc
-    return pa.array(out, type=pa.float64())
-
-
-def _strings(values: list[Any], field: str = "") -> pa.Array:
-    try:
-        return pa.array(values, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
-
-
-_PARSERS: dict[str, Callable[[list[Any], str], pa.Array]] = {
-    "id": _strings,
-    "uri": _strings,
-    "status": _strings,
-    "createdAt": _timestamps,
-    "finishedAt": _timestamps,
-    "percentComplete": _floats,
-    "recordsImported": _integers,
-    "error": _strings,
-}
+    return _as_api_record({name: getattr(record, name, None) for name in _SNAKE})
 
 
 def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.DictionaryArray:
     """Dictionary-encode statuses over the API's categories, appending unknown ones.
 
-    An unknown status (later API versions made the enum open) becomes a new category and
+    An unknown status (the enum is open from API 2025-10 on) becomes a new category and
     raises :class:`UnknownStatusWarning`; it is never dropped.
+
+    Examples
+    --------
+    >>> status_array(pa.array(["Completed", None])).to_pylist()
+    ['Completed', None]
     """
     if pa.types.is_dictionary(statuses.type):
         statuses = statuses.cast(pa.string())
@@ -262,7 +435,7 @@ def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.Diction
     unknown = [s for s in seen if s not in schema.STATUSES]
     if unknown:
         warnings.warn(
-            f"status {', '.join(map(repr, unknown))} is not one of the 2025-04 API's "
+            f"status {', '.join(map(repr, unknown))} is not one this package knows "
             f"({', '.join(schema.STATUSES)}); kept as a new category",
             UnknownStatusWarning,
             stacklevel=3,
@@ -272,41 +445,69 @@ def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.Diction
     return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
-# --- tables ------------------------------------------------------------------------------
+# --- derived columns: one function per derived column of the schema ----------------------
 
 
-def derive(table: pa.Table) -> pa.Table:
-    """Add (or recompute) the derived columns from the stored ones, in schema order.
+def _is_terminal(t: pa.Table) -> pa.Array:
+    status = t["status"].cast(pa.string())
+    terminal = pc.is_in(status, value_set=pa.array(sorted(schema.TERMINAL_STATUSES)))
+    return pc.if_else(pc.is_null(status), pa.scalar(None, pa.bool_()), terminal)
 
-    ``duration``, ``elapsed``, ``is_terminal`` and ``records_per_second`` are functions of
-    the other columns; snapshots do not store them and this recomputes them on read.
+
+def _duration(t: pa.Table) -> pa.Array:
+    return pc.subtract(t["finished_at"], t["created_at"])
+
+
+def _elapsed(t: pa.Table) -> pa.Array:
+    running = pc.subtract(t["listed_at"], t["created_at"])
+    # A client or server clock a little off must not make a running import look negative.
+    running = pc.max_element_wise(running, pa.scalar(0, running.type))
+    terminal = pc.fill_null(_is_terminal(t), False)
+    running = pc.if_else(terminal, pa.scalar(None, running.type), running)
+    return pc.if_else(pc.is_valid(t["finished_at"]), _duration(t), running)
+
+
+def _records_per_second(t: pa.Table) -> pa.Array:
+    micros = pc.cast(_duration(t), pa.int64())
+    seconds = pc.divide(micros.cast(pa.float64(), safe=False), 1e6)  # exact below 285 years
+    seconds = pc.if_else(pc.less_equal(seconds, 0.0), pa.scalar(None, pa.float64()), seconds)
+    return pc.divide(t["records_imported"].cast(pa.float64(), safe=False), seconds)
+
+
+def _error_category(t: pa.Table) -> pa.Array:
+    return categorize(t["error"])
+
+
+_DERIVATIONS: dict[str, Callable[[pa.Table], Any]] = {
+    "error_category": _error_category,
+    "duration": _duration,
+    "elapsed": _elapsed,
+    "is_terminal": _is_terminal,
+    "records_per_second": _records_per_second,
+}
+assert set(_DERIVATIONS) == {c.name for c in schema.DERIVED_COLUMNS}
+
+
+def add_derived_columns(table: pa.Table) -> pa.Table:
+    """Compute every derived column from the stored ones; return all columns in order.
+
+    Derived columns (``schema.DERIVED_COLUMNS``) are functions of the others: snapshots
+    do not store them, and this recomputes them on read.
+
+    Examples
+    --------
+    >>> t = add_derived_columns(conform_table(pa.table({"id": ["1"]})))
+    >>> t.column_names == list(schema.COLUMN_NAMES)
+    True
     """
-    created = table["created_at"]
-    finished = table["finished_at"]
-    status = table["status"].cast(pa.string())
-    duration = pc.subtract(finished, created)
-    is_terminal = pc.is_in(status, value_set=pa.array(sorted(schema.TERMINAL_STATUSES)))
-    is_terminal = pc.if_else(pc.is_null(status), pa.scalar(None, pa.bool_()), is_terminal)
-    running = pc.subtract(table["listed_at"], created)
-    running = pc.if_else(pc.fill_null(is_terminal, False), pa.scalar(None, running.type), running)
-    elapsed = pc.if_else(pc.is_valid(finished), duration, running)
-    seconds = pc.divide(pc.cast(duration, pa.int64()).cast(pa.float64()), 1e6)
-    seconds = pc.if_else(pc.equal(seconds, 0.0), pa.scalar(None, pa.float64()), seconds)
-    rps = pc.divide(table["records_imported"].cast(pa.float64(), safe=False), seconds)
-    derived = {
-        "duration": duration,
-        "elapsed": elapsed,
-        "is_terminal": is_terminal,
-        "records_per_second": rps,
-    }
-    arrays = [derived[n] if n in derived else table[n] for n in schema.COLUMN_NAMES]
-    return pa.Table.from_arrays(
-        [
-            a.cast(schema.arrow_type(n)) if n != "status" else a
-            for n, a in zip(schema.COLUMN_NAMES, arrays, strict=True)
-        ],
-        names=list(schema.COLUMN_NAMES),
-    )
+    arrays = []
+    for name in schema.COLUMN_NAMES:
+        derive = _DERIVATIONS.get(name)
+        array = derive(table) if derive is not None else table[name]
+        if name != "status" and array.type != schema.arrow_type(name):
+            array = array.cast(schema.arrow_type(name))
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES))
 
 
 def conform_table(table: pa.Table, *, extra_statuses: Iterable[str] = ()) -> pa.Table:
@@ -314,6 +515,12 @@ def conform_table(table: pa.Table, *, extra_statuses: Iterable[str] = ()) -> pa.
 
     Used on snapshots written by other versions (schema evolution): a column the file lacks
     reads back as NA, an extra column is dropped, derived columns are recomputed.
+
+    Examples
+    --------
+    >>> t = conform_table(pa.table({"id": ["1"], "records_imported": [5]}))
+    >>> t["records_imported"].to_pylist(), t["created_at"].to_pylist()
+    ([5], [None])
     """
     n = table.num_rows
     arrays = []
@@ -329,24 +536,37 @@ def conform_table(table: pa.Table, *, extra_statuses: Iterable[str] = ()) -> pa.
             arrays.append(status_array(pa.nulls(n, pa.string()), extra=extra_statuses))
         else:
             arrays.append(pa.nulls(n, schema.arrow_type(name)))
-    return derive(pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES)))
+    return add_derived_columns(pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES)))
 
 
 def column_to_pandas(
     col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: DtypeBackend
 ) -> Any:
-    """One schema column from Arrow to the pandas array of its dtype under ``dtype_backend``."""
+    """Convert one schema column from Arrow to the pandas array of its dtype.
+
+    Examples
+    --------
+    >>> column_to_pandas(pa.array([1, None]), "records_imported", "numpy_nullable")
+    <IntegerArray>
+    [1, <NA>]
+    Length: 2, dtype: Int64
+    """
     kind = schema.BY_NAME[name].kind
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     if dtype_backend == "pyarrow":
-        if kind == "status":
+        if kind in ("status", "category"):
             col = col.cast(pa.dictionary(pa.int32(), pa.string()))
         return pd.arrays.ArrowExtensionArray(col)
     if kind == "status":
         dictionary = col.dictionary.to_pylist()
         codes = col.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
         return pd.Categorical.from_codes(codes, dtype=schema.status_dtype(dictionary))
+    if kind == "category":
+        values = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+        indices = pc.index_in(values, value_set=pa.array(schema.ERROR_CATEGORIES))
+        codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
+        return pd.Categorical.from_codes(codes, dtype=schema.error_category_dtype())
     if kind == "string":
         return pd.arrays.ArrowStringArray(col.cast(pa.string()))
     if kind in ("int", "float", "bool"):
@@ -369,7 +589,14 @@ def column_to_pandas(
 def frame_from_table(
     table: pa.Table, *, dtype_backend: DtypeBackend = "numpy_nullable"
 ) -> pd.DataFrame:
-    """Convert an Arrow table of every column to a pandas frame in the package's schema."""
+    """Convert an Arrow table of every column to a pandas frame in the package's schema.
+
+    Examples
+    --------
+    >>> list(frame_from_table(conform_table(pa.table({"id": ["1"]}))).columns) == list(
+    ...     schema.COLUMN_NAMES)
+    True
+    """
     schema.check_dtype_backend(dtype_backend)
     data = {
         name: column_to_pandas(table[name], name, dtype_backend) for name in schema.COLUMN_NAMES
@@ -385,47 +612,54 @@ def _as_listed_at(listed_at: Any) -> pd.Timestamp:
     return config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
 
 
-def build_frame(
-    columns: RecordColumns,
-    *,
-    listed_at: Any = None,
-    index_host: str | None = None,
-    index_name: str | None = None,
-    dtype_backend: DtypeBackend = "numpy_nullable",
-) -> pd.DataFrame:
-    """Build the typed frame of the records gathered in ``columns``."""
-    schema.check_dtype_backend(dtype_backend)
-    typed = columns.typed()
-    n = len(columns)
-    listed = _as_listed_at(listed_at)
-    base = {
-        "id": typed["id"],
-        "uri": typed["uri"],
-        "status": status_array(typed["status"]),
-        "created_at": typed["createdAt"],
-        "finished_at": typed["finishedAt"],
-        "percent_complete": typed["percentComplete"],
-        "records_imported": typed["recordsImported"],
-        "error": typed["error"],
-        "listed_at": pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS),
-        "index_host": _constant(index_host, n),
-        "index_name": _constant(index_name, n),
-    }
-    frame = frame_from_table(derive(pa.table(base)), dtype_backend=dtype_backend)
-    # Who and when travel with the frame even when it has no rows (JSON-safe, so that
-    # DataFrame.to_parquet keeps them); snapshots of an empty listing rely on them.
-    frame.attrs.update(
-        {"listed_at": listed.isoformat(), "index_host": index_host, "index_name": index_name}
-    )
-    return frame
-
-
 def _constant(value: str | None, n: int) -> pa.Array:
     """``value`` repeated ``n`` times, as a string array (dictionary-decoded, no n objects)."""
     if value is None:
         return pa.nulls(n, pa.string())
     indices = pa.array(np.zeros(n, dtype=np.int32))
     return pa.DictionaryArray.from_arrays(indices, pa.array([value])).cast(pa.string())
+
+
+def build_frame(
+    columns: RecordColumns,
+    *,
+    listed_at: Any = None,
+    index_host: str | None = None,
+    index_name: str | None = None,
+    api_version: str | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+) -> pd.DataFrame:
+    """Build the typed frame of the records gathered in ``columns``.
+
+    Examples
+    --------
+    >>> cols = RecordColumns()
+    >>> cols.extend([{"id": "1", "status": "Pending", "createdAt": "2025-05-01T12:00:00Z"}])
+    >>> build_frame(cols, listed_at="2025-05-01T12:00:05Z").loc[0, "elapsed"]
+    Timedelta('0 days 00:00:05')
+    """
+    schema.check_dtype_backend(dtype_backend)
+    typed = columns.typed()
+    n = len(columns)
+    listed = _as_listed_at(listed_at)
+    base: dict[str, pa.Array] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
+    base["status"] = status_array(typed["status"])
+    base["listed_at"] = pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS)
+    base["index_host"] = _constant(index_host, n)
+    base["index_name"] = _constant(index_name, n)
+    base["api_version"] = _constant(api_version, n)
+    frame = frame_from_table(add_derived_columns(pa.table(base)), dtype_backend=dtype_backend)
+    # Who and when travel with the frame even when it has no rows (JSON-safe, so that
+    # DataFrame.to_parquet keeps them); snapshots of an empty listing rely on them.
+    frame.attrs.update(
+        {
+            "listed_at": listed.isoformat(),
+            "index_host": index_host,
+            "index_name": index_name,
+            "api_version": api_version,
+        }
+    )
+    return frame
 
 
 def empty_frame(*, dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFrame:
@@ -445,7 +679,9 @@ def to_frame(
     listed_at: Any = None,
     index_host: str | None = None,
     index_name: str | None = None,
+    api_version: str | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
+    on_bad_record: OnBadRecord = "raise",
 ) -> pd.DataFrame:
     """Turn import records already in hand into the package's typed frame.
 
@@ -457,10 +693,12 @@ def to_frame(
         works).
     listed_at : timestamp-like, optional
         When the listing was taken; now (UTC) by default. Naive values are taken as UTC.
-    index_host, index_name : str, optional
-        Filled into the ``index_host`` and ``index_name`` columns (NA when None).
+    index_host, index_name, api_version : str, optional
+        Filled into the columns of those names (NA when None).
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
+    on_bad_record : {"raise", "warn"}
+        A value of the wrong kind raises (default), or becomes NA with a warning.
 
     Returns
     -------
@@ -493,22 +731,23 @@ def to_frame(
     # Fast path: API dicts go in as they are. Other records (SDK objects, snake_case dicts)
     # are normalised one by one; a snake_case dict shows as a missing createdAt, which the
     # API always sends, so only then are the keys looked at.
-    columns = RecordColumns(batch_rows=batch)
+    columns = RecordColumns(batch_rows=batch, on_bad_record=on_bad_record)
     try:
         columns.extend(rows)
         as_is = not (
-            columns.typed()["createdAt"].null_count
+            columns.typed()["created_at"].null_count
             and not _SNAKE_ONLY.isdisjoint(set().union(*rows))
         )
     except TypeError:  # not dicts: dict.get refused them
         as_is = False
     if not as_is:
-        columns = RecordColumns(batch_rows=batch)
+        columns = RecordColumns(batch_rows=batch, on_bad_record=on_bad_record)
         columns.extend([dict(_as_api_record(r)) for r in rows])
     return build_frame(
         columns,
         listed_at=listed_at,
         index_host=index_host,
         index_name=index_name,
+        api_version=api_version,
         dtype_backend=dtype_backend,
     )

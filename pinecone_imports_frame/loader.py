@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Generator, Iterator
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,7 @@ from .config import (
 )
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
-from .frame import RecordColumns, build_frame
+from .frame import OnBadRecord, RecordColumns, build_frame, check_on_bad_record
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
 
@@ -78,6 +79,37 @@ def iter_pages(
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
 
+#: The server's clock counts only when it differs from this machine's by more than this.
+CLOCK_TOLERANCE = pd.Timedelta(seconds=2)
+
+
+def server_clock_offset(server_date: datetime | None) -> pd.Timedelta:
+    """Return how far the server's clock is ahead of this machine's, in whole seconds.
+
+    ``server_date`` is an answer's ``Date`` header (second resolution) just received. A
+    difference within :data:`CLOCK_TOLERANCE` is noise (0); without a date, the client's
+    clock stands (0).
+
+    Examples
+    --------
+    >>> from datetime import datetime, timedelta, timezone
+    >>> now = datetime.now(timezone.utc)
+    >>> server_clock_offset(now + timedelta(hours=3)).round("h")
+    Timedelta('0 days 03:00:00')
+    >>> server_clock_offset(now), server_clock_offset(None)
+    (Timedelta('0 days 00:00:00'), Timedelta('0 days 00:00:00'))
+    """
+    if server_date is None:
+        return pd.Timedelta(0)
+    received = pd.Timestamp.now(tz="UTC")
+    # The header drops the fraction of a second: the server's time is half a second past
+    # it on average.
+    diff = pd.Timestamp(server_date) + pd.Timedelta(milliseconds=500) - received
+    if abs(diff) <= CLOCK_TOLERANCE:
+        return pd.Timedelta(0)
+    return pd.Timedelta(seconds=round(diff.total_seconds()))
+
+
 class PageIterator(Iterator[list[dict[str, Any]]]):
     """The pages of one listing, fetched as they are iterated; knows where they come from.
 
@@ -99,6 +131,9 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
     ) -> None:
         self.connection = connection
         self.paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
+        #: How far the server's clock is ahead of this machine's, in whole seconds, from
+        #: the first page's ``Date`` header (0 within two seconds, or without a ``Date``).
+        self.clock_offset = pd.Timedelta(0)
         self._pages = self._run(progress)
 
     def _run(self, progress: bool | None) -> Generator[list[dict[str, Any]], None, None]:
@@ -107,7 +142,10 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         bar = PageProgress(conn.endpoint.netloc, enabled=progress)
         try:
             with ApiClient.for_connection(conn, conn.endpoint) as client:
-                yield from drain(client, self.paginator, on_page=bar)
+                for records in drain(client, self.paginator, on_page=bar):
+                    if self.paginator.pages == 1:
+                        self.clock_offset = server_clock_offset(client.last_date)
+                    yield records
         finally:
             bar.close()
 
@@ -139,6 +177,7 @@ def read_imports(
     api_version: str = DEFAULT_API_VERSION,
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
+    on_bad_record: OnBadRecord = "raise",
 ) -> pd.DataFrame:
     """Drain every page of an index's bulk imports into one typed DataFrame.
 
@@ -179,6 +218,11 @@ def read_imports(
         Also write the frame as one Parquet snapshot under this root (local or fsspec URL).
     storage_options : dict, optional
         Passed to fsspec for ``snapshot_to``.
+    on_bad_record : {"raise", "warn"}
+        A value of the wrong kind (a malformed timestamp, ``true`` for a count) fails the
+        listing with :class:`ResponseFormatError`, keeping every row before it in
+        ``.partial`` (``"raise"``), or is kept as NA with one warning per field
+        (``"warn"``).
 
     Returns
     -------
@@ -204,6 +248,11 @@ def read_imports(
     (250, 'category')
     """
     schema.check_dtype_backend(dtype_backend)
+    check_on_bad_record(on_bad_record)
+    if snapshot_to is not None:  # fail before the first request, not after the drain
+        from .snapshots import check_destination
+
+        check_destination(snapshot_to, storage_options=storage_options)
     pages = iter_pages(
         host,
         connection=connection,
@@ -219,34 +268,85 @@ def read_imports(
         api_version=api_version,
     )
     conn = pages.connection
-    listed_at = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
-    columns = RecordColumns()
+    started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
+    columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
     def frame() -> pd.DataFrame:
         return build_frame(
             columns,
-            listed_at=listed_at,
+            listed_at=started + pages.clock_offset,
             index_host=conn.index_host,
             index_name=conn.index_name,
+            api_version=conn.api_version,
             dtype_backend=dtype_backend,
         )
+
+    def rows_so_far() -> pd.DataFrame:
+        try:
+            return frame()
+        except PineconeImportsError:
+            # A malformed value in the last batch (the error names it): the rows before
+            # it were kept typed, and the next build holds exactly them.
+            return frame()
 
     try:
         for records in pages:
             columns.extend(records)
         result = frame()
     except PineconeImportsError as exc:
-        try:
-            exc.partial = frame()
-        except PineconeImportsError:
-            # A value in the batch being typed is malformed (the error names it): keep
-            # every batch typed before it.
-            columns.drop_pending()
-            exc.partial = frame()
+        exc.partial = _remember(rows_so_far())
         raise
-    result.attrs["api_version"] = api_version
+    except KeyboardInterrupt:
+        # Ctrl-C in a notebook: the pages read so far stay at hand (pif.last_partial()).
+        partial = _remember(rows_so_far())
+        logger.warning(
+            "interrupted: the %d imports read so far are in pinecone_imports_frame.last_partial()",
+            len(partial),
+        )
+        raise
     if snapshot_to is not None:
         from .snapshots import write_snapshot
 
-        write_snapshot(result, snapshot_to, storage_options=storage_options)
+        try:
+            write_snapshot(result, snapshot_to, storage_options=storage_options)
+        except PineconeImportsError as exc:
+            exc.partial = _remember(result)  # the drain finished: never lose it
+            raise
     return result
+
+
+_last_partial: pd.DataFrame | None = None
+
+
+def _remember(partial: pd.DataFrame) -> pd.DataFrame:
+    global _last_partial
+    _last_partial = partial
+    return partial
+
+
+def last_partial() -> pd.DataFrame | None:
+    """Return the rows of the last listing that failed or was interrupted, or None.
+
+    Every error of a listing carries its rows as ``.partial``; a ``KeyboardInterrupt``
+    (Ctrl-C, or a notebook's stop button) cannot, so its rows are kept here, as are
+    those of the last error. One frame per process, replaced by the next failure.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        In the package's schema; None when no listing has failed yet.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import NotFoundError
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=120) as emu:
+    ...     _ = emu.inject("status", status=404, after=1)
+    ...     try:
+    ...         read_imports(emu.url, api_key=emu.api_key, progress=False)
+    ...     except NotFoundError:
+    ...         pass
+    >>> len(last_partial())
+    100
+    """
+    return _last_partial

@@ -1,8 +1,11 @@
-"""The one definition of an imports frame: columns, dtypes for both backends, Arrow schema.
+"""The one definition of an imports frame: one table of columns drives everything.
 
-Everything that builds, stores or checks a frame reads it from here: ``frame.py`` builds
-frames with these dtypes, ``snapshots.py`` writes and reads Parquet with the Arrow schema,
-the README's column table and the tests compare against it.
+Each :class:`Column` says where its values come from (a field of the API's
+``ImportModel``, nested or not; a constant of the listing; or a computation over other
+columns), whether a snapshot file stores it, and its kind, from which its dtypes for both
+backends and its Arrow type follow. ``frame.py`` extracts, types and derives from this
+table, ``snapshots`` stores and reads with it, and the README's column table and the tests
+compare against it. Adding an API field is a line here.
 
 If you change a column here, also update the column table in README.md (a test checks
 that the two agree).
@@ -11,6 +14,7 @@ that the two agree).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,58 +34,149 @@ SCHEMA_VERSION = 1
 #: units stop stacking. Microseconds is what the API sends and what Spark reads.
 TIME_UNIT = "us"
 
-#: Statuses of the 2025-04 API, in lifecycle order. A status outside these is appended.
+#: Statuses of the API, in lifecycle order. A status outside these is appended.
 STATUSES: tuple[str, ...] = ("Pending", "InProgress", "Completed", "Failed", "Cancelled")
 TERMINAL_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Cancelled"})
 
-_Kind = Literal["string", "status", "timestamp", "float", "int", "duration", "bool"]
+#: Categories of ``error_category``, in the order the patterns of ``error_categories`` try
+#: them; "other" is an error no pattern knows.
+ERROR_CATEGORIES: tuple[str, ...] = (
+    "namespace_exists",
+    "no_parquet_found",
+    "type_mismatch",
+    "schema",
+    "corrupt_parquet",
+    "system_limit",
+    "storage_access",
+    "other",
+)
+
+Kind = Literal["string", "status", "category", "timestamp", "float", "int", "duration", "bool"]
+Source = Literal["api", "listing", "derived"]
 
 
 @dataclass(frozen=True)
 class Column:
     """One column of an imports frame.
 
-    ``api_field`` is the camelCase key in the API's ``ImportModel`` (None for columns this
-    package derives or adds); ``stored`` says whether a snapshot file keeps it (derived
-    columns are recomputed on read, the index host lives in the partition path).
+    Attributes
+    ----------
+    name : str
+        The column's name (snake_case).
+    kind : str
+        Its kind, which fixes its dtypes and Arrow type (:func:`pandas_dtype`,
+        :func:`arrow_type`).
+    description : str
+        The README's description of it.
+    source : {"api", "listing", "derived"}
+        ``"api"``: a field of the API's ``ImportModel`` (``wire`` is its path);
+        ``"listing"``: one value for the whole listing (when and where it was taken);
+        ``"derived"``: computed from the columns in ``derived_from``.
+    wire : tuple of str
+        Path of the field in an API record: ``("createdAt",)``, or
+        ``("validationResult", "importSuccesses")`` for a nested one.
+    derived_from : tuple of str
+        For a derived column, the stored columns it is computed from.
+    stored : bool
+        Whether a snapshot file keeps it (derived columns are recomputed on read and the
+        index host is the lake's partition).
     """
 
     name: str
-    kind: _Kind
-    api_field: str | None
-    stored: bool
+    kind: Kind
     description: str
+    source: Source
+    wire: tuple[str, ...] = ()
+    derived_from: tuple[str, ...] = ()
+    stored: bool = True
+
+    @property
+    def api_field(self) -> str | None:
+        """The top-level API field it comes from (``"validationResult"`` for its parts)."""
+        return self.wire[0] if self.wire else None
+
+
+def _api(name: str, kind: Kind, wire: str, description: str) -> Column:
+    return Column(name, kind, description, "api", wire=tuple(wire.split(".")))
+
+
+def _derived(name: str, kind: Kind, derived_from: str, description: str) -> Column:
+    return Column(
+        name, kind, description, "derived", derived_from=tuple(derived_from.split()), stored=False
+    )
+
+
+def _listing(name: str, kind: Kind, description: str, *, stored: bool = True) -> Column:
+    return Column(name, kind, description, "listing", stored=stored)
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("id", "string", "id", True, "import id"),
-    Column("uri", "string", "uri", True, "source URI of the Parquet files"),
-    Column("status", "status", "status", True, "Pending, InProgress, Completed, Failed, Cancelled"),
-    Column("created_at", "timestamp", "createdAt", True, "when the import was started (UTC)"),
-    Column("finished_at", "timestamp", "finishedAt", True, "when it finished; NaT while running"),
-    Column("percent_complete", "float", "percentComplete", True, "progress, 0 to 100"),
-    Column("records_imported", "int", "recordsImported", True, "records written so far"),
-    Column("error", "string", "error", True, "error text of a failed import, else NA"),
-    Column("duration", "duration", None, False, "finished_at - created_at; NaT while running"),
-    Column(
-        "elapsed", "duration", None, False, "listed_at - created_at while running, else duration"
+    _api("id", "string", "id", "import id"),
+    _api("uri", "string", "uri", "source URI of the Parquet files"),
+    _api("status", "status", "status", "Pending, InProgress, Completed, Failed, Cancelled"),
+    _api("created_at", "timestamp", "createdAt", "when the import was started (UTC)"),
+    _api("finished_at", "timestamp", "finishedAt", "when it finished; NaT while running"),
+    _api("percent_complete", "float", "percentComplete", "progress, 0 to 100"),
+    _api("records_imported", "int", "recordsImported", "records written so far"),
+    _api(
+        "validation_successes",
+        "int",
+        "validationResult.importSuccesses",
+        "records that passed validation (API 2026-07 on); NA before validation ran",
     ),
-    Column("is_terminal", "bool", None, False, "status is Completed, Failed or Cancelled"),
-    Column("records_per_second", "float", None, False, "records_imported / duration seconds"),
-    Column("listed_at", "timestamp", None, True, "when the listing started (UTC), one per frame"),
-    Column("index_host", "string", None, False, "host the rows came from (partition in a lake)"),
-    Column("index_name", "string", None, True, "index name when known, else NA"),
+    _api(
+        "validation_errors",
+        "int",
+        "validationResult.importErrors",
+        "records that failed validation (API 2026-07 on); NA before validation ran",
+    ),
+    _api("error", "string", "error", "error text of a failed import, else NA"),
+    _derived(
+        "error_category",
+        "category",
+        "error",
+        "kind of error, from the error text (see the error categories); NA without error",
+    ),
+    _derived(
+        "duration",
+        "duration",
+        "created_at finished_at",
+        "finished_at - created_at; NaT while running",
+    ),
+    _derived(
+        "elapsed",
+        "duration",
+        "created_at finished_at listed_at status",
+        "listed_at - created_at while running (never negative), else duration",
+    ),
+    _derived("is_terminal", "bool", "status", "status is Completed, Failed or Cancelled"),
+    _derived(
+        "records_per_second",
+        "float",
+        "records_imported created_at finished_at",
+        "records_imported / duration seconds",
+    ),
+    _listing("listed_at", "timestamp", "when the listing was taken, by the server's clock (UTC)"),
+    _listing("index_host", "string", "host the rows came from (partition in a lake)", stored=False),
+    _listing("index_name", "string", "index name when known, else NA"),
+    _listing("api_version", "string", "API version the listing was read with"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
-STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.stored)
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+#: Columns whose values come from API records, in frame order.
+API_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "api")
+#: Columns a snapshot file stores, in frame order.
+STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.stored)
+#: Columns computed from others, in frame order.
+DERIVED_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "derived")
 
-#: Arrow type of each kind. Status is dictionary-encoded (Parquet keeps it as a dictionary
-#: column; DuckDB, Polars and Spark read it as plain strings).
+#: Arrow type of each kind. Status and error_category are dictionary-encoded (Parquet
+#: keeps them as dictionary columns; DuckDB, Polars and Spark read plain strings).
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "status": pa.dictionary(pa.int32(), pa.string()),
+    "category": pa.dictionary(pa.int32(), pa.string()),
     "timestamp": pa.timestamp(TIME_UNIT, tz="UTC"),
     "float": pa.float64(),
     "int": pa.int64(),
@@ -91,12 +186,18 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 
 
 def arrow_type(name: str) -> pa.DataType:
-    """Arrow type of column ``name``."""
+    """Return the Arrow type of column ``name``.
+
+    Examples
+    --------
+    >>> arrow_type("records_imported")
+    DataType(int64)
+    """
     return _ARROW_TYPES[BY_NAME[name].kind]
 
 
-def arrow_schema(columns: tuple[str, ...] | list[str] = COLUMN_NAMES) -> pa.Schema:
-    """Arrow schema of the given columns (all by default), in frame order.
+def arrow_schema(columns: Sequence[str] = COLUMN_NAMES) -> pa.Schema:
+    """Return the Arrow schema of the given columns (all by default), in the order given.
 
     Examples
     --------
@@ -106,10 +207,27 @@ def arrow_schema(columns: tuple[str, ...] | list[str] = COLUMN_NAMES) -> pa.Sche
     return pa.schema([pa.field(n, arrow_type(n)) for n in columns])
 
 
-def status_dtype(extra: tuple[str, ...] | list[str] = ()) -> pd.CategoricalDtype:
-    """Categorical dtype of ``status``: the API's statuses, then ``extra`` ones in order."""
+def status_dtype(extra: Sequence[str] = ()) -> pd.CategoricalDtype:
+    """Return the categorical dtype of ``status``: the API's statuses, then ``extra`` ones.
+
+    Examples
+    --------
+    >>> list(status_dtype(["Paused"]).categories)[-2:]
+    ['Cancelled', 'Paused']
+    """
     cats = list(STATUSES) + [s for s in extra if s not in STATUSES]
     return pd.CategoricalDtype(cats, ordered=False)
+
+
+def error_category_dtype() -> pd.CategoricalDtype:
+    """Return the categorical dtype of ``error_category`` (its categories are fixed).
+
+    Examples
+    --------
+    >>> error_category_dtype().categories[0]
+    'namespace_exists'
+    """
+    return pd.CategoricalDtype(list(ERROR_CATEGORIES), ordered=False)
 
 
 def pandas_dtype(name: str, dtype_backend: DtypeBackend = "numpy_nullable") -> object:
@@ -132,6 +250,7 @@ def pandas_dtype(name: str, dtype_backend: DtypeBackend = "numpy_nullable") -> o
         # and no Python object per value.
         "string": pd.StringDtype("pyarrow"),
         "status": status_dtype(),
+        "category": error_category_dtype(),
         "timestamp": pd.DatetimeTZDtype(unit=TIME_UNIT, tz="UTC"),
         "float": pd.Float64Dtype(),
         "int": pd.Int64Dtype(),
@@ -141,12 +260,26 @@ def pandas_dtype(name: str, dtype_backend: DtypeBackend = "numpy_nullable") -> o
 
 
 def pandas_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, object]:
-    """Column name to pandas dtype, in frame order, for ``dtype_backend``."""
+    """Map each column name to its pandas dtype, in frame order, for ``dtype_backend``.
+
+    Examples
+    --------
+    >>> str(pandas_dtypes()["created_at"])
+    'datetime64[us, UTC]'
+    """
     return {n: pandas_dtype(n, dtype_backend) for n in COLUMN_NAMES}
 
 
 def check_dtype_backend(dtype_backend: str) -> None:
-    """Refuse a ``dtype_backend`` other than ``numpy_nullable`` or ``pyarrow``."""
+    """Refuse a ``dtype_backend`` other than ``numpy_nullable`` or ``pyarrow``.
+
+    Examples
+    --------
+    >>> check_dtype_backend("numpy")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: dtype_backend='numpy' is not supported; use one of 'numpy_nullable', 'pyarrow'
+    """  # noqa: E501
     if dtype_backend not in DTYPE_BACKENDS:
         from .errors import ConfigurationError
 

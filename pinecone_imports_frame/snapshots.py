@@ -66,7 +66,13 @@ from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["list_snapshots", "prune_snapshots", "read_snapshots", "write_snapshot"]
+__all__ = [
+    "check_destination",
+    "list_snapshots",
+    "prune_snapshots",
+    "read_snapshots",
+    "write_snapshot",
+]
 
 #: Prefix of the key-value metadata keys this package writes into each file.
 METADATA_PREFIX = "pinecone_imports_frame."
@@ -430,6 +436,65 @@ def _atomic_local_write(path: str, data: bytes) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def check_destination(
+    root: str | os.PathLike[str],
+    *,
+    storage_options: dict[str, Any] | None = None,
+) -> None:
+    """Check that snapshots can be written under ``root``, before a listing starts.
+
+    The fsspec backend must be installed, and the root reachable and writable (a local
+    root is created if missing, and a probe file written and removed; on an object store
+    the bucket must exist).
+
+    Raises
+    ------
+    ConfigurationError
+        ``root`` is unusable or its fsspec backend is missing.
+    SnapshotError
+        The root cannot be created or written, or the store cannot be reached.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_destination(tempfile.mkdtemp())
+    >>> check_destination("/proc/no-lake-here")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.SnapshotError: cannot write snapshots under /proc/no-lake-here...
+    """
+    store = _open_store(root, storage_options)
+    where = store.display(store.root)
+    if store.local:
+        probe = os.path.join(store.root, f".pif-probe-{secrets.token_hex(4)}")
+        try:
+            os.makedirs(store.root, exist_ok=True)
+            with open(probe, "wb"):
+                pass
+            os.unlink(probe)
+        except OSError as exc:
+            raise SnapshotError(
+                f"cannot write snapshots under {where}: {exc.strerror or exc}; pick a folder "
+                "you may write to"
+            ) from None
+        return
+    try:
+        bucket = store.root.strip("/").split("/", 1)[0]
+        reachable = store.fs.exists(bucket if _protocols(store.fs) & _OBJECT_STORES else store.root)
+        if not reachable and _protocols(store.fs) & _OBJECT_STORES:
+            raise SnapshotError(
+                f"cannot write snapshots under {where}: the bucket {bucket!r} does not exist "
+                "(or these credentials cannot see it); create it or check the URL"
+            )
+    except SnapshotError:
+        raise
+    except Exception as exc:  # botocore, gcsfs and adlfs raise their own kinds
+        raise SnapshotError(
+            f"cannot reach {where}: {type(exc).__name__}: {exc}; check the URL, the network "
+            "and storage_options (endpoint_url, credentials)"
+        ) from None
 
 
 def write_snapshot(

@@ -109,7 +109,7 @@ def test_int64_as_json_string_and_big_values() -> None:
 
 
 def test_non_integer_records_imported_is_a_clear_error() -> None:
-    with pytest.raises(ResponseFormatError, match=r"recordsImported.*not an integer"):
+    with pytest.raises(ResponseFormatError, match=r"recordsImported.*not a whole number"):
         to_frame([{**COMPLETED, "recordsImported": "12.5x"}])
 
 
@@ -251,3 +251,109 @@ def test_a_bad_listed_at_is_a_clear_error() -> None:
         to_frame([COMPLETED], listed_at="soon")
     naive = to_frame([COMPLETED], listed_at="2025-05-02 00:00:00")  # naive: UTC
     assert naive.loc[0, "listed_at"] == LISTED
+
+
+# --- values from outside: the whole RFC 3339 range, nothing coerced (issue 8) -------------
+
+
+def test_go_zero_time_and_durations_past_285_years_are_held() -> None:
+    # Go's zero time in finishedAt, and a duration no nanosecond type can hold.
+    zero = {**COMPLETED, "finishedAt": "0001-01-01T00:00:00Z"}
+    far = {**COMPLETED, "id": "104", "finishedAt": "9999-12-31T23:59:59.999999Z"}
+    df = to_frame([zero, far], listed_at=LISTED)
+    assert df.loc[0, "finished_at"] == pd.Timestamp("0001-01-01T00:00:00Z")
+    assert df.loc[1, "finished_at"] == pd.Timestamp("9999-12-31T23:59:59.999999Z")
+    assert df.loc[0, "duration"] < pd.Timedelta(0) < df.loc[1, "duration"]
+    assert df.loc[1, "duration"] > pd.Timedelta(days=365 * 7000)
+    assert pd.isna(df.loc[0, "records_per_second"])  # no rate from a negative duration
+
+
+def test_year_zero_and_offsets_across_the_range() -> None:
+    df = to_frame([{**RUNNING, "createdAt": "0000-03-01T00:30:00+01:00"}], listed_at=LISTED)
+    expected = np.datetime64("0000-02-29T23:30:00", "us")  # year 0 is a leap year
+    assert df["created_at"].to_numpy(dtype="datetime64[us]")[0] == expected
+
+
+def test_a_leap_second_is_clamped_to_the_last_microsecond() -> None:
+    df = to_frame([{**COMPLETED, "finishedAt": "2016-12-31T23:59:60.5Z"}], listed_at=LISTED)
+    assert df.loc[0, "finished_at"] == pd.Timestamp("2016-12-31T23:59:59.999999Z")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("recordsImported", 1.5),
+        ("recordsImported", True),
+        ("recordsImported", "12.0"),
+        ("recordsImported", "\u0665"),  # an Arabic-Indic five: not an ASCII digit
+        ("recordsImported", 2**63),
+        ("percentComplete", True),
+        ("percentComplete", "50"),
+        ("id", 101),
+        ("status", 1),
+        ("createdAt", "2025-02-30T00:00:00Z"),
+        ("createdAt", "2025-05-01T12:00:00"),
+        ("validationResult", "ok"),
+        ("validationResult", {"importSuccesses": False}),
+    ],
+)
+def test_values_of_the_wrong_kind_are_errors_never_coerced(field: str, value: object) -> None:
+    with pytest.raises(ResponseFormatError, match="import") as info:
+        to_frame([{**COMPLETED, field: value}], listed_at=LISTED)
+    assert field in str(info.value) and "101" in str(info.value)
+
+
+def test_integral_floats_and_int64_strings_are_whole_numbers() -> None:
+    df = to_frame(
+        [
+            {**COMPLETED, "recordsImported": 1e3},
+            {**COMPLETED, "id": "2", "recordsImported": str(2**63 - 1)},
+        ],
+        listed_at=LISTED,
+    )
+    assert df["records_imported"].tolist() == [1000, 2**63 - 1]
+
+
+def test_validation_result_is_read_when_present() -> None:
+    df = to_frame(
+        [
+            {**COMPLETED, "validationResult": {"importSuccesses": "599990", "importErrors": 10}},
+            {**RUNNING},
+        ],
+        listed_at=LISTED,
+    )
+    assert df["validation_successes"].tolist() == [599_990, pd.NA]
+    assert df["validation_errors"].tolist() == [10, pd.NA]
+    snake = to_frame(
+        [{"id": "1", "created_at": "2025-05-01T12:00:00Z", "validation_errors": 3}],
+        listed_at=LISTED,
+    )
+    assert snake.loc[0, "validation_errors"] == 3
+
+
+def test_error_category_comes_from_the_error_text() -> None:
+    texts = {
+        'User error: The namespace "docs" already exists. Imports are only allowed into '
+        "nonexistent namespaces.": "namespace_exists",
+        'No Parquet files found under "s3://b/p/"': "no_parquet_found",
+        'Missing required column "id"': "schema",
+        'The expected data type for column "values" is "list<float>", but got '
+        '"list<double>"': "type_mismatch",
+        "Parquet footer could not be parsed: file is truncated": "corrupt_parquet",
+        "Exceeds system limit": "system_limit",
+        "Access denied: could not read from the bucket": "storage_access",
+        "Something nobody has seen": "other",
+    }
+    records = [{**FAILED, "id": str(i), "error": text} for i, text in enumerate(texts)] + [
+        {**COMPLETED}
+    ]
+    df = to_frame(records, listed_at=LISTED)
+    assert df["error_category"].tolist()[:-1] == list(texts.values())
+    assert pd.isna(df["error_category"].iloc[-1])
+    assert str(df["error_category"].dtype) == "category"
+    assert list(df["error_category"].cat.categories) == list(schema.ERROR_CATEGORIES)
+
+
+def test_elapsed_is_never_negative() -> None:
+    df = to_frame([{**RUNNING, "createdAt": "2025-05-02T00:00:01Z"}], listed_at=LISTED)
+    assert df.loc[0, "elapsed"] == pd.Timedelta(0)

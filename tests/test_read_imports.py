@@ -8,6 +8,7 @@ import pytest
 from pinecone_imports_frame import (
     ApiError,
     AuthenticationError,
+    BadRecordWarning,
     ConfigurationError,
     InsecureTransportError,
     NotFoundError,
@@ -55,6 +56,7 @@ def test_every_column_matches_the_emulators_records(
         records,
         listed_at=df["listed_at"].iloc[0],
         index_host=imports_emulator.address,
+        api_version="2025-04",
         dtype_backend=backend,
     )
     pd.testing.assert_frame_equal(df, expected)
@@ -330,8 +332,8 @@ def test_progress_bar_counts_pages(
     assert "3 pages" in err and "imports=250" in err
 
 
-def test_a_malformed_value_keeps_the_batches_typed_before_it() -> None:
-    good = [
+def _good_rows(n: int) -> list[dict[str, object]]:
+    return [
         {
             "id": str(i),
             "uri": "s3://b/p",
@@ -341,12 +343,54 @@ def test_a_malformed_value_keeps_the_batches_typed_before_it() -> None:
             "finishedAt": "2025-05-01T01:00:00Z",
             "recordsImported": i,
         }
-        for i in range(6000)
+        for i in range(n)
     ]
-    bad = {**good[0], "id": "bad", "createdAt": "last tuesday"}
-    with Emulator(records=[*good, bad]) as emu, pytest.raises(ResponseFormatError) as info:
+
+
+def test_a_malformed_value_keeps_every_row_before_it() -> None:
+    # 12,000 imports, one bad createdAt at row 4,999: the 4,999 rows before it arrived
+    # intact and are kept, typed (the typing batches are 5,000 rows).
+    records = _good_rows(12_000)
+    records[4_999] = {**records[4_999], "createdAt": "last tuesday"}
+    with Emulator(records=records) as emu, pytest.raises(ResponseFormatError) as info:
         _read(emu)
-    assert "createdAt" in str(info.value) and "last tuesday" in str(info.value)
+    message = str(info.value)
+    assert "createdAt" in message and "last tuesday" in message and "'4999'" in message
     partial = info.value.partial
-    assert partial is not None and len(partial) == 5000  # the first typed batch
-    assert partial["id"].tolist() == [str(i) for i in range(5000)]
+    assert partial is not None
+    assert partial["id"].tolist() == [str(i) for i in range(4_999)]
+    assert partial.dtypes.to_dict() == schema.pandas_dtypes()
+
+
+def test_on_bad_record_warn_keeps_the_row_with_na() -> None:
+    records = _good_rows(30)
+    records[7] = {**records[7], "recordsImported": True, "percentComplete": "50"}
+    records[9] = {**records[9], "recordsImported": 1.5}
+    with Emulator(records=records) as emu, pytest.warns(BadRecordWarning) as caught:
+        df = _read(emu, on_bad_record="warn")
+    assert len(df) == 30
+    assert df["records_imported"].isna().tolist() == [i in (7, 9) for i in range(30)]
+    assert df["percent_complete"].isna().tolist() == [i == 7 for i in range(30)]
+    texts = [str(w.message) for w in caught]
+    assert len(texts) == 2  # one per field
+    assert any("recordsImported = True" in t and "'7'" in t for t in texts)
+    assert any("percentComplete = '50'" in t for t in texts)
+
+
+def test_ctrl_c_keeps_the_pages_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pinecone_imports_frame as pif
+    from pinecone_imports_frame import pagination
+
+    real_update = pagination.TokenPaginator.update
+
+    def interrupt_on_page_3(self: pagination.TokenPaginator, body: object) -> list[object]:
+        if self.pages == 2:
+            raise KeyboardInterrupt
+        return real_update(self, body)
+
+    monkeypatch.setattr(pagination.TokenPaginator, "update", interrupt_on_page_3)
+    with Emulator(imports=450) as emu, pytest.raises(KeyboardInterrupt):
+        _read(emu)
+    kept = pif.last_partial()
+    assert kept is not None and len(kept) == 200
+    assert kept["id"].tolist() == [r["id"] for r in emu.records()[:200]]

@@ -133,5 +133,10 @@ def test_to_frame_of_the_sdks_import_models_equals_read_imports(emu: Emulator, i
     ours = read_imports(emu.url, api_key=KEY, progress=False)
     models = list(idx.list_imports(limit=25))
     assert type(models[0]).__name__ == "ImportModel"
-    theirs = to_frame(models, listed_at=ours["listed_at"].iloc[0], index_host=emu.address)
+    theirs = to_frame(
+        models,
+        listed_at=ours["listed_at"].iloc[0],
+        index_host=emu.address,
+        api_version=ours["api_version"].iloc[0],
+    )
     pd.testing.assert_frame_equal(theirs, ours)

@@ -430,7 +430,7 @@ def test_schema_evolution_missing_column_reads_as_na(
     got = read_snapshots(tmp_path)
     expected = stacked(old, new)
     first = expected["listed_at"] == old["listed_at"].iloc[0]
-    for c in ("error", "percent_complete", "index_name"):
+    for c in ("error", "error_category", "percent_complete", "index_name"):
         expected[c] = expected[c].astype(object).where(~first, None).astype(expected[c].dtype)
     assert old["error"].notna().any() and old["percent_complete"].notna().any()
     pd.testing.assert_frame_equal(got, expected)
