@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from ._version import __version__
-from .config import parse_duration
+from .config import parse_duration, parse_interval
 from .errors import ConfigurationError, PineconeImportsError
+from .polling import poll
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,16 @@ def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
 
 def _duration(text: str) -> pd.Timedelta:
     try:
-        return parse_duration(text)
+        return parse_duration(text, what="AGE")
     except ConfigurationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _interval(text: str) -> pd.Timedelta:
+    try:
+        return parse_interval(text, what="PERIOD")
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
@@ -202,35 +210,31 @@ def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     return options or None
 
 
+# Indirections so that tests run a polling schedule without waiting for it.
+_clock = time.monotonic
+_sleep = time.sleep
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from .snapshots import write_snapshot
+    from .snapshots import check_destination, write_snapshot
 
     options = _storage_options(args)
+    check_destination(args.to, storage_options=options)  # a wrong lake fails at once
 
     def once() -> None:
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
-        print(f"{pd.Timestamp.now(tz='UTC'):%Y-%m-%dT%H:%M:%SZ}  {len(df)} imports -> {path}")
-        sys.stdout.flush()
+        listed = df.attrs.get("listed_at") or ""
+        print(f"{listed[:19]}Z  {len(df)} imports -> {path}", flush=True)
 
     if args.every is None:
         once()
         return 0
-    period = args.every.total_seconds()
-    next_tick = time.monotonic()
-    while True:  # until interrupted; a failed poll is logged and retried at the next tick
-        try:
-            once()
-        except ConfigurationError:
-            raise
-        except (PineconeImportsError, OSError) as exc:
-            logger.error("snapshot failed, retrying in %s: %s", args.every, exc)
-            print(
-                f"pinecone-imports: snapshot failed (next try in {args.every}): {exc}",
-                file=sys.stderr,
-            )
-        next_tick += period
-        time.sleep(max(0.0, next_tick - time.monotonic()))
+    # Until interrupted (or --count polls): transient failures are logged once and retried
+    # at the next tick, a permanent one ends the command with its error.
+    for _ in poll(once, interval=args.every, max_polls=args.count, clock=_clock, sleep=_sleep):
+        pass
+    return 0
 
 
 def _cmd_snapshots(args: argparse.Namespace) -> int:
@@ -303,10 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
     p.add_argument(
         "--every",
-        type=_duration,
+        type=_interval,
         metavar="PERIOD",
-        help="keep taking one every PERIOD (e.g. 5m) until interrupted",
+        help="keep taking one every PERIOD (e.g. 5m, or seconds) until interrupted",
     )
+    p.add_argument("--count", type=int, metavar="N", help="with --every: stop after N snapshots")
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
 
@@ -338,10 +343,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pinecone-imports``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
+    # The package's own handler (not basicConfig, which is a no-op once anything else has
+    # configured logging): warnings as "pinecone-imports: ..." lines, DEBUG with --verbose.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter(
+            "%(levelname)s %(name)s: %(message)s"
+            if args.verbose
+            else "pinecone-imports: %(message)s"
+        )
     )
+    loggers = [logging.getLogger("pinecone_imports_frame")]
+    if args.verbose:
+        loggers.append(logging.getLogger("urllib3"))
+    levels = [log.level for log in loggers]
+    for log in loggers:
+        log.addHandler(handler)
+        log.setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
@@ -358,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"pinecone-imports: error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        for log, level in zip(loggers, levels, strict=True):
+            log.removeHandler(handler)
+            log.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -426,27 +427,134 @@ def check_max_pages(max_pages: int | None) -> int | None:
     return max_pages
 
 
+_UNITS: dict[str, float] = {
+    "w": 7 * 86_400.0,
+    "week": 7 * 86_400.0,
+    "d": 86_400.0,
+    "day": 86_400.0,
+    "h": 3_600.0,
+    "hr": 3_600.0,
+    "hour": 3_600.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "ms": 0.001,
+}
+_DURATION_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([a-z]+)\s*", re.ASCII)
+DURATION_FORMS = (
+    "a string with a unit ('90d', '12h', '5m', '30s', '1h30m', '2w'), an ISO 8601 duration "
+    "('P1DT2H'), a datetime.timedelta or a pandas.Timedelta"
+)
+
+
+def _duration_from_text(text: str) -> pd.Timedelta | None:
+    text = text.strip().lower()
+    if text.startswith(("p", "-p")):  # ISO 8601, as pandas reads it
+        try:
+            return pd.Timedelta(text.upper())
+        except ValueError:
+            return None
+    pos, seconds, parts = 0, 0.0, 0
+    while pos < len(text):
+        m = _DURATION_PART.match(text, pos)
+        if not m:
+            return None
+        unit = m.group(2)
+        factor = _UNITS.get(unit) or _UNITS.get(unit[:-1] if unit.endswith("s") else "")
+        if factor is None:
+            return None
+        seconds += float(m.group(1)) * factor
+        pos, parts = m.end(), parts + 1
+    return pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT) if parts else None
+
+
 def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
-    """Parse a positive duration from ``"30d"``, ``"5m"``, ``"12h"`` or a (pandas) timedelta.
+    """Parse a positive duration that cannot be misread: it must say its unit.
+
+    A bare number (``90``, ``"90"``) is refused: ``pd.Timedelta(90)`` is 90 nanoseconds,
+    and a retention of "90" must never empty a lake.
+
+    Parameters
+    ----------
+    value : str, datetime.timedelta or pandas.Timedelta
+        ``"90d"``, ``"12h"``, ``"5m"``, ``"30s"``, ``"1h30m"``, ``"2w"``, ``"3 days"``, or
+        ISO 8601 (``"P1DT2H"``).
+    what : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    pandas.Timedelta
+
+    Raises
+    ------
+    ConfigurationError
+        Not a duration with a unit, or not positive.
 
     Examples
     --------
     >>> parse_duration("30d")
     Timedelta('30 days 00:00:00')
-    >>> parse_duration("5m")
-    Timedelta('0 days 00:05:00')
+    >>> parse_duration("1h30m")
+    Timedelta('0 days 01:30:00')
+    >>> parse_duration(90)
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: duration=90 has no unit: ...
     """
-    if isinstance(value, str):  # "30d": pandas deprecates the lower-case day unit
-        value = re.sub(r"(?<=\d)\s*d(?![a-z])", "D", value.strip())
-    try:
-        td = pd.Timedelta(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(
-            f"{what}={value!r} is not a duration; pass e.g. '30d', '12h', '5m' or a "
-            "pandas.Timedelta / datetime.timedelta"
-        ) from exc
-    if td is pd.NaT or td <= pd.Timedelta(0):
+    td: pd.Timedelta | None = None
+    if isinstance(value, (pd.Timedelta, timedelta)) and not isinstance(value, bool):
+        td = None if value is pd.NaT else pd.Timedelta(value)
+    elif isinstance(value, str):
+        td = _duration_from_text(value)
+    if td is None:
+        bare = isinstance(value, (int, float)) and not isinstance(value, bool)
+        bare = bare or (isinstance(value, str) and bool(re.fullmatch(r"\s*\d+(\.\d*)?\s*", value)))
+        problem = "has no unit" if bare else "is not a duration"
+        raise ConfigurationError(f"{what}={value!r} {problem}: pass {DURATION_FORMS}")
+    if td <= pd.Timedelta(0):
         raise ConfigurationError(f"{what} must be a positive duration, not {value!r}")
+    return td
+
+
+#: The shortest polling interval: a listing is a full drain of every page.
+MIN_INTERVAL = pd.Timedelta(seconds=1)
+
+
+def parse_interval(value: Any, *, what: str = "interval") -> pd.Timedelta:
+    """Parse a polling interval: a duration as :func:`parse_duration`, or seconds.
+
+    As in ``sleep`` and ``watch -n``, a bare number means seconds here (and only here).
+    Intervals under one second are refused: each poll drains the whole listing.
+
+    Examples
+    --------
+    >>> parse_interval("5m"), parse_interval(10), parse_interval("2.5")
+    (Timedelta('0 days 00:05:00'), Timedelta('0 days 00:00:10'), Timedelta('0 days 00:00:02.500000'))
+    >>> parse_interval(0.1)
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: interval=0.1 is under one second: ...
+    """  # noqa: E501
+    seconds: float | None = None
+    if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+        isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value)
+    ):
+        seconds = float(value)
+    if seconds is not None:
+        if not math.isfinite(seconds):
+            raise ConfigurationError(f"{what}={value!r} is not a number of seconds")
+        td = pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT)
+    else:
+        td = parse_duration(value, what=what)
+    if td < MIN_INTERVAL:
+        raise ConfigurationError(
+            f"{what}={value!r} is under one second: each poll drains the whole listing; pass "
+            "at least 1 (seconds) or e.g. '30s', '5m'"
+        )
     return td
 
 

@@ -30,10 +30,15 @@ class PineconeImportsError(Exception):
     """
 
     partial: pd.DataFrame | None = None
+    #: True when trying again later cannot help (a wrong key, a missing index or lake);
+    #: polling loops stop on such errors and retry the others at their next tick.
+    permanent: bool = False
 
 
 class ConfigurationError(PineconeImportsError, ValueError):
     """An argument or environment variable is missing or invalid; nothing was sent."""
+
+    permanent = True
 
 
 class InsecureTransportError(ConfigurationError):
@@ -90,9 +95,13 @@ class ApiError(PineconeImportsError):
 class AuthenticationError(ApiError):
     """401 or 403: the API key is missing, wrong, or not allowed on this index."""
 
+    permanent = True
+
 
 class NotFoundError(ApiError):
     """404: no such index, import or path on this host."""
+
+    permanent = True
 
 
 class RateLimitError(ApiError):

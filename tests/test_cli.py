@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -158,34 +157,102 @@ def _inventory_csv(lake: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
-def test_snapshot_every_survives_a_failed_poll(imports_emulator: Emulator, tmp_path: Path) -> None:
+class FakeTime:
+    """A clock and a sleep for the polling loop: time passes only when it sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    from pinecone_imports_frame import cli, client
+
+    fake = FakeTime()
+    monkeypatch.setattr(cli, "_clock", fake.clock)
+    monkeypatch.setattr(cli, "_sleep", fake.sleep)
+    monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
+    return fake
+
+
+def test_snapshot_every_survives_a_failed_poll(
+    imports_emulator: Emulator,
+    tmp_path: Path,
+    fake_time: FakeTime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     lake = tmp_path / "lake"
-    imports_emulator.inject("status", status=503, times=1)  # the first poll fails
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pinecone_imports_frame",
-            "snapshot",
-            *_conn(imports_emulator),
-            "--to",
-            str(lake),
-            "--every",
-            "1s",
-            "--max-retries",
-            "0",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(list(lake.glob("**/*.parquet"))) < 2:
-            time.sleep(0.1)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-    assert len(list(lake.glob("**/*.parquet"))) >= 2
-    assert "snapshot failed" in err and "503" in err
-    assert "Traceback" not in err
+    imports_emulator.inject("status", status=503, times=2)  # the first poll fails (1 retry)
+    args = ["snapshot", *_conn(imports_emulator), "--to", str(lake), "--max-retries", "1"]
+    assert main([*args, "--every", "5m", "--count", "3"]) == 0
+    captured = capsys.readouterr()
+    assert len(list(lake.glob("**/*.parquet"))) == 2  # polls 2 and 3
+    assert captured.err.count("503") == 1  # the failure is reported once, not twice
+    assert "Traceback" not in captured.err
+    assert fake_time.sleeps == [300.0, 300.0]
+
+
+def test_snapshot_every_stops_on_a_permanent_error(
+    imports_emulator: Emulator,
+    tmp_path: Path,
+    fake_time: FakeTime,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    lake = tmp_path / "lake"
+    args = ["snapshot", "--host", imports_emulator.url, "--api-key", "wrong-key-123456"]
+    assert main([*args, "--to", str(lake), "--every", "5m"]) == 1  # no --count: would loop
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "401" in err
+    assert fake_time.sleeps == []
+
+
+def test_snapshot_every_skips_missed_ticks_instead_of_bursting(
+    imports_emulator: Emulator,
+    tmp_path: Path,
+    fake_time: FakeTime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import cli
+
+    real_read = cli._read
+    calls: list[float] = []
+
+    def slow_read(args: object, **kw: object) -> pd.DataFrame:
+        calls.append(fake_time.now)
+        if len(calls) == 1:
+            fake_time.now += 1000.0  # the first poll takes 16 minutes: 3 ticks are missed
+        return real_read(args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "_read", slow_read)
+    lake = tmp_path / "lake"
+    args = ["snapshot", *_conn(imports_emulator), "--to", str(lake), "--every", "5m"]
+    assert main([*args, "--count", "3"]) == 0
+    assert [t - calls[0] for t in calls] == [0.0, 1200.0, 1500.0]
+
+
+@pytest.mark.parametrize("every", ["0.1", "0", "-5", "5x", "nan"])
+def test_snapshot_every_refuses_intervals_under_a_second(
+    every: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["snapshot", "--host", "127.0.0.1:1", "--to", str(tmp_path), "--every", every])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "PERIOD" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_snapshot_to_an_unwritable_lake_fails_before_listing(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["snapshot", *_conn(imports_emulator), "--to", "/proc/no-lake-here"]) == 1
+    assert "cannot write snapshots" in capsys.readouterr().err
+    assert imports_emulator.requests == []  # nothing was sent

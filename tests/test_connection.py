@@ -120,3 +120,47 @@ def test_lazy_names_are_listed_by_dir() -> None:
     for lazy in ("Emulator", "read_snapshots", "write_snapshot", "list_snapshots"):
         assert lazy in names
     assert "Connection" in names
+
+
+# --- durations that cannot be misread (issue 7) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90d", 90 * 86400),
+        ("12h", 12 * 3600),
+        ("5m", 300),
+        ("30s", 30),
+        ("1h30m", 5400),
+        ("2w", 14 * 86400),
+        ("3 days", 3 * 86400),
+        ("1.5h", 5400),
+        ("P1DT2H", 93600),
+    ],
+)
+def test_durations_with_a_unit(text: str, seconds: int) -> None:
+    assert pif.config.parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("value", [90, "90", 90.0, " 30 ", "90x", "", "d", True, None, "-5d", "0s"])
+def test_durations_without_a_unit_are_refused_naming_the_forms(value: object) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        pif.config.parse_duration(value, what="older_than")
+    assert "older_than" in str(info.value)
+
+
+def test_a_bare_number_names_the_accepted_forms() -> None:
+    with pytest.raises(ConfigurationError, match=r"has no unit.*'90d'"):
+        pif.config.parse_duration(90)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(5, 5), ("10", 10), ("2.5", 2.5), ("5m", 300)])
+def test_intervals_take_bare_seconds(value: object, seconds: float) -> None:
+    assert pif.config.parse_interval(value).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("value", [0.1, "0.5", 0, "500ms", float("nan"), float("inf"), -1])
+def test_intervals_under_a_second_are_refused(value: object) -> None:
+    with pytest.raises(ConfigurationError):
+        pif.config.parse_interval(value)
