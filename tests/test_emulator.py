@@ -725,6 +725,29 @@ def test_handler_exception_becomes_500_and_check_raises(session: requests.Sessio
         emu.check()  # reported once
 
 
+def test_raise_fault_is_a_500_and_check_reraises_in_the_test_thread(
+    emu: Emulator, session: requests.Session
+) -> None:
+    emu.inject("raise", exception=LookupError("handler blew up"), path="/bulk/imports/", after=1)
+    assert session.get(emu.url + "/bulk/imports/1", timeout=10).status_code == 200
+    r = session.get(emu.url + "/bulk/imports/2", timeout=10)
+    assert_rpc_status(r, 500, 13)
+    assert "handler blew up" not in r.text  # the exception's text stays on the server
+    assert list_page(session, emu).status_code == 200  # path prefix: the listing is spared
+    with pytest.raises(LookupError, match="handler blew up"):
+        emu.check()
+    emu.check()  # reported once
+
+
+def test_raise_fault_default_exception(emu: Emulator, session: requests.Session) -> None:
+    from pinecone_imports_frame.emulator import InjectedError
+
+    emu.inject("raise", times=2)
+    assert [list_page(session, emu).status_code for _ in range(3)] == [500, 500, 200]
+    with pytest.raises(InjectedError):
+        emu.check()
+
+
 def test_reset_restores_everything(emu: Emulator, session: requests.Session) -> None:
     initial = emu.records()
     t0 = emu.now()
