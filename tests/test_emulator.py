@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -636,6 +637,48 @@ def test_progress_is_monotonic(emu: Emulator) -> None:
                 assert r["percentComplete"] >= p["percentComplete"]
                 assert r["recordsImported"] >= p["recordsImported"]
             prev[r["id"]] = r
+
+
+def http_date(r: requests.Response) -> datetime:
+    return parsedate_to_datetime(r.headers["Date"])
+
+
+def test_date_header_follows_the_simulated_clock(emu: Emulator, session: requests.Session) -> None:
+    assert http_date(list_page(session, emu)) == NOW
+    emu.advance(3 * 86400 + 0.75)
+    for r in (
+        list_page(session, emu),
+        requests.get(emu.url + "/bulk/imports", timeout=10),  # a 401 too
+        session.get(emu.url + "/nope", timeout=10),
+        session.get(emu.url + "/indexes", timeout=10),
+    ):
+        assert r.headers["Date"] == "Wed, 04 Jun 2025 12:00:00 GMT"  # RFC 7231, whole seconds
+        assert http_date(r) == NOW + timedelta(days=3)
+
+
+def test_running_clock_follows_an_injected_timer(session: requests.Session) -> None:
+    real = [100.0]
+    with Emulator(imports=250, seed=7, api_key=KEY, now=NOW, speed=600, timer=lambda: real[0]) as e:
+        assert e.now() == NOW and e.speed == 600
+        running = next(r for r in e.records() if r["status"] == "InProgress")
+        real[0] += 1.5  # 1.5 real seconds: 15 simulated minutes
+        assert e.now() == NOW + timedelta(minutes=15)
+        assert http_date(list_page(session, e)) == NOW + timedelta(minutes=15)
+        e.advance(60)  # advance() still steps a running clock
+        assert e.now() == NOW + timedelta(minutes=16)
+        later = session.get(f"{e.url}/bulk/imports/{running['id']}", timeout=10).json()
+        assert later["percentComplete"] >= running["percentComplete"]
+        assert later != running
+        e.reset()
+        assert e.now() == NOW  # reset rewinds, and the clock runs on from there
+        real[0] += 0.1
+        assert e.now() == NOW + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("speed", [-1, float("nan"), float("inf"), "600"])
+def test_speed_must_be_a_sane_number(speed: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Emulator(imports=0, speed=speed)
 
 
 def test_advance_rejects_negative(emu: Emulator) -> None:

@@ -132,7 +132,7 @@ class SimulatedClock:
         """
         now = self.start_us + self._stepped_us
         if self.speed:
-            now += int((self._timer() - self._origin) * self.speed * US)
+            now += round((self._timer() - self._origin) * self.speed * US)
         return now
 
     def now(self) -> datetime:

@@ -6,7 +6,8 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import FrameType, TracebackType
 from typing import Any, TextIO
@@ -78,13 +79,20 @@ class Emulator:
         unaffected by the clock, instead of synthetic ones.
     now : datetime or None
         Simulated starting time; None means the wall clock at construction, truncated
-        to the second.
+        to the second. Every answer's ``Date`` header follows the simulated clock.
     latency : float
         Seconds of delay added to every request.
     bind : str
         Interface (address) to listen on; loopback by default.
     port : int
         Port to bind; 0 picks a free one.
+    speed : float
+        Simulated seconds per real second: 0 (the default) keeps a stepped clock that only
+        :meth:`advance` moves; ``speed=600`` runs ten simulated minutes per real second
+        (and :meth:`advance` still steps it).
+    timer : callable returning float
+        The real-time source of a running clock, in seconds (``time.monotonic``); tests
+        pass their own so that they never sleep.
 
     Examples
     --------
@@ -107,6 +115,8 @@ class Emulator:
         latency: float = 0.0,
         bind: str = "127.0.0.1",
         port: int = 0,
+        speed: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_key = api_key
         self.index_name = index_name
@@ -118,7 +128,7 @@ class Emulator:
             seed=seed,
             records=None if records is None else tuple(records),
         )
-        self._clock = SimulatedClock(now)
+        self._clock = SimulatedClock(now, speed=speed, timer=timer)
         self._state = ProjectState([config], self._clock)
         self._runtime = Runtime(api_key=api_key)
         settings = EndpointSettings(latency=check_latency(latency))
@@ -269,6 +279,21 @@ class Emulator:
         True
         """
         return self._clock.now()
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per real second (0: the clock moves only by :meth:`advance`).
+
+        Examples
+        --------
+        >>> real = [0.0]
+        >>> emu = Emulator(imports=0, speed=600, timer=lambda: real[0])
+        >>> t0 = emu.now()
+        >>> real[0] += 1.5  # a second and a half of real time
+        >>> emu.speed, (emu.now() - t0).total_seconds()
+        (600.0, 900.0)
+        """
+        return self._clock.speed
 
     def advance(self, seconds: float) -> None:
         """Step the simulated clock forward; imports progress deterministically.
@@ -472,6 +497,7 @@ def serve(
     stdout: TextIO | None = None,
     bind: str = "127.0.0.1",
     stop: threading.Event | None = None,
+    speed: float = 0.0,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
@@ -479,7 +505,7 @@ def serve(
 
     Parameters
     ----------
-    port, imports, seed, api_key, index_name, bind
+    port, imports, seed, api_key, index_name, bind, speed
         As for :class:`Emulator`.
     stdout : text stream or None
         Where to print the URL; None means ``sys.stdout`` at call time.
@@ -510,7 +536,13 @@ def serve(
         stop_event.set()
 
     emulator = Emulator(
-        imports=imports, seed=seed, api_key=api_key, index_name=index_name, bind=bind, port=port
+        imports=imports,
+        seed=seed,
+        api_key=api_key,
+        index_name=index_name,
+        bind=bind,
+        port=port,
+        speed=speed,
     )
     with emulator:
         print(emulator.url, file=out, flush=True)
