@@ -212,14 +212,29 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
+    from .emulator.state import MAX_IMPORTS
 
-    serve(
-        port=args.port,
-        imports=args.imports,
-        seed=args.seed,
-        api_key=args.api_key,
-        index_name=args.index_name,
-    )
+    bounds = {"--imports": (args.imports, 0, MAX_IMPORTS), "--port": (args.port, 0, 65_535)}
+    for flag, (value, low, high) in bounds.items():
+        if not low <= value <= high:
+            raise ConfigurationError(f"{flag} must be from {low} to {high}, got {value}")
+    if not 0 <= args.speed <= 525_600:
+        raise ConfigurationError(
+            f"--speed must be from 0 to 525600 simulated seconds per second, got {args.speed:g}"
+        )
+    if not args.api_key:
+        raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
+    try:
+        serve(
+            port=args.port,
+            imports=args.imports,
+            seed=args.seed,
+            api_key=args.api_key,
+            index_name=args.index_name,
+            speed=args.speed,
+        )
+    except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
+        raise ConfigurationError(str(exc)) from exc
     return 0
 
 
@@ -485,6 +500,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--api-key", default="emulator-key")
     p.add_argument("--index-name", default="emulator-index")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="simulated seconds per real second (0: the clock stands still; 600: 10 min/s)",
+    )
     p.set_defaults(func=_cmd_emulator)
     return parser
 

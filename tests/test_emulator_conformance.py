@@ -19,7 +19,17 @@ import requests
 
 from pinecone_imports_frame.emulator import Emulator
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "pinecone-api"
+
+def find_spec_dir() -> Path:
+    """``shared/pinecone-api`` beside the checkout (or beside a folder holding worktrees)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent / "shared" / "pinecone-api"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "pinecone-api"
+
+
+SPEC_DIR = find_spec_dir()
 DATA_SPEC = SPEC_DIR / "db_data_2025-04.oas.yaml"
 CONTROL_SPEC = SPEC_DIR / "db_control_2025-04.oas.yaml"
 

@@ -70,8 +70,15 @@ def test_2_nothing_leaked(imports_emulator):
 """
 
 SERVER_ERROR_TEST = """
+import requests
+
+
 def test_server_error_fails_teardown(imports_emulator):
-    imports_emulator._app._errors.append(RuntimeError("boom in server thread"))
+    imports_emulator.inject("raise", exception=RuntimeError("boom in server thread"))
+    r = requests.get(
+        imports_emulator.url + "/bulk/imports", headers={"Api-Key": imports_emulator.api_key}
+    )
+    assert r.status_code == 500
 """
 
 

@@ -1,4 +1,9 @@
-"""A faithful local emulator of Pinecone's bulk-imports API (2025-04), for tests.
+"""A faithful local emulator of Pinecone's bulk-imports API, for tests.
+
+Split as moto splits a service: state (:mod:`.clock`, :mod:`.history`, :mod:`.state`),
+HTTP (:mod:`.routes` and the planes :mod:`.data_plane` and :mod:`.control_plane`,
+:mod:`.responses`, :mod:`.faults`, the pipeline :mod:`.app`, the socket :mod:`.handler`),
+and lifecycle (:mod:`.server`).
 
 >>> from pinecone_imports_frame.emulator import Emulator
 >>> with Emulator(imports=10, seed=0) as emu:
@@ -8,7 +13,9 @@
 
 from __future__ import annotations
 
-from .http import FAULT_KINDS, PAGINATION_END_FORMS, Fault, RecordedRequest
+from .app import PAGINATION_END_FORMS
+from .faults import FAULT_KINDS, Fault, InjectedError
+from .request import RecordedRequest
 from .server import Emulator, serve
 
 __all__ = [
@@ -16,6 +23,7 @@ __all__ = [
     "PAGINATION_END_FORMS",
     "Emulator",
     "Fault",
+    "InjectedError",
     "RecordedRequest",
     "serve",
 ]

@@ -1,81 +1,77 @@
-"""Lifecycle of the emulator: :class:`Emulator` (a context manager) and :func:`serve`."""
+"""Lifecycle of the single-index emulator: :class:`Emulator` (a context manager), :func:`serve`."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
-import socket
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
-from .http import PAGINATION_END_FORMS, EmulatorApp, EmulatorHandler, Fault, RecordedRequest
-from .state import EmulatorState
+from .app import PAGINATION_END_FORMS, Endpoint, EndpointSettings, Runtime
+from .clock import SimulatedClock
+from .control_plane import ControlPlane
+from .data_plane import DataPlane
+from .faults import DEFAULT_FAULT_PATH, Fault
+from .handler import EndpointServer
+from .request import RecordedRequest
+from .routes import Router
+from .state import IndexConfig, ProjectState
+from .tokens import PageTokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Emulator", "serve"]
+__all__ = ["Emulator", "format_address", "serve"]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
+def format_address(bind: str, port: int) -> str:
+    """Return ``"HOST:PORT"`` (IPv6 hosts in brackets), as Pinecone gives index hosts.
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp, family: int) -> None:
-        self.address_family = family
-        self.app = app
-        self._connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
-        super().__init__(address, EmulatorHandler)
+    Examples
+    --------
+    >>> format_address("127.0.0.1", 8080), format_address("::1", 8080)
+    ('127.0.0.1:8080', '[::1]:8080')
+    """
+    return f"[{bind}]:{port}" if ":" in bind else f"{bind}:{port}"
 
-    def track(self, conn: socket.socket, opened: bool) -> None:
-        with self._conn_lock:
-            if opened:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
-    def close_connections(self) -> None:
-        with self._conn_lock:
-            conns = list(self._connections)
-            self._connections.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+def check_latency(seconds: float) -> float:
+    """Return ``seconds`` as a float if it is a usable latency (finite, >= 0), else raise.
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):  # the client went away; not the emulator's fault
-            logger.debug("connection error from %s: %r", client_address, exc)
-            return
-        logger.debug("error serving %s", client_address, exc_info=True)
-        if exc is not None:
-            with self.app._lock:
-                self.app._errors.append(exc)
+    Examples
+    --------
+    >>> check_latency(0.02)
+    0.02
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds < float("inf")
+    ):
+        raise ValueError(f"latency must be a finite number of seconds >= 0, got {seconds!r}")
+    return float(seconds)
 
 
 class Emulator:
-    """A local HTTP server that behaves like Pinecone's bulk-imports API (2025-04).
+    """A local HTTP server that behaves like Pinecone's bulk-imports API.
 
     Serves the data plane (``/bulk/imports``: list, describe, start, cancel) of one index
     and the control plane's ``/indexes`` and ``/indexes/{name}`` on the same port, with
     deterministic synthetic imports, a simulated clock, fault injection and a request log.
+    For several indexes, each on its own port, see :class:`~.project.Project`.
 
     Parameters
     ----------
     imports : int
-        Synthetic imports visible at the starting time (about a tenth as many more
-        appear as the clock advances over the next three days).
+        Synthetic imports visible at the starting time (more appear as the clock moves).
     seed : int
         Seed of the synthetic data.
     api_key : str
-        The only key accepted in the ``Api-Key`` header.
+        The only key accepted in the ``Api-Key`` header (not empty).
     index_name : str
         Name of the index served.
     records : sequence of dict or None
@@ -83,21 +79,28 @@ class Emulator:
         unaffected by the clock, instead of synthetic ones.
     now : datetime or None
         Simulated starting time; None means the wall clock at construction, truncated
-        to the second. Only :meth:`advance` moves it afterwards.
+        to the second. Every answer's ``Date`` header follows the simulated clock.
     latency : float
         Seconds of delay added to every request.
     bind : str
         Interface (address) to listen on; loopback by default.
     port : int
         Port to bind; 0 picks a free one.
+    speed : float
+        Simulated seconds per real second: 0 (the default) keeps a stepped clock that only
+        :meth:`advance` moves; ``speed=600`` runs ten simulated minutes per real second
+        (and :meth:`advance` still steps it).
+    timer : callable returning float
+        The real-time source of a running clock, in seconds (``time.monotonic``); tests
+        pass their own so that they never sleep.
 
     Examples
     --------
     >>> import requests
     >>> with Emulator(imports=3, seed=1) as emu:
     ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
-    ...     len(r.json()["data"])
-    3
+    ...     [item["id"] for item in r.json()["data"]] == [rec["id"] for rec in emu.records()]
+    True
     """
 
     def __init__(
@@ -112,16 +115,42 @@ class Emulator:
         latency: float = 0.0,
         bind: str = "127.0.0.1",
         port: int = 0,
+        speed: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_key = api_key
         self.index_name = index_name
-        self._bind_host = bind
-        self._bind_port = port
-        self._state = EmulatorState(
-            imports=imports, seed=seed, index_name=index_name, records=records, now=now
+        self._bind = bind
+        self._port = _check_port(port)
+        config = IndexConfig(
+            index_name,
+            imports=imports,
+            seed=seed,
+            records=None if records is None else tuple(records),
         )
-        self._app = EmulatorApp(self._state, api_key=api_key, latency=latency)
-        self._server: _Server | None = None
+        self._clock = SimulatedClock(now, speed=speed, timer=timer)
+        self._state = ProjectState([config], self._clock)
+        self._runtime = Runtime(api_key=api_key)
+        settings = EndpointSettings(latency=check_latency(latency))
+        self._endpoint = Endpoint(
+            Router([], default_plane="data"),
+            runtime=self._runtime,
+            clock=self._clock,
+            settings=settings,
+            index_name=index_name,
+        )
+        self._data_plane = DataPlane(
+            index_name,
+            state=self._state,
+            settings=settings,
+            faults=self._endpoint.faults,
+            tokens=PageTokens(),
+        )
+        control = ControlPlane(state=self._state, runtime=self._runtime)
+        self._endpoint.router = Router(
+            [*self._data_plane.routes(), *control.routes()], default_plane="data"
+        )
+        self._server: EndpointServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -132,23 +161,16 @@ class Emulator:
         Examples
         --------
         >>> emu = Emulator(imports=0).start()
-        >>> emu.url.startswith("http://127.0.0.1:")
-        True
+        >>> emu.running, emu.url.startswith("http://127.0.0.1:")
+        (True, True)
         >>> emu.stop()
         """
         if self._server is not None:
             return self
-        family = socket.AF_INET6 if ":" in self._bind_host else socket.AF_INET
-        server = _Server((self._bind_host, self._bind_port), self._app, family)
+        server = EndpointServer((self._bind, self._port), self._endpoint)
         self._server = server
-        self._app.address = self.address
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"pinecone-imports-emulator:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._runtime.addresses[self.index_name] = self.address
+        self._thread = server.serve_in_thread(f"pinecone-imports-emulator:{self.port}")
         logger.debug("emulator serving %s", self.url)
         return self
 
@@ -166,11 +188,7 @@ class Emulator:
         if server is None:
             return
         self._server = self._thread = None
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        server.stop(thread)
 
     close = stop
 
@@ -196,11 +214,6 @@ class Emulator:
 
     # -- addresses ----------------------------------------------------------------------
 
-    def _require_server(self) -> _Server:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running; use start() or a with block")
-        return self._server
-
     @property
     def port(self) -> int:
         """The bound port.
@@ -211,7 +224,9 @@ class Emulator:
         ...     emu.port > 0
         True
         """
-        return int(self._require_server().server_address[1])
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; use start() or a with block")
+        return int(self._server.server_address[1])
 
     @property
     def address(self) -> str:
@@ -223,10 +238,7 @@ class Emulator:
         ...     emu.address == f"127.0.0.1:{emu.port}"
         True
         """
-        host = self._bind_host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{host}:{self.port}"
+        return format_address(self._bind, self.port)
 
     @property
     def url(self) -> str:
@@ -243,7 +255,7 @@ class Emulator:
     # -- data and clock -----------------------------------------------------------------
 
     def records(self) -> list[dict[str, Any]]:
-        """Every import exactly as the API would serve it now, in listing order.
+        """Return every import exactly as the API would serve it now, in listing order.
 
         Examples
         --------
@@ -251,19 +263,37 @@ class Emulator:
         >>> [r["id"] for r in emu.records()]
         ['1', '2', '3', '4']
         """
-        state = self._state
-        with state.lock:
-            return state.store().records(state.clock.now_us, self._app.int64_as_string)
+        index = self._state.index(self.index_name)
+        return index.records(
+            self._clock.now_us, int64_as_string=self._endpoint.settings.int64_as_string
+        )
 
     def now(self) -> datetime:
         """Return the simulated current time (tz-aware UTC).
 
         Examples
         --------
-        >>> Emulator(imports=0).now().tzinfo is not None
+        >>> from datetime import timezone
+        >>> Emulator(imports=0, now=datetime(2025, 5, 1)).now() == datetime(
+        ...     2025, 5, 1, tzinfo=timezone.utc)
         True
         """
-        return self._state.clock.now()
+        return self._clock.now()
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per real second (0: the clock moves only by :meth:`advance`).
+
+        Examples
+        --------
+        >>> real = [0.0]
+        >>> emu = Emulator(imports=0, speed=600, timer=lambda: real[0])
+        >>> t0 = emu.now()
+        >>> real[0] += 1.5  # a second and a half of real time
+        >>> emu.speed, (emu.now() - t0).total_seconds()
+        (600.0, 900.0)
+        """
+        return self._clock.speed
 
     def advance(self, seconds: float) -> None:
         """Step the simulated clock forward; imports progress deterministically.
@@ -276,18 +306,22 @@ class Emulator:
         >>> (emu.now() - t0).total_seconds()
         60.0
         """
-        self._state.advance(seconds)
+        with self._state.lock:
+            self._clock.advance(seconds)
 
     def set_latency(self, seconds: float) -> None:
         """Add ``seconds`` of delay to every request (0 to remove it).
 
         Examples
         --------
-        >>> Emulator(imports=0).set_latency(0.01)
+        >>> emu = Emulator(imports=0)
+        >>> emu.set_latency(0.01)
+        >>> emu.set_latency(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: latency must be a finite number of seconds >= 0, got -1
         """
-        if seconds < 0:
-            raise ValueError("latency must be >= 0")
-        self._app.latency = float(seconds)
+        self._endpoint.settings.latency = check_latency(seconds)
 
     # -- faults and options -------------------------------------------------------------
 
@@ -299,20 +333,23 @@ class Emulator:
         status: int | None = None,
         retry_after: float | None = None,
         delay: float | None = None,
-        path: str = "/bulk/imports",
+        path: str = DEFAULT_FAULT_PATH,
         after: int = 0,
+        exception: Exception | None = None,
     ) -> Fault:
         """Make the next matching requests misbehave.
 
         Parameters
         ----------
-        kind : {"status", "drop", "delay", "self_token", "empty_token"}
+        kind : {"status", "drop", "delay", "self_token", "empty_token", "raise"}
             ``"status"``: answer ``status`` with an rpcStatus body (and ``Retry-After``
-            when ``retry_after`` is given). ``"drop"``: close the connection without a
-            byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
+            when ``retry_after`` is given, fractions kept). ``"drop"``: close the connection
+            without a byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
             ``"self_token"``: the next list page carries ``pagination.next`` equal to the
             request's own token (a first page gets a page-2 token that, when requested,
             returns itself). ``"empty_token"``: the last page carries ``{"next": ""}``.
+            ``"raise"``: the handler raises ``exception`` inside the server thread; the
+            client gets a 500 and :meth:`check` re-raises it in the caller's thread.
         times : int
             How many matching requests the fault applies to.
         status : int or None
@@ -326,6 +363,8 @@ class Emulator:
         after : int
             Let this many matching requests through first. For ``"empty_token"`` only
             requests serving a last page match; for ``"self_token"`` only list requests.
+        exception : Exception or None
+            What a ``"raise"`` fault raises (default: an ``InjectedError``).
 
         Returns
         -------
@@ -334,11 +373,14 @@ class Emulator:
 
         Examples
         --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.inject("status", status=503, retry_after=2).kind
-        'status'
+        >>> import requests
+        >>> with Emulator(imports=0) as emu:
+        ...     _ = emu.inject("status", status=503, retry_after=0.5)
+        ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
+        >>> r.status_code, r.headers["Retry-After"]
+        (503, '0.5')
         """
-        return self._app.inject(
+        return self._endpoint.faults.inject(
             kind,
             times=times,
             status=status,
@@ -346,12 +388,13 @@ class Emulator:
             delay=delay,
             path=path,
             after=after,
+            exception=exception,
         )
 
     @property
     def faults(self) -> list[Fault]:
         """Faults still pending."""
-        return self._app.faults
+        return self._endpoint.faults.pending()
 
     @property
     def pagination_end(self) -> str:
@@ -364,13 +407,13 @@ class Emulator:
         >>> emu.pagination_end
         'null'
         """
-        return self._app.pagination_end
+        return self._endpoint.settings.pagination_end
 
     @pagination_end.setter
     def pagination_end(self, value: str) -> None:
         if value not in PAGINATION_END_FORMS:
             raise ValueError(f"pagination_end must be one of {PAGINATION_END_FORMS}")
-        self._app.pagination_end = value
+        self._endpoint.settings.pagination_end = value
 
     @property
     def int64_as_string(self) -> bool:
@@ -378,14 +421,16 @@ class Emulator:
 
         Examples
         --------
-        >>> emu = Emulator(imports=0)
+        >>> emu = Emulator(imports=1)
         >>> emu.int64_as_string = True
+        >>> type(emu.records()[0]["recordsImported"]).__name__
+        'str'
         """
-        return self._app.int64_as_string
+        return self._endpoint.settings.int64_as_string
 
     @int64_as_string.setter
     def int64_as_string(self, value: bool) -> None:
-        self._app.int64_as_string = bool(value)
+        self._endpoint.settings.int64_as_string = bool(value)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -393,10 +438,13 @@ class Emulator:
 
         Examples
         --------
-        >>> Emulator(imports=0).requests
-        []
+        >>> import requests
+        >>> with Emulator(imports=0, api_key="secret") as emu:
+        ...     _ = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": "secret"})
+        ...     [(r.path, r.status, r.headers["Api-Key"]) for r in emu.requests]
+        [('/bulk/imports', 200, '***')]
         """
-        return self._app.requests
+        return self._runtime.requests()
 
     def reset(self) -> None:
         """Back to the initial state: data, clock, faults, options, request log, errors.
@@ -411,16 +459,32 @@ class Emulator:
         True
         """
         self._state.reset()
-        self._app.reset()
+        self._endpoint.reset()
+        self._data_plane.reset()
+        self._runtime.reset()
 
     def check(self) -> None:
         """Re-raise, in the caller's thread, an exception raised inside the server thread.
 
         Examples
         --------
-        >>> Emulator(imports=0).check()
+        >>> import requests
+        >>> with Emulator(imports=0) as emu:
+        ...     _ = emu.inject("raise", exception=KeyError("boom"))
+        ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
+        ...     try:
+        ...         emu.check()
+        ...     except KeyError as exc:
+        ...         print(r.status_code, exc)
+        500 'boom'
         """
-        self._app.check()
+        self._runtime.check()
+
+
+def _check_port(port: int) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65_535:
+        raise ValueError(f"port must be a whole number from 0 to 65535, got {port!r}")
+    return port
 
 
 def serve(
@@ -433,6 +497,7 @@ def serve(
     stdout: TextIO | None = None,
     bind: str = "127.0.0.1",
     stop: threading.Event | None = None,
+    speed: float = 0.0,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
@@ -440,7 +505,7 @@ def serve(
 
     Parameters
     ----------
-    port, imports, seed, api_key, index_name, bind
+    port, imports, seed, api_key, index_name, bind, speed
         As for :class:`Emulator`.
     stdout : text stream or None
         Where to print the URL; None means ``sys.stdout`` at call time.
@@ -471,7 +536,13 @@ def serve(
         stop_event.set()
 
     emulator = Emulator(
-        imports=imports, seed=seed, api_key=api_key, index_name=index_name, bind=bind, port=port
+        imports=imports,
+        seed=seed,
+        api_key=api_key,
+        index_name=index_name,
+        bind=bind,
+        port=port,
+        speed=speed,
     )
     with emulator:
         print(emulator.url, file=out, flush=True)
