@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -30,7 +31,7 @@ from .config import (
     parse_duration,
     parse_interval,
 )
-from .errors import ConfigurationError, PineconeImportsError
+from .errors import ConfigurationError, FleetWarning, PineconeImportsError
 from .polling import poll
 
 logger = logging.getLogger(__name__)
@@ -110,9 +111,64 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_fleet(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("every index of the project (the control plane lists them)")
+    g.add_argument(
+        "--all-indexes", action="store_true", help="every index of the project, concurrently"
+    )
+    g.add_argument(
+        "--indexes",
+        nargs="+",
+        metavar="PATTERN",
+        help="with --all-indexes: only these names or shell patterns (e.g. 'prod-*')",
+    )
+    g.add_argument(
+        "--max-workers",
+        type=_int_in(1, 256, "max workers"),
+        default=16,
+        help="indexes listed at once (default 16)",
+    )
+
+
+def _report_fleet(df: pd.DataFrame) -> int:
+    """Print the fleet's failed and skipped indexes to stderr; 1 if any failed."""
+    for item in df.attrs.get("skipped", []):
+        logger.info("skipped index %s: %s", item["index_name"], item["reason"])
+    errors = df.attrs.get("errors", [])
+    for item in errors:
+        print(
+            f"pinecone-imports: index {item['index_name']} failed "
+            f"({item['rows_kept']} imports kept): {_printable(item['message'])}",
+            file=sys.stderr,
+        )
+    return 1 if errors else 0
+
+
 def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
     from .loader import read_imports
 
+    if getattr(args, "all_indexes", False):
+        from .fleet import read_project_imports
+
+        if args.host or args.index_name:
+            raise ConfigurationError("--all-indexes lists every index: drop --host/--index-name")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)  # reported by _report_fleet
+            return read_project_imports(
+                api_key=args.api_key,
+                controller_host=args.controller_host,
+                indexes=args.indexes,
+                max_workers=args.max_workers,
+                page_size=args.page_size,
+                timeout=args.timeout,
+                max_retries=args.max_retries,
+                allow_insecure=args.allow_insecure,
+                progress=args.progress,
+                verbose=args.verbose,
+                **extra,
+            )
+    if getattr(args, "indexes", None):
+        raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
     return read_imports(
         args.host,
         api_key=args.api_key,
@@ -206,8 +262,9 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    _write_table(_read(args), args.format, args.output)
-    return 0
+    df = _read(args)
+    _write_table(df, args.format, args.output)
+    return _report_fleet(df) if args.all_indexes else 0
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
@@ -341,6 +398,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     check_destination(args.to, storage_options=options)  # a wrong lake fails at once
 
     def once() -> None:
+        if args.all_indexes:  # one snapshot per index, written as each index finishes
+            df = _read(args, snapshot_to=args.to, storage_options=options)
+            _report_fleet(df)
+            hosts = df["index_host"].nunique()
+            print(f"{len(df)} imports of {hosts} indexes -> {args.to}", flush=True)
+            return
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
@@ -447,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list an index's imports as a table, CSV, JSON or Parquet")
     _add_connection(p)
+    _add_fleet(p)
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(func=_cmd_list)
@@ -459,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("snapshot", help="write the listing as a Parquet snapshot into a lake")
     _add_connection(p)
+    _add_fleet(p)
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
     p.add_argument(
         "--every",
