@@ -13,7 +13,7 @@ from .app import EndpointSettings
 from .faults import FaultQueue
 from .request import Request
 from .responses import Response, json_response, rpc_error
-from .routes import Route
+from .routes import Handler, Route
 from .state import IndexState, ProjectState
 from .tokens import PageTokens
 
@@ -83,11 +83,51 @@ class DataPlane:
     def routes(self) -> list[Route]:
         """Return the routing table of the data plane."""
         return [
-            Route("GET", LIST_PATH, "data", self.list_imports),
-            Route("POST", LIST_PATH, "data", self.start_import),
-            Route("GET", LIST_PATH + "/{import_id}", "data", self.describe_import),
-            Route("DELETE", LIST_PATH + "/{import_id}", "data", self.cancel_import),
+            Route("GET", LIST_PATH, "data", self._guarded(self.list_imports)),
+            Route("POST", LIST_PATH, "data", self._guarded(self.start_import)),
+            Route("GET", LIST_PATH + "/{import_id}", "data", self._guarded(self.describe_import)),
+            Route("DELETE", LIST_PATH + "/{import_id}", "data", self._guarded(self.cancel_import)),
         ]
+
+    def _guarded(self, handler: Handler) -> Handler:
+        def guarded(request: Request, **params: str) -> Response:
+            refusal = self.refusal()
+            return handler(request, **params) if refusal is None else refusal
+
+        return guarded
+
+    def refusal(self) -> Response | None:
+        """Return how the index refuses bulk-import requests, or None when it serves them.
+
+        An index that is not ready answers 503 (UNAVAILABLE), as Pinecone does while an
+        index initialises; a pod-based index answers 400: bulk import is a serverless feature.
+
+        Examples
+        --------
+        >>> from datetime import datetime
+        >>> from .clock import SimulatedClock
+        >>> from .state import IndexConfig
+        >>> clock = SimulatedClock(datetime(2025, 5, 1))
+        >>> state = ProjectState([IndexConfig("pods", imports=0, pod=True)], clock)
+        >>> plane = DataPlane("pods", state=state, settings=EndpointSettings(),
+        ...                   faults=FaultQueue(), tokens=PageTokens())
+        >>> plane.refusal().status
+        400
+        """
+        config = self._index().config
+        if not config.ready:
+            return rpc_error(
+                503,
+                f"Index {config.name} is not ready (state Initializing); "
+                "retry once describe_index shows status.ready",
+            )
+        if config.pod:
+            return rpc_error(
+                400,
+                f"Bulk import is not supported for pod-based indexes; {config.name} is "
+                "pod-based (bulk import is available on serverless indexes)",
+            )
+        return None
 
     def reset(self) -> None:
         """Forget tokens made to repeat by a ``self_token`` fault."""
