@@ -26,6 +26,10 @@ LIST_PATH = "/bulk/imports"
 MAX_PAGE = 100
 #: The longest ``uri`` a start request may carry.
 _MAX_URI = 1500
+#: The longest ``integrationId`` a start request may carry.
+_MAX_INTEGRATION_ID = 1000
+#: The values ``errorMode.onError`` takes (``continue`` when absent).
+_ON_ERROR = ("abort", "continue")
 _END_TAILS = {
     "absent": b"}",
     "empty": b',"pagination":{}}',
@@ -205,14 +209,16 @@ class DataPlane:
         if not isinstance(uri, str) or not uri or len(uri) > _MAX_URI:
             return rpc_error(400, "Missing or invalid required field: uri")
         integration = payload.get("integrationId")
-        if integration is not None and not isinstance(integration, str):
-            return rpc_error(400, "Invalid field: integrationId must be a string")
-        mode = payload.get("errorMode")
-        on_error: str | None = None
-        if mode is not None:
-            on_error = mode.get("onError") if isinstance(mode, dict) else "?"
-            if on_error is not None and on_error not in ("abort", "continue"):
-                return rpc_error(400, "Invalid errorMode.onError: must be 'abort' or 'continue'")
+        if "integrationId" in payload and (
+            not isinstance(integration, str) or len(integration) > _MAX_INTEGRATION_ID
+        ):
+            return rpc_error(400, "Invalid field: integrationId must be a string of <= 1000")
+        mode = payload.get("errorMode", {})
+        if not isinstance(mode, dict):
+            return rpc_error(400, "Invalid field: errorMode must be an object")
+        on_error = mode.get("onError", "continue")
+        if on_error not in _ON_ERROR:
+            return rpc_error(400, "Invalid errorMode.onError: must be 'abort' or 'continue'")
         import_id = self._index().start(
             uri, self.state.clock.now_us, integration_id=integration, error_mode=on_error
         )
