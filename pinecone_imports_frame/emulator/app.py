@@ -206,7 +206,8 @@ class Endpoint:
     settings : EndpointSettings
         Latency and listing options.
     index_name : str or None
-        The index served here (None for a control-plane-only port), for the request log.
+        The index served here, for the request log and the count of requests in flight
+        (None for a control-plane-only port, whose requests are not counted).
 
     Examples
     --------
@@ -274,11 +275,14 @@ class Endpoint:
         self.runtime.record(entry)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s", request.method, request.path)
-        self.runtime.enter()
+        counted = self.index_name is not None  # data-plane requests are the ones in flight
+        if counted:
+            self.runtime.enter()
         try:
             response = self._answer(request)
         finally:
-            self.runtime.leave()
+            if counted:
+                self.runtime.leave()
         if response.drop:
             return response
         entry.status = response.status

@@ -13,7 +13,7 @@ from .app import EndpointSettings
 from .faults import FaultQueue
 from .request import Request
 from .responses import Response, json_response, rpc_error
-from .routes import Route
+from .routes import Handler, Route
 from .state import IndexState, ProjectState
 from .tokens import PageTokens
 
@@ -26,6 +26,10 @@ LIST_PATH = "/bulk/imports"
 MAX_PAGE = 100
 #: The longest ``uri`` a start request may carry.
 _MAX_URI = 1500
+#: The longest ``integrationId`` a start request may carry.
+_MAX_INTEGRATION_ID = 1000
+#: The values ``errorMode.onError`` takes (``continue`` when absent).
+_ON_ERROR = ("abort", "continue")
 _END_TAILS = {
     "absent": b"}",
     "empty": b',"pagination":{}}',
@@ -83,11 +87,51 @@ class DataPlane:
     def routes(self) -> list[Route]:
         """Return the routing table of the data plane."""
         return [
-            Route("GET", LIST_PATH, "data", self.list_imports),
-            Route("POST", LIST_PATH, "data", self.start_import),
-            Route("GET", LIST_PATH + "/{import_id}", "data", self.describe_import),
-            Route("DELETE", LIST_PATH + "/{import_id}", "data", self.cancel_import),
+            Route("GET", LIST_PATH, "data", self._guarded(self.list_imports)),
+            Route("POST", LIST_PATH, "data", self._guarded(self.start_import)),
+            Route("GET", LIST_PATH + "/{import_id}", "data", self._guarded(self.describe_import)),
+            Route("DELETE", LIST_PATH + "/{import_id}", "data", self._guarded(self.cancel_import)),
         ]
+
+    def _guarded(self, handler: Handler) -> Handler:
+        def guarded(request: Request, **params: str) -> Response:
+            refusal = self.refusal()
+            return handler(request, **params) if refusal is None else refusal
+
+        return guarded
+
+    def refusal(self) -> Response | None:
+        """Return how the index refuses bulk-import requests, or None when it serves them.
+
+        An index that is not ready answers 503 (UNAVAILABLE), as Pinecone does while an
+        index initialises; a pod-based index answers 400: bulk import is a serverless feature.
+
+        Examples
+        --------
+        >>> from datetime import datetime
+        >>> from .clock import SimulatedClock
+        >>> from .state import IndexConfig
+        >>> clock = SimulatedClock(datetime(2025, 5, 1))
+        >>> state = ProjectState([IndexConfig("pods", imports=0, pod=True)], clock)
+        >>> plane = DataPlane("pods", state=state, settings=EndpointSettings(),
+        ...                   faults=FaultQueue(), tokens=PageTokens())
+        >>> plane.refusal().status
+        400
+        """
+        config = self._index().config
+        if not config.ready:
+            return rpc_error(
+                503,
+                f"Index {config.name} is not ready (state Initializing); "
+                "retry once describe_index shows status.ready",
+            )
+        if config.pod:
+            return rpc_error(
+                400,
+                f"Bulk import is not supported for pod-based indexes; {config.name} is "
+                "pod-based (bulk import is available on serverless indexes)",
+            )
+        return None
 
     def reset(self) -> None:
         """Forget tokens made to repeat by a ``self_token`` fault."""
@@ -165,14 +209,16 @@ class DataPlane:
         if not isinstance(uri, str) or not uri or len(uri) > _MAX_URI:
             return rpc_error(400, "Missing or invalid required field: uri")
         integration = payload.get("integrationId")
-        if integration is not None and not isinstance(integration, str):
-            return rpc_error(400, "Invalid field: integrationId must be a string")
-        mode = payload.get("errorMode")
-        on_error: str | None = None
-        if mode is not None:
-            on_error = mode.get("onError") if isinstance(mode, dict) else "?"
-            if on_error is not None and on_error not in ("abort", "continue"):
-                return rpc_error(400, "Invalid errorMode.onError: must be 'abort' or 'continue'")
+        if "integrationId" in payload and (
+            not isinstance(integration, str) or len(integration) > _MAX_INTEGRATION_ID
+        ):
+            return rpc_error(400, "Invalid field: integrationId must be a string of <= 1000")
+        mode = payload.get("errorMode", {})
+        if not isinstance(mode, dict):
+            return rpc_error(400, "Invalid field: errorMode must be an object")
+        on_error = mode.get("onError", "continue")
+        if on_error not in _ON_ERROR:
+            return rpc_error(400, "Invalid errorMode.onError: must be 'abort' or 'continue'")
         import_id = self._index().start(
             uri, self.state.clock.now_us, integration_id=integration, error_mode=on_error
         )

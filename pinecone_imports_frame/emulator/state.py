@@ -93,6 +93,8 @@ class IndexConfig:
         data plane answers as an index that is not up yet.
     pod : bool
         True: a pod-based index (``spec.pod``), on which bulk import is not available.
+    latency : float
+        Seconds added to every request to this index's data plane.
     dimension, metric
         Reported by the control plane's IndexModel.
 
@@ -108,6 +110,7 @@ class IndexConfig:
     records: tuple[Mapping[str, Any], ...] | None = None
     ready: bool = True
     pod: bool = False
+    latency: float = 0.0
     dimension: int = 1024
     metric: str = "cosine"
 
