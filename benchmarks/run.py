@@ -8,7 +8,8 @@ Sections (all in one run, on the same data):
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
    ``pd.read_parquet`` + ``pd.concat``;
-5. the emulator's own throughput, to show it is never what is measured.
+5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
+6. the emulator's own throughput, to show it is never what is measured.
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -60,6 +61,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 3,
         "emulator_seconds": 3.0,
+        "fleet_indexes": 20,
+        "fleet_imports": 2_000,
+        "fleet_runs": 3,
     },
     "quick": {
         "sizes": [1_000],
@@ -74,6 +78,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 1,
         "emulator_seconds": 0.3,
+        "fleet_indexes": 4,
+        "fleet_imports": 200,
+        "fleet_runs": 1,
     },
 }
 
@@ -324,6 +331,36 @@ def section_lake(cfg: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def section_fleet(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A project of N indexes with 20 ms per request: the fleet vs each index alone."""
+    n, imports = cfg["fleet_indexes"], cfg["fleet_imports"]
+    print(f"[fleet] {n} indexes of {imports:,} imports ...", file=sys.stderr, flush=True)
+    server = subprocess.Popen(
+        [PY, str(HERE / "_fleet.py"), "serve", str(n), str(imports), str(LATENCY), KEY],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=HERE,
+    )
+    try:
+        assert server.stdout is not None
+        control = server.stdout.readline().strip()
+        if not control.startswith("http"):
+            raise RuntimeError(f"the emulated project did not start: {control!r}")
+        result = run_child(
+            [str(HERE / "_fleet.py"), "measure", control, KEY, str(n), str(cfg["fleet_runs"])]
+        )
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=30)
+    out: dict[str, Any] = dict(result["child"])
+    out["latency_s"] = LATENCY
+    out["fleet_vs_slowest"] = out["fleet_s"] / out["slowest_single_s"]
+    out["loop_vs_fleet"] = out["sequential_loop_s"] / out["fleet_s"]
+    return out
+
+
 def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
     """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
     import requests
@@ -531,6 +568,18 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             emu["raw_http_pages_per_s"] >= 2000,
         )
     )
+    fleet = sec.get("fleet", {})
+    if "fleet_s" in fleet:
+        out.append(
+            _target(
+                f"fleet of {fleet['indexes']} indexes: wall vs slowest single index",
+                "<= 1.3x",
+                f"{fleet['fleet_vs_slowest']:.2f}x ({fleet['fleet_s']:.2f} s vs "
+                f"{fleet['slowest_single_s']:.2f} s; sequential loop "
+                f"{fleet['sequential_loop_s']:.2f} s)",
+                fleet["fleet_vs_slowest"] <= 1.3,
+            )
+        )
     return out
 
 
@@ -706,6 +755,39 @@ def markdown(results: dict[str, Any]) -> str:
             ),
         ]
 
+    fleet = sec.get("fleet", {})
+    if "fleet_s" in fleet:
+        parts += [
+            "",
+            f"## 5. The fleet ({fleet['indexes']} indexes of "
+            f"{fleet['rows'] // max(fleet['indexes'], 1):,} imports, "
+            f"{fleet['latency_s'] * 1000:.0f} ms per request, max_workers={fleet['workers']}; "
+            f"median of {fleet['runs']})",
+            "",
+            _table(
+                ["path", "wall s", "vs slowest single index"],
+                [
+                    [
+                        "read_project_imports",
+                        f"{fleet['fleet_s']:.2f}",
+                        f"{fleet['fleet_vs_slowest']:.2f}x",
+                    ],
+                    [
+                        "slowest single index (read_imports)",
+                        f"{fleet['slowest_single_s']:.2f}",
+                        "1.00x",
+                    ],
+                    [
+                        "sequential loop over read_imports",
+                        f"{fleet['sequential_loop_s']:.2f}",
+                        f"{fleet['sequential_loop_s'] / fleet['slowest_single_s']:.2f}x",
+                    ],
+                ],
+            ),
+        ]
+    elif fleet:
+        parts += ["", "## 5. The fleet", "", f"failed: {fleet.get('error')}"]
+
     emu = sec["emulator"]
     rows = [
         [
@@ -718,7 +800,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     parts += [
         "",
-        "## 5. Emulator throughput (one keep-alive client; the emulator in its own process)",
+        "## 6. Emulator throughput (one keep-alive client; the emulator in its own process)",
         "",
         _table(
             [
@@ -775,6 +857,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections["convert"] = _guard("convert", lambda: section_convert(cfg))
         sections["lake"] = _guard("lake", lambda: section_lake(cfg))
+        sections["fleet"] = _guard("fleet", lambda: section_fleet(cfg))
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from . import config, schema
 from ._progress import PageProgress
@@ -27,7 +28,15 @@ from .config import (
 )
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
-from .frame import OnBadRecord, RecordColumns, build_frame, check_on_bad_record
+from .frame import (
+    OnBadRecord,
+    RecordColumns,
+    build_frame,
+    build_table,
+    check_on_bad_record,
+    frame_from_table,
+    listing_attrs,
+)
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
 
@@ -267,21 +276,56 @@ def read_imports(
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
+    table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
+    result = frame_from_table(table, dtype_backend=dtype_backend)
+    result.attrs.update(attrs)
+    if snapshot_to is not None:
+        from .snapshots import write_snapshot
+
+        try:
+            write_snapshot(result, snapshot_to, storage_options=storage_options)
+        except PineconeImportsError as exc:
+            exc.partial = _remember(result)  # the drain finished: never lose it
+            raise
+    return result
+
+
+def drain_listing(
+    pages: PageIterator,
+    *,
+    on_bad_record: OnBadRecord = "raise",
+    dtype_backend: DtypeBackend = "numpy_nullable",
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Drain ``pages`` into one Arrow table of every column, and the listing's ``attrs``.
+
+    The fleet stacks these tables and converts once; :func:`read_imports` converts one.
+    An error keeps the rows read so far in ``.partial`` (a frame under
+    ``dtype_backend``); an interrupt keeps them for :func:`last_partial`.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=30) as emu:
+    ...     table, attrs = drain_listing(iter_pages(emu.url, api_key=emu.api_key))
+    >>> table.num_rows, attrs["api_version"]
+    (30, '2025-04')
+    """
     conn = pages.connection
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
-    def frame() -> pd.DataFrame:
-        return build_frame(
-            columns,
-            listed_at=started + pages.clock_offset,
-            index_host=conn.index_host,
-            index_name=conn.index_name,
-            api_version=conn.api_version,
-            dtype_backend=dtype_backend,
-        )
+    def listing() -> dict[str, Any]:
+        return {
+            "listed_at": started + pages.clock_offset,
+            "index_host": conn.index_host,
+            "index_name": conn.index_name,
+            "api_version": conn.api_version,
+        }
 
     def rows_so_far() -> pd.DataFrame:
+        def frame() -> pd.DataFrame:
+            return build_frame(columns, dtype_backend=dtype_backend, **listing())
+
         try:
             return frame()
         except PineconeImportsError:
@@ -292,7 +336,7 @@ def read_imports(
     try:
         for records in pages:
             columns.extend(records)
-        result = frame()
+        table = build_table(columns, **listing())
     except PineconeImportsError as exc:
         exc.partial = _remember(rows_so_far())
         raise
@@ -304,15 +348,7 @@ def read_imports(
             len(partial),
         )
         raise
-    if snapshot_to is not None:
-        from .snapshots import write_snapshot
-
-        try:
-            write_snapshot(result, snapshot_to, storage_options=storage_options)
-        except PineconeImportsError as exc:
-            exc.partial = _remember(result)  # the drain finished: never lose it
-            raise
-    return result
+    return table, listing_attrs(**listing())
 
 
 _last_partial: pd.DataFrame | None = None

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "emulator")
+SECTIONS = ("drain", "latency", "convert", "lake", "fleet", "emulator")
 
 
 @pytest.mark.slow
@@ -33,7 +33,8 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 2. Latency",
         "## 3. Conversion",
         "## 4. The lake",
-        "## 5. Emulator",
+        "## 5. The fleet",
+        "## 6. Emulator",
     ):
         assert title in text
 
@@ -54,3 +55,6 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     assert sections["convert"]["verify"]["ids_equal"]
     assert "skipped" in sections["lake"] or sections["lake"]["same_ids"]
     assert sections["emulator"]["pages"] > 0
+    fleet = sections["fleet"]
+    assert fleet["rows"] == fleet["indexes"] * 200  # every index of the quick project drained
+    assert fleet["fleet_s"] > 0 and fleet["sequential_loop_s"] > fleet["fleet_s"]
