@@ -1,7 +1,7 @@
 """A faithful local emulator of Pinecone's bulk-imports API, for tests.
 
 Split as moto splits a service: state (:mod:`.clock`, :mod:`.history`, :mod:`.state`),
-HTTP (:mod:`.routes` and the planes :mod:`.data_plane` and :mod:`.control_plane`,
+HTTP (:mod:`.versions`, :mod:`.routes` and the planes :mod:`.data_plane` and :mod:`.control_plane`,
 :mod:`.responses`, :mod:`.faults`, the pipeline :mod:`.app`, the socket :mod:`.handler`),
 and lifecycle (:mod:`.server` for one index, :mod:`.project` for several, each on its
 own port).
@@ -20,10 +20,12 @@ from .project import ControlServer, Project
 from .request import RecordedRequest
 from .server import Emulator, IndexServer, serve
 from .state import IndexConfig
+from .versions import SUPPORTED_VERSIONS
 
 __all__ = [
     "FAULT_KINDS",
     "PAGINATION_END_FORMS",
+    "SUPPORTED_VERSIONS",
     "ControlServer",
     "Emulator",
     "Fault",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import US, format_timestamp
+from .versions import DEFAULT_VERSION, ApiVersion
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class ImportPlan:
     All offsets are microseconds after ``created_us``. Running progress is proportional
     to time; the indexing phase reports 100 % while still InProgress. A Failed or
     Cancelled outcome stops the import at ``stop_us``; :meth:`cancel` can stop it earlier.
+    Validation runs from the moment loading starts: ``validationResult`` (2026-07) counts
+    the records imported and, per ``rejected_share`` of them, the records rejected.
 
     Examples
     --------
@@ -95,6 +98,7 @@ class ImportPlan:
     integration_id: str | None = None
     error_mode: str | None = None
     cancelled_at_us: int | None = None
+    rejected_share: float = 0.0
 
     @property
     def sort_key(self) -> tuple[int, str]:
@@ -144,14 +148,23 @@ class ImportPlan:
         self.cancelled_at_us = now_us
         return True
 
-    def as_api_record(self, now_us: int, *, int64_as_string: bool = False) -> dict[str, Any]:
+    def as_api_record(
+        self,
+        now_us: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
+    ) -> dict[str, Any]:
         """Return the import as the API serves it at ``now_us`` (camelCase keys).
 
         Examples
         --------
-        >>> record = ImportPlan("7", "gs://b/", 0, 10, 10, 10, 5).as_api_record(0)
-        >>> record["status"], record["recordsImported"], "finishedAt" in record
-        ('Pending', 0, False)
+        >>> from .versions import VERSIONS
+        >>> plan = ImportPlan("7", "gs://b/", 0, 10, 10, 10, 5)
+        >>> sorted(plan.as_api_record(0))  # 2025-04: a Pending import has no progress yet
+        ['createdAt', 'id', 'status', 'uri']
+        >>> plan.as_api_record(0, api_version=VERSIONS["2026-07"])["recordsImported"]
+        0
         """
         t = now_us - self.created_us
         final, end = self._final_status_and_end()
@@ -172,10 +185,29 @@ class ImportPlan:
         if done:
             out["finishedAt"] = format_timestamp(self.created_us + end)
         out["percentComplete"] = percent
-        out["recordsImported"] = str(records) if int64_as_string else records
+        out["recordsImported"] = records
         if status == "Failed" and self.error is not None:
             out["error"] = self.error
+        if min(t, end) >= self.pending_us:  # validation runs once loading has started
+            out["validationResult"] = {
+                "importSuccesses": records,
+                "importErrors": int(records * self.rejected_share),
+            }
+        out = api_version.serialise(out)
+        if int64_as_string:
+            _int64_as_strings(out)
         return out
+
+
+def _int64_as_strings(record: dict[str, Any]) -> None:
+    """Write the int64 fields as JSON strings, as proto3 JSON may."""
+    if isinstance(record.get("recordsImported"), int):
+        record["recordsImported"] = str(record["recordsImported"])
+    result = record.get("validationResult")
+    if isinstance(result, dict):
+        for name in ("importSuccesses", "importErrors"):
+            if isinstance(result.get(name), int):
+                result[name] = str(result[name])
 
 
 @dataclass
@@ -212,8 +244,16 @@ class VerbatimImport:
         """
         return False
 
-    def as_api_record(self, now_us: int, *, int64_as_string: bool = False) -> dict[str, Any]:
+    def as_api_record(
+        self,
+        now_us: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
+    ) -> dict[str, Any]:
         """Return a deep copy of the record (``recordsImported`` as a string if asked).
+
+        The record is served as given under every API version.
 
         Examples
         --------
@@ -316,6 +356,8 @@ def _new_plan(rng: random.Random, now_us: int, target: str | None) -> ImportPlan
     plan.uri, bucket = _uri(rng, created)
     if outcome == "Failed":
         plan.error = _error(rng, plan.uri, bucket)
+    if rng.random() < 0.15:  # some imports skip a share of invalid records (onError continue)
+        plan.rejected_share = rng.uniform(0.0001, 0.02)
     return plan
 
 

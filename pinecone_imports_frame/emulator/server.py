@@ -22,6 +22,7 @@ from .request import RecordedRequest
 from .routes import Route, Router
 from .state import IndexConfig, ProjectState
 from .tokens import PageTokens
+from .versions import DEFAULT_VERSION, resolve_version, unsupported_version_message
 
 logger = logging.getLogger(__name__)
 
@@ -298,8 +299,14 @@ class IndexServer(ServedEndpoint):
 
     # -- data ---------------------------------------------------------------------------
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self, *, api_version: str = DEFAULT_VERSION.name) -> list[dict[str, Any]]:
         """Return every import exactly as the API would serve it now, in listing order.
+
+        Parameters
+        ----------
+        api_version : str
+            The version to serialise for (one of ``SUPPORTED_VERSIONS``); the default is
+            what a request without the version header gets.
 
         Examples
         --------
@@ -307,9 +314,14 @@ class IndexServer(ServedEndpoint):
         >>> [r["id"] for r in emu.records()]
         ['1', '2', '3', '4']
         """
+        version = resolve_version(api_version)
+        if version is None:
+            raise ValueError(unsupported_version_message(api_version))
         index = self._state.index(self.index_name)
         return index.records(
-            self._state.clock.now_us, int64_as_string=self._endpoint.settings.int64_as_string
+            self._state.clock.now_us,
+            int64_as_string=self._endpoint.settings.int64_as_string,
+            api_version=version,
         )
 
     @property

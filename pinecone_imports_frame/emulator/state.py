@@ -20,6 +20,7 @@ from typing import Any, cast
 
 from .clock import SimulatedClock
 from .history import Entry, VerbatimImport, generate_plans, plan_started_import
+from .versions import DEFAULT_VERSION, ApiVersion
 
 logger = logging.getLogger(__name__)
 
@@ -162,22 +163,28 @@ class IndexState:
             self._by_id.setdefault(entry.id, entry)
         self._next_id = 1 + max((int(i) for i in self._by_id if i.isdigit()), default=0)
         self._version = 0
-        self._cache_key: tuple[int, bool, int] | None = None
+        self._cache_key: tuple[int, bool, str, int] | None = None
         self._visible = 0
         self._bytes: list[bytes | None] = []
 
     def _visible_count(self, now_us: int) -> int:
         return bisect.bisect_right(self._keys, (now_us, "\U0010ffff"))
 
-    def _refresh(self, now_us: int, int64_as_string: bool) -> None:
-        key = (now_us, int64_as_string, self._version)
+    def _refresh(self, now_us: int, int64_as_string: bool, api_version: ApiVersion) -> None:
+        key = (now_us, int64_as_string, api_version.name, self._version)
         if key != self._cache_key:
             self._cache_key = key
             self._visible = self._visible_count(now_us)
             self._bytes = [None] * self._visible
 
     def page(
-        self, now_us: int, offset: int, limit: int, *, int64_as_string: bool = False
+        self,
+        now_us: int,
+        offset: int,
+        limit: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
     ) -> tuple[list[bytes], int]:
         """Return the serialised imports at ``offset`` (up to ``limit``) and the visible total.
 
@@ -189,16 +196,24 @@ class IndexState:
         True
         """
         with self._lock:
-            self._refresh(now_us, int64_as_string)
+            self._refresh(now_us, int64_as_string, api_version)
             stop = min(offset + limit, self._visible)
             cache = self._bytes
             for i in range(offset, stop):
                 if cache[i] is None:
-                    record = self._entries[i].as_api_record(now_us, int64_as_string=int64_as_string)
+                    record = self._entries[i].as_api_record(
+                        now_us, int64_as_string=int64_as_string, api_version=api_version
+                    )
                     cache[i] = json.dumps(record, separators=(",", ":")).encode()
             return cast("list[bytes]", cache[offset:stop]), self._visible
 
-    def records(self, now_us: int, *, int64_as_string: bool = False) -> list[dict[str, Any]]:
+    def records(
+        self,
+        now_us: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
+    ) -> list[dict[str, Any]]:
         """Return every visible import as the API serves it at ``now_us``, in listing order.
 
         Examples
@@ -211,7 +226,7 @@ class IndexState:
         with self._lock:
             count = self._visible_count(now_us)
             return [
-                e.as_api_record(now_us, int64_as_string=int64_as_string)
+                e.as_api_record(now_us, int64_as_string=int64_as_string, api_version=api_version)
                 for e in self._entries[:count]
             ]
 
