@@ -509,9 +509,10 @@ def test_cancel_running_and_finished(emu: Emulator, session: requests.Session) -
 
 
 def test_cancel_pending(emu: Emulator, session: requests.Session) -> None:
-    pending = next(r for r in emu.records() if r["status"] == "Pending")
-    session.delete(f"{emu.url}/bulk/imports/{pending['id']}")
-    rec = session.get(f"{emu.url}/bulk/imports/{pending['id']}").json()
+    new_id = session.post(emu.url + "/bulk/imports", json={"uri": "s3://b/x/"}).json()["id"]
+    assert session.get(f"{emu.url}/bulk/imports/{new_id}").json()["status"] == "Pending"
+    session.delete(f"{emu.url}/bulk/imports/{new_id}")
+    rec = session.get(f"{emu.url}/bulk/imports/{new_id}").json()
     assert rec["status"] == "Cancelled" and rec["recordsImported"] == 0
 
 
@@ -534,8 +535,8 @@ def test_unknown_route_and_method(emu: Emulator, session: requests.Session) -> N
 def test_synthetic_data_shape(emu: Emulator) -> None:
     records = emu.records()
     counts = Counter(r["status"] for r in records)
-    assert set(counts) == {"Completed", "Failed", "Cancelled", "InProgress", "Pending"}
-    assert counts["Completed"] > 0.55 * len(records)
+    assert set(counts) >= {"Completed", "Failed", "Cancelled", "InProgress"}
+    assert counts["Completed"] > 0.75 * len(records)
     schemes = Counter(r["uri"].split("://")[0] for r in records)
     assert schemes["s3"] and schemes["gs"]
     assert any(".blob.core.windows.net/" in r["uri"] for r in records)
@@ -563,17 +564,13 @@ def test_synthetic_data_shape(emu: Emulator) -> None:
 
 
 def test_status_mix_is_realistic() -> None:
+    """Most imports have finished; a few run; about one in ten failed (retries included)."""
     records = Emulator(imports=5000, seed=3, now=NOW).records()
     counts = Counter(r["status"] for r in records)
     share = {k: v / len(records) for k, v in counts.items()}
-    for status, expected in [
-        ("Completed", 0.70),
-        ("Failed", 0.08),
-        ("Cancelled", 0.04),
-        ("InProgress", 0.12),
-        ("Pending", 0.06),
-    ]:
+    for status, expected in [("Completed", 0.84), ("Failed", 0.105), ("Cancelled", 0.05)]:
         assert abs(share[status] - expected) < 0.03, (status, share)
+    assert 0 < counts["InProgress"] + counts["Pending"] <= 25  # a few at once, not a fifth
 
 
 def test_deterministic_from_seed_and_now() -> None:
@@ -602,16 +599,16 @@ def test_now_defaults_to_wall_clock_truncated() -> None:
 
 def test_advance_moves_imports(emu: Emulator, session: requests.Session) -> None:
     start = {r["id"]: r for r in emu.records()}
-    pending = [i for i, r in start.items() if r["status"] == "Pending"]
-    assert pending
     t0 = emu.now()
     seen_running: set[str] = set()
     seen_indexing: set[str] = set()
-    history: dict[str, list[str]] = {i: [start[i]["status"]] for i in pending}
-    # Steps shorter than the shortest InProgress phase (30 s running + 20 s indexing).
+    history: dict[str, list[str]] = {}  # the statuses of imports first seen Pending
+    # Steps shorter than the shortest InProgress phase (30 s loading + 600 s indexing).
     for step in range(3000):
         emu.advance(20)
         for r in drain(session, emu) if step % 500 == 0 else emu.records():
+            if r["status"] == "Pending" and r["id"] not in start:
+                history.setdefault(r["id"], ["Pending"])
             if r["id"] in history and history[r["id"]][-1] != r["status"]:
                 history[r["id"]].append(r["status"])
             if r["status"] == "InProgress":

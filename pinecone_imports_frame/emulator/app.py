@@ -322,7 +322,6 @@ class Endpoint:
             time.sleep(pause)
         asked = request.headers.get(VERSION_HEADER)
         version = resolve_version(asked)
-        plane = self.router.plane_of(path)
         if fault is not None:
             if fault.kind == "drop":
                 return DROP
@@ -330,11 +329,13 @@ class Endpoint:
             retry_after = fault.retry_after_header()
             extra = () if retry_after is None else (("Retry-After", retry_after),)
             message = f"Injected fault: {reason_phrase(status)}"
+            plane = self.router.plane_of(path)
             return self._error(plane, version, status, message, headers=extra)
         if not self.runtime.key_matches(request.headers.get("Api-Key")):
-            return self._error(plane, version, 401, "Invalid API Key")
+            return self._error(self.router.plane_of(path), version, 401, "Invalid API Key")
         if version is None:
-            return api_error(plane, 400, unsupported_version_message(asked or ""))
+            message = unsupported_version_message(asked or "")
+            return api_error(self.router.plane_of(path), 400, message)
         request.api_version = version
         match = self.router.resolve(request.method, path)
         if match.route is None:

@@ -210,9 +210,9 @@ class FaultQueue:
         """
         delay = 0.0
         answer: Fault | None = None
+        if not self._faults:  # the common case, read without the lock
+            return 0.0, None
         with self._lock:
-            if not self._faults:
-                return 0.0, None
             for fault in self._faults:
                 if not fault._matches(path):
                     continue
@@ -234,9 +234,9 @@ class FaultQueue:
         >>> queue.take("raise", "/bulk/imports").exception
         KeyError('boom')
         """
+        if not self._faults:  # the common case, read without the lock
+            return None
         with self._lock:
-            if not self._faults:
-                return None
             for fault in self._faults:
                 if fault.kind == kind and fault._matches(path):
                     applies = fault._take()

@@ -18,6 +18,7 @@ from .control_plane import ControlPlane
 from .data_plane import DataPlane
 from .faults import DEFAULT_FAULT_PATH, Fault
 from .handler import EndpointServer
+from .plans import PlannedImport
 from .request import RecordedRequest
 from .routes import Route, Router
 from .state import IndexConfig, ProjectState
@@ -323,6 +324,32 @@ class IndexServer(ServedEndpoint):
             int64_as_string=self._endpoint.settings.int64_as_string,
             api_version=version,
         )
+
+    def plan(self, import_id: str) -> PlannedImport:
+        """Return the truth about an import: its rates and the times of its phases.
+
+        For tests that check what a client estimates (an ETA, a rate) against what the
+        emulator knows.
+
+        Raises
+        ------
+        KeyError
+            No synthetic or started import with this id is visible now (verbatim records
+            have no plan).
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=20, seed=1)
+        >>> truth = emu.plan("7")
+        >>> truth.outcome in ("Completed", "Failed", "Cancelled"), truth.records_per_second > 0
+        (True, True)
+        >>> (truth.indexing_ends_at - truth.loading_ends_at).total_seconds() >= 600
+        True
+        """
+        truth = self._state.index(self.index_name).truth(import_id, self._state.clock.now_us)
+        if truth is None:
+            raise KeyError(f"no planned import {import_id!r} is visible in {self.index_name}")
+        return truth
 
     @property
     def pagination_end(self) -> str:
