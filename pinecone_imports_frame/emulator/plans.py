@@ -309,16 +309,11 @@ class VerbatimImport:
         """
         return False
 
-    def as_api_record(
-        self,
-        now_us: int,
-        *,
-        int64_as_string: bool = False,
-        api_version: ApiVersion = DEFAULT_VERSION,
-    ) -> dict[str, Any]:
+    def as_api_record(self, now_us: int, **options: Any) -> dict[str, Any]:
         """Return a deep copy of the record (``recordsImported`` as a string if asked).
 
-        The record is served as given under every API version.
+        The record is served as given under every API version (``api_version`` is
+        ignored); ``int64_as_string=True`` is the only option it follows.
 
         Examples
         --------
@@ -328,7 +323,8 @@ class VerbatimImport:
         """
         out = copy.deepcopy(self.record)
         value = out.get("recordsImported")
-        if int64_as_string and isinstance(value, int) and not isinstance(value, bool):
+        as_string = options.get("int64_as_string", False)
+        if as_string and isinstance(value, int) and not isinstance(value, bool):
             out["recordsImported"] = str(value)
         return out
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .clock import SimulatedClock
+from .clock import SimulatedClock, check_seconds
 from .history import HOUR_US, History, assign_ids, plan_started_import
 from .plans import Entry, ImportPlan, PlannedImport, VerbatimImport
 from .versions import DEFAULT_VERSION, ApiVersion
@@ -119,6 +119,7 @@ class IndexConfig:
     def __post_init__(self) -> None:
         check_index_name(self.name)
         check_imports(self.imports)
+        object.__setattr__(self, "latency", check_seconds("latency", self.latency))
         if self.records is not None:
             frozen = tuple(copy.deepcopy(dict(r)) for r in self.records)
             object.__setattr__(self, "records", frozen)
