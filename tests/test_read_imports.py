@@ -73,6 +73,9 @@ def test_every_column_matches_the_emulators_records(
             assert row["duration"] == row["finished_at"] - row["created_at"]
         else:
             assert pd.isna(row["finished_at"])
+        if rec["status"] == "Pending":  # API 2025-04 sends no progress before loading
+            assert pd.isna(row["records_imported"]) and pd.isna(row["percent_complete"])
+            continue
         assert row["records_imported"] == rec["recordsImported"]
         assert row["percent_complete"] == pytest.approx(rec["percentComplete"])
         assert (row["error"] if pd.notna(row["error"]) else None) == rec.get("error")
@@ -246,7 +249,9 @@ def test_int64_as_string_mode(imports_emulator: Emulator) -> None:
     records = imports_emulator.records()
     assert isinstance(records[0]["recordsImported"], str)
     df = _read(imports_emulator)
-    assert df["records_imported"].tolist() == [int(r["recordsImported"]) for r in records]
+    assert df["records_imported"].tolist() == [
+        int(r["recordsImported"]) if "recordsImported" in r else pd.NA for r in records
+    ]
 
 
 def test_page_size_out_of_range_is_refused_before_any_request(imports_emulator: Emulator) -> None:
