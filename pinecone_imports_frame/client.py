@@ -48,6 +48,7 @@ from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from . import _json
 from ._version import __version__
 from .config import (
+    API_VERSIONS,
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -600,12 +601,18 @@ class ApiClient:
             )
         message = self._key.redact(message)[:BODY_EXCERPT]
         location = headers.get("Location")
+        api_version = str(self.api_version)
 
         if 300 <= status < 400:
             where = self._key.redact(_strip_userinfo(location or "(no Location header)"))
             hint = (
                 f"redirected to {where[:200]}; redirects are not followed (the key would go "
                 "along): use that host if you trust it"
+            )
+        elif status == 400 and _mentions_version(message, api_version):
+            hint = (
+                f"the API refused X-Pinecone-API-Version {api_version!r}; try one of "
+                f"{', '.join(API_VERSIONS)} (api_version=...)"
             )
         else:
             hint = _HINTS.get(status) or (
@@ -754,11 +761,17 @@ def _status_class(status: int) -> type[ApiError]:
     return ApiError
 
 
+def _mentions_version(message: str, api_version: str) -> bool:
+    lowered = message.lower()
+    return api_version in message or "version" in lowered
+
+
 def _error_fields(body: bytes, key: ApiKey) -> tuple[int | None, str, list[Any]]:
     """``code``, ``message`` and ``details`` of an error body, whatever its shape.
 
     The data plane answers rpcStatus ``{code, message, details}``; the control plane
-    ``{"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}``. Anything else is
+    ``{"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}``; the authentication
+    and rate-limiting layer of API 2026-07 plain text (``Unauthorized``). Anything else is
     quoted as text.
     """
     body = key.redact_bytes(body)
@@ -775,6 +788,8 @@ def _error_fields(body: bytes, key: ApiKey) -> tuple[int | None, str, list[Any]]
         message = raw_message if isinstance(raw_message, str) else ""
         if isinstance(inner, dict) and isinstance(raw_code, str):
             message = f"{raw_code}: {message}" if message else raw_code
+        elif not message and isinstance(inner, str):  # {"error": "text"}
+            message = inner
         raw_details = fields.get("details")
         details = _redact_values(raw_details, key) if isinstance(raw_details, list) else []
         if message or code is not None or details:

@@ -28,6 +28,9 @@ ENV_API_KEY = "PINECONE_API_KEY"
 ENV_INDEX_HOST = "PINECONE_INDEX_HOST"
 ENV_CONTROLLER_HOST = "PINECONE_CONTROLLER_HOST"
 DEFAULT_CONTROLLER = "https://api.pinecone.io"
+#: The versions of Pinecone's API this package knows, oldest first. A newer one can be sent
+#: as given with :class:`UnlistedApiVersion`.
+API_VERSIONS: tuple[str, ...] = ("2025-04", "2025-10", "2026-04", "2026-07")
 DEFAULT_API_VERSION = "2025-04"
 #: Seconds to connect and, separately, to wait for each read.
 DEFAULT_TIMEOUT = 30.0
@@ -328,13 +331,56 @@ def _check_max_retries(max_retries: Any) -> int:
     return max_retries
 
 
+class UnlistedApiVersion(str):
+    """An API version this package does not list yet, to be sent as given.
+
+    ``api_version`` accepts the versions in :data:`API_VERSIONS`; anything else is refused
+    as a likely typo. When Pinecone publishes a version newer than this package, wrap it in
+    ``UnlistedApiVersion`` to send it anyway: the header carries it as given, and fields
+    the package does not know are ignored as for any version. Only the format is checked
+    (letters, digits, ``-``, ``.``, ``_``).
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> conn = pif.Connection.resolve("127.0.0.1:5080", api_key="pcsk_example",
+    ...                               api_version=pif.UnlistedApiVersion("2027-01"))
+    >>> conn.api_version
+    UnlistedApiVersion('2027-01')
+    >>> conn.api_version == "2027-01"
+    True
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> UnlistedApiVersion:
+        """Check the format of ``value``; see the class docstring."""
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", value.strip()):
+            raise ConfigurationError(
+                f"UnlistedApiVersion({value!r}) is not a version string such as '2027-01'"
+            )
+        return super().__new__(cls, value.strip())
+
+    def __repr__(self) -> str:
+        return f"UnlistedApiVersion({str(self)!r})"
+
+
 def _check_api_version(api_version: Any) -> str:
+    if isinstance(api_version, UnlistedApiVersion):
+        return api_version
     if not isinstance(api_version, str) or not api_version.strip():
         raise ConfigurationError(
             f"api_version must be a version string such as {DEFAULT_API_VERSION!r}, "
             f"not {api_version!r}"
         )
-    return api_version.strip()
+    value = api_version.strip()
+    if value not in API_VERSIONS:
+        raise ConfigurationError(
+            f"api_version={value!r} is not one this package knows "
+            f"({', '.join(API_VERSIONS)}); to send a newer version as given, pass "
+            f"api_version=pinecone_imports_frame.UnlistedApiVersion({value!r})"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -420,7 +466,8 @@ class Connection:
         allow_insecure : bool
             Allow plain http to a host that is not loopback.
         api_version : str
-            ``X-Pinecone-API-Version``.
+            ``X-Pinecone-API-Version``: one of :data:`API_VERSIONS`, or a newer version
+            wrapped in :class:`UnlistedApiVersion`.
 
         Returns
         -------
@@ -430,7 +477,7 @@ class Connection:
         ------
         ConfigurationError
             A missing or malformed key, a malformed host (or one with user info), a bad
-            number.
+            number, an unknown API version.
         InsecureTransportError
             Plain http to a host that is not loopback without ``allow_insecure``.
 
