@@ -1,4 +1,4 @@
-"""The HTTP client: one connection pool per host, one retry loop, one error translation.
+"""The HTTP client: one keep-alive connection per host, one retry loop, one error translation.
 
 Every request of the package goes through :class:`ApiClient`. :meth:`ApiClient.get_json`
 is the one place where an HTTP answer becomes data: the body is streamed, decompressed
@@ -7,16 +7,19 @@ it is decoded with a nesting limit (``_json``), and every failure on the way bec
 of the package's errors. Failures while reading a body (a stall, a reset, a short body, a
 corrupt gzip stream, broken chunked framing) are retried like dropped connections.
 
-The transport is urllib3's connection pool, used directly: requests' session and adapter
-added a third of the client's CPU per page and nothing this API needs. Proxies come from
-the environment as requests reads them (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``,
-``NO_PROXY``), except that loopback hosts are never proxied, and the key is never sent in
-clear to a proxy unless ``allow_insecure``. The CA bundle is ``REQUESTS_CA_BUNDLE`` or
-``CURL_CA_BUNDLE`` if set, else certifi's where installed, else the system's.
+The transport (``_http``) is the standard library's ``http.client`` to open connections
+(TCP, TLS, ``CONNECT`` tunnels), and a strict HTTP/1.1 reader of its own for the answers:
+requests' session, then urllib3's pool, cost the client a third of its CPU per page for
+nothing this API needs. Proxies come from the environment as requests reads them
+(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), except that loopback hosts
+are never proxied, and the key is never sent in clear to a proxy unless
+``allow_insecure``. The CA bundle is ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set,
+else certifi's where installed, else the system's.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import ipaddress
 import logging
@@ -24,6 +27,8 @@ import math
 import os
 import random
 import re
+import socket
+import ssl
 import time
 import traceback
 import urllib.request
@@ -33,19 +38,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
-import urllib3
-from urllib3.exceptions import (
-    HTTPError,
-    NameResolutionError,
-    NewConnectionError,
-    ProxyError,
-    SSLError,
-)
-from urllib3.exceptions import TimeoutError as Urllib3Timeout
-
-from . import _json
+from . import _http, _json
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -88,22 +83,22 @@ FAST_FAILURE_RETRIES = 1
 BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 30.0
 BACKOFF_JITTER = 0.5
-USER_AGENT = f"pinecone-imports-frame/{__version__} urllib3/{urllib3.__version__}"
+USER_AGENT = f"pinecone-imports-frame/{__version__}"
 
 # Indirection so that retry tests can record the waits instead of sleeping them.
 _sleep = time.sleep
 
 _CHUNK = 64 * 2**10
 # Exceptions of a request or of reading its body that mean "the exchange failed": the
-# connection (refused, reset, timed out, TLS), the framing (chunks, lengths, status line).
-# With _CorruptBody (a compressed body that does not decompress), that is every failure of
-# the network; anything else is a bug and is not hidden.
+# connection (refused, reset, timed out, TLS: all OSError), the framing (chunks, lengths,
+# status line), the tunnel's answer (http.client). With _CorruptBody (a compressed body
+# that does not decompress), that is every failure of the network; anything else is a
+# bug and is not hidden.
 _EXCHANGE_ERRORS: tuple[type[BaseException], ...] = (
-    HTTPError,
     OSError,
+    _http.ProtocolError,
     http.client.HTTPException,
 )
-_DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 class _CorruptBody(Exception):
@@ -111,6 +106,14 @@ class _CorruptBody(Exception):
 
 
 _BODY_ERRORS: tuple[type[BaseException], ...] = (*_EXCHANGE_ERRORS, _CorruptBody)
+# A reused keep-alive connection that the server closed as the request went out: sent
+# again at once on a new connection, as browsers and Go's client do for a GET.
+_STALE: tuple[type[BaseException], ...] = (
+    _http.EmptyAnswer,
+    ConnectionResetError,
+    BrokenPipeError,
+)
+_DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 def backoff(retry: int) -> float:
@@ -198,24 +201,29 @@ def _bypasses_proxy(netloc: str, hostname: str) -> bool:
     return False
 
 
-def _ca_bundle() -> dict[str, str]:
-    """urllib3's CA arguments: the bundle named by the environment, else certifi's."""
+def _tls_context() -> ssl.SSLContext:
+    """Make a verifying TLS context: the environment's CA bundle, else certifi's."""
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         value = os.environ.get(name)
         if value:
             if os.path.isdir(value):
-                return {"ca_cert_dir": value}
+                return ssl.create_default_context(capath=value)
             if not os.path.isfile(value):
                 raise ConfigurationError(
                     f"{name}={value!r} is neither a file nor a directory of CA certificates; "
                     "fix or unset it"
                 )
-            return {"ca_certs": value}
+            try:
+                return ssl.create_default_context(cafile=value)
+            except (ssl.SSLError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"{name}={value!r} holds no usable CA certificate ({exc}); fix or unset it"
+                ) from None
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi comes with most installs
-        return {}
-    return {"ca_certs": certifi.where()}
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 @dataclass
@@ -287,70 +295,64 @@ class ApiClient:
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
         self._last_date_text: str | None = None
-        # The request headers never change: one dict, kept here only (not in a local that
-        # a traceback with locals would show).
-        self._headers = {
-            "Api-Key": api_key.reveal(),
-            "X-Pinecone-API-Version": str(api_version),
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-            "Accept-Encoding": "gzip, deflate",
-        }
-        self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
-        proxy = proxy_for(endpoint)
-        #: ``scheme://host:port`` of the proxy in use (never its credentials), or None.
-        self.proxy: str | None = None
-        pool_kw: dict[str, Any] = {
-            "num_pools": 1,
-            "maxsize": 1,
-            "retries": False,
-            "timeout": self._timeout,
-        }
-        if endpoint.is_https:
-            pool_kw.update(_ca_bundle())
-        self._manager: urllib3.PoolManager
-        if proxy is None:
-            self._manager = urllib3.PoolManager(**pool_kw)
-        else:
-            self._manager = self._proxy_manager(proxy, pool_kw, allow_insecure=allow_insecure)
-        # Plain http through a proxy is forwarded with the absolute URL in the request
-        # line; https is tunnelled (CONNECT) and the pool talks to the index as usual.
-        self._forwarded = proxy is not None and not endpoint.is_https
-        self._pool = self._manager.connection_from_url(endpoint.url)
-        # Forwarded requests go through the manager, which adds the proxy's headers.
-        self._urlopen = self._manager.urlopen if self._forwarded else self._pool.urlopen
-
-    def _proxy_manager(
-        self, proxy: str, pool_kw: dict[str, Any], *, allow_insecure: bool
-    ) -> urllib3.ProxyManager:
-        try:
-            url = urllib3.util.parse_url(proxy)
-        except ValueError:
-            raise ConfigurationError(
-                "the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is "
-                "not a URL; fix it, or add this host to NO_PROXY"
-            ) from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ConfigurationError(
-                f"the proxy set in the environment ({url.scheme}://{url.host}:{url.port}) is "
-                "not an http:// or https:// proxy, which is all this package speaks; add this "
-                "host to NO_PROXY or use an http proxy"
+        # The request's header lines never change: built once, kept here only (not in a
+        # local that a traceback with locals would show).
+        self._head = "".join(
+            f"{name}: {value}\r\n"
+            for name, value in (
+                ("Api-Key", api_key.reveal()),
+                ("X-Pinecone-API-Version", str(api_version)),
+                ("User-Agent", USER_AGENT),
+                ("Accept", "application/json"),
+                ("Accept-Encoding", "gzip, deflate"),
             )
-        self.proxy = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+        ).encode("ascii")
+        parts = urlsplit(endpoint.url)
+        port = parts.port or (443 if endpoint.is_https else 80)
+        route = _http.Route(parts.hostname or "", port, endpoint.is_https)
+        #: ``http://host:port`` of the proxy in use (never its credentials), or None.
+        self.proxy: str | None = None
+        proxy = proxy_for(endpoint)
+        if proxy is not None:
+            route = self._through_proxy(route, proxy, allow_insecure=allow_insecure)
+        context = _tls_context() if endpoint.is_https else None
+        self._conn = _http.Connection(route, timeout=timeout, context=context)
+
+    def _through_proxy(
+        self, route: _http.Route, proxy: str, *, allow_insecure: bool
+    ) -> _http.Route:
+        """Send ``route`` through ``proxy``: tunnelled for https, forwarded for plain http."""
+        host: str | None = None
+        port = 80
+        url = urlsplit(proxy)
+        try:
+            host, port = url.hostname, url.port or 80
+        except ValueError:
+            host = None
+        if url.scheme != "http" or not host:
+            what = f"{url.scheme}://{host}" if host else "it"
+            raise ConfigurationError(
+                f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY: "
+                f"{what}) is not an http:// proxy, which is all this package speaks (https "
+                "traffic goes through it in a CONNECT tunnel, still encrypted); fix it, or "
+                "add this host to NO_PROXY"
+            )
+        self.proxy = f"http://{host}:{port}"
         if not self.endpoint.is_https and not allow_insecure:
             raise InsecureTransportError(
                 f"refusing to send the API key in clear through the proxy {self.proxy} "
                 f"(from the environment) to plain-http {self.endpoint.netloc}: use https, "
                 "add the host to NO_PROXY, or pass allow_insecure=True if both are trusted"
             )
-        headers = None
-        if url.auth:
-            headers = urllib3.make_headers(proxy_basic_auth=unquote(url.auth))
-        return urllib3.ProxyManager(
-            url.url.replace(url.auth + "@", "") if url.auth else url.url,
-            proxy_headers=headers,
-            **pool_kw,
-        )
+        headers: tuple[tuple[str, str], ...] = ()
+        if url.username is not None:
+            credentials = f"{unquote(url.username)}:{unquote(url.password or '')}"
+            token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+            headers = (("Proxy-Authorization", f"Basic {token}"),)
+        if not route.tls:  # forwarded: the proxy reads the request, its headers included
+            self._head += "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1")
+            headers = ()
+        return _http.Route(route.host, route.port, route.tls, host, port, headers)
 
     @classmethod
     def for_connection(cls, connection: Connection, endpoint: Endpoint) -> ApiClient:
@@ -390,7 +392,7 @@ class ApiClient:
         >>> from pinecone_imports_frame.config import ApiKey, normalize_host
         >>> ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k")).close()
         """
-        self._manager.clear()
+        self._conn.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode its JSON body; raise a package error for anything else.
@@ -462,21 +464,16 @@ class ApiClient:
     # --- one attempt ----------------------------------------------------------------------
 
     def _attempt(self, path: str, target: str) -> Any:
-        """One request: the decoded body, or a :class:`_Failure` saying what went wrong."""
-        url = self.endpoint.url + target if self._forwarded else target
+        """Make one request: the decoded body, or a :class:`_Failure` saying what went wrong."""
+        conn = self._conn
         try:
-            response = self._urlopen(
-                "GET",
-                url,
-                headers=self._headers,
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                timeout=self._timeout,
-                preload_content=False,
-                decode_content=False,
-                release_conn=False,
-            )
+            try:
+                response = conn.request(target, self._head)
+            except _STALE:
+                if not conn.reused:
+                    raise
+                logger.debug("GET %s: the kept-alive connection was closed; reconnecting", path)
+                response = conn.request(target, self._head)
         except _EXCHANGE_ERRORS as exc:
             return self._transport_failure(exc, path, reading=False)
         status = response.status
@@ -488,23 +485,21 @@ class ApiClient:
                 response, limit=MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES, strict=ok
             )
         except _TooLarge:
-            response.close()
+            conn.close()
             raise ResponseFormatError(
                 f"GET {path} answered {status} with a body larger than "
                 f"{MAX_BODY_BYTES // 2**20} MiB (decompressed), far more than a page of "
                 "imports: check the host is a Pinecone index host"
             ) from None
         except _BODY_ERRORS as exc:
-            response.close()
+            conn.close()
             if ok:
                 return self._transport_failure(exc, path, reading=True)
             body_error = exc
-        finally:
-            response.release_conn()
         headers = response.headers
         if ok:
             assert body is not None
-            self._note_date(headers.get("Date"))
+            self._note_date(headers.get("date"))
             return self._decode_page(path, status, body)
         return self._status_failure(path, status, headers, body, body_error)
 
@@ -534,35 +529,37 @@ class ApiClient:
 
     def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _Failure:
         """Translate a failed exchange; whether and how often to retry it."""
-        where = f"{self.endpoint.netloc}"
+        route = self._conn.route
+        if route.proxy_host is not None:
+            target, where = "the proxy", f"{route.proxy_host}:{route.proxy_port}"
+            loopback = is_loopback(route.proxy_host)
+            host = route.proxy_host
+        else:
+            target, where = "the host", self.endpoint.netloc
+            loopback = is_loopback(self.endpoint.hostname)
+            host = self.endpoint.hostname
         fast = False
         retry = True
-        if isinstance(exc, NameResolutionError):
-            what = f"could not be sent: the host {self.endpoint.hostname} does not resolve"
+        if isinstance(exc, socket.gaierror):
+            what = f"could not be sent: {target} {host} does not resolve"
             todo = "check the host name (an index host looks like NAME-xxxx.svc.REGION.pinecone.io)"
             fast = True
-        elif isinstance(exc, NewConnectionError):
-            refused = isinstance(exc.__cause__ or exc.__context__, ConnectionRefusedError) or (
-                "refused" in str(exc).lower()
-            )
-            if refused:
-                what = f"could not connect: nothing listens on {where}"
-                todo = "check the host and port, and that the server (or tunnel) is running"
-                fast = is_loopback(self.endpoint.hostname)
-            else:
-                what = f"could not connect to {where}"
-                todo = "check the host and your network, or try again"
-        elif isinstance(exc, SSLError):
-            what = f"failed TLS verification with {where}"
+        elif isinstance(exc, ConnectionRefusedError):
+            what = f"could not connect: nothing listens on {where}"
+            todo = "check the host and port, and that the server (or tunnel) is running"
+            fast = loopback
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            what = f"failed TLS verification with {self.endpoint.netloc}"
             todo = (
                 "check the host name; behind a proxy that inspects TLS, point "
                 "REQUESTS_CA_BUNDLE at its CA certificate"
             )
             retry = False
-        elif isinstance(exc, ProxyError):
-            what = f"failed at the proxy {self.proxy}"
-            todo = "check HTTPS_PROXY/HTTP_PROXY, or add the host to NO_PROXY"
-        elif isinstance(exc, Urllib3Timeout):
+        elif isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
+            what = f"was refused by the proxy {self.proxy}"
+            todo = "check HTTPS_PROXY (and its credentials), or add the host to NO_PROXY"
+            retry = " 407 " not in str(exc)  # wrong proxy credentials do not heal
+        elif isinstance(exc, TimeoutError):
             what = "timed out while reading the answer" if reading else "timed out"
             todo = "the host is slow or unreachable; raise timeout= or try again"
         elif isinstance(exc, _CorruptBody):
@@ -600,7 +597,7 @@ class ApiClient:
                 else (http.client.responses.get(status, "") or "no message")
             )
         message = self._key.redact(message)[:BODY_EXCERPT]
-        location = headers.get("Location")
+        location = headers.get("location")
         api_version = str(self.api_version)
 
         if 300 <= status < 400:
@@ -620,7 +617,7 @@ class ApiClient:
             )
         retry = status in RETRY_STATUSES or body_error is not None
         retry_after = (
-            parse_retry_after(headers.get("Retry-After"), date=headers.get("Date"))
+            parse_retry_after(headers.get("retry-after"), date=headers.get("date"))
             if status in RETRY_STATUSES
             else None
         )
@@ -666,7 +663,7 @@ class _Inflater:
             try:
                 chunk = self._obj.decompress(data, room + 1)
             except zlib.error as exc:
-                # "deflate" is zlib-wrapped by the standard, raw in some servers: as urllib3.
+                # "deflate" is zlib-wrapped by the standard, raw in some servers: try both.
                 if self.encoding == "deflate" and not self._started and not self._raw_deflate:
                     self._raw_deflate = True
                     self._obj = self._new()
@@ -691,20 +688,20 @@ class _Inflater:
             raise _CorruptBody(f"the {self.encoding} stream is cut short")
 
 
-def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
+def _read_body(response: _http.Response, *, limit: int, strict: bool) -> bytes:
     """Read a body as it streams, decompressed, refusing more than ``limit`` bytes.
 
-    With ``strict`` False (an error answer), a body past the limit is cut there instead.
+    With ``strict`` False (an error answer), a body past the limit is cut there instead,
+    and the connection is dropped rather than read to the end.
     """
     headers = response.headers
-    encoding = (headers.get("Content-Encoding") or "identity").strip().lower()
-    length = headers.get("Content-Length")
-    if length is not None and length.isdigit() and "Transfer-Encoding" not in headers:
-        if int(length) > limit and strict:
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    length = response.length
+    if length is not None:
+        if length > limit and strict:
             raise _TooLarge  # announced: not a byte of it is read
-        if int(length) <= limit and encoding in ("identity", ""):
-            data: bytes = response.read(decode_content=False)  # one call, length enforced
-            return data
+        if length <= limit and encoding in ("identity", ""):
+            return response.read_all()  # one read, of exactly that length
     if encoding in ("identity", ""):
         inflater = None
     elif encoding in ("gzip", "x-gzip", "deflate"):
@@ -714,7 +711,7 @@ def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
     parts: list[bytes] = []
     size = 0
     wire = 0
-    for raw in response.stream(_CHUNK, decode_content=False):
+    for raw in response.iter_body(_CHUNK):
         wire += len(raw)
         piece = raw if inflater is None else inflater.feed(raw, limit - size)
         size += len(piece)
@@ -722,7 +719,7 @@ def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
             if strict:
                 raise _TooLarge
             parts.append(piece[: max(0, len(piece) - (size - limit))])
-            response.close()  # the rest is not read; the connection is not reused
+            response.discard()
             return b"".join(parts)
         parts.append(piece)
     if inflater is not None:
@@ -815,25 +812,18 @@ def _strip_userinfo(url: str) -> str:
 
 
 def _reason(exc: BaseException, key: ApiKey) -> str:
-    """Say the underlying cause of a urllib3 error (refused, not resolved, reset) in a line."""
-    cause: BaseException = exc
-    reason = getattr(exc, "reason", None) or getattr(exc, "original_error", None)
-    if isinstance(reason, BaseException):
-        cause = reason
-    elif exc.args and isinstance(exc.args[-1], BaseException):
-        cause = exc.args[-1]  # ProtocolError("Connection aborted.", ConnectionResetError(...))
-    text = str(cause) or type(cause).__name__
-    if cause is not exc and str(exc) and type(cause).__name__ not in text:
-        text = f"{type(cause).__name__}: {text}"
-    text = re.sub(r"<urllib3\.[^>]*>: ", "", text)  # the connection object's repr
+    """Say the underlying cause of a failed exchange (refused, not resolved, reset) in a line."""
+    text = str(exc) or type(exc).__name__
+    if type(exc).__name__ not in text:
+        text = f"{type(exc).__name__}: {text}"
     return key.redact(" ".join(text.split()))[:BODY_EXCERPT]
 
 
 def _cleared(exc: BaseException) -> BaseException:
     """``exc`` and every exception chained to it, with their frames' locals cleared.
 
-    urllib3's and http.client's frames hold the request headers, the key among them; a
-    traceback formatted with locals (Sentry, ``pytest -l``) would show them.
+    The transport's frames may hold the request's bytes, the key among them; a traceback
+    formatted with locals (Sentry, ``pytest -l``) would show them.
     """
     seen: set[int] = set()
     todo = [exc]

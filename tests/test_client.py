@@ -1,7 +1,8 @@
-"""ApiClient: API versions, every shape of error body, the JSON decoder."""
+"""ApiClient: API versions, every shape of error body, both JSON decoders."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from hostile import HostileServer, answer, page
 
@@ -19,6 +20,7 @@ from pinecone_imports_frame import (
     read_imports,
 )
 from pinecone_imports_frame import client as client_module
+from pinecone_imports_frame.emulator import Emulator
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -139,11 +141,32 @@ def test_every_error_body_shape_gives_the_same_typed_error(
     assert "check the host" in str(err)  # what to do
 
 
+@pytest.mark.parametrize("backend", ["orjson", "json"])
+def test_both_json_decoders_give_identical_frames(
+    backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orjson = pytest.importorskip("orjson")
+    monkeypatch.setattr(_json, "_orjson", orjson if backend == "orjson" else None)
+    assert _json.backend() == backend
+    with Emulator(imports=450, seed=3) as emu:
+        emu.int64_as_string = True
+        df = read_imports(emu.url, api_key=emu.api_key, progress=False)
+        expected = pif.to_frame(
+            emu.records(), listed_at=df["listed_at"].iloc[0], index_host=emu.address
+        )
+    pd.testing.assert_frame_equal(df, expected)
+
+
+@pytest.mark.parametrize("backend", ["orjson", "json"])
 @pytest.mark.parametrize(
     "body",
     [b"NaN", b'{"data": [], "x": Infinity}', b"\xff\xfe", b'{"data": [', b"[" * 70 + b"]" * 70],
 )
-def test_what_is_not_plain_json_is_refused(body: bytes) -> None:
+def test_both_json_decoders_refuse_the_same_documents(
+    backend: str, body: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orjson = pytest.importorskip("orjson")
+    monkeypatch.setattr(_json, "_orjson", orjson if backend == "orjson" else None)
     with pytest.raises(_json.JsonError):
         _json.loads(body)
 

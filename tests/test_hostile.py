@@ -11,6 +11,7 @@ import inspect
 import json
 import socket
 import tracemalloc
+import zlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -23,6 +24,7 @@ from hostile import (
     Behaviour,
     HostileServer,
     answer,
+    chunked,
     gzip_bomb,
     gzip_bytes,
     page,
@@ -111,7 +113,12 @@ def test_a_failed_body_read_is_retried(failure: str, waits: list[float]) -> None
     with HostileServer(behaviours) as server:
         df = read(server, timeout=0.5)
     assert df["id"].tolist() == PAGE1 + PAGE2
-    assert len(waits) == 1 and 0 < waits[0] <= 1.0
+    if failure == "reset before any byte":
+        # On a kept-alive connection that is the server closing it as the request went
+        # out: sent again at once on a new connection, not counted as a retry.
+        assert waits == []
+    else:
+        assert len(waits) == 1 and 0 < waits[0] <= 1.0
     assert [r.path for r in server.requests] == ["/bulk/imports"] * 3
     assert "paginationToken=t1" in server.requests[2].target  # page 2 asked again
 
@@ -127,7 +134,7 @@ def test_a_failed_body_read_is_a_typed_error_with_the_rows_before(
     failure: str, waits: list[float]
 ) -> None:
     with (
-        HostileServer([page(PAGE1, "t1"), BODY_FAILURES[failure]]) as server,
+        HostileServer([page(PAGE1, "t1")], default=BODY_FAILURES[failure]) as server,
         pytest.raises(PineconeImportsError) as info,
     ):
         read(server, timeout=0.5, max_retries=0)
@@ -361,3 +368,100 @@ def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
 def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
+
+
+# --- the transport's framing (pinecone_imports_frame._http) --------------------------------
+
+
+def test_pages_share_one_kept_alive_connection() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(PAGE2, "t2"), page(["c"])]) as server:
+        assert len(read(server)) == 6
+    assert server.connections == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_at_once(
+    waits: list[float],
+) -> None:
+    # The server closes after page 1 without saying so (no Connection: close).
+    with HostileServer([page(PAGE1, "t1", then=CLOSE), page(PAGE2)]) as server:
+        assert read(server)["id"].tolist() == PAGE1 + PAGE2
+    assert server.connections == 2 and waits == []
+
+
+PAGE1_BYTES = json.dumps(page_body(PAGE1)).encode()
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        raw(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + PAGE1_BYTES),
+        raw(_head(200, "Connection: close") + PAGE1_BYTES),
+        raw(
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            + _head(200, f"Content-Length: {len(PAGE1_BYTES)}")
+            + PAGE1_BYTES
+        ),
+        raw(_head(200, "Transfer-Encoding: chunked") + chunked(PAGE1_BYTES[:10], PAGE1_BYTES[10:])),
+        raw(
+            _head(200, "Transfer-Encoding: chunked")
+            + f"{len(PAGE1_BYTES):x};ext=1\r\n".encode()
+            + PAGE1_BYTES
+            + b"\r\n0\r\nX-Trailer: yes\r\n\r\n"
+        ),
+        answer(200, gzip_bytes(PAGE1_BYTES), headers=[("Content-Encoding", "gzip")]),
+        answer(200, zlib.compress(PAGE1_BYTES), headers=[("Content-Encoding", "deflate")]),
+        answer(200, zlib.compress(PAGE1_BYTES)[2:-4], headers=[("Content-Encoding", "deflate")]),
+    ],
+    ids=[
+        "HTTP/1.0 to the close",
+        "Connection: close, no length",
+        "100 Continue first",
+        "chunked",
+        "chunked with extension and trailer",
+        "gzip",
+        "deflate",
+        "raw deflate",
+    ],
+)
+def test_every_legitimate_framing_is_read(behaviour: Behaviour) -> None:
+    with HostileServer([behaviour]) as server:
+        assert read(server)["id"].tolist() == PAGE1
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/0.9 200 OK\r\n\r\n",
+        b"ICY 200 OK\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\n\r\n",
+        _head(200, "Content-Length: 12", " folded: header"),
+        _head(200, *[f"X-{i}: {i}" for i in range(101)]),
+        _head(200, "X-Long: " + "x" * 70_000),
+        _head(200, "Content-Length: 12, 13"),
+        _head(200, "Content-Length: -1"),
+        _head(200, "no colon here"),
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n",
+        b"garbage",
+    ],
+    ids=[
+        "HTTP/0.9",
+        "not HTTP",
+        "four-digit status",
+        "obsolete folding",
+        "101 headers",
+        "a 70 KB header",
+        "two lengths",
+        "negative length",
+        "no colon",
+        "101 switching",
+        "garbage then FIN",
+    ],
+)
+def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[float]) -> None:
+    with (
+        HostileServer([page(PAGE1, "t1")], default=raw(head, then=CLOSE)) as server,
+        pytest.raises(TransportError, match="GET /bulk/imports") as info,
+    ):
+        read(server, max_retries=1)
+    assert info.value.partial["id"].tolist() == PAGE1
+    assert len(waits) == 1  # retried like a dropped connection

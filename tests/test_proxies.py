@@ -151,11 +151,16 @@ def test_a_missing_ca_bundle_is_a_configuration_error(monkeypatch: pytest.Monkey
         ApiClient(normalize_host("index.example.test"), api_key=ApiKey(KEY))
 
 
-def test_a_socks_proxy_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "proxy", ["socks5://user:sekrit@127.0.0.1:1080", "https://user:sekrit@127.0.0.1:3129"]
+)
+def test_a_proxy_that_is_not_plain_http_is_a_clear_error(
+    proxy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pinecone_imports_frame import ConfigurationError
 
-    monkeypatch.setenv("HTTPS_PROXY", "socks5://user:sekrit@127.0.0.1:1080")
-    with pytest.raises(ConfigurationError, match="http:// or https:// proxy") as info:
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    with pytest.raises(ConfigurationError, match="not an http:// proxy") as info:
         ApiClient(normalize_host("index.example.test"), api_key=ApiKey(KEY))
     assert "sekrit" not in str(info.value)
 
