@@ -3,7 +3,9 @@
 Sections (all in one run, on the same data):
 
 1. drain to a typed frame, each drain in a fresh process (start-up and imports included):
-   ``read_imports`` vs the official SDK + pandas by hand vs a ``requests`` loop + pandas;
+   ``read_imports`` (with orjson, and with the standard library's decoder) vs the official
+   SDK + pandas by hand vs a ``requests`` loop + pandas; up to 1,000,000 imports in full
+   mode;
 2. the same drains with 20 ms of latency per request, against the floor pages x 20 ms;
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
@@ -39,9 +41,10 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 KEY = "bench-key"
 SEED = 7
-PATHS = ("project", "sdk", "naive")
+PATHS = ("project", "project_json", "sdk", "naive")
 PATH_LABELS = {
     "project": "read_imports (this project)",
+    "project_json": "read_imports, stdlib json (no [fast] extra)",
     "sdk": "official SDK list_imports + pandas by hand",
     "naive": "requests loop + json_normalize + pandas by hand",
 }
@@ -49,8 +52,10 @@ LATENCY = 0.020
 
 MODES: dict[str, dict[str, Any]] = {
     "full": {
-        "sizes": [1_000, 10_000, 100_000],
+        "sizes": [1_000, 10_000, 100_000, 1_000_000],
         "runs": 5,
+        # A drain of a million imports takes 5 to 20 s a path: 3 paired runs there.
+        "runs_at": {1_000_000: 3},
         "warmup": 1,
         "latency_imports": 10_000,
         "latency_runs": 3,
@@ -243,11 +248,12 @@ def verify_drains(verify_dir: Path) -> dict[str, Any]:
         return {"equal": False, "note": "the project's path produced no frame"}
     reference = frames["project"]
     out: dict[str, Any] = {"project_schema_problems": schema_mismatches(reference)}
-    for path in ("sdk", "naive"):
+    others = [p for p in PATHS if p != "project"]
+    for path in others:
         if path in frames:
             out[path] = compare(reference, frames[path], same_listing=False)
     out["equal"] = not out["project_schema_problems"] and all(
-        out[p]["equal"] for p in ("sdk", "naive") if p in out
+        out[p]["equal"] for p in others if p in out
     )
     return out
 
@@ -259,10 +265,12 @@ def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, 
     sizes: dict[str, Any] = {}
     for size in cfg["sizes"]:
         print(f"[drain] {size:,} imports ...", file=sys.stderr, flush=True)
+        runs = cfg.get("runs_at", {}).get(size, cfg["runs"])
         with tempfile.TemporaryDirectory(prefix="pif-bench-verify-") as tmp:
             result: dict[str, Any] = drains(
-                servers[size], runs=cfg["runs"], warmup=cfg["warmup"], verify_dir=Path(tmp)
+                servers[size], runs=runs, warmup=cfg["warmup"], verify_dir=Path(tmp)
             )
+            result["runs"] = runs
             result["verify"] = verify_drains(Path(tmp))
         sdk = result["sdk"]
         for path in PATHS:
@@ -273,7 +281,14 @@ def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, 
             r["rss_vs_sdk"] = r["peak_rss_mb"] / sdk["peak_rss_mb"]
             r["wall_vs_sdk"] = r["wall_s"] / sdk["wall_s"]
         sizes[str(size)] = result
-    return {"page_size": 100, "runs": cfg["runs"], "warmup": cfg["warmup"], "sizes": sizes}
+    runs_at = {f"{k:,} imports": v for k, v in cfg.get("runs_at", {}).items()}
+    return {
+        "page_size": 100,
+        "runs": cfg["runs"],
+        "runs_at": runs_at,
+        "warmup": cfg["warmup"],
+        "sizes": sizes,
+    }
 
 
 def section_latency(server: Server, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -437,6 +452,14 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def _load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages at the start (how shared it was)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -454,6 +477,8 @@ def machine() -> dict[str, Any]:
         "pyarrow": _version("pyarrow"),
         "pinecone_sdk": _version("pinecone"),
         "requests": _version("requests"),
+        "orjson": _version("orjson"),
+        "load_average": _load_average(),
         "pinecone_imports_frame": _version("pinecone-imports-frame"),
         "platform": platform.platform(),
     }
@@ -463,49 +488,56 @@ def _target(name: str, text: str, value: str, met: bool | None) -> dict[str, Any
     return {"name": name, "target": text, "value": value, "met": met}
 
 
+#: Drain targets (issue 12): imports -> (CPU, peak RSS) as fractions of the SDK path's.
+#: Sizes not listed (the quick mode's) are held to the 100,000 figures.
+DRAIN_TARGETS = {100_000: (0.55, 0.75), 1_000_000: (0.50, 0.50)}
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     sec = results["sections"]
     drain = sec["drain"]["sizes"]
-    size = max(drain, key=int)
-    d = drain[size]
-    at = f"at {int(size):,}"
-    p, s, n = d["project"], d["sdk"], d["naive"]
-    if all("error" not in x for x in (p, s, n)):
+    checked = [s for s in drain if int(s) in DRAIN_TARGETS] or [max(drain, key=int)]
+    for size in checked:
+        d = drain[size]
+        at = f"at {int(size):,}"
+        cpu_goal, rss_goal = DRAIN_TARGETS.get(int(size), DRAIN_TARGETS[100_000])
+        p, s, n = d["project"], d["sdk"], d["naive"]
+        if all("error" not in x for x in (p, s, n)):
+            out.append(
+                _target(
+                    f"drain {at}: CPU vs SDK path",
+                    f"<= {cpu_goal:.0%}",
+                    f"{p['cpu_s'] / s['cpu_s']:.0%}",
+                    p["cpu_s"] <= cpu_goal * s["cpu_s"],
+                )
+            )
+            out.append(
+                _target(
+                    f"drain {at}: peak RSS vs SDK path",
+                    f"<= {rss_goal:.0%}",
+                    f"{p['peak_rss_mb'] / s['peak_rss_mb']:.0%}",
+                    p["peak_rss_mb"] <= rss_goal * s["peak_rss_mb"],
+                )
+            )
+            out.append(
+                _target(
+                    f"drain {at}: CPU vs naive path",
+                    "<= 60 %",
+                    f"{p['cpu_s'] / n['cpu_s']:.0%}",
+                    p["cpu_s"] <= 0.6 * n["cpu_s"],
+                )
+            )
+        else:
+            out.append(_target(f"drain {at}", "all paths run", "a path failed", False))
         out.append(
             _target(
-                f"drain {at}: CPU vs SDK path",
-                "<= 60 %",
-                f"{p['cpu_s'] / s['cpu_s']:.0%}",
-                p["cpu_s"] <= 0.6 * s["cpu_s"],
+                f"drain {at}: same frame on every path",
+                "equal",
+                "equal" if d["verify"].get("equal") else "NOT equal",
+                bool(d["verify"].get("equal")),
             )
         )
-        out.append(
-            _target(
-                f"drain {at}: CPU vs naive path",
-                "<= 60 %",
-                f"{p['cpu_s'] / n['cpu_s']:.0%}",
-                p["cpu_s"] <= 0.6 * n["cpu_s"],
-            )
-        )
-        out.append(
-            _target(
-                f"drain {at}: peak RSS vs SDK path",
-                "<= 80 %",
-                f"{p['peak_rss_mb'] / s['peak_rss_mb']:.0%}",
-                p["peak_rss_mb"] <= 0.8 * s["peak_rss_mb"],
-            )
-        )
-    else:
-        out.append(_target(f"drain {at}", "all paths run", "a path failed", False))
-    out.append(
-        _target(
-            f"drain {at}: same frame on every path",
-            "equal",
-            "equal" if d["verify"].get("equal") else "NOT equal",
-            bool(d["verify"].get("equal")),
-        )
-    )
     lat = sec["latency"]
     lp = lat["paths"]["project"]
     if "error" not in lp:
@@ -604,8 +636,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"# pinecone-imports-frame benchmarks ({results['mode']})",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, pandas {m['pandas']}, "
-        f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}; "
-        f"pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}, "
+        f"orjson {m.get('orjson')}; pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"Load average at the start: {m.get('load_average')} on {m['cores']} cores. "
         f"Started {results['started']}, took {results['elapsed_s']:.0f} s.",
         "",
         "## Targets",
@@ -646,12 +679,15 @@ def markdown(results: dict[str, Any]) -> str:
             else "NOT equal: " + json.dumps({k: v[k] for k in v if k != "equal"})
         )
         rows.append(
-            [f"{int(size):,}", "frames of the 3 paths (ids, dtypes, values)", verdict] + [""] * 6
+            [f"{int(size):,}", f"frames of the {len(PATHS)} paths (ids, dtypes, values)", verdict]
+            + [""] * 6
         )
     parts += [
         "",
         f"## 1. Drain to a typed frame (page size 100; fresh process each; median of "
-        f"{drain['runs']} after {drain['warmup']} warm-up)",
+        f"{drain['runs']} paired runs after {drain['warmup']} warm-up"
+        + "".join(f"; {n} at {size}" for size, n in (drain.get("runs_at") or {}).items())
+        + ")",
         "",
         _table(
             [

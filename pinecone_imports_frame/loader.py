@@ -21,6 +21,7 @@ from ._progress import PageProgress
 from .client import ApiClient
 from .config import (
     DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -51,7 +52,7 @@ def iter_pages(
     index_name: str | None = None,
     controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    max_pages: int | None = None,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
     progress: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
@@ -177,7 +178,7 @@ def read_imports(
     index_name: str | None = None,
     controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    max_pages: int | None = None,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
     dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -208,8 +209,11 @@ def read_imports(
         The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
     page_size : int
         Imports per request (the API's ``limit``), 1 to 100.
-    max_pages : int, optional
-        Stop with :class:`PaginationError` if the listing has more pages than this.
+    max_pages : int or None
+        Stop with :class:`PaginationError` if the listing has more pages than this
+        (default 100,000 pages: ten million imports at 100 a page); None for no limit. A
+        listing is also stopped when the server repeats a token, or returns pages that
+        bring no new import for 10 pages in a row.
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     progress : bool, optional
@@ -276,6 +280,9 @@ def read_imports(
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
+    # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
+    # must not sit in this frame, where a traceback formatted with locals would show it.
+    del api_key
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
     result = frame_from_table(table, dtype_backend=dtype_backend)
     result.attrs.update(attrs)

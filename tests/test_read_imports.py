@@ -141,6 +141,16 @@ def test_retry_after_is_honoured(imports_emulator: Emulator, waits: list[float])
     assert waits == [7.0]
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_fractional_retry_after_is_honoured(
+    imports_emulator: Emulator, waits: list[float], status: int
+) -> None:
+    # The emulator sends "0.5" as is; urllib3's Retry refused it and failed at once.
+    imports_emulator.inject("status", status=status, retry_after=0.5, times=2, after=1)
+    assert len(_read(imports_emulator, page_size=100)) == 250
+    assert waits == [0.5, 0.5]
+
+
 def test_dropped_connections_are_retried(imports_emulator: Emulator, waits: list[float]) -> None:
     imports_emulator.inject("drop", times=2, after=1)
     assert len(_read(imports_emulator, page_size=100)) == 250
