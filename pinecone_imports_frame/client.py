@@ -271,7 +271,7 @@ class ApiClient:
     >>> from pinecone_imports_frame.config import ApiKey, normalize_host
     >>> client = ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k"))
     >>> client
-    ApiClient('http://127.0.0.1:5080', api_version='2025-04')
+    ApiClient('http://127.0.0.1:5080', api_version='2026-07')
     >>> client.proxy is None  # loopback is never proxied
     True
     >>> client.close()

@@ -32,7 +32,7 @@ DEFAULT_CONTROLLER = "https://api.pinecone.io"
 #: The versions of Pinecone's API this package knows, oldest first. A newer one can be sent
 #: as given with :class:`UnlistedApiVersion`.
 API_VERSIONS: tuple[str, ...] = ("2025-04", "2025-10", "2026-04", "2026-07")
-DEFAULT_API_VERSION = "2025-04"
+DEFAULT_API_VERSION = "2026-07"
 #: Seconds to connect and, separately, to wait for each read.
 DEFAULT_TIMEOUT = 30.0
 #: Retries of 408, 429, 5xx gateways and dropped connections.

@@ -315,7 +315,7 @@ def drain_listing(
     >>> with Emulator(imports=30) as emu:
     ...     table, attrs = drain_listing(iter_pages(emu.url, api_key=emu.api_key))
     >>> table.num_rows, attrs["api_version"]
-    (30, '2025-04')
+    (30, '2026-07')
     """
     conn = pages.connection
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)

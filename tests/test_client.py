@@ -152,7 +152,7 @@ def test_both_json_decoders_give_identical_frames(
         emu.int64_as_string = True
         df = read_imports(emu.url, api_key=emu.api_key, progress=False)
         expected = pif.to_frame(
-            emu.records(),
+            emu.records(api_version=df["api_version"].iloc[0]),
             listed_at=df["listed_at"].iloc[0],
             index_host=emu.address,
             api_version=df["api_version"].iloc[0],
