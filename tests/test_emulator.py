@@ -604,9 +604,9 @@ def test_advance_moves_imports(emu: Emulator, session: requests.Session) -> None
     seen_indexing: set[str] = set()
     history: dict[str, list[str]] = {}  # the statuses of imports first seen Pending
     # Steps shorter than the shortest InProgress phase (30 s loading + 600 s indexing).
-    for step in range(3000):
-        emu.advance(20)
-        for r in drain(session, emu) if step % 500 == 0 else emu.records():
+    for step in range(500):
+        emu.advance(120)
+        for r in drain(session, emu) if step % 100 == 0 else emu.records():
             if r["status"] == "Pending" and r["id"] not in start:
                 history.setdefault(r["id"], ["Pending"])
             if r["id"] in history and history[r["id"]][-1] != r["status"]:

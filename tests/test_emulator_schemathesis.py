@@ -21,9 +21,12 @@ Two hooks, each for a place where the spec file and Pinecone's documented behavi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,6 +53,7 @@ if SPEC_DIR is None:
 
 KEY = "schemathesis-key"
 HOOKS = """
+import contextlib
 import os
 
 import requests
@@ -84,12 +88,14 @@ def before_call(context, case, kwargs):
 """
 
 
-def run_schemathesis(spec: Path, emu: Emulator, version: str, tmp_path: Path) -> str:
-    (tmp_path / "emulator_hooks.py").write_text(HOOKS, encoding="utf-8")
+def start_schemathesis(
+    spec: Path, emu: Emulator, version: str, folder: Path
+) -> subprocess.Popen[str]:
+    (folder / "emulator_hooks.py").write_text(HOOKS, encoding="utf-8")
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "emulator_hooks",
-        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")]),
         "EMULATOR_URL": emu.url,
         "EMULATOR_KEY": KEY,
         "NO_COLOR": "1",
@@ -118,12 +124,9 @@ def run_schemathesis(spec: Path, emu: Emulator, version: str, tmp_path: Path) ->
         "1",
         "--no-color",
     ]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, env=env, timeout=240, cwd=tmp_path, check=False
+    return subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=folder
     )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode == 0, output[-6000:]
-    return output
 
 
 SPECS = {
@@ -134,13 +137,47 @@ SPECS = {
 }
 
 
+@dataclass
+class Run:
+    returncode: int
+    output: str
+    versions_sent: set[str | None]
+    server_error: BaseException | None
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    """One schemathesis run per version, all at once (each against its own emulator)."""
+    assert SPEC_DIR is not None
+    with contextlib.ExitStack() as stack:
+        started = {}
+        for version, spec in SPECS.items():
+            emu = stack.enter_context(Emulator(imports=250, seed=5, api_key=KEY))
+            folder = tmp_path_factory.mktemp(f"schemathesis-{version}")
+            started[version] = (emu, start_schemathesis(SPEC_DIR / spec, emu, version, folder))
+        results = {}
+        for version, (emu, proc) in started.items():
+            try:
+                output, _ = proc.communicate(timeout=300)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            try:
+                emu.check()
+                error = None
+            except Exception as exc:  # reported by the test of that version
+                error = exc
+            sent = {r.api_version for r in emu.requests}
+            results[version] = Run(proc.returncode, output, sent, error)
+        yield results
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("version", list(SPECS))
-def test_schemathesis_finds_no_failure(version: str, tmp_path: Path) -> None:
-    assert SPEC_DIR is not None
-    with Emulator(imports=250, seed=5, api_key=KEY) as emu:
-        output = run_schemathesis(SPEC_DIR / SPECS[version], emu, version, tmp_path)
-        emu.check()
-        versions_sent = {r.api_version for r in emu.requests}
-    assert "Tested: 4" in output  # list, start, describe and cancel all ran
-    assert versions_sent <= {version, None}
+def test_schemathesis_finds_no_failure(version: str, runs: dict[str, Run]) -> None:
+    run = runs[version]
+    assert run.returncode == 0, run.output[-6000:]
+    assert run.server_error is None
+    assert "Tested: 4" in run.output  # list, start, describe and cancel all ran
+    assert run.versions_sent <= {version, None}

@@ -638,9 +638,9 @@ def serve(
         speed=speed,
     )
     with emulator:
-        print(emulator.url, file=out, flush=True)
-        if in_main:
+        if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
             previous = signal.signal(signal.SIGTERM, _on_term)
+        print(emulator.url, file=out, flush=True)
         try:
             while not stop_event.wait(0.2):
                 pass
