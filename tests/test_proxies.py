@@ -178,3 +178,35 @@ def test_proxy_credentials_become_a_header_and_are_never_shown(
             assert "s@crit" not in repr(client) and client.proxy == proxy.url
     (request,) = proxy.requests
     assert request.headers["proxy-authorization"] == "Basic YWxpY2U6c0Bjcml0"  # alice:s@crit
+
+
+def test_https_straight_to_a_server_the_test_ca_signs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    with HostileServer([page(["a"], "n"), page(["b"])], tls=context) as server:
+        df = read_imports(f"https://localhost:{server.port}", api_key=KEY, progress=False)
+    assert df["id"].tolist() == ["a", "b"] and server.connections == 1
+
+
+def test_a_proxy_refusing_the_tunnel_is_a_transport_error_not_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import TransportError
+    from pinecone_imports_frame import client as client_module
+
+    waits: list[float] = []
+    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    refusal = answer(407, b"", headers=[("Proxy-Authenticate", 'Basic realm="corp"')])
+    with HostileServer([], default=refusal) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        with pytest.raises(TransportError, match="refused by the proxy") as info:
+            read_imports("index.example.test", api_key=KEY, progress=False)
+    assert "407" in str(info.value) and waits == []
+    assert [r.method for r in proxy.requests] == ["CONNECT"]
