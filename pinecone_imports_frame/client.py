@@ -20,6 +20,7 @@ else certifi's where installed, else the system's.
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import ipaddress
 import logging
@@ -117,7 +118,7 @@ _DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 def backoff(retry: int) -> float:
-    """Seconds to wait before retry number ``retry`` (1, 2, ...) when the server says nothing.
+    """Return the seconds to wait before retry ``retry`` (1, 2, ...) when the server says nothing.
 
     Examples
     --------
@@ -129,7 +130,7 @@ def backoff(retry: int) -> float:
 
 
 def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait, or None for the normal backoff.
+    """Parse a ``Retry-After`` header: the seconds to wait, or None for the normal backoff.
 
     Accepts seconds (``"7"``, ``"0.5"``) or an HTTP date, counted from the answer's
     ``Date`` header when it has one (the server's clock), else from this machine's clock.
@@ -206,15 +207,13 @@ def _tls_context() -> ssl.SSLContext:
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         value = os.environ.get(name)
         if value:
-            if os.path.isdir(value):
-                return ssl.create_default_context(capath=value)
-            if not os.path.isfile(value):
+            if not os.path.exists(value):
                 raise ConfigurationError(
                     f"{name}={value!r} is neither a file nor a directory of CA certificates; "
                     "fix or unset it"
                 )
             try:
-                return ssl.create_default_context(cafile=value)
+                return _context_for(value, os.path.getmtime(value))
             except (ssl.SSLError, ValueError) as exc:
                 raise ConfigurationError(
                     f"{name}={value!r} holds no usable CA certificate ({exc}); fix or unset it"
@@ -222,8 +221,17 @@ def _tls_context() -> ssl.SSLContext:
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi comes with most installs
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=certifi.where())
+        return _context_for(None, 0.0)
+    return _context_for(certifi.where(), 0.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _context_for(bundle: str | None, mtime: float) -> ssl.SSLContext:
+    # Loading a CA bundle costs ~10 ms; a context serves any number of connections, so one
+    # per bundle (and version of it: the mtime is in the key) is made.
+    if bundle is not None and os.path.isdir(bundle):
+        return ssl.create_default_context(capath=bundle)
+    return ssl.create_default_context(cafile=bundle)
 
 
 @dataclass
