@@ -20,6 +20,7 @@ else certifi's where installed, else the system's.
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import ipaddress
 import logging
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import quote_plus, unquote, urlsplit
 
 from . import _http, _json
 from ._version import __version__
@@ -117,7 +118,7 @@ _DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 def backoff(retry: int) -> float:
-    """Seconds to wait before retry number ``retry`` (1, 2, ...) when the server says nothing.
+    """Return the seconds to wait before retry ``retry`` (1, 2, ...) when the server says nothing.
 
     Examples
     --------
@@ -129,7 +130,7 @@ def backoff(retry: int) -> float:
 
 
 def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks to wait, or None for the normal backoff.
+    """Parse a ``Retry-After`` header: the seconds to wait, or None for the normal backoff.
 
     Accepts seconds (``"7"``, ``"0.5"``) or an HTTP date, counted from the answer's
     ``Date`` header when it has one (the server's clock), else from this machine's clock.
@@ -206,15 +207,13 @@ def _tls_context() -> ssl.SSLContext:
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         value = os.environ.get(name)
         if value:
-            if os.path.isdir(value):
-                return ssl.create_default_context(capath=value)
-            if not os.path.isfile(value):
+            if not os.path.exists(value):
                 raise ConfigurationError(
                     f"{name}={value!r} is neither a file nor a directory of CA certificates; "
                     "fix or unset it"
                 )
             try:
-                return ssl.create_default_context(cafile=value)
+                return _context_for(value, os.path.getmtime(value))
             except (ssl.SSLError, ValueError) as exc:
                 raise ConfigurationError(
                     f"{name}={value!r} holds no usable CA certificate ({exc}); fix or unset it"
@@ -222,8 +221,17 @@ def _tls_context() -> ssl.SSLContext:
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi comes with most installs
-        return ssl.create_default_context()
-    return ssl.create_default_context(cafile=certifi.where())
+        return _context_for(None, 0.0)
+    return _context_for(certifi.where(), 0.0)
+
+
+@functools.lru_cache(maxsize=8)
+def _context_for(bundle: str | None, mtime: float) -> ssl.SSLContext:
+    # Loading a CA bundle costs ~10 ms; a context serves any number of connections, so one
+    # per bundle (and version of it: the mtime is in the key) is made.
+    if bundle is not None and os.path.isdir(bundle):
+        return ssl.create_default_context(capath=bundle)
+    return ssl.create_default_context(cafile=bundle)
 
 
 @dataclass
@@ -438,7 +446,7 @@ class ApiClient:
         >>> len(page["data"]), "next" in page["pagination"]
         (2, True)
         """
-        target = path + ("?" + urlencode(params) if params else "")
+        target = path + ("?" + _query(params) if params else "")
         retries = 0
         while True:
             failure = self._attempt(path, target)
@@ -517,7 +525,8 @@ class ApiClient:
                 f"GET {path} answered {status} with a body that is not usable JSON ({exc}): "
                 f"{self._excerpt(body)!r}; check the host is a Pinecone index host"
             ) from None
-        if b"\\u" in body and type(value) in (dict, list):
+        # (A one-byte search is memchr; the two-byte one is not: look for "\\" first.)
+        if b"\\" in body and b"\\u" in body and type(value) in (dict, list):
             # An escaped key (\u0070csk_...) decodes to the key: redact the decoded strings.
             value = _redact_values(value, self._key)
         return value
@@ -737,6 +746,26 @@ _HINTS = {
     408: "the server timed out; {retried}, try again later",
     429: "rate limited; {retried}, wait and try again or raise max_retries",
 }
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def _query(params: Mapping[str, Any]) -> str:
+    """Encode a query string as ``urlencode`` does, without quoting what needs none.
+
+    Examples
+    --------
+    >>> _query({"limit": 100, "paginationToken": "a b/c"})
+    'limit=100&paginationToken=a+b%2Fc'
+    """
+    parts = []
+    for name, value in params.items():
+        text = str(value)
+        if not _URL_SAFE.fullmatch(text):  # a page token usually is safe: 1 us, not 6
+            text = quote_plus(text, safe="")
+        parts.append(f"{quote_plus(str(name), safe='')}={text}")
+    return "&".join(parts)
 
 
 def _retried(retries: int) -> str:

@@ -70,6 +70,8 @@ class HostileServer:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(16)
+        # A closed listener does not wake accept(): it polls (set before any thread runs).
+        self._listener.settimeout(0.05)
         self.port = self._listener.getsockname()[1]
 
     @property
@@ -98,7 +100,6 @@ class HostileServer:
             raise self._errors[0]
 
     def _accept(self) -> None:
-        self._listener.settimeout(0.05)  # a closed listener does not wake accept(): poll
         while not self._stop.is_set():
             try:
                 sock, _ = self._listener.accept()

@@ -163,7 +163,7 @@ def test_both_json_decoders_give_identical_frames(
 @pytest.mark.parametrize("backend", ["orjson", "json"])
 @pytest.mark.parametrize(
     "body",
-    [b"NaN", b'{"data": [], "x": Infinity}', b"\xff\xfe", b'{"data": [', b"[" * 70 + b"]" * 70],
+    [b"NaN", b'{"data": [], "x": Infinity}', b"\xff\xfe", b'{"data": [', b"[" * 600 + b"]" * 600],
 )
 def test_both_json_decoders_refuse_the_same_documents(
     backend: str, body: bytes, monkeypatch: pytest.MonkeyPatch
@@ -179,3 +179,8 @@ def test_the_depth_check_looks_past_brackets_in_strings() -> None:
     assert _json.loads(body, max_depth=3)["data"][0]["id"] == "[[[[[[[[[[[["
     with pytest.raises(_json.JsonError):
         _json.loads(b'{"data": [{"id": {"x": [1]}}]}', max_depth=3)
+
+
+def test_a_value_as_deep_as_the_limit_still_prints() -> None:
+    deep = _json.loads(b"[" * _json.MAX_DEPTH + b"]" * _json.MAX_DEPTH)
+    assert repr(deep).count("[") == _json.MAX_DEPTH  # no RecursionError below the limit

@@ -100,15 +100,21 @@ def test_no_proxy_is_honoured_with_names_and_cidr(monkeypatch: pytest.MonkeyPatc
     assert proxy_for(normalize_host("https://192.168.1.1")) == "http://proxy.example.test:3128"
 
 
-@pytest.fixture
-def tls_index(tmp_path: Path) -> Iterator[tuple[HostileServer, Path]]:
-    """A TLS server for index.example.test (a test CA signs it) and the CA's bundle."""
+def signed_tls(name: str, tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for ``name`` that a fresh test CA signs, and the CA's bundle."""
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("index.example.test").configure_cert(context)
+    ca.issue_cert(name).configure_cert(context)
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
+    return context, bundle
+
+
+@pytest.fixture
+def tls_index(tmp_path: Path) -> Iterator[tuple[HostileServer, Path]]:
+    """A TLS server for index.example.test (a test CA signs it) and the CA's bundle."""
+    context, bundle = signed_tls("index.example.test", tmp_path)
     pages = [page(["t1", "t2"], "next-page"), page(["t3"])]
     with HostileServer(pages, tls=context) as server:
         yield server, bundle
@@ -178,3 +184,30 @@ def test_proxy_credentials_become_a_header_and_are_never_shown(
             assert "s@crit" not in repr(client) and client.proxy == proxy.url
     (request,) = proxy.requests
     assert request.headers["proxy-authorization"] == "Basic YWxpY2U6c0Bjcml0"  # alice:s@crit
+
+
+def test_https_straight_to_a_server_the_test_ca_signs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context, bundle = signed_tls("localhost", tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    with HostileServer([page(["a"], "n"), page(["b"])], tls=context) as server:
+        df = read_imports(f"https://localhost:{server.port}", api_key=KEY, progress=False)
+    assert df["id"].tolist() == ["a", "b"] and server.connections == 1
+
+
+def test_a_proxy_refusing_the_tunnel_is_a_transport_error_not_retried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import TransportError
+    from pinecone_imports_frame import client as client_module
+
+    waits: list[float] = []
+    monkeypatch.setattr(client_module, "_sleep", waits.append)
+    refusal = answer(407, b"", headers=[("Proxy-Authenticate", 'Basic realm="corp"')])
+    with HostileServer([], default=refusal) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        with pytest.raises(TransportError, match="refused by the proxy") as info:
+            read_imports("index.example.test", api_key=KEY, progress=False)
+    assert "407" in str(info.value) and waits == []
+    assert [r.method for r in proxy.requests] == ["CONNECT"]
