@@ -371,20 +371,19 @@ class RecordColumns:
             stacklevel=4,
         )
 
-    def typed(self) -> dict[str, pa.Array]:
-        """Return every API column so far as one typed Arrow array (status as strings)."""
+    def typed(self) -> dict[str, pa.ChunkedArray]:
+        """Return every API column so far, typed, as chunked arrays (status as strings).
+
+        The chunks are not concatenated: a listing's columns are converted to pandas one
+        by one, and joining every chunk first would hold each column twice.
+        """
         self._flush()
-        out = {}
-        for column in schema.API_COLUMNS:
-            chunks = self._chunks[column.name]
-            if len(chunks) == 1:
-                out[column.name] = chunks[0]
-            elif chunks:
-                out[column.name] = pa.concat_arrays(chunks)
-                self._chunks[column.name] = [out[column.name]]
-            else:
-                out[column.name] = _PARSERS[column.kind]([])[0]
-        return out
+        return {
+            column.name: pa.chunked_array(
+                self._chunks[column.name] or [_PARSERS[column.kind]([])[0]]
+            )
+            for column in schema.API_COLUMNS
+        }
 
 
 def _as_api_record(record: Any) -> Mapping[str, Any]:
@@ -552,7 +551,9 @@ def column_to_pandas(
     Length: 2, dtype: Int64
     """
     kind = schema.BY_NAME[name].kind
-    if isinstance(col, pa.ChunkedArray):
+    # Chunked columns stay chunked where pandas takes them so (strings, zero-copy) or
+    # copies them anyway (numbers, times): joining the chunks first would double them.
+    if isinstance(col, pa.ChunkedArray) and kind in ("status", "category"):
         col = col.combine_chunks()
     if dtype_backend == "pyarrow":
         if kind in ("status", "category"):
@@ -640,8 +641,8 @@ def build_table(
     typed = columns.typed()
     n = len(columns)
     listed = _as_listed_at(listed_at)
-    base: dict[str, pa.Array] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
-    base["status"] = status_array(typed["status"])
+    base: dict[str, Any] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
+    base["status"] = status_array(typed["status"].combine_chunks())
     base["listed_at"] = pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS)
     base["index_host"] = _constant(index_host, n)
     base["index_name"] = _constant(index_name, n)
