@@ -25,6 +25,11 @@ METADATA_PREFIX = "pinecone_imports_frame."
 HOST_KEY = "index_host="
 DATE_KEY = "date="
 NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-[0-9A-Za-z_-]+\.parquet$")
+#: The temporary file of a write in progress (or of a killed writer): ``.{name}.tmp-{hex}``.
+TEMP_RE = re.compile(r"^\.(.+\.parquet)\.tmp-[0-9a-f]+$")
+#: A file's kind, from its name: one listing of this package's, a write in progress (or
+#: of a killed writer), or a Parquet file another tool put there.
+SNAPSHOT, TEMPORARY, OTHER = "snapshot", "temporary", "other"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -99,6 +104,35 @@ def stamp_micros(name: str) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + int(s[16:22])
 
 
+def name_kind(name: str) -> str | None:
+    """Return the kind of a file in a partition folder from its name; None to ignore it.
+
+    Examples
+    --------
+    >>> name_kind("20250501T120000.000000Z-ab12.parquet"), name_kind("part-0.parquet")
+    ('snapshot', 'other')
+    >>> name_kind(".20250501T120000.000000Z-ab12.parquet.tmp-1a2b"), name_kind("_SUCCESS")
+    ('temporary', None)
+    """
+    if NAME_RE.match(name):
+        return SNAPSHOT
+    m = TEMP_RE.match(name)
+    if m and NAME_RE.match(m.group(1)):
+        return TEMPORARY
+    return OTHER if is_candidate(name) else None
+
+
+def is_ours(kv: dict[bytes, bytes] | None) -> bool:
+    """Tell whether a Parquet footer's key-value metadata says this package wrote the file.
+
+    Examples
+    --------
+    >>> is_ours({b"pinecone_imports_frame.package_version": b"0.1.0"}), is_ours(None)
+    (True, False)
+    """
+    return bool(kv) and (METADATA_PREFIX + "package_version").encode() in kv  # type: ignore[operator]
+
+
 def micros(ts: pd.Timestamp | None) -> int | None:
     """Return a timestamp in microseconds since the epoch (None stays None).
 
@@ -146,6 +180,10 @@ class SnapshotFile:
         ``listed_at`` in microseconds from the file name; None for a name of another tool.
     size : int or None
         Its size in bytes when the listing gave it.
+    kind : str
+        ``"snapshot"``, ``"temporary"`` or ``"other"`` (see :func:`name_kind`).
+    mtime : float or None
+        When it was last modified (seconds since the epoch), for temporary files.
     """
 
     path: str
@@ -153,3 +191,10 @@ class SnapshotFile:
     date: str
     stamp: int | None
     size: int | None
+    kind: str = SNAPSHOT
+    mtime: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name (its last path segment)."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
