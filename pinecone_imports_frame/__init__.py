@@ -25,6 +25,7 @@ from .errors import (
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    SkippedFileWarning,
     SnapshotError,
     TransportError,
     UnknownStatusWarning,
@@ -35,12 +36,19 @@ from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
     from .emulator import Emulator
-    from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
+    from .snapshots import (
+        compact_snapshots,
+        list_snapshots,
+        prune_snapshots,
+        read_snapshots,
+        write_snapshot,
+    )
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
 # HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
 _LAZY = {
     "Emulator": "emulator",
+    "compact_snapshots": "snapshots",
     "list_snapshots": "snapshots",
     "prune_snapshots": "snapshots",
     "read_snapshots": "snapshots",
@@ -77,10 +85,12 @@ __all__ = [
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
+    "SkippedFileWarning",
     "SnapshotError",
     "TransportError",
     "UnknownStatusWarning",
     "__version__",
+    "compact_snapshots",
     "empty_frame",
     "iter_pages",
     "last_partial",

@@ -233,6 +233,17 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
         print(f"{listed[:19]}Z  {len(df)} imports -> {path}", flush=True)
+        if args.compact_after is not None:
+            from .snapshots import compact_snapshots
+
+            done = compact_snapshots(
+                args.to,
+                older_than=args.compact_after,
+                index_host=df.attrs.get("index_host") or None,
+                storage_options=options,
+            )
+            for row in done.itertuples():
+                print(f"compacted {row.files_before} files of {row.date} -> {row.path}")
 
     if args.every is None:
         once()
@@ -314,6 +325,26 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     return 0
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from .snapshots import compact_snapshots
+
+    done = compact_snapshots(
+        args.root,
+        older_than=args.older_than,
+        index_host=args.index_host,
+        dry_run=args.dry_run,
+        storage_options=_storage_options(args),
+    )
+    verb = "would merge" if args.dry_run else "merged"
+    before = int(done["files_before"].sum()) if len(done) else 0
+    held = int(done["listings"].sum()) if len(done) else 0
+    print(f"{verb} {before} files into {len(done)} ({held} listings)")
+    for row in done.itertuples():
+        into = "" if args.dry_run else f" -> {row.path}"
+        print(f"  {row.index_host} {row.date}: {row.files_before} files{into}")
+    return 0
+
+
 def _cmd_prune(args: argparse.Namespace) -> int:
     from .snapshots import prune_snapshots
 
@@ -380,6 +411,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep taking one every PERIOD (e.g. 5m, or seconds) until interrupted",
     )
     p.add_argument("--count", type=int, metavar="N", help="with --every: stop after N snapshots")
+    p.add_argument(
+        "--compact-after",
+        type=_duration,
+        metavar="AGE",
+        help="after each snapshot, merge the days older than AGE (e.g. 1d) into one file each",
+    )
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
 
@@ -401,6 +438,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask, even on a terminal")
     _add_storage(p)
     p.set_defaults(func=_cmd_prune)
+
+    p = sub.add_parser("compact", help="merge each day's snapshots of an index into one file")
+    p.add_argument("root", metavar="ROOT")
+    p.add_argument(
+        "--older-than", type=_duration, default="1d", metavar="AGE", help="days this old (1d)"
+    )
+    p.add_argument("--index-host", action="append", metavar="HOST", help="only this index")
+    p.add_argument("--dry-run", action="store_true", help="say what would merge, change nothing")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_compact)
 
     p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")

@@ -13,15 +13,15 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
-from ._args import as_utc
+from ._catalog import LISTINGS_KEY, Listing, listings_of, resolve
 from ._layout import (
+    COMPACTED,
     METADATA_PREFIX,
     SNAPSHOT,
     TEMP_RE,
     TEMPORARY,
     SnapshotFile,
     is_ours,
-    micros,
     stamp_micros,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
@@ -39,6 +39,7 @@ _LIST_COLUMNS: dict[str, str] = {
     "date": "id",
     "rows": "records_imported",
     "bytes": "records_imported",
+    "file_listings": "records_imported",
     "api_version": "id",
     "schema_version": "records_imported",
     "package_version": "id",
@@ -50,24 +51,31 @@ _THREADS = 16
 #: (another name, or no metadata of this package); a write in progress or of a killed
 #: writer.
 OK, CORRUPT, FOREIGN, TEMPORARY_STATUS = "ok", "corrupt", "foreign", "temporary"
+#: A copy of a listing that another file also holds and that readers skip: what a
+#: compaction (or a prune's rewrite) killed before removing the old files leaves.
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One file of the lake as its name and footer describe it.
+    """One listing of the lake (or one file that holds none), as names and footers say.
 
     Attributes
     ----------
     file : SnapshotFile
-        Where it is and what its name says.
+        The file that holds it.
     status : str
-        ``"ok"``, ``"corrupt"``, ``"foreign"`` or ``"temporary"``.
+        ``"ok"``, ``"superseded"``, ``"corrupt"``, ``"foreign"`` or ``"temporary"``.
     meta : dict
-        This package's key-value metadata (without the prefix); empty unless ``ok``.
+        This package's key-value metadata of the listing; empty unless the file is ours.
     size : int or None
-        Bytes.
+        The file's bytes.
     rows : int or None
-        Rows, from the footer.
+        The listing's rows (the file's, for a file that is not ours).
+    listing : Listing or None
+        The listing, for files of this package.
+    file_listings : int
+        How many listings the file holds (1 but for compacted files).
     """
 
     file: SnapshotFile
@@ -75,23 +83,35 @@ class Entry:
     meta: dict[str, str]
     size: int | None
     rows: int | None
+    listing: Listing | None = None
+    file_listings: int = 1
 
     @property
     def listed_at(self) -> int | None:
-        """``listed_at`` in microseconds: from the name, else from the metadata."""
+        """``listed_at`` in microseconds: the listing's, else from the name."""
+        if self.listing is not None:
+            return self.listing.stamp
         if self.file.stamp is not None:
             return self.file.stamp
         inner = TEMP_RE.match(self.file.name)
-        if inner:
-            return stamp_micros(inner.group(1))
-        value = self.meta.get("listed_at")
-        return micros(as_utc(value, "listed_at")) if value else None
+        return stamp_micros(inner.group(1)) if inner else None
 
 
-def _inspect_one(store: Store, f: SnapshotFile) -> Entry | None:
+@dataclass(frozen=True)
+class _Facts:
+    file: SnapshotFile
+    status: str
+    size: int | None
+    rows: int | None
+    listings: list[Listing]
+
+
+def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
     """Read one file's footer and judge it; None if it vanished meanwhile."""
     if f.kind == TEMPORARY:
-        return Entry(f, TEMPORARY_STATUS, {}, f.size, None)
+        return _Facts(f, TEMPORARY_STATUS, f.size, None, [])
+    if f.kind not in (SNAPSHOT, COMPACTED):
+        return _Facts(f, FOREIGN, f.size, None, [])
     try:
         with store_errors("read the footer of", store.display(f.path), vanish_ok=True):
             try:
@@ -101,23 +121,29 @@ def _inspect_one(store: Store, f: SnapshotFile) -> Entry | None:
             except Exception as exc:
                 if not is_arrow_error(exc):
                     raise
-                return Entry(f, CORRUPT if f.kind == SNAPSHOT else FOREIGN, {}, f.size, None)
+                return _Facts(f, CORRUPT, f.size, None, [])
     except FileNotFoundError:
         logger.debug("%s vanished while the lake was listed", f.path)
         return None
     kv = md.metadata or {}
-    if f.kind != SNAPSHOT or not is_ours(kv):
-        return Entry(f, FOREIGN, {}, size, md.num_rows)
+    if not is_ours(kv):
+        return _Facts(f, FOREIGN, size, md.num_rows, [])
     meta = {
         k.decode("utf-8", "replace")[len(METADATA_PREFIX) :]: v.decode("utf-8", "replace")
         for k, v in kv.items()
-        if k.startswith(METADATA_PREFIX.encode())
+        if k.startswith(METADATA_PREFIX.encode()) and k != LISTINGS_KEY
     }
-    return Entry(f, OK, meta, size, md.num_rows)
+    listings = listings_of(f, kv, md.num_rows, meta)
+    if listings is None:  # a compacted file whose list of listings is damaged
+        return _Facts(f, CORRUPT, size, md.num_rows, [])
+    return _Facts(f, OK, size, md.num_rows, listings)
 
 
 def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     """Judge every file from its name and footer (a few threads; no row is read).
+
+    Files of this package give one entry per listing they hold, ``ok`` for the copy that
+    counts and ``superseded`` for another (see :func:`resolve`); other files one entry.
 
     Examples
     --------
@@ -130,8 +156,18 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     if not files:
         return []
     with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
-        found = list(pool.map(lambda f: _inspect_one(store, f), files))
-    return [e for e in found if e is not None]
+        found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
+    chosen = resolve((x.file, x.listings) for x in found if x.status == OK)
+    out = []
+    for x in found:
+        if x.status != OK:
+            out.append(Entry(x.file, x.status, {}, x.size, x.rows))
+            continue
+        mine = chosen[x.file.path]
+        for item in x.listings:
+            status = OK if item.name in mine else SUPERSEDED
+            out.append(Entry(x.file, status, item.meta, x.size, item.rows, item, len(x.listings)))
+    return out
 
 
 def listing(store: Store, entries: list[Entry]) -> pd.DataFrame:
@@ -155,6 +191,7 @@ def listing(store: Store, entries: list[Entry]) -> pd.DataFrame:
         rows["date"].append(e.file.date)
         rows["rows"].append(e.rows)
         rows["bytes"].append(e.size)
+        rows["file_listings"].append(e.file_listings if e.listing is not None else None)
         rows["api_version"].append(meta.get("api_version") or None)
         sv = meta.get("schema_version")
         rows["schema_version"].append(int(sv) if sv and sv.isdigit() else None)
@@ -194,10 +231,13 @@ def list_snapshots(
         Columns ``path`` (string, a full URL for fsspec roots), ``status`` (string:
         ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet;
         ``foreign``, a Parquet file this package did not write; ``temporary``, a write in
-        progress or of a killed writer), ``index_host``, ``index_name`` (NA when unknown),
-        ``listed_at`` (datetime64[us, UTC]), ``date`` (``YYYY-MM-DD``, the partition),
-        ``rows``, ``bytes``, ``api_version``, ``schema_version`` (Int64) and
-        ``package_version``, sorted by ``listed_at``; 0 rows for an empty lake.
+        progress or of a killed writer; ``superseded``, a copy of a listing another file
+        holds, left by an interrupted compaction), ``index_host``, ``index_name`` (NA when
+        unknown), ``listed_at`` (datetime64[us, UTC]), ``date`` (``YYYY-MM-DD``, the
+        partition), ``rows``, ``bytes`` (of the file), ``file_listings`` (how many listings
+        the file holds: more than 1 for a compacted day), ``api_version``,
+        ``schema_version`` (Int64) and ``package_version``, sorted by ``listed_at``; one row
+        per listing, 0 rows for an empty lake.
 
     Raises
     ------

@@ -10,10 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, SnapshotError
 from ._args import as_age
-from ._inventory import CORRUPT, OK, TEMPORARY_STATUS, Entry, inspect, listing
-from ._layout import SNAPSHOT, TEMPORARY, micros
+from ._catalog import Listing
+from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, listing
+from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
+from ._read import read_stored
 from ._store import Store, open_store, store_errors
 
 logger = logging.getLogger(__name__)
@@ -96,10 +98,10 @@ def prune_snapshots(
     age = None if older_than is None else as_age(older_than)
     store = open_store(root, storage_options)
     cutoff = None if age is None else micros(pd.Timestamp.now(tz="UTC") - age)
-    doomed = plan(store, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
+    doomed, entries = plan(store, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
     removed = listing(store, doomed)
     if not dry_run:
-        remove(store, doomed)
+        remove(store, doomed, entries)
     return removed
 
 
@@ -128,18 +130,22 @@ def _check_rules(older_than: Any, keep_last: Any, all: bool, corrupt: bool) -> i
     return keep_last
 
 
-def plan(store: Store, *, cutoff: int | None, keep_last: int | None, corrupt: bool) -> list[Entry]:
+def plan(
+    store: Store, *, cutoff: int | None, keep_last: int | None, corrupt: bool
+) -> tuple[list[Entry], list[Entry]]:
     """Choose what a prune removes: snapshots by age and count, corrupt ones, old temporaries.
 
     A snapshot goes when it is older than ``cutoff`` (microseconds since the epoch) and not
     among the newest ``keep_last`` of its host (either rule alone when the other is None).
+    Files whose every listing is also held by another file (the leftovers of a killed
+    compaction) go too. Returns what goes, and every entry looked at.
 
     Examples
     --------
     >>> import tempfile
     >>> from pinecone_imports_frame.snapshots._store import open_store
     >>> plan(open_store(tempfile.mkdtemp(), None), cutoff=0, keep_last=None, corrupt=False)
-    []
+    ([], [])
     """
     by_age_only = keep_last is None and not corrupt and cutoff is not None
     files = store.scan()  # every folder: temporary files are swept wherever they are
@@ -151,48 +157,88 @@ def plan(store: Store, *, cutoff: int | None, keep_last: int | None, corrupt: bo
         and f.mtime is not None
         and now - f.mtime > TEMPORARY_MAX_AGE.total_seconds()
     ]
-    candidates = [f for f in files if f.kind == SNAPSHOT]
+    candidates = [f for f in files if f.kind in (SNAPSHOT, COMPACTED)]
     if by_age_only:  # the names say enough: only the old ones need their footers read
         candidates = [f for f in candidates if f.stamp is not None and f.stamp < (cutoff or 0)]
     entries = inspect(store, candidates + stale)
     snapshots = [e for e in entries if e.status == OK]
-    protected: set[str] = set()
+
+    def key(e: Entry) -> tuple[str, str | None]:
+        return e.file.path, e.listing.name if e.listing else None
+
+    protected: set[tuple[str, str | None]] = set()
     if keep_last is not None:
         by_host: dict[str, list[Entry]] = {}
         for e in snapshots:
             by_host.setdefault(e.file.host, []).append(e)
         for group in by_host.values():
-            group.sort(key=lambda e: (e.listed_at or 0, e.file.path))
+            group.sort(key=lambda e: (e.listed_at or 0, e.listing.name if e.listing else ""))
             if keep_last:
-                protected.update(e.file.path for e in group[-keep_last:])
+                protected.update(key(e) for e in group[-keep_last:])
+    holds_ok = {e.file.path for e in entries if e.status == OK}
     doomed = []
     for e in entries:
         if e.status == TEMPORARY_STATUS or (corrupt and e.status == CORRUPT):
             doomed.append(e)
-        elif e.status != OK or e.file.path in protected:
+        elif e.status == SUPERSEDED and e.file.path not in holds_ok:
+            doomed.append(e)  # every listing it holds is counted from another file
+        elif e.status != OK or key(e) in protected:
             continue  # foreign files are never removed; corrupt ones only when asked
         elif keep_last is not None or cutoff is not None:
             stamp = e.listed_at
             if cutoff is None or (stamp is not None and stamp < cutoff):
                 doomed.append(e)
-    return doomed
+    return doomed, entries
 
 
-def remove(store: Store, doomed: list[Entry]) -> None:
-    """Delete the files of ``doomed``, one call each; then the folders they emptied.
+def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
+    """Delete what ``doomed`` holds, one call a file; rewrite a compacted file kept in part.
+
+    A compacted file some of whose listings stay is written again without the others (a
+    new file, atomically), and only then is the old one deleted.
 
     Examples
     --------
     >>> import tempfile
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> remove(open_store(tempfile.mkdtemp(), None), [])
+    >>> remove(open_store(tempfile.mkdtemp(), None), [], [])
     """
+    going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}
+    files: dict[str, Any] = {}
     for e in doomed:
-        where = store.display(e.file.path)
+        files.setdefault(e.file.path, e.file)
+    for path, f in files.items():
+        if f.kind == COMPACTED:
+            staying = [
+                e.listing
+                for e in entries
+                if e.file.path == path
+                and e.status == OK
+                and e.listing is not None
+                and (path, e.listing.name) not in going
+            ]
+            if staying:
+                _rewrite(store, f, staying)
+        where = store.display(path)
         try:
             with store_errors("delete", where, vanish_ok=True):
-                store.remove(e.file.path)
+                store.remove(path)
         except FileNotFoundError:
             logger.debug("%s was already gone", where)
-        logger.info("pruned %s (%s)", where, e.status)
-    store.remove_empty_dirs([e.file for e in doomed])
+        logger.info("pruned %s", where)
+    store.remove_empty_dirs(list(files.values()))
+
+
+def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> None:
+    """Write the ``staying`` listings of a compacted file as a new compacted file."""
+    from ._compact import write_merged
+
+    parts, skipped = read_stored(store, [(f, staying)])
+    if skipped or len(parts) != len(staying):
+        why = skipped[0][1] if skipped else "it vanished"
+        raise SnapshotError(
+            f"could not rewrite {store.display(f.path)} without the pruned listings: {why}; "
+            "it was left whole"
+        )
+    path, _, _ = write_merged(store, f.host, f.date, parts)
+    logger.info("rewrote %s as %s without the pruned listings", f.path, path)

@@ -7,6 +7,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,18 @@ from .. import frame as _frame
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc
-from ._layout import FILE_COLUMNS, METADATA_PREFIX, OTHER, SNAPSHOT, SnapshotFile, is_ours, micros
-from ._store import Store, open_store, store_errors
+from ._catalog import Listing, listings_of, resolve
+from ._layout import (
+    COMPACTED,
+    FILE_COLUMNS,
+    METADATA_PREFIX,
+    OTHER,
+    SNAPSHOT,
+    SnapshotFile,
+    is_ours,
+    micros,
+)
+from ._store import Store, is_arrow_error, open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +58,21 @@ def _empty(columns: list[str], dtype_backend: DtypeBackend) -> pd.DataFrame:
     return _frame.empty_frame(dtype_backend=dtype_backend)[columns]
 
 
+def _stamp_in(stamp: int, since_us: int | None, until_us: int | None) -> bool:
+    return (since_us is None or stamp >= since_us) and (until_us is None or stamp < until_us)
+
+
 def _in_window(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bool:
     assert f.stamp is not None
-    return (since_us is None or f.stamp >= since_us) and (until_us is None or f.stamp < until_us)
+    return _stamp_in(f.stamp, since_us, until_us)
+
+
+def _overlaps(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bool:
+    """Whether a compacted file's listings, first to last, may meet the window."""
+    first, last = f.stamp, f.last
+    if first is None or last is None:
+        return False
+    return (since_us is None or last >= since_us) and (until_us is None or first < until_us)
 
 
 def read_snapshots(
@@ -135,8 +158,13 @@ def read_snapshots(
         if f.kind == OTHER
     ]
     files = [f for f in found if f.kind == SNAPSHOT and _in_window(f, since_us, until_us)]
-    files.sort(key=lambda f: (f.stamp, f.path))
-    logger.debug("read_snapshots: %d file(s) selected under %s", len(files), store.root)
+    merged = [f for f in found if f.kind == COMPACTED and _overlaps(f, since_us, until_us)]
+    logger.debug(
+        "read_snapshots: %d snapshot and %d compacted file(s) selected under %s",
+        len(files),
+        len(merged),
+        store.root,
+    )
 
     # What to read: the requested stored columns, what derived ones are computed from,
     # and the sort keys.
@@ -147,7 +175,27 @@ def read_snapshots(
         need.add("index_name")
     read_cols = [c for c in FILE_COLUMNS if c in need]
 
-    decoded = _read_files(store, files, read_cols, names, skipped) if files else []
+    decoded: list[tuple[SnapshotFile, pa.Table]] = []
+    if merged:
+        opened = _open_compacted(store, merged, skipped)
+        chosen = resolve(
+            [(f, [Listing(f.name, f.stamp or 0)]) for f in files]
+            + [(comp.file, comp.listings) for comp in opened]
+        )
+        files = [f for f in files if chosen[f.path]]  # the others were merged elsewhere
+        for comp in opened:
+            keep = [
+                x
+                for x in comp.listings
+                if x.name in chosen[comp.file.path] and _stamp_in(x.stamp, since_us, until_us)
+            ]
+            if keep:
+                t = _rows_of(comp, keep, read_cols, skipped)
+                if t is not None:
+                    decoded.append((comp.file, t))
+    files.sort(key=lambda f: (f.stamp, f.path))
+    decoded += _read_files(store, files, read_cols, names, skipped) if files else []
+    decoded.sort(key=lambda item: (item[0].stamp, item[0].path))
     table = _stack(decoded, read_cols, skipped)
     _warn_skipped(store, skipped)
     if table is None:
@@ -205,6 +253,97 @@ def as_window(since: Any, until: Any) -> tuple[pd.Timestamp | None, pd.Timestamp
             f"since={since_ts} is after until={until_ts}: no listing can match; swap them?"
         )
     return since_ts, until_ts
+
+
+@dataclass
+class _Compacted:
+    """A compacted file opened for reading: its footer read, its rows not yet."""
+
+    file: SnapshotFile
+    parquet: pq.ParquetFile
+    listings: list[Listing]
+    kv: dict[bytes, bytes]
+
+
+def _open_compacted(
+    store: Store, files: list[SnapshotFile], skipped: list[tuple[SnapshotFile, str]]
+) -> list[_Compacted]:
+    """Open compacted files and read their footers; skip (or note) those that are not right."""
+    out = []
+    for f in files:
+        try:
+            with store_errors("open", store.display(f.path), vanish_ok=True):
+                try:
+                    pf = store.parquet(f.path)
+                except FileNotFoundError:
+                    raise
+                except Exception as exc:
+                    if not is_arrow_error(exc):
+                        raise
+                    skipped.append((f, f"it is not readable Parquet ({exc})"))
+                    continue
+        except FileNotFoundError:
+            logger.debug("%s vanished before it was read (pruned meanwhile?)", f.path)
+            continue
+        kv = pf.metadata.metadata or {}
+        if not is_ours(kv):
+            skipped.append((f, "its metadata does not say pinecone-imports-frame wrote it"))
+            continue
+        listings = listings_of(f, kv, pf.metadata.num_rows, {})
+        if listings is None:
+            skipped.append((f, "its list of listings is missing or does not match its rows"))
+            continue
+        out.append(_Compacted(f, pf, listings, kv))
+    return out
+
+
+def _rows_of(
+    c: _Compacted,
+    keep: list[Listing],
+    read_cols: list[str],
+    skipped: list[tuple[SnapshotFile, str]],
+) -> pa.Table | None:
+    """Read the rows of the ``keep`` listings of a compacted file (and only ``read_cols``).
+
+    Only the row groups that hold them are read; a row group straddling a listing that
+    is not wanted is read and sliced.
+    """
+    ranges: list[list[int]] = []
+    for x in sorted(keep, key=lambda x: x.offset):
+        start, stop = x.offset, x.offset + (x.rows or 0)
+        if ranges and ranges[-1][1] == start:
+            ranges[-1][1] = stop
+        else:
+            ranges.append([start, stop])
+    md = c.parquet.metadata
+    starts, at = [], 0
+    for g in range(md.num_row_groups):
+        starts.append(at)
+        at += md.row_group(g).num_rows
+    groups = [
+        g
+        for g in range(md.num_row_groups)
+        if any(r0 < starts[g] + md.row_group(g).num_rows and r1 > starts[g] for r0, r1 in ranges)
+    ]
+    present = set(c.parquet.schema_arrow.names)
+    try:
+        table = c.parquet.read_row_groups(
+            groups, columns=[col for col in read_cols if col in present], use_threads=True
+        )
+    except (pa.ArrowException, OSError) as exc:
+        skipped.append((c.file, f"its rows do not decode ({exc})"))
+        return None
+    base, pos = {}, 0
+    for g in groups:
+        base[g] = pos
+        pos += md.row_group(g).num_rows
+    if ranges == [[0, md.num_rows]]:
+        return table
+    pieces = []
+    for r0, r1 in ranges:
+        g = max(g for g in groups if starts[g] <= r0)
+        pieces.append(table.slice(base[g] + r0 - starts[g], r1 - r0))
+    return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
 
 
 def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None:
@@ -492,3 +631,76 @@ def _stack(
     if not out:
         return None
     return pa.concat_tables(out) if len(out) > 1 else out[0]
+
+
+def _typed(table: pa.Table) -> pa.Table | str:
+    """Give a file's stored columns the schema's types; or say why they do not convert.
+
+    Status stays plain strings (files differ in their dictionaries); a missing column is
+    nulls.
+    """
+    n = table.num_rows
+    arrays = []
+    for c in FILE_COLUMNS:
+        target = pa.string() if c == "status" else schema.arrow_type(c)
+        if c not in table.column_names:
+            arrays.append(pa.chunked_array([pa.nulls(n, target)]))
+            continue
+        col = table[c]
+        if col.type != target:
+            try:
+                col = col.cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                return f"its column {c} is {col.type}, which does not convert to {target} ({exc})"
+        arrays.append(col)
+    return pa.Table.from_arrays(arrays, names=list(FILE_COLUMNS))
+
+
+def read_stored(
+    store: Store, held: list[tuple[SnapshotFile, list[Listing]]]
+) -> tuple[list[tuple[Listing, pa.Table]], list[tuple[SnapshotFile, str]]]:
+    """Read every stored column of the given listings: one table each, sorted by ``id``.
+
+    What compaction and a prune's rewrite of a compacted file merge and write again.
+    Returns the tables (status as plain strings, the other columns in the schema's types)
+    and the files that could not be read, with why; a file that vanished is in neither.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> read_stored(open_store(tempfile.mkdtemp(), None), [])
+    ([], [])
+    """
+    skipped: list[tuple[SnapshotFile, str]] = []
+    snapshots = [f for f, _ in held if f.kind == SNAPSHOT]
+    found = {f.path: t for f, t in _read_files(store, snapshots, list(FILE_COLUMNS), None, skipped)}
+    out: list[tuple[Listing, pa.Table]] = []
+    for f, listings in held:
+        if f.kind == SNAPSHOT:
+            raw = found.get(f.path)
+            parts = [] if raw is None else [(listings[0], raw)]
+        else:
+            opened = _open_compacted(store, [f], skipped)
+            if not opened:
+                continue
+            pf = opened[0].parquet
+            present = [c for c in FILE_COLUMNS if c in pf.schema_arrow.names]
+            try:
+                whole = pf.read(columns=present, use_threads=True)
+            except (pa.ArrowException, OSError) as exc:
+                skipped.append((f, f"its rows do not decode ({exc})"))
+                continue
+            parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
+        mine = []
+        for listing, raw in parts:
+            typed = _typed(raw.replace_schema_metadata(None))
+            if isinstance(typed, str):
+                skipped.append((f, typed))
+                break
+            if typed.num_rows > 1:
+                typed = typed.take(pc.sort_indices(typed, sort_keys=[("id", "ascending")]))
+            mine.append((listing, typed))
+        else:
+            out += mine  # all of a file's listings, or none
+    return out, skipped

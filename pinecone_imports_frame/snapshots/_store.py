@@ -175,6 +175,10 @@ class Store(abc.ABC):
         """Read a file's size and Parquet footer (not its rows)."""
 
     @abc.abstractmethod
+    def parquet(self, path: str) -> pq.ParquetFile:
+        """Open a file for reading some of its columns and row groups (ranged reads)."""
+
+    @abc.abstractmethod
     def write_atomic(self, path: str, data: bytes) -> None:
         """Write a whole file so that readers see all of it or nothing."""
 
@@ -286,6 +290,9 @@ class LocalStore(Store):
         with open(f.path, "rb") as fh:
             return size, pq.read_metadata(fh)
 
+    def parquet(self, path: str) -> pq.ParquetFile:
+        return pq.ParquetFile(path, pre_buffer=True)
+
     def write_atomic(self, path: str, data: bytes) -> None:
         folder, name = os.path.split(path)
         tmp = os.path.join(folder, f".{name}.tmp-{secrets.token_hex(4)}")
@@ -368,7 +375,9 @@ class FsspecStore(Store):
         fs = self.fs
         root = self.root.rstrip("/")
         try:
-            fs.invalidate_cache(root)
+            # All of it: s3fs forgets only the path and its parents, and a listing cached
+            # below the root would hide what another process wrote or removed since.
+            fs.invalidate_cache()
         except Exception:  # pragma: no cover - a backend without a listings cache
             logger.debug("could not invalidate the listings cache of %s", root)
         lake_like = False
@@ -449,6 +458,11 @@ class FsspecStore(Store):
     def footer(self, f: SnapshotFile) -> tuple[int | None, pq.FileMetaData]:
         with self.fs.open(f.path, "rb") as fh:
             return f.size, pq.read_metadata(fh)
+
+    def parquet(self, path: str) -> pq.ParquetFile:
+        # Opened without a read-ahead cache: pyarrow asks for the footer, then for the
+        # column chunks it needs (coalesced), and nothing else is fetched.
+        return pq.ParquetFile(self.fs.open(path, "rb", cache_type="none"), pre_buffer=True)
 
     def write_atomic(self, path: str, data: bytes) -> None:
         if not self.object_store:

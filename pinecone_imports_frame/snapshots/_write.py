@@ -29,7 +29,8 @@ from ._store import open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
-_DICTIONARY_COLUMNS = ["status", "index_name"]
+#: Columns with few distinct values: Parquet dictionary pages (the others are unique).
+_DICTIONARY_COLUMNS = ["status", "index_name", "api_version"]
 
 
 def _single(frame: pd.DataFrame, column: str, attr: Any) -> Any:
