@@ -167,19 +167,6 @@ def test_snapshots_shows_the_status_of_every_file(
 # --- snapshot --every against a lake that cannot be reached --------------------------------
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_snapshot_every_keeps_going_while_the_lake_is_unreachable(
     imports_emulator: Emulator,
     monkeypatch: pytest.MonkeyPatch,
@@ -187,9 +174,14 @@ def test_snapshot_every_keeps_going_while_the_lake_is_unreachable(
 ) -> None:
     from pinecone_imports_frame import cli, client
 
-    fake = FakeTime()
-    monkeypatch.setattr(cli, "_clock", fake.clock)
-    monkeypatch.setattr(cli, "_sleep", fake.sleep)
+    now, sleeps = [1000.0], []
+
+    def sleep(seconds: float) -> None:  # time passes only when the loop sleeps
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(cli, "_clock", lambda: now[0])
+    monkeypatch.setattr(cli, "_sleep", sleep)
     monkeypatch.setattr(client, "_sleep", lambda s: None)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # botocore: one try, no backoff sleeps
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
@@ -206,6 +198,6 @@ def test_snapshot_every_keeps_going_while_the_lake_is_unreachable(
     assert code == 1  # the last poll failed too
     listings = [r for r in imports_emulator.requests if r.path.endswith("/bulk/imports")]
     assert len(listings) >= 3  # every tick listed the imports, then failed to write
-    assert fake.sleeps == [300.0, 300.0]
+    assert sleeps == [300.0, 300.0]
     assert "Traceback" not in err and "EndpointConnectionError" in err
     assert err.count("poll 1 failed") == 1 and "poll 2 failed" not in err  # logged once

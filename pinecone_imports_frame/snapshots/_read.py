@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from .. import config, schema
 from .. import frame as _frame
+from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc
@@ -420,11 +421,12 @@ def _row_slices(table: pa.Table) -> list[tuple[int, int]]:
 def _conform(table: pa.Table, wanted: list[str]) -> pa.Table:
     """``frame.conform_table``, in slices of under 1 GiB of strings when the table is big.
 
-    The error text is categorised (a few regular expressions over every error) only when
-    ``error_category`` is wanted: a history's errors are most of its bytes.
+    The error text is set aside while the other columns are typed and derived: a history
+    repeats each import's error in every listing, so ``error_category`` is computed once
+    per distinct text (and only when it is wanted), then spread back over the rows.
     """
     errors = None
-    if "error_category" not in wanted and "error" in table.column_names:
+    if "error" in table.column_names:
         errors = table["error"]
         at = table.column_names.index("error")
         table = table.set_column(at, "error", pa.nulls(table.num_rows, pa.string()))
@@ -442,7 +444,24 @@ def _conform(table: pa.Table, wanted: list[str]) -> pa.Table:
         full = pa.concat_tables(parts)
     if errors is not None:
         full = full.set_column(full.column_names.index("error"), "error", errors)
+        if "error_category" in wanted:
+            at = full.column_names.index("error_category")
+            full = full.set_column(at, "error_category", _categories(errors))
     return full
+
+
+def _categories(errors: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``error_categories.categorize`` of each distinct error text, spread over the rows."""
+    out = []
+    for chunk in errors.chunks:
+        texts = pc.unique(chunk)
+        codes = categorize(texts).indices
+        where = pc.index_in(chunk, value_set=texts)
+        indices = pc.take(codes, where)
+        out.append(
+            pa.DictionaryArray.from_arrays(indices, pa.array(schema.ERROR_CATEGORIES, pa.string()))
+        )
+    return pa.chunked_array(out, type=schema.arrow_type("error_category"))
 
 
 def _to_pandas(col: pa.ChunkedArray, name: str, dtype_backend: DtypeBackend) -> Any:
@@ -595,53 +614,38 @@ def _stack(
         last[1].append(t.replace_schema_metadata(None))
         last[2].append(f)
     out = []
-    for group_schema, tables, group_files in groups:
+    for _schema, tables, group_files in groups:
         got = pa.concat_tables(tables)
         if _string_bytes(got) < _BIG_STRINGS:
             got = got.combine_chunks()  # one chunk: cheaper from here on
-        n = got.num_rows
-        arrays = []
-        for c in read_cols:
-            target = pa.string() if c == "status" else schema.arrow_type(c)
-            if c not in group_schema.names:
-                arrays.append(pa.chunked_array([pa.nulls(n, target)]))
-                continue
-            col = got[c]
-            if col.type != target:
-                try:
-                    col = col.cast(target)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    why = (
-                        f"its column {c} is {col.type}, which does not convert to {target} ({exc})"
-                    )
-                    skipped.extend((f, why) for f in group_files)
-                    break
-            arrays.append(col)
-        else:
-            hosts = [f.host for f in group_files]
-            host_names = sorted(set(hosts))
-            codes = {h: i for i, h in enumerate(host_names)}
-            indices = np.repeat(
-                np.array([codes[h] for h in hosts], dtype=np.int32),
-                [t.num_rows for t in tables],
-            )
-            host_col = pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(host_names))
-            arrays.append(pa.chunked_array([host_col.cast(pa.string())]))
-            out.append(pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"]))
+        arrays = _stored_arrays(got, read_cols)
+        if isinstance(arrays, str):
+            skipped.extend((f, arrays) for f in group_files)
+            continue
+        hosts = [f.host for f in group_files]
+        host_names = sorted(set(hosts))
+        codes = {h: i for i, h in enumerate(host_names)}
+        indices = np.repeat(
+            np.array([codes[h] for h in hosts], dtype=np.int32),
+            [t.num_rows for t in tables],
+        )
+        host_col = pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(host_names))
+        arrays.append(pa.chunked_array([host_col.cast(pa.string())]))
+        out.append(pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"]))
     if not out:
         return None
     return pa.concat_tables(out) if len(out) > 1 else out[0]
 
 
-def _typed(table: pa.Table) -> pa.Table | str:
-    """Give a file's stored columns the schema's types; or say why they do not convert.
+def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray] | str:
+    """Give stored columns the schema's types; or say why one does not convert.
 
-    Status stays plain strings (files differ in their dictionaries); a missing column is
-    nulls.
+    Status stays plain strings (files differ in their dictionaries); a column the table
+    lacks (written by an older version) is nulls.
     """
     n = table.num_rows
     arrays = []
-    for c in FILE_COLUMNS:
+    for c in columns:
         target = pa.string() if c == "status" else schema.arrow_type(c)
         if c not in table.column_names:
             arrays.append(pa.chunked_array([pa.nulls(n, target)]))
@@ -653,7 +657,7 @@ def _typed(table: pa.Table) -> pa.Table | str:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 return f"its column {c} is {col.type}, which does not convert to {target} ({exc})"
         arrays.append(col)
-    return pa.Table.from_arrays(arrays, names=list(FILE_COLUMNS))
+    return arrays
 
 
 def read_stored(
@@ -694,10 +698,11 @@ def read_stored(
             parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
         mine = []
         for listing, raw in parts:
-            typed = _typed(raw.replace_schema_metadata(None))
-            if isinstance(typed, str):
-                skipped.append((f, typed))
+            arrays = _stored_arrays(raw, list(FILE_COLUMNS))
+            if isinstance(arrays, str):
+                skipped.append((f, arrays))
                 break
+            typed = pa.Table.from_arrays(arrays, names=list(FILE_COLUMNS))
             if typed.num_rows > 1:
                 typed = typed.take(pc.sort_indices(typed, sort_keys=[("id", "ascending")]))
             mine.append((listing, typed))
