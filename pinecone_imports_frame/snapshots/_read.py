@@ -117,15 +117,24 @@ def read_snapshots(
     -------
     pandas.DataFrame
         The stacked snapshots; the 0-row frame of the schema when nothing matches or the
-        root does not exist. A column a snapshot lacks (written by an older version) is NA
-        in its rows; a status no API version lists is kept as an extra category.
+        lake is empty. A column a snapshot lacks (written by an older version) is NA in
+        its rows (``api_version`` comes from its footer); a status no API version lists
+        is kept as an extra category. A compacted day reads as the snapshots it merged.
 
     Raises
     ------
     SnapshotError
-        A selected file is not readable Parquet.
+        The root (or bucket) does not exist, is not a lake, or is a partition folder
+        (permanent); the store cannot be reached (transient).
     ConfigurationError
-        Bad arguments, or the fsspec backend for ``root`` is missing.
+        Bad arguments (``since`` after ``until``, an unknown column), or the fsspec
+        backend for ``root`` is missing.
+
+    Warns
+    -----
+    SkippedFileWarning
+        Once for each file skipped (empty, damaged, or not this package's); the others
+        are read. A file pruned while the read runs is skipped without a warning.
 
     Examples
     --------
