@@ -294,6 +294,7 @@ def _describe(frame: pd.DataFrame, verb: str) -> str:
         ("ok", "snapshots"),
         ("corrupt", "corrupt files"),
         ("temporary", "temporary files of killed writers"),
+        ("superseded", "copies left by an interrupted compaction"),
     ):
         if counts.get(status, 0):
             n = int(counts[status])

@@ -279,6 +279,22 @@ def test_columns_decode_only_the_columns_they_need_in_a_merged_file(tmp_path: Pa
         read_snapshots(tmp_path, columns=["uri"])
 
 
+def test_compaction_leaves_files_it_did_not_write_alone(tmp_path: Path) -> None:
+    build((str(tmp_path), None))
+    day = next(tmp_path.glob(f"index_host=*/date={NOW - pd.Timedelta(days=3):%Y-%m-%d}"))
+    foreign = day / "part-00000.parquet"
+    foreign.write_bytes(b"PAR1 not ours")
+    broken = day / "20000101T000000.000000Z-0a0a0a.parquet"
+    broken.write_bytes(b"")
+    with pytest.warns(match="skipped"):
+        before = read_snapshots(tmp_path)
+    compact_snapshots(tmp_path)
+    assert foreign.read_bytes() == b"PAR1 not ours" and broken.exists()
+    assert len(list(day.glob("*Z_*Z-*.parquet"))) == 1  # the day's snapshots were merged
+    with pytest.warns(match="skipped"):
+        pd.testing.assert_frame_equal(read_snapshots(tmp_path), before)
+
+
 def test_compact_refuses_a_bare_number_and_dry_run_changes_nothing(tmp_path: Path) -> None:
     build((str(tmp_path), None))
     before = sorted(p for p in tmp_path.rglob("*") if p.is_file())

@@ -290,7 +290,6 @@ def _remove(store: Store, files: list[SnapshotFile]) -> None:
             logger.debug("%s was already gone", where)
         if i == 0:
             _fault("removing")
-    store.remove_empty_dirs([])
 
 
 def _result_frame(results: list[dict[str, Any]]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from ..errors import ConfigurationError, SnapshotError
 from ._args import as_age
 from ._catalog import Listing
+from ._compact import write_merged
 from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, listing
 from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
 from ._read import read_stored
@@ -231,8 +232,6 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
 
 def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> None:
     """Write the ``staying`` listings of a compacted file as a new compacted file."""
-    from ._compact import write_merged
-
     parts, skipped = read_stored(store, [(f, staying)])
     if skipped or len(parts) != len(staying):
         why = skipped[0][1] if skipped else "it vanished"
