@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from test_snapshots_errors import Lake, lake, put  # the same lakes: local disk and S3
 
 from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.frame import to_frame
@@ -30,19 +31,11 @@ from pinecone_imports_frame.snapshots import (
     write_snapshot,
 )
 
-Lake = tuple[str, "dict[str, Any] | None"]
+__all__ = ["lake"]  # a fixture, used by name
 HOSTS = ("a-1a2b3c.svc.aped-4627-b74a.pinecone.io", "127.0.0.1:5081")
 NOW = pd.Timestamp.now(tz="UTC").floor("s")
 #: The fields of a listing that list_snapshots shows, whichever file holds it.
 LISTING = ["index_host", "index_name", "listed_at", "date", "rows", "api_version"]
-
-
-@pytest.fixture(params=["local", "s3"])
-def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Lake:
-    if request.param == "local":
-        return str(tmp_path / "lake"), None
-    root, options = request.getfixturevalue("s3_lake")
-    return root, options
 
 
 def build(lake: Lake) -> list[pd.DataFrame]:
@@ -245,18 +238,6 @@ def test_prune_works_on_compacted_days(lake: Lake, tmp_path: Path) -> None:
     assert sorted(merged["file_listings"].unique()) == [1, 2, 4]  # a rewritten, smaller file
     same({"older_than": "2d12h"})  # removes three days ago: whole merged files
     same({"keep_last": 1})
-
-
-def put(lake: Lake, rel: str, data: bytes) -> None:
-    root, options = lake
-    if options is None:
-        path = Path(root, rel)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        return
-    import s3fs
-
-    s3fs.S3FileSystem(**options).pipe_file(f"{root.removeprefix('s3://')}/{rel}", data)
 
 
 def test_columns_decode_only_the_columns_they_need_in_a_merged_file(tmp_path: Path) -> None:
