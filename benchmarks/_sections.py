@@ -6,6 +6,10 @@ against ``pd.DataFrame(records)`` + the same dtypes by hand.
 ``python _sections.py lake SNAPSHOTS PER_SNAPSHOT RUNS``: ``write_snapshot`` per snapshot,
 ``read_snapshots`` whole and with a ``since``/``until`` window, against a loop of
 ``pd.read_parquet`` per file + ``pd.concat``.
+
+``python _sections.py lake_month FILES PER_SNAPSHOT RUNS``: a month of snapshots in FILES
+files; ``read_snapshots`` against Polars' and DuckDB's own readers into pandas, before and
+after ``compact_snapshots`` (timed: files per second), every frame checked.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
@@ -158,12 +163,109 @@ def lake(count: int, per: int, runs: int) -> dict[str, Any]:
     }
 
 
+def lake_month(count: int, per: int, runs: int) -> dict[str, Any]:
+    try:
+        from pinecone_imports_frame.snapshots import (
+            compact_snapshots,
+            read_snapshots,
+            write_snapshot,
+        )
+    except ImportError as exc:
+        return {"skipped": f"pinecone_imports_frame.snapshots not importable yet ({exc})"}
+    import duckdb
+    import polars as pl
+
+    from pinecone_imports_frame import to_frame
+
+    records = api_records(per)
+    # 30 days that ended two days ago: all of it old enough for compact_snapshots("1d").
+    end = pd.Timestamp.now(tz="UTC").floor("D") - pd.Timedelta(days=2)
+    start = end - pd.Timedelta(days=30)
+    stamps = [start + (end - start) * i / count for i in range(count)]
+    with tempfile.TemporaryDirectory(prefix="pif-bench-month-") as root:
+
+        def write(when: pd.Timestamp) -> None:
+            write_snapshot(to_frame(records, listed_at=when, index_host=HOST), root)
+
+        t = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:  # the lake is the setting, not timed
+            list(pool.map(write, stamps))
+        write_s = time.perf_counter() - t
+        glob_ = os.path.join(root, "**", "*.parquet")
+
+        def polars() -> pd.DataFrame:
+            return pl.read_parquet(glob_, hive_partitioning=True).to_pandas()
+
+        def duck() -> pd.DataFrame:
+            rel = duckdb.sql(f"select * from read_parquet('{glob_}', hive_partitioning = true)")
+            assert rel is not None
+            return rel.df()
+
+        def ours() -> pd.DataFrame:
+            return read_snapshots(root)
+
+        cases: dict[str, Callable[[], pd.DataFrame]] = {
+            "read_snapshots": ours,
+            "polars": polars,
+            "duckdb": duck,
+        }
+
+        def measure() -> tuple[dict[str, float], dict[str, int], pd.DataFrame]:
+            times: dict[str, list[float]] = {k: [] for k in cases}
+            rows: dict[str, int] = {}
+            frame = pd.DataFrame()
+            for name, fn in cases.items():  # warm-up: page cache, imports
+                got = fn()
+                rows[name] = len(got)
+                if name == "read_snapshots":
+                    frame = got
+                del got
+            for _ in range(runs):
+                for name, fn in cases.items():
+                    times[name].append(_timed(fn)[0])
+            return {k: statistics.median(v) for k, v in times.items()}, rows, frame
+
+        files_before = len(glob.glob(glob_, recursive=True))
+        before, rows_before, frame_before = measure()
+        t = time.perf_counter()
+        done = compact_snapshots(root)
+        compact_s = time.perf_counter() - t
+        files_after = len(glob.glob(glob_, recursive=True))
+        after, rows_after, frame_after = measure()
+        try:
+            pd.testing.assert_frame_equal(frame_after, frame_before)
+            same = True
+        except AssertionError:
+            same = False
+    fastest_other = min(before["polars"], before["duckdb"])
+    return {
+        "files": files_before,
+        "files_after": files_after,
+        "imports_per_snapshot": per,
+        "rows": rows_before["read_snapshots"],
+        "runs": runs,
+        "write_s": write_s,
+        "before_s": before,
+        "after_s": after,
+        "rows_before": rows_before,
+        "rows_after": rows_after,
+        "same_frame_after_compaction": same,
+        "compact_s": compact_s,
+        "compact_files_per_s": files_before / compact_s,
+        "days_compacted": len(done),
+        "speedup_vs_fastest_other_uncompacted": fastest_other / after["read_snapshots"],
+        "speedup_vs_itself_uncompacted": before["read_snapshots"] / after["read_snapshots"],
+    }
+
+
 def main() -> None:
     section, *args = sys.argv[1:]
     if section == "convert":
         result = convert(int(args[0]), int(args[1]))
     elif section == "lake":
         result = lake(int(args[0]), int(args[1]), int(args[2]))
+    elif section == "lake_month":
+        result = lake_month(int(args[0]), int(args[1]), int(args[2]))
     else:
         raise SystemExit(f"unknown section {section!r}")
     print(json.dumps(result), flush=True)

@@ -9,7 +9,9 @@ Sections (all in one run, on the same data):
 2. the same drains with 20 ms of latency per request, against the floor pages x 20 ms;
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
-   ``pd.read_parquet`` + ``pd.concat``;
+   ``pd.read_parquet`` + ``pd.concat``; then a month of snapshots in 10,000 files:
+   ``read_snapshots`` vs Polars' and DuckDB's own readers into pandas, before and after
+   ``compact_snapshots`` (and its throughput in files per second);
 5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
 6. the emulator's own throughput, to show it is never what is measured.
 
@@ -65,6 +67,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_snapshots": 1_000,
         "lake_per": 100,
         "lake_runs": 3,
+        "month_files": 10_000,
+        "month_per": 100,
+        "month_runs": 3,
         "emulator_seconds": 3.0,
         "fleet_indexes": 20,
         "fleet_imports": 2_000,
@@ -82,6 +87,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_snapshots": 20,
         "lake_per": 100,
         "lake_runs": 1,
+        "month_files": 60,
+        "month_per": 20,
+        "month_runs": 1,
         "emulator_seconds": 0.3,
         "fleet_indexes": 4,
         "fleet_imports": 200,
@@ -376,6 +384,23 @@ def section_fleet(cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def section_lake_month(cfg: dict[str, Any]) -> dict[str, Any]:
+    print(
+        f"[lake] a month in {cfg['month_files']:,} files, before and after compaction ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    return _child_json(
+        [
+            str(HERE / "_sections.py"),
+            "lake_month",
+            str(cfg["month_files"]),
+            str(cfg["month_per"]),
+            str(cfg["month_runs"]),
+        ]
+    )
+
+
 def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
     """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
     import requests
@@ -589,6 +614,27 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 share <= 2 * files,
             )
         )
+    month = sec.get("lake_month", {})
+    if "before_s" in month:
+        others = min(month["before_s"]["polars"], month["before_s"]["duckdb"])
+        out.append(
+            _target(
+                f"read_snapshots of a month, compacted, vs Polars/DuckDB on {month['files']:,} "
+                "files",
+                ">= 10x",
+                f"{month['speedup_vs_fastest_other_uncompacted']:.1f}x "
+                f"({month['after_s']['read_snapshots'] * 1000:.0f} ms vs {others * 1000:.0f} ms)",
+                month["speedup_vs_fastest_other_uncompacted"] >= 10,
+            )
+        )
+        out.append(
+            _target(
+                "read_snapshots after compaction: the same frame",
+                "equal",
+                "equal" if month["same_frame_after_compaction"] else "DIFFERENT",
+                month["same_frame_after_compaction"],
+            )
+        )
     emu = sec["emulator"]
     out.append(
         _target(
@@ -791,6 +837,36 @@ def markdown(results: dict[str, Any]) -> str:
             ),
         ]
 
+    month = sec.get("lake_month", {})
+    if "before_s" in month:
+        b, a = month["before_s"], month["after_s"]
+        rows = [
+            [
+                reader,
+                f"{b[key] * 1000:.0f}",
+                f"{a[key] * 1000:.0f}",
+                f"{month['rows_before'][key]:,}",
+            ]
+            for reader, key in (
+                ("read_snapshots (typed frame, derived columns)", "read_snapshots"),
+                ("Polars read_parquet(glob).to_pandas()", "polars"),
+                ("DuckDB read_parquet(glob).df()", "duckdb"),
+            )
+        ]
+        parts += [
+            "",
+            f"A month of snapshots ({month['files']:,} files of {month['imports_per_snapshot']} "
+            f"imports, {month['rows']:,} rows), before and after `compact_snapshots` "
+            f"({month['files']:,} files into {month['files_after']:,} in "
+            f"{month['compact_s']:.1f} s: {month['compact_files_per_s']:,.0f} files/s). "
+            f"read_snapshots returns the same frame after: "
+            f"{month['same_frame_after_compaction']}. Median of {month['runs']}.",
+            "",
+            _table(["reader", f"{month['files']:,} files ms", "compacted ms", "rows"], rows),
+        ]
+    elif month:
+        parts += ["", f"Month of snapshots: {month.get('skipped') or month.get('error')}"]
+
     fleet = sec.get("fleet", {})
     if "fleet_s" in fleet:
         parts += [
@@ -893,6 +969,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections["convert"] = _guard("convert", lambda: section_convert(cfg))
         sections["lake"] = _guard("lake", lambda: section_lake(cfg))
+        sections["lake_month"] = _guard("lake_month", lambda: section_lake_month(cfg))
         sections["fleet"] = _guard("fleet", lambda: section_fleet(cfg))
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])

@@ -27,6 +27,7 @@ from .errors import (
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    SkippedFileWarning,
     SnapshotError,
     TransportError,
     UnknownStatusWarning,
@@ -38,12 +39,19 @@ from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
     from .emulator import Emulator
-    from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
+    from .snapshots import (
+        compact_snapshots,
+        list_snapshots,
+        prune_snapshots,
+        read_snapshots,
+        write_snapshot,
+    )
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
 # HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
 _LAZY = {
     "Emulator": "emulator",
+    "compact_snapshots": "snapshots",
     "list_snapshots": "snapshots",
     "prune_snapshots": "snapshots",
     "read_snapshots": "snapshots",
@@ -83,11 +91,13 @@ __all__ = [
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
+    "SkippedFileWarning",
     "SnapshotError",
     "TransportError",
     "UnknownStatusWarning",
     "UnlistedApiVersion",
     "__version__",
+    "compact_snapshots",
     "empty_frame",
     "iter_pages",
     "last_partial",

@@ -402,10 +402,17 @@ _sleep = time.sleep
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from .errors import SnapshotError
     from .snapshots import check_destination, write_snapshot
 
     options = _storage_options(args)
-    check_destination(args.to, storage_options=options)  # a wrong lake fails at once
+    try:
+        check_destination(args.to, storage_options=options)  # a wrong lake fails at once
+    except SnapshotError as exc:
+        if exc.permanent or args.every is None:
+            raise
+        # The store is down for now (unreachable, throttled): each poll will try again.
+        logger.warning("the lake is not reachable yet, polling anyway: %s", exc)
 
     def once() -> None:
         if args.all_indexes:  # one snapshot per index, written as each index finishes
@@ -418,14 +425,29 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
         print(f"{listed[:19]}Z  {len(df)} imports -> {path}", flush=True)
+        if args.compact_after is not None:
+            from .snapshots import compact_snapshots
+
+            done = compact_snapshots(
+                args.to,
+                older_than=args.compact_after,
+                index_host=df.attrs.get("index_host") or None,
+                storage_options=options,
+            )
+            for row in done.itertuples():
+                print(f"compacted {row.files_before} files of {row.date} -> {row.path}")
 
     if args.every is None:
         once()
         return 0
     # Until interrupted (or --count polls): transient failures are logged once and retried
     # at the next tick, a permanent one ends the command with its error.
-    for _ in poll(once, interval=args.every, max_polls=args.count, clock=_clock, sleep=_sleep):
-        pass
+    failed = None
+    for tick in poll(once, interval=args.every, max_polls=args.count, clock=_clock, sleep=_sleep):
+        failed = tick.error
+    if failed is not None:
+        print(f"pinecone-imports: error: the last poll failed: {failed}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -442,24 +464,102 @@ def _cmd_snapshots(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_prune(args: argparse.Namespace) -> int:
-    from .snapshots import prune_snapshots
+# Indirection so that tests answer the question on a terminal of their own.
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
-    if args.older_than is None and args.keep_last is None:
-        raise ConfigurationError("prune needs --older-than AGE (e.g. 30d) or --keep-last N")
-    removed = prune_snapshots(
+
+def _confirm(question: str) -> bool:
+    sys.stdout.write(f"{question} [y/N] ")
+    sys.stdout.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def _describe(frame: pd.DataFrame, verb: str) -> str:
+    """``remove 3 snapshots (750 rows), 1 temporary file`` from list_snapshots rows."""
+    if not len(frame):
+        return f"{verb} nothing"
+    counts = frame["status"].value_counts()
+    rows = int(frame.loc[frame["status"] == "ok", "rows"].fillna(0).sum())
+    parts = []
+    for status, label in (
+        ("ok", "snapshots"),
+        ("corrupt", "corrupt files"),
+        ("temporary", "temporary files of killed writers"),
+        ("superseded", "copies left by an interrupted compaction"),
+    ):
+        if counts.get(status, 0):
+            n = int(counts[status])
+            parts.append(f"{n} {label}" + (f" ({rows} rows)" if status == "ok" else ""))
+    return f"{verb} " + ", ".join(parts)
+
+
+def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
+    """Say what a destructive command removes, ask on a terminal if it removes the most."""
+    from .snapshots import list_snapshots
+
+    options = _storage_options(args)
+    plan = run(dry_run=True)
+    snapshots = list_snapshots(args.root, storage_options=options)
+    kept = int((snapshots["status"] == "ok").sum()) - int((plan["status"] == "ok").sum())
+    verb = "would remove" if args.dry_run else "will remove"
+    print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
+    for path in plan["path"]:
+        print(f"  {path}")
+    if args.dry_run or not len(plan):
+        return 0
+    removing = int((plan["status"] == "ok").sum())
+    asks = removing > kept and not args.yes and _interactive()
+    if asks and not _confirm(f"remove {removing} snapshots and keep {kept}?"):
+        print("nothing removed")
+        return 1
+    removed = run(dry_run=False)
+    print(_describe(removed, "removed"))
+    return 0
+
+
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from .snapshots import compact_snapshots
+
+    done = compact_snapshots(
         args.root,
         older_than=args.older_than,
-        keep_last=args.keep_last,
+        index_host=args.index_host,
         dry_run=args.dry_run,
         storage_options=_storage_options(args),
     )
-    verb = "would remove" if args.dry_run else "removed"
-    rows = int(removed["rows"].sum()) if len(removed) else 0
-    print(f"{verb} {len(removed)} snapshots ({rows} rows)")
-    for path in removed["path"] if len(removed) else []:
-        print(f"  {path}")
+    verb = "would merge" if args.dry_run else "merged"
+    before = int(done["files_before"].sum()) if len(done) else 0
+    held = int(done["listings"].sum()) if len(done) else 0
+    print(f"{verb} {before} files into {len(done)} ({held} listings)")
+    for row in done.itertuples():
+        into = "" if args.dry_run else f" -> {row.path}"
+        print(f"  {row.index_host} {row.date}: {row.files_before} files{into}")
     return 0
+
+
+def _cmd_prune(args: argparse.Namespace) -> int:
+    from .snapshots import prune_snapshots
+
+    if args.older_than is None and args.keep_last is None and not (args.all or args.corrupt):
+        raise ConfigurationError(
+            "prune needs --older-than AGE (e.g. 30d), --keep-last N, --corrupt or --all"
+        )
+    if args.keep_last == 0 and not args.all:
+        raise ConfigurationError("--keep-last 0 removes every snapshot: add --all if you mean it")
+
+    def run(*, dry_run: bool) -> pd.DataFrame:
+        return prune_snapshots(
+            args.root,
+            older_than=args.older_than,
+            keep_last=args.keep_last,
+            all=args.all,
+            corrupt=args.corrupt,
+            dry_run=dry_run,
+            storage_options=_storage_options(args),
+        )
+
+    return _destructive(args, run, "")
 
 
 def _add_storage(p: argparse.ArgumentParser) -> None:
@@ -547,6 +647,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --every: stop after N snapshots",
     )
+    p.add_argument(
+        "--compact-after",
+        type=_duration,
+        metavar="AGE",
+        help="after each snapshot, merge the days older than AGE (e.g. 1d) into one file each",
+    )
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
 
@@ -565,9 +671,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="keep the newest N per index",
     )
+    p.add_argument("--all", action="store_true", help="remove every snapshot (or --keep-last 0)")
+    p.add_argument(
+        "--corrupt", action="store_true", help="also remove unreadable files named as snapshots"
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask, even on a terminal")
     _add_storage(p)
     p.set_defaults(func=_cmd_prune)
+
+    p = sub.add_parser("compact", help="merge each day's snapshots of an index into one file")
+    p.add_argument("root", metavar="ROOT")
+    p.add_argument(
+        "--older-than", type=_duration, default="1d", metavar="AGE", help="days this old (1d)"
+    )
+    p.add_argument("--index-host", action="append", metavar="HOST", help="only this index")
+    p.add_argument("--dry-run", action="store_true", help="say what would merge, change nothing")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_compact)
 
     p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port")

@@ -128,11 +128,24 @@ class FleetError(PineconeImportsError):
 
 
 class SnapshotError(PineconeImportsError):
-    """A snapshot could not be written, read, listed or pruned."""
+    """A snapshot could not be written, read, listed, pruned or compacted.
+
+    ``permanent`` is True when waiting cannot help (the root or bucket does not exist, is
+    not a lake, cannot be written) and False for store errors that can heal (the store
+    unreachable or throttling, a timeout).
+    """
+
+    def __init__(self, *args: object, permanent: bool = False) -> None:
+        super().__init__(*args)
+        self.permanent = permanent
 
 
 class UnknownStatusWarning(UserWarning):
     """The API sent a status this version does not know; it was kept as a new category."""
+
+
+class SkippedFileWarning(UserWarning):
+    """A file in a lake was skipped: empty, corrupt, or not a snapshot of this package."""
 
 
 class BadRecordWarning(UserWarning):

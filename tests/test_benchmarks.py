@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "fleet", "emulator")
+SECTIONS = ("drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator")
 
 
 @pytest.mark.slow
@@ -54,6 +54,10 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         assert "wall_s" in sections["latency"]["paths"][path]
     assert sections["convert"]["verify"]["ids_equal"]
     assert "skipped" in sections["lake"] or sections["lake"]["same_ids"]
+    month = sections["lake_month"]
+    assert "skipped" in month or (
+        month["same_frame_after_compaction"] and month["files_after"] < month["files"]
+    )
     assert sections["emulator"]["pages"] > 0
     fleet = sections["fleet"]
     assert fleet["rows"] == fleet["indexes"] * 200  # every index of the quick project drained

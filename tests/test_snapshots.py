@@ -24,9 +24,15 @@ import pyarrow.parquet as pq
 import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 
+from pinecone_imports_frame import config as pif_config
 from pinecone_imports_frame import schema
 from pinecone_imports_frame.emulator import Emulator
-from pinecone_imports_frame.errors import ConfigurationError, SnapshotError, UnknownStatusWarning
+from pinecone_imports_frame.errors import (
+    ConfigurationError,
+    SkippedFileWarning,
+    SnapshotError,
+    UnknownStatusWarning,
+)
 from pinecone_imports_frame.frame import empty_frame, to_frame
 from pinecone_imports_frame.loader import read_imports
 from pinecone_imports_frame.snapshots import (
@@ -265,8 +271,7 @@ def test_empty_listing(tmp_path: Path) -> None:
 # --- reading: selection, columns, evolution ------------------------------------------------
 
 
-def test_empty_or_missing_root_gives_the_empty_frame(tmp_path: Path) -> None:
-    pd.testing.assert_frame_equal(read_snapshots(tmp_path / "nothing"), empty_frame())
+def test_empty_root_gives_the_empty_frame(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(read_snapshots(tmp_path), empty_frame())
     pd.testing.assert_frame_equal(
         read_snapshots(tmp_path, dtype_backend="pyarrow"), empty_frame(dtype_backend="pyarrow")
@@ -277,12 +282,15 @@ def test_empty_or_missing_root_gives_the_empty_frame(tmp_path: Path) -> None:
     assert len(list_snapshots(tmp_path)) == 0
     assert list(list_snapshots(tmp_path).columns) == [
         "path",
+        "status",
         "index_host",
         "index_name",
         "listed_at",
         "date",
         "rows",
         "bytes",
+        "file_listings",
+        "api_version",
         "schema_version",
         "package_version",
     ]
@@ -318,11 +326,15 @@ def test_since_until_skip_files_unopened(tmp_path: Path, records: list[dict[str,
     ]
     frames = [frame_at(records, t) for t in times]
     paths = [Path(write_snapshot(df, tmp_path)) for df in frames]
-    # every file outside [since, until) is made unreadable: reading it would fail
+    # every file outside [since, until) is made unreadable: reading it warns
     for p in paths[:1] + paths[3:]:
         p.write_bytes(b"not parquet at all")
-    with pytest.raises(SnapshotError, match="not a readable snapshot"):
+    with pytest.warns(SkippedFileWarning, match="not readable Parquet") as caught:
         read_snapshots(tmp_path)
+    assert sorted(str(w.message).split()[1] for w in caught) == sorted(
+        str(p) + ":" for p in paths[:1] + paths[3:]
+    )
+    warnings.simplefilter("error", SkippedFileWarning)  # a window never opens them
     got = read_snapshots(tmp_path, since="2025-05-01", until="2025-05-02")
     pd.testing.assert_frame_equal(got, stacked(frames[1], frames[2]))
     got = read_snapshots(
@@ -412,8 +424,9 @@ def test_columns_reads_only_what_is_needed(
         pa.array([[1], [2], [3]], type=pa.list_(pa.int64())),
     )
     pq.write_table(table, path)
-    with pytest.raises(SnapshotError, match="uri"):
-        read_snapshots(tmp_path)
+    with pytest.warns(SkippedFileWarning, match=f"{re.escape(str(path))}: its column uri"):
+        pd.testing.assert_frame_equal(read_snapshots(tmp_path), full)
+    warnings.simplefilter("error", SkippedFileWarning)
     got = read_snapshots(tmp_path, columns=["status", "duration"])
     assert len(got) == len(full) + 3
 
@@ -504,13 +517,17 @@ def test_list_snapshots_from_footers_only(
         "path": "string",
         "index_host": "string",
         "index_name": "string",
+        "status": "string",
         "listed_at": "datetime64[us, UTC]",
         "date": "string",
         "rows": "Int64",
         "bytes": "Int64",
+        "file_listings": "Int64",
+        "api_version": "string",
         "schema_version": "Int64",
         "package_version": "string",
     }
+    assert (listed["status"] == "ok").all() and (listed["api_version"] == pif_config.DEFAULT_API_VERSION).all()
     assert listed["path"].tolist() == list(reversed(paths))  # sorted by listed_at
     assert listed["listed_at"].tolist() == [df["listed_at"].iloc[0] for df in frames]
     assert listed["rows"].tolist() == [len(df) for df in frames]
@@ -526,8 +543,9 @@ def test_list_snapshots_from_footers_only(
     footer_len = int.from_bytes(data[-8:-4], "little")
     data[4 : len(data) - footer_len - 8] = b"\xff" * (len(data) - footer_len - 12)
     victim.write_bytes(bytes(data))
-    with pytest.raises(SnapshotError):
-        read_snapshots(tmp_path)
+    with pytest.warns(SkippedFileWarning, match="rows do not decode"):
+        got = read_snapshots(tmp_path)
+    pd.testing.assert_frame_equal(got, stacked(*frames[1:]))
     pd.testing.assert_frame_equal(list_snapshots(tmp_path), listed)
 
 
@@ -560,7 +578,10 @@ def test_prune_by_age_and_count(tmp_path: Path, records: list[dict[str, Any]]) -
     pd.testing.assert_frame_equal(read_snapshots(tmp_path), stacked(b[1], a[3]))
     dates = sorted(p.name for p in tmp_path.glob("*/*"))
     assert dates == sorted({f"date={df['listed_at'].iloc[0]:%Y-%m-%d}" for df in (a[3], b[1])})
-    assert prune_snapshots(tmp_path, keep_last=0)["rows"].sum() == 44
+    with pytest.raises(ConfigurationError, match=r"keep_last=0 removes every snapshot.*all=True"):
+        prune_snapshots(tmp_path, keep_last=0)
+    assert len(list_snapshots(tmp_path)) == 2
+    assert prune_snapshots(tmp_path, keep_last=0, all=True)["rows"].sum() == 44
     assert list(tmp_path.iterdir()) == []  # emptied partition folders are gone
 
     with pytest.raises(ConfigurationError, match=r"older_than= .* or keep_last="):
@@ -688,7 +709,9 @@ def test_killed_writer_leaves_nothing_readers_pick_up(tmp_path: Path, mode: str)
     if mode == "hang":
         assert len(debris) == 1 and debris[0].stat().st_size > 0
     assert all(p.name.startswith(".") and not p.name.endswith(".parquet") for p in debris)
-    listed = list_snapshots(tmp_path)
+    inventory = list_snapshots(tmp_path)
+    assert (inventory["status"] == "temporary").sum() == len(debris)
+    listed = inventory[inventory["status"] == "ok"]
     assert len(listed) == len(files) - len(debris)
     assert (listed["rows"] == 2000).all()
     got = read_snapshots(tmp_path)

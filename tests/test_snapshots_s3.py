@@ -135,7 +135,10 @@ def test_empty_bucket_and_missing_bucket(s3_lake: Lake) -> None:
     pd.testing.assert_frame_equal(read_snapshots(root, storage_options=options), empty_frame())
     assert list_snapshots(root, storage_options=options).empty
     missing = "s3://no-such-bucket-pif/lake"
-    pd.testing.assert_frame_equal(read_snapshots(missing, storage_options=options), empty_frame())
+    for read in (read_snapshots, list_snapshots):
+        with pytest.raises(SnapshotError, match="the bucket 'no-such-bucket-pif'") as caught:
+            read(missing, storage_options=options)
+        assert caught.value.permanent
     df = to_frame(
         Emulator(imports=2, seed=3).records(),
         listed_at="2025-05-01T10:00:00Z",

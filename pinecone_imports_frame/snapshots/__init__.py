@@ -31,6 +31,16 @@ unselected partitions, no opening of unselected files), reads each selected file
 single request, decodes them on a few threads, stacks the Arrow tables and converts to
 pandas once.
 
+:func:`compact_snapshots` merges the files of a past day of an index into one
+(``{first}_{last}-{suffix}.parquet``, its listings in its footer); readers, this package's
+and others, see the same rows, and a compaction killed at any point never makes a listing
+count twice.
+
+The package is split by job: ``_layout`` (names), ``_store`` (local disk and fsspec behind
+one interface, where store errors are translated), ``_write``, ``_read``, ``_inventory``
+(``list_snapshots``, the status of each file), ``_catalog`` (which copy of a listing
+counts), ``_prune`` and ``_compact``.
+
 Polars must be given the ``**/*.parquet`` glob rather than the root folder: a folder scan
 refuses a tree holding the temporary file of a write in progress (or of a killed writer).
 """
@@ -39,6 +49,7 @@ from __future__ import annotations
 
 import logging
 
+from ._compact import compact_snapshots
 from ._inventory import list_snapshots
 from ._layout import METADATA_PREFIX
 from ._prune import prune_snapshots
@@ -50,6 +61,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "METADATA_PREFIX",
     "check_destination",
+    "compact_snapshots",
     "list_snapshots",
     "prune_snapshots",
     "read_snapshots",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -12,10 +13,18 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
-from ..errors import SnapshotError
-from ._args import as_utc
-from ._layout import METADATA_PREFIX, SnapshotFile, micros
-from ._store import Store, open_store
+from ._catalog import LISTINGS_KEY, Listing, listings_of, resolve
+from ._layout import (
+    COMPACTED,
+    METADATA_PREFIX,
+    SNAPSHOT,
+    TEMP_RE,
+    TEMPORARY,
+    SnapshotFile,
+    is_ours,
+    stamp_micros,
+)
+from ._store import Store, is_arrow_error, open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -23,54 +32,167 @@ logger = logging.getLogger(__name__)
 #: nullable ints and UTC timestamps exactly as in an imports frame).
 _LIST_COLUMNS: dict[str, str] = {
     "path": "id",
+    "status": "id",
     "index_host": "id",
     "index_name": "id",
     "listed_at": "listed_at",
     "date": "id",
     "rows": "records_imported",
     "bytes": "records_imported",
+    "file_listings": "records_imported",
+    "api_version": "id",
     "schema_version": "records_imported",
     "package_version": "id",
 }
 _THREADS = 16
 
+#: Statuses of list_snapshots: a snapshot of this package; a file named like one that is
+#: not readable Parquet (empty, cut short, damaged); a file this package did not write
+#: (another name, or no metadata of this package); a write in progress or of a killed
+#: writer.
+OK, CORRUPT, FOREIGN, TEMPORARY_STATUS = "ok", "corrupt", "foreign", "temporary"
+#: A copy of a listing that another file also holds and that readers skip: what a
+#: compaction (or a prune's rewrite) killed before removing the old files leaves.
+SUPERSEDED = "superseded"
 
-def footer(store: Store, f: SnapshotFile) -> tuple[int | None, dict[str, str]]:
+
+@dataclass(frozen=True)
+class Entry:
+    """One listing of the lake (or one file that holds none), as names and footers say.
+
+    Attributes
+    ----------
+    file : SnapshotFile
+        The file that holds it.
+    status : str
+        ``"ok"``, ``"superseded"``, ``"corrupt"``, ``"foreign"`` or ``"temporary"``.
+    meta : dict
+        This package's key-value metadata of the listing; empty unless the file is ours.
+    size : int or None
+        The file's bytes.
+    rows : int or None
+        The listing's rows (the file's, for a file that is not ours).
+    listing : Listing or None
+        The listing, for files of this package.
+    file_listings : int
+        How many listings the file holds (1 but for compacted files).
+    """
+
+    file: SnapshotFile
+    status: str
+    meta: dict[str, str]
+    size: int | None
+    rows: int | None
+    listing: Listing | None = None
+    file_listings: int = 1
+
+    @property
+    def listed_at(self) -> int | None:
+        """``listed_at`` in microseconds: the listing's, else from the name."""
+        if self.listing is not None:
+            return self.listing.stamp
+        if self.file.stamp is not None:
+            return self.file.stamp
+        inner = TEMP_RE.match(self.file.name)
+        return stamp_micros(inner.group(1)) if inner else None
+
+
+@dataclass(frozen=True)
+class _Facts:
+    file: SnapshotFile
+    status: str
+    size: int | None
+    rows: int | None
+    listings: list[Listing]
+
+
+def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
+    """Read one file's footer and judge it; None if it vanished meanwhile."""
+    if f.kind == TEMPORARY:
+        return _Facts(f, TEMPORARY_STATUS, f.size, None, [])
+    if f.kind not in (SNAPSHOT, COMPACTED):
+        return _Facts(f, FOREIGN, f.size, None, [])
     try:
-        size, md = store.footer(f)
-    except (pa.ArrowException, OSError) as exc:
-        raise SnapshotError(
-            f"{store.display(f.path)} is not a readable Parquet file ({exc}); delete it or "
-            "move it out of the lake"
-        ) from exc
-    kv = {
-        k.decode("utf-8", "replace"): v.decode("utf-8", "replace")
-        for k, v in (md.metadata or {}).items()
+        with store_errors("read the footer of", store.display(f.path), vanish_ok=True):
+            try:
+                size, md = store.footer(f)
+            except FileNotFoundError:
+                raise
+            except Exception as exc:
+                if not is_arrow_error(exc):
+                    raise
+                return _Facts(f, CORRUPT, f.size, None, [])
+    except FileNotFoundError:
+        logger.debug("%s vanished while the lake was listed", f.path)
+        return None
+    kv = md.metadata or {}
+    if not is_ours(kv):
+        return _Facts(f, FOREIGN, size, md.num_rows, [])
+    meta = {
+        k.decode("utf-8", "replace")[len(METADATA_PREFIX) :]: v.decode("utf-8", "replace")
+        for k, v in kv.items()
+        if k.startswith(METADATA_PREFIX.encode()) and k != LISTINGS_KEY
     }
-    meta = {k[len(METADATA_PREFIX) :]: v for k, v in kv.items() if k.startswith(METADATA_PREFIX)}
-    meta["__rows__"] = str(md.num_rows)
-    return size, meta
+    listings = listings_of(f, kv, md.num_rows, meta)
+    if listings is None:  # a compacted file whose list of listings is damaged
+        return _Facts(f, CORRUPT, size, md.num_rows, [])
+    return _Facts(f, OK, size, md.num_rows, listings)
 
 
-def listing(store: Store, files: list[SnapshotFile]) -> pd.DataFrame:
-    if files:
-        with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
-            footers = list(pool.map(lambda f: footer(store, f), files))
-    else:
-        footers = []
+def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
+    """Judge every file from its name and footer (a few threads; no row is read).
+
+    Files of this package give one entry per listing they hold, ``ok`` for the copy that
+    counts and ``superseded`` for another (see :func:`resolve`); other files one entry.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> store = open_store(tempfile.mkdtemp(), None)
+    >>> inspect(store, store.scan())
+    []
+    """
+    if not files:
+        return []
+    with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
+        found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
+    chosen = resolve((x.file, x.listings) for x in found if x.status == OK)
+    out = []
+    for x in found:
+        if x.status != OK:
+            out.append(Entry(x.file, x.status, {}, x.size, x.rows))
+            continue
+        mine = chosen[x.file.path]
+        for item in x.listings:
+            status = OK if item.name in mine else SUPERSEDED
+            out.append(Entry(x.file, status, item.meta, x.size, item.rows, item, len(x.listings)))
+    return out
+
+
+def listing(store: Store, entries: list[Entry]) -> pd.DataFrame:
+    """Build the frame of :func:`list_snapshots` from judged files, sorted by ``listed_at``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> listing(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
+    ['path', 'status', 'index_host']
+    """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
-    for f, (size, meta) in zip(files, footers, strict=True):
-        stamp: Any = f.stamp
-        if stamp is None:
-            ts = as_utc(meta["listed_at"], "listed_at") if meta.get("listed_at") else None
-            stamp = micros(ts)
-        rows["path"].append(store.display(f.path))
-        rows["index_host"].append(f.host)
+    for e in entries:
+        meta = e.meta
+        rows["path"].append(store.display(e.file.path))
+        rows["status"].append(e.status)
+        rows["index_host"].append(e.file.host)
         rows["index_name"].append(meta.get("index_name") or None)
-        rows["listed_at"].append(stamp)
-        rows["date"].append(f.date)
-        rows["rows"].append(int(meta["__rows__"]))
-        rows["bytes"].append(size)
+        rows["listed_at"].append(e.listed_at)
+        rows["date"].append(e.file.date)
+        rows["rows"].append(e.rows)
+        rows["bytes"].append(e.size)
+        rows["file_listings"].append(e.file_listings if e.listing is not None else None)
+        rows["api_version"].append(meta.get("api_version") or None)
         sv = meta.get("schema_version")
         rows["schema_version"].append(int(sv) if sv and sv.isdigit() else None)
         rows["package_version"].append(meta.get("package_version") or None)
@@ -91,9 +213,10 @@ def list_snapshots(
     *,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """One row per snapshot under ``root``, from partition folders and Parquet footers only.
+    """List every file of the lake under ``root``: one row per snapshot, with its status.
 
-    No row of any snapshot is read.
+    From partition folders and Parquet footers only: no row of any snapshot is read.
+    Files that readers skip are listed too, so that they can be found and removed.
 
     Parameters
     ----------
@@ -105,16 +228,22 @@ def list_snapshots(
     Returns
     -------
     pandas.DataFrame
-        Columns ``path`` (string, a full URL for fsspec roots), ``index_host`` (string),
-        ``index_name`` (string, NA when unknown), ``listed_at`` (datetime64[us, UTC]),
-        ``date`` (string ``YYYY-MM-DD``, the partition), ``rows``, ``bytes``,
-        ``schema_version`` (Int64) and ``package_version`` (string), sorted by
-        ``listed_at``; 0 rows when the root is empty or missing.
+        Columns ``path`` (string, a full URL for fsspec roots), ``status`` (string:
+        ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet;
+        ``foreign``, a Parquet file this package did not write; ``temporary``, a write in
+        progress or of a killed writer; ``superseded``, a copy of a listing another file
+        holds, left by an interrupted compaction), ``index_host``, ``index_name`` (NA when
+        unknown), ``listed_at`` (datetime64[us, UTC]), ``date`` (``YYYY-MM-DD``, the
+        partition), ``rows``, ``bytes`` (of the file), ``file_listings`` (how many listings
+        the file holds: more than 1 for a compacted day), ``api_version``,
+        ``schema_version`` (Int64) and ``package_version``, sorted by ``listed_at``; one row
+        per listing, 0 rows for an empty lake.
 
     Raises
     ------
     SnapshotError
-        A file's footer is not readable Parquet.
+        The root does not exist or is not a lake (permanent), or the store cannot be
+        reached (transient).
 
     Examples
     --------
@@ -131,4 +260,4 @@ def list_snapshots(
     0  127.0.0.1:8080  2025-05-01     1
     """
     store = open_store(root, storage_options)
-    return listing(store, store.scan())
+    return listing(store, inspect(store, store.scan()))

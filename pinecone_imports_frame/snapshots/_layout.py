@@ -25,6 +25,13 @@ METADATA_PREFIX = "pinecone_imports_frame."
 HOST_KEY = "index_host="
 DATE_KEY = "date="
 NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-[0-9A-Za-z_-]+\.parquet$")
+#: The temporary file of a write in progress (or of a killed writer): ``.{name}.tmp-{hex}``.
+TEMP_RE = re.compile(r"^\.(.+\.parquet)\.tmp-[0-9a-f]+$")
+#: A compacted file: the listings of one day of one index, from the first to the last.
+COMPACTED_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z_(\d{8}T\d{6}\.\d{6})Z-[0-9a-f]+\.parquet$")
+#: A file's kind, from its name: one listing of this package's, several merged by
+#: compaction, a write in progress (or of a killed writer), or another tool's Parquet file.
+SNAPSHOT, COMPACTED, TEMPORARY, OTHER = "snapshot", "compacted", "temporary", "other"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -74,15 +81,31 @@ def stamp(listed_at: pd.Timestamp) -> str:
 def stamp_micros(name: str) -> int | None:
     """Return ``listed_at`` in microseconds from a snapshot's file name; None for another name.
 
+    For a compacted file, the first listing's.
+
     Examples
     --------
     >>> stamp_micros("19700101T000001.000002Z-ab12.parquet"), stamp_micros("x.parquet")
     (1000002, None)
     """
-    m = NAME_RE.match(name)
-    if not m:
-        return None
-    s = m.group(1)  # YYYYMMDDTHHMMSS.ffffff
+    m = NAME_RE.match(name) or COMPACTED_RE.match(name)
+    return _text_micros(m.group(1)) if m else None
+
+
+def last_stamp_micros(name: str) -> int | None:
+    """Return the last listing's ``listed_at`` of a compacted file's name (µs), else None.
+
+    Examples
+    --------
+    >>> last_stamp_micros("19700101T000001.000000Z_19700101T000002.000000Z-ab.parquet")
+    2000000
+    """
+    m = COMPACTED_RE.match(name)
+    return _text_micros(m.group(2)) if m else None
+
+
+def _text_micros(s: str) -> int | None:
+    """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant."""
     try:
         t = dt.datetime(
             int(s[0:4]),
@@ -97,6 +120,48 @@ def stamp_micros(name: str) -> int | None:
         return None
     delta = t - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + int(s[16:22])
+
+
+def compacted_name(first: pd.Timestamp, last: pd.Timestamp, suffix: str) -> str:
+    """Return the name of a compacted file holding listings from ``first`` to ``last``.
+
+    Examples
+    --------
+    >>> compacted_name(pd.Timestamp("2025-05-01T00:05Z"), pd.Timestamp("2025-05-01T23:55Z"), "ab")
+    '20250501T000500.000000Z_20250501T235500.000000Z-ab.parquet'
+    """
+    return f"{stamp(first)}_{stamp(last)}-{suffix}.parquet"
+
+
+def name_kind(name: str) -> str | None:
+    """Return the kind of a file in a partition folder from its name; None to ignore it.
+
+    Examples
+    --------
+    >>> name_kind("20250501T120000.000000Z-ab12.parquet"), name_kind("part-0.parquet")
+    ('snapshot', 'other')
+    >>> name_kind(".20250501T120000.000000Z-ab12.parquet.tmp-1a2b"), name_kind("_SUCCESS")
+    ('temporary', None)
+    """
+    if NAME_RE.match(name):
+        return SNAPSHOT
+    if COMPACTED_RE.match(name):
+        return COMPACTED
+    m = TEMP_RE.match(name)
+    if m and (NAME_RE.match(m.group(1)) or COMPACTED_RE.match(m.group(1))):
+        return TEMPORARY
+    return OTHER if is_candidate(name) else None
+
+
+def is_ours(kv: dict[bytes, bytes] | None) -> bool:
+    """Tell whether a Parquet footer's key-value metadata says this package wrote the file.
+
+    Examples
+    --------
+    >>> is_ours({b"pinecone_imports_frame.package_version": b"0.1.0"}), is_ours(None)
+    (True, False)
+    """
+    return bool(kv) and (METADATA_PREFIX + "package_version").encode() in kv  # type: ignore[operator]
 
 
 def micros(ts: pd.Timestamp | None) -> int | None:
@@ -146,6 +211,11 @@ class SnapshotFile:
         ``listed_at`` in microseconds from the file name; None for a name of another tool.
     size : int or None
         Its size in bytes when the listing gave it.
+    kind : str
+        ``"snapshot"``, ``"compacted"``, ``"temporary"`` or ``"other"`` (see
+        :func:`name_kind`).
+    mtime : float or None
+        When it was last modified (seconds since the epoch), for temporary files.
     """
 
     path: str
@@ -153,3 +223,15 @@ class SnapshotFile:
     date: str
     stamp: int | None
     size: int | None
+    kind: str = SNAPSHOT
+    mtime: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The file's name (its last path segment)."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def last(self) -> int | None:
+        """The last listing's ``listed_at`` (µs) it can hold: ``stamp`` but for compacted files."""
+        return last_stamp_micros(self.name) if self.kind == COMPACTED else self.stamp

@@ -2,6 +2,13 @@
 
 :func:`open_store` turns a root (a path or an fsspec URL, with ``storage_options``) into a
 :class:`Store`; the rest of the lake calls its methods and never asks which kind it has.
+
+Every error of a filesystem (OSError, botocore's, aiohttp's, gcsfs's) is translated here,
+once, by :func:`store_errors`: a root or bucket that does not exist, a folder that is not
+a lake, a root that cannot be written are *permanent* :class:`SnapshotError`s (waiting
+cannot help); anything else the store raises (unreachable, throttled, timed out) is a
+transient one. A file that vanished (a concurrent prune) is left to the caller, who skips
+it.
 """
 
 from __future__ import annotations
@@ -11,18 +18,94 @@ import contextlib
 import logging
 import os
 import secrets
+import traceback
+from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import ConfigurationError, SnapshotError
-from ._layout import DATE_KEY, DATE_RE, HOST_KEY, SnapshotFile, is_candidate, parse_partition
-from ._layout import stamp_micros as _stamp_micros
+from ._layout import (
+    DATE_KEY,
+    DATE_RE,
+    HOST_KEY,
+    TEMPORARY,
+    SnapshotFile,
+    name_kind,
+    parse_partition,
+    stamp_micros,
+)
 
 logger = logging.getLogger(__name__)
 
 LAKE_HINT = "pip install pinecone-imports-frame[lake]"
 _OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oci", "oss"})
+#: Mistakes in this package's own code: never dressed up as a store error.
+_BUGS = (TypeError, AttributeError, NameError, AssertionError, NotImplementedError)
+
+
+def _chain(error: SnapshotError, cause: BaseException) -> SnapshotError:
+    """Return ``error``, to be raised from ``cause``, once the locals of its frames are cleared.
+
+    A chained traceback keeps every frame's locals: a filesystem's frames hold credentials
+    and request bodies, which have no business outliving the error.
+    """
+    traceback.clear_frames(cause.__traceback__)
+    return error
+
+
+@contextlib.contextmanager
+def store_errors(action: str, where: str, *, vanish_ok: bool = False) -> Iterator[None]:
+    """Translate what a filesystem raises while doing ``action`` on ``where``.
+
+    With ``vanish_ok``, FileNotFoundError passes through (the caller skips the file);
+    otherwise it means the root is gone (permanent).
+
+    Examples
+    --------
+    >>> try:
+    ...     with store_errors("read", "s3://b/lake"):
+    ...         raise ConnectionResetError("reset by peer")
+    ... except SnapshotError as exc:
+    ...     print(exc.permanent, str(exc)[:26])
+    False could not read s3://b/lake
+    """
+    try:
+        yield
+    except (SnapshotError, ConfigurationError):
+        raise
+    except FileNotFoundError as exc:
+        if vanish_ok:
+            raise
+        raise _chain(
+            SnapshotError(
+                f"could not {action} {where}: it does not exist (any more): check the root; "
+                "was the lake moved or deleted?",
+                permanent=True,
+            ),
+            exc,
+        ) from exc
+    except PermissionError as exc:
+        raise _chain(
+            SnapshotError(
+                f"could not {action} {where}: permission denied ({exc}); use a root you may "
+                "read and write, or other credentials",
+                permanent=True,
+            ),
+            exc,
+        ) from exc
+    except _BUGS:
+        raise
+    except Exception as exc:  # OSError, botocore, aiohttp, gcsfs, adlfs: each its own kind
+        raise _chain(
+            SnapshotError(
+                f"could not {action} {where}: {type(exc).__name__}: {exc}; the store may be "
+                "unreachable or throttling requests: check the network, endpoint_url and "
+                "credentials, or try again later"
+            ),
+            exc,
+        ) from exc
 
 
 class Store(abc.ABC):
@@ -44,7 +127,6 @@ class Store(abc.ABC):
     def join(self, *parts: str) -> str:
         """Join path segments below the root."""
 
-    @abc.abstractmethod
     def scan(
         self,
         *,
@@ -52,13 +134,39 @@ class Store(abc.ABC):
         first_date: str | None = None,
         last_date: str | None = None,
     ) -> list[SnapshotFile]:
-        """List every snapshot file, pruned by host and date before going deeper."""
+        """List the files of every selected partition, pruned by host and date first.
+
+        Returns every file whose name this package knows (:func:`name_kind`: snapshots,
+        temporary files, other Parquet files); an empty list for an empty lake.
+
+        Raises
+        ------
+        SnapshotError
+            The root does not exist (permanent), is not a lake (permanent), or the store
+            cannot be reached (transient).
+        """
+        where = self.display(self.root)
+        with store_errors("list", where):
+            found, lake_like = self._walk(hosts, first_date, last_date)
+            if not found and not lake_like:
+                self._check_empty_root()
+        return found
+
+    @abc.abstractmethod
+    def _walk(
+        self, hosts: frozenset[str] | None, first_date: str | None, last_date: str | None
+    ) -> tuple[list[SnapshotFile], bool]:
+        """Return the files found and whether the root holds any ``index_host=`` folder."""
+
+    @abc.abstractmethod
+    def _check_empty_root(self) -> None:
+        """Raise unless the root is an existing empty folder (or an empty prefix)."""
 
     @abc.abstractmethod
     def read(self, path: str) -> bytes:
-        """Read one file whole."""
+        """Read one file whole (FileNotFoundError passes through: it vanished)."""
 
-    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+    def read_many(self, paths: list[str]) -> dict[str, bytes | BaseException]:
         """Fetch several files at once where the store does that better; {} otherwise."""
         return {}
 
@@ -67,12 +175,16 @@ class Store(abc.ABC):
         """Read a file's size and Parquet footer (not its rows)."""
 
     @abc.abstractmethod
+    def parquet(self, path: str) -> pq.ParquetFile:
+        """Open a file for reading some of its columns and row groups (ranged reads)."""
+
+    @abc.abstractmethod
     def write_atomic(self, path: str, data: bytes) -> None:
         """Write a whole file so that readers see all of it or nothing."""
 
     @abc.abstractmethod
     def remove(self, path: str) -> None:
-        """Delete one file."""
+        """Delete one file (FileNotFoundError passes through)."""
 
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:  # noqa: B027
         """Remove the partition folders the removal of ``files`` emptied, where folders exist."""
@@ -89,6 +201,26 @@ class Store(abc.ABC):
             and (last_date is None or date <= last_date)
         )
 
+    def _not_a_lake(self, seen: list[str]) -> SnapshotError:
+        shown = ", ".join(seen[:3]) + (", ..." if len(seen) > 3 else "")
+        return SnapshotError(
+            f"{self.display(self.root)} is not a lake of pinecone-imports-frame: it holds "
+            f"files ({shown}) but no index_host=... folder; check the root (a lake is the "
+            "folder write_snapshot and read_imports(snapshot_to=...) were given)",
+            permanent=True,
+        )
+
+    def _missing(self, what: str = "does not exist") -> SnapshotError:
+        return SnapshotError(
+            f"the lake root {self.display(self.root)} {what}: check the path (a typo?); "
+            "write a snapshot there first to start a lake",
+            permanent=True,
+        )
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith((".", "_"))
+
 
 class LocalStore(Store):
     """A root on local disk: walked level by level, written through a renamed temporary."""
@@ -102,42 +234,64 @@ class LocalStore(Store):
     def join(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
 
-    def scan(
-        self,
-        *,
-        hosts: frozenset[str] | None = None,
-        first_date: str | None = None,
-        last_date: str | None = None,
-    ) -> list[SnapshotFile]:
+    def _walk(
+        self, hosts: frozenset[str] | None, first_date: str | None, last_date: str | None
+    ) -> tuple[list[SnapshotFile], bool]:
         out: list[SnapshotFile] = []
         try:
             host_entries = list(os.scandir(self.root))
         except FileNotFoundError:
-            return out
-        except NotADirectoryError as exc:
-            raise ConfigurationError(f"root {self.root!r} is a file, not a folder") from exc
+            raise self._missing() from None
+        except NotADirectoryError:
+            raise self._missing("is a file, not a folder") from None
+        lake_like = False
         for he in host_entries:
             host = parse_partition(he.name, HOST_KEY)
-            if host is None or not he.is_dir() or (hosts is not None and host not in hosts):
+            if host is None or not he.is_dir():
                 continue
-            for de in os.scandir(he.path):
+            lake_like = True
+            if hosts is not None and host not in hosts:
+                continue
+            try:
+                date_entries = list(os.scandir(he.path))
+            except FileNotFoundError:  # pruned away meanwhile
+                continue
+            for de in date_entries:
                 date = parse_partition(de.name, DATE_KEY)
                 if date is None or not self._date_ok(date, first_date, last_date):
                     continue
-                if not de.is_dir():
+                try:
+                    file_entries = list(os.scandir(de.path)) if de.is_dir() else []
+                except FileNotFoundError:
                     continue
-                for fe in os.scandir(de.path):
-                    if is_candidate(fe.name) and fe.is_file():
-                        out.append(SnapshotFile(fe.path, host, date, _stamp_micros(fe.name), None))
-        return out
+                for fe in file_entries:
+                    kind = name_kind(fe.name)
+                    if kind is None or not fe.is_file():
+                        continue
+                    mtime = None
+                    if kind == TEMPORARY:
+                        with contextlib.suppress(FileNotFoundError):
+                            mtime = fe.stat().st_mtime
+                    stamp = stamp_micros(fe.name)
+                    out.append(SnapshotFile(fe.path, host, date, stamp, None, kind, mtime))
+        return out, lake_like
+
+    def _check_empty_root(self) -> None:
+        seen = sorted(e.name for e in os.scandir(self.root) if _visible(e.name))
+        if seen:
+            raise self._not_a_lake(seen)
 
     def read(self, path: str) -> bytes:
         with open(path, "rb") as fh:
             return fh.read()
 
     def footer(self, f: SnapshotFile) -> tuple[int | None, pq.FileMetaData]:
-        md = pq.read_metadata(f.path)
-        return (os.path.getsize(f.path) if f.size is None else f.size), md
+        size = os.path.getsize(f.path) if f.size is None else f.size
+        with open(f.path, "rb") as fh:
+            return size, pq.read_metadata(fh)
+
+    def parquet(self, path: str) -> pq.ParquetFile:
+        return pq.ParquetFile(path, pre_buffer=True)
 
     def write_atomic(self, path: str, data: bytes) -> None:
         folder, name = os.path.split(path)
@@ -193,7 +347,8 @@ class LocalStore(Store):
         except OSError as exc:
             raise SnapshotError(
                 f"cannot write snapshots under {self.root}: {exc.strerror or exc}; pick a "
-                "folder you may write to"
+                "folder you may write to",
+                permanent=True,
             ) from None
 
 
@@ -213,32 +368,33 @@ class FsspecStore(Store):
     def join(self, *parts: str) -> str:
         return "/".join([self.root.rstrip("/"), *parts])
 
-    def scan(
-        self,
-        *,
-        hosts: frozenset[str] | None = None,
-        first_date: str | None = None,
-        last_date: str | None = None,
-    ) -> list[SnapshotFile]:
+    def _walk(
+        self, hosts: frozenset[str] | None, first_date: str | None, last_date: str | None
+    ) -> tuple[list[SnapshotFile], bool]:
         out: list[SnapshotFile] = []
         fs = self.fs
         root = self.root.rstrip("/")
         try:
-            fs.invalidate_cache(root)
+            # All of it: s3fs forgets only the path and its parents, and a listing cached
+            # below the root would hide what another process wrote or removed since.
+            fs.invalidate_cache()
         except Exception:  # pragma: no cover - a backend without a listings cache
             logger.debug("could not invalidate the listings cache of %s", root)
-        bases = [root]
+        lake_like = False
         if hosts is not None:
             try:
                 top = fs.ls(root, detail=False)
             except FileNotFoundError:
-                return out
+                return out, False
             bases = []
             for p in top:
                 name = str(p).rstrip("/").rsplit("/", 1)[-1]
                 host = parse_partition(name, HOST_KEY)
+                lake_like = lake_like or host is not None
                 if host is not None and host in hosts:
                     bases.append(str(p).rstrip("/"))
+        else:
+            bases = [root]
         for base in bases:
             try:
                 found = fs.find(base, detail=True)
@@ -247,13 +403,13 @@ class FsspecStore(Store):
             for path, info in found.items():
                 rel = str(path)[len(root) :].lstrip("/")
                 parts = rel.split("/")
-                if len(parts) != 3 or not is_candidate(parts[2]):
-                    continue
                 host = parse_partition(parts[0], HOST_KEY)
-                date = parse_partition(parts[1], DATE_KEY)
-                if host is None or date is None or not self._date_ok(date, first_date, last_date):
+                lake_like = lake_like or host is not None
+                if len(parts) != 3 or host is None or (hosts is not None and host not in hosts):
                     continue
-                if hosts is not None and host not in hosts:
+                kind = name_kind(parts[2])
+                date = parse_partition(parts[1], DATE_KEY)
+                if kind is None or date is None or not self._date_ok(date, first_date, last_date):
                     continue
                 size = info.get("size") if isinstance(info, dict) else None
                 out.append(
@@ -261,23 +417,52 @@ class FsspecStore(Store):
                         str(path),
                         host,
                         date,
-                        _stamp_micros(parts[2]),
+                        stamp_micros(parts[2]),
                         None if size is None else int(size),
+                        kind,
                     )
                 )
-        return out
+        return out, lake_like
+
+    def _check_empty_root(self) -> None:
+        root = self.root.rstrip("/")
+        if self.object_store:
+            bucket = root.strip("/").split("/", 1)[0]
+            try:
+                self.fs.info(bucket)
+            except FileNotFoundError:
+                raise SnapshotError(
+                    f"the bucket {bucket!r} of the lake {self.display(self.root)} does not "
+                    "exist (or these credentials cannot see it): check the URL and "
+                    "storage_options",
+                    permanent=True,
+                ) from None
+        elif not self.fs.exists(root):
+            raise self._missing()
+        try:
+            held = [str(p).rstrip("/").rsplit("/", 1)[-1] for p in self.fs.ls(root, detail=False)]
+        except FileNotFoundError:  # an empty prefix of an object store: an empty lake
+            return
+        seen = sorted(name for name in held if _visible(name))
+        if seen:
+            raise self._not_a_lake(seen)
 
     def read(self, path: str) -> bytes:
         return bytes(self.fs.cat_file(path))
 
-    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+    def read_many(self, paths: list[str]) -> dict[str, bytes | BaseException]:
         if len(paths) <= 1:
             return {}
-        return dict(self.fs.cat(paths))
+        return dict(self.fs.cat(paths, on_error="return"))
 
     def footer(self, f: SnapshotFile) -> tuple[int | None, pq.FileMetaData]:
         with self.fs.open(f.path, "rb") as fh:
             return f.size, pq.read_metadata(fh)
+
+    def parquet(self, path: str) -> pq.ParquetFile:
+        # Opened without a read-ahead cache: pyarrow asks for the footer, then for the
+        # column chunks it needs (coalesced), and nothing else is fetched.
+        return pq.ParquetFile(self.fs.open(path, "rb", cache_type="none"), pre_buffer=True)
 
     def write_atomic(self, path: str, data: bytes) -> None:
         if not self.object_store:
@@ -289,31 +474,45 @@ class FsspecStore(Store):
 
     def check_writable(self) -> None:
         where = self.display(self.root)
-        try:
-            bucket = self.root.strip("/").split("/", 1)[0]
-            reachable = self.fs.exists(bucket if self.object_store else self.root)
-            if not reachable and self.object_store:
-                raise SnapshotError(
-                    f"cannot write snapshots under {where}: the bucket {bucket!r} does not "
-                    "exist (or these credentials cannot see it); create it or check the URL"
-                )
-        except SnapshotError:
-            raise
-        except Exception as exc:  # botocore, gcsfs and adlfs raise their own kinds
-            raise SnapshotError(
-                f"cannot reach {where}: {type(exc).__name__}: {exc}; check the URL, the "
-                "network and storage_options (endpoint_url, credentials)"
-            ) from None
+        with store_errors("reach", where):
+            if self.object_store:
+                bucket = self.root.strip("/").split("/", 1)[0]
+                try:
+                    self.fs.info(bucket)
+                except FileNotFoundError:
+                    raise SnapshotError(
+                        f"cannot write snapshots under {where}: the bucket {bucket!r} does not "
+                        "exist (or these credentials cannot see it); create it or check the URL",
+                        permanent=True,
+                    ) from None
+            else:
+                self.fs.makedirs(self.root, exist_ok=True)
+
+
+def _partition_root(segments: list[str]) -> int | None:
+    """Index of the first ``index_host=`` segment of a root's path, or None."""
+    return next((i for i, s in enumerate(segments) if s.startswith(HOST_KEY)), None)
 
 
 def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | None) -> Store:
     """Open the lake's root: a local folder, or an fsspec URL with ``storage_options``.
 
+    Raises
+    ------
+    ConfigurationError
+        ``root`` or ``storage_options`` are unusable, or the fsspec backend is missing.
+    SnapshotError
+        ``root`` is a partition folder of a lake (the message names the root to pass).
+
     Examples
     --------
     >>> type(open_store("/tmp/lake", None)).__name__, type(open_store("memory://x", None)).__name__
     ('LocalStore', 'FsspecStore')
-    """
+    >>> open_store("/data/lake/index_host=idx.io/date=2025-05-01", None)
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.SnapshotError: /data/lake/index_host=idx.io/date=2025-05-01 is a partition folder of the lake /data/lake: pass /data/lake as the root (and index_host='idx.io' to read one index)
+    """  # noqa: E501
     if isinstance(root, os.PathLike):
         root = os.fspath(root)
     if not isinstance(root, str) or not root:
@@ -325,6 +524,7 @@ def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | N
             "storage_options must be a dict of fsspec options, not "
             f"{type(storage_options).__name__}"
         )
+    given = root
     if root.startswith("file://"):
         root = root[len("file://") :]
     if "://" not in root:
@@ -333,7 +533,23 @@ def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | N
                 f"storage_options were given for the local path {root!r}; they only apply to "
                 "fsspec URLs (s3://, gs://, az://, memory://): drop them or pass a URL"
             )
-        return LocalStore(os.path.abspath(os.path.expanduser(root)))
+        store: Store = LocalStore(os.path.abspath(os.path.expanduser(root)))
+    else:
+        store = _open_fsspec(root, storage_options)
+    segments = store.root.replace(os.sep, "/").split("/")
+    at = _partition_root(segments)
+    if at is not None:
+        parent = "/".join(segments[:at]) or "/"
+        host = parse_partition(segments[at], HOST_KEY)
+        raise SnapshotError(
+            f"{given} is a partition folder of the lake {store.display(parent)}: pass "
+            f"{store.display(parent)} as the root (and index_host={host!r} to read one index)",
+            permanent=True,
+        )
+    return store
+
+
+def _open_fsspec(root: str, storage_options: dict[str, Any] | None) -> Store:
     try:
         import fsspec
     except ImportError as exc:
@@ -354,3 +570,16 @@ def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | N
     if "file" in ({proto} if isinstance(proto, str) else set(proto)):
         return LocalStore(os.path.abspath(path))
     return FsspecStore(str(path).rstrip("/") or "/", fs)
+
+
+def is_arrow_error(exc: BaseException) -> bool:
+    """Tell whether ``exc`` is Arrow's way of saying bytes are not (this) Parquet.
+
+    Examples
+    --------
+    >>> is_arrow_error(pa.ArrowInvalid("bad magic")), is_arrow_error(KeyError("x"))
+    (True, False)
+    """
+    return isinstance(exc, (pa.ArrowException, OSError)) and not isinstance(
+        exc, (FileNotFoundError, PermissionError)
+    )

@@ -25,11 +25,12 @@ from ._layout import (
     package_version,
     stamp,
 )
-from ._store import open_store
+from ._store import open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
-_DICTIONARY_COLUMNS = ["status", "index_name"]
+#: Columns with few distinct values: Parquet dictionary pages (the others are unique).
+_DICTIONARY_COLUMNS = ["status", "index_name", "api_version"]
 
 
 def _single(frame: pd.DataFrame, column: str, attr: Any) -> Any:
@@ -185,13 +186,8 @@ def write_snapshot(
     }
     data = encode_parquet(table, meta)
     where = store.display(path)
-    try:
+    with store_errors("write the snapshot", where):
         store.write_atomic(path, data)
-    except OSError as exc:
-        raise SnapshotError(
-            f"could not write the snapshot {where}: {exc}; check that the root exists (the "
-            "bucket, for an object store) and that you may write to it"
-        ) from exc
     logger.debug("wrote snapshot %s (%d rows, %d bytes)", where, table.num_rows, len(data))
     return where
 

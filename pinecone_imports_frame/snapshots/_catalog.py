@@ -1,0 +1,137 @@
+"""Which listings a file holds, and which copy of each listing counts.
+
+A snapshot file holds one listing, named by its file name (stamp and random suffix: the
+listing's identity for good). A compacted file holds many, listed in its footer
+(``pinecone_imports_frame.listings``: name, ``listed_at``, rows, first row, and the
+metadata each snapshot had), its rows in that order. A compaction or a prune that rewrites
+a file and is killed before it removes the old files leaves two copies of some listings;
+:func:`resolve` keeps one copy of each, so that no reader counts a listing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ._layout import COMPACTED, METADATA_PREFIX, SnapshotFile
+
+logger = logging.getLogger(__name__)
+
+LISTINGS_KEY = (METADATA_PREFIX + "listings").encode()
+#: Per-listing metadata carried from a snapshot's footer into a compacted file's.
+LISTING_META = ("listed_at", "index_name", "api_version", "package_version", "schema_version")
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One listing held by a file.
+
+    Attributes
+    ----------
+    name : str
+        The name of the snapshot file it was written as: its identity.
+    stamp : int
+        ``listed_at`` in microseconds since the epoch.
+    rows : int or None
+        How many rows it has (None when only the name is known).
+    offset : int
+        Its first row in the file that holds it.
+    meta : dict
+        Its own metadata: ``listed_at``, ``index_name``, ``api_version``,
+        ``package_version``, ``schema_version``.
+    """
+
+    name: str
+    stamp: int
+    rows: int | None = None
+    offset: int = 0
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, object]:
+        """Return it as it is stored in a compacted file's footer."""
+        return {
+            "name": self.name,
+            "stamp": self.stamp,
+            "rows": self.rows,
+            "offset": self.offset,
+            **self.meta,
+        }
+
+
+def listings_of(
+    f: SnapshotFile, kv: dict[bytes, bytes], num_rows: int, meta: dict[str, str]
+) -> list[Listing] | None:
+    """Return the listings a file of this package holds, from its name and footer.
+
+    None when a compacted file's list is missing or does not add up to its rows.
+
+    Examples
+    --------
+    >>> f = SnapshotFile("/l/h/d/19700101T000001.000000Z-ab.parquet", "h", "d", 1_000_000, 9)
+    >>> listings_of(f, {}, 3, {"api_version": "2025-04"})[0].rows
+    3
+    """
+    if f.kind != COMPACTED:
+        assert f.stamp is not None
+        own = {k: meta[k] for k in LISTING_META if k in meta}
+        return [Listing(f.name, f.stamp, num_rows, 0, own)]
+    raw = kv.get(LISTINGS_KEY)
+    try:
+        items = json.loads(raw) if raw else None
+        listings = [
+            Listing(
+                str(i["name"]),
+                int(i["stamp"]),
+                int(i["rows"]),
+                int(i["offset"]),
+                {k: str(i[k]) for k in LISTING_META if i.get(k) is not None},
+            )
+            for i in items or []
+        ]
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not listings or sum(x.rows or 0 for x in listings) != num_rows:
+        return None
+    return listings
+
+
+def resolve(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[str, set[str]]:
+    """Choose, for each listing, the one file whose copy counts.
+
+    Files holding more listings win (a merged file over the files it was merged from),
+    then compacted over snapshot files, then by path. Returns, for each file's path, the
+    names of the listings read from it: all of them, some (the others were counted from
+    a bigger file), or none (the file is superseded: a leftover of an interrupted
+    compaction or rewrite).
+
+    Examples
+    --------
+    >>> a = SnapshotFile("/l/a.parquet", "h", "d", 1, 9, "snapshot")
+    >>> m = SnapshotFile("/l/m.parquet", "h", "d", 1, 9, "compacted")
+    >>> chosen = resolve([(a, [Listing("a", 1)]), (m, [Listing("a", 1), Listing("b", 2)])])
+    >>> sorted(chosen["/l/m.parquet"]), sorted(chosen["/l/a.parquet"])
+    (['a', 'b'], [])
+    """
+    ordered = sorted(
+        held, key=lambda item: (-len(item[1]), item[0].kind != COMPACTED, item[0].path)
+    )
+    taken: set[tuple[str, str]] = set()
+    out: dict[str, set[str]] = {}
+    for f, listings in ordered:
+        mine = {x.name for x in listings if (f.host, x.name) not in taken}
+        taken.update((f.host, name) for name in mine)
+        out[f.path] = mine
+    return out
+
+
+def listings_json(listings: list[Listing]) -> str:
+    """Return the footer value that lists a compacted file's listings.
+
+    Examples
+    --------
+    >>> listings_json([Listing("a.parquet", 1, 2, 0)])
+    '[{"name": "a.parquet", "stamp": 1, "rows": 2, "offset": 0}]'
+    """
+    return json.dumps([x.to_json() for x in listings])

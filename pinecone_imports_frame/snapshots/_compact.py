@@ -1,0 +1,300 @@
+"""Compaction: each day's snapshots of an index merged into one file, readers none the wiser.
+
+A lake written every 5 minutes holds 288 files a day per index; every reader pays per file
+(and object stores per request). :func:`compact_snapshots` merges the files of each day
+older than ``older_than`` into one, in three steps, each safe to be killed after:
+
+1. read the day's listings (every stored column) and merge them, in ``listed_at`` order
+   then by name, each listing's rows by ``id``, into one table; its footer lists the
+   listings it holds (name, ``listed_at``, rows, first row, and each one's metadata);
+2. write it atomically (a renamed temporary on disk, one put on an object store) and read
+   its footer back;
+3. only then remove the files it was merged from.
+
+Killed after 2, both copies exist: readers count the merged file's (see
+``_catalog.resolve``) and the next compaction, or prune, removes the rest. Killed during
+1 or 2, the originals are untouched and no merged file is visible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+import warnings
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import frame as _frame
+from .. import schema
+from ..errors import SkippedFileWarning, SnapshotError
+from ._args import as_age
+from ._catalog import LISTINGS_KEY, Listing, listings_json
+from ._inventory import OK, SUPERSEDED, Entry, inspect
+from ._layout import (
+    COMPACTED,
+    DATE_KEY,
+    SNAPSHOT,
+    SnapshotFile,
+    compacted_name,
+    encode_host,
+    package_version,
+)
+from ._read import as_hosts, read_stored
+from ._store import Store, open_store, store_errors
+from ._write import encode_parquet
+
+logger = logging.getLogger(__name__)
+
+#: Rows per row group of a compacted file: about what DuckDB (122,880) and Spark read per
+#: task, and small enough that a since/until inside a day skips most of the file.
+ROW_GROUP_ROWS = 131_072
+
+#: Columns of compact_snapshots' result, typed like the schema column named here.
+_RESULT_COLUMNS: dict[str, str] = {
+    "index_host": "id",
+    "date": "id",
+    "files_before": "records_imported",
+    "listings": "records_imported",
+    "rows": "records_imported",
+    "path": "id",
+    "bytes": "records_imported",
+}
+
+
+def _fault(step: str) -> None:
+    """Do nothing; tests replace it to kill the compactor between its steps."""
+
+
+def compact_snapshots(
+    root: str | os.PathLike[str],
+    *,
+    older_than: str | dt.timedelta | pd.Timedelta = "1d",
+    index_host: str | list[str] | None = None,
+    dry_run: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Merge each day's snapshots of each index into one file, for days older than ``older_than``.
+
+    Readers see the same rows before and after: :func:`read_snapshots` returns an equal
+    frame, :func:`list_snapshots` lists every listing (from the merged file's metadata),
+    ``since``/``until`` and :func:`prune_snapshots` work on merged days as on the others;
+    DuckDB, Polars, pyarrow and Spark read the merged file as any snapshot. The merged
+    file's rows are sorted by ``listed_at`` then ``id``, in row groups of about 131,072
+    rows. The originals are removed only once the merged file is written whole; a
+    compaction killed at any point leaves the lake readable, no listing counted twice,
+    and the next one finishes the job. A day whose only file is already one file is left
+    as it is; files that are not this package's snapshots are never touched.
+
+    Parameters
+    ----------
+    root : str or os.PathLike
+        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    older_than : str, datetime.timedelta or pandas.Timedelta
+        Only days (UTC) that ended at least this long ago (``"1d"``: up to yesterday,
+        once today is a day old). A bare number is refused.
+    index_host : str or list of str, optional
+        Only these hosts (a URL or a host, as :func:`read_imports` takes it).
+    dry_run : bool
+        Merge nothing; return what would be merged.
+    storage_options : dict, optional
+        Passed to fsspec for a URL root.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per day merged: ``index_host``, ``date``, ``files_before`` (files it
+        replaced), ``listings``, ``rows``, ``path`` (the merged file; NA on a dry run) and
+        ``bytes``.
+
+    Raises
+    ------
+    ConfigurationError
+        An argument is invalid.
+    SnapshotError
+        The root does not exist or is not a lake (permanent), or the store failed
+        (transient): what was merged before stays merged.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import read_snapshots, write_snapshot
+    >>> root = tempfile.mkdtemp()
+    >>> for t in ["2025-05-01T10:00:00Z", "2025-05-01T10:05:00Z", "2025-05-01T10:10:00Z"]:
+    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
+    ...                                   "createdAt": "2025-05-01T09:00:00Z"}],
+    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    >>> before = read_snapshots(root)
+    >>> compact_snapshots(root)[["date", "files_before", "listings", "rows"]]
+             date  files_before  listings  rows
+    0  2025-05-01             3         3     3
+    >>> read_snapshots(root).equals(before)
+    True
+    """
+    age = as_age(older_than)
+    hosts = as_hosts(index_host)
+    store = open_store(root, storage_options)
+    cutoff = pd.Timestamp.now(tz="UTC") - age
+    last_day = (cutoff.floor("D") - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    files = [
+        f for f in store.scan(hosts=hosts, last_date=last_day) if f.kind in (SNAPSHOT, COMPACTED)
+    ]
+    days: dict[tuple[str, str], list[SnapshotFile]] = {}
+    for f in files:
+        days.setdefault((f.host, f.date), []).append(f)
+    results = []
+    for (host, date), day_files in sorted(days.items()):
+        if len(day_files) < 2:
+            continue  # one file a day is what compaction makes: nothing to read
+        entries = inspect(store, day_files)
+        done = _compact_day(store, host, date, entries, dry_run=dry_run)
+        if done is not None:
+            results.append(done)
+    return _result_frame(results)
+
+
+def _compact_day(
+    store: Store, host: str, date: str, entries: list[Entry], *, dry_run: bool
+) -> dict[str, Any] | None:
+    """Merge one day of one index; None when there is nothing to do."""
+    held: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
+    leftovers: dict[str, SnapshotFile] = {}
+    for e in entries:
+        if e.status == OK and e.listing is not None:
+            held.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
+        elif e.status == SUPERSEDED:
+            leftovers[e.file.path] = e.file
+    leftovers = {p: f for p, f in leftovers.items() if p not in held}
+    if len(held) < 2 and not leftovers:
+        return None
+    listings = sorted((x for _, xs in held.values() for x in xs), key=lambda x: (x.stamp, x.name))
+    result: dict[str, Any] = {
+        "index_host": host,
+        "date": date,
+        "files_before": len(held) + len(leftovers),
+        "listings": len(listings),
+        "rows": sum(x.rows or 0 for x in listings),
+        "path": None,
+        "bytes": None,
+    }
+    if dry_run:
+        return result
+    if len(held) < 2:  # already one file: only the leftovers of a killed compaction go
+        _remove(store, list(leftovers.values()))
+        for survivor, _ in held.values():
+            result["path"] = store.display(survivor.path)
+            result["bytes"] = survivor.size
+        return result
+
+    parts, skipped = read_stored(store, list(held.values()))
+    for f, why in skipped:  # left where they are, untouched
+        warnings.warn(
+            f"not compacting {store.display(f.path)}: {why}; it stays as it is",
+            SkippedFileWarning,
+            stacklevel=3,
+        )
+        held.pop(f.path, None)
+    kept = {x.name for _, xs in held.values() for x in xs}
+    parts = [(x, t) for x, t in parts if x.name in kept]
+    if not parts:
+        return None
+    _fault("read")
+    path, size, merged = write_merged(store, host, date, parts)
+    _fault("written")
+    gone = [f for f, _ in held.values()] + list(leftovers.values())
+    _remove(store, gone)
+    result.update(
+        files_before=len(gone),
+        listings=len(merged),
+        rows=sum(x.rows or 0 for x in merged),
+        path=store.display(path),
+        bytes=size,
+    )
+    logger.info("compacted %d files of %s on %s into %s", len(gone), host, date, path)
+    return result
+
+
+def write_merged(
+    store: Store, host: str, date: str, parts: list[tuple[Listing, pa.Table]]
+) -> tuple[str, int, list[Listing]]:
+    """Write listings as one compacted file of a day, atomically, and check it back.
+
+    Returns its path, its size and the listings it holds (with their rows' offsets).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> write_merged(open_store(tempfile.mkdtemp(), None), "h", "2025-05-01", [])
+    Traceback (most recent call last):
+    ...
+    ValueError: nothing to merge
+    """
+    if not parts:
+        raise ValueError("nothing to merge")
+    parts = sorted(parts, key=lambda p: (p[0].stamp, p[0].name))
+    merged: list[Listing] = []
+    offset = 0
+    for x, t in parts:
+        merged.append(Listing(x.name, x.stamp, t.num_rows, offset, x.meta))
+        offset += t.num_rows
+    table = pa.concat_tables([t for _, t in parts])
+    status = table["status"].combine_chunks()
+    table = table.set_column(
+        table.column_names.index("status"), "status", pc.dictionary_encode(status)
+    )
+    table = table.cast(schema.arrow_schema(table.column_names))
+    first, last = (pd.Timestamp(merged[i].stamp, unit="us", tz="UTC") for i in (0, -1))
+    common = {
+        k: vs.pop() if len(vs := {x.meta.get(k, "") for x in merged}) == 1 else ""
+        for k in ("index_name", "api_version")
+    }
+    meta = {
+        "package_version": package_version(),
+        "api_version": common["api_version"],
+        "listed_at": first.isoformat(),
+        "index_host": host,
+        "index_name": common["index_name"],
+        "rows": str(table.num_rows),
+        "schema_version": str(schema.SCHEMA_VERSION),
+        "listings": listings_json(merged),
+    }
+    data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
+    name = compacted_name(first, last, secrets.token_hex(6))
+    path = store.join(encode_host(host), f"{DATE_KEY}{date}", name)
+    where = store.display(path)
+    with store_errors("write the compacted file", where):
+        store.write_atomic(path, data)
+        _, md = store.footer(SnapshotFile(path, host, date, merged[0].stamp, len(data), COMPACTED))
+    kv = md.metadata or {}
+    if md.num_rows != table.num_rows or LISTINGS_KEY not in kv:
+        raise SnapshotError(
+            f"the compacted file {where} does not read back whole ({md.num_rows} rows of "
+            f"{table.num_rows}); the files it merges were kept: remove it and compact again"
+        )
+    return path, len(data), merged
+
+
+def _remove(store: Store, files: list[SnapshotFile]) -> None:
+    for i, f in enumerate(files):
+        where = store.display(f.path)
+        try:
+            with store_errors("delete", where, vanish_ok=True):
+                store.remove(f.path)
+        except FileNotFoundError:
+            logger.debug("%s was already gone", where)
+        if i == 0:
+            _fault("removing")
+
+
+def _result_frame(results: list[dict[str, Any]]) -> pd.DataFrame:
+    data = {}
+    for c, like in _RESULT_COLUMNS.items():
+        values = pa.array([r[c] for r in results], type=schema.arrow_type(like))
+        data[c] = _frame.column_to_pandas(values, like, "numpy_nullable")
+    return pd.DataFrame(data)
