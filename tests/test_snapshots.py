@@ -527,7 +527,9 @@ def test_list_snapshots_from_footers_only(
         "schema_version": "Int64",
         "package_version": "string",
     }
-    assert (listed["status"] == "ok").all() and (listed["api_version"] == pif_config.DEFAULT_API_VERSION).all()
+    assert (listed["status"] == "ok").all() and (
+        listed["api_version"] == pif_config.DEFAULT_API_VERSION
+    ).all()
     assert listed["path"].tolist() == list(reversed(paths))  # sorted by listed_at
     assert listed["listed_at"].tolist() == [df["listed_at"].iloc[0] for df in frames]
     assert listed["rows"].tolist() == [len(df) for df in frames]
