@@ -2,7 +2,30 @@
 
 Every exception derives from :class:`PineconeImportsError`. Those raised while a listing
 was under way carry ``.partial``: the rows fetched before the failure, as a frame in the
-package's schema (empty if nothing had arrived), so nothing fetched is lost.
+package's schema (empty if nothing had arrived), so nothing fetched is lost. Errors also
+say whether waiting can help (``.permanent``): polling loops retry the others.
+
+The hierarchy (a builtin base in brackets, for callers who catch those)::
+
+    PineconeImportsError
+    ├── ConfigurationError [ValueError]      bad argument or environment; nothing sent
+    │   └── InsecureTransportError           the key over plain http to a remote host
+    ├── TransportError [ConnectionError]     refused, reset, timed out, after retries
+    ├── ApiError                             the API answered an error status
+    │   ├── AuthenticationError              401, 403
+    │   ├── NotFoundError                    404
+    │   ├── RateLimitError                   429, after retries
+    │   └── ServerError                      5xx, after retries
+    ├── ResponseFormatError [ValueError]     a 2xx body that is not a listing, a bad value
+    ├── PaginationError [RuntimeError]       a listing that would never end
+    ├── SnapshotError                        the lake: write, read, list, prune, compact
+    └── FleetError                           indexes of a project failed (on_error="raise")
+
+    UserWarning
+    ├── UnknownStatusWarning                 a status this version does not know, kept
+    ├── BadRecordWarning                     a bad value kept as NA (on_bad_record="warn")
+    ├── SkippedFileWarning                   a lake file that is not a readable snapshot
+    └── FleetWarning                         indexes of a project failed (collected)
 """
 
 from __future__ import annotations
