@@ -34,6 +34,7 @@ from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
+    from . import trends
     from .emulator import Emulator
     from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
 
@@ -49,6 +50,10 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "trends":  # the module itself: pif.trends.latest(...)
+        import importlib
+
+        return importlib.import_module(".trends", __name__)
     if name in _LAZY:
         import importlib
 
@@ -58,7 +63,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # The lazily imported names too, so that dir() and Jupyter's tab completion show them.
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"trends"})
 
 
 __all__ = [
@@ -89,5 +94,6 @@ __all__ = [
     "read_imports",
     "read_snapshots",
     "to_frame",
+    "trends",
     "write_snapshot",
 ]

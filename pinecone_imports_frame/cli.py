@@ -119,61 +119,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def summarize(df: pd.DataFrame, *, max_failed: int = 8) -> str:
-    """Summarise a listing as text: statuses, durations, throughput, failures.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame import empty_frame
-    >>> print(summarize(empty_frame()).splitlines()[0])
-    0 imports
-    """
-    lines = [f"{len(df)} imports"]
-    if not len(df):
-        return lines[0]
-    counts = df["status"].value_counts(sort=False)
-    lines.append("by status:  " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
-    done = df.loc[df["status"] == "Completed", "duration"].dropna()
-    if len(done):
-        q = {p: pd.Timedelta(done.quantile(p)) for p in (0.5, 0.9, 0.99)}  # type: ignore[arg-type]
-        lines.append(
-            "duration of completed imports:  "
-            + "  ".join(f"p{round(p * 100)} {_fmt_td(v)}" for p, v in q.items())
-            + f"  max {_fmt_td(done.max())}"
-        )
-    rps = df.loc[df["status"] == "Completed", "records_per_second"].dropna()
-    total = df["records_imported"].sum()
-    if len(rps):
-        lines.append(
-            f"throughput:  median {rps.median():,.0f} records/s per import, "
-            f"{int(total):,} records imported in all"
-        )
-    running = df[~df["is_terminal"].fillna(False).astype(bool)]
-    if len(running):
-        lines.append(
-            f"running:  {len(running)} imports, median {running['percent_complete'].median():.0f}"
-            " % complete"
-        )
-    failed = df[df["status"] == "Failed"].sort_values("created_at")
-    if len(failed):
-        shown = failed.tail(max_failed)
-        more = f", the {len(shown)} latest" if len(failed) > len(shown) else ""
-        lines.append(f"failed ({len(failed)}{more}):")
-        for row in shown.itertuples():
-            lines.append(f"  {row.id:>6}  {row.uri}\n          {row.error}")
-    return "\n".join(lines)
-
-
-def _fmt_td(value: pd.Timedelta) -> str:
-    seconds = int(value.total_seconds())
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import Emulator
     from .loader import read_imports
+    from .trends import summary_text
 
     out = Path(args.out_dir) if args.out_dir else Path(tempfile.mkdtemp(prefix="pif-demo-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -191,7 +140,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         took = time.perf_counter() - started
     print(f"read {len(df)} imports in {took:.2f} s\n")
-    print(summarize(df))
+    print(summary_text(df))
     path = out / "imports.parquet"
     df.to_parquet(path, index=False)
     print(f"\nthe frame is in {path}  (pandas.read_parquet({str(path)!r}))")
