@@ -8,7 +8,8 @@ Sections (all in one run, on the same data):
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
    ``pd.read_parquet`` + ``pd.concat``;
-5. the emulator's own throughput, to show it is never what is measured.
+5. the emulator's own throughput, to show it is never what is measured;
+6. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``).
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -60,6 +61,7 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 3,
         "emulator_seconds": 3.0,
+        "trends_rows": 10_000_000,
     },
     "quick": {
         "sizes": [1_000],
@@ -74,6 +76,7 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 1,
         "emulator_seconds": 0.3,
+        "trends_rows": 20_000,
     },
 }
 
@@ -324,6 +327,11 @@ def section_lake(cfg: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
+    print(f"[trends] {cfg['trends_rows']:,} rows ...", file=sys.stderr, flush=True)
+    return _child_json([str(HERE / "_trends.py"), str(cfg["trends_rows"])])
+
+
 def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
     """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
     import requests
@@ -531,6 +539,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             emu["raw_http_pages_per_s"] >= 2000,
         )
     )
+    if "trends" in sec:
+        from _trends import targets as trends_targets
+
+        out += trends_targets(sec["trends"])
     return out
 
 
@@ -734,6 +746,10 @@ def markdown(results: dict[str, Any]) -> str:
         "The client's own per-request time bounds the first two columns; the last is what "
         "the emulator could serve if the client cost nothing.",
     ]
+    if "trends" in sec:
+        from _trends import markdown as trends_markdown
+
+        parts += trends_markdown(sec["trends"])
     return "\n".join(parts) + "\n"
 
 
@@ -778,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )
+        sections["trends"] = _guard("trends", lambda: section_trends(cfg))
     finally:
         for server in servers.values():
             server.stop()

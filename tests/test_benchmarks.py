@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "emulator")
+SECTIONS = ("drain", "latency", "convert", "lake", "emulator", "trends")
 
 
 @pytest.mark.slow
@@ -34,6 +34,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 3. Conversion",
         "## 4. The lake",
         "## 5. Emulator",
+        "## 6. Trends at scale",
     ):
         assert title in text
 
@@ -54,3 +55,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     assert sections["convert"]["verify"]["ids_equal"]
     assert "skipped" in sections["lake"] or sections["lake"]["same_ids"]
     assert sections["emulator"]["pages"] > 0
+    trends = sections["trends"]
+    assert trends["rows"] > 10_000 and trends["listings"] > 1
+    assert set(trends["functions"]) >= {"latest", "estimate_completion", "failures", "summary"}
+    assert all(f["result_rows"] >= 0 and f["seconds"] >= 0 for f in trends["functions"].values())

@@ -36,6 +36,19 @@ def _messages(errors: pd.Series) -> Any:
     return pd.arrays.ArrowStringArray(array)
 
 
+def _distinct_per_group(group: np.ndarray, values: pd.Series, groups: int) -> list[tuple[str, ...]]:
+    """Collect the sorted distinct values of each group as tuples (a step per group, not row)."""
+    pairs = pd.DataFrame({"g": group, "v": values.astype(object).to_numpy()})
+    pairs = pairs.dropna().drop_duplicates().sort_values(["g", "v"])
+    g = pairs["g"].to_numpy()
+    cuts = np.flatnonzero(np.diff(g)) + 1
+    chunks = np.split(pairs["v"].to_numpy(dtype=object), cuts)
+    out: list[tuple[str, ...]] = [()] * groups
+    for number, chunk in zip(g[np.r_[0, cuts]] if len(g) else [], chunks, strict=False):
+        out[number] = tuple(chunk)
+    return out
+
+
 def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     """List the imports that failed or whose records failed validation, one row each.
 
@@ -220,9 +233,9 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
         last_finished_at=("finished_at", "max"),
         example=("example", "last"),  # rows are in order of finished_at
     )
-    # One small Python step per group (a kind of failure), never per import.
-    uris = [tuple(sorted({str(u) for u in a if not pd.isna(u)})) for a in by["uri"].unique()]
-    hosts = [",".join(sorted(set(a) - {""})) or None for a in by["hosts"].unique()]
+    group = by.ngroup().to_numpy()
+    uris = _distinct_per_group(group, f["uri"], len(out))
+    hosts = [",".join(h) or None for h in _distinct_per_group(group, f["index_host"], len(out))]
     out = out.reset_index()
     columns: dict[str, Any] = {c: out[c].array for c in dtypes if c in out.columns}
     columns["uris"] = pd.Series(uris, dtype=object, index=out.index)

@@ -114,7 +114,7 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     rps[~completed] = np.nan
     d = pd.DataFrame(
         {
-            "finished_at": finished_at[done].to_numpy(),
+            "finished_at": finished_at[done].array,
             "finished": 1,
             **{s: (status[done] == s).to_numpy().astype(np.int64) for s in TERMINAL},
             "records_imported": col(last, "records_imported")[done].to_numpy(),
