@@ -18,6 +18,8 @@ from .errors import (
     AuthenticationError,
     BadRecordWarning,
     ConfigurationError,
+    FleetError,
+    FleetWarning,
     InsecureTransportError,
     NotFoundError,
     PaginationError,
@@ -29,6 +31,7 @@ from .errors import (
     TransportError,
     UnknownStatusWarning,
 )
+from .fleet import read_project_imports
 from .frame import empty_frame, to_frame
 from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
@@ -75,6 +78,8 @@ __all__ = [
     "ConfigurationError",
     "Connection",
     "Emulator",
+    "FleetError",
+    "FleetWarning",
     "InsecureTransportError",
     "NotFoundError",
     "PaginationError",
@@ -92,6 +97,7 @@ __all__ = [
     "list_snapshots",
     "prune_snapshots",
     "read_imports",
+    "read_project_imports",
     "read_snapshots",
     "to_frame",
     "trends",

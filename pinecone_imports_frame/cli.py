@@ -7,19 +7,31 @@ configuration, 1 for everything else), never a traceback; ``--verbose`` shows DE
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import math
+import os
+import re
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
 from ._version import __version__
-from .config import parse_duration, parse_interval
-from .errors import ConfigurationError, PineconeImportsError
+from .config import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    MAX_PAGE_SIZE,
+    parse_duration,
+    parse_interval,
+)
+from .errors import ConfigurationError, FleetWarning, PineconeImportsError
 from .polling import poll
 
 logger = logging.getLogger(__name__)
@@ -36,31 +48,137 @@ _TABLE_COLUMNS = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors that never repeat a value (it could be the key)."""
+
+    def error(self, message: str) -> NoReturn:
+        # argparse quotes unrecognised arguments and bad values whole: a mistyped
+        # "--apikey KEY" would print the key. Name the options, never their values.
+        unknown = re.match(r"unrecognized arguments: (.*)", message)
+        if unknown:
+            words = unknown.group(1).split()
+            options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+            shown = ", ".join(options) if options else f"{len(words)} value(s)"
+            message = f"unrecognized arguments: {shown} (values not shown)"
+        message = _printable(message)
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _int_in(low: int, high: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low:,} to {high:,}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive, finite number of seconds")
+    return value
+
+
 def _add_connection(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (else PINECONE_INDEX_HOST / PINECONE_API_KEY)")
     g.add_argument("--host", help="index host as the console shows it, or a URL")
     g.add_argument("--index-name", help="index name, resolved to its host via the control plane")
     g.add_argument("--api-key", help="API key (prefer the PINECONE_API_KEY variable)")
-    g.add_argument("--page-size", type=int, default=100, help="imports per request, 1-100")
-    g.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    g.add_argument("--max-retries", type=int, default=5)
+    g.add_argument(
+        "--controller-host", help="control plane (else PINECONE_CONTROLLER_HOST, or Pinecone's)"
+    )
+    g.add_argument(
+        "--page-size",
+        type=_int_in(1, MAX_PAGE_SIZE, "page size"),
+        default=DEFAULT_PAGE_SIZE,
+        help=f"imports per request, 1-{MAX_PAGE_SIZE}",
+    )
+    g.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help="seconds per request")
+    g.add_argument(
+        "--max-retries", type=_int_in(0, 100, "max retries"), default=DEFAULT_MAX_RETRIES
+    )
     g.add_argument(
         "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
     )
 
 
+def _add_fleet(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("every index of the project (the control plane lists them)")
+    g.add_argument(
+        "--all-indexes", action="store_true", help="every index of the project, concurrently"
+    )
+    g.add_argument(
+        "--indexes",
+        nargs="+",
+        metavar="PATTERN",
+        help="with --all-indexes: only these names or shell patterns (e.g. 'prod-*')",
+    )
+    g.add_argument(
+        "--max-workers",
+        type=_int_in(1, 256, "max workers"),
+        default=16,
+        help="indexes listed at once (default 16)",
+    )
+
+
+def _report_fleet(df: pd.DataFrame) -> int:
+    """Print the fleet's failed and skipped indexes to stderr; 1 if any failed."""
+    for item in df.attrs.get("skipped", []):
+        logger.info("skipped index %s: %s", item["index_name"], item["reason"])
+    errors = df.attrs.get("errors", [])
+    for item in errors:
+        print(
+            f"pinecone-imports: index {item['index_name']} failed "
+            f"({item['rows_kept']} imports kept): {_printable(item['message'])}",
+            file=sys.stderr,
+        )
+    return 1 if errors else 0
+
+
 def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
     from .loader import read_imports
 
+    if getattr(args, "all_indexes", False):
+        from .fleet import read_project_imports
+
+        if args.host or args.index_name:
+            raise ConfigurationError("--all-indexes lists every index: drop --host/--index-name")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)  # reported by _report_fleet
+            return read_project_imports(
+                api_key=args.api_key,
+                controller_host=args.controller_host,
+                indexes=args.indexes,
+                max_workers=args.max_workers,
+                page_size=args.page_size,
+                timeout=args.timeout,
+                max_retries=args.max_retries,
+                allow_insecure=args.allow_insecure,
+                progress=args.progress,
+                verbose=args.verbose,
+                **extra,
+            )
+    if getattr(args, "indexes", None):
+        raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
     return read_imports(
         args.host,
         api_key=args.api_key,
         index_name=args.index_name,
+        controller_host=args.controller_host,
         page_size=args.page_size,
         timeout=args.timeout,
         max_retries=args.max_retries,
         allow_insecure=args.allow_insecure,
-        progress=None,
+        progress=args.progress,
         **extra,
     )
 
@@ -79,6 +197,44 @@ def _interval(text: str) -> pd.Timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """Escape control characters (terminal escapes, CR, newlines) in server text."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def plain_records(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` with the values CSV and JSON write: text, numbers, None.
+
+    Timestamps become RFC 3339 UTC text with microseconds and ``Z``; durations become
+    seconds (a number); categories become their text; NA becomes None. The same in both
+    formats, so that a CSV and a JSON export of one listing say the same thing.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import to_frame
+    >>> df = to_frame([{"id": "1", "status": "Completed", "createdAt": "2025-05-01T12:00:00Z",
+    ...                 "finishedAt": "2025-05-01T12:01:30Z"}], listed_at="2025-05-02")
+    >>> row = plain_records(df).iloc[0]
+    >>> row["created_at"], row["duration"], row["status"]
+    ('2025-05-01T12:00:00.000000Z', 90.0, 'Completed')
+    """
+    out = {}
+    for name in df.columns:
+        col = df[name]
+        kind = pd.api.types
+        if isinstance(col.dtype, pd.DatetimeTZDtype) or kind.is_datetime64_any_dtype(col.dtype):
+            values = col.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        elif kind.is_timedelta64_dtype(col.dtype):
+            values = col.dt.total_seconds()
+        else:
+            values = col
+        out[name] = values.astype(object).where(values.notna(), None)
+    return pd.DataFrame(out, index=df.index)
+
+
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         if not output:
@@ -87,11 +243,15 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
         return
     if fmt == "csv":
-        text = df.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        text = plain_records(df).to_csv(index=False).rstrip("\n")
     elif fmt == "json":
-        text = df.to_json(orient="records", date_format="iso", date_unit="us", indent=1) or ""
+        rows = plain_records(df).to_dict(orient="records")
+        # ensure_ascii=False and no escaped "/": grep finds s3://... as written.
+        text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
         view = df[_TABLE_COLUMNS].copy()
+        for name in ("id", "error"):
+            view[name] = view[name].map(_printable, na_action="ignore")
         view["error"] = view["error"].str.slice(0, 40)
         text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
     if output:
@@ -102,20 +262,36 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    _write_table(_read(args), args.format, args.output)
-    return 0
+    df = _read(args)
+    _write_table(df, args.format, args.output)
+    return _report_fleet(df) if args.all_indexes else 0
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
+    from .emulator.state import MAX_IMPORTS
 
-    serve(
-        port=args.port,
-        imports=args.imports,
-        seed=args.seed,
-        api_key=args.api_key,
-        index_name=args.index_name,
-    )
+    bounds = {"--imports": (args.imports, 0, MAX_IMPORTS), "--port": (args.port, 0, 65_535)}
+    for flag, (value, low, high) in bounds.items():
+        if not low <= value <= high:
+            raise ConfigurationError(f"{flag} must be from {low} to {high}, got {value}")
+    if not 0 <= args.speed <= 525_600:
+        raise ConfigurationError(
+            f"--speed must be from 0 to 525600 simulated seconds per second, got {args.speed:g}"
+        )
+    if not args.api_key:
+        raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
+    try:
+        serve(
+            port=args.port,
+            imports=args.imports,
+            seed=args.seed,
+            api_key=args.api_key,
+            index_name=args.index_name,
+            speed=args.speed,
+        )
+    except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
+        raise ConfigurationError(str(exc)) from exc
     return 0
 
 
@@ -136,7 +312,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             emu.url,
             api_key=emu.api_key,
             index_name=emu.index_name,
-            progress=None if args.progress is None else args.progress,
+            progress=args.progress,
         )
         took = time.perf_counter() - started
     print(f"read {len(df)} imports in {took:.2f} s\n")
@@ -171,6 +347,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     check_destination(args.to, storage_options=options)  # a wrong lake fails at once
 
     def once() -> None:
+        if args.all_indexes:  # one snapshot per index, written as each index finishes
+            df = _read(args, snapshot_to=args.to, storage_options=options)
+            _report_fleet(df)
+            hosts = df["index_host"].nunique()
+            print(f"{len(df)} imports of {hosts} indexes -> {args.to}", flush=True)
+            return
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
@@ -228,31 +410,69 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _common_options(*, top: bool) -> _Parser:
+    """``--verbose`` and ``--no-progress``, accepted before and after the sub-command."""
+    common = _Parser(add_help=False)
+    # Defaults only on the top level: a sub-command's SUPPRESS keeps what was set before it.
+    default: Any = argparse.SUPPRESS
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else default,
+        help="DEBUG logging to stderr",
+    )
+    common.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None if top else default,
+        help="progress bars (default: on in a terminal)",
+    )
+    return common
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser of ``pinecone-imports``."""
-    parser = argparse.ArgumentParser(
+    """Build the argument parser of ``pinecone-imports``.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["list", "--host", "h", "--no-progress", "-v"])
+    >>> args.progress, args.verbose
+    (False, True)
+    """
+    parser = _Parser(
         prog="pinecone-imports",
         description="Pinecone bulk imports as typed tables: list, snapshot, emulate.",
+        parents=[_common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="DEBUG logging to stderr")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = _common_options(top=False)
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+
+    class _Sub:
+        def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser:
+            return subparsers.add_parser(name, help=help, parents=[common])
+
+    sub = _Sub()
 
     p = sub.add_parser("list", help="list an index's imports as a table, CSV, JSON or Parquet")
     _add_connection(p)
+    _add_fleet(p)
     p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("demo", help="drain a local emulator and summarise it (no key, no network)")
-    p.add_argument("--imports", type=int, default=2500)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--imports", type=_int_in(0, 1_000_000, "imports"), default=2500)
+    p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "seed"), default=0)
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
     p.set_defaults(func=_cmd_demo)
 
     p = sub.add_parser("snapshot", help="write the listing as a Parquet snapshot into a lake")
     _add_connection(p)
+    _add_fleet(p)
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
     p.add_argument(
         "--every",
@@ -260,7 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PERIOD",
         help="keep taking one every PERIOD (e.g. 5m, or seconds) until interrupted",
     )
-    p.add_argument("--count", type=int, metavar="N", help="with --every: stop after N snapshots")
+    p.add_argument(
+        "--count",
+        type=_int_in(1, 10**9, "count"),
+        metavar="N",
+        help="with --every: stop after N snapshots",
+    )
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
 
@@ -273,7 +498,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prune", help="delete whole snapshots by age or count")
     p.add_argument("root", metavar="ROOT")
     p.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h")
-    p.add_argument("--keep-last", type=int, metavar="N", help="keep the newest N per index")
+    p.add_argument(
+        "--keep-last",
+        type=_int_in(0, 10**9, "keep-last"),
+        metavar="N",
+        help="keep the newest N per index",
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     _add_storage(p)
     p.set_defaults(func=_cmd_prune)
@@ -284,6 +514,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--api-key", default="emulator-key")
     p.add_argument("--index-name", default="emulator-index")
+    p.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="simulated seconds per real second (0: the clock stands still; 600: 10 min/s)",
+    )
     p.set_defaults(func=_cmd_emulator)
     return parser
 
@@ -312,18 +548,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
-        print(f"pinecone-imports: error: {exc}", file=sys.stderr)
+        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
         return 2
     except PineconeImportsError as exc:
         partial = getattr(exc, "partial", None)
         extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
-        print(f"pinecone-imports: error: {exc}{extra}", file=sys.stderr)
+        print(f"pinecone-imports: error: {_printable(str(exc))}{extra}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pinecone-imports: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # "pinecone-imports list | head": the reader left; end quietly, as cat does.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except OSError as exc:
-        print(f"pinecone-imports: error: {exc}", file=sys.stderr)
+        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
         return 1
     finally:
         for log, level in zip(loggers, levels, strict=True):

@@ -112,6 +112,21 @@ class ServerError(ApiError):
     """5xx after every retry."""
 
 
+class FleetError(PineconeImportsError):
+    """One or more indexes of a project failed (``read_project_imports(on_error="raise")``).
+
+    Attributes
+    ----------
+    errors : list of dict
+        One plain dict per failed index: ``index_name``, ``index_host``, ``status``,
+        ``error_type``, ``message``, ``rows_kept``.
+    """
+
+    def __init__(self, text: str, *, errors: list[dict[str, Any]]) -> None:
+        super().__init__(text)
+        self.errors = errors
+
+
 class SnapshotError(PineconeImportsError):
     """A snapshot could not be written, read, listed or pruned."""
 
@@ -122,3 +137,7 @@ class UnknownStatusWarning(UserWarning):
 
 class BadRecordWarning(UserWarning):
     """A value of the wrong kind was kept as NA (``on_bad_record="warn"``)."""
+
+
+class FleetWarning(UserWarning):
+    """Some indexes of a project failed; their failures are in ``frame.attrs["errors"]``."""

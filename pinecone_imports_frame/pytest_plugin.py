@@ -4,6 +4,9 @@
 per test session; ``imports_emulator`` hands it to each test after ``reset()`` (so
 faults, the clock, options and the request log never leak from one test into the
 next) and calls ``check()`` at teardown, failing the test if the server thread raised.
+``imports_project_server`` and ``imports_project`` do the same for an emulated
+:class:`~pinecone_imports_frame.emulator.Project` (:data:`PROJECT_INDEXES`: three
+serverless indexes, one with no imports, one not ready and one pod-based).
 
 A test of yours (``tests/test_pytest_plugin.py`` runs one like it through pytester)::
 
@@ -23,11 +26,27 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from pinecone_imports_frame.emulator import Emulator
+    from pinecone_imports_frame.emulator import Emulator, Project
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["imports_emulator", "imports_emulator_server"]
+__all__ = [
+    "PROJECT_INDEXES",
+    "imports_emulator",
+    "imports_emulator_server",
+    "imports_project",
+    "imports_project_server",
+]
+
+#: The indexes of the ``imports_project`` fixture: (name, imports, seed, ready, pod).
+PROJECT_INDEXES = (
+    ("prod-search", 250, 1, True, False),
+    ("prod-recs", 120, 2, True, False),
+    ("staging-search", 40, 3, True, False),
+    ("dev-empty", 0, 4, True, False),
+    ("dev-warming-up", 0, 5, False, False),
+    ("legacy-pods", 0, 6, True, True),
+)
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +83,43 @@ def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
     imports_emulator_server.reset()
     yield imports_emulator_server
     imports_emulator_server.check()
+
+
+@pytest.fixture(scope="session")
+def imports_project_server() -> Iterator[Project]:
+    """One emulated project for the whole session (:data:`PROJECT_INDEXES`, key "emulator-key").
+
+    Prefer ``imports_project``, which resets it for each test.
+
+    Examples
+    --------
+    ::
+
+        def test_hosts(imports_project_server):
+            assert len(imports_project_server) == 6
+    """
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    indexes = [
+        IndexConfig(name, imports=imports, seed=seed, ready=ready, pod=pod)
+        for name, imports, seed, ready, pod in PROJECT_INDEXES
+    ]
+    with Project(indexes=indexes) as project:
+        logger.debug("session project, control plane at %s", project.control.url)
+        yield project
+
+
+@pytest.fixture
+def imports_project(imports_project_server: Project) -> Iterator[Project]:
+    """Hand out the session's project, reset; fail the test on a server-thread error.
+
+    Examples
+    --------
+    ::
+
+        def test_fleet(imports_project):
+            imports_project["prod-recs"].inject("status", status=503)
+    """
+    imports_project_server.reset()
+    yield imports_project_server
+    imports_project_server.check()

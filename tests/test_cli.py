@@ -56,8 +56,10 @@ def test_errors_are_one_line_and_an_exit_code(
     assert main(["list", "--host", imports_emulator.url, "--api-key", "bad"]) == 1
     err = capsys.readouterr().err
     assert "401" in err and "Invalid API Key" in err and "bad" not in err.replace("--", "")
-    assert main(["list", *_conn(imports_emulator), "--page-size", "500"]) == 2
-    assert "page_size" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["list", *_conn(imports_emulator), "--page-size", "500"])
+    assert info.value.code == 2
+    assert "--page-size" in capsys.readouterr().err
 
 
 def test_demo_runs_offline_and_summarises(tmp_path: Path) -> None:
@@ -256,3 +258,114 @@ def test_snapshot_to_an_unwritable_lake_fails_before_listing(
     assert main(["snapshot", *_conn(imports_emulator), "--to", "/proc/no-lake-here"]) == 1
     assert "cannot write snapshots" in capsys.readouterr().err
     assert imports_emulator.requests == []  # nothing was sent
+
+
+# --- the command line as a careful user meets it (issue 7) ----------------------------------
+
+BAD_ARGUMENTS = [
+    ["list", "--page-size", "500"],
+    ["list", "--page-size", "ten"],
+    ["list", "--timeout", "nan"],
+    ["list", "--timeout", "-1"],
+    ["list", "--max-retries", "-2"],
+    ["list", "--format", "xml"],
+    ["demo", "--imports", "-1"],
+    ["demo", "--imports", "10000000000"],
+    ["demo", "--seed", "x"],
+    ["snapshot", "--host", "h"],  # no --to
+    ["snapshot", "--to", "lake", "--every", "0.1"],
+    ["snapshot", "--to", "lake", "--every", "5", "--count", "0"],
+    ["prune", "lake", "--older-than", "90"],
+    ["prune", "lake", "--keep-last", "-1"],
+    ["nosuchcommand"],
+    [],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_ARGUMENTS, ids=lambda a: " ".join(a) or "nothing")
+def test_argument_errors_are_one_line_and_status_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith("pinecone-imports") and "error:" in err and "Traceback" not in err
+
+
+def test_a_mistyped_key_option_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    secret = "pcsk_mistyped_0123456789abcdef"
+    with pytest.raises(SystemExit):
+        main(["list", "--apikey", secret])
+    err = capsys.readouterr().err
+    assert "--apikey" in err and secret not in err
+    for i in range(len(secret) - 7):
+        assert secret[i : i + 8] not in err
+    with pytest.raises(SystemExit):
+        main(["list", f"--apikey={secret}"])
+    assert secret[:12] not in capsys.readouterr().err
+
+
+def test_verbose_and_no_progress_work_after_the_subcommand(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["list", *_conn(imports_emulator), "--format", "csv", "-v", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "DEBUG" in err and "GET /bulk/imports page 1" in err
+    assert "pages" not in err.replace("page 1", "")  # no bar
+    assert main(["-v", "list", *_conn(imports_emulator), "--format", "csv"]) == 0
+    assert "DEBUG" in capsys.readouterr().err
+
+
+def test_csv_and_json_write_the_same_values(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["list", *_conn(imports_emulator), "--format", "json"]) == 0
+    text = capsys.readouterr().out
+    assert "\\/" not in text and "s3://" in text  # grep s3:// finds the URIs
+    rows = json.loads(text)
+    assert main(["list", *_conn(imports_emulator), "--format", "csv"]) == 0
+    csv = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    done = next(r for r in rows if r["status"] == "Completed")
+    line = csv[csv["id"] == done["id"]].iloc[0]
+    for name in ("created_at", "finished_at"):
+        assert done[name].endswith("Z") and line[name] == done[name]
+        assert pd.Timestamp(done[name]).tzinfo is not None
+    assert done["listed_at"].endswith("Z") and line["listed_at"].endswith("Z")
+    assert isinstance(done["duration"], float) and float(line["duration"]) == done["duration"]
+    assert done["duration"] == pytest.approx(
+        (pd.Timestamp(done["finished_at"]) - pd.Timestamp(done["created_at"])).total_seconds()
+    )
+    running = next(r for r in rows if r["status"] == "InProgress")
+    assert running["finished_at"] is None and running["duration"] is None
+
+
+def test_table_output_escapes_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    records = [
+        {
+            "id": "1\x1b[2J",
+            "uri": "s3://b/p",
+            "status": "Failed",
+            "createdAt": "2025-05-01T00:00:00Z",
+            "error": "bad\x1b]0;owned\x07 file\rline",
+        }
+    ]
+    with Emulator(records=records) as emu:
+        assert main(["list", *_conn(emu)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\r" not in out
+    assert "\\x1b" in out
+
+
+def test_a_closed_pipe_ends_quietly(imports_emulator: Emulator) -> None:
+    proc = subprocess.run(
+        f"{sys.executable} -m pinecone_imports_frame list --host {imports_emulator.url} "
+        f"--api-key {imports_emulator.api_key} --format csv | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.startswith("id,")
+    assert proc.stderr == ""

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -638,6 +639,48 @@ def test_progress_is_monotonic(emu: Emulator) -> None:
             prev[r["id"]] = r
 
 
+def http_date(r: requests.Response) -> datetime:
+    return parsedate_to_datetime(r.headers["Date"])
+
+
+def test_date_header_follows_the_simulated_clock(emu: Emulator, session: requests.Session) -> None:
+    assert http_date(list_page(session, emu)) == NOW
+    emu.advance(3 * 86400 + 0.75)
+    for r in (
+        list_page(session, emu),
+        requests.get(emu.url + "/bulk/imports", timeout=10),  # a 401 too
+        session.get(emu.url + "/nope", timeout=10),
+        session.get(emu.url + "/indexes", timeout=10),
+    ):
+        assert r.headers["Date"] == "Wed, 04 Jun 2025 12:00:00 GMT"  # RFC 7231, whole seconds
+        assert http_date(r) == NOW + timedelta(days=3)
+
+
+def test_running_clock_follows_an_injected_timer(session: requests.Session) -> None:
+    real = [100.0]
+    with Emulator(imports=250, seed=7, api_key=KEY, now=NOW, speed=600, timer=lambda: real[0]) as e:
+        assert e.now() == NOW and e.speed == 600
+        running = next(r for r in e.records() if r["status"] == "InProgress")
+        real[0] += 1.5  # 1.5 real seconds: 15 simulated minutes
+        assert e.now() == NOW + timedelta(minutes=15)
+        assert http_date(list_page(session, e)) == NOW + timedelta(minutes=15)
+        e.advance(60)  # advance() still steps a running clock
+        assert e.now() == NOW + timedelta(minutes=16)
+        later = session.get(f"{e.url}/bulk/imports/{running['id']}", timeout=10).json()
+        assert later["percentComplete"] >= running["percentComplete"]
+        assert later != running
+        e.reset()
+        assert e.now() == NOW  # reset rewinds, and the clock runs on from there
+        real[0] += 0.1
+        assert e.now() == NOW + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("speed", [-1, float("nan"), float("inf"), "600"])
+def test_speed_must_be_a_sane_number(speed: Any) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        Emulator(imports=0, speed=speed)
+
+
 def test_advance_rejects_negative(emu: Emulator) -> None:
     with pytest.raises(ValueError):
         emu.advance(-1)
@@ -723,6 +766,29 @@ def test_handler_exception_becomes_500_and_check_raises(session: requests.Sessio
         with pytest.raises(TypeError):
             emu.check()
         emu.check()  # reported once
+
+
+def test_raise_fault_is_a_500_and_check_reraises_in_the_test_thread(
+    emu: Emulator, session: requests.Session
+) -> None:
+    emu.inject("raise", exception=LookupError("handler blew up"), path="/bulk/imports/", after=1)
+    assert session.get(emu.url + "/bulk/imports/1", timeout=10).status_code == 200
+    r = session.get(emu.url + "/bulk/imports/2", timeout=10)
+    assert_rpc_status(r, 500, 13)
+    assert "handler blew up" not in r.text  # the exception's text stays on the server
+    assert list_page(session, emu).status_code == 200  # path prefix: the listing is spared
+    with pytest.raises(LookupError, match="handler blew up"):
+        emu.check()
+    emu.check()  # reported once
+
+
+def test_raise_fault_default_exception(emu: Emulator, session: requests.Session) -> None:
+    from pinecone_imports_frame.emulator import InjectedError
+
+    emu.inject("raise", times=2)
+    assert [list_page(session, emu).status_code for _ in range(3)] == [500, 500, 200]
+    with pytest.raises(InjectedError):
+        emu.check()
 
 
 def test_reset_restores_everything(emu: Emulator, session: requests.Session) -> None:

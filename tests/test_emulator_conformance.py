@@ -19,7 +19,17 @@ import requests
 
 from pinecone_imports_frame.emulator import Emulator
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "pinecone-api"
+
+def find_spec_dir() -> Path:
+    """``shared/pinecone-api`` beside the checkout (or beside a folder holding worktrees)."""
+    for parent in Path(__file__).resolve().parents[1:]:
+        candidate = parent / "shared" / "pinecone-api"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[2] / "shared" / "pinecone-api"
+
+
+SPEC_DIR = find_spec_dir()
 DATA_SPEC = SPEC_DIR / "db_data_2025-04.oas.yaml"
 CONTROL_SPEC = SPEC_DIR / "db_control_2025-04.oas.yaml"
 
@@ -216,3 +226,25 @@ def test_int64_as_string_is_off_spec(
     r = session.get(emu.url + "/bulk/imports")
     with pytest.raises(InvalidData, match="integer"):
         validate(r)
+
+
+def test_project_index_models(session: requests.Session) -> None:
+    """Serverless, pod-based and not-ready IndexModels all validate (2025-04 control plane)."""
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    indexes = [
+        IndexConfig("serverless", imports=1),
+        IndexConfig("pods", imports=0, pod=True),
+        IndexConfig("warming", imports=0, ready=False),
+    ]
+    with Project(indexes=indexes, api_key=KEY) as project:
+        control_api = load_spec(CONTROL_SPEC, project.control.url)
+        listed = session.get(project.control.url + "/indexes")
+        responses = [listed, session.get(project.control.url + "/indexes/nope")]
+        responses += [session.get(f"{project.control.url}/indexes/{c.name}") for c in indexes]
+        for r in responses:
+            control_api.validate_response(
+                RequestsOpenAPIRequest(r.request), RequestsOpenAPIResponse(r)
+            )
+        assert [r.status_code for r in responses] == [200, 404, 200, 200, 200]
+        assert len(listed.json()["indexes"]) == 3

@@ -70,9 +70,62 @@ def test_2_nothing_leaked(imports_emulator):
 """
 
 SERVER_ERROR_TEST = """
+import requests
+
+
 def test_server_error_fails_teardown(imports_emulator):
-    imports_emulator._app._errors.append(RuntimeError("boom in server thread"))
+    imports_emulator.inject("raise", exception=RuntimeError("boom in server thread"))
+    r = requests.get(
+        imports_emulator.url + "/bulk/imports", headers={"Api-Key": imports_emulator.api_key}
+    )
+    assert r.status_code == 500
 """
+
+
+PROJECT_TEST = """
+import requests
+
+SEEN = {}
+
+
+def test_1_control_plane_lists_every_index(imports_project, imports_project_server):
+    assert imports_project is imports_project_server
+    r = requests.get(
+        imports_project.control.url + "/indexes", headers={"Api-Key": imports_project.api_key}
+    )
+    listed = {m["name"]: m for m in r.json()["indexes"]}
+    assert set(listed) == set(imports_project.index_names)
+    assert listed["legacy-pods"]["spec"].keys() == {"pod"}
+    assert listed["dev-warming-up"]["status"]["ready"] is False
+    host = listed["prod-recs"]["host"]
+    page = requests.get(
+        f"http://{host}/bulk/imports", headers={"Api-Key": imports_project.api_key}
+    ).json()
+    assert page["data"] == imports_project["prod-recs"].records()[:100]
+    SEEN["ports"] = [index.port for index in imports_project]
+    SEEN["now"] = imports_project.now()
+    imports_project.advance(86400)
+    imports_project["prod-search"].inject("status", status=503, times=5)
+    imports_project["prod-recs"].set_latency(0.4)
+
+
+def test_2_nothing_leaked(imports_project):
+    assert [index.port for index in imports_project] == SEEN["ports"]  # started once
+    assert imports_project.now() == SEEN["now"]
+    assert imports_project.requests == [] and imports_project.max_in_flight == 0
+    assert imports_project["prod-search"].faults == []
+    r = requests.get(
+        imports_project["prod-recs"].url + "/bulk/imports",
+        headers={"Api-Key": imports_project.api_key},
+    )
+    assert r.status_code == 200 and r.elapsed.total_seconds() < 0.4
+"""
+
+
+def test_project_fixture_is_shared_and_reset(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_project=PROJECT_TEST)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def test_user_test_file_passes(pytester: pytest.Pytester) -> None:

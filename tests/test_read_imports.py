@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -316,12 +318,48 @@ def test_iter_pages_streams_the_api_records(imports_emulator: Emulator) -> None:
     assert [r for p in pages for r in p] == imports_emulator.records()
 
 
-def test_listed_at_is_one_value_and_the_listing_time(imports_emulator: Emulator) -> None:
-    before = pd.Timestamp.now(tz="UTC")
+def test_listed_at_is_one_value_and_the_servers_listing_time(imports_emulator: Emulator) -> None:
     df = _read(imports_emulator)
-    after = pd.Timestamp.now(tz="UTC")
     assert df["listed_at"].nunique() == 1
-    assert before <= df["listed_at"].iloc[0] <= after
+    # The server's clock (the emulator's simulated one, which stands still here), to the
+    # second that its Date header carries.
+    server = pd.Timestamp(imports_emulator.now())
+    assert abs(df["listed_at"].iloc[0] - server) < pd.Timedelta(seconds=2)
+
+
+def test_listed_at_agrees_with_the_local_clock_when_the_server_does() -> None:
+    before = pd.Timestamp.now(tz="UTC")
+    with Emulator(imports=5) as emu:  # its clock starts at the wall clock
+        df = _read(emu)
+    after = pd.Timestamp.now(tz="UTC")
+    assert before - pd.Timedelta(seconds=1) <= df["listed_at"].iloc[0] <= after
+
+
+@pytest.mark.parametrize("skew_hours", [-6, 5])
+def test_listed_at_follows_a_server_whose_clock_is_hours_off(skew_hours: int) -> None:
+    server_start = pd.Timestamp.now(tz="UTC").floor("s") + pd.Timedelta(hours=skew_hours)
+    with Emulator(imports=200, seed=4, now=server_start.to_pydatetime()) as emu:
+        df = _read(emu)
+        emu.advance(3 * 86400)
+        later = _read(emu)
+        server_later = pd.Timestamp(emu.now())
+    assert abs(df["listed_at"].iloc[0] - server_start) < pd.Timedelta(seconds=3)
+    assert abs(later["listed_at"].iloc[0] - server_later) < pd.Timedelta(seconds=3)
+    for frame in (df, later):
+        assert (frame["created_at"] <= frame["listed_at"]).all()
+        assert (frame["elapsed"].dropna() >= pd.Timedelta(0)).all()
+
+
+def test_snapshots_over_simulated_days_land_in_their_own_date_folders(tmp_path: Path) -> None:
+    from pinecone_imports_frame import list_snapshots
+
+    start = pd.Timestamp("2025-05-01T12:00:00Z")
+    with Emulator(imports=50, now=start.to_pydatetime()) as emu:
+        for _ in range(3):
+            _read(emu, snapshot_to=tmp_path)
+            emu.advance(86400)
+    dates = list_snapshots(tmp_path)["date"].tolist()
+    assert dates == ["2025-05-01", "2025-05-02", "2025-05-03"]
 
 
 def test_progress_bar_counts_pages(

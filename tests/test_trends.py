@@ -65,10 +65,10 @@ def stack(*frames: pd.DataFrame) -> pd.DataFrame:
 
 
 def take_listing(emu: Emulator) -> pd.DataFrame:
-    """One listing of the emulator over HTTP, stamped with the emulator's clock.
+    """One listing of the emulator over HTTP, stamped exactly with the emulator's clock.
 
-    TODO(lane-emulator): once the emulator's Date header follows its simulated clock,
-    ``pif.read_imports`` stamps listed_at with it by itself; use read_imports here then.
+    ``read_imports`` stamps ``listed_at`` from the server's ``Date`` header, which has whole
+    seconds; the tests that compare listing times with Pinecone's own want the exact time.
     """
     pages = pif.iter_pages(emu.url, api_key=emu.api_key, progress=False)
     records = [r for page in pages for r in page]
@@ -82,7 +82,7 @@ def planned(emu: Emulator, import_id: str) -> dict[str, Any]:
     then this reads the plan the emulator keeps.
     """
     state = emu._state
-    plan = state.store().get(import_id, state.clock.now_us)
+    plan = state.index(emu.index_name).get(import_id, state.clock.now_us)
     assert plan is not None and hasattr(plan, "running_us"), import_id
     running_h = plan.running_us / 3.6e9
     start = pd.Timestamp(plan.created_us + plan.pending_us, unit="us", tz="UTC")

@@ -1,81 +1,457 @@
-"""Lifecycle of the emulator: :class:`Emulator` (a context manager) and :func:`serve`."""
+"""Lifecycle of the single-index emulator: :class:`Emulator` (a context manager), :func:`serve`."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
-import socket
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
-from .http import PAGINATION_END_FORMS, EmulatorApp, EmulatorHandler, Fault, RecordedRequest
-from .state import EmulatorState
+from .app import PAGINATION_END_FORMS, Endpoint, EndpointSettings, Runtime
+from .clock import SimulatedClock
+from .control_plane import ControlPlane
+from .data_plane import DataPlane
+from .faults import DEFAULT_FAULT_PATH, Fault
+from .handler import EndpointServer
+from .request import RecordedRequest
+from .routes import Route, Router
+from .state import IndexConfig, ProjectState
+from .tokens import PageTokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Emulator", "serve"]
+__all__ = [
+    "ClockControls",
+    "Emulator",
+    "IndexServer",
+    "ServedEndpoint",
+    "format_address",
+    "serve",
+]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
+def format_address(bind: str, port: int) -> str:
+    """Return ``"HOST:PORT"`` (IPv6 hosts in brackets), as Pinecone gives index hosts.
 
-    def __init__(self, address: tuple[str, int], app: EmulatorApp, family: int) -> None:
-        self.address_family = family
-        self.app = app
-        self._connections: set[socket.socket] = set()
-        self._conn_lock = threading.Lock()
-        super().__init__(address, EmulatorHandler)
+    Examples
+    --------
+    >>> format_address("127.0.0.1", 8080), format_address("::1", 8080)
+    ('127.0.0.1:8080', '[::1]:8080')
+    """
+    return f"[{bind}]:{port}" if ":" in bind else f"{bind}:{port}"
 
-    def track(self, conn: socket.socket, opened: bool) -> None:
-        with self._conn_lock:
-            if opened:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
-    def close_connections(self) -> None:
-        with self._conn_lock:
-            conns = list(self._connections)
-            self._connections.clear()
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+def check_latency(seconds: float) -> float:
+    """Return ``seconds`` as a float if it is a usable latency (finite, >= 0), else raise.
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError):  # the client went away; not the emulator's fault
-            logger.debug("connection error from %s: %r", client_address, exc)
+    Examples
+    --------
+    >>> check_latency(0.02)
+    0.02
+    """
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, (int, float))
+        or not 0 <= seconds < float("inf")
+    ):
+        raise ValueError(f"latency must be a finite number of seconds >= 0, got {seconds!r}")
+    return float(seconds)
+
+
+class ServedEndpoint:
+    """One endpoint on its own port: its lifecycle, address, faults and latency.
+
+    Parameters
+    ----------
+    endpoint : Endpoint
+        What answers the port's requests.
+    bind : str
+        Interface to listen on.
+    port : int
+        Port to bind; 0 picks a free one.
+
+    Examples
+    --------
+    >>> with Emulator(imports=0) as emu:  # an Emulator is one, for its index
+    ...     isinstance(emu, ServedEndpoint), emu.running
+    (True, True)
+    """
+
+    def __init__(self, endpoint: Endpoint, *, bind: str, port: int) -> None:
+        self._endpoint = endpoint
+        self._runtime = endpoint.runtime
+        self._bind = bind
+        self._port = _check_port(port)
+        self._server: EndpointServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        if self._server is not None:
             return
-        logger.debug("error serving %s", client_address, exc_info=True)
-        if exc is not None:
-            with self.app._lock:
-                self.app._errors.append(exc)
+        server = EndpointServer((self._bind, self._port), self._endpoint)
+        self._server = server
+        self._thread = server.serve_in_thread(f"pinecone-imports-emulator:{self.port}")
+        logger.debug("serving %s", self.url)
+
+    def _unserve(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.stop(thread)
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is bound and serving."""
+        return self._server is not None
+
+    def _reset_endpoint(self) -> None:
+        self._endpoint.reset()
+
+    # -- addresses ----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound port.
+
+        Examples
+        --------
+        >>> with Emulator(imports=0) as emu:
+        ...     emu.port > 0
+        True
+        """
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; use start() or a with block")
+        return int(self._server.server_address[1])
+
+    @property
+    def address(self) -> str:
+        """``"HOST:PORT"`` with no scheme, as Pinecone gives index hosts (``index_host``).
+
+        Examples
+        --------
+        >>> with Emulator(imports=0) as emu:
+        ...     emu.address == f"127.0.0.1:{emu.port}"
+        True
+        """
+        return format_address(self._bind, self.port)
+
+    @property
+    def url(self) -> str:
+        """``"http://HOST:PORT"`` with no trailing slash.
+
+        Examples
+        --------
+        >>> with Emulator(imports=0) as emu:
+        ...     emu.url == "http://" + emu.address
+        True
+        """
+        return f"http://{self.address}"
+
+    def set_latency(self, seconds: float) -> None:
+        """Add ``seconds`` of delay to every request (0 to remove it).
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=0)
+        >>> emu.set_latency(0.01)
+        >>> emu.set_latency(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: latency must be a finite number of seconds >= 0, got -1
+        """
+        self._endpoint.settings.latency = check_latency(seconds)
+
+    # -- faults and options -------------------------------------------------------------
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        times: int = 1,
+        status: int | None = None,
+        retry_after: float | None = None,
+        delay: float | None = None,
+        path: str = DEFAULT_FAULT_PATH,
+        after: int = 0,
+        exception: Exception | None = None,
+    ) -> Fault:
+        """Make the next matching requests misbehave.
+
+        Parameters
+        ----------
+        kind : {"status", "drop", "delay", "self_token", "empty_token", "raise"}
+            ``"status"``: answer ``status`` with an rpcStatus body (and ``Retry-After``
+            when ``retry_after`` is given, fractions kept). ``"drop"``: close the connection
+            without a byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
+            ``"self_token"``: the next list page carries ``pagination.next`` equal to the
+            request's own token (a first page gets a page-2 token that, when requested,
+            returns itself). ``"empty_token"``: the last page carries ``{"next": ""}``.
+            ``"raise"``: the handler raises ``exception`` inside the server thread; the
+            client gets a 500 and ``check()`` re-raises it in the caller's thread.
+        times : int
+            How many matching requests the fault applies to.
+        status : int or None
+            HTTP status of a ``"status"`` fault.
+        retry_after : float or None
+            ``Retry-After`` header, in seconds, of a ``"status"`` fault.
+        delay : float or None
+            Seconds slept by a ``"delay"`` fault.
+        path : str
+            Prefix the request path must start with.
+        after : int
+            Let this many matching requests through first. For ``"empty_token"`` only
+            requests serving a last page match; for ``"self_token"`` only list requests.
+        exception : Exception or None
+            What a ``"raise"`` fault raises (default: an ``InjectedError``).
+
+        Returns
+        -------
+        Fault
+            The queued fault (its ``times`` counts down as it applies).
+
+        Examples
+        --------
+        >>> import requests
+        >>> with Emulator(imports=0) as emu:
+        ...     _ = emu.inject("status", status=503, retry_after=0.5)
+        ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
+        >>> r.status_code, r.headers["Retry-After"]
+        (503, '0.5')
+        """
+        return self._endpoint.faults.inject(
+            kind,
+            times=times,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            path=path,
+            after=after,
+            exception=exception,
+        )
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Faults still pending."""
+        return self._endpoint.faults.pending()
 
 
-class Emulator:
-    """A local HTTP server that behaves like Pinecone's bulk-imports API (2025-04).
+class IndexServer(ServedEndpoint):
+    """One index's data plane, served on its own port: its address, faults, options and log.
+
+    Built by :class:`Emulator` and :class:`~.project.Project` (which serves one per index);
+    what a test does to one index (``inject``, ``set_latency``, ``pagination_end``...) stays
+    on that index.
+
+    Examples
+    --------
+    >>> with Emulator(imports=2) as emu:  # an Emulator is the IndexServer of its one index
+    ...     isinstance(emu, IndexServer), [r["id"] for r in emu.records()]
+    (True, ['1', '2'])
+    """
+
+    def __init__(
+        self,
+        config: IndexConfig,
+        *,
+        state: ProjectState,
+        runtime: Runtime,
+        bind: str,
+        port: int,
+        tokens: PageTokens,
+        extra_routes: Sequence[Route] = (),
+    ) -> None:
+        self.index_name = config.name
+        self._state = state
+        settings = EndpointSettings(latency=check_latency(config.latency))
+        endpoint = Endpoint(
+            Router([], default_plane="data"),
+            runtime=runtime,
+            clock=state.clock,
+            settings=settings,
+            index_name=config.name,
+        )
+        self._data_plane = DataPlane(
+            config.name, state=state, settings=settings, faults=endpoint.faults, tokens=tokens
+        )
+        endpoint.router = Router([*self._data_plane.routes(), *extra_routes], default_plane="data")
+        super().__init__(endpoint, bind=bind, port=port)
+
+    def _serve(self) -> None:
+        super()._serve()
+        self._runtime.addresses[self.index_name] = self.address
+
+    def _unserve(self) -> None:
+        self._runtime.addresses.pop(self.index_name, None)
+        super()._unserve()
+
+    def _reset_endpoint(self) -> None:
+        super()._reset_endpoint()
+        self._data_plane.reset()
+
+    # -- data ---------------------------------------------------------------------------
+
+    def records(self) -> list[dict[str, Any]]:
+        """Return every import exactly as the API would serve it now, in listing order.
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=4, seed=2)
+        >>> [r["id"] for r in emu.records()]
+        ['1', '2', '3', '4']
+        """
+        index = self._state.index(self.index_name)
+        return index.records(
+            self._state.clock.now_us, int64_as_string=self._endpoint.settings.int64_as_string
+        )
+
+    @property
+    def pagination_end(self) -> str:
+        """How the last page marks the end: "absent" (default), "empty", "null", "empty_string".
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=0)
+        >>> emu.pagination_end = "null"
+        >>> emu.pagination_end
+        'null'
+        """
+        return self._endpoint.settings.pagination_end
+
+    @pagination_end.setter
+    def pagination_end(self, value: str) -> None:
+        if value not in PAGINATION_END_FORMS:
+            raise ValueError(f"pagination_end must be one of {PAGINATION_END_FORMS}")
+        self._endpoint.settings.pagination_end = value
+
+    @property
+    def int64_as_string(self) -> bool:
+        """Serialise ``recordsImported`` as a JSON string (as int64 in proto3 JSON may be).
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=1)
+        >>> emu.int64_as_string = True
+        >>> type(emu.records()[0]["recordsImported"]).__name__
+        'str'
+        """
+        return self._endpoint.settings.int64_as_string
+
+    @int64_as_string.setter
+    def int64_as_string(self, value: bool) -> None:
+        self._endpoint.settings.int64_as_string = bool(value)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Requests this index received so far, oldest first (the key shows as ``"***"``).
+
+        Examples
+        --------
+        >>> import requests
+        >>> with Emulator(imports=0, api_key="secret") as emu:
+        ...     _ = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": "secret"})
+        ...     [(r.path, r.status, r.headers["Api-Key"]) for r in emu.requests]
+        [('/bulk/imports', 200, '***')]
+        """
+        return [r for r in self._runtime.requests() if r.index_name == self.index_name]
+
+
+class ClockControls:
+    """The controls a whole emulated project shares: its clock, and errors of its threads.
+
+    Examples
+    --------
+    >>> emu = Emulator(imports=0, now=datetime(2025, 5, 1))
+    >>> emu.advance(90)
+    >>> emu.now().isoformat()
+    '2025-05-01T00:01:30+00:00'
+    """
+
+    _state: ProjectState
+    _runtime: Runtime
+
+    def now(self) -> datetime:
+        """Return the simulated current time (tz-aware UTC).
+
+        Examples
+        --------
+        >>> from datetime import timezone
+        >>> Emulator(imports=0, now=datetime(2025, 5, 1)).now() == datetime(
+        ...     2025, 5, 1, tzinfo=timezone.utc)
+        True
+        """
+        return self._state.clock.now()
+
+    @property
+    def speed(self) -> float:
+        """Simulated seconds per real second (0: the clock moves only by :meth:`advance`).
+
+        Examples
+        --------
+        >>> real = [0.0]
+        >>> emu = Emulator(imports=0, speed=600, timer=lambda: real[0])
+        >>> t0 = emu.now()
+        >>> real[0] += 1.5  # a second and a half of real time
+        >>> emu.speed, (emu.now() - t0).total_seconds()
+        (600.0, 900.0)
+        """
+        return self._state.clock.speed
+
+    def advance(self, seconds: float) -> None:
+        """Step the simulated clock forward; imports progress deterministically.
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=0)
+        >>> t0 = emu.now()
+        >>> emu.advance(60)
+        >>> (emu.now() - t0).total_seconds()
+        60.0
+        """
+        with self._state.lock:
+            self._state.clock.advance(seconds)
+
+    def check(self) -> None:
+        """Re-raise, in the caller's thread, an exception raised inside a server thread.
+
+        Examples
+        --------
+        >>> import requests
+        >>> with Emulator(imports=0) as emu:
+        ...     _ = emu.inject("raise", exception=KeyError("boom"))
+        ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
+        ...     try:
+        ...         emu.check()
+        ...     except KeyError as exc:
+        ...         print(r.status_code, exc)
+        500 'boom'
+        """
+        self._runtime.check()
+
+
+class Emulator(IndexServer, ClockControls):
+    """A local HTTP server that behaves like Pinecone's bulk-imports API.
 
     Serves the data plane (``/bulk/imports``: list, describe, start, cancel) of one index
     and the control plane's ``/indexes`` and ``/indexes/{name}`` on the same port, with
     deterministic synthetic imports, a simulated clock, fault injection and a request log.
+    For several indexes, each on its own port, see :class:`~.project.Project`.
 
     Parameters
     ----------
     imports : int
-        Synthetic imports visible at the starting time (about a tenth as many more
-        appear as the clock advances over the next three days).
+        Synthetic imports visible at the starting time (more appear as the clock moves).
     seed : int
         Seed of the synthetic data.
     api_key : str
-        The only key accepted in the ``Api-Key`` header.
+        The only key accepted in the ``Api-Key`` header (not empty).
     index_name : str
         Name of the index served.
     records : sequence of dict or None
@@ -83,21 +459,28 @@ class Emulator:
         unaffected by the clock, instead of synthetic ones.
     now : datetime or None
         Simulated starting time; None means the wall clock at construction, truncated
-        to the second. Only :meth:`advance` moves it afterwards.
+        to the second. Every answer's ``Date`` header follows the simulated clock.
     latency : float
         Seconds of delay added to every request.
     bind : str
         Interface (address) to listen on; loopback by default.
     port : int
         Port to bind; 0 picks a free one.
+    speed : float
+        Simulated seconds per real second: 0 (the default) keeps a stepped clock that only
+        :meth:`advance` moves; ``speed=600`` runs ten simulated minutes per real second
+        (and :meth:`advance` still steps it).
+    timer : callable returning float
+        The real-time source of a running clock, in seconds (``time.monotonic``); tests
+        pass their own so that they never sleep.
 
     Examples
     --------
     >>> import requests
     >>> with Emulator(imports=3, seed=1) as emu:
     ...     r = requests.get(emu.url + "/bulk/imports", headers={"Api-Key": emu.api_key})
-    ...     len(r.json()["data"])
-    3
+    ...     [item["id"] for item in r.json()["data"]] == [rec["id"] for rec in emu.records()]
+    True
     """
 
     def __init__(
@@ -112,19 +495,29 @@ class Emulator:
         latency: float = 0.0,
         bind: str = "127.0.0.1",
         port: int = 0,
+        speed: float = 0.0,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.api_key = api_key
-        self.index_name = index_name
-        self._bind_host = bind
-        self._bind_port = port
-        self._state = EmulatorState(
-            imports=imports, seed=seed, index_name=index_name, records=records, now=now
+        config = IndexConfig(
+            index_name,
+            imports=imports,
+            seed=seed,
+            records=None if records is None else tuple(records),
+            latency=latency,
         )
-        self._app = EmulatorApp(self._state, api_key=api_key, latency=latency)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ----------------------------------------------------------------------
+        state = ProjectState([config], SimulatedClock(now, speed=speed, timer=timer))
+        runtime = Runtime(api_key=api_key)
+        control = ControlPlane(state=state, runtime=runtime)
+        super().__init__(
+            config,
+            state=state,
+            runtime=runtime,
+            bind=bind,
+            port=port,
+            tokens=PageTokens(),
+            extra_routes=control.routes(),
+        )
 
     def start(self) -> Emulator:
         """Bind and serve from a daemon thread; return self (no-op if already running).
@@ -132,24 +525,11 @@ class Emulator:
         Examples
         --------
         >>> emu = Emulator(imports=0).start()
-        >>> emu.url.startswith("http://127.0.0.1:")
-        True
+        >>> emu.running, emu.url.startswith("http://127.0.0.1:")
+        (True, True)
         >>> emu.stop()
         """
-        if self._server is not None:
-            return self
-        family = socket.AF_INET6 if ":" in self._bind_host else socket.AF_INET
-        server = _Server((self._bind_host, self._bind_port), self._app, family)
-        self._server = server
-        self._app.address = self.address
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"pinecone-imports-emulator:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        logger.debug("emulator serving %s", self.url)
+        self._serve()
         return self
 
     def stop(self) -> None:
@@ -162,22 +542,9 @@ class Emulator:
         >>> emu.running
         False
         """
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        self._server = self._thread = None
-        server.shutdown()
-        server.close_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
+        self._unserve()
 
     close = stop
-
-    @property
-    def running(self) -> bool:
-        """Whether the server is bound and serving."""
-        return self._server is not None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -194,210 +561,6 @@ class Emulator:
         where = self.url if self._server is not None else "not started"
         return f"Emulator(index_name={self.index_name!r}, {where})"
 
-    # -- addresses ----------------------------------------------------------------------
-
-    def _require_server(self) -> _Server:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running; use start() or a with block")
-        return self._server
-
-    @property
-    def port(self) -> int:
-        """The bound port.
-
-        Examples
-        --------
-        >>> with Emulator(imports=0) as emu:
-        ...     emu.port > 0
-        True
-        """
-        return int(self._require_server().server_address[1])
-
-    @property
-    def address(self) -> str:
-        """``"HOST:PORT"`` with no scheme, as Pinecone gives index hosts (``index_host``).
-
-        Examples
-        --------
-        >>> with Emulator(imports=0) as emu:
-        ...     emu.address == f"127.0.0.1:{emu.port}"
-        True
-        """
-        host = self._bind_host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"{host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """``"http://HOST:PORT"`` with no trailing slash.
-
-        Examples
-        --------
-        >>> with Emulator(imports=0) as emu:
-        ...     emu.url == "http://" + emu.address
-        True
-        """
-        return f"http://{self.address}"
-
-    # -- data and clock -----------------------------------------------------------------
-
-    def records(self) -> list[dict[str, Any]]:
-        """Every import exactly as the API would serve it now, in listing order.
-
-        Examples
-        --------
-        >>> emu = Emulator(imports=4, seed=2)
-        >>> [r["id"] for r in emu.records()]
-        ['1', '2', '3', '4']
-        """
-        state = self._state
-        with state.lock:
-            return state.store().records(state.clock.now_us, self._app.int64_as_string)
-
-    def now(self) -> datetime:
-        """Return the simulated current time (tz-aware UTC).
-
-        Examples
-        --------
-        >>> Emulator(imports=0).now().tzinfo is not None
-        True
-        """
-        return self._state.clock.now()
-
-    def advance(self, seconds: float) -> None:
-        """Step the simulated clock forward; imports progress deterministically.
-
-        Examples
-        --------
-        >>> emu = Emulator(imports=0)
-        >>> t0 = emu.now()
-        >>> emu.advance(60)
-        >>> (emu.now() - t0).total_seconds()
-        60.0
-        """
-        self._state.advance(seconds)
-
-    def set_latency(self, seconds: float) -> None:
-        """Add ``seconds`` of delay to every request (0 to remove it).
-
-        Examples
-        --------
-        >>> Emulator(imports=0).set_latency(0.01)
-        """
-        if seconds < 0:
-            raise ValueError("latency must be >= 0")
-        self._app.latency = float(seconds)
-
-    # -- faults and options -------------------------------------------------------------
-
-    def inject(
-        self,
-        kind: str,
-        *,
-        times: int = 1,
-        status: int | None = None,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        path: str = "/bulk/imports",
-        after: int = 0,
-    ) -> Fault:
-        """Make the next matching requests misbehave.
-
-        Parameters
-        ----------
-        kind : {"status", "drop", "delay", "self_token", "empty_token"}
-            ``"status"``: answer ``status`` with an rpcStatus body (and ``Retry-After``
-            when ``retry_after`` is given). ``"drop"``: close the connection without a
-            byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
-            ``"self_token"``: the next list page carries ``pagination.next`` equal to the
-            request's own token (a first page gets a page-2 token that, when requested,
-            returns itself). ``"empty_token"``: the last page carries ``{"next": ""}``.
-        times : int
-            How many matching requests the fault applies to.
-        status : int or None
-            HTTP status of a ``"status"`` fault.
-        retry_after : float or None
-            ``Retry-After`` header, in seconds, of a ``"status"`` fault.
-        delay : float or None
-            Seconds slept by a ``"delay"`` fault.
-        path : str
-            Prefix the request path must start with.
-        after : int
-            Let this many matching requests through first. For ``"empty_token"`` only
-            requests serving a last page match; for ``"self_token"`` only list requests.
-
-        Returns
-        -------
-        Fault
-            The queued fault (its ``times`` counts down as it applies).
-
-        Examples
-        --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.inject("status", status=503, retry_after=2).kind
-        'status'
-        """
-        return self._app.inject(
-            kind,
-            times=times,
-            status=status,
-            retry_after=retry_after,
-            delay=delay,
-            path=path,
-            after=after,
-        )
-
-    @property
-    def faults(self) -> list[Fault]:
-        """Faults still pending."""
-        return self._app.faults
-
-    @property
-    def pagination_end(self) -> str:
-        """How the last page marks the end: "absent" (default), "empty", "null", "empty_string".
-
-        Examples
-        --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.pagination_end = "null"
-        >>> emu.pagination_end
-        'null'
-        """
-        return self._app.pagination_end
-
-    @pagination_end.setter
-    def pagination_end(self, value: str) -> None:
-        if value not in PAGINATION_END_FORMS:
-            raise ValueError(f"pagination_end must be one of {PAGINATION_END_FORMS}")
-        self._app.pagination_end = value
-
-    @property
-    def int64_as_string(self) -> bool:
-        """Serialise ``recordsImported`` as a JSON string (as int64 in proto3 JSON may be).
-
-        Examples
-        --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.int64_as_string = True
-        """
-        return self._app.int64_as_string
-
-    @int64_as_string.setter
-    def int64_as_string(self, value: bool) -> None:
-        self._app.int64_as_string = bool(value)
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Requests received so far, oldest first (the ``Api-Key`` value is ``"***"``).
-
-        Examples
-        --------
-        >>> Emulator(imports=0).requests
-        []
-        """
-        return self._app.requests
-
     def reset(self) -> None:
         """Back to the initial state: data, clock, faults, options, request log, errors.
 
@@ -411,16 +574,14 @@ class Emulator:
         True
         """
         self._state.reset()
-        self._app.reset()
+        self._reset_endpoint()
+        self._runtime.reset()
 
-    def check(self) -> None:
-        """Re-raise, in the caller's thread, an exception raised inside the server thread.
 
-        Examples
-        --------
-        >>> Emulator(imports=0).check()
-        """
-        self._app.check()
+def _check_port(port: int) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65_535:
+        raise ValueError(f"port must be a whole number from 0 to 65535, got {port!r}")
+    return port
 
 
 def serve(
@@ -433,6 +594,7 @@ def serve(
     stdout: TextIO | None = None,
     bind: str = "127.0.0.1",
     stop: threading.Event | None = None,
+    speed: float = 0.0,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
@@ -440,7 +602,7 @@ def serve(
 
     Parameters
     ----------
-    port, imports, seed, api_key, index_name, bind
+    port, imports, seed, api_key, index_name, bind, speed
         As for :class:`Emulator`.
     stdout : text stream or None
         Where to print the URL; None means ``sys.stdout`` at call time.
@@ -471,7 +633,13 @@ def serve(
         stop_event.set()
 
     emulator = Emulator(
-        imports=imports, seed=seed, api_key=api_key, index_name=index_name, bind=bind, port=port
+        imports=imports,
+        seed=seed,
+        api_key=api_key,
+        index_name=index_name,
+        bind=bind,
+        port=port,
+        speed=speed,
     )
     with emulator:
         print(emulator.url, file=out, flush=True)

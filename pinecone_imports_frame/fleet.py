@@ -1,0 +1,395 @@
+"""Every index of a project at once: the fleet view.
+
+:func:`read_project_imports` lists the project's indexes through the control plane, keeps
+those asked for (names or shell-style patterns), skips those that cannot have imports (not
+ready, or pod-based: bulk import is for serverless indexes), and drains the others
+concurrently on a bounded pool of threads, each listing sequential, so that never more than
+``max_workers`` requests are in flight. One slow or broken index does not stop the others:
+its failure is collected (or raised after all have finished), and whatever arrived is kept.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from . import _progress, config, control, schema
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
+from .errors import ApiError, ConfigurationError, FleetError, FleetWarning, PineconeImportsError
+from .frame import OnBadRecord, empty_frame
+from .schema import DtypeBackend
+
+logger = logging.getLogger(__name__)
+
+OnError = Literal["collect", "raise"]
+#: The most threads ``max_workers`` may ask for: each is one listing at a time.
+MAX_WORKERS = 256
+
+
+@dataclass(frozen=True)
+class IndexTarget:
+    """One index of the project to list, from its control-plane ``IndexModel``.
+
+    Attributes
+    ----------
+    name : str
+        The index's name.
+    host : str
+        Its data-plane host (``host[:port]``), as the control plane gives it.
+    """
+
+    name: str
+    host: str
+
+
+def select_indexes(
+    models: Sequence[dict[str, Any]], patterns: str | Sequence[str] | None
+) -> tuple[list[IndexTarget], list[dict[str, Any]]]:
+    """Choose the indexes to list: matching ``patterns``, ready, serverless.
+
+    Parameters
+    ----------
+    models : sequence of dict
+        ``IndexModel`` objects as the control plane lists them.
+    patterns : str or sequence of str, optional
+        Names or shell-style patterns (``"prod-*"``); all indexes when None.
+
+    Returns
+    -------
+    (list of IndexTarget, list of dict)
+        The indexes to list, in the control plane's order, and the skipped ones (plain
+        dicts: ``index_name``, ``index_host``, ``reason``).
+
+    Examples
+    --------
+    >>> models = [
+    ...     {"name": "prod-a", "host": "a.svc", "spec": {"serverless": {}},
+    ...      "status": {"ready": True}},
+    ...     {"name": "prod-b", "host": "b.svc", "spec": {"pod": {}}, "status": {"ready": True}},
+    ...     {"name": "dev-c", "host": "c.svc", "spec": {"serverless": {}},
+    ...      "status": {"ready": True}},
+    ... ]
+    >>> targets, skipped = select_indexes(models, "prod-*")
+    >>> [t.name for t in targets], [s["index_name"] for s in skipped]
+    (['prod-a'], ['prod-b'])
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if patterns is not None:
+        patterns = list(patterns)
+        if not patterns or not all(isinstance(p, str) and p for p in patterns):
+            raise ConfigurationError(
+                "indexes must be None, a name or pattern, or a non-empty list of them "
+                "(e.g. ['prod-*', 'search'])"
+            )
+    targets: list[IndexTarget] = []
+    skipped: list[dict[str, Any]] = []
+    matched: set[str] = set()
+    for model in models:
+        name = model.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        hit = [p for p in patterns or ["*"] if fnmatch.fnmatchcase(name, p)]
+        if not hit:
+            continue
+        matched.update(hit)
+        host = model.get("host")
+        host = host if isinstance(host, str) else None
+        reason = _why_skipped(model)
+        if reason is None and not host:
+            reason = "the control plane gives it no host"
+        if reason is not None:
+            skipped.append({"index_name": name, "index_host": host, "reason": reason})
+            continue
+        assert host is not None
+        targets.append(IndexTarget(name, host))
+    for pattern in patterns or []:
+        if pattern not in matched:
+            skipped.append(
+                {
+                    "index_name": pattern,
+                    "index_host": None,
+                    "reason": "no index of the project matches this name or pattern",
+                }
+            )
+    return targets, skipped
+
+
+def _why_skipped(model: dict[str, Any]) -> str | None:
+    spec = model.get("spec")
+    if isinstance(spec, dict) and "serverless" not in spec:
+        kinds = ", ".join(sorted(spec)) or "unknown"
+        return f"not serverless ({kinds}): bulk import is for serverless indexes only"
+    status = model.get("status")
+    if isinstance(status, dict) and status.get("ready") is False:
+        state = status.get("state") or "not ready"
+        return f"not ready ({state})"
+    return None
+
+
+def error_record(target: IndexTarget, error: BaseException) -> dict[str, Any]:
+    """Describe a failed index as a plain dict for ``frame.attrs["errors"]``.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.errors import ServerError
+    >>> error_record(IndexTarget("a", "a.svc"), ServerError("HTTP 503", status=503))["status"]
+    503
+    """
+    partial = getattr(error, "partial", None)
+    return {
+        "index_name": target.name,
+        "index_host": target.host,
+        "status": error.status if isinstance(error, ApiError) else None,
+        "error_type": type(error).__name__,
+        "message": str(error),
+        "rows_kept": 0 if partial is None else len(partial),
+    }
+
+
+class _Progress:
+    """One bar for the fleet (indexes done, imports so far), and a line per index."""
+
+    def __init__(self, total: int, *, enabled: bool | None, verbose: bool) -> None:
+        self._bar = (
+            _progress.bar("indexes", unit=" indexes", total=total)
+            if _progress.progress_enabled(enabled)
+            else None
+        )
+        self._verbose = verbose
+        self._imports = 0
+        self._lock = threading.Lock()
+
+    def done(self, target: IndexTarget, rows: int, error: BaseException | None) -> None:
+        with self._lock:
+            self._imports += rows
+            if self._bar is not None:
+                self._bar.update(1)
+                self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
+        outcome = f"failed: {type(error).__name__}" if error else "ok"
+        (logger.info if self._verbose else logger.debug)(
+            "index %s (%s): %d imports, %s", target.name, target.host, rows, outcome
+        )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _stack(frames: list[pd.DataFrame], dtype_backend: DtypeBackend) -> pd.DataFrame:
+    """Stack per-index frames; statuses unknown to one index stay categories of all."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_frame(dtype_backend=dtype_backend)
+    if dtype_backend == "numpy_nullable":
+        statuses: list[str] = []
+        for f in frames:
+            statuses += [s for s in f["status"].cat.categories if s not in statuses]
+        dtype = schema.status_dtype(statuses)
+        frames = [f.assign(status=f["status"].astype(dtype)) for f in frames]
+    for f in frames:
+        f.attrs = {}  # pandas compares attrs when it concatenates
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_project_imports(
+    *,
+    connection: Connection | None = None,
+    api_key: str | None = None,
+    controller_host: str | None = None,
+    indexes: str | Sequence[str] | None = None,
+    max_workers: int = 16,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    progress: bool | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    on_error: OnError = "collect",
+    on_bad_record: OnBadRecord = "raise",
+    verbose: bool = False,
+) -> pd.DataFrame:
+    """Drain the imports of every index of a project, concurrently, into one frame.
+
+    Parameters
+    ----------
+    connection : Connection, optional
+        Settings resolved once (its index, if any, is ignored: the control plane names
+        the indexes), instead of the connection arguments.
+    api_key : str, optional
+        Else ``PINECONE_API_KEY``.
+    controller_host : str, optional
+        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    indexes : str or list of str, optional
+        Index names or shell-style patterns (``"prod-*"``); every index when None. A name
+        or pattern that matches nothing is reported in ``attrs["skipped"]``.
+    max_workers : int
+        Indexes listed at once; never more requests than this are in flight.
+    page_size, dtype_backend, progress, timeout, max_retries, allow_insecure, api_version
+        As for :func:`read_imports`; ``progress`` is one bar over the indexes.
+    snapshot_to : str or path, optional
+        Write one snapshot per index under this lake root (checked before any request).
+    storage_options : dict, optional
+        Passed to fsspec for ``snapshot_to``.
+    on_error : {"collect", "raise"}
+        ``"collect"``: an index that fails after its retries does not stop the others; its
+        failure is described in ``attrs["errors"]`` and warned about once
+        (:class:`FleetWarning`). ``"raise"``: after all have finished, raise
+        :class:`FleetError` whose ``.partial`` holds every row that arrived.
+    on_bad_record : {"raise", "warn"}
+        As for :func:`read_imports`.
+    verbose : bool
+        Log one line per index as it finishes (INFO; DEBUG otherwise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every index's imports in ``read_imports``' schema, ``index_name`` and
+        ``index_host`` filled on every row, indexes in the control plane's order. A failed
+        index contributes the rows that arrived before it failed. ``attrs["errors"]`` and
+        ``attrs["skipped"]`` are lists of plain dicts (never the key).
+
+    Raises
+    ------
+    ConfigurationError
+        Bad arguments; nothing was sent.
+    ApiError, TransportError
+        The control plane could not list the indexes.
+    FleetError
+        With ``on_error="raise"``, one or more indexes failed.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=30, index_name="docs") as emu:
+    ...     df = read_project_imports(api_key=emu.api_key, controller_host=emu.url,
+    ...                               progress=False)
+    >>> len(df), df["index_name"].unique().tolist(), df.attrs["errors"]
+    (30, ['docs'], [])
+    """
+    if on_error not in ("collect", "raise"):
+        raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
+        raise ConfigurationError(f"max_workers must be an int, not {max_workers!r}")
+    if not 1 <= max_workers <= MAX_WORKERS:
+        raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
+    config.check_page_size(page_size)
+    schema.check_dtype_backend(dtype_backend)
+    conn = config.resolve_connection(
+        connection,
+        api_key=api_key,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+    )
+    if snapshot_to is not None:
+        from .snapshots import check_destination
+
+        check_destination(snapshot_to, storage_options=storage_options)
+    targets, skipped = select_indexes(control.list_indexes(conn), indexes)
+    for item in skipped:
+        logger.info("skipping index %s: %s", item["index_name"], item["reason"])
+
+    def list_one(target: IndexTarget) -> pd.DataFrame:
+        from .loader import read_imports
+
+        return read_imports(
+            connection=conn.for_index(target.host, target.name),
+            page_size=page_size,
+            dtype_backend=dtype_backend,
+            progress=False,
+            snapshot_to=snapshot_to,
+            storage_options=storage_options,
+            on_bad_record=on_bad_record,
+        )
+
+    frames, errors, failures = _drain_all(
+        targets, list_one, max_workers=max_workers, progress=progress, verbose=verbose
+    )
+    result = _stack(frames, dtype_backend)
+    result.attrs.update(
+        {
+            "api_version": conn.api_version,
+            "errors": errors,
+            "skipped": skipped,
+        }
+    )
+    if errors:
+        names = ", ".join(e["index_name"] for e in errors)
+        if on_error == "raise":
+            error = FleetError(
+                f"{len(errors)} of {len(targets)} indexes failed ({names}); the rows of the "
+                "others, and those that arrived before each failure, are in .partial; "
+                ".errors says what went wrong with each",
+                errors=errors,
+            )
+            error.partial = result
+            raise error from failures[0]
+        warnings.warn(
+            f"{len(errors)} of {len(targets)} indexes failed ({names}); their rows so far "
+            "are kept, and frame.attrs['errors'] says what went wrong",
+            FleetWarning,
+            stacklevel=2,
+        )
+    return result
+
+
+def _drain_all(
+    targets: list[IndexTarget],
+    list_one: Callable[[IndexTarget], pd.DataFrame],
+    *,
+    max_workers: int,
+    progress: bool | None,
+    verbose: bool,
+) -> tuple[list[pd.DataFrame], list[dict[str, Any]], list[BaseException]]:
+    """List every target on a bounded pool; frames in the targets' order, and failures."""
+    results: dict[int, pd.DataFrame] = {}
+    errors: dict[int, dict[str, Any]] = {}
+    failures: dict[int, BaseException] = {}
+    bar = _Progress(len(targets), enabled=progress, verbose=verbose)
+    try:
+        with ThreadPoolExecutor(
+            max_workers=min(max_workers, max(1, len(targets))),
+            thread_name_prefix="pinecone-imports-fleet",
+        ) as pool:
+            futures = {pool.submit(list_one, t): i for i, t in enumerate(targets)}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    results[i] = future.result()
+                except PineconeImportsError as exc:
+                    # Also a host the control plane gave that cannot be used (plain http
+                    # to a remote host, say): that index's problem, not the whole run's.
+                    failures[i] = exc
+                    errors[i] = error_record(targets[i], exc)
+                    if exc.partial is not None:
+                        results[i] = exc.partial
+                bar.done(targets[i], len(results.get(i, ())), failures.get(i))
+    finally:
+        bar.close()
+    order = sorted(results)
+    return (
+        [results[i] for i in order],
+        [errors[i] for i in sorted(errors)],
+        [failures[i] for i in sorted(failures)],
+    )

@@ -1,0 +1,155 @@
+"""Where things are in a lake: partition folders, file names, stamps, metadata keys.
+
+Nothing here touches a filesystem: these are the names every other part of the lake agrees
+on, so that a path alone says which index, which day and which listing a file holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote
+
+import pandas as pd
+
+from .. import schema
+
+logger = logging.getLogger(__name__)
+
+#: Prefix of the key-value metadata keys this package writes into each file.
+METADATA_PREFIX = "pinecone_imports_frame."
+
+HOST_KEY = "index_host="
+DATE_KEY = "date="
+NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-[0-9A-Za-z_-]+\.parquet$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+#: Columns a file stores; index_host is the partition, the derived ones are recomputed.
+FILE_COLUMNS: tuple[str, ...] = tuple(c for c in schema.STORED_COLUMNS if c != "index_host")
+
+
+@functools.lru_cache(maxsize=1)
+def package_version() -> str:
+    """Return the installed version of this package (the source tree's when not installed)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        return version("pinecone-imports-frame")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        from .._version import __version__
+
+        return str(__version__)
+
+
+def encode_host(host: str) -> str:
+    """Return ``index_host={host}`` as pyarrow's Hive partitioning (uri encoding) writes it.
+
+    Arrow's "uri" segment encoding percent-encodes every byte but RFC 3986's unreserved
+    ones, exactly as ``urllib.parse.quote(..., safe="")`` does (done here by hand because
+    ``Partitioning.format`` is missing from the oldest supported pyarrow).
+
+    Examples
+    --------
+    >>> encode_host("127.0.0.1:8080")
+    'index_host=127.0.0.1%3A8080'
+    """
+    return f"{HOST_KEY}{quote(host, safe='')}"
+
+
+def stamp(listed_at: pd.Timestamp) -> str:
+    """Return ``listed_at`` as a file name's stamp (``YYYYMMDDTHHMMSS.ffffffZ``).
+
+    Examples
+    --------
+    >>> stamp(pd.Timestamp("2025-05-01T12:00:00.5Z"))
+    '20250501T120000.500000Z'
+    """
+    return listed_at.strftime(_STAMP_FORMAT) + "Z"
+
+
+def stamp_micros(name: str) -> int | None:
+    """Return ``listed_at`` in microseconds from a snapshot's file name; None for another name.
+
+    Examples
+    --------
+    >>> stamp_micros("19700101T000001.000002Z-ab12.parquet"), stamp_micros("x.parquet")
+    (1000002, None)
+    """
+    m = NAME_RE.match(name)
+    if not m:
+        return None
+    s = m.group(1)  # YYYYMMDDTHHMMSS.ffffff
+    try:
+        t = dt.datetime(
+            int(s[0:4]),
+            int(s[4:6]),
+            int(s[6:8]),
+            int(s[9:11]),
+            int(s[11:13]),
+            int(s[13:15]),
+            tzinfo=dt.timezone.utc,
+        )
+    except ValueError:
+        return None
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + int(s[16:22])
+
+
+def micros(ts: pd.Timestamp | None) -> int | None:
+    """Return a timestamp in microseconds since the epoch (None stays None).
+
+    Examples
+    --------
+    >>> micros(pd.Timestamp("1970-01-01T00:00:01Z"))
+    1000000
+    """
+    return None if ts is None else int(ts.value) // 1000
+
+
+def is_candidate(name: str) -> bool:
+    """Tell whether a file name is one that Parquet readers' ``**/*.parquet`` globs pick up.
+
+    Examples
+    --------
+    >>> is_candidate("a.parquet"), is_candidate(".a.parquet.tmp-1234")
+    (True, False)
+    """
+    return name.endswith(".parquet") and not name.startswith((".", "_"))
+
+
+def parse_partition(name: str, key: str) -> str | None:
+    """Return the decoded value of a ``key=value`` folder name, or None for another name.
+
+    Examples
+    --------
+    >>> parse_partition("index_host=127.0.0.1%3A8080", HOST_KEY)
+    '127.0.0.1:8080'
+    """
+    return unquote(name[len(key) :]) if name.startswith(key) else None
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """One file found in a lake's partition folders, known from its path alone.
+
+    Attributes
+    ----------
+    path : str
+        Its path on the store (no protocol for fsspec stores).
+    host, date : str
+        The decoded partition values.
+    stamp : int or None
+        ``listed_at`` in microseconds from the file name; None for a name of another tool.
+    size : int or None
+        Its size in bytes when the listing gave it.
+    """
+
+    path: str
+    host: str
+    date: str
+    stamp: int | None
+    size: int | None
