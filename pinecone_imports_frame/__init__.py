@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from . import trends
     from .emulator import Emulator
     from .snapshots import list_snapshots, prune_snapshots, read_snapshots, write_snapshot
+    from .watch import watch_imports
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
 # HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
@@ -49,6 +50,7 @@ _LAZY = {
     "prune_snapshots": "snapshots",
     "read_snapshots": "snapshots",
     "write_snapshot": "snapshots",
+    "watch_imports": "watch",
 }
 
 
@@ -101,5 +103,6 @@ __all__ = [
     "read_snapshots",
     "to_frame",
     "trends",
+    "watch_imports",
     "write_snapshot",
 ]

@@ -1,4 +1,4 @@
-"""The ``pinecone-imports`` command: list, demo, emulator, snapshot, snapshots, prune.
+"""The ``pinecone-imports`` command: list, watch, snapshot(s), prune, trends, demo, emulator.
 
 Errors reach the user as one line on stderr and a non-zero exit (2 for bad arguments or
 configuration, 1 for everything else), never a traceback; ``--verbose`` shows DEBUG logs.
@@ -368,6 +368,113 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from . import watch
+
+    def line(event: watch.WatchEvent) -> None:
+        from ._progress import write
+
+        write(str(event), file=sys.stdout)
+        sys.stdout.flush()
+
+    history = watch.watch_imports(
+        args.host,
+        api_key=args.api_key,
+        index_name=args.index_name,
+        controller_host=args.controller_host,
+        page_size=args.page_size,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        allow_insecure=args.allow_insecure,
+        interval=args.interval,
+        until=args.until,
+        snapshot_to=args.snapshot_to,
+        storage_options=_storage_options(args),
+        progress=args.progress,
+        on_event=line,
+    )
+    info = history.attrs.get("watch", {})
+    started = info.get("running_at_start", 0)
+    polls = f"{info.get('polls', 0)} polls"
+    if info.get("stopped") == "done":
+        print(f"all {started} imports running at the start have ended ({polls})")
+        return 0
+    _print_running(history)
+    if info.get("stopped") == "interrupted":
+        print(f"interrupted ({polls})", file=sys.stderr)
+        return 130
+    print(f"stopped after --until {args.until} ({polls})")
+    return 0
+
+
+def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
+    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut."""
+    view = df[columns].copy()
+    for name in columns:
+        if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
+            view[name] = view[name].map(
+                lambda v: _printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
+                na_action="ignore",
+            )
+    return view.to_string(index=False)
+
+
+def _print_running(history: pd.DataFrame) -> None:
+    from .trends import estimate_completion
+
+    running = estimate_completion(history)
+    if not len(running):
+        print("no imports running at the last listing")
+        return
+    print(f"running at the last listing ({len(running)}):")
+    columns = ["id", "status", "phase", "percent_complete", "records_per_second", "eta"]
+    columns += ["time_left", "indexing_for", "reason"]
+    if running["index_host"].nunique() > 1:
+        columns.insert(0, "index_host")
+    print(_table_text(running, columns))
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from .snapshots import read_snapshots
+    from .trends import COLUMNS_NEEDED, failures, status_timeline
+
+    needed = sorted({c for name in ("status_timeline", "estimate_completion", "failures")
+                     for c in COLUMNS_NEEDED[name]})  # fmt: skip
+    history = read_snapshots(
+        args.root,
+        index_host=args.index_host,
+        since=args.since,
+        until=args.until,
+        columns=needed,
+        storage_options=_storage_options(args),
+    )
+    if not len(history):
+        print(
+            f"no snapshots under {args.root}"
+            + (" in that window" if args.since or args.until else "")
+        )
+        return 0
+    timeline = status_timeline(history)
+    shown = timeline.tail(args.listings)
+    more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
+    print(f"status timeline ({len(timeline)} listings{more}):")
+    columns = [c for c in timeline.columns if c != "index_host"]
+    if timeline["index_host"].nunique() > 1:
+        columns.insert(0, "index_host")
+    print(_table_text(shown, columns))
+    print()
+    _print_running(history)
+    print()
+    table = failures(history)
+    if not len(table):
+        print("no failed imports")
+        return 0
+    print(f"failures ({int(table['imports'].sum())} imports):")
+    columns = ["problem", "error_category", "imports", "retry_traps", "last_finished_at"]
+    print(_table_text(table, [*columns, "message"]))
+    return 0
+
+
 def _cmd_snapshots(args: argparse.Namespace) -> int:
     from .snapshots import list_snapshots
 
@@ -488,6 +595,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("watch", help="follow the running imports live until they end")
+    _add_connection(p)
+    p.add_argument(
+        "--interval",
+        type=_interval,
+        default="10s",
+        metavar="PERIOD",
+        help="time between polls (e.g. 10s, 1m, or seconds; default 10s)",
+    )
+    p.add_argument(
+        "--until",
+        default="done",
+        metavar="done|DURATION",
+        help="'done' (default): until every import running at the start has ended; or stop "
+        "sooner, after a duration (e.g. 2h) or at a time (UTC), by the server's clock",
+    )
+    p.add_argument("--snapshot-to", metavar="ROOT", help="also write each listing to this lake")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_watch)
+
+    p = sub.add_parser("trends", help="status timeline, running imports and failures of a lake")
+    p.add_argument("root", metavar="ROOT")
+    p.add_argument("--index-host", help="only this index's snapshots")
+    p.add_argument("--since", help="only listings at or after this time (UTC)")
+    p.add_argument("--until", help="only listings before this time (UTC)")
+    p.add_argument(
+        "--listings",
+        type=_int_in(1, 10**6, "listings"),
+        default=24,
+        metavar="N",
+        help="show the latest N listings of the timeline (default 24)",
+    )
+    _add_storage(p)
+    p.set_defaults(func=_cmd_trends)
 
     p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
     p.add_argument("root", metavar="ROOT")
