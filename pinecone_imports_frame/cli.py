@@ -1,4 +1,4 @@
-"""The ``pinecone-imports`` command: list, watch, snapshot(s), prune, trends, demo, emulator.
+"""``pinecone-imports``: list, watch, snapshot(s), prune, trends, report, demo, emulator.
 
 Errors reach the user as one line on stderr and a non-zero exit (2 for bad arguments or
 configuration, 1 for everything else), never a traceback; ``--verbose`` shows DEBUG logs.
@@ -434,20 +434,38 @@ def _print_running(history: pd.DataFrame) -> None:
     print(_table_text(running, columns))
 
 
-def _cmd_trends(args: argparse.Namespace) -> int:
+def _read_lake(args: argparse.Namespace, *functions: str) -> pd.DataFrame:
+    """Read the lake's history: only the columns the given trends functions need."""
     from .snapshots import read_snapshots
-    from .trends import COLUMNS_NEEDED, failures, status_timeline
+    from .trends import COLUMNS_NEEDED
 
-    needed = sorted({c for name in ("status_timeline", "estimate_completion", "failures")
-                     for c in COLUMNS_NEEDED[name]})  # fmt: skip
-    history = read_snapshots(
+    return read_snapshots(
         args.root,
         index_host=args.index_host,
         since=args.since,
         until=args.until,
-        columns=needed,
+        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]}),
         storage_options=_storage_options(args),
     )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import report
+
+    history = _read_lake(
+        args, "summary", "status_timeline", "estimate_completion", "throughput", "failures"
+    )
+    page = report(history, title=args.title)
+    Path(args.output).write_text(page, encoding="utf-8")
+    listings = history["listed_at"].nunique() if len(history) else 0
+    print(f"wrote {args.output} ({listings} listings, {len(page) // 1024:,} KiB)")
+    return 0
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from .trends import failures, status_timeline
+
+    history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
     if not len(history):
         print(
             f"no snapshots under {args.root}"
@@ -515,6 +533,13 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="fsspec storage option for s3:// gs:// az:// roots (repeatable)",
     )
+
+
+def _add_lake_window(p: argparse.ArgumentParser) -> None:
+    p.add_argument("root", metavar="ROOT", help="the lake: a local folder or s3:// gs:// az://")
+    p.add_argument("--index-host", help="only this index's snapshots")
+    p.add_argument("--since", help="only listings at or after this time (UTC)")
+    p.add_argument("--until", help="only listings before this time (UTC)")
 
 
 def _common_options(*, top: bool) -> _Parser:
@@ -617,10 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser("trends", help="status timeline, running imports and failures of a lake")
-    p.add_argument("root", metavar="ROOT")
-    p.add_argument("--index-host", help="only this index's snapshots")
-    p.add_argument("--since", help="only listings at or after this time (UTC)")
-    p.add_argument("--until", help="only listings before this time (UTC)")
+    _add_lake_window(p)
     p.add_argument(
         "--listings",
         type=_int_in(1, 10**6, "listings"),
@@ -630,6 +652,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_storage(p)
     p.set_defaults(func=_cmd_trends)
+
+    p = sub.add_parser("report", help="one self-contained HTML report of a lake's trends")
+    _add_lake_window(p)
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
+    p.add_argument("--title", default="Pinecone bulk imports", help="the page's title")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
     p.add_argument("root", metavar="ROOT")
