@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pinecone_imports_frame.trends import COLUMNS_NEEDED
+
 STATUSES = ("Pending", "InProgress", "Completed", "Failed", "Cancelled")
 START = pd.Timestamp("2025-06-01T00:00:00Z")
 HOSTS = ("docs-index-abc123.svc.aped-4627-b74a.pinecone.io",)
@@ -39,18 +41,8 @@ ERRORS = (
     "Exceeds system limit",
     "Could not access the storage location",
 )
-FUNCTIONS = (
-    "latest",
-    "status_timeline",
-    "status_history",
-    "transitions",
-    "progress",
-    "estimate_completion",
-    "throughput",
-    "failed_imports",
-    "failures",
-    "summary",
-)
+#: Every trends function that returns a frame (summary_text returns text).
+FUNCTIONS = tuple(name for name in COLUMNS_NEEDED if name != "summary_text")
 
 
 def synthetic_history(

@@ -169,18 +169,24 @@ def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
             )
     if getattr(args, "indexes", None):
         raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
-    return read_imports(
-        args.host,
-        api_key=args.api_key,
-        index_name=args.index_name,
-        controller_host=args.controller_host,
-        page_size=args.page_size,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        allow_insecure=args.allow_insecure,
-        progress=args.progress,
-        **extra,
-    )
+    return read_imports(args.host, **_connection(args), progress=args.progress, **extra)
+
+
+#: The options of ``_add_connection`` after ``--host``, named as read_imports names them.
+_CONNECTION_OPTIONS = (
+    "api_key",
+    "index_name",
+    "controller_host",
+    "page_size",
+    "timeout",
+    "max_retries",
+    "allow_insecure",
+)
+
+
+def _connection(args: argparse.Namespace) -> dict[str, Any]:
+    """Map the connection options (``_add_connection``) to their keyword arguments."""
+    return {name: getattr(args, name) for name in _CONNECTION_OPTIONS}
 
 
 def _duration(text: str) -> pd.Timedelta:
@@ -379,13 +385,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
     history = watch.watch_imports(
         args.host,
-        api_key=args.api_key,
-        index_name=args.index_name,
-        controller_host=args.controller_host,
-        page_size=args.page_size,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        allow_insecure=args.allow_insecure,
+        **_connection(args),
         interval=args.interval,
         until=args.until,
         snapshot_to=args.snapshot_to,

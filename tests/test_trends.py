@@ -15,18 +15,8 @@ from pinecone_imports_frame import ConfigurationError, schema, trends
 from pinecone_imports_frame.emulator import Emulator
 
 T0 = pd.Timestamp("2025-05-01T10:00:00Z")
-FUNCTIONS = [
-    "latest",
-    "status_timeline",
-    "status_history",
-    "transitions",
-    "progress",
-    "estimate_completion",
-    "throughput",
-    "failed_imports",
-    "failures",
-    "summary",
-]
+#: Every function that returns a frame (summary_text returns text).
+FUNCTIONS = [name for name in trends.COLUMNS_NEEDED if name != "summary_text"]
 
 
 def at(minutes: float) -> pd.Timestamp:
@@ -660,3 +650,22 @@ def test_the_readme_trends_example_runs(tmp_path: Path, capsys: pytest.CaptureFi
     code = block.replace("/data/pinecone-imports", str(tmp_path)).replace("2026-11-01", "2025")
     exec(compile(code, "README.md", "exec"), {})
     assert capsys.readouterr().out.startswith("2 imports")
+
+
+def test_the_retry_trap_is_seen_across_listings_when_the_first_attempt_is_gone() -> None:
+    # Only a history shows it: the first attempt failed, dropped out of the listing, and
+    # the retry on the same URI failed later with "namespace already exists".
+    first = rec("1", "Failed", uri="s3://b/d/", created=0, finished=5, error="Exceeds system limit")
+    retry = rec("2", "Failed", uri="s3://b/d/", created=60, finished=61,
+                error=NAMESPACE_EXISTS.format("d"))  # fmt: skip
+    history = stack(listing(10, [first]), listing(70, [retry]))
+    assert not trends.failed_imports(listing(70, [retry]))["retry_trap"].any()
+    flagged = trends.failed_imports(history).set_index("id")
+    assert flagged.loc["2", "retry_trap"] and flagged.loc["2", "retry_of"] == "1"
+
+
+def test_summary_text_escapes_control_characters_of_server_text() -> None:
+    evil = rec("7\x1b[2J", "Failed", uri="s3://b/\r/", finished=1, error="x\x1b]0;pwned\x07")
+    text = trends.summary_text(listing(5, [evil]))
+    assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+    assert "7\\x1b[2J" in text and "x\\x1b]0;pwned\\x07" in text

@@ -19,28 +19,28 @@ from ..errors import ConfigurationError
 logger = logging.getLogger(__name__)
 
 
+_PROGRESS = ("id", "status", "percent_complete", "records_imported", "listed_at", "index_host")
+_FAILED = (
+    "id",
+    "uri",
+    "status",
+    "created_at",
+    "finished_at",
+    "validation_errors",
+    "error",
+    "error_category",
+    "listed_at",
+    "index_host",
+)
+
 #: The columns each function reads (``index_host`` is optional: without it, one index).
 COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
     "latest": ("id", "listed_at", "index_host"),
     "status_timeline": ("status", "listed_at", "index_host"),
     "status_history": ("id", "status", "listed_at", "index_host"),
     "transitions": ("id", "status", "listed_at", "index_host"),
-    "progress": (
-        "id",
-        "status",
-        "percent_complete",
-        "records_imported",
-        "listed_at",
-        "index_host",
-    ),
-    "estimate_completion": (
-        "id",
-        "status",
-        "percent_complete",
-        "records_imported",
-        "listed_at",
-        "index_host",
-    ),
+    "progress": _PROGRESS,
+    "estimate_completion": _PROGRESS,
     "throughput": (
         "id",
         "status",
@@ -51,48 +51,18 @@ COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
         "listed_at",
         "index_host",
     ),
-    "failed_imports": (
-        "id",
-        "uri",
-        "status",
-        "created_at",
-        "finished_at",
-        "validation_errors",
-        "error",
-        "error_category",
-        "listed_at",
-        "index_host",
-    ),
-    "failures": (
-        "id",
-        "uri",
-        "status",
-        "created_at",
-        "finished_at",
-        "validation_errors",
-        "error",
-        "error_category",
-        "listed_at",
-        "index_host",
-    ),
+    "failed_imports": _FAILED,
+    "failures": _FAILED,
     "summary": (
-        "id",
-        "uri",
-        "status",
-        "created_at",
-        "finished_at",
+        *_FAILED[:-2],
         "percent_complete",
         "records_imported",
-        "validation_errors",
-        "error",
-        "error_category",
         "duration",
         "records_per_second",
         "listed_at",
         "index_host",
     ),
 }
-
 COLUMNS_NEEDED["summary_text"] = COLUMNS_NEEDED["summary"]
 
 STRING = pd.StringDtype("pyarrow")

@@ -150,6 +150,14 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     return make_frame(columns, dtypes).reset_index(drop=True)
 
 
+def _printable(value: Any) -> str:
+    """Show server text with its control characters escaped (no terminal escapes)."""
+    if value is None or value is pd.NA:
+        return ""
+    text = str(value)
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _fmt_duration(value: Any) -> str:
     seconds = int(pd.Timedelta(value).total_seconds())
     d, rem = divmod(seconds, 86_400)
@@ -176,7 +184,8 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     Returns
     -------
     str
-        A few lines per index (no trailing newline).
+        A few lines per index (no trailing newline); control characters of server text
+        (ids, URIs, errors) are escaped, so printing it cannot drive the terminal.
 
     Raises
     ------
@@ -211,7 +220,8 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     blocks = []
     for f in figures.to_dict("records"):  # one per index: a handful
         host = f["index_host"]
-        lines = [f"{f['imports']} imports" + (f" on {host}" if len(figures) > 1 else "")]
+        where = f" on {_printable(host)}" if len(figures) > 1 else ""
+        lines = [f"{f['imports']} imports{where}"]
         lines.append("by status:  " + "  ".join(f"{c} {f[c]}" for c in categories if f[c]))
         if not pd.isna(f["duration_p50"]):
             lines.append(
@@ -248,7 +258,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
             more = f", the {len(shown)} latest" if len(mine) > len(shown) else ""
             lines.append(f"failed ({len(mine)}{more}):")
             lines.extend(
-                f"  {i:>6}  {u}\n          {e}"
+                f"  {_printable(i):>6}  {_printable(u)}\n          {_printable(e)}"
                 for i, u, e in zip(shown["id"], shown["uri"], shown["error"], strict=True)
             )
         blocks.append("\n".join(lines))
