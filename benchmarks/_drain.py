@@ -1,6 +1,7 @@
 """One drain, as a user's script runs it: ``python _drain.py PATH URL API_KEY [OUT.pickle]``.
 
-PATH is ``project`` (``read_imports``), ``sdk`` (the official SDK's ``list_imports``, then
+PATH is ``project`` (``read_imports``), ``project_json`` (the same with the standard
+library's JSON decoder instead of orjson), ``sdk`` (the official SDK's ``list_imports``, then
 pandas by hand) or ``naive`` (a ``requests`` loop following ``pagination.next``, then
 ``pd.json_normalize`` and pandas by hand). Only the path's own modules are imported, after
 start-up, so the parent measures start-up, imports, drain and conversion of this process.
@@ -19,6 +20,15 @@ T0 = time.perf_counter()
 def project(url: str, key: str) -> tuple[object, float]:
     import pinecone_imports_frame as pif
 
+    t = time.perf_counter()
+    return pif.read_imports(url, api_key=key, progress=False), t
+
+
+def project_json(url: str, key: str) -> tuple[object, float]:
+    import pinecone_imports_frame as pif
+    from pinecone_imports_frame import _json
+
+    _json._orjson = None  # what users without the "[fast]" extra run
     t = time.perf_counter()
     return pif.read_imports(url, api_key=key, progress=False), t
 
@@ -66,7 +76,8 @@ def naive(url: str, key: str) -> tuple[object, float]:
 def main() -> None:
     path, url, key = sys.argv[1:4]
     out = sys.argv[4] if len(sys.argv) > 4 else None
-    frame, t_imported = {"project": project, "sdk": sdk, "naive": naive}[path](url, key)
+    paths = {"project": project, "project_json": project_json, "sdk": sdk, "naive": naive}
+    frame, t_imported = paths[path](url, key)
     t_done = time.perf_counter()
     import json
 

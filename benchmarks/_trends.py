@@ -271,7 +271,7 @@ def markdown(section: dict[str, Any]) -> list[str]:
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return [
         "",
-        "## 6. Trends at scale",
+        "## 7. Trends at scale",
         "",
         f"A synthetic history of {section['rows']:,} rows ({section['listings']:,} listings "
         f"five minutes apart, {section['imports']:,} imports, about {section['visible']:,} "

@@ -3,13 +3,16 @@
 Sections (all in one run, on the same data):
 
 1. drain to a typed frame, each drain in a fresh process (start-up and imports included):
-   ``read_imports`` vs the official SDK + pandas by hand vs a ``requests`` loop + pandas;
+   ``read_imports`` (with orjson, and with the standard library's decoder) vs the official
+   SDK + pandas by hand vs a ``requests`` loop + pandas; up to 1,000,000 imports in full
+   mode;
 2. the same drains with 20 ms of latency per request, against the floor pages x 20 ms;
 3. ``to_frame`` alone on records in memory vs ``pd.DataFrame(records)`` + dtypes by hand;
 4. the lake: ``write_snapshot``, ``read_snapshots`` (whole, and a date window) vs a loop of
    ``pd.read_parquet`` + ``pd.concat``;
-5. the emulator's own throughput, to show it is never what is measured;
-6. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``).
+5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
+6. the emulator's own throughput, to show it is never what is measured;
+7. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``).
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -39,9 +42,10 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 KEY = "bench-key"
 SEED = 7
-PATHS = ("project", "sdk", "naive")
+PATHS = ("project", "project_json", "sdk", "naive")
 PATH_LABELS = {
     "project": "read_imports (this project)",
+    "project_json": "read_imports, stdlib json (no [fast] extra)",
     "sdk": "official SDK list_imports + pandas by hand",
     "naive": "requests loop + json_normalize + pandas by hand",
 }
@@ -49,8 +53,10 @@ LATENCY = 0.020
 
 MODES: dict[str, dict[str, Any]] = {
     "full": {
-        "sizes": [1_000, 10_000, 100_000],
+        "sizes": [1_000, 10_000, 100_000, 1_000_000],
         "runs": 5,
+        # A drain of a million imports takes 5 to 20 s a path: 3 paired runs there.
+        "runs_at": {1_000_000: 3},
         "warmup": 1,
         "latency_imports": 10_000,
         "latency_runs": 3,
@@ -61,6 +67,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 3,
         "emulator_seconds": 3.0,
+        "fleet_indexes": 20,
+        "fleet_imports": 2_000,
+        "fleet_runs": 3,
         "trends_rows": 10_000_000,
     },
     "quick": {
@@ -76,6 +85,9 @@ MODES: dict[str, dict[str, Any]] = {
         "lake_per": 100,
         "lake_runs": 1,
         "emulator_seconds": 0.3,
+        "fleet_indexes": 4,
+        "fleet_imports": 200,
+        "fleet_runs": 1,
         "trends_rows": 20_000,
     },
 }
@@ -239,11 +251,12 @@ def verify_drains(verify_dir: Path) -> dict[str, Any]:
         return {"equal": False, "note": "the project's path produced no frame"}
     reference = frames["project"]
     out: dict[str, Any] = {"project_schema_problems": schema_mismatches(reference)}
-    for path in ("sdk", "naive"):
+    others = [p for p in PATHS if p != "project"]
+    for path in others:
         if path in frames:
             out[path] = compare(reference, frames[path], same_listing=False)
     out["equal"] = not out["project_schema_problems"] and all(
-        out[p]["equal"] for p in ("sdk", "naive") if p in out
+        out[p]["equal"] for p in others if p in out
     )
     return out
 
@@ -255,10 +268,12 @@ def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, 
     sizes: dict[str, Any] = {}
     for size in cfg["sizes"]:
         print(f"[drain] {size:,} imports ...", file=sys.stderr, flush=True)
+        runs = cfg.get("runs_at", {}).get(size, cfg["runs"])
         with tempfile.TemporaryDirectory(prefix="pif-bench-verify-") as tmp:
             result: dict[str, Any] = drains(
-                servers[size], runs=cfg["runs"], warmup=cfg["warmup"], verify_dir=Path(tmp)
+                servers[size], runs=runs, warmup=cfg["warmup"], verify_dir=Path(tmp)
             )
+            result["runs"] = runs
             result["verify"] = verify_drains(Path(tmp))
         sdk = result["sdk"]
         for path in PATHS:
@@ -269,7 +284,14 @@ def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, 
             r["rss_vs_sdk"] = r["peak_rss_mb"] / sdk["peak_rss_mb"]
             r["wall_vs_sdk"] = r["wall_s"] / sdk["wall_s"]
         sizes[str(size)] = result
-    return {"page_size": 100, "runs": cfg["runs"], "warmup": cfg["warmup"], "sizes": sizes}
+    runs_at = {f"{k:,} imports": v for k, v in cfg.get("runs_at", {}).items()}
+    return {
+        "page_size": 100,
+        "runs": cfg["runs"],
+        "runs_at": runs_at,
+        "warmup": cfg["warmup"],
+        "sizes": sizes,
+    }
 
 
 def section_latency(server: Server, cfg: dict[str, Any]) -> dict[str, Any]:
@@ -325,6 +347,36 @@ def section_lake(cfg: dict[str, Any]) -> dict[str, Any]:
             str(cfg["lake_runs"]),
         ]
     )
+
+
+def section_fleet(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A project of N indexes with 20 ms per request: the fleet vs each index alone."""
+    n, imports = cfg["fleet_indexes"], cfg["fleet_imports"]
+    print(f"[fleet] {n} indexes of {imports:,} imports ...", file=sys.stderr, flush=True)
+    server = subprocess.Popen(
+        [PY, str(HERE / "_fleet.py"), "serve", str(n), str(imports), str(LATENCY), KEY],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=HERE,
+    )
+    try:
+        assert server.stdout is not None
+        control = server.stdout.readline().strip()
+        if not control.startswith("http"):
+            raise RuntimeError(f"the emulated project did not start: {control!r}")
+        result = run_child(
+            [str(HERE / "_fleet.py"), "measure", control, KEY, str(n), str(cfg["fleet_runs"])]
+        )
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=30)
+    out: dict[str, Any] = dict(result["child"])
+    out["latency_s"] = LATENCY
+    out["fleet_vs_slowest"] = out["fleet_s"] / out["slowest_single_s"]
+    out["loop_vs_fleet"] = out["sequential_loop_s"] / out["fleet_s"]
+    return out
 
 
 def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -408,6 +460,14 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
+def _load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages at the start (how shared it was)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -425,6 +485,8 @@ def machine() -> dict[str, Any]:
         "pyarrow": _version("pyarrow"),
         "pinecone_sdk": _version("pinecone"),
         "requests": _version("requests"),
+        "orjson": _version("orjson"),
+        "load_average": _load_average(),
         "pinecone_imports_frame": _version("pinecone-imports-frame"),
         "platform": platform.platform(),
     }
@@ -434,49 +496,56 @@ def _target(name: str, text: str, value: str, met: bool | None) -> dict[str, Any
     return {"name": name, "target": text, "value": value, "met": met}
 
 
+#: Drain targets (issue 12): imports -> (CPU, peak RSS) as fractions of the SDK path's.
+#: Sizes not listed (the quick mode's) are held to the 100,000 figures.
+DRAIN_TARGETS = {100_000: (0.55, 0.75), 1_000_000: (0.50, 0.50)}
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     sec = results["sections"]
     drain = sec["drain"]["sizes"]
-    size = max(drain, key=int)
-    d = drain[size]
-    at = f"at {int(size):,}"
-    p, s, n = d["project"], d["sdk"], d["naive"]
-    if all("error" not in x for x in (p, s, n)):
+    checked = [s for s in drain if int(s) in DRAIN_TARGETS] or [max(drain, key=int)]
+    for size in checked:
+        d = drain[size]
+        at = f"at {int(size):,}"
+        cpu_goal, rss_goal = DRAIN_TARGETS.get(int(size), DRAIN_TARGETS[100_000])
+        p, s, n = d["project"], d["sdk"], d["naive"]
+        if all("error" not in x for x in (p, s, n)):
+            out.append(
+                _target(
+                    f"drain {at}: CPU vs SDK path",
+                    f"<= {cpu_goal:.0%}",
+                    f"{p['cpu_s'] / s['cpu_s']:.0%}",
+                    p["cpu_s"] <= cpu_goal * s["cpu_s"],
+                )
+            )
+            out.append(
+                _target(
+                    f"drain {at}: peak RSS vs SDK path",
+                    f"<= {rss_goal:.0%}",
+                    f"{p['peak_rss_mb'] / s['peak_rss_mb']:.0%}",
+                    p["peak_rss_mb"] <= rss_goal * s["peak_rss_mb"],
+                )
+            )
+            out.append(
+                _target(
+                    f"drain {at}: CPU vs naive path",
+                    "<= 60 %",
+                    f"{p['cpu_s'] / n['cpu_s']:.0%}",
+                    p["cpu_s"] <= 0.6 * n["cpu_s"],
+                )
+            )
+        else:
+            out.append(_target(f"drain {at}", "all paths run", "a path failed", False))
         out.append(
             _target(
-                f"drain {at}: CPU vs SDK path",
-                "<= 60 %",
-                f"{p['cpu_s'] / s['cpu_s']:.0%}",
-                p["cpu_s"] <= 0.6 * s["cpu_s"],
+                f"drain {at}: same frame on every path",
+                "equal",
+                "equal" if d["verify"].get("equal") else "NOT equal",
+                bool(d["verify"].get("equal")),
             )
         )
-        out.append(
-            _target(
-                f"drain {at}: CPU vs naive path",
-                "<= 60 %",
-                f"{p['cpu_s'] / n['cpu_s']:.0%}",
-                p["cpu_s"] <= 0.6 * n["cpu_s"],
-            )
-        )
-        out.append(
-            _target(
-                f"drain {at}: peak RSS vs SDK path",
-                "<= 80 %",
-                f"{p['peak_rss_mb'] / s['peak_rss_mb']:.0%}",
-                p["peak_rss_mb"] <= 0.8 * s["peak_rss_mb"],
-            )
-        )
-    else:
-        out.append(_target(f"drain {at}", "all paths run", "a path failed", False))
-    out.append(
-        _target(
-            f"drain {at}: same frame on every path",
-            "equal",
-            "equal" if d["verify"].get("equal") else "NOT equal",
-            bool(d["verify"].get("equal")),
-        )
-    )
     lat = sec["latency"]
     lp = lat["paths"]["project"]
     if "error" not in lp:
@@ -539,6 +608,18 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             emu["raw_http_pages_per_s"] >= 2000,
         )
     )
+    fleet = sec.get("fleet", {})
+    if "fleet_s" in fleet:
+        out.append(
+            _target(
+                f"fleet of {fleet['indexes']} indexes: wall vs slowest single index",
+                "<= 1.3x",
+                f"{fleet['fleet_vs_slowest']:.2f}x ({fleet['fleet_s']:.2f} s vs "
+                f"{fleet['slowest_single_s']:.2f} s; sequential loop "
+                f"{fleet['sequential_loop_s']:.2f} s)",
+                fleet["fleet_vs_slowest"] <= 1.3,
+            )
+        )
     if "trends" in sec:
         from _trends import targets as trends_targets
 
@@ -567,8 +648,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"# pinecone-imports-frame benchmarks ({results['mode']})",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, pandas {m['pandas']}, "
-        f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}; "
-        f"pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}, "
+        f"orjson {m.get('orjson')}; pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"Load average at the start: {m.get('load_average')} on {m['cores']} cores. "
         f"Started {results['started']}, took {results['elapsed_s']:.0f} s.",
         "",
         "## Targets",
@@ -609,12 +691,15 @@ def markdown(results: dict[str, Any]) -> str:
             else "NOT equal: " + json.dumps({k: v[k] for k in v if k != "equal"})
         )
         rows.append(
-            [f"{int(size):,}", "frames of the 3 paths (ids, dtypes, values)", verdict] + [""] * 6
+            [f"{int(size):,}", f"frames of the {len(PATHS)} paths (ids, dtypes, values)", verdict]
+            + [""] * 6
         )
     parts += [
         "",
         f"## 1. Drain to a typed frame (page size 100; fresh process each; median of "
-        f"{drain['runs']} after {drain['warmup']} warm-up)",
+        f"{drain['runs']} paired runs after {drain['warmup']} warm-up"
+        + "".join(f"; {n} at {size}" for size, n in (drain.get("runs_at") or {}).items())
+        + ")",
         "",
         _table(
             [
@@ -718,6 +803,39 @@ def markdown(results: dict[str, Any]) -> str:
             ),
         ]
 
+    fleet = sec.get("fleet", {})
+    if "fleet_s" in fleet:
+        parts += [
+            "",
+            f"## 5. The fleet ({fleet['indexes']} indexes of "
+            f"{fleet['rows'] // max(fleet['indexes'], 1):,} imports, "
+            f"{fleet['latency_s'] * 1000:.0f} ms per request, max_workers={fleet['workers']}; "
+            f"median of {fleet['runs']})",
+            "",
+            _table(
+                ["path", "wall s", "vs slowest single index"],
+                [
+                    [
+                        "read_project_imports",
+                        f"{fleet['fleet_s']:.2f}",
+                        f"{fleet['fleet_vs_slowest']:.2f}x",
+                    ],
+                    [
+                        "slowest single index (read_imports)",
+                        f"{fleet['slowest_single_s']:.2f}",
+                        "1.00x",
+                    ],
+                    [
+                        "sequential loop over read_imports",
+                        f"{fleet['sequential_loop_s']:.2f}",
+                        f"{fleet['sequential_loop_s'] / fleet['slowest_single_s']:.2f}x",
+                    ],
+                ],
+            ),
+        ]
+    elif fleet:
+        parts += ["", "## 5. The fleet", "", f"failed: {fleet.get('error')}"]
+
     emu = sec["emulator"]
     rows = [
         [
@@ -730,7 +848,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     parts += [
         "",
-        "## 5. Emulator throughput (one keep-alive client; the emulator in its own process)",
+        "## 6. Emulator throughput (one keep-alive client; the emulator in its own process)",
         "",
         _table(
             [
@@ -791,6 +909,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections["convert"] = _guard("convert", lambda: section_convert(cfg))
         sections["lake"] = _guard("lake", lambda: section_lake(cfg))
+        sections["fleet"] = _guard("fleet", lambda: section_fleet(cfg))
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )

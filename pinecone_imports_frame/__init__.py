@@ -12,7 +12,7 @@ Examples
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .config import Connection
+from .config import API_VERSIONS, Connection, UnlistedApiVersion
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -72,6 +72,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "API_VERSIONS",
     "COLUMN_NAMES",
     "STATUSES",
     "ApiError",
@@ -92,6 +93,7 @@ __all__ = [
     "SnapshotError",
     "TransportError",
     "UnknownStatusWarning",
+    "UnlistedApiVersion",
     "__version__",
     "empty_frame",
     "iter_pages",

@@ -24,6 +24,8 @@ import pandas as pd
 
 from ._version import __version__
 from .config import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -109,6 +111,12 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
     )
+    g.add_argument(
+        "--api-version",
+        choices=API_VERSIONS,
+        default=DEFAULT_API_VERSION,
+        help=f"Pinecone API version to ask for (default {DEFAULT_API_VERSION})",
+    )
 
 
 def _add_fleet(p: argparse.ArgumentParser) -> None:
@@ -163,6 +171,7 @@ def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
                 timeout=args.timeout,
                 max_retries=args.max_retries,
                 allow_insecure=args.allow_insecure,
+                api_version=args.api_version,
                 progress=args.progress,
                 verbose=args.verbose,
                 **extra,
@@ -181,6 +190,7 @@ _CONNECTION_OPTIONS = (
     "timeout",
     "max_retries",
     "allow_insecure",
+    "api_version",
 )
 
 

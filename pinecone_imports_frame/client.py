@@ -1,43 +1,65 @@
-"""The HTTP session: headers, one retry policy (urllib3 ``Retry``), timeouts, error mapping.
+"""The HTTP client: one keep-alive connection per host, one retry loop, one error translation.
 
-Every request of the package goes through :class:`ApiClient`. Errors are translated in
-one place, :func:`_translate`, and the API key is scrubbed from anything that could carry
-it out (exception text, the chained requests exception, log lines).
+Every request of the package goes through :class:`ApiClient`. :meth:`ApiClient.get_json`
+is the one place where an HTTP answer becomes data: the body is streamed, decompressed
+and capped (:data:`MAX_BODY_BYTES`, counted as it inflates), the key is redacted from it,
+it is decoded with a nesting limit (``_json``), and every failure on the way becomes one
+of the package's errors. Failures while reading a body (a stall, a reset, a short body, a
+corrupt gzip stream, broken chunked framing) are retried like dropped connections.
+
+The transport (``_http``) is the standard library's ``http.client`` to open connections
+(TCP, TLS, ``CONNECT`` tunnels), and a strict HTTP/1.1 reader of its own for the answers:
+requests' session, then urllib3's pool, cost the client a third of its CPU per page for
+nothing this API needs. Proxies come from the environment as requests reads them
+(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), except that loopback hosts
+are never proxied, and the key is never sent in clear to a proxy unless
+``allow_insecure``. The CA bundle is ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set,
+else certifi's where installed, else the system's.
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import http.client
+import ipaddress
 import logging
+import math
 import os
 import random
+import re
+import socket
+import ssl
 import time
-from collections.abc import Mapping
+import traceback
+import urllib.request
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from itertools import takewhile
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from requests.utils import get_encoding_from_headers
-from urllib3.util.retry import Retry
-
+from . import _http, _json
 from ._version import __version__
 from .config import (
+    API_VERSIONS,
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ApiKey,
     Connection,
     Endpoint,
+    is_loopback,
 )
 from .errors import (
     BODY_EXCERPT,
     ApiError,
     AuthenticationError,
+    ConfigurationError,
+    InsecureTransportError,
     NotFoundError,
+    PineconeImportsError,
     RateLimitError,
     ResponseFormatError,
     ServerError,
@@ -49,91 +71,178 @@ logger = logging.getLogger(__name__)
 RETRY_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 #: A Retry-After longer than this is cut to it: a listing should not hang for an hour.
 MAX_RETRY_AFTER = 60.0
-USER_AGENT = f"pinecone-imports-frame/{__version__} python-requests/{requests.__version__}"
+#: The largest body accepted, decompressed (a page of 100 imports is tens of kilobytes).
+MAX_BODY_BYTES = 32 * 2**20
+#: How much of an error answer's body is read (the rest is dropped with the connection).
+MAX_ERROR_BODY_BYTES = 64 * 2**10
+#: Retries of a host that does not resolve or a loopback port where nothing listens:
+#: waiting will not change them, so they fail fast.
+FAST_FAILURE_RETRIES = 1
+#: Backoff before retry n (1, 2, ...): BACKOFF_FACTOR * 2**(n-1), at most BACKOFF_MAX,
+#: plus up to BACKOFF_JITTER seconds of jitter.
+BACKOFF_FACTOR = 0.5
+BACKOFF_MAX = 30.0
+BACKOFF_JITTER = 0.5
+USER_AGENT = f"pinecone-imports-frame/{__version__}"
 
 # Indirection so that retry tests can record the waits instead of sleeping them.
 _sleep = time.sleep
 
+_CHUNK = 64 * 2**10
+# Exceptions of a request or of reading its body that mean "the exchange failed": the
+# connection (refused, reset, timed out, TLS: all OSError), the framing (chunks, lengths,
+# status line), the tunnel's answer (http.client). With _CorruptBody (a compressed body
+# that does not decompress), that is every failure of the network; anything else is a
+# bug and is not hidden.
+_EXCHANGE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    _http.ProtocolError,
+    http.client.HTTPException,
+)
 
-class _Retry(Retry):
-    """urllib3's Retry with waits through :data:`_sleep` and Retry-After capped."""
 
-    def sleep_for_retry(self, response: Any = None) -> bool:
-        retry_after = self.get_retry_after(response) if response is not None else None
-        if retry_after:
-            wait = min(retry_after, MAX_RETRY_AFTER)
-            logger.info("server asked to retry after %.1f s; waiting %.1f s", retry_after, wait)
-            _sleep(wait)
-            return True
+class _CorruptBody(Exception):
+    """A compressed body that does not decompress (garbage, or cut short)."""
+
+
+_BODY_ERRORS: tuple[type[BaseException], ...] = (*_EXCHANGE_ERRORS, _CorruptBody)
+# A reused keep-alive connection that the server closed as the request went out: sent
+# again at once on a new connection, as browsers and Go's client do for a GET.
+_STALE: tuple[type[BaseException], ...] = (
+    _http.EmptyAnswer,
+    ConnectionResetError,
+    BrokenPipeError,
+)
+_DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
+
+
+def backoff(retry: int) -> float:
+    """Seconds to wait before retry number ``retry`` (1, 2, ...) when the server says nothing.
+
+    Examples
+    --------
+    >>> 0.5 <= backoff(1) <= 1.0 and 1.0 <= backoff(2) <= 1.5 and backoff(20) <= 30.5
+    True
+    """
+    base = min(BACKOFF_MAX, BACKOFF_FACTOR * 2 ** (retry - 1))
+    return base + random.random() * BACKOFF_JITTER
+
+
+def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait, or None for the normal backoff.
+
+    Accepts seconds (``"7"``, ``"0.5"``) or an HTTP date, counted from the answer's
+    ``Date`` header when it has one (the server's clock), else from this machine's clock.
+    A negative value, a date in the past or anything else gives None; the result is capped
+    at :data:`MAX_RETRY_AFTER`.
+
+    Examples
+    --------
+    >>> parse_retry_after("0.5"), parse_retry_after("-5"), parse_retry_after("garbage")
+    (0.5, None, None)
+    >>> parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", date="Wed, 21 Oct 2015 07:28:00 GMT")
+    30.0
+    >>> parse_retry_after("86400")
+    60.0
+    """
+    if value is None:
+        return None
+    if _DELTA_SECONDS.fullmatch(value):
+        seconds = float(value)
+    else:
+        when = _http_date(value)
+        if when is None:
+            return None
+        now = _http_date(date) or datetime.now(timezone.utc)
+        seconds = (when - now).total_seconds()
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def proxy_for(endpoint: Endpoint) -> str | None:
+    """Find the proxy that requests to ``endpoint`` go through (from the environment), or None.
+
+    Reads ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` (either case) and ``NO_PROXY`` (host
+    names, domain suffixes, ``*``, and CIDR ranges such as ``10.0.0.0/8``), as requests
+    does; a loopback host is never proxied.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.config import normalize_host
+    >>> proxy_for(normalize_host("127.0.0.1:5080")) is None  # whatever the environment says
+    True
+    """
+    hostname = endpoint.hostname
+    if is_loopback(hostname):
+        return None
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get("https" if endpoint.is_https else "http") or proxies.get("all")
+    if not proxy or _bypasses_proxy(endpoint.netloc, hostname):
+        return None
+    return proxy if "://" in proxy else "http://" + proxy
+
+
+def _bypasses_proxy(netloc: str, hostname: str) -> bool:
+    if urllib.request.proxy_bypass(netloc):
+        return True
+    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    try:
+        address = ipaddress.ip_address(hostname)
+    except ValueError:
         return False
-
-    def get_backoff_time(self) -> float:
-        # urllib3 does not wait before the first retry; a server that just failed
-        # deserves a pause, so every retry waits factor * 2**(n-1) plus jitter.
-        errors = len(list(takewhile(lambda h: h.redirect_location is None, reversed(self.history))))
-        if errors == 0:
-            return 0.0
-        value = self.backoff_factor * 2 ** (errors - 1) + random.random() * self.backoff_jitter
-        return float(min(self.backoff_max, value))
-
-    def _sleep_backoff(self) -> None:
-        backoff = self.get_backoff_time()
-        if backoff > 0:
-            logger.debug("retrying in %.2f s", backoff)
-            _sleep(backoff)
+    for entry in no_proxy.replace(" ", "").split(","):
+        if "/" in entry:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
 
 
-class _ApiAdapter(HTTPAdapter):
-    """requests' adapter without the cookie jar and the header copy.
+def _tls_context() -> ssl.SSLContext:
+    """Make a verifying TLS context: the environment's CA bundle, else certifi's."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        value = os.environ.get(name)
+        if value:
+            if os.path.isdir(value):
+                return ssl.create_default_context(capath=value)
+            if not os.path.isfile(value):
+                raise ConfigurationError(
+                    f"{name}={value!r} is neither a file nor a directory of CA certificates; "
+                    "fix or unset it"
+                )
+            try:
+                return ssl.create_default_context(cafile=value)
+            except (ssl.SSLError, ValueError) as exc:
+                raise ConfigurationError(
+                    f"{name}={value!r} holds no usable CA certificate ({exc}); fix or unset it"
+                ) from None
+    try:
+        import certifi
+    except ImportError:  # pragma: no cover - certifi comes with most installs
+        return ssl.create_default_context()
+    return ssl.create_default_context(cafile=certifi.where())
 
-    The API sets no cookies, and parsing the response headers into a cookie jar, then
-    copying them into a second case-insensitive mapping, was a tenth of the client's CPU
-    per page.
-    """
 
-    def build_response(self, req: requests.PreparedRequest, resp: Any) -> requests.Response:
-        response = requests.Response()
-        response.status_code = resp.status
-        response.headers = resp.headers  # urllib3's HTTPHeaderDict: already case-insensitive
-        response.encoding = get_encoding_from_headers(resp.headers)
-        response.raw = resp
-        response.reason = resp.reason
-        response.url = req.url or ""
-        response.request = req
-        response.connection = self
-        return response
+@dataclass
+class _Failure:
+    """One failed attempt: what the final error would be, and whether to try again."""
 
-
-def make_retry(max_retries: int) -> Retry:
-    """Build the one retry policy: 408, 429 and 5xx gateways, dropped connections, GET only.
-
-    Exponential backoff before every retry (0.5 s, 1 s, 2 s, ... up to 30 s) plus up to
-    0.5 s of jitter;
-    ``Retry-After`` honoured (capped at :data:`MAX_RETRY_AFTER`).
-    """
-    return _Retry(
-        total=max_retries,
-        connect=max_retries,
-        read=max_retries,
-        status=max_retries,
-        other=0,
-        backoff_factor=0.5,
-        backoff_max=30.0,
-        backoff_jitter=0.5,
-        status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "HEAD"}),
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
+    make: Callable[[int], PineconeImportsError]  # the error, given the retries done
+    retry: bool
+    retry_after: float | None = None
+    fast: bool = False  # retried at most FAST_FAILURE_RETRIES times
+    cause: BaseException | None = None
 
 
 class ApiClient:
-    """An HTTP session to one host of the Pinecone API (an index, or the control plane).
+    """An HTTP client of one host of the Pinecone API (an index, or the control plane).
 
     Carries the package's headers, its one retry policy and its error translation. A
     client serves one request at a time (one listing, one thread); to list several
-    indexes at once, give each its own client.
+    indexes at once, give each its own client. A failed request leaves it usable.
 
     Parameters
     ----------
@@ -144,16 +253,27 @@ class ApiClient:
     timeout : float
         Seconds to connect and, separately, to wait for each read.
     max_retries : int
-        Retries of 408, 429, 5xx gateways and dropped connections.
+        Retries of 408, 429, 5xx gateways, dropped connections and bodies cut short.
     api_version : str
         Sent as ``X-Pinecone-API-Version``.
+    allow_insecure : bool
+        Allow the key in clear through a proxy to a plain-http host.
+
+    Raises
+    ------
+    InsecureTransportError
+        A proxy from the environment would receive the key in clear.
+    ConfigurationError
+        A proxy or CA bundle from the environment is malformed.
 
     Examples
     --------
     >>> from pinecone_imports_frame.config import ApiKey, normalize_host
     >>> client = ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k"))
     >>> client
-    ApiClient('http://127.0.0.1:5080', api_version='2025-04')
+    ApiClient('http://127.0.0.1:5080', api_version='2026-07')
+    >>> client.proxy is None  # loopback is never proxied
+    True
     >>> client.close()
     """
 
@@ -165,6 +285,7 @@ class ApiClient:
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         api_version: str = DEFAULT_API_VERSION,
+        allow_insecure: bool = False,
     ) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
@@ -173,30 +294,65 @@ class ApiClient:
         self._key = api_key
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
-        # The adapter is the transport: urllib3's pool with the one Retry policy. Requests
-        # go straight to it with a prepared request copied from a template, because a
-        # Session re-reads proxy settings from the environment and re-merges headers and
-        # cookies on every call: a third of the client's CPU on a 1,000-page listing.
-        # Proxies and the CA bundle are read from the environment once, here.
-        self._adapter = _ApiAdapter(max_retries=make_retry(max_retries), pool_maxsize=4)
-        self._proxies = requests.utils.get_environ_proxies(endpoint.url)
-        self._verify: bool | str = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-        )
-        # One prepared request, re-pointed at each URL: a client serves one listing at a
-        # time on one thread, and copying the headers per request cost more than the send.
-        self._request = requests.PreparedRequest()
-        self._request.prepare(
-            method="GET",
-            url=endpoint.url + "/",
-            headers={
-                "Api-Key": api_key.reveal(),
-                "X-Pinecone-API-Version": api_version,
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                "Accept-Encoding": "gzip, deflate",
-            },
-        )
+        self._last_date_text: str | None = None
+        # The request's header lines never change: built once, kept here only (not in a
+        # local that a traceback with locals would show).
+        self._head = "".join(
+            f"{name}: {value}\r\n"
+            for name, value in (
+                ("Api-Key", api_key.reveal()),
+                ("X-Pinecone-API-Version", str(api_version)),
+                ("User-Agent", USER_AGENT),
+                ("Accept", "application/json"),
+                ("Accept-Encoding", "gzip, deflate"),
+            )
+        ).encode("ascii")
+        parts = urlsplit(endpoint.url)
+        port = parts.port or (443 if endpoint.is_https else 80)
+        route = _http.Route(parts.hostname or "", port, endpoint.is_https)
+        #: ``http://host:port`` of the proxy in use (never its credentials), or None.
+        self.proxy: str | None = None
+        proxy = proxy_for(endpoint)
+        if proxy is not None:
+            route = self._through_proxy(route, proxy, allow_insecure=allow_insecure)
+        context = _tls_context() if endpoint.is_https else None
+        self._conn = _http.Connection(route, timeout=timeout, context=context)
+
+    def _through_proxy(
+        self, route: _http.Route, proxy: str, *, allow_insecure: bool
+    ) -> _http.Route:
+        """Send ``route`` through ``proxy``: tunnelled for https, forwarded for plain http."""
+        host: str | None = None
+        port = 80
+        url = urlsplit(proxy)
+        try:
+            host, port = url.hostname, url.port or 80
+        except ValueError:
+            host = None
+        if url.scheme != "http" or not host:
+            what = f"{url.scheme}://{host}" if host else "it"
+            raise ConfigurationError(
+                f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY: "
+                f"{what}) is not an http:// proxy, which is all this package speaks (https "
+                "traffic goes through it in a CONNECT tunnel, still encrypted); fix it, or "
+                "add this host to NO_PROXY"
+            )
+        self.proxy = f"http://{host}:{port}"
+        if not self.endpoint.is_https and not allow_insecure:
+            raise InsecureTransportError(
+                f"refusing to send the API key in clear through the proxy {self.proxy} "
+                f"(from the environment) to plain-http {self.endpoint.netloc}: use https, "
+                "add the host to NO_PROXY, or pass allow_insecure=True if both are trusted"
+            )
+        headers: tuple[tuple[str, str], ...] = ()
+        if url.username is not None:
+            credentials = f"{unquote(url.username)}:{unquote(url.password or '')}"
+            token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+            headers = (("Proxy-Authorization", f"Basic {token}"),)
+        if not route.tls:  # forwarded: the proxy reads the request, its headers included
+            self._head += "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1")
+            headers = ()
+        return _http.Route(route.host, route.port, route.tls, host, port, headers)
 
     @classmethod
     def for_connection(cls, connection: Connection, endpoint: Endpoint) -> ApiClient:
@@ -216,10 +372,11 @@ class ApiClient:
             timeout=connection.timeout,
             max_retries=connection.max_retries,
             api_version=connection.api_version,
+            allow_insecure=connection.allow_insecure,
         )
 
     def __repr__(self) -> str:
-        return f"ApiClient({self.endpoint.url!r}, api_version={self.api_version!r})"
+        return f"ApiClient({self.endpoint.url!r}, api_version={str(self.api_version)!r})"
 
     def __enter__(self) -> ApiClient:
         return self
@@ -228,36 +385,459 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self._adapter.close()
+        """Close the pooled connections.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame.config import ApiKey, normalize_host
+        >>> ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k")).close()
+        """
+        self._conn.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode its JSON body; raise a package error for anything else.
 
-        The server's clock, from the answer's ``Date`` header, is kept in ``last_date``
-        (None when the header is absent or not an HTTP date).
+        Retries 408, 429 and 5xx answers, dropped connections and bodies that fail to
+        arrive whole, up to ``max_retries`` times (a host that does not resolve, or a
+        loopback port where nothing listens, once), waiting as ``Retry-After`` asks or an
+        exponential backoff with jitter. Only a 2xx answer is data; a 3xx is an error that
+        names its ``Location`` (never followed). The server's clock, from the answer's
+        ``Date`` header, is kept in ``last_date`` (None when absent or not an HTTP date).
+
+        Parameters
+        ----------
+        path : str
+            The path, from ``/``.
+        params : mapping, optional
+            The query.
+
+        Returns
+        -------
+        Any
+            The decoded JSON body.
+
+        Raises
+        ------
+        ApiError
+            An error status (``AuthenticationError``, ``NotFoundError``, ``RateLimitError``,
+            ``ServerError``; ``ApiError`` itself for 3xx and other 4xx).
+        TransportError
+            The connection or the body failed after every retry.
+        ResponseFormatError
+            A body that is not JSON, is nested too deeply or is larger than
+            :data:`MAX_BODY_BYTES`.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> from pinecone_imports_frame.config import ApiKey, normalize_host
+        >>> with Emulator(imports=3) as emu, ApiClient(
+        ...     normalize_host(emu.url), api_key=ApiKey(emu.api_key)
+        ... ) as client:
+        ...     page = client.get_json("/bulk/imports", {"limit": 2})
+        >>> len(page["data"]), "next" in page["pagination"]
+        (2, True)
         """
-        request = self._request
-        request.url = self.endpoint.url + path + ("?" + urlencode(params) if params else "")
-        try:
-            response = self._adapter.send(
-                request, timeout=self.timeout, verify=self._verify, proxies=self._proxies
+        target = path + ("?" + urlencode(params) if params else "")
+        retries = 0
+        while True:
+            failure = self._attempt(path, target)
+            if not isinstance(failure, _Failure):
+                return failure
+            budget = (
+                min(self.max_retries, FAST_FAILURE_RETRIES) if failure.fast else (self.max_retries)
             )
-        except requests.RequestException as exc:
-            raise _translate_transport(exc, path, self._key, self.max_retries) from _scrub(exc)
-        if response.status_code >= 400:
-            error = _translate_status(response, path, self._key, self.max_retries)
-            response.close()
-            raise error
-        self.last_date = _http_date(response.headers.get("Date"))
+            if not failure.retry or retries >= budget:
+                error = failure.make(retries)
+                if failure.cause is None:
+                    raise error
+                raise error from _cleared(failure.cause)
+            retries += 1
+            wait = failure.retry_after
+            if wait is None:
+                wait = backoff(retries)
+            else:
+                logger.info("GET %s: the server asked to retry after %.2f s", path, wait)
+            logger.debug("GET %s: retry %d of %d in %.2f s", path, retries, budget, wait)
+            _sleep(wait)
+
+    # --- one attempt ----------------------------------------------------------------------
+
+    def _attempt(self, path: str, target: str) -> Any:
+        """Make one request: the decoded body, or a :class:`_Failure` saying what went wrong."""
+        conn = self._conn
         try:
-            body = json.loads(response.content)
-        except ValueError:
+            try:
+                response = conn.request(target, self._head)
+            except _STALE:
+                if not conn.reused:
+                    raise
+                logger.debug("GET %s: the kept-alive connection was closed; reconnecting", path)
+                response = conn.request(target, self._head)
+        except _EXCHANGE_ERRORS as exc:
+            return self._transport_failure(exc, path, reading=False)
+        status = response.status
+        ok = 200 <= status < 300
+        body: bytes | None = None
+        body_error: BaseException | None = None
+        try:
+            body = _read_body(
+                response, limit=MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES, strict=ok
+            )
+        except _TooLarge:
+            conn.close()
             raise ResponseFormatError(
-                f"GET {path} answered {response.status_code} with a body that is not JSON: "
-                f"{_excerpt(response.text, self._key)!r}; check the host is a Pinecone index host"
+                f"GET {path} answered {status} with a body larger than "
+                f"{MAX_BODY_BYTES // 2**20} MiB (decompressed), far more than a page of "
+                "imports: check the host is a Pinecone index host"
             ) from None
-        return body
+        except _BODY_ERRORS as exc:
+            conn.close()
+            if ok:
+                return self._transport_failure(exc, path, reading=True)
+            body_error = exc
+        headers = response.headers
+        if ok:
+            assert body is not None
+            self._note_date(headers.get("date"))
+            return self._decode_page(path, status, body)
+        return self._status_failure(path, status, headers, body, body_error)
+
+    def _note_date(self, value: str | None) -> None:
+        if value != self._last_date_text:  # the header changes once a second at most
+            self._last_date_text = value
+            self.last_date = _http_date(value)
+
+    def _decode_page(self, path: str, status: int, body: bytes) -> Any:
+        body = self._key.redact_bytes(body)
+        try:
+            value = _json.loads(body)
+        except _json.JsonError as exc:
+            raise ResponseFormatError(
+                f"GET {path} answered {status} with a body that is not usable JSON ({exc}): "
+                f"{self._excerpt(body)!r}; check the host is a Pinecone index host"
+            ) from None
+        if b"\\u" in body and type(value) in (dict, list):
+            # An escaped key (\u0070csk_...) decodes to the key: redact the decoded strings.
+            value = _redact_values(value, self._key)
+        return value
+
+    def _excerpt(self, body: bytes) -> str:
+        """Quote the start of a body for a message: redacted first, then cut."""
+        text = self._key.redact(body[: BODY_EXCERPT * 4].decode("utf-8", "replace"))
+        return text[:BODY_EXCERPT]
+
+    def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _Failure:
+        """Translate a failed exchange; whether and how often to retry it."""
+        route = self._conn.route
+        if route.proxy_host is not None:
+            target, where = "the proxy", f"{route.proxy_host}:{route.proxy_port}"
+            loopback = is_loopback(route.proxy_host)
+            host = route.proxy_host
+        else:
+            target, where = "the host", self.endpoint.netloc
+            loopback = is_loopback(self.endpoint.hostname)
+            host = self.endpoint.hostname
+        fast = False
+        retry = True
+        if isinstance(exc, socket.gaierror):
+            what = f"could not be sent: {target} {host} does not resolve"
+            todo = "check the host name (an index host looks like NAME-xxxx.svc.REGION.pinecone.io)"
+            fast = True
+        elif isinstance(exc, ConnectionRefusedError):
+            what = f"could not connect: nothing listens on {where}"
+            todo = "check the host and port, and that the server (or tunnel) is running"
+            fast = loopback
+        elif isinstance(exc, ssl.SSLCertVerificationError):
+            what = f"failed TLS verification with {self.endpoint.netloc}"
+            todo = (
+                "check the host name; behind a proxy that inspects TLS, point "
+                "REQUESTS_CA_BUNDLE at its CA certificate"
+            )
+            retry = False
+        elif isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
+            what = f"was refused by the proxy {self.proxy}"
+            todo = "check HTTPS_PROXY (and its credentials), or add the host to NO_PROXY"
+            retry = " 407 " not in str(exc)  # wrong proxy credentials do not heal
+        elif isinstance(exc, TimeoutError):
+            what = "timed out while reading the answer" if reading else "timed out"
+            todo = "the host is slow or unreachable; raise timeout= or try again"
+        elif isinstance(exc, _CorruptBody):
+            what = "answered a compressed body that does not decompress"
+            todo = "try again; if it persists, the host or a proxy on the way corrupts answers"
+        elif reading:
+            what = "was cut off while reading the answer"
+            todo = "the connection dropped mid-answer; try again"
+        else:
+            what = "failed to connect or was dropped"
+            todo = "check the host and your network, or try again"
+        reason = _reason(exc, self._key)
+        key = self._key
+
+        def make(retries: int) -> PineconeImportsError:
+            text = f"GET {path} {what} ({_retried(retries)}): {reason} ({todo})"
+            return TransportError(key.redact(text))
+
+        return _Failure(make, retry=retry, fast=fast, cause=exc)
+
+    def _status_failure(
+        self,
+        path: str,
+        status: int,
+        headers: Any,
+        body: bytes | None,
+        body_error: BaseException | None,
+    ) -> _Failure:
+        """Translate an error status with the server's error body fields."""
+        code, message, details = _error_fields(body, self._key) if body else (None, "", [])
+        if not message:
+            message = (
+                "(the error body was cut off)"
+                if body_error
+                else (http.client.responses.get(status, "") or "no message")
+            )
+        message = self._key.redact(message)[:BODY_EXCERPT]
+        location = headers.get("location")
+        api_version = str(self.api_version)
+
+        if 300 <= status < 400:
+            where = self._key.redact(_strip_userinfo(location or "(no Location header)"))
+            hint = (
+                f"redirected to {where[:200]}; redirects are not followed (the key would go "
+                "along): use that host if you trust it"
+            )
+        elif status == 400 and _mentions_version(message, api_version):
+            hint = (
+                f"the API refused X-Pinecone-API-Version {api_version!r}; try one of "
+                f"{', '.join(API_VERSIONS)} (api_version=...)"
+            )
+        else:
+            hint = _HINTS.get(status) or (
+                "the server failed; {retried}, try again later" if status >= 500 else ""
+            )
+        retry = status in RETRY_STATUSES or body_error is not None
+        retry_after = (
+            parse_retry_after(headers.get("retry-after"), date=headers.get("date"))
+            if status in RETRY_STATUSES
+            else None
+        )
+        cls = _status_class(status)
+
+        def make(retries: int) -> PineconeImportsError:
+            text = f"HTTP {status} from GET {path}: {message}"
+            if hint:
+                retried = {0: "not retried", 1: "retried once"}.get(
+                    retries, f"retried {retries} times"
+                )
+                text += f" ({hint.format(retried=retried)})"
+            return cls(text, status=status, code=code, message=message, details=details, path=path)
+
+        return _Failure(make, retry=retry, retry_after=retry_after, cause=None)
+
+
+# --- reading a body -----------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    """The body is larger than the limit (decompressed)."""
+
+
+class _Inflater:
+    """gzip or deflate, decompressed with a bound on the output of each call."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._raw_deflate = False
+        self._obj = self._new()
+        self._started = False
+
+    def _new(self) -> Any:
+        if self.encoding == "gzip":
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return zlib.decompressobj(-zlib.MAX_WBITS if self._raw_deflate else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        """Decompress ``data``; raise _TooLarge if it inflates past ``room`` bytes."""
+        out: list[bytes] = []
+        while data:
+            try:
+                chunk = self._obj.decompress(data, room + 1)
+            except zlib.error as exc:
+                # "deflate" is zlib-wrapped by the standard, raw in some servers: try both.
+                if self.encoding == "deflate" and not self._started and not self._raw_deflate:
+                    self._raw_deflate = True
+                    self._obj = self._new()
+                    continue
+                raise _CorruptBody(f"{self.encoding}: {exc}") from None
+            self._started = True
+            room -= len(chunk)
+            if room < 0 or self._obj.unconsumed_tail:
+                raise _TooLarge
+            out.append(chunk)
+            data = b""
+            if self._obj.eof and self._obj.unused_data:
+                if self.encoding != "gzip":
+                    raise _CorruptBody("data after the end of the deflate stream")
+                data = self._obj.unused_data  # another gzip member follows
+                self._obj = self._new()
+        return b"".join(out)
+
+    def finish(self) -> None:
+        """Raise _CorruptBody unless the stream ended where the body did."""
+        if not self._obj.eof:
+            raise _CorruptBody(f"the {self.encoding} stream is cut short")
+
+
+def _read_body(response: _http.Response, *, limit: int, strict: bool) -> bytes:
+    """Read a body as it streams, decompressed, refusing more than ``limit`` bytes.
+
+    With ``strict`` False (an error answer), a body past the limit is cut there instead,
+    and the connection is dropped rather than read to the end.
+    """
+    headers = response.headers
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    length = response.length
+    if length is not None:
+        if length > limit and strict:
+            raise _TooLarge  # announced: not a byte of it is read
+        if length <= limit and encoding in ("identity", ""):
+            return response.read_all()  # one read, of exactly that length
+    if encoding in ("identity", ""):
+        inflater = None
+    elif encoding in ("gzip", "x-gzip", "deflate"):
+        inflater = _Inflater("deflate" if encoding == "deflate" else "gzip")
+    else:
+        raise _CorruptBody(f"the body is encoded as {encoding[:40]!r}, which was not asked for")
+    parts: list[bytes] = []
+    size = 0
+    wire = 0
+    for raw in response.iter_body(_CHUNK):
+        wire += len(raw)
+        piece = raw if inflater is None else inflater.feed(raw, limit - size)
+        size += len(piece)
+        if size > limit or wire > limit:
+            if strict:
+                raise _TooLarge
+            parts.append(piece[: max(0, len(piece) - (size - limit))])
+            response.discard()
+            return b"".join(parts)
+        parts.append(piece)
+    if inflater is not None:
+        inflater.finish()
+    return b"".join(parts)
+
+
+# --- translating --------------------------------------------------------------------------
+
+_HINTS = {
+    400: "the request was refused as invalid",
+    401: "check the API key (api_key=... or PINECONE_API_KEY) belongs to this project",
+    403: "the API key is not allowed to read this index; check its project and role",
+    404: "check the host is this index's host as the console shows it, or the index name",
+    408: "the server timed out; {retried}, try again later",
+    429: "rate limited; {retried}, wait and try again or raise max_retries",
+}
+
+
+def _retried(retries: int) -> str:
+    """Say how many retries were made: "no retry", "after 1 retry", "after 3 retries"."""
+    if retries == 0:
+        return "no retry"
+    return f"after {retries} retr{'y' if retries == 1 else 'ies'}"
+
+
+def _status_class(status: int) -> type[ApiError]:
+    if status in (401, 403):
+        return AuthenticationError
+    if status == 404:
+        return NotFoundError
+    if status == 429:
+        return RateLimitError
+    if status >= 500:
+        return ServerError
+    return ApiError
+
+
+def _mentions_version(message: str, api_version: str) -> bool:
+    lowered = message.lower()
+    return api_version in message or "version" in lowered
+
+
+def _error_fields(body: bytes, key: ApiKey) -> tuple[int | None, str, list[Any]]:
+    """``code``, ``message`` and ``details`` of an error body, whatever its shape.
+
+    The data plane answers rpcStatus ``{code, message, details}``; the control plane
+    ``{"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}``; the authentication
+    and rate-limiting layer of API 2026-07 plain text (``Unauthorized``). Anything else is
+    quoted as text.
+    """
+    body = key.redact_bytes(body)
+    try:
+        decoded = _json.loads(body)
+    except _json.JsonError:
+        decoded = None
+    if isinstance(decoded, dict):
+        inner = decoded.get("error")
+        fields = inner if isinstance(inner, dict) else decoded
+        raw_code = fields.get("code")
+        code = raw_code if type(raw_code) is int else None
+        raw_message = fields.get("message")
+        message = raw_message if isinstance(raw_message, str) else ""
+        if isinstance(inner, dict) and isinstance(raw_code, str):
+            message = f"{raw_code}: {message}" if message else raw_code
+        elif not message and isinstance(inner, str):  # {"error": "text"}
+            message = inner
+        raw_details = fields.get("details")
+        details = _redact_values(raw_details, key) if isinstance(raw_details, list) else []
+        if message or code is not None or details:
+            return code, key.redact(message), details
+    text = body[: BODY_EXCERPT * 4].decode("utf-8", "replace")
+    text = " ".join(key.redact(text).split())  # plain text, HTML: one line
+    return None, text[:BODY_EXCERPT], []
+
+
+def _redact_values(value: Any, key: ApiKey) -> Any:
+    """``value`` with the key redacted from every string in it (keys of objects too)."""
+    if isinstance(value, str):
+        return key.redact(value)
+    if isinstance(value, list):
+        return [_redact_values(v, key) for v in value]
+    if isinstance(value, dict):
+        return {_redact_values(k, key): _redact_values(v, key) for k, v in value.items()}
+    return value
+
+
+def _strip_userinfo(url: str) -> str:
+    return re.sub(r"(?<=://)[^/@\s]*@", "", url)
+
+
+def _reason(exc: BaseException, key: ApiKey) -> str:
+    """Say the underlying cause of a failed exchange (refused, not resolved, reset) in a line."""
+    text = str(exc) or type(exc).__name__
+    if type(exc).__name__ not in text:
+        text = f"{type(exc).__name__}: {text}"
+    return key.redact(" ".join(text.split()))[:BODY_EXCERPT]
+
+
+def _cleared(exc: BaseException) -> BaseException:
+    """``exc`` and every exception chained to it, with their frames' locals cleared.
+
+    The transport's frames may hold the request's bytes, the key among them; a traceback
+    formatted with locals (Sentry, ``pytest -l``) would show them.
+    """
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if current.__traceback__ is not None:
+            traceback.clear_frames(current.__traceback__)
+        linked = [current.__cause__, current.__context__, *current.args]
+        linked += [getattr(current, "reason", None), getattr(current, "original_error", None)]
+        todo.extend(x for x in linked if isinstance(x, BaseException))
+    return exc
 
 
 def _http_date(value: str | None) -> datetime | None:
@@ -271,94 +851,3 @@ def _http_date(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:  # "-0000": RFC 5322's "no zone information", taken as UTC
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
-
-
-_HINTS = {
-    400: "the request was refused as invalid",
-    401: "check the API key (api_key=... or PINECONE_API_KEY) belongs to this project",
-    403: "the API key is not allowed to read this index; check its project and role",
-    404: "check the host is this index's host as the console shows it, or the index name",
-    408: "the server timed out; retried {n} times, try again later",
-    429: "rate limited; retried {n} times, wait and try again or raise max_retries",
-}
-
-
-def _excerpt(text: str, key: ApiKey) -> str:
-    return key.redact(text[:BODY_EXCERPT])
-
-
-def _scrub(exc: BaseException) -> BaseException:
-    """Remove the key from the request a requests exception keeps, then return it."""
-    for holder in (exc, getattr(exc, "response", None)):
-        request = getattr(holder, "request", None)
-        headers = getattr(request, "headers", None)
-        if headers is not None and "Api-Key" in headers:
-            headers["Api-Key"] = "***"
-    return exc
-
-
-def _translate_status(
-    response: requests.Response, path: str, key: ApiKey, retries: int
-) -> ApiError:
-    """Translate an HTTP error status, with the server's error body fields."""
-    status = response.status_code
-    code: int | None = None
-    details: list[Any] = []
-    message = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        # The data plane answers rpcStatus {code, message, details}; the control plane
-        # answers {"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}.
-        inner = body.get("error")
-        fields = inner if isinstance(inner, dict) else body
-        raw_code = fields.get("code")
-        code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
-        message = str(fields.get("message") or "")
-        if isinstance(inner, dict) and isinstance(raw_code, str):
-            message = f"{raw_code}: {message}" if message else raw_code
-        raw_details = fields.get("details")
-        details = raw_details if isinstance(raw_details, list) else []
-    if not message:
-        message = _excerpt(response.text, key).strip() or (response.reason or "")
-    message = key.redact(message)
-    if status in (401, 403):
-        cls: type[ApiError] = AuthenticationError
-    elif status == 404:
-        cls = NotFoundError
-    elif status == 429:
-        cls = RateLimitError
-    elif status >= 500:
-        cls = ServerError
-    else:
-        cls = ApiError
-    hint = _HINTS.get(status)
-    if hint is None and status >= 500:
-        hint = "the server failed; retried {n} times, try again later"
-    text = f"HTTP {status} from GET {path}: {message}"
-    if hint:
-        text += f" ({hint.format(n=retries)})"
-    return cls(text, status=status, code=code, message=message, details=details, path=path)
-
-
-def _translate_transport(
-    exc: requests.RequestException, path: str, key: ApiKey, retries: int
-) -> TransportError:
-    """Translate a connection that failed after every retry."""
-    if isinstance(exc, requests.Timeout):
-        what = "timed out"
-        todo = "the host is slow or unreachable; raise timeout= or try again"
-    elif isinstance(exc, requests.exceptions.SSLError):
-        what = "failed TLS verification"
-        todo = "check the host name; an index host looks like NAME-xxxx.svc.REGION.pinecone.io"
-    else:
-        what = "failed to connect or was dropped"
-        todo = "check the host and your network, or try again"
-    # requests wraps urllib3's MaxRetryError, whose text repeats the pool and the URL;
-    # the underlying reason (refused, name not resolved, reset) is what the user needs.
-    cause: object = exc.args[0] if exc.args else exc
-    cause = getattr(cause, "reason", None) or cause
-    reason = key.redact(str(cause))[:BODY_EXCERPT]
-    return TransportError(f"GET {path} {what} after {retries} retries: {reason} ({todo})")

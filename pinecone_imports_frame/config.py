@@ -29,17 +29,34 @@ ENV_API_KEY = "PINECONE_API_KEY"
 ENV_INDEX_HOST = "PINECONE_INDEX_HOST"
 ENV_CONTROLLER_HOST = "PINECONE_CONTROLLER_HOST"
 DEFAULT_CONTROLLER = "https://api.pinecone.io"
-DEFAULT_API_VERSION = "2025-04"
+#: The versions of Pinecone's API this package knows, oldest first. A newer one can be sent
+#: as given with :class:`UnlistedApiVersion`.
+API_VERSIONS: tuple[str, ...] = ("2025-04", "2025-10", "2026-04", "2026-07")
+DEFAULT_API_VERSION = "2026-07"
 #: Seconds to connect and, separately, to wait for each read.
 DEFAULT_TIMEOUT = 30.0
 #: Retries of 408, 429, 5xx gateways and dropped connections.
 DEFAULT_MAX_RETRIES = 5
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 100
+#: Pages a listing may have before it is stopped with ``PaginationError``: 10,000,000
+#: imports at the default page size, far more than any project keeps.
+DEFAULT_MAX_PAGES = 100_000
+
+# What an API key may contain: printable ASCII, no whitespace (it goes in an HTTP header).
+_KEY_CHARS = re.compile(r"[\x21-\x7e]+")
+# A host name as DNS has them (letters, digits, hyphens, dots; underscores seen in the wild).
+_HOST_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?")
+# Where a redacted key leaves a mark; pieces this long or longer are redacted too.
+_REDACTED = "***"
+_KEY_PIECE = 8
 
 
 class ApiKey:
-    """An API key that never shows itself: its repr and str are redacted.
+    r"""An API key that never shows itself: its repr and str are redacted.
+
+    Checked on creation: printable ASCII with no whitespace, as an HTTP header needs it.
+    The error for a key that is not says what is wrong without quoting the key.
 
     Examples
     --------
@@ -48,24 +65,99 @@ class ApiKey:
     ApiKey('***')
     >>> key.reveal()
     'pcsk_secret'
+    >>> ApiKey("pcsk_secret\r\nX-Evil: 1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: the API key has ... a line break, ...
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("_bytes", "_value")
 
     def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise ConfigurationError(
+                f"the API key must be a str, not {type(value).__name__}: pass api_key='...' or "
+                f"set {ENV_API_KEY}"
+            )
+        if not _KEY_CHARS.fullmatch(value):
+            raise ConfigurationError(
+                "the API key has a space, a line break, a control or a non-ASCII character, "
+                "which an HTTP header cannot carry: copy it again from the API Keys page of "
+                "the Pinecone console (the key is not shown here)"
+            ) from None
         self._value = value
+        self._bytes = value.encode("ascii")
 
     def reveal(self) -> str:
-        """Return the key itself, for the ``Api-Key`` header and nothing else."""
+        """Return the key itself, for the ``Api-Key`` header and nothing else.
+
+        Examples
+        --------
+        >>> ApiKey("pcsk_secret").reveal()
+        'pcsk_secret'
+        """
         return self._value
 
     def redact(self, text: str) -> str:
-        """``text`` with every occurrence of the key replaced by ``***``.
+        """Replace the key, and every piece of 8 characters of it, in ``text`` by ``***``.
 
-        Keys shorter than 6 characters (test keys like "k") are left alone: replacing
-        every "k" in a message would only garble it, and no real key is that short.
+        Redact before cutting a text to an excerpt: a cut key no longer matches whole. Keys
+        shorter than 6 characters (test keys like "k") are left alone: replacing every "k"
+        in a message would only garble it, and no real key is that short.
+
+        Examples
+        --------
+        >>> key = ApiKey("pcsk_TOP-SECRET-4f9a1c")
+        >>> key.redact("echo pcsk_TOP-SECRET-4f9a1c!")
+        'echo ***!'
+        >>> key.redact("echo pcsk_TOP-SECR...")  # a prefix, as a server that cuts echoes it
+        'echo ***...'
+        >>> ApiKey("k").redact("GET /bulk/imports")
+        'GET /bulk/imports'
         """
-        return text.replace(self._value, "***") if len(self._value) >= 6 else text
+        key = self._value
+        if len(key) < 6:
+            return text
+        if key in text:
+            text = text.replace(key, _REDACTED)
+        # Mark every character covered by a piece of the key, then replace each run of
+        # marked characters by one mark: a prefix, a suffix or a middle part all vanish.
+        covered: bytearray | None = None
+        for start in range(len(key) - _KEY_PIECE + 1):
+            piece = key[start : start + _KEY_PIECE]
+            at = text.find(piece)
+            while at != -1:
+                if covered is None:
+                    covered = bytearray(len(text))
+                covered[at : at + _KEY_PIECE] = b"\x01" * _KEY_PIECE
+                at = text.find(piece, at + 1)
+        if covered is None:
+            return text
+        out: list[str] = []
+        at = 0
+        while at < len(text):
+            if covered[at]:
+                while at < len(text) and covered[at]:
+                    at += 1
+                out.append(_REDACTED)
+            else:
+                end = covered.find(1, at)
+                end = len(text) if end == -1 else end
+                out.append(text[at:end])
+                at = end
+        return "".join(out)
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        """Replace every occurrence of the key in ``data`` (a response body) by ``***``.
+
+        Examples
+        --------
+        >>> ApiKey("pcsk_secret").redact_bytes(b'{"echo": "pcsk_secret"}')
+        b'{"echo": "***"}'
+        """
+        if len(self._bytes) < 6 or self._bytes not in data:
+            return data
+        return data.replace(self._bytes, b"***")
 
     def __repr__(self) -> str:
         return "ApiKey('***')"
@@ -77,10 +169,24 @@ class ApiKey:
 
 
 def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
-    """Take the key from ``api_key``, else ``PINECONE_API_KEY``; a clear error if neither."""
+    r"""Take the key from ``api_key``, else ``PINECONE_API_KEY``; a clear error if neither.
+
+    Surrounding whitespace (a trailing newline from a file) is dropped; whitespace or a
+    non-ASCII character inside is refused (:class:`ApiKey`).
+
+    Examples
+    --------
+    >>> resolve_api_key("  pcsk_example\n")
+    ApiKey('***')
+    """
     if isinstance(api_key, ApiKey):
         return api_key
     value = api_key if api_key is not None else os.environ.get(ENV_API_KEY)
+    if value is not None and not isinstance(value, str):
+        raise ConfigurationError(
+            f"api_key must be a str, not {type(value).__name__}: pass api_key='...' or set "
+            f"{ENV_API_KEY}"
+        )
     if not value or not value.strip():
         raise ConfigurationError(
             f"no API key: pass api_key=... or set the environment variable {ENV_API_KEY} "
@@ -126,13 +232,23 @@ class Endpoint:
 def normalize_host(host: str, *, what: str = "host") -> Endpoint:
     """Make a base URL from a bare host (https implied, http for loopback) or a full URL.
 
+    Refuses what is not a host: user info (``user:password@``, never quoted back, since
+    credentials go in ``api_key``), spaces or other characters a host name cannot have, a
+    path, a query, a bad port.
+
     Examples
     --------
     >>> normalize_host("my-index-abc123.svc.aped-4627-b74a.pinecone.io").url
     'https://my-index-abc123.svc.aped-4627-b74a.pinecone.io'
     >>> normalize_host("127.0.0.1:5080").url
     'http://127.0.0.1:5080'
+    >>> normalize_host("https://user:pw@example.com")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: host has user info (name:password@) ...
     """
+    if not isinstance(host, str):
+        raise ConfigurationError(f"{what} must be a str, not {type(host).__name__}")
     text = host.strip().rstrip("/")
     if not text:
         raise ConfigurationError(f"{what} is empty: give the index host as the console shows it")
@@ -141,12 +257,24 @@ def normalize_host(host: str, *, what: str = "host") -> Endpoint:
         scheme = "http" if is_loopback(bare.hostname) else "https"
         text = f"{scheme}://{text}"
     parts = urlsplit(text)
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"{what} has user info (name:password@) before the host name: give the host alone "
+            "(e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io) and the key in api_key= or "
+            f"{ENV_API_KEY}"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
             f"{what} {host!r} is not a host or an http(s) URL; "
             "give it as the console shows it, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io"
         )
-    if parts.path not in ("", "/") or parts.query:
+    if not _valid_hostname(parts.hostname):
+        raise ConfigurationError(
+            f"{what} {host!r} is not a host name: it has a space or a character host names "
+            "cannot have; give it as the console shows it, e.g. "
+            "my-index-abc123.svc.aped-4627-b74a.pinecone.io"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ConfigurationError(
             f"{what} {host!r} has a path or query; give only the host (and port), "
             "e.g. https://my-index-abc123.svc.aped-4627-b74a.pinecone.io"
@@ -156,6 +284,17 @@ def normalize_host(host: str, *, what: str = "host") -> Endpoint:
     except ValueError as exc:
         raise ConfigurationError(f"{what} {host!r} has an invalid port") from exc
     return Endpoint(f"{parts.scheme}://{parts.netloc}")
+
+
+def _valid_hostname(hostname: str) -> bool:
+    """Tell whether ``hostname`` (no port, no brackets) is a DNS name or an IP address."""
+    if _HOST_NAME.fullmatch(hostname) and len(hostname) <= 253:
+        return True
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True
 
 
 def check_transport(endpoint: Endpoint, *, allow_insecure: bool) -> None:
@@ -193,13 +332,56 @@ def _check_max_retries(max_retries: Any) -> int:
     return max_retries
 
 
+class UnlistedApiVersion(str):
+    """An API version this package does not list yet, to be sent as given.
+
+    ``api_version`` accepts the versions in :data:`API_VERSIONS`; anything else is refused
+    as a likely typo. When Pinecone publishes a version newer than this package, wrap it in
+    ``UnlistedApiVersion`` to send it anyway: the header carries it as given, and fields
+    the package does not know are ignored as for any version. Only the format is checked
+    (letters, digits, ``-``, ``.``, ``_``).
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> conn = pif.Connection.resolve("127.0.0.1:5080", api_key="pcsk_example",
+    ...                               api_version=pif.UnlistedApiVersion("2027-01"))
+    >>> conn.api_version
+    UnlistedApiVersion('2027-01')
+    >>> conn.api_version == "2027-01"
+    True
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value: str) -> UnlistedApiVersion:
+        """Check the format of ``value``; see the class docstring."""
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", value.strip()):
+            raise ConfigurationError(
+                f"UnlistedApiVersion({value!r}) is not a version string such as '2027-01'"
+            )
+        return super().__new__(cls, value.strip())
+
+    def __repr__(self) -> str:
+        return f"UnlistedApiVersion({str(self)!r})"
+
+
 def _check_api_version(api_version: Any) -> str:
+    if isinstance(api_version, UnlistedApiVersion):
+        return api_version
     if not isinstance(api_version, str) or not api_version.strip():
         raise ConfigurationError(
             f"api_version must be a version string such as {DEFAULT_API_VERSION!r}, "
             f"not {api_version!r}"
         )
-    return api_version.strip()
+    value = api_version.strip()
+    if value not in API_VERSIONS:
+        raise ConfigurationError(
+            f"api_version={value!r} is not one this package knows "
+            f"({', '.join(API_VERSIONS)}); to send a newer version as given, pass "
+            f"api_version=pinecone_imports_frame.UnlistedApiVersion({value!r})"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -285,7 +467,8 @@ class Connection:
         allow_insecure : bool
             Allow plain http to a host that is not loopback.
         api_version : str
-            ``X-Pinecone-API-Version``.
+            ``X-Pinecone-API-Version``: one of :data:`API_VERSIONS`, or a newer version
+            wrapped in :class:`UnlistedApiVersion`.
 
         Returns
         -------
@@ -294,7 +477,8 @@ class Connection:
         Raises
         ------
         ConfigurationError
-            A missing key, a malformed host, a bad number.
+            A missing or malformed key, a malformed host (or one with user info), a bad
+            number, an unknown API version.
         InsecureTransportError
             Plain http to a host that is not loopback without ``allow_insecure``.
 

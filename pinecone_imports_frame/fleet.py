@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from . import _progress, config, control, schema
 from .config import (
@@ -30,8 +31,15 @@ from .config import (
     DEFAULT_TIMEOUT,
     Connection,
 )
-from .errors import ApiError, ConfigurationError, FleetError, FleetWarning, PineconeImportsError
-from .frame import OnBadRecord, empty_frame
+from .errors import (
+    ApiError,
+    ConfigurationError,
+    FleetError,
+    FleetWarning,
+    PineconeImportsError,
+    UnknownStatusWarning,
+)
+from .frame import OnBadRecord, empty_frame, frame_from_table, status_array
 from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,25 @@ class IndexTarget:
 
     name: str
     host: str
+
+
+def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
+    """Return ``patterns`` as a list (None stays), or refuse them.
+
+    Examples
+    --------
+    >>> check_patterns("prod-*"), check_patterns(None)
+    (['prod-*'], None)
+    """
+    if patterns is None:
+        return None
+    listed = [patterns] if isinstance(patterns, str) else list(patterns)
+    if not listed or not all(isinstance(p, str) and p for p in listed):
+        raise ConfigurationError(
+            "indexes must be None, a name or pattern, or a non-empty list of them "
+            "(e.g. ['prod-*', 'search'])"
+        )
+    return listed
 
 
 def select_indexes(
@@ -88,15 +115,7 @@ def select_indexes(
     >>> [t.name for t in targets], [s["index_name"] for s in skipped]
     (['prod-a'], ['prod-b'])
     """
-    if isinstance(patterns, str):
-        patterns = [patterns]
-    if patterns is not None:
-        patterns = list(patterns)
-        if not patterns or not all(isinstance(p, str) and p for p in patterns):
-            raise ConfigurationError(
-                "indexes must be None, a name or pattern, or a non-empty list of them "
-                "(e.g. ['prod-*', 'search'])"
-            )
+    patterns = check_patterns(patterns)
     targets: list[IndexTarget] = []
     skipped: list[dict[str, Any]] = []
     matched: set[str] = set()
@@ -191,11 +210,34 @@ class _Progress:
             self._bar.close()
 
 
-def _stack(frames: list[pd.DataFrame], dtype_backend: DtypeBackend) -> pd.DataFrame:
-    """Stack per-index frames; statuses unknown to one index stay categories of all."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return empty_frame(dtype_backend=dtype_backend)
+def _stack(
+    tables: list[pa.Table], partials: list[pd.DataFrame], dtype_backend: DtypeBackend
+) -> pd.DataFrame:
+    """One frame of every index: the tables converted once, then any partial rows."""
+    tables = [t for t in tables if t.num_rows]
+    frame = empty_frame(dtype_backend=dtype_backend)
+    if tables:
+        # Statuses as text across indexes, re-encoded once (an index may know a status the
+        # others do not; each index warned about it already).
+        plain = [
+            t.set_column(
+                t.schema.get_field_index("status"), "status", t["status"].cast(pa.string())
+            )
+            for t in tables
+        ]
+        combined = pa.concat_tables(plain)
+        status = combined.schema.get_field_index("status")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnknownStatusWarning)
+            encoded = status_array(combined["status"].combine_chunks())
+        frame = frame_from_table(
+            combined.set_column(status, "status", encoded), dtype_backend=dtype_backend
+        )
+    frames = [f for f in [frame, *partials] if len(f)]
+    if len(frames) <= 1:
+        out = frames[0] if frames else frame
+        out.attrs = {}
+        return out
     if dtype_backend == "numpy_nullable":
         statuses: list[str] = []
         for f in frames:
@@ -293,6 +335,7 @@ def read_project_imports(
         raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
+    check_patterns(indexes)
     conn = config.resolve_connection(
         connection,
         api_key=api_key,
@@ -310,23 +353,31 @@ def read_project_imports(
     for item in skipped:
         logger.info("skipping index %s: %s", item["index_name"], item["reason"])
 
-    def list_one(target: IndexTarget) -> pd.DataFrame:
-        from .loader import read_imports
+    def list_one(target: IndexTarget) -> pa.Table:
+        from .loader import drain_listing, iter_pages
 
-        return read_imports(
-            connection=conn.for_index(target.host, target.name),
-            page_size=page_size,
-            dtype_backend=dtype_backend,
-            progress=False,
-            snapshot_to=snapshot_to,
-            storage_options=storage_options,
-            on_bad_record=on_bad_record,
+        pages = iter_pages(
+            connection=conn.for_index(target.host, target.name), page_size=page_size, progress=False
         )
+        table, attrs = drain_listing(
+            pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend
+        )
+        if snapshot_to is not None:
+            from .snapshots import write_snapshot
 
-    frames, errors, failures = _drain_all(
+            frame = frame_from_table(table, dtype_backend=dtype_backend)
+            frame.attrs.update(attrs)
+            try:
+                write_snapshot(frame, snapshot_to, storage_options=storage_options)
+            except PineconeImportsError as exc:
+                exc.partial = frame
+                raise
+        return table
+
+    tables, partials, errors, failures = _drain_all(
         targets, list_one, max_workers=max_workers, progress=progress, verbose=verbose
     )
-    result = _stack(frames, dtype_backend)
+    result = _stack(tables, partials, dtype_backend)
     result.attrs.update(
         {
             "api_version": conn.api_version,
@@ -356,14 +407,15 @@ def read_project_imports(
 
 def _drain_all(
     targets: list[IndexTarget],
-    list_one: Callable[[IndexTarget], pd.DataFrame],
+    list_one: Callable[[IndexTarget], pa.Table],
     *,
     max_workers: int,
     progress: bool | None,
     verbose: bool,
-) -> tuple[list[pd.DataFrame], list[dict[str, Any]], list[BaseException]]:
-    """List every target on a bounded pool; frames in the targets' order, and failures."""
-    results: dict[int, pd.DataFrame] = {}
+) -> tuple[list[pa.Table], list[pd.DataFrame], list[dict[str, Any]], list[BaseException]]:
+    """List every target on a bounded pool: tables, partial frames and failures, in order."""
+    tables: dict[int, pa.Table] = {}
+    partials: dict[int, pd.DataFrame] = {}
     errors: dict[int, dict[str, Any]] = {}
     failures: dict[int, BaseException] = {}
     bar = _Progress(len(targets), enabled=progress, verbose=verbose)
@@ -375,21 +427,24 @@ def _drain_all(
             futures = {pool.submit(list_one, t): i for i, t in enumerate(targets)}
             for future in as_completed(futures):
                 i = futures[future]
+                rows = 0
                 try:
-                    results[i] = future.result()
+                    tables[i] = future.result()
+                    rows = tables[i].num_rows
                 except PineconeImportsError as exc:
                     # Also a host the control plane gave that cannot be used (plain http
                     # to a remote host, say): that index's problem, not the whole run's.
                     failures[i] = exc
                     errors[i] = error_record(targets[i], exc)
                     if exc.partial is not None:
-                        results[i] = exc.partial
-                bar.done(targets[i], len(results.get(i, ())), failures.get(i))
+                        partials[i] = exc.partial
+                        rows = len(exc.partial)
+                bar.done(targets[i], rows, failures.get(i))
     finally:
         bar.close()
-    order = sorted(results)
     return (
-        [results[i] for i in order],
+        [tables[i] for i in sorted(tables)],
+        [partials[i] for i in sorted(partials)],
         [errors[i] for i in sorted(errors)],
         [failures[i] for i in sorted(failures)],
     )

@@ -620,6 +620,61 @@ def _constant(value: str | None, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array([value])).cast(pa.string())
 
 
+def build_table(
+    columns: RecordColumns,
+    *,
+    listed_at: Any = None,
+    index_host: str | None = None,
+    index_name: str | None = None,
+    api_version: str | None = None,
+) -> pa.Table:
+    """Build the Arrow table (every column, derived ones included) of gathered records.
+
+    Examples
+    --------
+    >>> cols = RecordColumns()
+    >>> cols.extend([{"id": "1", "status": "Pending", "createdAt": "2025-05-01T12:00:00Z"}])
+    >>> build_table(cols, index_host="h")["index_host"].to_pylist()
+    ['h']
+    """
+    typed = columns.typed()
+    n = len(columns)
+    listed = _as_listed_at(listed_at)
+    base: dict[str, pa.Array] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
+    base["status"] = status_array(typed["status"])
+    base["listed_at"] = pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS)
+    base["index_host"] = _constant(index_host, n)
+    base["index_name"] = _constant(index_name, n)
+    base["api_version"] = _constant(api_version, n)
+    return add_derived_columns(pa.table(base))
+
+
+def listing_attrs(
+    *,
+    listed_at: pd.Timestamp,
+    index_host: str | None,
+    index_name: str | None,
+    api_version: str | None,
+) -> dict[str, Any]:
+    """Return the ``attrs`` of one listing's frame: who and when, as plain values.
+
+    They travel with the frame even when it has no rows (``DataFrame.to_parquet`` keeps
+    them); snapshots of an empty listing rely on them.
+
+    Examples
+    --------
+    >>> listing_attrs(listed_at=pd.Timestamp("2025-05-01", tz="UTC"), index_host="h",
+    ...               index_name=None, api_version="2025-04")["listed_at"]
+    '2025-05-01T00:00:00+00:00'
+    """
+    return {
+        "listed_at": listed_at.isoformat(),
+        "index_host": index_host,
+        "index_name": index_name,
+        "api_version": api_version,
+    }
+
+
 def build_frame(
     columns: RecordColumns,
     *,
@@ -639,25 +694,22 @@ def build_frame(
     Timedelta('0 days 00:00:05')
     """
     schema.check_dtype_backend(dtype_backend)
-    typed = columns.typed()
-    n = len(columns)
     listed = _as_listed_at(listed_at)
-    base: dict[str, pa.Array] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
-    base["status"] = status_array(typed["status"])
-    base["listed_at"] = pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS)
-    base["index_host"] = _constant(index_host, n)
-    base["index_name"] = _constant(index_name, n)
-    base["api_version"] = _constant(api_version, n)
-    frame = frame_from_table(add_derived_columns(pa.table(base)), dtype_backend=dtype_backend)
-    # Who and when travel with the frame even when it has no rows (JSON-safe, so that
-    # DataFrame.to_parquet keeps them); snapshots of an empty listing rely on them.
+    table = build_table(
+        columns,
+        listed_at=listed,
+        index_host=index_host,
+        index_name=index_name,
+        api_version=api_version,
+    )
+    frame = frame_from_table(table, dtype_backend=dtype_backend)
     frame.attrs.update(
-        {
-            "listed_at": listed.isoformat(),
-            "index_host": index_host,
-            "index_name": index_name,
-            "api_version": api_version,
-        }
+        listing_attrs(
+            listed_at=listed,
+            index_host=index_host,
+            index_name=index_name,
+            api_version=api_version,
+        )
     )
     return frame
 

@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from . import config, schema
 from ._progress import PageProgress
 from .client import ApiClient
 from .config import (
     DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
@@ -27,7 +29,15 @@ from .config import (
 )
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
-from .frame import OnBadRecord, RecordColumns, build_frame, check_on_bad_record
+from .frame import (
+    OnBadRecord,
+    RecordColumns,
+    build_frame,
+    build_table,
+    check_on_bad_record,
+    frame_from_table,
+    listing_attrs,
+)
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
 
@@ -42,7 +52,7 @@ def iter_pages(
     index_name: str | None = None,
     controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    max_pages: int | None = None,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
     progress: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_retries: int = DEFAULT_MAX_RETRIES,
@@ -168,7 +178,7 @@ def read_imports(
     index_name: str | None = None,
     controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    max_pages: int | None = None,
+    max_pages: int | None = DEFAULT_MAX_PAGES,
     dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
     timeout: float = DEFAULT_TIMEOUT,
@@ -199,8 +209,11 @@ def read_imports(
         The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
     page_size : int
         Imports per request (the API's ``limit``), 1 to 100.
-    max_pages : int, optional
-        Stop with :class:`PaginationError` if the listing has more pages than this.
+    max_pages : int or None
+        Stop with :class:`PaginationError` if the listing has more pages than this
+        (default 100,000 pages: ten million imports at 100 a page); None for no limit. A
+        listing is also stopped when the server repeats a token, or returns pages that
+        bring no new import for 10 pages in a row.
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     progress : bool, optional
@@ -267,21 +280,59 @@ def read_imports(
         allow_insecure=allow_insecure,
         api_version=api_version,
     )
+    # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
+    # must not sit in this frame, where a traceback formatted with locals would show it.
+    del api_key
+    table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
+    result = frame_from_table(table, dtype_backend=dtype_backend)
+    result.attrs.update(attrs)
+    if snapshot_to is not None:
+        from .snapshots import write_snapshot
+
+        try:
+            write_snapshot(result, snapshot_to, storage_options=storage_options)
+        except PineconeImportsError as exc:
+            exc.partial = _remember(result)  # the drain finished: never lose it
+            raise
+    return result
+
+
+def drain_listing(
+    pages: PageIterator,
+    *,
+    on_bad_record: OnBadRecord = "raise",
+    dtype_backend: DtypeBackend = "numpy_nullable",
+) -> tuple[pa.Table, dict[str, Any]]:
+    """Drain ``pages`` into one Arrow table of every column, and the listing's ``attrs``.
+
+    The fleet stacks these tables and converts once; :func:`read_imports` converts one.
+    An error keeps the rows read so far in ``.partial`` (a frame under
+    ``dtype_backend``); an interrupt keeps them for :func:`last_partial`.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=30) as emu:
+    ...     table, attrs = drain_listing(iter_pages(emu.url, api_key=emu.api_key))
+    >>> table.num_rows, attrs["api_version"]
+    (30, '2026-07')
+    """
     conn = pages.connection
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
-    def frame() -> pd.DataFrame:
-        return build_frame(
-            columns,
-            listed_at=started + pages.clock_offset,
-            index_host=conn.index_host,
-            index_name=conn.index_name,
-            api_version=conn.api_version,
-            dtype_backend=dtype_backend,
-        )
+    def listing() -> dict[str, Any]:
+        return {
+            "listed_at": started + pages.clock_offset,
+            "index_host": conn.index_host,
+            "index_name": conn.index_name,
+            "api_version": conn.api_version,
+        }
 
     def rows_so_far() -> pd.DataFrame:
+        def frame() -> pd.DataFrame:
+            return build_frame(columns, dtype_backend=dtype_backend, **listing())
+
         try:
             return frame()
         except PineconeImportsError:
@@ -292,7 +343,7 @@ def read_imports(
     try:
         for records in pages:
             columns.extend(records)
-        result = frame()
+        table = build_table(columns, **listing())
     except PineconeImportsError as exc:
         exc.partial = _remember(rows_so_far())
         raise
@@ -304,15 +355,7 @@ def read_imports(
             len(partial),
         )
         raise
-    if snapshot_to is not None:
-        from .snapshots import write_snapshot
-
-        try:
-            write_snapshot(result, snapshot_to, storage_options=storage_options)
-        except PineconeImportsError as exc:
-            exc.partial = _remember(result)  # the drain finished: never lose it
-            raise
-    return result
+    return table, listing_attrs(**listing())
 
 
 _last_partial: pd.DataFrame | None = None

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "emulator", "trends")
+SECTIONS = ("drain", "latency", "convert", "lake", "fleet", "emulator", "trends")
 
 
 @pytest.mark.slow
@@ -33,8 +33,9 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 2. Latency",
         "## 3. Conversion",
         "## 4. The lake",
-        "## 5. Emulator",
-        "## 6. Trends at scale",
+        "## 5. The fleet",
+        "## 6. Emulator",
+        "## 7. Trends at scale",
     ):
         assert title in text
 
@@ -55,6 +56,9 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     assert sections["convert"]["verify"]["ids_equal"]
     assert "skipped" in sections["lake"] or sections["lake"]["same_ids"]
     assert sections["emulator"]["pages"] > 0
+    fleet = sections["fleet"]
+    assert fleet["rows"] == fleet["indexes"] * 200  # every index of the quick project drained
+    assert fleet["fleet_s"] > 0 and fleet["sequential_loop_s"] > fleet["fleet_s"]
     trends = sections["trends"]
     assert trends["rows"] > 10_000 and trends["listings"] > 1
     assert set(trends["functions"]) >= {"latest", "estimate_completion", "failures", "summary"}

@@ -55,7 +55,7 @@ def test_errors_are_one_line_and_an_exit_code(
     assert err.count("\n") == 1 and "PINECONE_API_KEY" in err and "Traceback" not in err
     assert main(["list", "--host", imports_emulator.url, "--api-key", "bad"]) == 1
     err = capsys.readouterr().err
-    assert "401" in err and "Invalid API Key" in err and "bad" not in err.replace("--", "")
+    assert "401" in err and "Unauthorized" in err and "bad" not in err.replace("--", "")
     with pytest.raises(SystemExit) as info:
         main(["list", *_conn(imports_emulator), "--page-size", "500"])
     assert info.value.code == 2

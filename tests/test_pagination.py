@@ -58,7 +58,8 @@ def test_state_is_per_listing() -> None:
     a, b = TokenPaginator(), TokenPaginator()
     a.update({"data": [], "pagination": {"next": "x"}})
     b.update({"data": [], "pagination": {"next": "x"}})  # no leak between listings
-    assert a.seen == {"x"} and b.seen == {"x"} and a.seen is not b.seen
+    assert len(a.seen) == len(b.seen) == 1 and a.seen == b.seen and a.seen is not b.seen
+    assert a.recent is not b.recent
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from pinecone_imports_frame import (
     to_frame,
 )
 from pinecone_imports_frame import client as client_module
+from pinecone_imports_frame import config as pif_config
 from pinecone_imports_frame.emulator import Emulator
 
 
@@ -46,22 +47,24 @@ def list_requests(emu: Emulator) -> list[object]:
     return [r for r in emu.requests if r.path == "/bulk/imports"]
 
 
+@pytest.mark.parametrize("version", ["2025-04", "2026-07"])
 @pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
 def test_every_column_matches_the_emulators_records(
-    imports_emulator: Emulator, backend: str
+    imports_emulator: Emulator, backend: str, version: str
 ) -> None:
-    records = imports_emulator.records()
-    df = _read(imports_emulator, page_size=37, dtype_backend=backend)
+    records = imports_emulator.records(api_version=version)
+    df = _read(imports_emulator, page_size=37, dtype_backend=backend, api_version=version)
     assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
     assert len(df) == len(records) == 250
     expected = to_frame(
         records,
         listed_at=df["listed_at"].iloc[0],
         index_host=imports_emulator.address,
-        api_version="2025-04",
+        api_version=version,
         dtype_backend=backend,
     )
     pd.testing.assert_frame_equal(df, expected)
+    assert (df["api_version"] == version).all()
     by_id = df.set_index("id")
     for rec in records:
         row = by_id.loc[rec["id"]]
@@ -73,11 +76,22 @@ def test_every_column_matches_the_emulators_records(
             assert row["duration"] == row["finished_at"] - row["created_at"]
         else:
             assert pd.isna(row["finished_at"])
+        if rec["status"] == "Pending" and version == "2025-04":  # no progress before loading
+            assert pd.isna(row["records_imported"]) and pd.isna(row["percent_complete"])
+            continue
+        validation = rec.get("validationResult")
+        if validation is None:  # before 2026-07, or before validation ran
+            assert pd.isna(row["validation_successes"]) and pd.isna(row["validation_errors"])
+        else:
+            assert row["validation_successes"] == int(validation["importSuccesses"])
+            assert row["validation_errors"] == int(validation["importErrors"])
         assert row["records_imported"] == rec["recordsImported"]
         assert row["percent_complete"] == pytest.approx(rec["percentComplete"])
         assert (row["error"] if pd.notna(row["error"]) else None) == rec.get("error")
     assert set(df["status"]) >= {"Completed", "Failed", "InProgress"}
     assert df["index_host"].eq(imports_emulator.address).all()
+    if version == "2026-07":
+        assert df["validation_errors"].gt(0).any() and df["validation_errors"].isna().any()
 
 
 def test_requests_carry_the_headers_and_limit(imports_emulator: Emulator) -> None:
@@ -88,7 +102,7 @@ def test_requests_carry_the_headers_and_limit(imports_emulator: Emulator) -> Non
     assert first.query == {"limit": "100"}
     assert "paginationToken" in reqs[1].query
     headers = {k.lower(): v for k, v in first.headers.items()}
-    assert headers["x-pinecone-api-version"] == "2025-04"
+    assert headers["x-pinecone-api-version"] == pif_config.DEFAULT_API_VERSION == "2026-07"
     assert headers["user-agent"].startswith("pinecone-imports-frame/")
     assert headers["api-key"] == "***"  # the emulator's log redacts; the server checked it
 
@@ -136,6 +150,16 @@ def test_retry_after_is_honoured(imports_emulator: Emulator, waits: list[float])
     imports_emulator.inject("status", status=429, retry_after=7, times=1)
     assert len(_read(imports_emulator)) == 250
     assert waits == [7.0]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_fractional_retry_after_is_honoured(
+    imports_emulator: Emulator, waits: list[float], status: int
+) -> None:
+    # The emulator sends "0.5" as is; urllib3's Retry refused it and failed at once.
+    imports_emulator.inject("status", status=status, retry_after=0.5, times=2, after=1)
+    assert len(_read(imports_emulator, page_size=100)) == 250
+    assert waits == [0.5, 0.5]
 
 
 def test_dropped_connections_are_retried(imports_emulator: Emulator, waits: list[float]) -> None:
@@ -197,7 +221,9 @@ def test_wrong_key_is_an_authentication_error_with_the_rpc_status(
     imports_emulator: Emulator,
 ) -> None:
     with pytest.raises(AuthenticationError) as info:
-        read_imports(imports_emulator.url, api_key="wrong-key", progress=False)
+        read_imports(
+            imports_emulator.url, api_key="wrong-key", progress=False, api_version="2025-04"
+        )
     err = info.value
     assert err.status == 401 and err.code == 16 and err.message == "Invalid API Key"
     assert err.details == []
@@ -243,10 +269,12 @@ def test_unknown_status_and_int64_strings_over_http() -> None:
 
 def test_int64_as_string_mode(imports_emulator: Emulator) -> None:
     imports_emulator.int64_as_string = True
-    records = imports_emulator.records()
+    records = imports_emulator.records(api_version="2026-07")
     assert isinstance(records[0]["recordsImported"], str)
     df = _read(imports_emulator)
-    assert df["records_imported"].tolist() == [int(r["recordsImported"]) for r in records]
+    assert df["records_imported"].tolist() == [
+        int(r["recordsImported"]) if "recordsImported" in r else pd.NA for r in records
+    ]
 
 
 def test_page_size_out_of_range_is_refused_before_any_request(imports_emulator: Emulator) -> None:
@@ -315,7 +343,7 @@ def test_iter_pages_streams_the_api_records(imports_emulator: Emulator) -> None:
         )
     )
     assert [len(p) for p in pages] == [100, 100, 50]
-    assert [r for p in pages for r in p] == imports_emulator.records()
+    assert [r for p in pages for r in p] == imports_emulator.records(api_version="2026-07")
 
 
 def test_listed_at_is_one_value_and_the_servers_listing_time(imports_emulator: Emulator) -> None:

@@ -1,18 +1,36 @@
-"""The API key never shows: not in logs at DEBUG, errors, reprs, tracebacks or pickles."""
+"""The API key never shows: not in logs at DEBUG, errors, reprs, tracebacks or pickles.
+
+Also against hostile servers (``tests/hostile.py``) that echo the key, cut it, escape it,
+or fail in every way the suite knows: the errors, formatted with their frames' locals, hold
+no piece of 8 characters of it.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
+import socket
 import traceback
 
 import pytest
+from hostile import CLOSE, RESET, STALL, HostileServer, answer, page, raw, record
 
-from pinecone_imports_frame import PineconeImportsError, read_imports
+from pinecone_imports_frame import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    Connection,
+    PineconeImportsError,
+    ResponseFormatError,
+    read_imports,
+)
 from pinecone_imports_frame import client as client_module
 from pinecone_imports_frame.client import ApiClient
 from pinecone_imports_frame.config import ApiKey, normalize_host
 from pinecone_imports_frame.emulator import Emulator
+
+pytestmark = pytest.mark.timeout(120)
 
 SECRET = "pcsk_TOP-SECRET-4f9a1c"
 
@@ -91,3 +109,179 @@ def test_redaction_replaces_real_keys_and_leaves_messages_readable() -> None:
     assert ApiKey(SECRET).redact(f"echo {SECRET}!") == "echo ***!"
     # A one-letter test key must not turn /bulk/imports into /bul***/imports.
     assert ApiKey("k").redact("GET /bulk/imports") == "GET /bulk/imports"
+
+
+# --- issue 8: the key in hostile conditions -------------------------------------------------
+
+
+def _pieces(secret: str, size: int = 8) -> list[str]:
+    return [secret[i : i + size] for i in range(len(secret) - size + 1)]
+
+
+def _leaks(text: str, secret: str = SECRET) -> list[str]:
+    """The pieces of 8 characters (or the whole) of the key found in ``text``."""
+    return [piece for piece in [secret, *_pieces(secret)] if piece in text]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        SECRET + "\r\nX-Injected: 1",
+        SECRET + "\nx",
+        "pcsk_\u00e9t\u00e9_" + SECRET,
+        SECRET[:10] + " " + SECRET[10:],
+        SECRET + "\x00",
+    ],
+    ids=["CRLF", "LF inside", "non-ASCII", "space inside", "NUL"],
+)
+def test_a_malformed_key_is_refused_before_any_request_without_quoting_it(bad: str) -> None:
+    with Emulator(imports=3, api_key=SECRET) as emu:
+        with pytest.raises(ConfigurationError, match="API key") as info:
+            read_imports(emu.url, api_key=bad, progress=False)
+        assert emu.requests == []
+    assert not _leaks(_everything_said(info.value))
+
+
+def test_a_malformed_key_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PINECONE_API_KEY", SECRET + "\r\nX: y")
+    with pytest.raises(ConfigurationError, match="line break") as info:
+        Connection.resolve("127.0.0.1:1")
+    assert not _leaks(str(info.value))
+
+
+def test_surrounding_whitespace_of_a_key_is_dropped() -> None:
+    assert Connection.resolve("127.0.0.1:1", api_key=f"  {SECRET}\n").api_key.reveal() == SECRET
+
+
+def test_an_echoed_key_is_redacted_before_the_body_is_cut(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The old cut at 300 characters left a 12-character prefix of the key in the message.
+    body = "x" * 288 + SECRET
+    with (
+        HostileServer([answer(401, body, headers=[("Content-Type", "text/plain")])]) as server,
+        pytest.raises(AuthenticationError) as info,
+    ):
+        read_imports(server.url, api_key=SECRET, progress=False)
+    assert not _leaks(_everything_said(info.value))
+    assert info.value.message.startswith("xxxx")
+
+
+def test_values_quoted_in_messages_are_redacted() -> None:
+    not_a_list = answer(200, {"data": f"nothing for {SECRET}"})
+    field = answer(200, {"data": [{**record("1"), "createdAt": f"{SECRET} o'clock"}]})
+    for behaviour, error in ((not_a_list, ResponseFormatError), (field, ResponseFormatError)):
+        with HostileServer([behaviour]) as server, pytest.raises(error) as info:
+            read_imports(server.url, api_key=SECRET, progress=False)
+        assert "***" in str(info.value) and not _leaks(_everything_said(info.value))
+
+
+def test_error_details_are_redacted() -> None:
+    body = {
+        "code": 3,
+        "message": f"bad key {SECRET}",
+        "details": [{"@type": "x", "metadata": {"key": SECRET, SECRET: [SECRET[:12]]}}],
+    }
+    with HostileServer([answer(400, body)]) as server, pytest.raises(ApiError) as info:
+        read_imports(server.url, api_key=SECRET, progress=False)
+    err = info.value
+    assert err.code == 3 and not _leaks(repr(err.details)) and not _leaks(err.message)
+    assert err.details[0]["metadata"]["key"] == "***"
+
+
+def test_a_key_echoed_with_json_escapes_is_redacted_from_the_frame() -> None:
+    escaped = "\\u0070" + SECRET[1:]  # "\u0070" is "p": decodes to the key
+    fields = json.dumps(record("1"))[:-1] + f', "error": "{escaped}"' + "}"
+    body = ('{"data": [' + fields + "]}").encode()
+    with HostileServer([answer(200, body)]) as server:
+        df = read_imports(server.url, api_key=SECRET, progress=False)
+    assert df.loc[0, "error"] == "***"
+
+
+def test_user_info_in_a_host_is_refused_and_never_repeated() -> None:
+    for host in ("http://alice:hunter2pw@127.0.0.1:9", "alice:hunter2pw@index.example.test"):
+        with pytest.raises(ConfigurationError, match="user info") as info:
+            read_imports(host, api_key=SECRET, progress=False)
+        assert "hunter2pw" not in _everything_said(info.value)
+
+
+def test_user_info_in_a_host_the_control_plane_answers_is_refused() -> None:
+    model = {"name": "docs", "host": "alice:hunter2pw@index.example.test", "status": {}}
+    with (
+        HostileServer([answer(200, model)]) as control,
+        pytest.raises(ConfigurationError, match="user info") as info,
+    ):
+        read_imports(index_name="docs", controller_host=control.url, api_key=SECRET, progress=False)
+    assert "hunter2pw" not in _everything_said(info.value)
+    assert [r.path for r in control.requests] == ["/indexes/docs"]
+
+
+# Every hostile scenario of the suite, as (server behaviours, read_imports arguments).
+_HEAD = b"HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\n"
+SCENARIOS = {
+    "reset before any byte": ([raw(b"", then=RESET)], {}),
+    "reset mid-body": ([raw(_HEAD + b'{"data": [', then=RESET)], {}),
+    "stall after the headers": ([raw(_HEAD, then=STALL)], {"timeout": 0.3}),
+    "short body then FIN": ([raw(_HEAD + b"{}", then=CLOSE)], {}),
+    "gzip garbage": ([answer(200, b"garbage", headers=[("Content-Encoding", "gzip")])], {}),
+    "broken chunks": (
+        [raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", then=CLOSE)],
+        {},
+    ),
+    "401 echoing the key": ([answer(401, f"no such key {SECRET}")], {}),
+    "503 echoing the key, exhausted": ([], {"default": answer(503, {"message": SECRET})}),
+    "401 truncated": ([answer(401, b'{"message": "', length=80, then=CLOSE)], {}),
+    "redirect to a URL with the key": (
+        [answer(302, b"", headers=[("Location", f"https://x.example/?k={SECRET}")])],
+        {},
+    ),
+    "deep JSON": ([answer(200, b"[" * 50_000 + b"]" * 50_000)], {}),
+    "data echoing the key": ([answer(200, {"data": SECRET})], {}),
+    "a field echoing the key": (
+        [answer(200, {"data": [{**record("1"), "recordsImported": SECRET}]})],
+        {},
+    ),
+    "fresh tokens forever": (
+        [],
+        {"default": lambda sock, req: page(["same"], f"t{id(req)}")(sock, req)},
+    ),
+}
+
+
+def _run_scenario(behaviours: list, options: dict) -> PineconeImportsError:
+    options = dict(options)
+    default = options.pop("default", None)
+    with HostileServer(list(behaviours), default=default) as server:
+        try:
+            read_imports(server.url, api_key=SECRET, progress=False, max_retries=1, **options)
+        except PineconeImportsError as exc:
+            return exc
+    raise AssertionError("the scenario raised nothing")
+
+
+def test_no_error_of_any_hostile_scenario_shows_the_key_even_with_locals(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(client_module, "_sleep", lambda s: None)
+    errors: dict[str, PineconeImportsError] = {}
+    with caplog.at_level(logging.DEBUG):
+        for name, (behaviours, options) in SCENARIOS.items():
+            errors[name] = _run_scenario(behaviours, options)
+        refused = socket.socket()
+        refused.bind(("127.0.0.1", 0))
+        port = refused.getsockname()[1]
+        refused.close()
+        try:
+            read_imports(f"127.0.0.1:{port}", api_key=SECRET, progress=False, max_retries=1)
+        except PineconeImportsError as exc:
+            errors["refused"] = exc
+    assert len(errors) == len(SCENARIOS) + 1
+    for name, error in errors.items():
+        text = "".join(
+            traceback.TracebackException.from_exception(error, capture_locals=True).format()
+        )
+        text += repr(vars(error)) + repr(error.args)
+        assert "Traceback" in text and type(error).__name__ in text
+        assert not _leaks(text), f"{name}: {_leaks(text)}"
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    assert "GET /bulk/imports" in logs and not _leaks(logs)

@@ -185,7 +185,7 @@ def test_layout_partitions_and_metadata(
     }
     assert meta == {
         "pinecone_imports_frame.package_version": meta["pinecone_imports_frame.package_version"],
-        "pinecone_imports_frame.api_version": "2025-04",
+        "pinecone_imports_frame.api_version": "2026-07",
         "pinecone_imports_frame.listed_at": listed_at.isoformat(),
         "pinecone_imports_frame.index_host": host,
         "pinecone_imports_frame.index_name": "",

@@ -66,22 +66,14 @@ def take_listing(emu: Emulator) -> pd.DataFrame:
 
 
 def planned(emu: Emulator, import_id: str) -> dict[str, Any]:
-    """What the emulator planned for an import: its loading rate and phase boundaries.
-
-    TODO(lane-emulator): switch to the public ``emu.plan(import_id)`` once it lands; until
-    then this reads the plan the emulator keeps.
-    """
-    state = emu._state
-    plan = state.index(emu.index_name).get(import_id, state.clock.now_us)
-    assert plan is not None and hasattr(plan, "running_us"), import_id
-    running_h = plan.running_us / 3.6e9
-    start = pd.Timestamp(plan.created_us + plan.pending_us, unit="us", tz="UTC")
+    """What the emulator planned for an import: its loading rate and phase boundaries."""
+    truth = emu.plan(import_id)
     return {
-        "percent_per_hour": 100.0 / running_h,
-        "records_per_second": plan.total_records / (plan.running_us / 1e6),
-        "loading_starts": start,
-        "loading_ends": start + pd.Timedelta(microseconds=plan.running_us),
-        "indexing_ends": start + pd.Timedelta(microseconds=plan.running_us + plan.indexing_us),
+        "percent_per_hour": truth.percent_per_hour,
+        "records_per_second": truth.records_per_second,
+        "loading_starts": pd.Timestamp(truth.loading_starts_at),
+        "loading_ends": pd.Timestamp(truth.loading_ends_at),
+        "indexing_ends": pd.Timestamp(truth.indexing_ends_at),
     }
 
 
@@ -264,10 +256,10 @@ def test_one_listing_has_no_transitions_and_one_interval_per_import() -> None:
 def emulator_history() -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Six simulated hours of an emulator, a listing every 10 minutes; and its last records."""
     with Emulator(imports=300, seed=11, now=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)) as emu:
-        frames = []
-        for _ in range(37):
-            frames.append(take_listing(emu))
+        frames = [take_listing(emu)]
+        for _ in range(36):
             emu.advance(600)
+            frames.append(take_listing(emu))
         return stack(*frames), emu.records()
 
 
@@ -443,20 +435,35 @@ def test_the_estimate_matches_the_emulators_known_rate() -> None:
 
 def test_on_the_emulator_an_indexing_import_is_reported_as_indexing() -> None:
     with Emulator(imports=400, seed=5, now=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)) as emu:
+        # The first running import that will complete, by the emulator's plan.
+        for _ in range(48):
+            now = take_listing(emu)
+            running = now.loc[now["status"].isin(["Pending", "InProgress"]), "id"]
+            completing = [i for i in running if emu.plan(i).outcome == "Completed"]
+            if completing:
+                break
+            emu.advance(1800)
+        assert completing, "no import ran to completion in a simulated day"
+        target = completing[0]
+        plan = planned(emu, target)
+        # Listings from just before its loading ends, two minutes apart, into indexing.
+        lead = (plan["loading_ends"] - pd.Timestamp(emu.now())).total_seconds() - 90
+        emu.advance(max(lead, 0))
         frames = []
-        for _ in range(6):
+        for _ in range(5):
             frames.append(take_listing(emu))
-            emu.advance(20)
-        history = stack(*frames)
-        out = trends.estimate_completion(history)
-        indexing = out[out["phase"] == "indexing"]
-        assert len(indexing) >= 1
-        for row in indexing.itertuples(index=False):
-            plan = planned(emu, row.id)
-            # Truly indexing: loading over, not finished, whatever the listing says.
-            assert plan["loading_ends"] <= row.listed_at < plan["indexing_ends"]
-            assert row.percent_complete == 100.0 and pd.isna(row.eta)
-            assert row.indexing_since >= plan["loading_ends"] - pd.Timedelta(seconds=1)
+            emu.advance(120)
+        row = trends.estimate_completion(stack(*frames)).set_index("id").loc[target]
+    last = frames[-1]["listed_at"].iloc[0]
+    assert plan["loading_ends"] <= last < plan["indexing_ends"]  # truly indexing now
+    assert row["phase"] == "indexing" and row["status"] == "InProgress"
+    assert row["percent_complete"] == 100.0 and pd.isna(row["eta"])
+    assert (
+        plan["loading_ends"]
+        <= row["indexing_since"]
+        <= plan["loading_ends"] + pd.Timedelta(minutes=2)
+    )
+    assert row["indexing_for"] == last - row["indexing_since"]
 
 
 # --- throughput ----------------------------------------------------------------------------
@@ -530,6 +537,21 @@ def test_the_retry_trap_is_flagged_only_after_an_earlier_failure_on_the_uri() ->
     namespace = groups[groups["error_category"] == "namespace_exists"]
     assert namespace["imports"].tolist() == [4] and namespace["retry_traps"].tolist() == [1]
     assert namespace["message"].tolist() == [NAMESPACE_EXISTS.format("…")]
+
+
+def test_on_the_emulator_the_retry_trap_is_the_one_it_planned() -> None:
+    with Emulator(imports=300, seed=11, now=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)) as emu:
+        frames = [take_listing(emu)]
+        for _ in range(28):  # a week, every six hours
+            emu.advance(6 * 3600)
+            frames.append(take_listing(emu))
+        history = stack(*frames)
+        truth = {i: emu.plan(i).retry_of for i in trends.latest(history)["id"]}
+    flagged = trends.failed_imports(history)
+    flagged = flagged[flagged["retry_trap"]]
+    planned_retries = {i: r for i, r in truth.items() if r is not None}
+    assert len(planned_retries) >= 3
+    assert dict(zip(flagged["id"], flagged["retry_of"], strict=True)) == planned_retries
 
 
 def test_failures_group_by_kind_with_uris_and_when() -> None:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from .clock import SimulatedClock, format_http_date
 from .faults import FaultQueue
 from .request import BodyError, RecordedRequest, Request
-from .responses import DROP, Response, api_error, reason_phrase
+from .responses import DROP, Plane, Response, api_error, plain_text, reason_phrase
 from .routes import Router
+from .versions import GATEWAY_STATUSES, ApiVersion, resolve_version, unsupported_version_message
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ __all__ = ["PAGINATION_END_FORMS", "Endpoint", "EndpointSettings", "Runtime"]
 
 #: How the last page of a listing can mark the end (``Emulator.pagination_end``).
 PAGINATION_END_FORMS = ("absent", "empty", "null", "empty_string")
+#: The header a client names its API version in (any case).
+VERSION_HEADER = "X-Pinecone-API-Version"
 #: How many requests the log keeps (oldest dropped first).
 _LOG_LIMIT = 100_000
 
@@ -253,6 +256,29 @@ class Endpoint:
             self._date_cache = cached
         return dataclasses.replace(response, headers=(("Date", cached[1]), *response.headers))
 
+    @staticmethod
+    def _error(
+        plane: Plane,
+        version: ApiVersion | None,
+        status: int,
+        message: str,
+        *,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> Response:
+        """Answer an error of the authentication and rate-limiting layer, or of the API.
+
+        From 2026-07 that layer answers the data plane's 400/401/403/429 in plain text.
+        """
+        if (
+            plane == "data"
+            and version is not None
+            and version.plain_text_gateway_errors
+            and status in GATEWAY_STATUSES
+        ):
+            text = "Unauthorized" if status == 401 else reason_phrase(status)
+            return plain_text(status, text, headers=headers)
+        return api_error(plane, status, message, headers=headers)
+
     def malformed(self, status: int, message: str) -> Response:
         """Answer a request the socket handler could not parse, in this port's error shape.
 
@@ -294,18 +320,23 @@ class Endpoint:
         pause = self.settings.latency + delay
         if pause > 0:
             time.sleep(pause)
+        asked = request.headers.get(VERSION_HEADER)
+        version = resolve_version(asked)
         if fault is not None:
             if fault.kind == "drop":
                 return DROP
             status = fault.status or 500
             retry_after = fault.retry_after_header()
             extra = () if retry_after is None else (("Retry-After", retry_after),)
+            message = f"Injected fault: {reason_phrase(status)}"
             plane = self.router.plane_of(path)
-            return api_error(
-                plane, status, f"Injected fault: {reason_phrase(status)}", headers=extra
-            )
+            return self._error(plane, version, status, message, headers=extra)
         if not self.runtime.key_matches(request.headers.get("Api-Key")):
-            return api_error(self.router.plane_of(path), 401, "Invalid API Key")
+            return self._error(self.router.plane_of(path), version, 401, "Invalid API Key")
+        if version is None:
+            message = unsupported_version_message(asked or "")
+            return api_error(self.router.plane_of(path), 400, message)
+        request.api_version = version
         match = self.router.resolve(request.method, path)
         if match.route is None:
             if match.allow:

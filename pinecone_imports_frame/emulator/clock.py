@@ -16,7 +16,7 @@ from email.utils import formatdate
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SimulatedClock", "format_http_date", "format_timestamp", "to_us"]
+__all__ = ["SimulatedClock", "check_seconds", "format_http_date", "format_timestamp", "to_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 US = 1_000_000
@@ -68,6 +68,28 @@ def to_us(moment: datetime) -> int:
         moment = moment.replace(tzinfo=timezone.utc)
     delta = moment - EPOCH
     return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
+
+
+def check_seconds(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite number of seconds >= 0, else raise.
+
+    Examples
+    --------
+    >>> check_seconds("latency", 0.02)
+    0.02
+    >>> check_seconds("delay", float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: delay must be a finite number of seconds >= 0, got nan
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+    return float(value)
 
 
 def _check_speed(speed: float) -> float:
@@ -155,14 +177,7 @@ class SimulatedClock:
         >>> clock.now().isoformat()
         '2025-05-01T00:00:01.500000+00:00'
         """
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, (int, float))
-            or not math.isfinite(seconds)
-            or seconds < 0
-        ):
-            raise ValueError(f"advance() takes a finite number of seconds >= 0, got {seconds!r}")
-        self._stepped_us += round(seconds * US)
+        self._stepped_us += round(check_seconds("advance()", seconds) * US)
 
     def reset(self) -> None:
         """Return to the starting time (a running clock runs on from there).

@@ -41,7 +41,11 @@ def index_model(config: IndexConfig, host: str) -> dict[str, Any]:
             }
         }
     else:
-        spec = {"serverless": {"cloud": "aws", "region": "us-east-1"}}
+        # read_capacity is required from 2025-10 and allowed before, so every version gets it.
+        read_capacity = {"mode": "OnDemand", "status": {"state": "Ready"}}
+        spec = {
+            "serverless": {"cloud": "aws", "region": "us-east-1", "read_capacity": read_capacity}
+        }
     ready = (
         {"ready": True, "state": "Ready"}
         if config.ready

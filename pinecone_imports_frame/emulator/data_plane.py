@@ -160,7 +160,11 @@ class DataPlane:
             offset = decoded
         settings = self.settings
         items, total = self._index().page(
-            self.state.clock.now_us, offset, limit, int64_as_string=settings.int64_as_string
+            self.state.clock.now_us,
+            offset,
+            limit,
+            int64_as_string=settings.int64_as_string,
+            api_version=request.api_version,
         )
         next_token = (
             None if offset + limit >= total else self.tokens.encode(offset + limit, self.index_name)
@@ -188,7 +192,9 @@ class DataPlane:
         entry = self._index().get(import_id, now)
         if entry is None:
             return rpc_error(404, f"Import {import_id} not found")
-        record = entry.as_api_record(now, int64_as_string=self.settings.int64_as_string)
+        record = entry.as_api_record(
+            now, int64_as_string=self.settings.int64_as_string, api_version=request.api_version
+        )
         return json_response(record)
 
     def cancel_import(self, request: Request, import_id: str) -> Response:
@@ -217,7 +223,9 @@ class DataPlane:
         if not isinstance(mode, dict):
             return rpc_error(400, "Invalid field: errorMode must be an object")
         on_error = mode.get("onError", "continue")
-        if on_error not in _ON_ERROR:
+        # From 2025-10 onError is an open enum (x-enum): values not known here are allowed.
+        open_enum = request.api_version.open_enums and isinstance(on_error, str)
+        if not open_enum and on_error not in _ON_ERROR:
             return rpc_error(400, "Invalid errorMode.onError: must be 'abort' or 'continue'")
         import_id = self._index().start(
             uri, self.state.clock.now_us, integration_id=integration, error_mode=on_error

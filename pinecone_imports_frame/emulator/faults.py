@@ -9,9 +9,10 @@ and is consulted by the request pipeline at fixed points: before anything else (
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from dataclasses import dataclass
+
+from .clock import check_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -94,20 +95,6 @@ class Fault:
         return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _check_number(name: str, value: float | None, *, required: bool) -> None:
-    if value is None:
-        if required:
-            raise ValueError(f"this fault needs {name}=<seconds >= 0>")
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
-
-
 class FaultQueue:
     """The faults queued on one endpoint, applied in the order they were injected.
 
@@ -141,6 +128,33 @@ class FaultQueue:
     ) -> Fault:
         """Validate and queue a fault; return it (its ``times`` counts down as it applies).
 
+        Parameters
+        ----------
+        kind : {"status", "drop", "delay", "self_token", "empty_token", "raise"}
+            ``"status"``: answer ``status`` in the API's error shape (and ``Retry-After``
+            when ``retry_after`` is given, fractions kept). ``"drop"``: close the connection
+            without a byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
+            ``"self_token"``: the next list page carries ``pagination.next`` equal to the
+            request's own token (a first page gets a page-2 token that, when requested,
+            returns itself). ``"empty_token"``: the last page carries ``{"next": ""}``.
+            ``"raise"``: the handler raises ``exception`` inside the server thread; the
+            client gets a 500 and ``check()`` re-raises it in the caller's thread.
+        times : int
+            How many matching requests the fault applies to.
+        status : int or None
+            HTTP status of a ``"status"`` fault.
+        retry_after : float or None
+            ``Retry-After`` header, in seconds, of a ``"status"`` fault.
+        delay : float or None
+            Seconds slept by a ``"delay"`` fault.
+        path : str
+            Prefix the request path must start with.
+        after : int
+            Let this many matching requests through first. For ``"empty_token"`` only
+            requests serving a last page match; for ``"self_token"`` only list requests.
+        exception : Exception or None
+            What a ``"raise"`` fault raises (default: an :class:`InjectedError`).
+
         Examples
         --------
         >>> FaultQueue().inject("explode")
@@ -161,8 +175,12 @@ class FaultQueue:
             isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
         ):
             raise ValueError("a 'status' fault needs status=<HTTP status code from 100 to 599>")
-        _check_number("retry_after", retry_after, required=False)
-        _check_number("delay", delay, required=kind == "delay")
+        if retry_after is not None:
+            check_seconds("retry_after", retry_after)
+        if kind == "delay" and delay is None:
+            raise ValueError("a 'delay' fault needs delay=<seconds >= 0>")
+        if delay is not None:
+            check_seconds("delay", delay)
         if exception is not None and not isinstance(exception, Exception):
             raise ValueError(f"exception must be an Exception instance, got {exception!r}")
         if kind == "raise" and exception is None:
@@ -210,9 +228,9 @@ class FaultQueue:
         """
         delay = 0.0
         answer: Fault | None = None
+        if not self._faults:  # the common case, read without the lock
+            return 0.0, None
         with self._lock:
-            if not self._faults:
-                return 0.0, None
             for fault in self._faults:
                 if not fault._matches(path):
                     continue
@@ -234,9 +252,9 @@ class FaultQueue:
         >>> queue.take("raise", "/bulk/imports").exception
         KeyError('boom')
         """
+        if not self._faults:  # the common case, read without the lock
+            return None
         with self._lock:
-            if not self._faults:
-                return None
             for fault in self._faults:
                 if fault.kind == kind and fault._matches(path):
                     applies = fault._take()

@@ -179,6 +179,7 @@ class EndpointServer(ThreadingHTTPServer):
 
     Examples
     --------
+    >>> import requests
     >>> from datetime import datetime
     >>> from .app import Runtime
     >>> from .clock import SimulatedClock
@@ -186,9 +187,13 @@ class EndpointServer(ThreadingHTTPServer):
     >>> endpoint = Endpoint(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
     ...                     clock=SimulatedClock(datetime(2025, 5, 1)))
     >>> server = EndpointServer(("127.0.0.1", 0), endpoint)
-    >>> server.server_address[1] > 0
-    True
-    >>> server.server_close()
+    >>> thread = server.serve_in_thread("doc")
+    >>> url = f"http://127.0.0.1:{server.server_address[1]}/nothing"
+    >>> requests.request("TRACE", url, headers={"Api-Key": "k"}).json()["code"]  # 404, as JSON
+    5
+    >>> server.stop(thread)
+    >>> thread.is_alive()
+    False
     """
 
     daemon_threads = True
@@ -230,24 +235,7 @@ class EndpointServer(ThreadingHTTPServer):
             self.endpoint.runtime.fail(exc)
 
     def serve_in_thread(self, name: str) -> threading.Thread:
-        """Serve from a new daemon thread; return it.
-
-        Examples
-        --------
-        >>> from datetime import datetime
-        >>> from .app import Runtime
-        >>> from .clock import SimulatedClock
-        >>> from .routes import Router
-        >>> endpoint = Endpoint(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
-        ...                     clock=SimulatedClock(datetime(2025, 5, 1)))
-        >>> server = EndpointServer(("127.0.0.1", 0), endpoint)
-        >>> thread = server.serve_in_thread("doc")
-        >>> thread.is_alive()
-        True
-        >>> server.stop(thread)
-        >>> thread.is_alive()
-        False
-        """
+        """Serve from a new daemon thread called ``name``; return it (see the class example)."""
         thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True
         )

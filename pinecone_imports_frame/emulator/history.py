@@ -1,46 +1,55 @@
-"""The imports of an emulated index: their plans, and the synthetic history they follow.
+"""The synthetic history of an emulated index: imports arriving as the simulated clock moves.
 
-An :class:`ImportPlan` is the whole life of one import, fixed when it is drawn; its state at
-any simulated time is computed from the plan (:meth:`ImportPlan.as_api_record`). A
-:class:`VerbatimImport` is a record given by the user, served as is whatever the clock says.
-Nothing here knows about HTTP.
+Arrivals are a pure function of (seed, index name, hour since the clock's start): the
+imports created in hour ``k`` (negative in the past) are drawn from a generator seeded with
+those three, so the same seed and the same steps give the same history whatever the order
+of queries, and the same history relative to the start whatever the start. The rate is
+steady, with a daily rhythm (busy afternoons, quiet nights, in the emulator's own day,
+which begins at construction as if it were 10:00). ``imports=N`` means the N most recent
+arrivals before the start are visible at construction, arriving at the same rate.
+
+Each import waits (Pending, seconds to minutes), loads at its own rate (records per second),
+indexes at 100 % for ten minutes or more, then completes; or fails with one of the errors
+Pinecone documents, or is cancelled. A failure midway leaves its namespace written, and
+some are retried on the same URI: the retry fails with "namespace already exists".
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .clock import US, format_timestamp
+from .plans import ImportPlan
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Entry", "ImportPlan", "VerbatimImport", "generate_plans", "plan_started_import"]
+__all__ = ["History", "arrival_rate_per_day", "plan_started_import"]
 
-_DAY_US = 86_400 * US
-#: How far back synthetic imports were created.
-_HISTORY_US = 30 * _DAY_US
-#: How far ahead synthetic imports are scheduled (they appear as the clock advances).
-_FUTURE_US = 3 * _DAY_US
-#: Share of the past count that is scheduled in the future (same rate as the past).
-_FUTURE_SHARE = _FUTURE_US / _HISTORY_US
-#: Status mix of the imports visible at construction time.
-_MIX = (
-    ("Completed", 0.70),
-    ("Failed", 0.08),
-    ("Cancelled", 0.04),
-    ("InProgress", 0.12),
-    ("Pending", 0.06),
-)
-#: Final outcome of imports still running (or not yet created) at construction time.
-_OUTCOMES = (("Completed", 0.86), ("Failed", 0.09), ("Cancelled", 0.05))
-#: Sort key of verbatim records: before every planned import, in the order given.
-_VERBATIM_KEY_US = -(2**62)
+HOUR_US = 3600 * US
+#: The hour of the emulator's day at which its clock starts (the rhythm's phase).
+_START_HOUR = 10
+#: The daily rhythm: arrivals per hour swing this far around the mean (0.4x to 1.6x).
+_RHYTHM = 0.6
+#: The busiest hour of the emulator's day.
+_PEAK_HOUR = 14
+#: Arrival rate bounds, imports per day: a few run at once, whatever ``imports`` is.
+MIN_RATE_PER_DAY = 72.0
+MAX_RATE_PER_DAY = 480.0
+#: ``imports=N`` spreads N over about this many days, within the rate bounds.
+_HISTORY_DAYS = 28
+#: Hours walked back past the N-th import, for retries of older failures that land later.
+_RETRY_LOOKBACK_HOURS = 48
+#: Outcome shares of synthetic imports.
+_FAILED_SHARE = 0.09
+_CANCELLED_SHARE = 0.05
+#: Share of imports that validation finds records to reject in (``onError: continue``).
+_REJECTING_SHARE = 0.15
+#: Share of midway failures retried on the same URI.
+_RETRY_SHARE = 0.5
 
 _BUCKETS = (
     "acme-embeddings",
@@ -52,319 +61,260 @@ _BUCKETS = (
 )
 _AZURE_ACCOUNTS = ("acmeml", "vectorlake", "ragstore01")
 _DATASETS = ("articles", "products", "support-tickets", "images", "chunks", "users")
-_ERRORS = (
-    "No Parquet files found under {uri}: expected {{namespace}}/*.parquet",
-    "Schema mismatch in {file}: column 'values' has type list<double>, expected list<float>",
-    "Access denied to bucket '{bucket}': the storage integration lacks read permission",
-    "Vector dimension 768 in {file} does not match index dimension 1024",
-    "Invalid Parquet file {file}: footer is corrupt or truncated",
-    "Missing required column 'id' in {file}",
-    "Metadata size exceeds the 40KB limit for record 'doc-{n}-chunk-{k}' in {file}",
+_COLUMNS = ("id", "values", "sparse_values", "metadata")
+_TYPES = (("values", "list<float>", "list<double>"), ("id", "string", "int64"))
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One kind of failure Pinecone documents, and when in the load it strikes."""
+
+    template: str
+    weight: float
+    midway: bool  # after part of the data (and the namespace) was written
+
+
+#: The failures of synthetic imports, by the messages Pinecone documents.
+FAILURES = (
+    _Failure(
+        'User error: The namespace "{namespace}" already exists. Imports are only allowed '
+        "into nonexistent namespaces.",
+        1.5,
+        midway=False,
+    ),
+    _Failure('No Parquet files found under "{uri}"', 2.5, midway=False),
+    _Failure('Missing required column "{column}"', 1.5, midway=False),
+    _Failure(
+        'The expected data type for column "{column}" is "{expected}", but got "{got}"',
+        1.5,
+        midway=False,
+    ),
+    _Failure('Parquet footer could not be parsed: "{file}" is not a valid Parquet file', 1.0, True),
+    _Failure("Exceeds system limit", 1.0, midway=True),
+    _Failure("Failed to read from the storage location {uri}", 1.0, midway=True),
+    _Failure("Unable to access the storage integration; check its permissions", 0.7, True),
+    _Failure("An error occurred while reading from object storage", 0.8, midway=True),
 )
+NAMESPACE_EXISTS = FAILURES[0]
 
 
-@dataclass
-class ImportPlan:
-    """The life of one import: created, Pending, InProgress, indexing, then its outcome.
+def arrival_rate_per_day(imports: int) -> float:
+    """Return the mean arrivals per day of an index created with ``imports`` visible.
 
-    All offsets are microseconds after ``created_us``. Running progress is proportional
-    to time; the indexing phase reports 100 % while still InProgress. A Failed or
-    Cancelled outcome stops the import at ``stop_us``; :meth:`cancel` can stop it earlier.
+    N spread over four weeks, bounded so that a few imports run at once (0: an idle index).
 
     Examples
     --------
-    >>> plan = ImportPlan(id="1", uri="s3://b/p/", created_us=0, pending_us=10**6,
-    ...                   running_us=10**6, indexing_us=10**6, total_records=10)
-    >>> half = plan.as_api_record(1_500_000)
-    >>> half["status"], half["recordsImported"], half["percentComplete"]
-    ('InProgress', 5, 50.0)
-    >>> plan.as_api_record(3_000_000)["status"]
-    'Completed'
+    >>> arrival_rate_per_day(0), arrival_rate_per_day(250), arrival_rate_per_day(2800)
+    (0.0, 72.0, 100.0)
     """
-
-    id: str
-    uri: str
-    created_us: int
-    pending_us: int
-    running_us: int
-    indexing_us: int
-    total_records: int
-    outcome: str = "Completed"
-    stop_us: int = 0
-    error: str | None = None
-    integration_id: str | None = None
-    error_mode: str | None = None
-    cancelled_at_us: int | None = None
-
-    @property
-    def sort_key(self) -> tuple[int, str]:
-        """Listing order: (createdAt, id)."""
-        return (self.created_us, self.id)
-
-    def _final_status_and_end(self) -> tuple[str, int]:
-        if self.outcome == "Completed":
-            status, end = "Completed", self.pending_us + self.running_us + self.indexing_us
-        else:
-            status, end = self.outcome, self.stop_us
-        if self.cancelled_at_us is not None:
-            cancel = self.cancelled_at_us - self.created_us
-            if cancel < end:
-                status, end = "Cancelled", cancel
-        return status, end
-
-    def _loaded_fraction(self, t: int) -> float:
-        if t <= self.pending_us:
-            return 0.0
-        if t >= self.pending_us + self.running_us:
-            return 1.0
-        return (t - self.pending_us) / self.running_us
-
-    def finished(self, now_us: int) -> bool:
-        """Whether the import is in a terminal status at ``now_us``.
-
-        Examples
-        --------
-        >>> plan = ImportPlan("1", "s3://b/", 0, 1, 1, 1, 5)
-        >>> plan.finished(2), plan.finished(3)
-        (False, True)
-        """
-        return now_us - self.created_us >= self._final_status_and_end()[1]
-
-    def cancel(self, now_us: int) -> bool:
-        """Cancel at ``now_us`` unless already finished; return whether it took effect.
-
-        Examples
-        --------
-        >>> plan = ImportPlan("1", "s3://b/", 0, 10, 10, 10, 5)
-        >>> plan.cancel(5), plan.as_api_record(5)["status"]
-        (True, 'Cancelled')
-        """
-        if now_us < self.created_us or self.finished(now_us):
-            return False
-        self.cancelled_at_us = now_us
-        return True
-
-    def as_api_record(self, now_us: int, *, int64_as_string: bool = False) -> dict[str, Any]:
-        """Return the import as the API serves it at ``now_us`` (camelCase keys).
-
-        Examples
-        --------
-        >>> record = ImportPlan("7", "gs://b/", 0, 10, 10, 10, 5).as_api_record(0)
-        >>> record["status"], record["recordsImported"], "finishedAt" in record
-        ('Pending', 0, False)
-        """
-        t = now_us - self.created_us
-        final, end = self._final_status_and_end()
-        done = t >= end
-        progress = self._loaded_fraction(end if done else t)
-        status = final if done else ("Pending" if t < self.pending_us else "InProgress")
-        if status == "Completed":
-            percent, records = 100.0, self.total_records
-        else:
-            percent = math.floor(progress * 10_000) / 100
-            records = int(self.total_records * progress)
-        out: dict[str, Any] = {
-            "id": self.id,
-            "uri": self.uri,
-            "status": status,
-            "createdAt": format_timestamp(self.created_us),
-        }
-        if done:
-            out["finishedAt"] = format_timestamp(self.created_us + end)
-        out["percentComplete"] = percent
-        out["recordsImported"] = str(records) if int64_as_string else records
-        if status == "Failed" and self.error is not None:
-            out["error"] = self.error
-        return out
+    if imports <= 0:
+        return 0.0
+    return min(MAX_RATE_PER_DAY, max(MIN_RATE_PER_DAY, imports / _HISTORY_DAYS))
 
 
-@dataclass
-class VerbatimImport:
-    """A user-supplied record, served exactly as given whatever the clock says.
+def rhythm(hour: int) -> float:
+    """Return the daily rhythm's factor for hour ``hour`` since the start (mean 1).
 
     Examples
     --------
-    >>> VerbatimImport({"id": "x", "status": "Weird"}, position=0).as_api_record(10**15)
-    {'id': 'x', 'status': 'Weird'}
+    >>> round(rhythm(_PEAK_HOUR - _START_HOUR), 2), round(rhythm(_PEAK_HOUR - _START_HOUR + 12), 2)
+    (1.6, 0.4)
     """
-
-    record: dict[str, Any]
-    position: int
-
-    @property
-    def id(self) -> str:
-        """The record's ``id`` as a string ("" when it has none)."""
-        value = self.record.get("id")
-        return "" if value is None else str(value)
-
-    @property
-    def sort_key(self) -> tuple[int, str]:
-        """Listing order: before planned imports, in the order given."""
-        return (_VERBATIM_KEY_US, f"{self.position:012d}")
-
-    def cancel(self, now_us: int) -> bool:
-        """Leave the record as given; a verbatim record is never cancelled (returns False).
-
-        Examples
-        --------
-        >>> VerbatimImport({"id": "x", "status": "InProgress"}, 0).cancel(0)
-        False
-        """
-        return False
-
-    def as_api_record(self, now_us: int, *, int64_as_string: bool = False) -> dict[str, Any]:
-        """Return a deep copy of the record (``recordsImported`` as a string if asked).
-
-        Examples
-        --------
-        >>> VerbatimImport({"id": "x", "recordsImported": 5}, 0).as_api_record(
-        ...     0, int64_as_string=True)
-        {'id': 'x', 'recordsImported': '5'}
-        """
-        out = copy.deepcopy(self.record)
-        value = out.get("recordsImported")
-        if int64_as_string and isinstance(value, int) and not isinstance(value, bool):
-            out["recordsImported"] = str(value)
-        return out
+    local = (_START_HOUR + hour) % 24
+    return 1.0 + _RHYTHM * math.cos(2 * math.pi * (local - _PEAK_HOUR) / 24)
 
 
-Entry = ImportPlan | VerbatimImport
+def _poisson(rng: random.Random, mean: float) -> int:
+    """Draw a Poisson count (Knuth's method; the means here stay small)."""
+    if mean <= 0:
+        return 0
+    limit = math.exp(-mean)
+    count, product = 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
 
 
-def _weighted(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
-    return rng.choices([name for name, _ in table], weights=[w for _, w in table])[0]
+def _log_uniform(rng: random.Random, low: float, high: float) -> float:
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
 
 
-def _uri(rng: random.Random, created_us: int) -> tuple[str, str]:
+def _uri(rng: random.Random, created_us: int) -> tuple[str, str, str]:
+    """Return a URI, its bucket (or container) and the namespace it imports into."""
     day = format_timestamp(created_us)[:10]
     dataset = rng.choice(_DATASETS)
-    prefix = f"{dataset}/{day}/batch-{rng.randrange(1, 10_000):04d}/"
+    batch = rng.randrange(1, 10_000)
+    prefix = f"{dataset}/{day}/batch-{batch:04d}/"
+    namespace = f"{dataset}-{batch:04d}"
     kind = rng.random()
     if kind < 0.6:
         bucket = rng.choice(_BUCKETS)
-        return f"s3://{bucket}/{prefix}", bucket
+        return f"s3://{bucket}/{prefix}", bucket, namespace
     if kind < 0.85:
         bucket = rng.choice(_BUCKETS)
-        return f"gs://{bucket}/{prefix}", bucket
+        return f"gs://{bucket}/{prefix}", bucket, namespace
     account = rng.choice(_AZURE_ACCOUNTS)
     container = rng.choice(_BUCKETS)
-    return f"https://{account}.blob.core.windows.net/{container}/{prefix}", container
+    return f"https://{account}.blob.core.windows.net/{container}/{prefix}", container, namespace
 
 
-def _error(rng: random.Random, uri: str, bucket: str) -> str:
-    template = rng.choice(_ERRORS)
-    file = f"part-{rng.randrange(0, 200):05d}.parquet"
-    return template.format(
+def _phases(rng: random.Random) -> tuple[int, int, int, int]:
+    """Draw records, and the Pending, loading and indexing durations (microseconds)."""
+    total_records = int(_log_uniform(rng, 3_000, 100_000_000))
+    records_per_second = _log_uniform(rng, 1_500, 15_000)
+    pending = round(_log_uniform(rng, 5, 1_200) * US)
+    loading = max(30 * US, round(total_records / records_per_second * US))
+    # Indexing at 100 % takes ten minutes or more, longer for big imports.
+    indexing = round((600 + rng.uniform(0, 300) + total_records / rng.uniform(2e4, 1e5)) * US)
+    return total_records, pending, loading, indexing
+
+
+def _message(failure: _Failure, rng: random.Random, uri: str, namespace: str) -> str:
+    column, expected, got = rng.choice(_TYPES)
+    return failure.template.format(
+        namespace=namespace,
         uri=uri,
-        bucket=bucket,
-        file=file,
-        n=rng.randrange(1, 100_000),
-        k=rng.randrange(0, 50),
+        column=column if "expected" in failure.template else rng.choice(_COLUMNS),
+        expected=expected,
+        got=got,
+        file=f"{uri}part-{rng.randrange(0, 200):05d}.parquet",
     )
 
 
-def _durations(rng: random.Random) -> tuple[int, int, int, int]:
-    total_records = int(10 ** rng.uniform(3.0, 7.3))
-    throughput = rng.uniform(2_000.0, 20_000.0)
-    pending = round(rng.uniform(2.0, 300.0) * US)
-    running = max(30 * US, round(total_records / throughput * US))
-    # Indexing at 100 % takes a fixed start-up plus time in proportion to the records, so
-    # that big imports, not small ones, are the slow ones (records_per_second is realistic).
-    indexing = round((rng.uniform(20.0, 120.0) + total_records / rng.uniform(1e4, 5e4)) * US)
-    return total_records, pending, running, indexing
-
-
-def _new_plan(rng: random.Random, now_us: int, target: str | None) -> ImportPlan:
-    """Draw one plan whose status at ``now_us`` is ``target`` (None: created in the future)."""
-    total_records, pending, running, indexing = _durations(rng)
-    if target in ("Completed", "Failed", "Cancelled"):
-        outcome = target
-    else:
-        outcome = _weighted(rng, _OUTCOMES)
-    stop = 0
-    if outcome == "Failed":
-        stop = pending + round(rng.uniform(0.01, 0.9) * running)
-    elif outcome == "Cancelled":
-        # Imports still running at construction are cancelled later, while running.
-        if target == "Cancelled" and rng.random() < 0.3:
-            stop = round(rng.uniform(0.1, 0.9) * pending)
-        else:
-            stop = pending + round(rng.uniform(0.05, 0.95) * running)
-    end = pending + running + indexing if outcome == "Completed" else stop
-    if target is None:
-        created = now_us + rng.randrange(US, _FUTURE_US)
-    else:
-        if target == "Pending":
-            age = rng.randrange(0, pending)
-        elif target == "InProgress":
-            # Still running at now: anywhere from leaving Pending to just before the end.
-            age = rng.randrange(pending, max(pending + 1, end))
-        else:
-            age = rng.randrange(end + US, _HISTORY_US)
-        created = now_us - age
+def _draw(rng: random.Random, created_us: int) -> list[ImportPlan]:
+    """Draw one import created at ``created_us``, and its retry when it gets one."""
+    total_records, pending, loading, indexing = _phases(rng)
+    uri, _, namespace = _uri(rng, created_us)
     plan = ImportPlan(
         id="",
-        uri="",
-        created_us=created,
+        uri=uri,
+        created_us=created_us,
         pending_us=pending,
-        running_us=running,
+        loading_us=loading,
         indexing_us=indexing,
         total_records=total_records,
-        outcome=outcome,
-        stop_us=stop,
+        error_mode=rng.choice(("abort", "continue")),
     )
-    plan.uri, bucket = _uri(rng, created)
-    if outcome == "Failed":
-        plan.error = _error(rng, plan.uri, bucket)
-    return plan
+    if rng.random() < _REJECTING_SHARE:
+        plan.rejected_share = rng.uniform(0.0001, 0.02)
+        plan.error_mode = "continue"
+    roll = rng.random()
+    if roll < _FAILED_SHARE:
+        failure = rng.choices(FAILURES, weights=[f.weight for f in FAILURES])[0]
+        plan.outcome = "Failed"
+        plan.error = _message(failure, rng, uri, namespace)
+        if failure.midway:
+            plan.stop_us = pending + round(rng.uniform(0.05, 0.95) * loading)
+            if rng.random() < _RETRY_SHARE:
+                return [plan, _retry(rng, plan, namespace)]
+        else:
+            plan.stop_us = pending + min(round(0.01 * loading), round(rng.uniform(1, 60) * US))
+    elif roll < _FAILED_SHARE + _CANCELLED_SHARE:
+        plan.outcome = "Cancelled"
+        if rng.random() < 0.3:
+            plan.stop_us = round(rng.uniform(0.1, 0.9) * pending)
+        else:
+            plan.stop_us = pending + round(rng.uniform(0.05, 0.95) * loading)
+    return [plan]
 
 
-def generate_plans(count: int, seed: int, now_us: int) -> list[ImportPlan]:
-    """Deterministically generate ``count`` imports visible at ``now_us``, plus future ones.
+def _retry(rng: random.Random, failed: ImportPlan, namespace: str) -> ImportPlan:
+    """Plan the retry of a midway failure: same URI, and its namespace now exists."""
+    created = failed.created_us + failed.stop_us + round(_log_uniform(rng, 300, 7_200) * US)
+    pending = round(_log_uniform(rng, 5, 300) * US)
+    total_records, _, loading, indexing = _phases(rng)
+    return ImportPlan(
+        id="",
+        uri=failed.uri,
+        created_us=created,
+        pending_us=pending,
+        loading_us=loading,
+        indexing_us=indexing,
+        total_records=total_records,
+        outcome="Failed",
+        stop_us=pending + round(rng.uniform(1, 30) * US),
+        error=_message(NAMESPACE_EXISTS, rng, failed.uri, namespace),
+        error_mode=failed.error_mode,
+        retry_of=failed,
+    )
 
-    The visible ones follow a realistic status mix (about 70 % Completed, 8 % Failed,
-    4 % Cancelled, 12 % InProgress, 6 % Pending) with createdAt over the previous 30 days;
-    about a tenth as many more are scheduled over the next 3 days and appear as the clock
-    advances. Ids are numeric strings in createdAt order, starting at "1".
+
+class History:
+    """The arrivals of one index, hour by hour from the clock's start.
 
     Parameters
     ----------
-    count : int
-        Imports visible at ``now_us``.
+    index_name : str
+        Part of every hour's seed, so that two indexes differ.
     seed : int
-        Seed of the random generator: same seed and ``now_us``, same plans.
-    now_us : int
-        The simulated time of construction, microseconds since the epoch.
-
-    Returns
-    -------
-    list of ImportPlan
-        In listing order (createdAt, then id).
+        Seed of the history.
+    imports : int
+        Imports visible at ``start_us`` (they also set the rate, see
+        :func:`arrival_rate_per_day`).
+    start_us : int
+        The simulated time of construction.
 
     Examples
     --------
-    >>> plans = generate_plans(5, seed=0, now_us=1_746_000_000_000_000)
-    >>> visible = [p for p in plans if p.created_us <= 1_746_000_000_000_000]
-    >>> len(visible), [p.id for p in plans][:3]
-    (5, ['1', '2', '3'])
+    >>> history = History(index_name="idx", seed=1, imports=100, start_us=10**15)
+    >>> visible, later = history.initial()
+    >>> len(visible), all(p.created_us <= 10**15 < q.created_us for p in visible for q in later)
+    (100, True)
+    >>> history.hour(3) == History(index_name="idx", seed=1, imports=100, start_us=10**15).hour(3)
+    True
     """
-    if count < 0:
-        raise ValueError(f"imports must be >= 0, got {count}")
-    rng = random.Random(seed)
-    plans = [_new_plan(rng, now_us, _weighted(rng, _MIX)) for _ in range(count)]
-    future = round(count * _FUTURE_SHARE)
-    if count > 0:
-        future = max(1, future)
-    plans.extend(_new_plan(rng, now_us, None) for _ in range(future))
-    seen: set[int] = set()
-    for plan in plans:  # distinct createdAt, so the order never depends on ids
-        while plan.created_us in seen:
-            plan.created_us += 1
-        seen.add(plan.created_us)
-    plans.sort(key=lambda p: p.created_us)
-    for number, plan in enumerate(plans, start=1):
-        plan.id = str(number)
-    return plans
+
+    def __init__(self, *, index_name: str, seed: int, imports: int, start_us: int) -> None:
+        self.index_name = index_name
+        self.seed = seed
+        self.imports = imports
+        self.start_us = start_us
+        self.rate_per_hour = arrival_rate_per_day(imports) / 24
+
+    def hour(self, k: int) -> list[ImportPlan]:
+        """Return the imports created in hour ``k`` since the start (and retries of them).
+
+        Ids are not assigned here; plans come in creation order, each retry after its
+        failed import.
+        """
+        if self.rate_per_hour <= 0:
+            return []
+        rng = random.Random(f"{self.seed}:{self.index_name}:{k}")
+        count = _poisson(rng, self.rate_per_hour * rhythm(k))
+        base = self.start_us + k * HOUR_US
+        offsets = sorted(rng.randrange(1, HOUR_US) for _ in range(count))
+        plans: list[ImportPlan] = []
+        for offset in offsets:
+            plans.extend(_draw(rng, base + offset))
+        return plans
+
+    def initial(self) -> tuple[list[ImportPlan], list[ImportPlan]]:
+        """Return the ``imports`` visible at the start, and those of hour 0 still to come.
+
+        Walks back hour by hour until ``imports`` arrivals are collected (then a little
+        further, for retries of older failures), keeps the most recent ``imports`` of
+        those created by the start, and adds every later one drawn so far (hour 0 and
+        retries): both lists in creation order.
+        """
+        visible: list[ImportPlan] = []
+        later: list[ImportPlan] = []
+        if self.imports <= 0:
+            return visible, later
+        k, extra = -1, -1
+        while extra != 0:
+            for plan in self.hour(k):
+                (visible if plan.created_us <= self.start_us else later).append(plan)
+            if extra < 0 and len(visible) >= self.imports:
+                extra = _RETRY_LOOKBACK_HOURS
+            elif extra > 0:
+                extra -= 1
+            k -= 1
+        later.extend(self.hour(0))
+        visible.sort(key=lambda p: p.created_us)
+        later.sort(key=lambda p: p.created_us)
+        return visible[-self.imports :], later
 
 
 def plan_started_import(
@@ -388,15 +338,31 @@ def plan_started_import(
     ('Pending', True)
     """
     rng = random.Random(f"start:{index_name}:{import_id}")
-    total_records, _, running, indexing = _durations(rng)
+    total_records, _, loading, indexing = _phases(rng)
     return ImportPlan(
         id=import_id,
         uri=uri,
         created_us=now_us,
         pending_us=round(rng.uniform(5.0, 60.0) * US),
-        running_us=running,
+        loading_us=loading,
         indexing_us=indexing,
         total_records=total_records,
         integration_id=integration_id,
         error_mode=error_mode,
     )
+
+
+def assign_ids(plans: Sequence[ImportPlan], first: int) -> int:
+    """Give ``plans`` the ids ``first``, ``first + 1``... in order; return the next free one.
+
+    Examples
+    --------
+    >>> plans = History(index_name="i", seed=0, imports=3, start_us=10**15).initial()[0]
+    >>> assign_ids(plans, 1), [p.id for p in plans]
+    (4, ['1', '2', '3'])
+    """
+    number = first
+    for plan in plans:
+        plan.id = str(number)
+        number += 1
+    return number

@@ -12,14 +12,13 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from types import TracebackType
 
 from .app import Endpoint, Runtime
 from .clock import SimulatedClock
 from .control_plane import ControlPlane
 from .request import RecordedRequest
 from .routes import Router
-from .server import ClockControls, IndexServer, ServedEndpoint
+from .server import IndexServer, ProjectControls, ServedEndpoint
 from .state import IndexConfig, ProjectState
 from .tokens import PageTokens
 
@@ -44,7 +43,7 @@ class ControlServer(ServedEndpoint):
         return [r for r in self._runtime.requests() if r.index_name is None]
 
 
-class Project(ClockControls):
+class Project(ProjectControls):
     """Several emulated indexes, each on its own port, and their control plane on another.
 
     Parameters
@@ -143,23 +142,10 @@ class Project(ClockControls):
         for index in self._indexes.values():
             index._unserve()
 
-    close = stop
-
     @property
     def running(self) -> bool:
         """Whether the control plane is serving."""
         return self.control.running
-
-    def __enter__(self) -> Project:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"Project(indexes={list(self._indexes)!r})"

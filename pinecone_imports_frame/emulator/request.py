@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .versions import DEFAULT_VERSION, ApiVersion
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["BodyError", "Headers", "RecordedRequest", "Request"]
@@ -95,7 +97,16 @@ class Request:
     (True, b'{}', False)
     """
 
-    __slots__ = ("_intact", "_read", "_stream", "headers", "method", "path", "query")
+    __slots__ = (
+        "_intact",
+        "_read",
+        "_stream",
+        "api_version",
+        "headers",
+        "method",
+        "path",
+        "query",
+    )
 
     def __init__(
         self,
@@ -112,6 +123,8 @@ class Request:
         self._stream = stream
         self._read = False
         self._intact = True
+        #: The API version the request asked for (set by the pipeline once checked).
+        self.api_version: ApiVersion = DEFAULT_VERSION
 
     @property
     def body_pending(self) -> bool:

@@ -10,25 +10,30 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import FrameType, TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .app import PAGINATION_END_FORMS, Endpoint, EndpointSettings, Runtime
-from .clock import SimulatedClock
+from .clock import SimulatedClock, check_seconds
 from .control_plane import ControlPlane
 from .data_plane import DataPlane
-from .faults import DEFAULT_FAULT_PATH, Fault
+from .faults import Fault
 from .handler import EndpointServer
+from .plans import PlannedImport
 from .request import RecordedRequest
 from .routes import Route, Router
 from .state import IndexConfig, ProjectState
 from .tokens import PageTokens
+from .versions import DEFAULT_VERSION, resolve_version, unsupported_version_message
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "ClockControls",
     "Emulator",
     "IndexServer",
+    "ProjectControls",
     "ServedEndpoint",
     "format_address",
     "serve",
@@ -44,23 +49,6 @@ def format_address(bind: str, port: int) -> str:
     ('127.0.0.1:8080', '[::1]:8080')
     """
     return f"[{bind}]:{port}" if ":" in bind else f"{bind}:{port}"
-
-
-def check_latency(seconds: float) -> float:
-    """Return ``seconds`` as a float if it is a usable latency (finite, >= 0), else raise.
-
-    Examples
-    --------
-    >>> check_latency(0.02)
-    0.02
-    """
-    if (
-        isinstance(seconds, bool)
-        or not isinstance(seconds, (int, float))
-        or not 0 <= seconds < float("inf")
-    ):
-        raise ValueError(f"latency must be a finite number of seconds >= 0, got {seconds!r}")
-    return float(seconds)
 
 
 class ServedEndpoint:
@@ -167,50 +155,18 @@ class ServedEndpoint:
         ...
         ValueError: latency must be a finite number of seconds >= 0, got -1
         """
-        self._endpoint.settings.latency = check_latency(seconds)
+        self._endpoint.settings.latency = check_seconds("latency", seconds)
 
     # -- faults and options -------------------------------------------------------------
 
-    def inject(
-        self,
-        kind: str,
-        *,
-        times: int = 1,
-        status: int | None = None,
-        retry_after: float | None = None,
-        delay: float | None = None,
-        path: str = DEFAULT_FAULT_PATH,
-        after: int = 0,
-        exception: Exception | None = None,
-    ) -> Fault:
-        """Make the next matching requests misbehave.
+    def inject(self, kind: str, **options: Any) -> Fault:
+        """Make the next matching requests to this endpoint misbehave.
 
-        Parameters
-        ----------
-        kind : {"status", "drop", "delay", "self_token", "empty_token", "raise"}
-            ``"status"``: answer ``status`` with an rpcStatus body (and ``Retry-After``
-            when ``retry_after`` is given, fractions kept). ``"drop"``: close the connection
-            without a byte. ``"delay"``: sleep ``delay`` seconds, then answer normally.
-            ``"self_token"``: the next list page carries ``pagination.next`` equal to the
-            request's own token (a first page gets a page-2 token that, when requested,
-            returns itself). ``"empty_token"``: the last page carries ``{"next": ""}``.
-            ``"raise"``: the handler raises ``exception`` inside the server thread; the
-            client gets a 500 and ``check()`` re-raises it in the caller's thread.
-        times : int
-            How many matching requests the fault applies to.
-        status : int or None
-            HTTP status of a ``"status"`` fault.
-        retry_after : float or None
-            ``Retry-After`` header, in seconds, of a ``"status"`` fault.
-        delay : float or None
-            Seconds slept by a ``"delay"`` fault.
-        path : str
-            Prefix the request path must start with.
-        after : int
-            Let this many matching requests through first. For ``"empty_token"`` only
-            requests serving a last page match; for ``"self_token"`` only list requests.
-        exception : Exception or None
-            What a ``"raise"`` fault raises (default: an ``InjectedError``).
+        ``kind`` and the options are those of
+        :meth:`~pinecone_imports_frame.emulator.faults.FaultQueue.inject`: ``"status"``,
+        ``"drop"``, ``"delay"``, ``"self_token"``, ``"empty_token"`` and ``"raise"``, with
+        ``times``, ``status``, ``retry_after``, ``delay``, ``path``, ``after`` and
+        ``exception``.
 
         Returns
         -------
@@ -226,16 +182,7 @@ class ServedEndpoint:
         >>> r.status_code, r.headers["Retry-After"]
         (503, '0.5')
         """
-        return self._endpoint.faults.inject(
-            kind,
-            times=times,
-            status=status,
-            retry_after=retry_after,
-            delay=delay,
-            path=path,
-            after=after,
-            exception=exception,
-        )
+        return self._endpoint.faults.inject(kind, **options)
 
     @property
     def faults(self) -> list[Fault]:
@@ -270,7 +217,7 @@ class IndexServer(ServedEndpoint):
     ) -> None:
         self.index_name = config.name
         self._state = state
-        settings = EndpointSettings(latency=check_latency(config.latency))
+        settings = EndpointSettings(latency=config.latency)
         endpoint = Endpoint(
             Router([], default_plane="data"),
             runtime=runtime,
@@ -298,8 +245,14 @@ class IndexServer(ServedEndpoint):
 
     # -- data ---------------------------------------------------------------------------
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self, *, api_version: str = DEFAULT_VERSION.name) -> list[dict[str, Any]]:
         """Return every import exactly as the API would serve it now, in listing order.
+
+        Parameters
+        ----------
+        api_version : str
+            The version to serialise for (one of ``SUPPORTED_VERSIONS``); the default is
+            what a request without the version header gets.
 
         Examples
         --------
@@ -307,10 +260,41 @@ class IndexServer(ServedEndpoint):
         >>> [r["id"] for r in emu.records()]
         ['1', '2', '3', '4']
         """
+        version = resolve_version(api_version)
+        if version is None:
+            raise ValueError(unsupported_version_message(api_version))
         index = self._state.index(self.index_name)
         return index.records(
-            self._state.clock.now_us, int64_as_string=self._endpoint.settings.int64_as_string
+            self._state.clock.now_us,
+            int64_as_string=self._endpoint.settings.int64_as_string,
+            api_version=version,
         )
+
+    def plan(self, import_id: str) -> PlannedImport:
+        """Return the truth about an import: its rates and the times of its phases.
+
+        For tests that check what a client estimates (an ETA, a rate) against what the
+        emulator knows.
+
+        Raises
+        ------
+        KeyError
+            No synthetic or started import with this id is visible now (verbatim records
+            have no plan).
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=20, seed=1)
+        >>> truth = emu.plan("7")
+        >>> truth.outcome in ("Completed", "Failed", "Cancelled"), truth.records_per_second > 0
+        (True, True)
+        >>> (truth.indexing_ends_at - truth.loading_ends_at).total_seconds() >= 600
+        True
+        """
+        truth = self._state.index(self.index_name).truth(import_id, self._state.clock.now_us)
+        if truth is None:
+            raise KeyError(f"no planned import {import_id!r} is visible in {self.index_name}")
+        return truth
 
     @property
     def pagination_end(self) -> str:
@@ -363,8 +347,10 @@ class IndexServer(ServedEndpoint):
         return [r for r in self._runtime.requests() if r.index_name == self.index_name]
 
 
-class ClockControls:
-    """The controls a whole emulated project shares: its clock, and errors of its threads.
+class ProjectControls:
+    """What a whole emulated project offers: its clock, its threads' errors, a with block.
+
+    Subclasses define ``start()`` (returning self) and ``stop()``.
 
     Examples
     --------
@@ -376,6 +362,29 @@ class ClockControls:
 
     _state: ProjectState
     _runtime: Runtime
+
+    def start(self) -> Self:
+        """Start serving; return self."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop serving and release the ports."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop serving (the same as :meth:`stop`)."""
+        self.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
     def now(self) -> datetime:
         """Return the simulated current time (tz-aware UTC).
@@ -436,7 +445,7 @@ class ClockControls:
         self._runtime.check()
 
 
-class Emulator(IndexServer, ClockControls):
+class Emulator(IndexServer, ProjectControls):
     """A local HTTP server that behaves like Pinecone's bulk-imports API.
 
     Serves the data plane (``/bulk/imports``: list, describe, start, cancel) of one index
@@ -544,19 +553,6 @@ class Emulator(IndexServer, ClockControls):
         """
         self._unserve()
 
-    close = stop
-
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "not started"
         return f"Emulator(index_name={self.index_name!r}, {where})"
@@ -642,9 +638,9 @@ def serve(
         speed=speed,
     )
     with emulator:
-        print(emulator.url, file=out, flush=True)
-        if in_main:
+        if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
             previous = signal.signal(signal.SIGTERM, _on_term)
+        print(emulator.url, file=out, flush=True)
         try:
             while not stop_event.wait(0.2):
                 pass

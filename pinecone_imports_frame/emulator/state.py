@@ -18,8 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .clock import SimulatedClock
-from .history import Entry, VerbatimImport, generate_plans, plan_started_import
+from .clock import SimulatedClock, check_seconds
+from .history import HOUR_US, History, assign_ids, plan_started_import
+from .plans import Entry, ImportPlan, PlannedImport, VerbatimImport
+from .versions import DEFAULT_VERSION, ApiVersion
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ __all__ = ["IndexConfig", "IndexState", "ProjectState"]
 #: Pinecone's rule for index names: 1-45 lower-case alphanumerics or '-', alphanumeric ends.
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 #: The most imports one emulated index may hold at construction.
-MAX_IMPORTS = 10_000_000
+MAX_IMPORTS = 1_000_000
 
 
 def check_index_name(name: str) -> str:
@@ -67,7 +69,7 @@ def check_imports(imports: int) -> int:
     >>> check_imports(-5)
     Traceback (most recent call last):
     ...
-    ValueError: imports must be a whole number from 0 to 10000000, got -5
+    ValueError: imports must be a whole number from 0 to 1000000, got -5
     """
     if isinstance(imports, bool) or not isinstance(imports, int) or not 0 <= imports <= MAX_IMPORTS:
         raise ValueError(f"imports must be a whole number from 0 to {MAX_IMPORTS}, got {imports!r}")
@@ -117,6 +119,7 @@ class IndexConfig:
     def __post_init__(self) -> None:
         check_index_name(self.name)
         check_imports(self.imports)
+        object.__setattr__(self, "latency", check_seconds("latency", self.latency))
         if self.records is not None:
             frozen = tuple(copy.deepcopy(dict(r)) for r in self.records)
             object.__setattr__(self, "records", frozen)
@@ -147,6 +150,8 @@ class IndexState:
         self.config = config
         self.name = config.name
         self._lock = lock
+        self._history: History | None = None
+        self._hours_drawn = 0
         entries: list[Entry]
         if config.records is not None:
             entries = [
@@ -154,30 +159,62 @@ class IndexState:
                 for position, r in enumerate(config.records)
             ]
         else:
-            entries = list(generate_plans(config.imports, config.seed, start_us))
+            self._history = History(
+                index_name=config.name, seed=config.seed, imports=config.imports, start_us=start_us
+            )
+            visible, later = self._history.initial()
+            self._next_id = assign_ids(later, assign_ids(visible, 1))
+            entries = [*visible, *later]
         self._entries: list[Entry] = sorted(entries, key=lambda e: e.sort_key)
         self._keys: list[tuple[int, str]] = [e.sort_key for e in self._entries]
         self._by_id: dict[str, Entry] = {}
         for entry in self._entries:
             self._by_id.setdefault(entry.id, entry)
-        self._next_id = 1 + max((int(i) for i in self._by_id if i.isdigit()), default=0)
+        if config.records is not None:  # started imports must not take a given record's id
+            self._next_id = 1 + max((int(i) for i in self._by_id if i.isdigit()), default=0)
         self._version = 0
-        self._cache_key: tuple[int, bool, int] | None = None
+        self._cache_key: tuple[int, bool, str, int] | None = None
         self._visible = 0
         self._bytes: list[bytes | None] = []
+
+    def _insert(self, entry: Entry) -> None:
+        at = bisect.bisect_right(self._keys, entry.sort_key)
+        self._entries.insert(at, entry)
+        self._keys.insert(at, entry.sort_key)
+        self._by_id.setdefault(entry.id, entry)
+        self._version += 1
+
+    def _catch_up(self, now_us: int) -> None:
+        """Draw the arrivals of every hour the clock has reached (each hour once)."""
+        history = self._history
+        if history is None or now_us < history.start_us + (self._hours_drawn + 1) * HOUR_US:
+            return
+        current = (now_us - history.start_us) // HOUR_US
+        while self._hours_drawn < current:
+            self._hours_drawn += 1
+            arrivals = sorted(history.hour(self._hours_drawn), key=lambda p: p.created_us)
+            self._next_id = assign_ids(arrivals, self._next_id)
+            for plan in arrivals:
+                self._insert(plan)
 
     def _visible_count(self, now_us: int) -> int:
         return bisect.bisect_right(self._keys, (now_us, "\U0010ffff"))
 
-    def _refresh(self, now_us: int, int64_as_string: bool) -> None:
-        key = (now_us, int64_as_string, self._version)
+    def _refresh(self, now_us: int, int64_as_string: bool, api_version: ApiVersion) -> None:
+        key = (now_us, int64_as_string, api_version.name, self._version)
         if key != self._cache_key:
             self._cache_key = key
             self._visible = self._visible_count(now_us)
             self._bytes = [None] * self._visible
 
     def page(
-        self, now_us: int, offset: int, limit: int, *, int64_as_string: bool = False
+        self,
+        now_us: int,
+        offset: int,
+        limit: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
     ) -> tuple[list[bytes], int]:
         """Return the serialised imports at ``offset`` (up to ``limit``) and the visible total.
 
@@ -189,16 +226,25 @@ class IndexState:
         True
         """
         with self._lock:
-            self._refresh(now_us, int64_as_string)
+            self._catch_up(now_us)
+            self._refresh(now_us, int64_as_string, api_version)
             stop = min(offset + limit, self._visible)
             cache = self._bytes
             for i in range(offset, stop):
                 if cache[i] is None:
-                    record = self._entries[i].as_api_record(now_us, int64_as_string=int64_as_string)
+                    record = self._entries[i].as_api_record(
+                        now_us, int64_as_string=int64_as_string, api_version=api_version
+                    )
                     cache[i] = json.dumps(record, separators=(",", ":")).encode()
             return cast("list[bytes]", cache[offset:stop]), self._visible
 
-    def records(self, now_us: int, *, int64_as_string: bool = False) -> list[dict[str, Any]]:
+    def records(
+        self,
+        now_us: int,
+        *,
+        int64_as_string: bool = False,
+        api_version: ApiVersion = DEFAULT_VERSION,
+    ) -> list[dict[str, Any]]:
         """Return every visible import as the API serves it at ``now_us``, in listing order.
 
         Examples
@@ -209,9 +255,10 @@ class IndexState:
         ['1', '2']
         """
         with self._lock:
+            self._catch_up(now_us)
             count = self._visible_count(now_us)
             return [
-                e.as_api_record(now_us, int64_as_string=int64_as_string)
+                e.as_api_record(now_us, int64_as_string=int64_as_string, api_version=api_version)
                 for e in self._entries[:count]
             ]
 
@@ -226,10 +273,24 @@ class IndexState:
         ('1', None)
         """
         with self._lock:
+            self._catch_up(now_us)
             entry = self._by_id.get(import_id)
             if entry is None or entry.sort_key[0] > now_us:
                 return None
             return entry
+
+    def truth(self, import_id: str, now_us: int) -> PlannedImport | None:
+        """Return the plan of a visible synthetic or started import, else None.
+
+        Examples
+        --------
+        >>> import threading
+        >>> index = IndexState(IndexConfig("idx", imports=1), 10**15, threading.RLock())
+        >>> index.truth("1", 10**15).finished_at <= index.truth("1", 10**15).indexing_ends_at
+        True
+        """
+        entry = self.get(import_id, now_us)
+        return entry.truth() if isinstance(entry, ImportPlan) else None
 
     def start(
         self,
@@ -250,6 +311,7 @@ class IndexState:
         True
         """
         with self._lock:
+            self._catch_up(now_us)
             import_id = str(self._next_id)
             self._next_id += 1
             plan = plan_started_import(
@@ -260,11 +322,7 @@ class IndexState:
                 integration_id=integration_id,
                 error_mode=error_mode,
             )
-            index = bisect.bisect_right(self._keys, plan.sort_key)
-            self._entries.insert(index, plan)
-            self._keys.insert(index, plan.sort_key)
-            self._by_id[import_id] = plan
-            self._version += 1
+            self._insert(plan)
             return import_id
 
     def cancel(self, import_id: str, now_us: int) -> bool | None:

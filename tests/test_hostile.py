@@ -1,0 +1,467 @@
+"""The loader against hostile servers: every failure typed, retried where it should be, rows kept.
+
+Each server (``tests/hostile.py``) answers page 1 properly, then misbehaves on page 2 in
+one way; with retries the listing completes, without it fails with a package error whose
+``.partial`` holds page 1.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import socket
+import tracemalloc
+import zlib
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pandas as pd
+import pytest
+from hostile import (
+    CLOSE,
+    RESET,
+    STALL,
+    Behaviour,
+    HostileServer,
+    answer,
+    chunked,
+    gzip_bomb,
+    gzip_bytes,
+    page,
+    page_body,
+    raw,
+)
+
+from pinecone_imports_frame import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    PaginationError,
+    PineconeImportsError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+    iter_pages,
+    read_imports,
+)
+from pinecone_imports_frame import client as client_module
+from pinecone_imports_frame.client import MAX_BODY_BYTES, ApiClient
+from pinecone_imports_frame.config import ApiKey, normalize_host
+from pinecone_imports_frame.pagination import NO_PROGRESS_PAGES
+
+pytestmark = pytest.mark.timeout(60)
+
+KEY = "pcsk_hostile_test_key_0123456789"
+PAGE1 = [f"a{i}" for i in range(3)]
+PAGE2 = [f"b{i}" for i in range(2)]
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retry waits, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(client_module, "_sleep", recorded.append)
+    return recorded
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def read(server: HostileServer, **kw: object) -> pd.DataFrame:
+    kw.setdefault("progress", False)
+    kw.setdefault("timeout", 2)
+    return read_imports(server.url, api_key=KEY, **kw)  # type: ignore[arg-type]
+
+
+def _head(status: int, *headers: str) -> bytes:
+    return ("\r\n".join([f"HTTP/1.1 {status} X", *headers]) + "\r\n\r\n").encode()
+
+
+PAGE2_BYTES = json.dumps(page_body(PAGE2)).encode()
+
+# Page 2 as a hostile server sends it: each fails while (or before) the body is read.
+BODY_FAILURES: dict[str, Behaviour] = {
+    "reset before any byte": raw(b"", then=RESET),
+    "stall after the headers": raw(_head(200, "Content-Length: 500"), then=STALL),
+    "reset in the middle of the body": raw(
+        _head(200, f"Content-Length: {len(PAGE2_BYTES)}") + PAGE2_BYTES[:40], then=RESET
+    ),
+    "short body then FIN": answer(200, PAGE2_BYTES, length=len(PAGE2_BYTES) + 500, then=CLOSE),
+    "gzip with garbage": answer(
+        200, b"\x1f\x8b garbage, not gzip at all", headers=[("Content-Encoding", "gzip")]
+    ),
+    "gzip cut short": answer(
+        200, gzip_bytes(PAGE2_BYTES)[:-12], headers=[("Content-Encoding", "gzip")]
+    ),
+    "broken chunked framing": raw(
+        _head(200, "Transfer-Encoding: chunked") + b"zz\r\nnot a chunk size\r\n", then=CLOSE
+    ),
+    "chunked body cut short": raw(
+        _head(200, "Transfer-Encoding: chunked") + b"400\r\n" + PAGE2_BYTES[:30], then=CLOSE
+    ),
+    "401 with a truncated body": answer(401, b'{"code": 16, "mess', length=90, then=CLOSE),
+    "503 with a truncated body": answer(503, b'{"code": 14, "mess', length=90, then=CLOSE),
+}
+
+
+@pytest.mark.parametrize("failure", BODY_FAILURES, ids=list(BODY_FAILURES))
+def test_a_failed_body_read_is_retried(failure: str, waits: list[float]) -> None:
+    behaviours = [page(PAGE1, "t1"), BODY_FAILURES[failure], page(PAGE2)]
+    with HostileServer(behaviours) as server:
+        df = read(server, timeout=0.5)
+    assert df["id"].tolist() == PAGE1 + PAGE2
+    if failure == "reset before any byte":
+        # On a kept-alive connection that is the server closing it as the request went
+        # out: sent again at once on a new connection, not counted as a retry.
+        assert waits == []
+    else:
+        assert len(waits) == 1 and 0 < waits[0] <= 1.0
+    assert [r.path for r in server.requests] == ["/bulk/imports"] * 3
+    assert "paginationToken=t1" in server.requests[2].target  # page 2 asked again
+
+
+EXPECTED_ERROR = {
+    "401 with a truncated body": AuthenticationError,  # the status is known, the body is not
+    "503 with a truncated body": ServerError,
+}
+
+
+@pytest.mark.parametrize("failure", BODY_FAILURES, ids=list(BODY_FAILURES))
+def test_a_failed_body_read_is_a_typed_error_with_the_rows_before(
+    failure: str, waits: list[float]
+) -> None:
+    with (
+        HostileServer([page(PAGE1, "t1")], default=BODY_FAILURES[failure]) as server,
+        pytest.raises(PineconeImportsError) as info,
+    ):
+        read(server, timeout=0.5, max_retries=0)
+    err = info.value
+    assert type(err) is EXPECTED_ERROR.get(failure, TransportError)
+    assert err.partial is not None and err.partial["id"].tolist() == PAGE1
+    assert "GET /bulk/imports" in str(err)
+    assert waits == []
+
+
+def test_a_transport_error_names_what_happened(waits: list[float]) -> None:
+    with (
+        HostileServer([page(PAGE1, "t1"), BODY_FAILURES["gzip with garbage"]]) as server,
+        pytest.raises(TransportError, match="does not decompress") as info,
+    ):
+        read(server, max_retries=0)
+    assert "try again" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}",
+        b'{"data": [{"id": "x", "error": ' + b"[" * 70 + b"]" * 70 + b"}]}",
+    ],
+    ids=["beyond the interpreter's recursion", "beyond the nesting limit"],
+)
+def test_deeply_nested_json_in_a_page_is_a_format_error(body: bytes) -> None:
+    with (
+        HostileServer([page(PAGE1, "t1"), answer(200, body)]) as server,
+        pytest.raises(ResponseFormatError, match="nested deeper than 64") as info,
+    ):
+        read(server)
+    assert info.value.partial["id"].tolist() == PAGE1
+
+
+def test_deeply_nested_json_in_an_error_body_still_gives_the_status(waits: list[float]) -> None:
+    deep = b'{"code": 13, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with (
+        HostileServer([page(PAGE1, "t1"), answer(500, deep)]) as server,
+        pytest.raises(ServerError, match="HTTP 500") as info,
+    ):
+        read(server, max_retries=0)
+    assert info.value.status == 500 and info.value.partial["id"].tolist() == PAGE1
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return gzip_bomb(500 * 2**20)  # ~0.5 MB on the wire
+
+
+def test_a_gzip_bomb_is_refused_without_inflating_it(bomb: bytes) -> None:
+    assert len(bomb) < 2**20
+    gz = [("Content-Encoding", "gzip")]
+    with HostileServer([page(PAGE1, "t1"), answer(200, bomb, headers=gz)]) as server:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseFormatError, match="32 MiB") as info:
+                read(server)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 2 * MAX_BODY_BYTES + 16 * 2**20  # never near the 500 MB it inflates to
+    assert info.value.partial["id"].tolist() == PAGE1
+    assert len(server.requests) == 2  # too large is not retried
+
+
+def test_a_body_announced_larger_than_the_cap_is_not_read() -> None:
+    huge = raw(_head(200, f"Content-Length: {MAX_BODY_BYTES + 1}"), then=STALL)
+    with (
+        HostileServer([huge]) as server,
+        pytest.raises(ResponseFormatError, match="larger than 32 MiB"),
+    ):
+        read(server, timeout=30)  # would stall for 30 s if it waited for the body
+
+
+def test_a_chunked_body_is_capped_as_it_streams() -> None:
+    megabyte = b" " * 2**20
+
+    def endless(sock: socket.socket, request: object) -> str:
+        sock.sendall(_head(200, "Transfer-Encoding: chunked"))
+        for _ in range(40):
+            sock.sendall(b"100000\r\n" + megabyte + b"\r\n")
+        return CLOSE
+
+    with HostileServer([endless]) as server, pytest.raises(ResponseFormatError, match="32 MiB"):
+        read(server)
+
+
+def test_a_gzip_page_in_several_members_is_read() -> None:
+    body = json.dumps(page_body(PAGE1)).encode()
+    half = len(body) // 2
+    two_members = gzip_bytes(body[:half]) + gzip_bytes(body[half:])
+    with HostileServer([answer(200, two_members, headers=[("Content-Encoding", "gzip")])]) as s:
+        assert read(s)["id"].tolist() == PAGE1
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_an_error_naming_the_location(status: int, waits: list[float]) -> None:
+    location = "https://someone:hunter2@elsewhere.example/bulk/imports"
+    redirect = answer(status, page_body(["not", "data"]), headers=[("Location", location)])
+    with (
+        HostileServer([page(PAGE1, "t1"), redirect]) as server,
+        pytest.raises(ApiError) as info,
+    ):
+        read(server)
+    err = info.value
+    assert err.status == status and "elsewhere.example/bulk/imports" in str(err)
+    assert "hunter2" not in str(err)  # credentials in the Location are not repeated
+    assert err.partial["id"].tolist() == PAGE1  # the 3xx body's records are not data
+    assert len(server.requests) == 2 and waits == []  # neither followed nor retried
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1.5", 1.5),
+        ("0.25", 0.25),
+        ("7", 7.0),
+        ("86400", 60.0),  # capped
+        ("-5", None),  # the normal backoff
+        ("garbage", None),
+        ("", None),
+    ],
+)
+def test_retry_after_in_seconds(value: str, expected: float | None, waits: list[float]) -> None:
+    limited = answer(429, {"code": 8, "message": "slow down"}, headers=[("Retry-After", value)])
+    with HostileServer([limited, page(PAGE1)]) as server:
+        assert read(server)["id"].tolist() == PAGE1
+    assert len(waits) == 1
+    if expected is None:
+        assert 0.5 <= waits[0] <= 1.0  # first backoff: 0.5 s plus jitter
+    else:
+        assert waits == [expected]
+
+
+def test_retry_after_as_an_http_date_counts_from_the_servers_clock(waits: list[float]) -> None:
+    now = datetime(2025, 6, 1, 12, 0, tzinfo=timezone.utc)
+    headers = [
+        ("Date", format_datetime(now, usegmt=True)),
+        ("Retry-After", format_datetime(now + timedelta(seconds=12), usegmt=True)),
+    ]
+    with HostileServer([answer(503, b"busy", headers=headers), page(PAGE1)]) as server:
+        assert len(read(server)) == 3
+    assert waits == [12.0]
+
+
+def test_fresh_tokens_over_the_same_records_stop(waits: list[float]) -> None:
+    counter = iter(range(10**6))
+
+    def same_records(sock: socket.socket, request: object) -> str:
+        return page(PAGE1, f"fresh-{next(counter)}")(sock, request)  # type: ignore[arg-type]
+
+    with (
+        HostileServer([], default=same_records) as server,
+        pytest.raises(PaginationError, match="no import") as info,
+    ):
+        read(server)
+    assert len(server.requests) == NO_PROGRESS_PAGES + 1
+    assert info.value.partial["id"].tolist() == PAGE1 * (NO_PROGRESS_PAGES + 1)
+
+
+def test_fresh_tokens_with_empty_pages_stop() -> None:
+    counter = iter(range(10**6))
+
+    def empty(sock: socket.socket, request: object) -> str:
+        return page([], f"fresh-{next(counter)}")(sock, request)  # type: ignore[arg-type]
+
+    with (
+        HostileServer([page(PAGE1, "t0")], default=empty) as server,
+        pytest.raises(PaginationError) as info,
+    ):
+        read(server)
+    assert len(server.requests) == NO_PROGRESS_PAGES + 1
+    assert info.value.partial["id"].tolist() == PAGE1
+
+
+def test_max_pages_has_a_finite_default() -> None:
+    for func in (read_imports, iter_pages):
+        default = inspect.signature(func).parameters["max_pages"].default
+        assert isinstance(default, int) and 10_000 <= default <= 10_000_000
+
+
+def test_the_client_still_authenticates_after_a_transport_error() -> None:
+    with HostileServer([raw(b"", then=RESET), page(PAGE1)]) as server:
+        client = ApiClient(normalize_host(server.url), api_key=ApiKey(KEY), max_retries=0)
+        with client, pytest.raises(TransportError):
+            client.get_json("/bulk/imports")
+        with client:
+            assert [r["id"] for r in client.get_json("/bulk/imports")["data"]] == PAGE1
+    assert [r.headers["api-key"] for r in server.requests] == [KEY, KEY]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_refused_loopback_port_fails_fast(waits: list[float]) -> None:
+    port = _free_port()
+    with pytest.raises(TransportError, match=f"nothing listens on 127.0.0.1:{port}") as info:
+        read_imports(f"127.0.0.1:{port}", api_key=KEY, progress=False, max_retries=5)
+    assert len(waits) <= 1
+    assert info.value.partial is not None and len(info.value.partial) == 0
+
+
+def test_a_host_that_does_not_resolve_fails_fast(waits: list[float]) -> None:
+    with pytest.raises(TransportError, match=r"no-such-index\.invalid does not resolve"):
+        read_imports("no-such-index.invalid", api_key=KEY, progress=False, max_retries=5)
+    assert len(waits) <= 1
+
+
+@pytest.mark.parametrize(
+    "host", ["my index.svc.pinecone.io", "https://my index.svc.pinecone.io", "ex ample:5080"]
+)
+def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
+    with pytest.raises(ConfigurationError, match="not a host name"):
+        read_imports(host, api_key=KEY, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": float("inf")}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"page_size": True}, "page_size"),
+        ({"max_pages": 0}, "max_pages"),
+    ],
+)
+def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
+
+
+# --- the transport's framing (pinecone_imports_frame._http) --------------------------------
+
+
+def test_pages_share_one_kept_alive_connection() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(PAGE2, "t2"), page(["c"])]) as server:
+        assert len(read(server)) == 6
+    assert server.connections == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_at_once(
+    waits: list[float],
+) -> None:
+    # The server closes after page 1 without saying so (no Connection: close).
+    with HostileServer([page(PAGE1, "t1", then=CLOSE), page(PAGE2)]) as server:
+        assert read(server)["id"].tolist() == PAGE1 + PAGE2
+    assert server.connections == 2 and waits == []
+
+
+PAGE1_BYTES = json.dumps(page_body(PAGE1)).encode()
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        raw(b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" + PAGE1_BYTES),
+        raw(_head(200, "Connection: close") + PAGE1_BYTES),
+        raw(
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            + _head(200, f"Content-Length: {len(PAGE1_BYTES)}")
+            + PAGE1_BYTES
+        ),
+        raw(_head(200, "Transfer-Encoding: chunked") + chunked(PAGE1_BYTES[:10], PAGE1_BYTES[10:])),
+        raw(
+            _head(200, "Transfer-Encoding: chunked")
+            + f"{len(PAGE1_BYTES):x};ext=1\r\n".encode()
+            + PAGE1_BYTES
+            + b"\r\n0\r\nX-Trailer: yes\r\n\r\n"
+        ),
+        answer(200, gzip_bytes(PAGE1_BYTES), headers=[("Content-Encoding", "gzip")]),
+        answer(200, zlib.compress(PAGE1_BYTES), headers=[("Content-Encoding", "deflate")]),
+        answer(200, zlib.compress(PAGE1_BYTES)[2:-4], headers=[("Content-Encoding", "deflate")]),
+    ],
+    ids=[
+        "HTTP/1.0 to the close",
+        "Connection: close, no length",
+        "100 Continue first",
+        "chunked",
+        "chunked with extension and trailer",
+        "gzip",
+        "deflate",
+        "raw deflate",
+    ],
+)
+def test_every_legitimate_framing_is_read(behaviour: Behaviour) -> None:
+    with HostileServer([behaviour]) as server:
+        assert read(server)["id"].tolist() == PAGE1
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/0.9 200 OK\r\n\r\n",
+        b"ICY 200 OK\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\n\r\n",
+        _head(200, "Content-Length: 12", " folded: header"),
+        _head(200, *[f"X-{i}: {i}" for i in range(101)]),
+        _head(200, "X-Long: " + "x" * 70_000),
+        _head(200, "Content-Length: 12, 13"),
+        _head(200, "Content-Length: -1"),
+        _head(200, "no colon here"),
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n",
+        b"garbage",
+    ],
+    ids=[
+        "HTTP/0.9",
+        "not HTTP",
+        "four-digit status",
+        "obsolete folding",
+        "101 headers",
+        "a 70 KB header",
+        "two lengths",
+        "negative length",
+        "no colon",
+        "101 switching",
+        "garbage then FIN",
+    ],
+)
+def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[float]) -> None:
+    with (
+        HostileServer([page(PAGE1, "t1")], default=raw(head, then=CLOSE)) as server,
+        pytest.raises(TransportError, match="GET /bulk/imports") as info,
+    ):
+        read(server, max_retries=1)
+    assert info.value.partial["id"].tolist() == PAGE1
+    assert len(waits) == 1  # retried like a dropped connection
