@@ -275,6 +275,9 @@ def watch_imports(
             api_version=api_version,
         )
     )
+    # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
+    # must not sit in this frame, where a traceback formatted with locals would show it.
+    del api_key
     if snapshot_to is not None:
         from .snapshots import check_destination
 

@@ -323,3 +323,35 @@ def test_the_readme_watch_example_runs(
     exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["history"].attrs["watch"]["stopped"] == "done"
     assert fake.sleeps and set(fake.sleeps) == {30.0}
+
+
+WATCH_SECRET = "pcsk_watchSECRET_4c2e9a71"
+
+
+def _watch_until_refused(monkeypatch: pytest.MonkeyPatch) -> AuthenticationError:
+    from pinecone_imports_frame import client
+
+    with Emulator(imports=100, seed=4, now=NOW, api_key=WATCH_SECRET) as server:
+        time = EmulatorTime(server)
+        monkeypatch.setattr(watch, "_clock", time.clock)
+        monkeypatch.setattr(watch, "_sleep", time.sleep)
+        monkeypatch.setattr(client, "_sleep", lambda s: None)
+        server.inject("status", status=401, times=1, after=2)  # the second poll
+        try:
+            watch_imports(server.url, api_key=WATCH_SECRET, interval="1m", progress=False)
+        except AuthenticationError as exc:
+            return exc
+    raise AssertionError("the watch did not fail")
+
+
+def test_a_watch_error_never_shows_the_key_even_with_locals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import traceback
+
+    error = _watch_until_refused(monkeypatch)
+    text = "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+    text += repr(vars(error)) + repr(error.args) + repr(error.partial.attrs)  # type: ignore[union-attr]
+    assert "watch_imports" in text and len(error.partial) > 0  # type: ignore[arg-type]
+    key = WATCH_SECRET
+    assert not any(key[i : i + 8] in text for i in range(len(key) - 7))
