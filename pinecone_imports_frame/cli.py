@@ -643,7 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--until",
         default="done",
-        metavar="done|DURATION",
+        metavar="done|DURATION|TIME",
         help="'done' (default): until every import running at the start has ended; or stop "
         "sooner, after a duration (e.g. 2h) or at a time (UTC), by the server's clock",
     )
