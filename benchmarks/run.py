@@ -13,7 +13,8 @@ Sections (all in one run, on the same data):
    ``read_snapshots`` vs Polars' and DuckDB's own readers into pandas, before and after
    ``compact_snapshots`` (and its throughput in files per second);
 5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
-6. the emulator's own throughput, to show it is never what is measured.
+6. the emulator's own throughput, to show it is never what is measured;
+7. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``).
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -74,6 +75,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_indexes": 20,
         "fleet_imports": 2_000,
         "fleet_runs": 3,
+        "trends_rows": 10_000_000,
     },
     "quick": {
         "sizes": [1_000],
@@ -94,6 +96,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_indexes": 4,
         "fleet_imports": 200,
         "fleet_runs": 1,
+        "trends_rows": 20_000,
     },
 }
 
@@ -401,6 +404,11 @@ def section_lake_month(cfg: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
+    print(f"[trends] {cfg['trends_rows']:,} rows ...", file=sys.stderr, flush=True)
+    return _child_json([str(HERE / "_trends.py"), str(cfg["trends_rows"])])
+
+
 def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
     """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
     import requests
@@ -658,6 +666,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 fleet["fleet_vs_slowest"] <= 1.3,
             )
         )
+    if "trends" in sec:
+        from _trends import targets as trends_targets
+
+        out += trends_targets(sec["trends"])
     return out
 
 
@@ -928,6 +940,10 @@ def markdown(results: dict[str, Any]) -> str:
         "The client's own per-request time bounds the first two columns; the last is what "
         "the emulator could serve if the client cost nothing.",
     ]
+    if "trends" in sec:
+        from _trends import markdown as trends_markdown
+
+        parts += trends_markdown(sec["trends"])
     return "\n".join(parts) + "\n"
 
 
@@ -974,6 +990,7 @@ def main(argv: list[str] | None = None) -> int:
         sections["emulator"] = _guard(
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )
+        sections["trends"] = _guard("trends", lambda: section_trends(cfg))
     finally:
         for server in servers.values():
             server.stop()

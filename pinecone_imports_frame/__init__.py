@@ -38,6 +38,7 @@ from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
+    from . import trends
     from .emulator import Emulator
     from .snapshots import (
         compact_snapshots,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         read_snapshots,
         write_snapshot,
     )
+    from .watch import watch_imports
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
 # HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
@@ -56,10 +58,15 @@ _LAZY = {
     "prune_snapshots": "snapshots",
     "read_snapshots": "snapshots",
     "write_snapshot": "snapshots",
+    "watch_imports": "watch",
 }
 
 
 def __getattr__(name: str) -> Any:
+    if name == "trends":  # the module itself: pif.trends.latest(...)
+        import importlib
+
+        return importlib.import_module(".trends", __name__)
     if name in _LAZY:
         import importlib
 
@@ -69,7 +76,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # The lazily imported names too, so that dir() and Jupyter's tab completion show them.
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | {"trends"})
 
 
 __all__ = [
@@ -107,5 +114,7 @@ __all__ = [
     "read_project_imports",
     "read_snapshots",
     "to_frame",
+    "trends",
+    "watch_imports",
     "write_snapshot",
 ]

@@ -96,3 +96,80 @@ class PageProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def write(line: str, *, file: Any = None) -> None:
+    r"""Print ``line`` above any open bar (to ``file``, stderr by default), bars kept intact.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write("import 7 Completed", file=out)
+    >>> out.getvalue()
+    'import 7 Completed\n'
+    """
+    from tqdm import tqdm as text_tqdm
+
+    text_tqdm.write(line, file=sys.stderr if file is None else file)
+
+
+class WatchBars:
+    """The bars of a watch: one per running import (0-100 %) and one of imports ended.
+
+    Each import's bar shows its percent and, after it, a text the caller composes
+    (records, rate, ETA, "indexing 12m"); the overall bar counts the imports that were
+    running at the start and have ended. Disabled, every method does nothing.
+
+    Examples
+    --------
+    >>> bars = WatchBars(enabled=False)
+    >>> bars.start(total=2)
+    >>> bars.show("7", percent=40.0, text="ETA 12:30Z")
+    >>> bars.end("7")
+    >>> bars.ended(1)
+    >>> bars.close()
+    """
+
+    def __init__(self, *, enabled: bool | None = None) -> None:
+        self.enabled = progress_enabled(enabled)
+        self._imports: dict[str, Any] = {}
+        self._overall: Any = None
+
+    def start(self, *, total: int) -> None:
+        """Open the overall bar: ``total`` imports running at the start."""
+        if self.enabled and self._overall is None:
+            self._overall = bar("imports ended", unit=" imports", total=total)
+
+    def show(self, key: str, *, percent: float | None, text: str) -> None:
+        """Set an import's bar (opened on first use) to ``percent`` with ``text`` after it."""
+        if not self.enabled:
+            return
+        b = self._imports.get(key)
+        if b is None:
+            b = self._imports[key] = bar(key, unit="%", total=100, leave=False)
+            b.bar_format = "{desc}: {percentage:5.1f}%|{bar}| {postfix}"
+        if percent is not None and percent == percent:  # not NaN
+            b.n = min(max(float(percent), 0.0), 100.0)
+        b.set_postfix_str(text, refresh=False)
+        b.refresh()
+
+    def end(self, key: str) -> None:
+        """Close an import's bar (it ended)."""
+        b = self._imports.pop(key, None)
+        if b is not None:
+            b.close()
+
+    def ended(self, count: int) -> None:
+        """Set the overall bar to ``count`` imports ended."""
+        if self._overall is not None:
+            self._overall.n = count
+            self._overall.refresh()
+
+    def close(self) -> None:
+        """Close every bar (the overall one stays on screen)."""
+        for key in list(self._imports):
+            self.end(key)
+        if self._overall is not None:
+            self._overall.close()
+            self._overall = None

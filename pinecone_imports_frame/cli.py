@@ -1,4 +1,4 @@
-"""The ``pinecone-imports`` command: list, demo, emulator, snapshot, snapshots, prune.
+"""``pinecone-imports``: list, watch, snapshot(s), prune, trends, report, demo, emulator.
 
 Errors reach the user as one line on stderr and a non-zero exit (2 for bad arguments or
 configuration, 1 for everything else), never a traceback; ``--verbose`` shows DEBUG logs.
@@ -178,19 +178,25 @@ def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
             )
     if getattr(args, "indexes", None):
         raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
-    return read_imports(
-        args.host,
-        api_key=args.api_key,
-        index_name=args.index_name,
-        controller_host=args.controller_host,
-        page_size=args.page_size,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        allow_insecure=args.allow_insecure,
-        api_version=args.api_version,
-        progress=args.progress,
-        **extra,
-    )
+    return read_imports(args.host, **_connection(args), progress=args.progress, **extra)
+
+
+#: The options of ``_add_connection`` after ``--host``, named as read_imports names them.
+_CONNECTION_OPTIONS = (
+    "api_key",
+    "index_name",
+    "controller_host",
+    "page_size",
+    "timeout",
+    "max_retries",
+    "allow_insecure",
+    "api_version",
+)
+
+
+def _connection(args: argparse.Namespace) -> dict[str, Any]:
+    """Map the connection options (``_add_connection``) to their keyword arguments."""
+    return {name: getattr(args, name) for name in _CONNECTION_OPTIONS}
 
 
 def _duration(text: str) -> pd.Timedelta:
@@ -305,61 +311,10 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def summarize(df: pd.DataFrame, *, max_failed: int = 8) -> str:
-    """Summarise a listing as text: statuses, durations, throughput, failures.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame import empty_frame
-    >>> print(summarize(empty_frame()).splitlines()[0])
-    0 imports
-    """
-    lines = [f"{len(df)} imports"]
-    if not len(df):
-        return lines[0]
-    counts = df["status"].value_counts(sort=False)
-    lines.append("by status:  " + "  ".join(f"{k} {v}" for k, v in counts.items() if v))
-    done = df.loc[df["status"] == "Completed", "duration"].dropna()
-    if len(done):
-        q = {p: pd.Timedelta(done.quantile(p)) for p in (0.5, 0.9, 0.99)}  # type: ignore[arg-type]
-        lines.append(
-            "duration of completed imports:  "
-            + "  ".join(f"p{round(p * 100)} {_fmt_td(v)}" for p, v in q.items())
-            + f"  max {_fmt_td(done.max())}"
-        )
-    rps = df.loc[df["status"] == "Completed", "records_per_second"].dropna()
-    total = df["records_imported"].sum()
-    if len(rps):
-        lines.append(
-            f"throughput:  median {rps.median():,.0f} records/s per import, "
-            f"{int(total):,} records imported in all"
-        )
-    running = df[~df["is_terminal"].fillna(False).astype(bool)]
-    if len(running):
-        lines.append(
-            f"running:  {len(running)} imports, median {running['percent_complete'].median():.0f}"
-            " % complete"
-        )
-    failed = df[df["status"] == "Failed"].sort_values("created_at")
-    if len(failed):
-        shown = failed.tail(max_failed)
-        more = f", the {len(shown)} latest" if len(failed) > len(shown) else ""
-        lines.append(f"failed ({len(failed)}{more}):")
-        for row in shown.itertuples():
-            lines.append(f"  {row.id:>6}  {row.uri}\n          {row.error}")
-    return "\n".join(lines)
-
-
-def _fmt_td(value: pd.Timedelta) -> str:
-    seconds = int(value.total_seconds())
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
-
-
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .emulator import Emulator
     from .loader import read_imports
+    from .trends import summary_text
 
     out = Path(args.out_dir) if args.out_dir else Path(tempfile.mkdtemp(prefix="pif-demo-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -377,7 +332,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         took = time.perf_counter() - started
     print(f"read {len(df)} imports in {took:.2f} s\n")
-    print(summarize(df))
+    print(summary_text(df))
     path = out / "imports.parquet"
     df.to_parquet(path, index=False)
     print(f"\nthe frame is in {path}  (pandas.read_parquet({str(path)!r}))")
@@ -448,6 +403,125 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     if failed is not None:
         print(f"pinecone-imports: error: the last poll failed: {failed}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from . import watch
+
+    def line(event: watch.WatchEvent) -> None:
+        from ._progress import write
+
+        write(str(event), file=sys.stdout)
+        sys.stdout.flush()
+
+    history = watch.watch_imports(
+        args.host,
+        **_connection(args),
+        interval=args.interval,
+        until=args.until,
+        snapshot_to=args.snapshot_to,
+        storage_options=_storage_options(args),
+        progress=args.progress,
+        on_event=line,
+    )
+    info = history.attrs.get("watch", {})
+    started = info.get("running_at_start", 0)
+    polls = f"{info.get('polls', 0)} polls"
+    if info.get("stopped") == "done":
+        print(f"all {started} imports running at the start have ended ({polls})")
+        return 0
+    _print_running(history)
+    if info.get("stopped") == "interrupted":
+        print(f"interrupted ({polls})", file=sys.stderr)
+        return 130
+    print(f"stopped after --until {args.until} ({polls})")
+    return 0
+
+
+def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
+    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut."""
+    view = df[columns].copy()
+    for name in columns:
+        if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
+            view[name] = view[name].map(
+                lambda v: _printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
+                na_action="ignore",
+            )
+    return view.to_string(index=False)
+
+
+def _print_running(history: pd.DataFrame) -> None:
+    from .trends import estimate_completion
+
+    running = estimate_completion(history)
+    if not len(running):
+        print("no imports running at the last listing")
+        return
+    print(f"running at the last listing ({len(running)}):")
+    columns = ["id", "status", "phase", "percent_complete", "records_per_second", "eta"]
+    columns += ["time_left", "indexing_for", "reason"]
+    if running["index_host"].nunique() > 1:
+        columns.insert(0, "index_host")
+    print(_table_text(running, columns))
+
+
+def _read_lake(args: argparse.Namespace, *functions: str) -> pd.DataFrame:
+    """Read the lake's history: only the columns the given trends functions need."""
+    from .snapshots import read_snapshots
+    from .trends import COLUMNS_NEEDED
+
+    return read_snapshots(
+        args.root,
+        index_host=args.index_host,
+        since=args.since,
+        until=args.until,
+        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]}),
+        storage_options=_storage_options(args),
+    )
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import report
+
+    history = _read_lake(
+        args, "summary", "status_timeline", "estimate_completion", "throughput", "failures"
+    )
+    page = report(history, title=args.title)
+    Path(args.output).write_text(page, encoding="utf-8")
+    listings = history["listed_at"].nunique() if len(history) else 0
+    print(f"wrote {args.output} ({listings} listings, {len(page) // 1024:,} KiB)")
+    return 0
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from .trends import failures, status_timeline
+
+    history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
+    if not len(history):
+        print(
+            f"no snapshots under {args.root}"
+            + (" in that window" if args.since or args.until else "")
+        )
+        return 0
+    timeline = status_timeline(history)
+    shown = timeline.tail(args.listings)
+    more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
+    print(f"status timeline ({len(timeline)} listings{more}):")
+    columns = [c for c in timeline.columns if c != "index_host"]
+    if timeline["index_host"].nunique() > 1:
+        columns.insert(0, "index_host")
+    print(_table_text(shown, columns))
+    print()
+    _print_running(history)
+    print()
+    table = failures(history)
+    if not len(table):
+        print("no failed imports")
+        return 0
+    print(f"failures ({int(table['imports'].sum())} imports):")
+    columns = ["problem", "error_category", "imports", "retry_traps", "last_finished_at"]
+    print(_table_text(table, [*columns, "message"]))
     return 0
 
 
@@ -571,6 +645,13 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_lake_window(p: argparse.ArgumentParser) -> None:
+    p.add_argument("root", metavar="ROOT", help="the lake: a local folder or s3:// gs:// az://")
+    p.add_argument("--index-host", help="only this index's snapshots")
+    p.add_argument("--since", help="only listings at or after this time (UTC)")
+    p.add_argument("--until", help="only listings before this time (UTC)")
+
+
 def _common_options(*, top: bool) -> _Parser:
     """``--verbose`` and ``--no-progress``, accepted before and after the sub-command."""
     common = _Parser(add_help=False)
@@ -655,6 +736,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_storage(p)
     p.set_defaults(func=_cmd_snapshot)
+
+    p = sub.add_parser("watch", help="follow the running imports live until they end")
+    _add_connection(p)
+    p.add_argument(
+        "--interval",
+        type=_interval,
+        default="10s",
+        metavar="PERIOD",
+        help="time between polls (e.g. 10s, 1m, or seconds; default 10s)",
+    )
+    p.add_argument(
+        "--until",
+        default="done",
+        metavar="done|DURATION|TIME",
+        help="'done' (default): until every import running at the start has ended; or stop "
+        "sooner, after a duration (e.g. 2h) or at a time (UTC), by the server's clock",
+    )
+    p.add_argument("--snapshot-to", metavar="ROOT", help="also write each listing to this lake")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_watch)
+
+    p = sub.add_parser("trends", help="status timeline, running imports and failures of a lake")
+    _add_lake_window(p)
+    p.add_argument(
+        "--listings",
+        type=_int_in(1, 10**6, "listings"),
+        default=24,
+        metavar="N",
+        help="show the latest N listings of the timeline (default 24)",
+    )
+    _add_storage(p)
+    p.set_defaults(func=_cmd_trends)
+
+    p = sub.add_parser("report", help="one self-contained HTML report of a lake's trends")
+    _add_lake_window(p)
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
+    p.add_argument("--title", default="Pinecone bulk imports", help="the page's title")
+    _add_storage(p)
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
     p.add_argument("root", metavar="ROOT")

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator")
+SECTIONS = ("drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends")
 
 
 @pytest.mark.slow
@@ -35,6 +35,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 4. The lake",
         "## 5. The fleet",
         "## 6. Emulator",
+        "## 7. Trends at scale",
     ):
         assert title in text
 
@@ -62,3 +63,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     fleet = sections["fleet"]
     assert fleet["rows"] == fleet["indexes"] * 200  # every index of the quick project drained
     assert fleet["fleet_s"] > 0 and fleet["sequential_loop_s"] > fleet["fleet_s"]
+    trends = sections["trends"]
+    assert trends["rows"] > 10_000 and trends["listings"] > 1
+    assert set(trends["functions"]) >= {"latest", "estimate_completion", "failures", "summary"}
+    assert all(f["result_rows"] >= 0 and f["seconds"] >= 0 for f in trends["functions"].values())

@@ -1,0 +1,267 @@
+"""A frame in, typed and grouped: what every trend function starts from.
+
+Columns are checked against :data:`COLUMNS_NEEDED` and brought to their ``numpy_nullable``
+dtypes whatever the frame's backend; :class:`ByImport` sorts the rows once by import and
+listing time, and the rest is array work over its positions.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+
+_PROGRESS = ("id", "status", "percent_complete", "records_imported", "listed_at", "index_host")
+_FAILED = (
+    "id",
+    "uri",
+    "status",
+    "created_at",
+    "finished_at",
+    "validation_errors",
+    "error",
+    "error_category",
+    "listed_at",
+    "index_host",
+)
+
+#: The columns each function reads (``index_host`` is optional: without it, one index).
+COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
+    "latest": ("id", "listed_at", "index_host"),
+    "status_timeline": ("status", "listed_at", "index_host"),
+    "status_history": ("id", "status", "listed_at", "index_host"),
+    "transitions": ("id", "status", "listed_at", "index_host"),
+    "progress": _PROGRESS,
+    "estimate_completion": _PROGRESS,
+    "throughput": (
+        "id",
+        "status",
+        "finished_at",
+        "records_imported",
+        "duration",
+        "records_per_second",
+        "listed_at",
+        "index_host",
+    ),
+    "failed_imports": _FAILED,
+    "failures": _FAILED,
+    "summary": (
+        *_FAILED[:-2],
+        "percent_complete",
+        "records_imported",
+        "duration",
+        "records_per_second",
+        "listed_at",
+        "index_host",
+    ),
+}
+COLUMNS_NEEDED["summary_text"] = COLUMNS_NEEDED["summary"]
+
+STRING = pd.StringDtype("pyarrow")
+
+TIMESTAMP = pd.DatetimeTZDtype(unit=schema.TIME_UNIT, tz="UTC")
+
+DURATION = np.dtype(f"timedelta64[{schema.TIME_UNIT}]")
+
+NAT = np.iinfo(np.int64).min
+
+US_PER_HOUR = 3_600_000_000
+
+RUNNING = ("Pending", "InProgress")
+
+TERMINAL = ("Completed", "Failed", "Cancelled")
+
+
+def check(df: Any, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigurationError(
+            f"{what}() takes a DataFrame from read_imports or read_snapshots, not "
+            f"{type(df).__name__}"
+        )
+    missing = [c for c in COLUMNS_NEEDED[what] if c not in df.columns and c != "index_host"]
+    if missing:
+        raise ConfigurationError(
+            f"{what}() needs the column(s) {', '.join(missing)}, which the frame lacks; read "
+            f"them too, e.g. read_snapshots(root, columns=trends.COLUMNS_NEEDED[{what!r}])"
+        )
+
+
+def as_status(s: pd.Series) -> pd.Series:
+    """``status`` as the schema's categorical (API statuses first, then any others)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in s.dtype.categories]
+        if cats[: len(schema.STATUSES)] == list(schema.STATUSES):
+            return s
+    else:
+        s = s.astype(STRING)
+        cats = [str(c) for c in s.dropna().unique()]
+    return s.astype(schema.status_dtype(sorted(c for c in cats if c not in schema.STATUSES)))
+
+
+def col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` with its ``numpy_nullable`` dtype (as it is when it has it already)."""
+    if name not in df.columns:  # only index_host may be absent: one index
+        return pd.Series(pd.array([pd.NA] * len(df), dtype=STRING), index=df.index)
+    s = df[name]
+    if name == "status":
+        return as_status(s)
+    want = schema.pandas_dtype(name)
+    if s.dtype == want:
+        return s
+    try:
+        return s.astype(want)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"column {name!r} has dtype {s.dtype}, which does not convert to {want}: pass a "
+            "frame from read_imports or read_snapshots"
+        ) from exc
+
+
+def micros(s: pd.Series) -> np.ndarray:
+    """Timestamps or durations as int64 microseconds, NaT as ``NAT``."""
+    values: Any = s.array
+    if isinstance(values, (pd.arrays.DatetimeArray, pd.arrays.TimedeltaArray)):
+        return np.asarray(cast(Any, values).as_unit(schema.TIME_UNIT).asi8)
+    return np.asarray(s, dtype=f"datetime64[{schema.TIME_UNIT}]").view(np.int64)
+
+
+def listing_times(df: pd.DataFrame) -> np.ndarray:
+    t = micros(col(df, "listed_at"))
+    missing = int((t == NAT).sum())
+    if missing:
+        raise ConfigurationError(
+            f"listed_at is missing in {missing} row(s): trends need the time of each listing "
+            "(frames from read_imports and read_snapshots always have it)"
+        )
+    return t
+
+
+def floats(s: pd.Series) -> np.ndarray:
+    """Return a writable float copy of ``s``, NA as NaN."""
+    return np.array(s.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+
+
+def timestamps(us: np.ndarray) -> pd.arrays.DatetimeArray:
+    return pd.Series(us.view(f"datetime64[{schema.TIME_UNIT}]")).dt.tz_localize("UTC").array
+
+
+def durations(us: np.ndarray) -> np.ndarray:
+    return us.view(DURATION)
+
+
+def take(s: pd.Series, rows: np.ndarray) -> Any:
+    return s.array.take(rows)
+
+
+def make_frame(columns: dict[str, Any], dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Build a frame of ``columns`` in the order and dtypes of ``dtypes``."""
+    out = pd.DataFrame({n: columns[n] for n in dtypes}, copy=False)
+    for name, dtype in dtypes.items():
+        if dtype is not None and out[name].dtype != dtype:
+            out[name] = out[name].astype(dtype)
+    return out
+
+
+def empty(dtypes: dict[str, Any]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {n: pd.Series([], dtype=cast(Any, object if d is None else d)) for n, d in dtypes.items()}
+    )
+
+
+def nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+
+
+def nullable_floats(values: np.ndarray) -> pd.arrays.FloatingArray:
+    missing = np.isnan(values)
+    return pd.arrays.FloatingArray(np.where(missing, 0.0, values), missing)
+
+
+def status_codes(df: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    status = col(df, "status")
+    return status.cat.codes.to_numpy(), [str(c) for c in status.cat.categories]
+
+
+def status_values(codes: np.ndarray, categories: list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        codes.astype(np.int64), dtype=schema.status_dtype(categories[len(schema.STATUSES) :])
+    )
+
+
+class ByImport:
+    """The rows of a frame grouped by import, each import's rows in listing order.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Positions in the frame, sorted by (import, listed_at); a row that repeats an import
+        at the same ``listed_at`` (a listing stored twice) is dropped for the later one.
+    t : numpy.ndarray
+        ``listed_at`` of those rows, in microseconds.
+    group : numpy.ndarray
+        Import number (0, 1, ...) of each sorted row.
+    starts, ends : numpy.ndarray
+        Each import's first sorted row and one past its last.
+    """
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        t = listing_times(df)
+        host, _ = pd.factorize(col(df, "index_host"), use_na_sentinel=False)
+        ids, id_uniques = pd.factorize(col(df, "id"), use_na_sentinel=False)
+        key = host.astype(np.int64) * max(len(id_uniques), 1) + ids
+        order = np.lexsort((t, key))
+        key, t = key[order], t[order]
+        same_next = np.zeros(len(order), dtype=bool)
+        same_next[:-1] = (key[1:] == key[:-1]) & (t[1:] == t[:-1])
+        if same_next.any():
+            keep = ~same_next
+            order, key, t = order[keep], key[keep], t[keep]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        self.rows = order
+        self.t = t
+        self.group = np.cumsum(new) - 1
+        self.starts = np.flatnonzero(new)
+        self.ends = np.append(self.starts[1:], len(order)).astype(np.int64)
+
+    @property
+    def last(self) -> np.ndarray:
+        """Frame position of each import's last row."""
+        return self.rows[self.ends - 1]
+
+
+def last_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Keep the last row of each import (the frame itself when it is one listing per index)."""
+    if not len(df):
+        return df
+    t = listing_times(df)
+    if t.min() == t.max() and not col(df, "id").duplicated().any():
+        return df  # one listing: nothing to reduce
+    return df.take(np.sort(ByImport(df).last))
+
+
+def last_per_group(idx: np.ndarray, groups: np.ndarray, m: int) -> np.ndarray:
+    """Pick the last of ``idx`` in each of ``m`` groups (-1 for none); ``groups`` is sorted."""
+    out = np.full(m, -1, dtype=np.int64)
+    last = np.ones(len(idx), dtype=bool)
+    last[:-1] = groups[1:] != groups[:-1]
+    out[groups[last]] = idx[last]
+    return out
+
+
+def first_per_group(idx: np.ndarray, groups: np.ndarray, m: int) -> np.ndarray:
+    """Pick the first of ``idx`` in each of ``m`` groups (-1 for none); ``groups`` is sorted."""
+    out = np.full(m, -1, dtype=np.int64)
+    first = np.ones(len(idx), dtype=bool)
+    first[1:] = groups[1:] != groups[:-1]
+    out[groups[first]] = idx[first]
+    return out

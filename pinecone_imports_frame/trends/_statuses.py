@@ -1,0 +1,273 @@
+"""Statuses over time: the last row of each import, counts per listing, intervals, changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ._history import (
+    NAT,
+    STRING,
+    TIMESTAMP,
+    ByImport,
+    check,
+    col,
+    empty,
+    listing_times,
+    make_frame,
+    status_codes,
+    status_values,
+    take,
+    timestamps,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def latest(history: pd.DataFrame) -> pd.DataFrame:
+    """Return the last known row of every import, with when it was first and last seen.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        One listing or many (needs ``id`` and ``listed_at``; ``index_host`` when there
+        are several indexes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``index_host``, ``id``): the columns of ``history`` as in the import's
+        last listing, then ``first_seen`` and ``last_seen`` (``listed_at`` of the first and
+        last listings showing it, ``datetime64[us, UTC]``) and ``listings`` (how many
+        showed it, ``int64``). Sorted by ``index_host``, ``created_at`` (when present) and
+        ``id``. An import absent from the newest listing keeps its last known row: compare
+        ``last_seen`` with ``history["listed_at"].max()``.
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> rec = {"id": "1", "uri": "s3://b/a/", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> history = pd.concat([
+    ...     pif.to_frame([{**rec, "status": "InProgress"}], listed_at="2025-05-01T11:00:00Z"),
+    ...     pif.to_frame([{**rec, "status": "Completed"}], listed_at="2025-05-01T12:00:00Z"),
+    ... ])
+    >>> row = latest(history).iloc[0]
+    >>> row["status"], str(row["first_seen"]), int(row["listings"])
+    ('Completed', '2025-05-01 11:00:00+00:00', 2)
+    """
+    check(history, "latest")
+    extra = {"first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "listings": np.dtype(np.int64)}
+    if not len(history):
+        out = history.iloc[:0].reset_index(drop=True)
+        for name, dtype in extra.items():
+            out[name] = pd.Series([], dtype=cast(Any, dtype))
+        return out
+    by = ByImport(history)
+    out = history.take(by.last).reset_index(drop=True)
+    out["first_seen"] = timestamps(by.t[by.starts])
+    out["last_seen"] = timestamps(by.t[by.ends - 1])
+    out["listings"] = (by.ends - by.starts).astype(np.int64)
+    keys = [c for c in ("index_host", "created_at", "id") if c in out.columns]
+    return out.sort_values(keys, kind="stable", na_position="last", ignore_index=True)
+
+
+def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
+    """Count the imports in each status at each listing: one row per listing and index.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        One listing or many (needs ``status`` and ``listed_at``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``index_host`` (``string``), ``listed_at`` (``datetime64[us, UTC]``), one ``int64``
+        column per status (Pending, InProgress, Completed, Failed, Cancelled, then any
+        status a newer API version added) and ``total`` (every row of the listing, a
+        missing status included). Sorted by ``index_host`` and ``listed_at``; plot it with
+        ``.set_index("listed_at")[list(pif.STATUSES)].plot.area()``.
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> listing = pif.to_frame(
+    ...     [{"id": str(i), "status": s, "createdAt": "2025-05-01T10:00:00Z"}
+    ...      for i, s in enumerate(["Completed", "Completed", "Failed", "InProgress"])],
+    ...     listed_at="2025-05-01T12:00:00Z")
+    >>> status_timeline(listing)[["Completed", "Failed", "InProgress", "total"]].iloc[0].tolist()
+    [2, 1, 1, 4]
+    """
+    check(history, "status_timeline")
+    codes, categories = (
+        status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
+    )
+    dtypes: dict[str, Any] = {"index_host": STRING, "listed_at": TIMESTAMP}
+    dtypes.update({c: np.dtype(np.int64) for c in [*categories, "total"]})
+    if not len(history):
+        return empty(dtypes)
+    t = listing_times(history)
+    host, hosts = pd.factorize(col(history, "index_host"), use_na_sentinel=False)
+    times, time_uniques = pd.factorize(t)
+    listing, listing_keys = pd.factorize(host.astype(np.int64) * len(time_uniques) + times)
+    n_listings, width = len(listing_keys), len(categories) + 1
+    # Missing statuses (code -1) land in the last column, which only "total" reads.
+    cells = listing * width + np.where(codes < 0, width - 1, codes)
+    counts = np.bincount(cells, minlength=n_listings * width).reshape(n_listings, width)
+    key_host, key_time = np.divmod(listing_keys, len(time_uniques))
+    columns: dict[str, Any] = {
+        "index_host": pd.array(hosts.take(key_host), dtype=STRING),
+        "listed_at": timestamps(np.asarray(time_uniques)[key_time]),
+    }
+    for i, name in enumerate(categories):
+        columns[name] = counts[:, i]
+    columns["total"] = counts.sum(axis=1)
+    out = make_frame(columns, dtypes)
+    return out.sort_values(["index_host", "listed_at"], kind="stable", ignore_index=True)
+
+
+def _runs(df: pd.DataFrame) -> tuple[ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Find the runs of one status within each import: (by, sorted codes, starts, ends, names)."""
+    by = ByImport(df)
+    codes, categories = status_codes(df)
+    s = codes[by.rows]
+    change = np.ones(len(s), dtype=bool)
+    change[1:] = (s[1:] != s[:-1]) | (by.group[1:] != by.group[:-1])
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], len(s)).astype(np.int64)
+    return by, s, starts, ends, categories
+
+
+def status_history(history: pd.DataFrame) -> pd.DataFrame:
+    """List every status each import held, with when it was first and last observed.
+
+    The history of a slowly changing dimension (SCD type 2): one row per import and run of
+    a status across consecutive listings. Times are those of the listings (when the status
+    was *observed*); ``created_at`` and ``finished_at`` hold Pinecone's own times.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        One listing or many (needs ``id``, ``status`` and ``listed_at``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``index_host``, ``id`` (``string``), ``status`` (``category``), ``from`` (first
+        listing showing it), ``to`` (first listing showing the next status; NaT for the
+        import's current status), ``last_seen`` (last listing showing it; the change
+        happened between ``last_seen`` and ``to``), all ``datetime64[us, UTC]``,
+        ``listings`` (``int64``) and ``current`` (``bool``: the import's last known
+        status). Sorted by ``index_host``, ``id`` and ``from``.
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> rec = {"id": "7", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> history = pd.concat([
+    ...     pif.to_frame([{**rec, "status": s}], listed_at=f"2025-05-01T{h}:00:00Z")
+    ...     for h, s in [(11, "Pending"), (12, "InProgress"), (13, "InProgress"),
+    ...                  (14, "Completed")]])
+    >>> h = status_history(history)
+    >>> h["status"].tolist(), h["listings"].tolist(), h["current"].tolist()
+    (['Pending', 'InProgress', 'Completed'], [1, 2, 1], [False, False, True])
+    >>> str(h.loc[1, "from"]), str(h.loc[1, "to"])
+    ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
+    """
+    check(history, "status_history")
+    dtypes: dict[str, Any] = {
+        "index_host": STRING,
+        "id": STRING,
+        "status": None,
+        "from": TIMESTAMP,
+        "to": TIMESTAMP,
+        "last_seen": TIMESTAMP,
+        "listings": np.dtype(np.int64),
+        "current": np.dtype(bool),
+    }
+    if not len(history):
+        out = empty(dtypes)
+        out["status"] = pd.Series([], dtype=schema.status_dtype())
+        return out
+    by, s, starts, ends, categories = _runs(history)
+    rows = by.rows[starts]
+    last_of_import = np.ones(len(starts), dtype=bool)
+    last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
+    to = np.where(last_of_import, NAT, by.t[np.minimum(ends, len(s) - 1)])
+    columns = {
+        "index_host": take(col(history, "index_host"), rows),
+        "id": take(col(history, "id"), rows),
+        "status": status_values(s[starts], categories),
+        "from": timestamps(by.t[starts]),
+        "to": timestamps(to),
+        "last_seen": timestamps(by.t[ends - 1]),
+        "listings": ends - starts,
+        "current": last_of_import,
+    }
+    out = make_frame(columns, dtypes)
+    return out.sort_values(["index_host", "id", "from"], kind="stable", ignore_index=True)
+
+
+def transitions(history: pd.DataFrame) -> pd.DataFrame:
+    """List every status change between consecutive listings of an import.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Many listings (needs ``id``, ``status`` and ``listed_at``); one listing has none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``index_host``, ``id`` (``string``), ``from_status`` and ``to_status``
+        (``category``), ``changed_after`` (the last listing showing ``from_status``) and
+        ``first_seen`` (the first listing showing ``to_status``), ``datetime64[us, UTC]``:
+        the change happened in between. An import's first appearance is not a change
+        (:func:`latest` has its ``first_seen``). Sorted by ``first_seen``, ``index_host``
+        and ``id``. (``from`` and ``to`` are times in :func:`status_history`; here the
+        statuses have their own names.)
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> rec = {"id": "7", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> history = pd.concat([
+    ...     pif.to_frame([{**rec, "status": s}], listed_at=f"2025-05-01T{h}:00:00Z")
+    ...     for h, s in [(11, "Pending"), (12, "InProgress"), (13, "Failed")]])
+    >>> t = transitions(history)
+    >>> list(zip(t["from_status"], t["to_status"]))
+    [('Pending', 'InProgress'), ('InProgress', 'Failed')]
+    >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
+    ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
+    """
+    check(history, "transitions")
+    dtypes: dict[str, Any] = {
+        "index_host": STRING,
+        "id": STRING,
+        "from_status": None,
+        "to_status": None,
+        "changed_after": TIMESTAMP,
+        "first_seen": TIMESTAMP,
+    }
+    if not len(history):
+        out = empty(dtypes)
+        out["from_status"] = pd.Series([], dtype=schema.status_dtype())
+        out["to_status"] = pd.Series([], dtype=schema.status_dtype())
+        return out
+    by, s, starts, _, categories = _runs(history)
+    changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
+    rows = by.rows[changes]
+    columns = {
+        "index_host": take(col(history, "index_host"), rows),
+        "id": take(col(history, "id"), rows),
+        "from_status": status_values(s[changes - 1], categories),
+        "to_status": status_values(s[changes], categories),
+        "changed_after": timestamps(by.t[changes - 1]),
+        "first_seen": timestamps(by.t[changes]),
+    }
+    out = make_frame(columns, dtypes)
+    return out.sort_values(["first_seen", "index_host", "id"], kind="stable", ignore_index=True)

@@ -1,0 +1,265 @@
+"""The one-screen overview of a listing or a history: a frame of figures, and as text."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from ..errors import ConfigurationError
+from ._failures import failed_imports
+from ._history import (
+    DURATION,
+    NAT,
+    RUNNING,
+    STRING,
+    TIMESTAMP,
+    check,
+    col,
+    durations,
+    empty,
+    floats,
+    last_rows,
+    make_frame,
+    micros,
+    nullable_floats,
+    nullable_ints,
+    timestamps,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum up a listing or a history: one row of figures per index.
+
+    Each import counts once, with its last known row.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One listing or a history (needs the columns in ``COLUMNS_NEEDED["summary"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``index_host`` (``string``), with ``listed_at`` (the newest listing,
+        ``datetime64[us, UTC]``); ``imports`` and one column per status (``int64``);
+        ``running`` (Pending or InProgress, ``int64``) and ``running_percent_p50``
+        (``Float64``); ``duration_p50``, ``duration_p90``, ``duration_p99``,
+        ``duration_max`` of the Completed imports (``timedelta64[us]``);
+        ``records_per_second_p50`` of the Completed imports (``Float64``);
+        ``records_imported`` (``Int64``, all imports); ``retry_traps`` (``int64``, see
+        :func:`failed_imports`); ``with_validation_errors`` (imports, ``int64``) and
+        ``validation_errors`` (records, ``Int64``; NA when no listing reported
+        validation, as under API 2025-04).
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> listing = pif.to_frame([
+    ...     {"id": "1", "status": "Completed", "createdAt": "2025-05-01T10:00:00Z",
+    ...      "finishedAt": "2025-05-01T10:10:00Z", "recordsImported": 600,
+    ...      "validationResult": {"importSuccesses": 590, "importErrors": 10}},
+    ...     {"id": "2", "status": "InProgress", "createdAt": "2025-05-01T11:00:00Z",
+    ...      "percentComplete": 50.0}], listed_at="2025-05-01T12:00:00Z")
+    >>> s = summary(listing).iloc[0]
+    >>> int(s["imports"]), int(s["running"]), str(s["duration_p50"]), int(s["validation_errors"])
+    (2, 1, '0 days 00:10:00', 10)
+    """
+    check(frame, "summary")
+    last = last_rows(frame)
+    categories = (
+        [str(c) for c in col(last, "status").cat.categories] if len(last) else list(schema.STATUSES)
+    )
+    dtypes: dict[str, Any] = {
+        "index_host": STRING,
+        "listed_at": TIMESTAMP,
+        "imports": np.dtype(np.int64),
+        **{s: np.dtype(np.int64) for s in categories},
+        "running": np.dtype(np.int64),
+        "running_percent_p50": pd.Float64Dtype(),
+        "duration_p50": DURATION,
+        "duration_p90": DURATION,
+        "duration_p99": DURATION,
+        "duration_max": DURATION,
+        "records_per_second_p50": pd.Float64Dtype(),
+        "records_imported": pd.Int64Dtype(),
+        "retry_traps": np.dtype(np.int64),
+        "with_validation_errors": np.dtype(np.int64),
+        "validation_errors": pd.Int64Dtype(),
+    }
+    if not len(last):
+        return empty(dtypes)
+    status = col(last, "status")
+    completed = (status == "Completed").to_numpy()
+    running = status.isin(RUNNING).to_numpy()
+    duration = micros(col(last, "duration")).astype(np.float64)
+    duration[(duration == float(NAT)) | ~completed] = np.nan
+    rps = floats(col(last, "records_per_second"))
+    rps[~completed] = np.nan
+    percent = floats(col(last, "percent_complete"))
+    percent[status.to_numpy() == "Pending"] = 0.0
+    percent[~running] = np.nan
+    verrors = col(last, "validation_errors")
+    traps = failed_imports(last)
+    trapped = pd.Series(traps["retry_trap"].to_numpy(), index=traps["index_host"].fillna(""))
+    d = pd.DataFrame(
+        {
+            "host": col(last, "index_host").fillna("").to_numpy(),
+            "listed_at": micros(col(last, "listed_at")),
+            "imports": 1,
+            **{s: (status == s).to_numpy().astype(np.int64) for s in categories},
+            "running": running.astype(np.int64),
+            "percent": percent,
+            "duration": duration,
+            "rps": rps,
+            "records_imported": col(last, "records_imported").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            ),
+            "with_validation_errors": (verrors.fillna(0) > 0).to_numpy(dtype=np.int64),
+            "validation_errors": verrors.to_numpy(dtype=np.float64, na_value=np.nan),
+        }
+    )
+    by = d.groupby("host", sort=True)
+    out = by[["imports", *categories, "running", "with_validation_errors"]].sum()
+    out["listed_at"] = by["listed_at"].max()
+    out["running_percent_p50"] = by["percent"].median()
+    for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        out[f"duration_{name}"] = by["duration"].quantile(q)
+    out["duration_max"] = by["duration"].max()
+    out["records_per_second_p50"] = by["rps"].median()
+    out["records_imported"] = by["records_imported"].sum(min_count=1)
+    out["validation_errors"] = by["validation_errors"].sum(min_count=1)
+    out["retry_traps"] = trapped.groupby(level=0).sum().reindex(out.index, fill_value=0)
+    columns: dict[str, Any] = {c: out[c].to_numpy() for c in out.columns}
+    columns["index_host"] = pd.array([None if h == "" else h for h in out.index], dtype=STRING)
+    columns["listed_at"] = timestamps(columns["listed_at"].astype(np.int64))
+    for name in ("duration_p50", "duration_p90", "duration_p99", "duration_max"):
+        us = columns[name].astype(np.float64)
+        columns[name] = durations(
+            np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64)
+        )
+    for name in ("running_percent_p50", "records_per_second_p50"):
+        columns[name] = nullable_floats(columns[name].astype(np.float64))
+    for name in ("records_imported", "validation_errors"):
+        columns[name] = nullable_ints(columns[name].astype(np.float64))
+    return make_frame(columns, dtypes).reset_index(drop=True)
+
+
+def _printable(value: Any) -> str:
+    """Show server text with its control characters escaped (no terminal escapes)."""
+    if value is None or value is pd.NA:
+        return ""
+    text = str(value)
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _fmt_duration(value: Any) -> str:
+    seconds = int(pd.Timedelta(value).total_seconds())
+    d, rem = divmod(seconds, 86_400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    if d:
+        return f"{d}d{h:02d}h{m:02d}m"
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
+    """Sum up a listing or a history as text: statuses, durations, speed, failures.
+
+    The overview ``pinecone-imports demo`` prints: the figures of :func:`summary` for each
+    index, then its latest failed imports with their errors.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One listing or a history (the columns of :func:`summary`).
+    max_failed : int
+        How many of the latest failed imports to show (0 for none).
+
+    Returns
+    -------
+    str
+        A few lines per index (no trailing newline); control characters of server text
+        (ids, URIs, errors) are escaped, so printing it cannot drive the terminal.
+
+    Raises
+    ------
+    ConfigurationError
+        ``max_failed`` is not a whole number >= 0.
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> print(summary_text(pif.empty_frame()))
+    0 imports
+    >>> listing = pif.to_frame([
+    ...     {"id": "1", "uri": "s3://b/a/", "status": "Failed",
+    ...      "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:01:00Z",
+    ...      "error": "Exceeds system limit"}], listed_at="2025-05-01T12:00:00Z")
+    >>> print(summary_text(listing))
+    1 imports
+    by status:  Failed 1
+    failed (1):
+           1  s3://b/a/
+              Exceeds system limit
+    """
+    check(frame, "summary_text")
+    if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
+        raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
+    figures = summary(frame)
+    if not len(figures):
+        return "0 imports"
+    failed = failed_imports(frame)
+    failed = failed[failed["status"] == "Failed"]
+    categories = list(figures.columns[3 : figures.columns.get_loc("running")])
+    blocks = []
+    for f in figures.to_dict("records"):  # one per index: a handful
+        host = f["index_host"]
+        where = f" on {_printable(host)}" if len(figures) > 1 else ""
+        lines = [f"{f['imports']} imports{where}"]
+        lines.append("by status:  " + "  ".join(f"{c} {f[c]}" for c in categories if f[c]))
+        if not pd.isna(f["duration_p50"]):
+            lines.append(
+                "duration of completed imports:  "
+                + "  ".join(
+                    f"{p} {_fmt_duration(f['duration_' + p])}" for p in ("p50", "p90", "p99")
+                )
+                + f"  max {_fmt_duration(f['duration_max'])}"
+            )
+        if not pd.isna(f["records_per_second_p50"]):
+            total = 0 if pd.isna(f["records_imported"]) else int(f["records_imported"])
+            lines.append(
+                f"throughput:  median {f['records_per_second_p50']:,.0f} records/s per import, "
+                f"{total:,} records imported in all"
+            )
+        if f["running"]:
+            lines.append(
+                f"running:  {f['running']} imports, median "
+                f"{f['running_percent_p50']:.0f} % complete"
+            )
+        if f["with_validation_errors"]:
+            lines.append(
+                f"validation:  {int(f['validation_errors']):,} records failed validation in "
+                f"{f['with_validation_errors']} imports (see trends.failures)"
+            )
+        if f["retry_traps"]:
+            lines.append(
+                f"retry trap:  {f['retry_traps']} imports failed because an earlier failed "
+                "attempt on the same URI had written the namespace"
+            )
+        mine = failed[failed["index_host"].fillna("").to_numpy() == ("" if pd.isna(host) else host)]
+        if len(mine) and max_failed:
+            shown = mine.tail(max_failed)
+            more = f", the {len(shown)} latest" if len(mine) > len(shown) else ""
+            lines.append(f"failed ({len(mine)}{more}):")
+            lines.extend(
+                f"  {_printable(i):>6}  {_printable(u)}\n          {_printable(e)}"
+                for i, u, e in zip(shown["id"], shown["uri"], shown["error"], strict=True)
+            )
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -1,0 +1,129 @@
+"""The notebooks run top to bottom, draw every figure, and are committed without outputs.
+
+Each runs in a real Jupyter kernel (nbclient, ipykernel), as ``jupyter lab notebooks/``
+would run it: without a key against the emulator it starts itself, and with
+``PINECONE_API_KEY`` and ``PINECONE_INDEX_HOST`` set against that index (here an emulator
+standing in for it, over HTTP), changing nothing but the environment.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+import pinecone_imports_frame as pif
+from pinecone_imports_frame.emulator import Emulator
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+FIGURES = {"imports_overview.ipynb": 5, "imports_trends.ipynb": 4}
+
+
+def run(name: str) -> Any:
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    # A cell that raises fails the test here (CellExecutionError names the cell).
+    NotebookClient(
+        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": NOTEBOOKS}}
+    ).execute()
+    return notebook
+
+
+def figures(notebook: Any) -> int:
+    return sum(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def text_of(notebook: Any) -> str:
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def no_ipykernel_left_behind() -> Iterator[None]:
+    """Starting a kernel imports ipykernel here too; the package would then think it runs
+    in Jupyter (progress bars on by default) in every later test of the session."""
+    before = set(sys.modules)
+    yield
+    for name in set(sys.modules) - before:
+        if name == "ipykernel" or name.startswith("ipykernel."):
+            del sys.modules[name]
+
+
+@pytest.fixture
+def no_pinecone(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PINECONE_API_KEY", "PINECONE_INDEX_HOST", "PINECONE_IMPORTS_LAKE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_the_notebook_is_committed_without_outputs(name: str) -> None:
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_pinecone")
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_the_notebook_runs_against_the_emulator_and_draws_its_figures(name: str) -> None:
+    notebook = run(name)
+    assert figures(notebook) == FIGURES[name]
+    text = text_of(notebook)
+    assert "Traceback" not in text and "Warning" not in text
+    if name == "imports_overview.ipynb":
+        assert "1000 imports" in text
+    else:
+        assert re.search(r"99 listings over 7 days", text)
+
+
+@pytest.mark.slow
+def test_the_overview_reads_the_index_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with Emulator(imports=345, seed=3, api_key="pcsk_notebook_test_key") as index:
+        monkeypatch.setenv("PINECONE_API_KEY", index.api_key)
+        monkeypatch.setenv("PINECONE_INDEX_HOST", index.address)
+        notebook = run("imports_overview.ipynb")
+        served = len([r for r in index.requests if r.path.startswith("/bulk/imports")])
+    text = text_of(notebook)
+    assert "345 imports" in text and served == 4  # its pages, over HTTP
+    assert "Traceback" not in text and "Warning" not in text
+    assert figures(notebook) == FIGURES["imports_overview.ipynb"]
+    assert "pcsk_notebook_test_key" not in text
+
+
+@pytest.mark.slow
+def test_the_trends_notebook_reads_the_lake_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    now = pd.Timestamp.now(tz="UTC").floor("s").to_pydatetime()
+    start = datetime.fromtimestamp(now.timestamp() - 2 * 86_400, tz=timezone.utc)
+    with Emulator(imports=120, seed=5, now=start) as index:
+        for _ in range(24):
+            pif.read_imports(index.url, api_key=index.api_key, snapshot_to=tmp_path, progress=False)
+            index.advance(7200)
+        monkeypatch.setenv("PINECONE_API_KEY", index.api_key)
+        monkeypatch.setenv("PINECONE_INDEX_HOST", index.address)
+        monkeypatch.setenv("PINECONE_IMPORTS_LAKE", str(tmp_path))
+        notebook = run("imports_trends.ipynb")
+    text = text_of(notebook)
+    assert "24 listings over 1 days" in text and "Traceback" not in text  # 46 h, Date-stamped
+    assert figures(notebook) == FIGURES["imports_trends.ipynb"]

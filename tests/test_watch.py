@@ -1,0 +1,357 @@
+"""watch_imports and ``pinecone-imports watch``/``trends``, against the emulator, on a fake clock.
+
+The watch polls through ``polling.poll`` on ``watch._clock``/``watch._sleep``; the fake
+sleep here moves the fake clock *and* the emulator's simulated clock by the same seconds,
+so a watch of simulated hours runs in a moment and never really sleeps.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import pinecone_imports_frame as pif
+from pinecone_imports_frame import AuthenticationError, ConfigurationError, trends, watch
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import Emulator
+from pinecone_imports_frame.watch import WatchEvent, watch_imports
+
+NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+
+class EmulatorTime:
+    """A clock and a sleep for the watch: sleeping moves the emulator's clock too."""
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.interrupt_at: int | None = None
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if self.interrupt_at is not None and len(self.sleeps) >= self.interrupt_at:
+            raise KeyboardInterrupt
+        self.now += seconds
+        self.emu.advance(seconds)
+
+
+@pytest.fixture
+def emu() -> Any:
+    with Emulator(imports=150, seed=4, now=NOW) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def fake(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> EmulatorTime:
+    from pinecone_imports_frame import cli, client
+
+    time = EmulatorTime(emu)
+    for module in (watch, cli):
+        monkeypatch.setattr(module, "_clock", time.clock)
+        monkeypatch.setattr(module, "_sleep", time.sleep)
+    monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
+    return time
+
+
+def running_ids(listing: pd.DataFrame) -> set[str]:
+    return set(listing.loc[~listing["is_terminal"].astype(bool), "id"])
+
+
+def test_the_watch_ends_when_the_imports_running_at_the_start_have_ended(
+    emu: Emulator, fake: EmulatorTime
+) -> None:
+    first = running_ids(pif.read_imports(emu.url, api_key=emu.api_key, progress=False))
+    assert len(first) >= 2
+    events: list[WatchEvent] = []
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", progress=False, on_event=events.append
+    )
+    info = history.attrs["watch"]
+    assert info["stopped"] == "done" and info["running_at_start"] == len(first)
+    listings = [g for _, g in history.groupby("listed_at")]
+    assert len(listings) == info["polls"] >= 2
+    last = listings[-1].set_index("id")["status"]
+    assert all(last.get(i, "Completed") in ("Completed", "Failed", "Cancelled") for i in first)
+    assert running_ids(listings[-2]) & first  # it did not stop a poll late
+    # One poll a minute, on the clock (the first at once), and listed_at follows the server.
+    assert fake.sleeps == [60.0] * (len(listings) - 1)
+    gaps = pd.Series(sorted(history["listed_at"].unique())).diff().dropna()
+    assert ((gaps - pd.Timedelta(minutes=1)).abs() <= pd.Timedelta(seconds=2)).all()
+    # A line for each import that ended during the watch, as the listing shows it.
+    ended = {e.id: e for e in events}
+    assert first <= set(ended) | (first - set(last.index))
+    for e in ended.values():
+        row = history[(history["id"] == e.id) & (history["listed_at"] == e.listed_at)].iloc[0]
+        assert e.status == row["status"] and e.status in ("Completed", "Failed", "Cancelled")
+        assert (e.error is None) == pd.isna(row["error"])
+    assert any(e.status == "Failed" and e.error for e in events)
+    # The history is one the trends take as it is.
+    assert len(trends.transitions(history)) >= len(ended)
+
+
+def test_a_transient_failure_is_retried_at_the_next_tick(
+    emu: Emulator, fake: EmulatorTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.inject("status", status=503, times=2, after=1)  # the second poll fails (1 retry)
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        history = watch_imports(
+            emu.url, api_key=emu.api_key, interval="2m", max_retries=1, progress=False
+        )
+    info = history.attrs["watch"]
+    assert info["stopped"] == "done" and info["failed_polls"] == 1
+    assert history["listed_at"].nunique() == info["polls"] - 1
+    assert sum("503" in r.getMessage() for r in caplog.records) == 1  # logged once
+
+
+def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
+    emu: Emulator, fake: EmulatorTime
+) -> None:
+    with pytest.raises(AuthenticationError) as info:
+        watch_imports(emu.url, api_key="not-the-key-0000", progress=False)
+    assert fake.sleeps == [] and len(info.value.partial) == 0  # type: ignore[arg-type]
+
+    emu.inject("status", status=401, times=1, after=2 * 2)  # the third poll (2 pages each)
+    with pytest.raises(AuthenticationError) as info:
+        watch_imports(emu.url, api_key=emu.api_key, page_size=100, interval="1m", progress=False)
+    partial = info.value.partial
+    assert partial is not None and partial["listed_at"].nunique() == 2
+    assert fake.sleeps == [60.0, 60.0]
+
+
+def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: EmulatorTime) -> None:
+    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="3m", progress=False)
+    times = sorted(history["listed_at"].unique())
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert len(times) == 4 and abs(times[-1] - times[0] - pd.Timedelta(minutes=3)) < pd.Timedelta(
+        seconds=2
+    )
+    end = pd.Timestamp(times[-1]).floor("min") + pd.Timedelta(minutes=2)  # a time: 2 more
+    later = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until=end, progress=False)
+    assert later.attrs["watch"]["stopped"] == "until"
+    assert later["listed_at"].nunique() == 3
+
+
+def test_an_interrupted_watch_returns_what_it_saw(emu: Emulator, fake: EmulatorTime) -> None:
+    fake.interrupt_at = 3
+    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=False)
+    assert history.attrs["watch"]["stopped"] == "interrupted"
+    assert history["listed_at"].nunique() == 3
+
+
+def test_each_poll_is_written_as_a_snapshot(
+    emu: Emulator, fake: EmulatorTime, tmp_path: Path
+) -> None:
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="5m", until="15m", snapshot_to=tmp_path,
+        progress=False,
+    )  # fmt: skip
+    lake = pif.read_snapshots(tmp_path)
+    assert len(pif.list_snapshots(tmp_path)) == history["listed_at"].nunique() == 4
+    key = ["listed_at", "id"]
+    pd.testing.assert_frame_equal(
+        lake.sort_values(key, ignore_index=True), history.sort_values(key, ignore_index=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"interval": "0.5"}, "interval"),
+        ({"interval": "soon"}, "interval"),
+        ({"until": "forever"}, "until"),
+        ({"until": 90}, "until"),
+        ({"snapshot_to": "/proc/no-lake-here"}, "snapshot"),
+        ({"on_event": "print"}, "on_event"),
+    ],
+)
+def test_bad_arguments_fail_before_any_request(
+    emu: Emulator, arguments: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(pif.PineconeImportsError, match=named):
+        watch_imports(emu.url, api_key=emu.api_key, progress=False, **arguments)
+    assert emu.requests == []
+
+
+def test_bars_show_each_running_import_and_lines_show_endings(
+    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=True)
+    err = capsys.readouterr().err
+    assert "imports ended" in err and "ETA" in err and "records" in err
+    assert " Completed after " in err and " Failed after " in err
+
+
+def test_without_bars_the_endings_are_logged(
+    emu: Emulator, fake: EmulatorTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="pinecone_imports_frame.watch"):
+        watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pinecone_imports_frame.watch"]
+    assert any(" Completed after " in line for line in lines)
+
+
+def estimate_row(**fields: Any) -> Any:
+    base = {
+        "phase": "loading",
+        "records_imported": 1_234_567,
+        "records_per_second": 2_500.4,
+        "eta": pd.Timestamp("2026-03-02T10:30:00Z"),
+        "time_left": pd.Timedelta(minutes=42),
+        "indexing_for": pd.NaT,
+    }
+    return pd.DataFrame([{**base, **fields}]).iloc[0]
+
+
+def test_the_bar_text_says_eta_indexing_or_pending() -> None:
+    assert watch._bar_text(estimate_row()) == ("1,234,567 records, 2,500/s, ETA 10:30Z (in 42m00s)")
+    indexing = estimate_row(phase="indexing", indexing_for=pd.Timedelta(minutes=12))
+    assert watch._bar_text(indexing) == "indexing 12m00s, 1,234,567 records"
+    assert watch._bar_text(estimate_row(phase="pending")) == "pending"
+    unknown = estimate_row(eta=pd.NaT, records_per_second=float("nan"))
+    assert watch._bar_text(unknown) == "1,234,567 records, ETA ?"
+
+
+def test_an_event_line_escapes_server_text() -> None:
+    e = WatchEvent(
+        "idx", "7\x1b[31m", "Failed", pd.Timestamp("2026-03-02T10:00:00Z"), None,
+        pd.Timedelta(hours=1, minutes=5), 10, "bad\rline\x1b[2J",
+    )  # fmt: skip
+    text = str(e)
+    assert "\x1b" not in text and "\r" not in text
+    assert text == "2026-03-02 10:00:00Z  import 7\\x1b[31m Failed after 1h05m: bad\\rline\\x1b[2J"
+
+
+# --- the CLI -------------------------------------------------------------------------------
+
+
+def test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself(
+    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--interval", "1m"]
+    assert main([*args, "--no-progress", "--snapshot-to", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("all ") and "imports running at the start have ended" in out[-1]
+    assert any(" Failed after " in line for line in out)
+    assert len(pif.list_snapshots(tmp_path)) == len(fake.sleeps) + 1
+
+
+def test_the_watch_command_stopped_by_until_shows_what_still_runs(
+    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
+    assert main([*args, "--interval", "1m", "--until", "2m"]) == 0
+    out = capsys.readouterr().out
+    assert "running at the last listing" in out and "phase" in out
+    assert out.rstrip().endswith("stopped after --until 2m (3 polls)")
+    assert main([*args, "--until", "whenever"]) == 2
+    assert "until" in capsys.readouterr().err
+
+
+def test_the_trends_command_prints_timeline_running_and_failures(
+    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    watch_imports(
+        emu.url, api_key=emu.api_key, interval="10m", until="1h", snapshot_to=tmp_path,
+        progress=False,
+    )  # fmt: skip
+    assert main(["trends", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("status timeline (7 listings):")
+    assert "running at the last listing" in out or "no imports running" in out
+    assert "failures (" in out and "error_category" in out
+    assert main(["trends", str(tmp_path), "--listings", "2"]) == 0
+    assert "(7 listings, the latest 2)" in capsys.readouterr().out
+    (tmp_path / "empty").mkdir()
+    assert main(["trends", str(tmp_path / "empty")]) == 0
+    assert capsys.readouterr().out == f"no snapshots under {tmp_path / 'empty'}\n"
+
+
+def test_watch_against_a_running_emulator_ends_by_itself(tmp_path: Path) -> None:
+    """The done criterion: a real emulator process at high speed, a real watch process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINECONE_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pinecone_imports_frame", "emulator", "--imports", "80",
+         "--seed", "4", "--speed", "7200", "--api-key", "watch-key"],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pinecone_imports_frame", "watch", "--host", url,
+             "--api-key", "watch-key", "--interval", "1", "--no-progress"],
+            capture_output=True, text=True, timeout=120, env=env,
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    assert "imports running at the start have ended" in proc.stdout
+    assert "watch-key" not in proc.stdout + proc.stderr
+
+
+def test_until_is_checked_before_anything_is_sent(emu: Emulator) -> None:
+    with pytest.raises(ConfigurationError, match="'done', a duration or a time"):
+        watch_imports(emu.url, api_key=emu.api_key, until=[1])
+    assert emu.requests == []
+
+
+def test_the_readme_watch_example_runs(
+    emu: Emulator, fake: EmulatorTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    monkeypatch.setenv("PINECONE_API_KEY", emu.api_key)
+    monkeypatch.setenv("PINECONE_INDEX_HOST", emu.address)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(
+        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "watch_imports" in b
+    )
+    namespace: dict[str, Any] = {"pif": pif, "trends": trends}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert namespace["history"].attrs["watch"]["stopped"] == "done"
+    assert fake.sleeps and set(fake.sleeps) == {30.0}
+
+
+WATCH_SECRET = "pcsk_watchSECRET_4c2e9a71"
+
+
+def _watch_until_refused(monkeypatch: pytest.MonkeyPatch) -> AuthenticationError:
+    from pinecone_imports_frame import client
+
+    with Emulator(imports=100, seed=4, now=NOW, api_key=WATCH_SECRET) as server:
+        time = EmulatorTime(server)
+        monkeypatch.setattr(watch, "_clock", time.clock)
+        monkeypatch.setattr(watch, "_sleep", time.sleep)
+        monkeypatch.setattr(client, "_sleep", lambda s: None)
+        server.inject("status", status=401, times=1, after=2)  # the second poll
+        try:
+            watch_imports(server.url, api_key=WATCH_SECRET, interval="1m", progress=False)
+        except AuthenticationError as exc:
+            return exc
+    raise AssertionError("the watch did not fail")
+
+
+def test_a_watch_error_never_shows_the_key_even_with_locals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import traceback
+
+    error = _watch_until_refused(monkeypatch)
+    text = "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+    text += repr(vars(error)) + repr(error.args) + repr(error.partial.attrs)  # type: ignore[union-attr]
+    assert "watch_imports" in text and len(error.partial) > 0  # type: ignore[arg-type]
+    key = WATCH_SECRET
+    assert not any(key[i : i + 8] in text for i in range(len(key) - 7))
