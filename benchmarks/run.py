@@ -293,12 +293,17 @@ def section_drain(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, 
             r["wall_vs_sdk"] = r["wall_s"] / sdk["wall_s"]
         sizes[str(size)] = result
     runs_at = {f"{k:,} imports": v for k, v in cfg.get("runs_at", {}).items()}
+    # The client's CPU per page in one process (no start-up): where a drain's CPU goes.
+    size = min((n for n in cfg["sizes"] if n >= 10_000), default=max(cfg["sizes"]))
+    per_page = run_child([str(HERE / "_per_page.py"), servers[size].url, KEY, "3"])["child"]
+    per_page["imports"] = size
     return {
         "page_size": 100,
         "runs": cfg["runs"],
         "runs_at": runs_at,
         "warmup": cfg["warmup"],
         "sizes": sizes,
+        "per_page": per_page,
     }
 
 
@@ -510,6 +515,7 @@ def machine() -> dict[str, Any]:
         "pyarrow": _version("pyarrow"),
         "pinecone_sdk": _version("pinecone"),
         "requests": _version("requests"),
+        "urllib3": _version("urllib3"),
         "orjson": _version("orjson"),
         "load_average": _load_average(),
         "pinecone_imports_frame": _version("pinecone-imports-frame"),
@@ -695,7 +701,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, pandas {m['pandas']}, "
         f"pyarrow {m['pyarrow']}, pinecone SDK {m['pinecone_sdk']}, requests {m['requests']}, "
-        f"orjson {m.get('orjson')}; pinecone-imports-frame {m['pinecone_imports_frame']}. "
+        f"urllib3 {m.get('urllib3')}, orjson {m.get('orjson')}; "
+        f"pinecone-imports-frame {m['pinecone_imports_frame']}. "
         f"Load average at the start: {m.get('load_average')} on {m['cores']} cores. "
         f"Started {results['started']}, took {results['elapsed_s']:.0f} s.",
         "",
@@ -762,6 +769,15 @@ def markdown(results: dict[str, Any]) -> str:
             rows,
         ),
     ]
+    pp = drain.get("per_page")
+    if pp:
+        parts += [
+            "",
+            f"The client's CPU per page of 100 imports ({pp['page_bytes']:,} bytes, one process, "
+            f"{pp['imports']:,} imports drained 3 times): {pp['get_json_us']:.0f} us in "
+            f"`get_json`, of which {pp['json_us']:.0f} us decoding JSON ({pp['json_backend']}) "
+            f"and {pp['transport_us']:.0f} us the rest (urllib3, redaction, checks).",
+        ]
 
     lat = sec["latency"]
     rows = []

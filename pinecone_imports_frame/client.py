@@ -1,4 +1,4 @@
-"""The HTTP client: one keep-alive connection per host, one retry loop, one error translation.
+"""The HTTP client: one kept-alive connection per host, one retry loop, one error translation.
 
 Every request of the package goes through :class:`ApiClient`. :meth:`ApiClient.get_json`
 is the one place where an HTTP answer becomes data: the body is streamed, decompressed
@@ -7,10 +7,11 @@ it is decoded with a nesting limit (``_json``), and every failure on the way bec
 of the package's errors. Failures while reading a body (a stall, a reset, a short body, a
 corrupt gzip stream, broken chunked framing) are retried like dropped connections.
 
-The transport (``_http``) is the standard library's ``http.client`` to open connections
-(TCP, TLS, ``CONNECT`` tunnels), and a strict HTTP/1.1 reader of its own for the answers:
-requests' session, then urllib3's pool, cost the client a third of its CPU per page for
-nothing this API needs. Proxies come from the environment as requests reads them
+The transport is urllib3's connection pool, used directly (requests' session adds CPU
+per page and nothing this API needs): urllib3 frames the answers, opens connections and
+``CONNECT`` tunnels, speaks TLS to the host and to an ``https://`` proxy. Its own retries,
+redirects and decoding are off: the retry loop, the redirect policy and the capped
+decompression are this module's. Proxies come from the environment as requests reads them
 (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), except that loopback hosts
 are never proxied, and the key is never sent in clear to a proxy unless
 ``allow_insecure``. The CA bundle is ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set,
@@ -19,7 +20,6 @@ else certifi's where installed, else the system's.
 
 from __future__ import annotations
 
-import base64
 import functools
 import http.client
 import ipaddress
@@ -34,14 +34,26 @@ import time
 import traceback
 import urllib.request
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote_plus, unquote, urlsplit
+from urllib.parse import quote_plus, unquote
 
-from . import _http, _json
+import urllib3
+from urllib3.exceptions import (
+    HeaderParsingError,
+    InvalidHeader,
+    LocationParseError,
+    NameResolutionError,
+    NewConnectionError,
+    ProxyError,
+)
+from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.exceptions import TimeoutError as _Urllib3Timeout
+
+from . import _json
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -90,30 +102,36 @@ USER_AGENT = f"pinecone-imports-frame/{__version__}"
 _sleep = time.sleep
 
 _CHUNK = 64 * 2**10
-# Exceptions of a request or of reading its body that mean "the exchange failed": the
-# connection (refused, reset, timed out, TLS: all OSError), the framing (chunks, lengths,
-# status line), the tunnel's answer (http.client). With _CorruptBody (a compressed body
-# that does not decompress), that is every failure of the network; anything else is a
-# bug and is not hidden.
-_EXCHANGE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    _http.ProtocolError,
-    http.client.HTTPException,
-)
 
 
 class _CorruptBody(Exception):
     """A compressed body that does not decompress (garbage, or cut short)."""
 
 
-_BODY_ERRORS: tuple[type[BaseException], ...] = (*_EXCHANGE_ERRORS, _CorruptBody)
-# A reused keep-alive connection that the server closed as the request went out: sent
-# again at once on a new connection, as browsers and Go's client do for a GET.
-_STALE: tuple[type[BaseException], ...] = (
-    _http.EmptyAnswer,
-    ConnectionResetError,
-    BrokenPipeError,
+class _CutShort(Exception):
+    """A 2xx answer whose body, delimited by the end of the connection, is empty."""
+
+
+class _BadAnswer(Exception):
+    """An answer urllib3 reads but this client refuses (a 1xx as the final answer)."""
+
+
+# Exceptions of a request or of reading its body that mean "the exchange failed": every
+# urllib3 error (refused, not resolved, timed out, TLS, proxy, framing: ProtocolError,
+# IncompleteRead, InvalidChunkLength, InvalidHeader, LocationParseError, ...), and the
+# OSError and http.client errors it lets through. With _CorruptBody and _BadAnswer, that
+# is every failure of the network; anything else is a bug and is not hidden.
+_EXCHANGE_ERRORS: tuple[type[BaseException], ...] = (
+    _Urllib3Error,
+    OSError,
+    http.client.HTTPException,
+    _BadAnswer,
 )
+_BODY_ERRORS: tuple[type[BaseException], ...] = (*_EXCHANGE_ERRORS, _CorruptBody, _CutShort)
+# The server closed a kept-alive connection as the request went out (no byte of an
+# answer came): on a reused connection that GET is sent again at once on a new one, as
+# browsers and Go's client do.
+_STALE: tuple[type[BaseException], ...] = (ConnectionResetError, BrokenPipeError)
 _DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
@@ -303,64 +321,90 @@ class ApiClient:
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
         self._last_date_text: str | None = None
-        # The request's header lines never change: built once, kept here only (not in a
-        # local that a traceback with locals would show).
-        self._head = "".join(
-            f"{name}: {value}\r\n"
-            for name, value in (
-                ("Api-Key", api_key.reveal()),
-                ("X-Pinecone-API-Version", str(api_version)),
-                ("User-Agent", USER_AGENT),
-                ("Accept", "application/json"),
-                ("Accept-Encoding", "gzip, deflate"),
-            )
-        ).encode("ascii")
-        parts = urlsplit(endpoint.url)
-        port = parts.port or (443 if endpoint.is_https else 80)
-        route = _http.Route(parts.hostname or "", port, endpoint.is_https)
-        #: ``http://host:port`` of the proxy in use (never its credentials), or None.
+        # The request headers never change: one dict, kept here only (not in a local that
+        # a traceback with locals would show).
+        self._headers = {
+            "Api-Key": api_key.reveal(),
+            "X-Pinecone-API-Version": str(api_version),
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        #: ``scheme://host:port`` of the proxy in use (never its credentials), or None.
         self.proxy: str | None = None
+        self._proxy_host: str | None = None
+        self._proxy_port = 0
+        self._proxy_headers: dict[str, str] | None = None
         proxy = proxy_for(endpoint)
         if proxy is not None:
-            route = self._through_proxy(route, proxy, allow_insecure=allow_insecure)
-        context = _tls_context() if endpoint.is_https else None
-        self._conn = _http.Connection(route, timeout=timeout, context=context)
+            self._use_proxy(proxy, allow_insecure=allow_insecure)
+        tls = endpoint.is_https or (self.proxy or "").startswith("https:")
+        self._pool_kw: dict[str, Any] = {
+            "maxsize": 1,
+            "block": False,
+            "retries": False,
+            "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        }
+        if tls:
+            self._pool_kw["ssl_context"] = _tls_context()
+        # Plain http through a proxy is forwarded (the absolute URL in the request line,
+        # through the ProxyManager, which adds the proxy's headers); https is tunnelled
+        # (CONNECT), and the pool then talks to the index as it would without a proxy.
+        self._forwarded = proxy is not None and not endpoint.is_https
+        self._manager: urllib3.ProxyManager | None = None
+        self._pool: urllib3.HTTPConnectionPool | None = None
+        self._urlopen: Callable[..., urllib3.BaseHTTPResponse] | None = None
+        # The connection that served the last answer in full: if it is still open when
+        # the next request goes out, that request reuses it.
+        self._kept: Any = None
 
-    def _through_proxy(
-        self, route: _http.Route, proxy: str, *, allow_insecure: bool
-    ) -> _http.Route:
-        """Send ``route`` through ``proxy``: tunnelled for https, forwarded for plain http."""
-        host: str | None = None
-        port = 80
-        url = urlsplit(proxy)
+    def _use_proxy(self, proxy: str, *, allow_insecure: bool) -> None:
+        """Send every request through ``proxy``: tunnelled for https, forwarded for http."""
         try:
-            host, port = url.hostname, url.port or 80
-        except ValueError:
-            host = None
-        if url.scheme != "http" or not host:
-            what = f"{url.scheme}://{host}" if host else "it"
+            url = urllib3.util.parse_url(proxy)
+            host, port = url.host, url.port
+        except (LocationParseError, ValueError):
+            host, port, url = None, None, None
+        if url is None or url.scheme not in ("http", "https") or not host:
+            what = f"{url.scheme}://{host}" if url is not None and host else "it"
             raise ConfigurationError(
                 f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY: "
-                f"{what}) is not an http:// proxy, which is all this package speaks (https "
-                "traffic goes through it in a CONNECT tunnel, still encrypted); fix it, or "
-                "add this host to NO_PROXY"
+                f"{what}) is not an http:// or https:// proxy, which is all this package "
+                "speaks (https traffic goes through it in a CONNECT tunnel, still "
+                "encrypted); fix it, or add this host to NO_PROXY"
             )
-        self.proxy = f"http://{host}:{port}"
+        port = port or (443 if url.scheme == "https" else 80)
+        self.proxy = f"{url.scheme}://{host}:{port}"
+        self._proxy_host, self._proxy_port = host, port
         if not self.endpoint.is_https and not allow_insecure:
             raise InsecureTransportError(
                 f"refusing to send the API key in clear through the proxy {self.proxy} "
                 f"(from the environment) to plain-http {self.endpoint.netloc}: use https, "
                 "add the host to NO_PROXY, or pass allow_insecure=True if both are trusted"
             )
-        headers: tuple[tuple[str, str], ...] = ()
-        if url.username is not None:
-            credentials = f"{unquote(url.username)}:{unquote(url.password or '')}"
-            token = base64.b64encode(credentials.encode("utf-8")).decode("ascii")
-            headers = (("Proxy-Authorization", f"Basic {token}"),)
-        if not route.tls:  # forwarded: the proxy reads the request, its headers included
-            self._head += "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1")
-            headers = ()
-        return _http.Route(route.host, route.port, route.tls, host, port, headers)
+        if url.auth is not None:
+            user, _, password = url.auth.partition(":")
+            credentials = f"{unquote(user)}:{unquote(password)}"
+            self._proxy_headers = urllib3.make_headers(proxy_basic_auth=credentials)
+
+    def _connect(self) -> Callable[..., urllib3.BaseHTTPResponse]:
+        """Make the pool (on first use, and after :meth:`close`); return its ``urlopen``."""
+        if self.proxy is None:
+            pool = urllib3.connection_from_url(self.endpoint.url, **self._pool_kw)
+            self._urlopen = pool.urlopen
+        else:
+            tls = self._pool_kw.get("ssl_context")
+            self._manager = urllib3.ProxyManager(
+                self.proxy,
+                num_pools=1,
+                proxy_headers=self._proxy_headers,
+                proxy_ssl_context=tls,
+                **self._pool_kw,
+            )
+            pool = self._manager.connection_from_url(self.endpoint.url)
+            self._urlopen = self._manager.urlopen if self._forwarded else pool.urlopen
+        self._pool = pool
+        return self._urlopen
 
     @classmethod
     def for_connection(cls, connection: Connection, endpoint: Endpoint) -> ApiClient:
@@ -393,14 +437,19 @@ class ApiClient:
         self.close()
 
     def close(self) -> None:
-        """Close the pooled connections.
+        """Close the kept-alive connection (the next request opens another).
 
         Examples
         --------
         >>> from pinecone_imports_frame.config import ApiKey, normalize_host
         >>> ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k")).close()
         """
-        self._conn.close()
+        pool, manager = self._pool, self._manager
+        self._pool = self._manager = self._urlopen = self._kept = None
+        if manager is not None:
+            manager.clear()
+        if pool is not None:
+            pool.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode its JSON body; raise a package error for anything else.
@@ -473,19 +522,28 @@ class ApiClient:
 
     def _attempt(self, path: str, target: str) -> Any:
         """Make one request: the decoded body, or a :class:`_Failure` saying what went wrong."""
-        conn = self._conn
+        urlopen = self._urlopen or self._connect()
+        url = self.endpoint.url + target if self._forwarded else target
+        kept = self._kept
+        reused = kept is not None and kept.is_connected
         try:
             try:
-                response = conn.request(target, self._head)
-            except _STALE:
-                if not conn.reused:
+                response = self._send(urlopen, url)
+            except _Urllib3Error as exc:
+                if not reused or not _stale(exc):
                     raise
                 logger.debug("GET %s: the kept-alive connection was closed; reconnecting", path)
-                response = conn.request(target, self._head)
+                response = self._send(urlopen, url)
+            status = response.status
+            if status < 200:  # 101, or a 1xx http.client does not skip: never asked for
+                response.close()
+                response.release_conn()
+                raise _BadAnswer(f"the server answered {status} {response.reason or ''}")
         except _EXCHANGE_ERRORS as exc:
+            self._kept = None
             return self._transport_failure(exc, path, reading=False)
-        status = response.status
-        ok = 200 <= status < 300
+        self._kept = response.connection
+        ok = status < 300
         body: bytes | None = None
         body_error: BaseException | None = None
         try:
@@ -493,23 +551,38 @@ class ApiClient:
                 response, limit=MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES, strict=ok
             )
         except _TooLarge:
-            conn.close()
+            response.close()
             raise ResponseFormatError(
                 f"GET {path} answered {status} with a body larger than "
                 f"{MAX_BODY_BYTES // 2**20} MiB (decompressed), far more than a page of "
                 "imports: check the host is a Pinecone index host"
             ) from None
         except _BODY_ERRORS as exc:
-            conn.close()
+            response.close()
             if ok:
                 return self._transport_failure(exc, path, reading=True)
             body_error = exc
+        finally:
+            response.release_conn()
         headers = response.headers
         if ok:
             assert body is not None
             self._note_date(headers.get("date"))
             return self._decode_page(path, status, body)
         return self._status_failure(path, status, headers, body, body_error)
+
+    def _send(self, urlopen: Callable[..., Any], url: str) -> Any:
+        """Send the GET; urllib3 neither retries, nor follows redirects, nor decodes."""
+        return urlopen(
+            "GET",
+            url,
+            headers=self._headers,
+            retries=False,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=False,
+            decode_content=False,
+        )
 
     def _note_date(self, value: str | None) -> None:
         if value != self._last_date_text:  # the header changes once a second at most
@@ -525,8 +598,7 @@ class ApiClient:
                 f"GET {path} answered {status} with a body that is not usable JSON ({exc}): "
                 f"{self._excerpt(body)!r}; check the host is a Pinecone index host"
             ) from None
-        # (A one-byte search is memchr; the two-byte one is not: look for "\\" first.)
-        if b"\\" in body and b"\\u" in body and type(value) in (dict, list):
+        if type(value) in (dict, list) and _has_unicode_escape(body):
             # An escaped key (\u0070csk_...) decodes to the key: redact the decoded strings.
             value = _redact_values(value, self._key)
         return value
@@ -537,38 +609,42 @@ class ApiClient:
         return text[:BODY_EXCERPT]
 
     def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _Failure:
-        """Translate a failed exchange; whether and how often to retry it."""
-        route = self._conn.route
-        if route.proxy_host is not None:
-            target, where = "the proxy", f"{route.proxy_host}:{route.proxy_port}"
-            loopback = is_loopback(route.proxy_host)
-            host = route.proxy_host
+        """Translate a failed exchange (urllib3's error, and what it wraps); whether to retry."""
+        causes = list(_chain(exc))
+        at_proxy = self._proxy_host is not None and any(isinstance(e, ProxyError) for e in causes)
+        if at_proxy:
+            target, host = "the proxy", self._proxy_host or ""
+            where = f"{host}:{self._proxy_port}"
+            check = "check HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY), or add the host to NO_PROXY"
         else:
-            target, where = "the host", self.endpoint.netloc
-            loopback = is_loopback(self.endpoint.hostname)
-            host = self.endpoint.hostname
+            target, host, where = "the host", self.endpoint.hostname, self.endpoint.netloc
+            check = ""
         fast = False
         retry = True
-        if isinstance(exc, socket.gaierror):
+        tunnel = next((e for e in causes if str(e).startswith("Tunnel connection failed")), None)
+        if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in causes):
             what = f"could not be sent: {target} {host} does not resolve"
-            todo = "check the host name (an index host looks like NAME-xxxx.svc.REGION.pinecone.io)"
+            todo = check or (
+                "check the host name (an index host looks like NAME-xxxx.svc.REGION.pinecone.io)"
+            )
             fast = True
-        elif isinstance(exc, ConnectionRefusedError):
+        elif any(isinstance(e, ConnectionRefusedError) for e in causes):
             what = f"could not connect: nothing listens on {where}"
-            todo = "check the host and port, and that the server (or tunnel) is running"
-            fast = loopback
-        elif isinstance(exc, ssl.SSLCertVerificationError):
-            what = f"failed TLS verification with {self.endpoint.netloc}"
+            what += " (the proxy)" if at_proxy else ""
+            todo = check or "check the host and port, and that the server (or tunnel) is running"
+            fast = is_loopback(host)
+        elif any(isinstance(e, ssl.SSLCertVerificationError) for e in causes):
+            what = f"failed TLS verification with {target} {where}"
             todo = (
                 "check the host name; behind a proxy that inspects TLS, point "
                 "REQUESTS_CA_BUNDLE at its CA certificate"
             )
             retry = False
-        elif isinstance(exc, OSError) and str(exc).startswith("Tunnel connection failed"):
+        elif tunnel is not None:
             what = f"was refused by the proxy {self.proxy}"
             todo = "check HTTPS_PROXY (and its credentials), or add the host to NO_PROXY"
-            retry = " 407 " not in str(exc)  # wrong proxy credentials do not heal
-        elif isinstance(exc, TimeoutError):
+            retry = " 407 " not in str(tunnel)  # wrong proxy credentials do not heal
+        elif any(_is_timeout(e) for e in causes):
             what = "timed out while reading the answer" if reading else "timed out"
             todo = "the host is slow or unreachable; raise timeout= or try again"
         elif isinstance(exc, _CorruptBody):
@@ -577,9 +653,18 @@ class ApiClient:
         elif reading:
             what = "was cut off while reading the answer"
             todo = "the connection dropped mid-answer; try again"
+        elif any(isinstance(e, ConnectionError) for e in causes):
+            what = f"was dropped by {target} before an answer came"
+            todo = check or "try again; if it persists, check the host and your network"
+        elif isinstance(exc, _BadAnswer) or any(
+            isinstance(e, (http.client.HTTPException, InvalidHeader, HeaderParsingError))
+            for e in causes
+        ):
+            what = "got an answer that is not valid HTTP/1.1"
+            todo = "check the host is a Pinecone index host; try again"
         else:
-            what = "failed to connect or was dropped"
-            todo = "check the host and your network, or try again"
+            what = f"failed to connect to {target} or was dropped"
+            todo = check or "check the host and your network, or try again"
         reason = _reason(exc, self._key)
         key = self._key
 
@@ -697,20 +782,20 @@ class _Inflater:
             raise _CorruptBody(f"the {self.encoding} stream is cut short")
 
 
-def _read_body(response: _http.Response, *, limit: int, strict: bool) -> bytes:
+def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
     """Read a body as it streams, decompressed, refusing more than ``limit`` bytes.
 
     With ``strict`` False (an error answer), a body past the limit is cut there instead,
     and the connection is dropped rather than read to the end.
     """
-    headers = response.headers
-    encoding = headers.get("content-encoding", "identity").strip().lower()
-    length = response.length
+    encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
+    length = response.length_remaining  # None when chunked or read to the close
     if length is not None:
         if length > limit and strict:
             raise _TooLarge  # announced: not a byte of it is read
         if length <= limit and encoding in ("identity", ""):
-            return response.read_all()  # one read, of exactly that length
+            data: bytes = response.read(decode_content=False)  # one read, length enforced
+            return data
     if encoding in ("identity", ""):
         inflater = None
     elif encoding in ("gzip", "x-gzip", "deflate"):
@@ -720,7 +805,7 @@ def _read_body(response: _http.Response, *, limit: int, strict: bool) -> bytes:
     parts: list[bytes] = []
     size = 0
     wire = 0
-    for raw in response.iter_body(_CHUNK):
+    for raw in _raw_pieces(response):
         wire += len(raw)
         piece = raw if inflater is None else inflater.feed(raw, limit - size)
         size += len(piece)
@@ -728,12 +813,32 @@ def _read_body(response: _http.Response, *, limit: int, strict: bool) -> bytes:
             if strict:
                 raise _TooLarge
             parts.append(piece[: max(0, len(piece) - (size - limit))])
-            response.discard()
+            response.close()  # the rest is not read; the connection is not reused
             return b"".join(parts)
         parts.append(piece)
     if inflater is not None:
         inflater.finish()
+    if strict and not wire and not response.chunked:
+        # A body that ends with the connection, and is empty: nothing tells it from an
+        # answer cut off after its head (an HTTP/1.0 server, or a head urllib3 read
+        # leniently). A 2xx of this API always has a body, so it is retried as cut off.
+        raise _CutShort("the connection closed where the body should have begun")
     return b"".join(parts)
+
+
+def _raw_pieces(response: Any) -> Iterator[bytes]:
+    """Yield the body as it arrives, still compressed, at most ``_CHUNK`` bytes at a time.
+
+    ``read1`` (urllib3 2.2) and not ``stream``: a chunk whose size line is negative
+    (``-1``) makes the chunked readers behind ``stream`` and ``read`` read the rest of
+    the connection in one call, past any cap; ``read1`` reads it one buffer at a time.
+    """
+    read1 = response.read1
+    while True:
+        data: bytes = read1(_CHUNK, decode_content=False)
+        if not data:
+            return
+        yield data
 
 
 # --- translating --------------------------------------------------------------------------
@@ -825,6 +930,28 @@ def _error_fields(body: bytes, key: ApiKey) -> tuple[int | None, str, list[Any]]
     return None, text[:BODY_EXCERPT], []
 
 
+def _has_unicode_escape(body: bytes) -> bool:
+    r"""Tell whether ``body`` may hold a ``\uXXXX`` escape (a page usually has none).
+
+    A one-byte search is memchr, a two-byte one is not (20 us on a page of 24 KB whose
+    error messages escape a few quotes): the backslashes are visited one by one, and
+    only a body with many of them is searched for the pair.
+
+    Examples
+    --------
+    >>> _has_unicode_escape(b'{"e": "say \\"hi\\""}'), _has_unicode_escape(b'"\\u0070"')
+    (False, True)
+    """
+    at = body.find(b"\\")
+    for _ in range(64):
+        if at == -1:
+            return False
+        if body[at + 1 : at + 2] == b"u":
+            return True
+        at = body.find(b"\\", at + 2)
+    return at != -1 and b"\\u" in body
+
+
 def _redact_values(value: Any, key: ApiKey) -> Any:
     """``value`` with the key redacted from every string in it (keys of objects too)."""
     if isinstance(value, str):
@@ -840,11 +967,48 @@ def _strip_userinfo(url: str) -> str:
     return re.sub(r"(?<=://)[^/@\s]*@", "", url)
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """Yield ``exc``, then what it wraps: urllib3's errors hold the socket's or TLS's error.
+
+    Follows ``ProxyError.original_error``, an exception among the ``args`` (``ProtocolError``
+    and ``SSLError`` keep theirs there), then ``__cause__`` and ``__context__``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        inner = [getattr(current, "original_error", None), *current.args]
+        inner += [current.__cause__, current.__context__]
+        current = next((x for x in inner if isinstance(x, BaseException)), None)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    # urllib3's NewConnectionError derives from its ConnectTimeoutError, for history only.
+    if isinstance(exc, _Urllib3Timeout):
+        return not isinstance(exc, NewConnectionError)
+    return isinstance(exc, TimeoutError)
+
+
+def _stale(exc: BaseException) -> bool:
+    """Tell whether the server closed the connection before any byte of an answer."""
+    return any(isinstance(e, _STALE) for e in _chain(exc))
+
+
 def _reason(exc: BaseException, key: ApiKey) -> str:
-    """Say the underlying cause of a failed exchange (refused, not resolved, reset) in a line."""
-    text = str(exc) or type(exc).__name__
-    if type(exc).__name__ not in text:
-        text = f"{type(exc).__name__}: {text}"
+    """Say the underlying cause of a failed exchange (refused, not resolved, reset) in a line.
+
+    urllib3's wrappers name the pool or the connection object; the innermost error says
+    what happened (``ConnectionRefusedError: [Errno 111] Connection refused``), except for
+    a timeout, which urllib3 words best (``Read timed out. (read timeout=2)``).
+    """
+    causes = list(_chain(exc))
+    said = next((e for e in causes if _is_timeout(e)), causes[-1])
+    text = str(said) or type(said).__name__
+    if isinstance(said, _Urllib3Error) and "): " in text:
+        text = text.split("): ", 1)[1]  # "HTTPConnectionPool(host=..., port=...): ..."
+    if type(said).__name__ not in text and not type(said).__name__.startswith("_"):
+        text = f"{type(said).__name__}: {text}"
     return key.redact(" ".join(text.split()))[:BODY_EXCERPT]
 
 

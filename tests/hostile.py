@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import select
 import socket
 import ssl
 import struct
@@ -157,15 +158,23 @@ class HostileServer:
 
 
 class ConnectProxy(HostileServer):
-    """A CONNECT proxy tunnelling every connection to ``upstream`` (host, port)."""
+    """A CONNECT proxy tunnelling every connection to ``upstream`` (host, port).
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        super().__init__(behaviours=[])
+    With ``tls``, the proxy itself speaks TLS (an ``https://`` proxy): the client's TLS to
+    the index then runs inside the proxy's.
+    """
+
+    def __init__(self, upstream: tuple[str, int], *, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(behaviours=[], tls=tls)
         self.upstream = upstream
 
     def _serve(self, sock: socket.socket) -> None:
         try:
             sock.settimeout(self.stall)
+            if self.tls is not None:
+                sock = self.tls.wrap_socket(sock, server_side=True)
+                with self._lock:
+                    self._sockets.append(sock)
             reader = sock.makefile("rb")
             request = _read_request(reader)
             if request is None:
@@ -179,6 +188,9 @@ class ConnectProxy(HostileServer):
             with self._lock:
                 self._sockets.append(upstream)
             sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            if isinstance(sock, ssl.SSLSocket):
+                _relay(sock, upstream, self.stall)
+                return
             pump = threading.Thread(target=_pump, args=(upstream, sock), daemon=True)
             pump.start()
             self._threads.append(pump)
@@ -201,6 +213,25 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
         pass
     finally:
         _close(sink)
+
+
+def _relay(client: ssl.SSLSocket, upstream: socket.socket, stall: float) -> None:
+    """Copy bytes both ways on one thread: a TLS socket is not read and written from two."""
+    try:
+        while True:
+            ready = [client] if client.pending() else []
+            ready = ready or select.select([client, upstream], [], [], stall)[0]
+            if not ready:
+                return
+            for source in ready:
+                data = source.recv(65536)
+                if not data:
+                    return
+                (upstream if source is client else client).sendall(data)
+    except OSError:
+        pass
+    finally:
+        _close(upstream)
 
 
 def _read_request(reader: Any) -> Request | None:

@@ -225,6 +225,30 @@ def test_a_chunked_body_is_capped_as_it_streams() -> None:
         read(server)
 
 
+@pytest.mark.parametrize("size_line", [b"-1", b"-10000000"])
+def test_a_negative_chunk_size_cannot_lift_the_cap(size_line: bytes) -> None:
+    # urllib3's and http.client's chunked readers take "-1" as a size and read the rest of
+    # the connection in one call, past any cap (the client reads with read1 instead).
+    megabyte = b" " * 2**20
+
+    def endless(sock: socket.socket, request: object) -> str:
+        sock.sendall(_head(200, "Transfer-Encoding: chunked") + size_line + b"\r\n")
+        for _ in range(120):
+            sock.sendall(megabyte)
+        return CLOSE
+
+    with HostileServer([page(PAGE1, "t1")], default=endless) as server:
+        tracemalloc.start()
+        try:
+            with pytest.raises(PineconeImportsError, match="GET /bulk/imports") as info:
+                read(server, max_retries=1)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 2 * MAX_BODY_BYTES + 16 * 2**20  # not the 120 MB the server sent
+    assert info.value.partial["id"].tolist() == PAGE1
+
+
 def test_a_gzip_page_in_several_members_is_read() -> None:
     body = json.dumps(page_body(PAGE1)).encode()
     half = len(body) // 2
@@ -371,7 +395,7 @@ def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: 
         read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
 
 
-# --- the transport's framing (pinecone_imports_frame._http) --------------------------------
+# --- the transport's framing (urllib3, and what the client adds to it) ---------------------
 
 
 def test_pages_share_one_kept_alive_connection() -> None:
@@ -459,6 +483,11 @@ def test_every_legitimate_framing_is_read(behaviour: Behaviour) -> None:
     ],
 )
 def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[float]) -> None:
+    # urllib3 (http.client) refuses most of these heads itself. Four it reads leniently, as
+    # RFC 9112 lets a client: HTTP/0.9 as 1.0, a folded line joined to the one before, a
+    # negative length as none, a line with no colon as the end of the headers (a logged
+    # warning). Each is then a 200 whose body runs to the close and is empty, which the
+    # client takes for an answer cut off after its head: retried the same way.
     with (
         HostileServer([page(PAGE1, "t1")], default=raw(head, then=CLOSE)) as server,
         pytest.raises(TransportError, match="GET /bulk/imports") as info,

@@ -100,21 +100,24 @@ def test_no_proxy_is_honoured_with_names_and_cidr(monkeypatch: pytest.MonkeyPatc
     assert proxy_for(normalize_host("https://192.168.1.1")) == "http://proxy.example.test:3128"
 
 
-def signed_tls(name: str, tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
-    """A server TLS context for ``name`` that a fresh test CA signs, and the CA's bundle."""
+def signed_tls(*names: str, tmp_path: Path) -> tuple[list[ssl.SSLContext], Path]:
+    """Server TLS contexts, one per name, that one fresh test CA signs; and the CA's bundle."""
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert(name).configure_cert(context)
+    contexts = []
+    for name in names:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(name).configure_cert(context)
+        contexts.append(context)
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
-    return context, bundle
+    return contexts, bundle
 
 
 @pytest.fixture
 def tls_index(tmp_path: Path) -> Iterator[tuple[HostileServer, Path]]:
     """A TLS server for index.example.test (a test CA signs it) and the CA's bundle."""
-    context, bundle = signed_tls("index.example.test", tmp_path)
+    (context,), bundle = signed_tls("index.example.test", tmp_path=tmp_path)
     pages = [page(["t1", "t2"], "next-page"), page(["t3"])]
     with HostileServer(pages, tls=context) as server:
         yield server, bundle
@@ -158,17 +161,56 @@ def test_a_missing_ca_bundle_is_a_configuration_error(monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize(
-    "proxy", ["socks5://user:sekrit@127.0.0.1:1080", "https://user:sekrit@127.0.0.1:3129"]
+    "proxy", ["socks5://user:sekrit@127.0.0.1:1080", "ftp://user:sekrit@127.0.0.1:21"]
 )
-def test_a_proxy_that_is_not_plain_http_is_a_clear_error(
+def test_a_proxy_that_is_not_http_or_https_is_a_clear_error(
     proxy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pinecone_imports_frame import ConfigurationError
 
     monkeypatch.setenv("HTTPS_PROXY", proxy)
-    with pytest.raises(ConfigurationError, match="not an http:// proxy") as info:
+    with pytest.raises(ConfigurationError, match="not an http:// or https:// proxy") as info:
         ApiClient(normalize_host("index.example.test"), api_key=ApiKey(KEY))
     assert "sekrit" not in str(info.value)
+
+
+def test_https_through_an_https_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The proxy speaks TLS itself (a certificate for 127.0.0.1); the tunnel to the index
+    # runs inside it, and the index's own TLS inside the tunnel. One CA signs both.
+    (index_tls, proxy_tls), bundle = signed_tls(
+        "index.example.test", "127.0.0.1", tmp_path=tmp_path
+    )
+    pages = [page(["t1", "t2"], "next-page"), page(["t3"])]
+    with (
+        HostileServer(pages, tls=index_tls) as server,
+        ConnectProxy(("127.0.0.1", server.port), tls=proxy_tls) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", f"https://alice:s%40crit@{proxy.address}")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        client = ApiClient(normalize_host("index.example.test"), api_key=ApiKey(KEY))
+        client.close()
+        df = read_imports("index.example.test", api_key=KEY, page_size=2, progress=False)
+    assert client.proxy == f"https://{proxy.address}"  # no credentials
+    assert df["id"].tolist() == ["t1", "t2", "t3"]
+    (connect,) = proxy.requests  # one tunnel, kept alive for both pages
+    assert (connect.method, connect.target) == ("CONNECT", "index.example.test:443")
+    assert connect.headers["proxy-authorization"] == "Basic YWxpY2U6c0Bjcml0"  # alice:s@crit
+    assert "api-key" not in connect.headers  # the key goes inside the tunnel only
+    assert [r.headers["api-key"] for r in server.requests] == [KEY, KEY]
+
+
+def test_an_https_proxy_the_ca_does_not_sign_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinecone_imports_frame import TransportError
+
+    (proxy_tls,), _ = signed_tls("127.0.0.1", tmp_path=tmp_path)  # a CA the client lacks
+    with ConnectProxy(("127.0.0.1", 9), tls=proxy_tls) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"https://{proxy.address}")
+        with pytest.raises(TransportError, match="TLS verification with the proxy") as info:
+            read_imports("index.example.test", api_key=KEY, progress=False, max_retries=3)
+    assert proxy.requests == []  # not even the CONNECT went out
+    assert KEY not in str(info.value)
 
 
 def test_proxy_credentials_become_a_header_and_are_never_shown(
@@ -189,7 +231,7 @@ def test_proxy_credentials_become_a_header_and_are_never_shown(
 def test_https_straight_to_a_server_the_test_ca_signs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    context, bundle = signed_tls("localhost", tmp_path)
+    (context,), bundle = signed_tls("localhost", tmp_path=tmp_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
     with HostileServer([page(["a"], "n"), page(["b"])], tls=context) as server:
         df = read_imports(f"https://localhost:{server.port}", api_key=KEY, progress=False)

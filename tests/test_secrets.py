@@ -189,13 +189,14 @@ def test_error_details_are_redacted() -> None:
     assert err.details[0]["metadata"]["key"] == "***"
 
 
-def test_a_key_echoed_with_json_escapes_is_redacted_from_the_frame() -> None:
-    escaped = "\\u0070" + SECRET[1:]  # "\u0070" is "p": decodes to the key
+@pytest.mark.parametrize("before", ["", '\\"' * 100], ids=["alone", "after 100 escaped quotes"])
+def test_a_key_echoed_with_json_escapes_is_redacted_from_the_frame(before: str) -> None:
+    escaped = before + "\\u0070" + SECRET[1:]  # "\u0070" is "p": decodes to the key
     fields = json.dumps(record("1"))[:-1] + f', "error": "{escaped}"' + "}"
     body = ('{"data": [' + fields + "]}").encode()
     with HostileServer([answer(200, body)]) as server:
         df = read_imports(server.url, api_key=SECRET, progress=False)
-    assert df.loc[0, "error"] == "***"
+    assert df.loc[0, "error"] == '"' * (len(before) // 2) + "***"
 
 
 def test_user_info_in_a_host_is_refused_and_never_repeated() -> None:
