@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         read_snapshots,
         write_snapshot,
     )
-    from .watch import watch_imports
+    from .watch import watch_imports, watch_project_imports
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
 # HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
@@ -59,6 +59,7 @@ _LAZY = {
     "read_snapshots": "snapshots",
     "write_snapshot": "snapshots",
     "watch_imports": "watch",
+    "watch_project_imports": "watch",
 }
 
 
@@ -116,5 +117,6 @@ __all__ = [
     "to_frame",
     "trends",
     "watch_imports",
+    "watch_project_imports",
     "write_snapshot",
 ]

@@ -415,16 +415,28 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         write(str(event), file=sys.stdout)
         sys.stdout.flush()
 
-    history = watch.watch_imports(
-        args.host,
-        **_connection(args),
-        interval=args.interval,
-        until=args.until,
-        snapshot_to=args.snapshot_to,
-        storage_options=_storage_options(args),
-        progress=args.progress,
-        on_event=line,
-    )
+    common: dict[str, Any] = {
+        "interval": args.interval,
+        "until": args.until,
+        "snapshot_to": args.snapshot_to,
+        "storage_options": _storage_options(args),
+        "progress": args.progress,
+        "on_event": line,
+    }
+    if args.all_indexes:
+        if args.host or args.index_name:
+            raise ConfigurationError("--all-indexes watches every index: drop --host/--index-name")
+        options = {k: v for k, v in _connection(args).items() if k != "index_name"}
+        history = watch.watch_project_imports(
+            **options, indexes=args.indexes, max_workers=args.max_workers, **common
+        )
+        _report_fleet(history)
+    else:
+        if args.indexes:
+            raise ConfigurationError(
+                "--indexes chooses among the project's indexes: add --all-indexes"
+            )
+        history = watch.watch_imports(args.host, **_connection(args), **common)
     info = history.attrs.get("watch", {})
     started = info.get("running_at_start", 0)
     polls = f"{info.get('polls', 0)} polls"
@@ -739,6 +751,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", help="follow the running imports live until they end")
     _add_connection(p)
+    _add_fleet(p)
     p.add_argument(
         "--interval",
         type=_interval,

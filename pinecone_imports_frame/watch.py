@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,14 +31,14 @@ from .config import (
     Connection,
 )
 from .control import with_index_endpoint
-from .errors import ConfigurationError, PineconeImportsError
+from .errors import ConfigurationError, FleetWarning, PineconeImportsError
 from .frame import empty_frame
 from .polling import poll
 from .schema import DtypeBackend
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["WatchEvent", "watch_imports"]
+__all__ = ["WatchEvent", "watch_imports", "watch_project_imports"]
 
 # Indirections so that tests run a watch on a fake clock without waiting for it.
 _clock = time.monotonic
@@ -83,11 +84,14 @@ class WatchEvent:
     duration: pd.Timedelta | None
     records_imported: int | None
     error: str | None
+    #: The index's name, when a watch follows several indexes (else None).
+    index_name: str | None = None
 
     def __str__(self) -> str:
         """One line: when, which import, how it ended, after how long, and its error."""
         when = self.listed_at.strftime("%Y-%m-%d %H:%M:%SZ")
-        line = f"{when}  import {_printable(self.id)} {self.status}"
+        which = self.id if self.index_name is None else f"{self.index_name}/{self.id}"
+        line = f"{when}  import {_printable(which)} {self.status}"
         if self.duration is not None:
             line += f" after {_fmt_duration(self.duration)}"
         if self.status == "Completed" and self.records_imported is not None:
@@ -129,13 +133,27 @@ def _until(until: Any) -> pd.Timedelta | pd.Timestamp | None:
     )
 
 
-def _events(previous: pd.DataFrame | None, listing: pd.DataFrame) -> list[WatchEvent]:
+def _keys(listing: pd.DataFrame, *, fleet: bool) -> pd.Series:
+    """Key each import of a listing: its id, or ``index_host/id`` when several indexes are."""
+    ids = listing["id"].astype(str)
+    if not fleet:
+        return ids
+    return listing["index_host"].astype(str) + "/" + ids
+
+
+def _events(
+    previous: pd.DataFrame | None, listing: pd.DataFrame, *, fleet: bool = False
+) -> list[WatchEvent]:
     """Find the imports of ``listing`` that ended since ``previous`` (running, or new)."""
     if previous is None:
         return []  # the first listing: nothing has ended *during* the watch yet
-    ended = listing[listing["status"].isin(_TERMINAL).to_numpy()]
-    before = previous.set_index("id")["status"].astype(object)
-    ended = ended[~ended["id"].map(before).isin(_TERMINAL).to_numpy()]  # running, or new
+    terminal = listing["status"].isin(_TERMINAL).to_numpy()
+    ended = listing[terminal]
+    before = pd.Series(
+        previous["status"].astype(object).to_numpy(), index=_keys(previous, fleet=fleet)
+    )
+    was_terminal = _keys(ended, fleet=fleet).map(before).isin(_TERMINAL).to_numpy()
+    ended = ended[~was_terminal]  # running before, or new
     out = []
     for row in ended.itertuples(index=False):  # a handful per poll
         out.append(
@@ -150,9 +168,21 @@ def _events(previous: pd.DataFrame | None, listing: pd.DataFrame) -> list[WatchE
                 if pd.isna(row.records_imported)
                 else int(row.records_imported),
                 error=None if pd.isna(row.error) else str(row.error),
+                index_name=None
+                if not fleet
+                else str(row.index_name if not pd.isna(row.index_name) else row.index_host),
             )
         )
     return out
+
+
+def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
+    """When a poll was listed: its one ``listed_at`` (the latest, for several indexes)."""
+    if listing.attrs.get("listed_at"):
+        return pd.Timestamp(listing.attrs["listed_at"])
+    if len(listing):
+        return pd.Timestamp(listing["listed_at"].max())
+    return None
 
 
 def _bar_text(row: Any) -> str:
@@ -282,11 +312,125 @@ def watch_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
+
+    def list_once() -> pd.DataFrame:
+        from .loader import read_imports
+
+        return read_imports(
+            connection=conn, page_size=page_size, progress=False, dtype_backend=dtype_backend
+        )
+
     watch = _Watch(
-        conn,
-        page_size=page_size,
+        list_once,
+        fleet=False,
         snapshot_to=snapshot_to,
         storage_options=storage_options,
+        dtype_backend=dtype_backend,
+        bars=_progress.WatchBars(enabled=progress),
+        on_event=on_event,
+    )
+    return watch.run(every, limit)
+
+
+def watch_project_imports(
+    *,
+    connection: Connection | None = None,
+    api_key: str | None = None,
+    controller_host: str | None = None,
+    indexes: str | Sequence[str] | None = None,
+    max_workers: int = 16,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    interval: Any = "30s",
+    until: Any = "done",
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    on_event: Callable[[WatchEvent], None] | None = None,
+) -> pd.DataFrame:
+    """Watch the running imports of every index of a project until they end.
+
+    Each poll lists the indexes as :func:`~pinecone_imports_frame.read_project_imports`
+    does (concurrently, at most ``max_workers`` at a time); an import is named
+    ``index/id`` on its bar and in its line. An index that fails in one poll does not
+    end the watch: its imports stay waited for, and the next poll asks again.
+
+    Parameters
+    ----------
+    connection, api_key, controller_host, indexes, max_workers
+        As for :func:`~pinecone_imports_frame.read_project_imports`.
+    page_size, timeout, max_retries, allow_insecure, api_version, interval, until
+        As for :func:`watch_imports` (``interval`` defaults to 30 s: a poll lists every
+        index).
+    snapshot_to, storage_options, progress, dtype_backend, on_event
+        As for :func:`watch_imports` (one snapshot per index and poll).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every listing of every index, stacked; ``attrs["watch"]`` as for
+        :func:`watch_imports`, with ``attrs["errors"]`` of the last poll.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import IndexConfig, Project
+    >>> done = ({"id": "1", "uri": "s3://b/", "status": "Completed",
+    ...          "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:30:00Z"},)
+    >>> indexes = [IndexConfig(name, records=done) for name in ("prod-a", "prod-b")]
+    >>> with Project(indexes=indexes) as project:  # nothing running: one poll is enough
+    ...     history = watch_project_imports(api_key=project.api_key,
+    ...                                     controller_host=project.control.url,
+    ...                                     progress=False)
+    >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
+    (['prod-a', 'prod-b'], 'done')
+    """
+    from .fleet import check_patterns, read_project_imports
+
+    schema.check_dtype_backend(dtype_backend)
+    config.check_page_size(page_size)
+    check_patterns(indexes)
+    every = config.parse_interval(interval, what="interval")
+    limit = _until(until)
+    if on_event is not None and not callable(on_event):
+        raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
+    conn = config.resolve_connection(
+        connection,
+        api_key=api_key,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+    )
+    del api_key  # as in watch_imports: the key lives in conn.api_key only
+    if snapshot_to is not None:
+        from .snapshots import check_destination
+
+        check_destination(snapshot_to, storage_options=storage_options)
+
+    def list_once() -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
+            return read_project_imports(
+                connection=conn,
+                indexes=indexes,
+                max_workers=max_workers,
+                page_size=page_size,
+                progress=False,
+                snapshot_to=snapshot_to,
+                storage_options=storage_options,
+                dtype_backend=dtype_backend,
+            )
+
+    watch = _Watch(
+        list_once,
+        fleet=True,
+        snapshot_to=None,  # read_project_imports writes one snapshot per index
+        storage_options=None,
         dtype_backend=dtype_backend,
         bars=_progress.WatchBars(enabled=progress),
         on_event=on_event,
@@ -299,17 +443,18 @@ class _Watch:
 
     def __init__(
         self,
-        conn: Connection,
+        list_once: Callable[[], pd.DataFrame],
         *,
-        page_size: int,
+        fleet: bool,
         snapshot_to: str | os.PathLike[str] | None,
         storage_options: dict[str, Any] | None,
         dtype_backend: DtypeBackend,
         bars: _progress.WatchBars,
         on_event: Callable[[WatchEvent], None] | None,
     ) -> None:
-        self.conn = conn
-        self.page_size = page_size
+        self.list_once = list_once
+        self.fleet = fleet
+        self.names: dict[str, str] = {}  # index host -> name, for the bars of a fleet
         self.snapshot_to = snapshot_to
         self.storage_options = storage_options
         self.dtype_backend = dtype_backend
@@ -322,14 +467,7 @@ class _Watch:
         self.failed_polls = 0
 
     def _listing(self) -> pd.DataFrame:
-        from .loader import read_imports
-
-        df = read_imports(
-            connection=self.conn,
-            page_size=self.page_size,
-            progress=False,
-            dtype_backend=self.dtype_backend,
-        )
+        df = self.list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         if self.snapshot_to is not None:
             from .snapshots import write_snapshot
@@ -348,7 +486,10 @@ class _Watch:
     def _history(self) -> pd.DataFrame:
         if not self.listings:
             return empty_frame(dtype_backend=self.dtype_backend)
-        return pd.concat(self.listings, ignore_index=True)
+        listings = [df.copy(deep=False) for df in self.listings]
+        for df in listings:
+            df.attrs = {}  # pandas compares attrs when it concatenates
+        return pd.concat(listings, ignore_index=True)
 
     def _see(self, listing: pd.DataFrame) -> bool:
         """Take in one listing; return whether every import waited for has ended."""
@@ -356,30 +497,57 @@ class _Watch:
 
         previous = self.listings[-2] if len(self.listings) > 1 else None
         running = ~listing["is_terminal"].fillna(False).to_numpy(dtype=bool)
-        ids = set(listing.loc[running, "id"].astype(str))
+        keys = _keys(listing, fleet=self.fleet)
+        ids = set(keys[running])
         if self.waiting is None:
             self.waiting = set(ids)
             self.started_with = len(ids)
             self.bars.start(total=self.started_with)
-        for event in _events(previous, listing):
-            self.bars.end(event.id)
+        if self.fleet:
+            named = listing[["index_host", "index_name"]].dropna().drop_duplicates()
+            hosts, names = named["index_host"].astype(str), named["index_name"].astype(str)
+            self.names.update(zip(hosts, names, strict=True))
+        for event in _events(previous, listing, fleet=self.fleet):
+            key = f"{event.index_host}/{event.id}" if self.fleet else event.id
+            self.bars.end(self._label(key))
             self._emit(event)
-        listed = set(listing["id"].astype(str))
-        gone = self.waiting - listed
+        # An index that failed this poll lists nothing: its imports are not "gone", they
+        # stay waited for until a poll answers for them.
+        failed = {str(e.get("index_host")) for e in listing.attrs.get("errors", [])}
+
+        def unknown(key: str) -> bool:
+            return self.fleet and key.split("/", 1)[0] in failed
+
+        gone = {k for k in self.waiting - set(keys) if not unknown(k)}
         for import_id in sorted(gone):
             logger.info("import %s is no longer listed: counted as ended", import_id)
-        self.waiting &= ids
+        self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
         self.bars.ended(self.started_with - len(self.waiting))
 
         self.running_rows.append(listing[running])
-        recent = pd.concat(self.running_rows, ignore_index=True)
-        recent = recent[recent["id"].astype(str).isin(ids).to_numpy()]
+        rows = [df.copy(deep=False) for df in self.running_rows]
+        for df in rows:
+            df.attrs = {}
+        recent = pd.concat(rows, ignore_index=True)
+        recent = recent[_keys(recent, fleet=self.fleet).isin(ids).to_numpy()]
         self.running_rows = [recent]
         estimates = trends.estimate_completion(recent)
         percents = estimates["percent_complete"].to_numpy(dtype=float, na_value=float("nan"))
-        for row, percent in zip(estimates.itertuples(index=False), percents, strict=True):
-            self.bars.show(str(row.id), percent=float(percent), text=_bar_text(row))
+        for row, percent, key in zip(
+            estimates.itertuples(index=False),
+            percents,
+            _keys(estimates, fleet=self.fleet),
+            strict=True,
+        ):
+            self.bars.show(self._label(key), percent=float(percent), text=_bar_text(row))
         return not self.waiting
+
+    def _label(self, key: str) -> str:
+        """Name the bar of an import: its id, or ``index_name/id`` for several indexes."""
+        if not self.fleet:
+            return key
+        host, _, import_id = key.rpartition("/")
+        return f"{self.names.get(host, host)}/{import_id}"
 
     def _past(self, limit: pd.Timedelta | pd.Timestamp | None, every: pd.Timedelta) -> bool:
         """Whether the newest listing is at ``limit`` or past it (on the server's clock).
@@ -389,10 +557,12 @@ class _Watch:
         """
         if limit is None or not self.listings:
             return False
-        first, last = self.listings[0].attrs, self.listings[-1].attrs
-        newest = pd.Timestamp(last["listed_at"]) + every / 2
+        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
+        if first is None or last is None:
+            return False
+        newest = last + every / 2
         if isinstance(limit, pd.Timedelta):
-            return bool(newest - pd.Timestamp(first["listed_at"]) >= limit)
+            return bool(newest - first >= limit)
         return bool(newest >= limit)
 
     def run(self, every: pd.Timedelta, limit: pd.Timedelta | pd.Timestamp | None) -> pd.DataFrame:
@@ -415,6 +585,8 @@ class _Watch:
         finally:
             self.bars.close()
         history = self._history()
+        if self.fleet and self.listings:
+            history.attrs["errors"] = self.listings[-1].attrs.get("errors", [])
         history.attrs["watch"] = {
             "stopped": stopped,
             "polls": len(self.listings) + self.failed_polls,

@@ -1,0 +1,162 @@
+"""Watching every index of a project at once (issue 10): one watch, imports named index/id."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import pinecone_imports_frame as pif
+from pinecone_imports_frame import watch
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import IndexConfig, Project
+from pinecone_imports_frame.watch import WatchEvent, watch_project_imports
+
+NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+
+class ProjectTime:
+    """A clock and a sleep for the watch that move the project's simulated clock too."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.on_sleep: list[Any] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        self.project.advance(seconds)
+        for hook in self.on_sleep:
+            hook(len(self.sleeps))
+
+
+@pytest.fixture
+def project() -> Any:
+    indexes = [
+        IndexConfig("prod-a", imports=120, seed=1),
+        IndexConfig("prod-b", imports=120, seed=2),
+        IndexConfig("legacy", pod=True),
+    ]
+    with Project(indexes=indexes, now=NOW) as proj:
+        yield proj
+
+
+@pytest.fixture
+def fake(project: Project, monkeypatch: pytest.MonkeyPatch) -> ProjectTime:
+    from pinecone_imports_frame import cli, client
+
+    time = ProjectTime(project)
+    for module in (watch, cli):
+        monkeypatch.setattr(module, "_clock", time.clock)
+        monkeypatch.setattr(module, "_sleep", time.sleep)
+    monkeypatch.setattr(client, "_sleep", lambda s: None)
+    return time
+
+
+def _running(df: pd.DataFrame) -> set[tuple[str, str]]:
+    rows = df[~df["is_terminal"].astype(bool)]
+    return set(zip(rows["index_name"].astype(str), rows["id"].astype(str), strict=True))
+
+
+def test_a_project_watch_waits_for_every_index(project: Project, fake: ProjectTime) -> None:
+    first = _running(
+        pif.read_project_imports(
+            api_key=project.api_key, controller_host=project.control.url, progress=False
+        )
+    )
+    assert {name for name, _ in first} == {"prod-a", "prod-b"}  # both have running imports
+    events: list[WatchEvent] = []
+    history = watch_project_imports(
+        api_key=project.api_key,
+        controller_host=project.control.url,
+        interval="5m",
+        progress=False,
+        on_event=events.append,
+    )
+    info = history.attrs["watch"]
+    assert info["stopped"] == "done" and info["running_at_start"] == len(first)
+    assert set(history["index_name"]) == {"prod-a", "prod-b"}  # the pod index is skipped
+    last = history[
+        history["listed_at"] >= history.groupby("index_name")["listed_at"].transform("max")
+    ]
+    assert not (_running(last) & first)
+    # Each ending is named by index and id (the two indexes' ids overlap: "1", "2", ...).
+    assert all(str(e).split("  import ")[1].startswith(f"{e.index_name}/") for e in events)
+    assert {e.index_name for e in events} == {"prod-a", "prod-b"}
+
+
+DONE = tuple(
+    {
+        "id": str(i),
+        "uri": "s3://b/done/",
+        "status": "Completed",
+        "createdAt": "2026-03-01T10:00:00Z",
+        "finishedAt": "2026-03-01T10:30:00Z",
+    }
+    for i in range(1, 4)
+)
+
+
+def test_a_failing_index_in_one_poll_does_not_end_its_imports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only "busy" has running imports: if its failed poll counted them as ended, the
+    # watch would stop right there.
+    indexes = [IndexConfig("quiet", records=DONE), IndexConfig("busy", imports=120, seed=2)]
+    with Project(indexes=indexes, now=NOW) as project:
+        _failing_poll_checks(project, monkeypatch)
+
+
+def _failing_poll_checks(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pinecone_imports_frame import cli, client
+
+    fake = ProjectTime(project)
+    for module in (watch, cli):
+        monkeypatch.setattr(module, "_clock", fake.clock)
+        monkeypatch.setattr(module, "_sleep", fake.sleep)
+    monkeypatch.setattr(client, "_sleep", lambda s: None)
+
+    def break_busy(sleeps: int) -> None:
+        if sleeps == 1:  # the second poll: "busy" answers 503 (no retries below)
+            project["busy"].inject("status", status=503, times=1)
+
+    fake.on_sleep.append(break_busy)
+    first = _running(
+        pif.read_project_imports(
+            api_key=project.api_key, controller_host=project.control.url, progress=False
+        )
+    )
+    history = watch_project_imports(
+        api_key=project.api_key,
+        controller_host=project.control.url,
+        interval="5m",
+        max_retries=0,
+        progress=False,
+        on_event=lambda e: None,
+    )
+    assert history.attrs["watch"]["stopped"] == "done"
+    polls_busy = history.loc[history["index_name"] == "busy", "listed_at"].nunique()
+    polls_quiet = history.loc[history["index_name"] == "quiet", "listed_at"].nunique()
+    assert polls_quiet >= 3 and polls_busy == polls_quiet - 1  # the failed poll, then more
+    # Its imports were waited for through the failed poll, until a listing showed them ended.
+    busy = history[history["index_name"] == "busy"]
+    last = _running(busy[busy["listed_at"] == busy["listed_at"].max()])
+    assert first and {k[0] for k in first} == {"busy"} and not (last & first)
+
+
+def test_the_watch_command_follows_every_index(
+    project: Project, fake: ProjectTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["watch", "--all-indexes", "--api-key", project.api_key]
+    args += ["--controller-host", project.control.url, "--interval", "5m", "--no-progress"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "imports running at the start have ended" in out
+    assert "import prod-a/" in out and "import prod-b/" in out
