@@ -150,9 +150,13 @@ def _timestamps(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
     try:
         # Arrow parses RFC 3339 with Z or an offset in C; via nanoseconds so that 7 to 9
         # fractional digits parse too, then truncated to the schema's microseconds. Years
-        # outside 1678..2261, leap seconds and datetime objects take the slow path.
-        arr = pa.array(values, type=pa.string()).cast(_TS_NS)
-        return arr.cast(_TS, safe=False), []
+        # outside what nanoseconds hold (older pyarrow wraps them around silently), leap
+        # seconds and datetime objects take the slow path.
+        text = pa.array(values, type=pa.string())
+        years = pc.utf8_slice_codeunits(text, 0, 4)
+        in_range = pc.and_(pc.greater_equal(years, "1679"), pc.less_equal(years, "2260"))
+        if pc.all(in_range).as_py() is not False:
+            return text.cast(_TS_NS).cast(_TS, safe=False), []
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
     bad: list[_Bad] = []
@@ -581,10 +585,23 @@ def column_to_pandas(
         }[kind]
         return cls(values, mask)
     if kind == "timestamp":
-        values = col.to_numpy(zero_copy_only=False).astype(f"datetime64[{schema.TIME_UNIT}]")
+        values = _micros(col).view(f"datetime64[{schema.TIME_UNIT}]")
         return pd.Series(values, copy=False).dt.tz_localize("UTC").array
     # duration
-    return col.to_numpy(zero_copy_only=False).astype(f"timedelta64[{schema.TIME_UNIT}]")
+    return _micros(col).view(f"timedelta64[{schema.TIME_UNIT}]")
+
+
+_NAT = np.iinfo(np.int64).min  # NaT's integer value in numpy
+
+
+def _micros(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return the column's microseconds as int64, null as NaT's value.
+
+    Through integers, not ``to_numpy()`` of the timestamps: older pyarrow converts them via
+    nanoseconds, which turns years outside 1678..2261 (Go's zero time) into garbage.
+    """
+    ints = col.cast(pa.int64())
+    return np.asarray(ints.fill_null(_NAT).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def frame_from_table(
