@@ -22,12 +22,18 @@ def schema_mismatches(frame: pd.DataFrame) -> list[str]:
 
 
 def compare(
-    reference: pd.DataFrame, other: pd.DataFrame, *, same_listing: bool = True
+    reference: pd.DataFrame,
+    other: pd.DataFrame,
+    *,
+    same_listing: bool = True,
+    cannot_have: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Rows, ids, dtypes and values of ``other`` against ``reference``.
 
     With ``same_listing=False`` (two processes listed at different instants) ``listed_at``
     is not compared and ``elapsed`` only where it does not depend on it (finished imports).
+    ``cannot_have`` names columns the other path cannot fill (the SDK drops
+    ``validationResult``): they must be all NA there, and are reported, not compared.
     """
     out: dict[str, Any] = {
         "rows": [len(reference), len(other)],
@@ -45,6 +51,10 @@ def compare(
             continue
         if not same_listing and name == "listed_at":
             continue
+        if name in cannot_have:
+            if not b.isna().all():
+                differing.append(f"{name} (expected NA: this path cannot fill it)")
+            continue
         if not same_listing and name == "elapsed":
             done = reference["finished_at"].notna().to_numpy()
             a, b = a[done], b[done]
@@ -57,6 +67,7 @@ def compare(
         elif not a.equals(b):
             differing.append(name)
     out["differing_columns"] = differing
+    out["not_compared"] = list(cannot_have)
     out["equal"] = (
         out["ids_equal"]
         and len(reference) == len(other)
