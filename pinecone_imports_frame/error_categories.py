@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -65,19 +66,20 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
 assert [c for c, _, _ in PATTERNS] + ["other"] == list(ERROR_CATEGORIES)
 
 
-def categorize(errors: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+def categorize(errors: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray | pa.ChunkedArray:
     """Categorise error texts: the first matching pattern's category, "other", or null.
 
-    Vectorised (one regular-expression pass per category over the whole column).
+    Vectorised, and each distinct text is matched once: a history repeats an import's
+    error in every listing, and a listing repeats a few messages over many imports.
 
     Parameters
     ----------
-    errors : pyarrow.Array of string
+    errors : pyarrow.Array or ChunkedArray of string
         Error texts; null where an import has no error.
 
     Returns
     -------
-    pyarrow.DictionaryArray
+    pyarrow.DictionaryArray (or ChunkedArray of them, for a ChunkedArray)
         One of ``schema.ERROR_CATEGORIES`` per row (dictionary in that order), null where
         ``errors`` is null.
 
@@ -87,22 +89,29 @@ def categorize(errors: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     >>> categorize(pa.array([
     ...     'User error: The namespace "a" already exists. Imports are only allowed into '
     ...     'nonexistent namespaces.',
-    ...     "Exceeds system limit", "something new", None])).to_pylist()
-    ['namespace_exists', 'system_limit', 'other', None]
+    ...     "Exceeds system limit", "something new", None, "Exceeds system limit"])).to_pylist()
+    ['namespace_exists', 'system_limit', 'other', None, 'system_limit']
     """
+    dictionary = pa.array(ERROR_CATEGORIES, type=pa.string())
     if isinstance(errors, pa.ChunkedArray):
-        errors = errors.combine_chunks()
+        chunks = [categorize(chunk) for chunk in errors.chunks]
+        return pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), pa.string()))
     if pa.types.is_dictionary(errors.type):
         errors = errors.cast(pa.string())
-    n = len(errors)
-    codes = pa.nulls(n, pa.int32())
-    if n and errors.null_count < n:
-        undecided = pc.is_valid(errors)
-        codes = pc.if_else(undecided, pa.scalar(len(PATTERNS), pa.int32()), codes)
-        for code, (_, pattern, _) in enumerate(PATTERNS):
-            hit = pc.match_substring_regex(errors, pattern=pattern, ignore_case=True)
-            hit = pc.and_(pc.fill_null(hit, False), undecided)
-            codes = pc.if_else(hit, pa.scalar(code, pa.int32()), codes)
-            undecided = pc.and_(undecided, pc.invert(hit))
-    dictionary = pa.array(ERROR_CATEGORIES, type=pa.string())
-    return pa.DictionaryArray.from_arrays(codes, dictionary)
+    encoded = pc.dictionary_encode(errors)
+    codes = pc.take(_codes(encoded.dictionary), encoded.indices)  # null stays null
+    return pa.DictionaryArray.from_arrays(codes.cast(pa.int32()), dictionary)
+
+
+def _codes(texts: pa.Array) -> pa.Array:
+    """Return the category code of each of ``texts`` (distinct, non-null error texts)."""
+    n = len(texts)
+    codes = pa.array(np.full(n, len(PATTERNS), dtype=np.int32))  # "other" unless a match
+    undecided = pa.array(np.ones(n, dtype=bool))
+    for code, (_, pattern, _) in enumerate(PATTERNS):
+        if not n:
+            break
+        hit = pc.and_(pc.match_substring_regex(texts, pattern=pattern, ignore_case=True), undecided)
+        codes = pc.if_else(hit, pa.scalar(code, pa.int32()), codes)
+        undecided = pc.and_(undecided, pc.invert(hit))
+    return codes

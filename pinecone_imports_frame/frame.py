@@ -226,7 +226,9 @@ _PARSERS: dict[str, Callable[[list[Any]], tuple[pa.Array, list[_Bad]]]] = {
 
 def _nested(parents: list[Any], key: str) -> list[Any]:
     """Take ``key`` of each parent object; a parent that is not an object gives itself."""
-    return [p.get(key) if isinstance(p, dict) else p for p in parents]
+    if parents.count(None) == len(parents):  # no record has it (API versions before 2026-07)
+        return parents
+    return [p.get(key) if type(p) is dict else p for p in parents]
 
 
 def _column_values(pending: dict[str, list[Any]], column: Column) -> list[Any]:

@@ -162,13 +162,3 @@ def test_a_status_of_a_newer_api_version_gets_its_own_colour() -> None:
     page = report(pd.concat([one, one.assign(listed_at=one["listed_at"] + pd.Timedelta("1h"))]))
     parse_strictly(page)
     assert page.count("data:image/png;base64,") == 1 and "Paused" in page
-
-
-def test_the_readme_report_example_runs(
-    history: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "report(" in b)
-    monkeypatch.chdir(tmp_path)
-    exec(compile(block, "README.md", "exec"), {"history": history})
-    parse_strictly((tmp_path / "imports.html").read_text(encoding="utf-8"))

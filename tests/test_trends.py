@@ -662,18 +662,6 @@ def test_latest_has_one_row_per_import_on_a_large_random_history() -> None:
     assert (got["listings"] == expected["nunique"]).all()
 
 
-def test_the_readme_trends_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import re
-
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "trends." in b)
-    for _, one in small_history().groupby("listed_at"):
-        pif.write_snapshot(one.reset_index(drop=True), tmp_path)
-    code = block.replace("/data/pinecone-imports", str(tmp_path)).replace("2026-11-01", "2025")
-    exec(compile(code, "README.md", "exec"), {})
-    assert capsys.readouterr().out.startswith("2 imports")
-
-
 def test_the_retry_trap_is_seen_across_listings_when_the_first_attempt_is_gone() -> None:
     # Only a history shows it: the first attempt failed, dropped out of the listing, and
     # the retry on the same URI failed later with "namespace already exists".

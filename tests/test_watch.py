@@ -308,23 +308,6 @@ def test_until_is_checked_before_anything_is_sent(emu: Emulator) -> None:
     assert emu.requests == []
 
 
-def test_the_readme_watch_example_runs(
-    emu: Emulator, fake: EmulatorTime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import re
-
-    monkeypatch.setenv("PINECONE_API_KEY", emu.api_key)
-    monkeypatch.setenv("PINECONE_INDEX_HOST", emu.address)
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = next(
-        b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "watch_imports" in b
-    )
-    namespace: dict[str, Any] = {"pif": pif, "trends": trends}
-    exec(compile(block, "README.md", "exec"), namespace)
-    assert namespace["history"].attrs["watch"]["stopped"] == "done"
-    assert fake.sleeps and set(fake.sleeps) == {30.0}
-
-
 WATCH_SECRET = "pcsk_watchSECRET_4c2e9a71"
 
 

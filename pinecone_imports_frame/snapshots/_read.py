@@ -460,17 +460,8 @@ def _conform(table: pa.Table, wanted: list[str]) -> pa.Table:
 
 
 def _categories(errors: pa.ChunkedArray) -> pa.ChunkedArray:
-    """``error_categories.categorize`` of each distinct error text, spread over the rows."""
-    out = []
-    for chunk in errors.chunks:
-        texts = pc.unique(chunk)
-        codes = categorize(texts).indices
-        where = pc.index_in(chunk, value_set=texts)
-        indices = pc.take(codes, where)
-        out.append(
-            pa.DictionaryArray.from_arrays(indices, pa.array(schema.ERROR_CATEGORIES, pa.string()))
-        )
-    return pa.chunked_array(out, type=schema.arrow_type("error_category"))
+    """``error_categories.categorize`` of the error texts (each distinct text once)."""
+    return categorize(errors)
 
 
 def _to_pandas(col: pa.ChunkedArray, name: str, dtype_backend: DtypeBackend) -> Any:
