@@ -15,6 +15,23 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 
+def in_jupyter() -> bool:
+    """Tell whether this code runs in a Jupyter kernel (not merely next to ipykernel).
+
+    A process that only imported ``ipykernel`` (a test that starts kernels, a tool) is not
+    in a notebook: the running IPython shell must have a kernel.
+
+    Examples
+    --------
+    >>> in_jupyter()
+    False
+    """
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    return getattr(shell, "kernel", None) is not None
+
+
 def progress_enabled(progress: bool | None) -> bool:
     """``progress`` as given, or, for None, whether stderr is a terminal or this is Jupyter.
 
@@ -25,7 +42,7 @@ def progress_enabled(progress: bool | None) -> bool:
     """
     if progress is not None:
         return bool(progress)
-    if "ipykernel" in sys.modules:
+    if in_jupyter():
         return True
     try:
         return sys.stderr.isatty()
@@ -35,7 +52,7 @@ def progress_enabled(progress: bool | None) -> bool:
 
 def _tqdm_class() -> Any:
     """Pick tqdm's notebook widget in Jupyter with ipywidgets, else the text bar."""
-    if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+    if in_jupyter() and importlib.util.find_spec("ipywidgets") is not None:
         try:
             from tqdm.notebook import tqdm as notebook_tqdm
 

@@ -9,8 +9,6 @@ standing in for it, over HTTP), changing nothing but the environment.
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -52,17 +50,6 @@ def text_of(notebook: Any) -> str:
             parts.append(output.get("text", ""))
             parts.append(output.get("data", {}).get("text/plain", ""))
     return "\n".join(parts)
-
-
-@pytest.fixture(autouse=True)
-def no_ipykernel_left_behind() -> Iterator[None]:
-    """Starting a kernel imports ipykernel here too; the package would then think it runs
-    in Jupyter (progress bars on by default) in every later test of the session."""
-    before = set(sys.modules)
-    yield
-    for name in set(sys.modules) - before:
-        if name == "ipykernel" or name.startswith("ipykernel."):
-            del sys.modules[name]
 
 
 @pytest.fixture

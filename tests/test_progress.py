@@ -13,10 +13,18 @@ from pinecone_imports_frame import _progress
 from pinecone_imports_frame._progress import PageProgress, progress_enabled
 
 
+def _in_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make this process look like a Jupyter kernel: an IPython shell with a kernel."""
+    ipython = types.ModuleType("IPython")
+    shell = types.SimpleNamespace(kernel=object())
+    ipython.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+
+
 def test_jupyter_without_ipywidgets_gets_a_text_bar_and_no_warning(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    _in_a_kernel(monkeypatch)
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
         importlib.util,
@@ -47,8 +55,17 @@ def test_progress_off_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().err == ""
 
 
+def test_importing_ipykernel_is_not_running_in_jupyter(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A test session that starts notebook kernels imports ipykernel, but is no notebook.
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(_progress.sys, "stderr", types.SimpleNamespace())
+    assert progress_enabled(None) is False
+    _in_a_kernel(monkeypatch)
+    assert progress_enabled(None) is True
+
+
 def test_default_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
 
     class Tty:
         def isatty(self) -> bool:
