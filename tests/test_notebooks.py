@@ -22,7 +22,7 @@ import pinecone_imports_frame as pif
 from pinecone_imports_frame.emulator import Emulator
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-FIGURES = {"imports_overview.ipynb": 5, "imports_trends.ipynb": 4}
+FIGURES = {"imports_overview.ipynb": 6, "imports_trends.ipynb": 4}
 
 
 def run(name: str) -> Any:
@@ -54,7 +54,12 @@ def text_of(notebook: Any) -> str:
 
 @pytest.fixture
 def no_pinecone(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("PINECONE_API_KEY", "PINECONE_INDEX_HOST", "PINECONE_IMPORTS_LAKE"):
+    for name in (
+        "PINECONE_API_KEY",
+        "PINECONE_INDEX_HOST",
+        "PINECONE_CONTROLLER_HOST",
+        "PINECONE_IMPORTS_LAKE",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -88,10 +93,14 @@ def test_the_overview_reads_the_index_the_environment_names(
     with Emulator(imports=345, seed=3, api_key="pcsk_notebook_test_key") as index:
         monkeypatch.setenv("PINECONE_API_KEY", index.api_key)
         monkeypatch.setenv("PINECONE_INDEX_HOST", index.address)
+        # The project's control plane (Pinecone's, for a real key): the emulator serves one.
+        monkeypatch.setenv("PINECONE_CONTROLLER_HOST", index.url)
         notebook = run("imports_overview.ipynb")
         served = len([r for r in index.requests if r.path.startswith("/bulk/imports")])
+        listed = len([r for r in index.requests if r.path == "/indexes"])
     text = text_of(notebook)
-    assert "345 imports" in text and served == 4  # its pages, over HTTP
+    # Its 4 pages over HTTP, twice: the listing, then the fleet of its project (one index).
+    assert "345 imports" in text and served == 8 and listed == 1
     assert "Traceback" not in text and "Warning" not in text
     assert figures(notebook) == FIGURES["imports_overview.ipynb"]
     assert "pcsk_notebook_test_key" not in text
