@@ -155,30 +155,34 @@ def _report_fleet(df: pd.DataFrame) -> int:
 def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
     from .loader import read_imports
 
-    if getattr(args, "all_indexes", False):
+    fleet = _fleet_arguments(args, verb="lists")
+    if fleet is not None:
         from .fleet import read_project_imports
 
-        if args.host or args.index_name:
-            raise ConfigurationError("--all-indexes lists every index: drop --host/--index-name")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # reported by _report_fleet
             return read_project_imports(
-                api_key=args.api_key,
-                controller_host=args.controller_host,
-                indexes=args.indexes,
-                max_workers=args.max_workers,
-                page_size=args.page_size,
-                timeout=args.timeout,
-                max_retries=args.max_retries,
-                allow_insecure=args.allow_insecure,
-                api_version=args.api_version,
-                progress=args.progress,
-                verbose=args.verbose,
-                **extra,
+                **fleet, progress=args.progress, verbose=args.verbose, **extra
             )
-    if getattr(args, "indexes", None):
-        raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
     return read_imports(args.host, **_connection(args), progress=args.progress, **extra)
+
+
+def _fleet_arguments(args: argparse.Namespace, *, verb: str) -> dict[str, Any] | None:
+    """Map ``_add_connection`` and ``_add_fleet`` to the project-wide call's arguments.
+
+    None without ``--all-indexes``; ``--indexes`` without it, or ``--host`` or
+    ``--index-name`` with it, are refused.
+    """
+    if not args.all_indexes:
+        if args.indexes:
+            raise ConfigurationError(
+                "--indexes chooses among the project's indexes: add --all-indexes"
+            )
+        return None
+    if args.host or args.index_name:
+        raise ConfigurationError(f"--all-indexes {verb} every index: drop --host/--index-name")
+    options = {k: v for k, v in _connection(args).items() if k != "index_name"}
+    return {**options, "indexes": args.indexes, "max_workers": args.max_workers}
 
 
 #: The options of ``_add_connection`` after ``--host``, named as read_imports names them.
@@ -423,19 +427,11 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         "progress": args.progress,
         "on_event": line,
     }
-    if args.all_indexes:
-        if args.host or args.index_name:
-            raise ConfigurationError("--all-indexes watches every index: drop --host/--index-name")
-        options = {k: v for k, v in _connection(args).items() if k != "index_name"}
-        history = watch.watch_project_imports(
-            **options, indexes=args.indexes, max_workers=args.max_workers, **common
-        )
+    fleet = _fleet_arguments(args, verb="watches")
+    if fleet is not None:
+        history = watch.watch_project_imports(**fleet, **common)
         _report_fleet(history)
     else:
-        if args.indexes:
-            raise ConfigurationError(
-                "--indexes chooses among the project's indexes: add --all-indexes"
-            )
         history = watch.watch_imports(args.host, **_connection(args), **common)
     info = history.attrs.get("watch", {})
     started = info.get("running_at_start", 0)

@@ -84,6 +84,23 @@ def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
     return listed
 
 
+def check_fleet_arguments(*, indexes: str | Sequence[str] | None, max_workers: int) -> None:
+    """Refuse ``indexes`` or ``max_workers`` as :func:`read_project_imports` would.
+
+    Examples
+    --------
+    >>> check_fleet_arguments(indexes="prod-*", max_workers=0)
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: max_workers must be from 1 to 256, not 0
+    """
+    check_patterns(indexes)
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
+        raise ConfigurationError(f"max_workers must be an int, not {max_workers!r}")
+    if not 1 <= max_workers <= MAX_WORKERS:
+        raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
+
+
 def select_indexes(
     models: Sequence[dict[str, Any]], patterns: str | Sequence[str] | None
 ) -> tuple[list[IndexTarget], list[dict[str, Any]]]:
@@ -329,13 +346,9 @@ def read_project_imports(
     """
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
-    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
-        raise ConfigurationError(f"max_workers must be an int, not {max_workers!r}")
-    if not 1 <= max_workers <= MAX_WORKERS:
-        raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
+    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
-    check_patterns(indexes)
     conn = config.resolve_connection(
         connection,
         api_key=api_key,
@@ -354,7 +367,7 @@ def read_project_imports(
         logger.info("skipping index %s: %s", item["index_name"], item["reason"])
 
     def list_one(target: IndexTarget) -> pa.Table:
-        from .loader import drain_listing, iter_pages
+        from .loader import drain_listing, iter_pages, listing_frame, snapshot_listing
 
         pages = iter_pages(
             connection=conn.for_index(target.host, target.name), page_size=page_size, progress=False
@@ -363,15 +376,8 @@ def read_project_imports(
             pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend
         )
         if snapshot_to is not None:
-            from .snapshots import write_snapshot
-
-            frame = frame_from_table(table, dtype_backend=dtype_backend)
-            frame.attrs.update(attrs)
-            try:
-                write_snapshot(frame, snapshot_to, storage_options=storage_options)
-            except PineconeImportsError as exc:
-                exc.partial = frame
-                raise
+            frame = listing_frame(table, attrs, dtype_backend=dtype_backend)
+            snapshot_listing(frame, snapshot_to, storage_options=storage_options)
         return table
 
     tables, partials, errors, failures = _drain_all(

@@ -284,17 +284,62 @@ def read_imports(
     # must not sit in this frame, where a traceback formatted with locals would show it.
     del api_key
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
-    result = frame_from_table(table, dtype_backend=dtype_backend)
-    result.attrs.update(attrs)
+    result = listing_frame(table, attrs, dtype_backend=dtype_backend)
     if snapshot_to is not None:
-        from .snapshots import write_snapshot
-
-        try:
-            write_snapshot(result, snapshot_to, storage_options=storage_options)
-        except PineconeImportsError as exc:
-            exc.partial = _remember(result)  # the drain finished: never lose it
-            raise
+        snapshot_listing(result, snapshot_to, storage_options=storage_options)
     return result
+
+
+def listing_frame(
+    table: pa.Table, attrs: dict[str, Any], *, dtype_backend: DtypeBackend
+) -> pd.DataFrame:
+    """Convert a drained listing (:func:`drain_listing`) to its frame, ``attrs`` included.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=3) as emu:
+    ...     table, attrs = drain_listing(iter_pages(emu.url, api_key=emu.api_key))
+    ...     df = listing_frame(table, attrs, dtype_backend="pyarrow")
+    ...     df.attrs["index_host"] == emu.address
+    True
+    >>> len(df), str(df["id"].dtype)
+    (3, 'string[pyarrow]')
+    """
+    frame = frame_from_table(table, dtype_backend=dtype_backend)
+    frame.attrs.update(attrs)
+    return frame
+
+
+def snapshot_listing(
+    frame: pd.DataFrame,
+    snapshot_to: str | os.PathLike[str],
+    *,
+    storage_options: dict[str, Any] | None,
+) -> None:
+    """Write a drained listing as a snapshot; a failure keeps the listing as ``.partial``.
+
+    The drain finished: a lake that cannot be written must not lose it (it is also
+    :func:`last_partial`).
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import SnapshotError, to_frame
+    >>> df = to_frame([{"id": "1", "status": "Pending"}], index_host="h")
+    >>> try:
+    ...     snapshot_listing(df, "/proc/no-lake-here", storage_options=None)
+    ... except SnapshotError as exc:
+    ...     kept = exc.partial
+    >>> kept is df and last_partial() is df
+    True
+    """
+    from .snapshots import write_snapshot
+
+    try:
+        write_snapshot(frame, snapshot_to, storage_options=storage_options)
+    except PineconeImportsError as exc:
+        exc.partial = _remember(frame)
+        raise
 
 
 def drain_listing(
