@@ -12,6 +12,7 @@ from .. import schema
 from ..config import parse_duration
 from ._history import (
     DURATION,
+    IMPORT_DTYPES,
     NAT,
     STRING,
     TIMESTAMP,
@@ -23,6 +24,7 @@ from ._history import (
     empty,
     first_per_group,
     floats,
+    import_columns,
     last_per_group,
     listing_times,
     make_frame,
@@ -79,22 +81,18 @@ def progress(history: pd.DataFrame) -> pd.DataFrame:
     """
     check(history, "progress")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "listed_at": TIMESTAMP,
         "status": None,
         "percent_complete": pd.Float64Dtype(),
         "records_imported": pd.Int64Dtype(),
     }
     if not len(history):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by = ByImport(history)
     percent, records = _progress_values(history, by.rows)
     columns = {
-        "index_host": take(col(history, "index_host"), by.rows),
-        "id": take(col(history, "id"), by.rows),
+        **import_columns(history, by.rows),
         "listed_at": timestamps(by.t),
         "status": take(col(history, "status"), by.rows),
         "percent_complete": nullable_floats(percent),
@@ -171,8 +169,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     check(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "status": None,
         "phase": STRING,
         "listed_at": TIMESTAMP,
@@ -189,7 +186,6 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         "reason": STRING,
     }
     none = empty(dtypes)
-    none["status"] = pd.Series([], dtype=schema.status_dtype())
     if not len(history):
         return none
     by = ByImport(history)
@@ -276,8 +272,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     indexing_for = np.where(is_indexing, t[now] - indexing_since, NAT)
 
     columns = {
-        "index_host": take(col(history, "index_host"), rows[now]),
-        "id": take(col(history, "id"), rows[now]),
+        **import_columns(history, rows[now]),
         "status": take(col(history, "status"), rows[now]),
         "phase": pd.array(phase, dtype=STRING),
         "listed_at": timestamps(t[now]),

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import schema
 from ._history import (
+    IMPORT_DTYPES,
     NAT,
     STRING,
     TIMESTAMP,
@@ -17,11 +18,11 @@ from ._history import (
     check,
     col,
     empty,
+    import_columns,
     listing_times,
     make_frame,
     status_codes,
     status_values,
-    take,
     timestamps,
 )
 
@@ -180,8 +181,7 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     """
     check(history, "status_history")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "status": None,
         "from": TIMESTAMP,
         "to": TIMESTAMP,
@@ -190,17 +190,14 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
         "current": np.dtype(bool),
     }
     if not len(history):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by, s, starts, ends, categories = _runs(history)
     rows = by.rows[starts]
     last_of_import = np.ones(len(starts), dtype=bool)
     last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
     to = np.where(last_of_import, NAT, by.t[np.minimum(ends, len(s) - 1)])
     columns = {
-        "index_host": take(col(history, "index_host"), rows),
-        "id": take(col(history, "id"), rows),
+        **import_columns(history, rows),
         "status": status_values(s[starts], categories),
         "from": timestamps(by.t[starts]),
         "to": timestamps(to),
@@ -246,24 +243,19 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     """
     check(history, "transitions")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "from_status": None,
         "to_status": None,
         "changed_after": TIMESTAMP,
         "first_seen": TIMESTAMP,
     }
     if not len(history):
-        out = empty(dtypes)
-        out["from_status"] = pd.Series([], dtype=schema.status_dtype())
-        out["to_status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by, s, starts, _, categories = _runs(history)
     changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
     rows = by.rows[changes]
     columns = {
-        "index_host": take(col(history, "index_host"), rows),
-        "id": take(col(history, "id"), rows),
+        **import_columns(history, rows),
         "from_status": status_values(s[changes - 1], categories),
         "to_status": status_values(s[changes], categories),
         "changed_after": timestamps(by.t[changes - 1]),
