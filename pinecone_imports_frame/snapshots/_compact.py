@@ -282,12 +282,7 @@ def write_merged(
 
 def _remove(store: Store, files: list[SnapshotFile]) -> None:
     for i, f in enumerate(files):
-        where = store.display(f.path)
-        try:
-            with store_errors("delete", where, vanish_ok=True):
-                store.remove(f.path)
-        except FileNotFoundError:
-            logger.debug("%s was already gone", where)
+        store.remove(f.path)
         if i == 0:
             _fault("removing")
 

@@ -17,7 +17,7 @@ from ._compact import write_merged
 from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, listing
 from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
 from ._read import read_stored
-from ._store import Store, open_store, store_errors
+from ._store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -220,13 +220,8 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
             ]
             if staying:
                 _rewrite(store, f, staying)
-        where = store.display(path)
-        try:
-            with store_errors("delete", where, vanish_ok=True):
-                store.remove(path)
-        except FileNotFoundError:
-            logger.debug("%s was already gone", where)
-        logger.info("pruned %s", where)
+        store.remove(path)
+        logger.info("pruned %s", store.display(path))
     store.remove_empty_dirs(list(files.values()))
 
 

@@ -182,8 +182,17 @@ class Store(abc.ABC):
     def write_atomic(self, path: str, data: bytes) -> None:
         """Write a whole file so that readers see all of it or nothing."""
 
-    @abc.abstractmethod
     def remove(self, path: str) -> None:
+        """Delete one file, its errors translated; one already gone (pruned) is no error."""
+        where = self.display(path)
+        try:
+            with store_errors("delete", where, vanish_ok=True):
+                self._unlink(path)
+        except FileNotFoundError:
+            logger.debug("%s was already gone", where)
+
+    @abc.abstractmethod
+    def _unlink(self, path: str) -> None:
         """Delete one file (FileNotFoundError passes through)."""
 
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:  # noqa: B027
@@ -325,7 +334,7 @@ class LocalStore(Store):
         finally:
             os.close(dir_fd)
 
-    def remove(self, path: str) -> None:
+    def _unlink(self, path: str) -> None:
         os.unlink(path)
 
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:
@@ -469,7 +478,7 @@ class FsspecStore(Store):
             self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         self.fs.pipe_file(path, data)  # one put of the finished bytes
 
-    def remove(self, path: str) -> None:
+    def _unlink(self, path: str) -> None:
         self.fs.rm_file(path)
 
     def check_writable(self) -> None:
