@@ -30,13 +30,13 @@ from .config import (
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
 from .frame import (
+    ListingInfo,
     OnBadRecord,
     RecordColumns,
     build_frame,
     build_table,
     check_on_bad_record,
     frame_from_table,
-    listing_attrs,
 )
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
@@ -366,17 +366,17 @@ def drain_listing(
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
-    def listing() -> dict[str, Any]:
-        return {
-            "listed_at": started + pages.clock_offset,
-            "index_host": conn.index_host,
-            "index_name": conn.index_name,
-            "api_version": conn.api_version,
-        }
+    def listing() -> ListingInfo:  # the clock offset is known once the first page is in
+        return ListingInfo.of(
+            listed_at=started + pages.clock_offset,
+            index_host=conn.index_host,
+            index_name=conn.index_name,
+            api_version=conn.api_version,
+        )
 
     def rows_so_far() -> pd.DataFrame:
         def frame() -> pd.DataFrame:
-            return build_frame(columns, dtype_backend=dtype_backend, **listing())
+            return build_frame(columns, listing=listing(), dtype_backend=dtype_backend)
 
         try:
             return frame()
@@ -388,7 +388,7 @@ def drain_listing(
     try:
         for records in pages:
             columns.extend(records)
-        table = build_table(columns, **listing())
+        table = build_table(columns, listing=listing())
     except PineconeImportsError as exc:
         exc.partial = _remember(rows_so_far())
         raise
@@ -400,7 +400,7 @@ def drain_listing(
             len(partial),
         )
         raise
-    return table, listing_attrs(**listing())
+    return table, listing().attrs()
 
 
 _last_partial: pd.DataFrame | None = None
