@@ -37,7 +37,9 @@ def progress_enabled(progress: bool | None) -> bool:
 
     Examples
     --------
-    >>> progress_enabled(False), progress_enabled(True)
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()):  # stderr is not a terminal
+    ...     progress_enabled(None), progress_enabled(True)
     (False, True)
     """
     if progress is not None:
@@ -69,12 +71,16 @@ def bar(description: str, *, unit: str, total: int | None = None, leave: bool = 
 
     Examples
     --------
-    >>> import io
-    >>> b = bar("imports", unit=" pages", leave=False)
-    >>> b.update(2)
-    >>> b.n
-    2
-    >>> b.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     b = bar("imports", unit=" pages")
+    ...     b.update(20000)
+    ...     b.close()
+    >>> "imports: 20000 pages" in shown.getvalue()  # a count, never tqdm's "20.0k"
+    True
+    >>> type(b).__module__  # the text bar, outside Jupyter
+    'tqdm.std'
     """
     return _tqdm_class()(
         desc=description,
@@ -92,9 +98,18 @@ class PageProgress:
 
     Examples
     --------
-    >>> p = PageProgress("idx", enabled=False)
-    >>> p(1, 100)
-    >>> p.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     p = PageProgress("idx", enabled=True)
+    ...     p(3, 250)
+    ...     p.close()
+    >>> "idx: 3 pages" in shown.getvalue(), "imports=250" in shown.getvalue()
+    (True, True)
+    >>> with contextlib.redirect_stderr(shown := io.StringIO()):
+    ...     PageProgress("idx", enabled=False)(3, 250)
+    >>> shown.getvalue()  # disabled: nothing at all
+    ''
     """
 
     def __init__(self, description: str, *, enabled: bool | None = None) -> None:
@@ -140,12 +155,18 @@ class WatchBars:
 
     Examples
     --------
-    >>> bars = WatchBars(enabled=False)
-    >>> bars.start(total=2)
-    >>> bars.show("7", percent=40.0, text="ETA 12:30Z")
-    >>> bars.end("7")
-    >>> bars.ended(1)
-    >>> bars.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     bars = WatchBars(enabled=True)
+    ...     bars.start(total=2)
+    ...     bars.show("7", percent=40.0, text="ETA 12:30Z")
+    ...     bars.end("7")
+    ...     bars.ended(1)
+    ...     bars.close()
+    >>> text = shown.getvalue()
+    >>> "7:  40.0%" in text, "ETA 12:30Z" in text, "imports ended:  50%" in text
+    (True, True, True)
     """
 
     def __init__(self, *, enabled: bool | None = None) -> None:

@@ -441,8 +441,17 @@ class ApiClient:
 
         Examples
         --------
-        >>> from pinecone_imports_frame.config import ApiKey, normalize_host
-        >>> ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k")).close()
+        >>> from pinecone_imports_frame.config import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=3) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     client = ApiClient.for_connection(conn, conn.endpoint)
+        ...     first = client.get_json("/bulk/imports")
+        ...     client.close()
+        ...     again = client.get_json("/bulk/imports")  # on a new connection
+        ...     client.close()
+        >>> first == again
+        True
         """
         pool, manager = self._pool, self._manager
         self._pool = self._manager = self._urlopen = self._kept = None

@@ -59,8 +59,10 @@ def check_on_bad_record(on_bad_record: str) -> OnBadRecord:
 
     Examples
     --------
-    >>> check_on_bad_record("warn")
-    'warn'
+    >>> check_on_bad_record("skip")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: on_bad_record='skip' is not supported; ...
     """
     if on_bad_record not in ON_BAD_RECORD:
         raise ConfigurationError(
@@ -288,9 +290,10 @@ class RecordColumns:
     --------
     >>> cols = RecordColumns()
     >>> cols.extend([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...               "createdAt": "2025-05-01T12:00:00Z"}])
-    >>> len(cols)
-    1
+    ...               "createdAt": "2025-05-01T12:00:00Z", "recordsImported": "600"}])
+    >>> typed = cols.typed()  # int64 as the API's string, timestamps as UTC microseconds
+    >>> len(cols), typed["records_imported"].to_pylist(), typed["created_at"].type
+    (1, [600], TimestampType(timestamp[us, tz=UTC]))
     """
 
     __slots__ = (
@@ -427,8 +430,9 @@ def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.Diction
 
     Examples
     --------
-    >>> status_array(pa.array(["Completed", None])).to_pylist()
-    ['Completed', None]
+    >>> statuses = status_array(pa.array(["Completed", None]))
+    >>> statuses.dictionary.to_pylist() == list(schema.STATUSES), statuses.to_pylist()
+    (True, ['Completed', None])
     """
     if pa.types.is_dictionary(statuses.type):
         statuses = statuses.cast(pa.string())
@@ -731,8 +735,9 @@ def empty_frame(*, dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFra
 
     Examples
     --------
-    >>> list(empty_frame().columns)[:3]
-    ['id', 'uri', 'status']
+    >>> df = empty_frame(dtype_backend="pyarrow")
+    >>> len(df), list(df.columns) == list(schema.COLUMN_NAMES), str(df["created_at"].dtype)
+    (0, True, 'timestamp[us, tz=UTC][pyarrow]')
     """
     return build_frame(RecordColumns(), listing=ListingInfo.of(), dtype_backend=dtype_backend)
 

@@ -166,8 +166,9 @@ class Project(ProjectControls):
 
         Examples
         --------
-        >>> Project(indexes=["a"]).index("a").index_name
-        'a'
+        >>> project = Project(indexes=["a", "b"])
+        >>> project.index("b") is project["b"], project.index("b").index_name
+        (True, 'b')
         """
         try:
             return self._indexes[name]

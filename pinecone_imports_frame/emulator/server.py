@@ -302,10 +302,13 @@ class IndexServer(ServedEndpoint):
 
         Examples
         --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.pagination_end = "null"
-        >>> emu.pagination_end
-        'null'
+        >>> import requests
+        >>> with Emulator(imports=1) as emu:
+        ...     emu.pagination_end = "null"
+        ...     page = requests.get(emu.url + "/bulk/imports",
+        ...                         headers={"Api-Key": emu.api_key}).json()
+        >>> page["pagination"], len(page["data"])
+        (None, 1)
         """
         return self._endpoint.settings.pagination_end
 

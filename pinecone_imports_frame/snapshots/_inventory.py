@@ -147,11 +147,16 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import pathlib, tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> store = open_store(tempfile.mkdtemp(), None)
-    >>> inspect(store, store.scan())
-    []
+    >>> root = tempfile.mkdtemp()
+    >>> path = write_snapshot(to_frame([], listed_at="2025-05-01T12:00Z", index_host="h"), root)
+    >>> _ = (pathlib.Path(path).parent / "part-0.parquet").write_bytes(b"another tool's")
+    >>> store = open_store(root, None)
+    >>> sorted((e.file.kind, e.status) for e in inspect(store, store.scan()))
+    [('other', 'foreign'), ('snapshot', 'ok')]
     """
     if not files:
         return []

@@ -144,9 +144,15 @@ def plan(
     Examples
     --------
     >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> plan(open_store(tempfile.mkdtemp(), None), cutoff=0, keep_last=None, corrupt=False)
-    ([], [])
+    >>> root = tempfile.mkdtemp()
+    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
+    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> doomed, looked_at = plan(open_store(root, None), cutoff=None, keep_last=1, corrupt=False)
+    >>> [e.file.date for e in doomed], len(looked_at)  # the older goes, the newest stays
+    (['2025-05-01'], 2)
     """
     by_age_only = keep_last is None and not corrupt and cutoff is not None
     files = store.scan()  # every folder: temporary files are swept wherever they are
@@ -201,8 +207,20 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
     Examples
     --------
     >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import list_snapshots, write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> remove(open_store(tempfile.mkdtemp(), None), [], [])
+    >>> root = tempfile.mkdtemp()
+    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
+    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> store = open_store(root, None)
+    >>> doomed, entries = plan(store, cutoff=None, keep_last=1, corrupt=False)
+    >>> remove(store, doomed, entries)
+    >>> list_snapshots(root)["date"].tolist()  # the emptied date folder is gone too
+    ['2025-05-02']
+    >>> import os
+    >>> sorted(os.listdir(os.path.join(root, "index_host=h")))
+    ['date=2025-05-02']
     """
     going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}
     files: dict[str, Any] = {}
