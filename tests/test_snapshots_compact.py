@@ -276,6 +276,28 @@ def test_compaction_leaves_files_it_did_not_write_alone(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(read_snapshots(tmp_path), before)
 
 
+def test_files_a_concurrent_prune_removed_do_not_fail_the_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinecone_imports_frame.snapshots import _compact
+
+    build((str(tmp_path), None))
+    before = read_snapshots(tmp_path)
+
+    def prune_meanwhile(step: str) -> None:
+        if step == "removing":  # the day's first original is gone: another takes the rest
+            for merged in tmp_path.glob("index_host=*/date=*/*Z_*Z-*.parquet"):
+                for original in merged.parent.glob("*Z-*.parquet"):
+                    if "Z_" not in original.name:
+                        original.unlink()
+
+    monkeypatch.setattr(_compact, "_fault", prune_meanwhile)
+    done = compact_snapshots(tmp_path)
+    assert len(done) == 4 and (done["files_before"] == 4).all()
+    assert (list_snapshots(tmp_path)["status"] == "ok").all()
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path), before)
+
+
 def test_compact_refuses_a_bare_number_and_dry_run_changes_nothing(tmp_path: Path) -> None:
     build((str(tmp_path), None))
     before = sorted(p for p in tmp_path.rglob("*") if p.is_file())
