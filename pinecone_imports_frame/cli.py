@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from ._text import printable
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -62,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
             options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
             shown = ", ".join(options) if options else f"{len(words)} value(s)"
             message = f"unrecognized arguments: {shown} (values not shown)"
-        message = _printable(message)
+        message = printable(message)
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -146,7 +147,7 @@ def _report_fleet(df: pd.DataFrame) -> int:
     for item in errors:
         print(
             f"pinecone-imports: index {item['index_name']} failed "
-            f"({item['rows_kept']} imports kept): {_printable(item['message'])}",
+            f"({item['rows_kept']} imports kept): {printable(item['message'])}",
             file=sys.stderr,
         )
     return 1 if errors else 0
@@ -217,14 +218,6 @@ def _interval(text: str) -> pd.Timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    """Escape control characters (terminal escapes, CR, newlines) in server text."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
-
-
 def plain_records(df: pd.DataFrame) -> pd.DataFrame:
     """Return ``df`` with the values CSV and JSON write: text, numbers, None.
 
@@ -271,7 +264,7 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     else:
         view = df[_TABLE_COLUMNS].copy()
         for name in ("id", "error"):
-            view[name] = view[name].map(_printable, na_action="ignore")
+            view[name] = view[name].map(printable, na_action="ignore")
         view["error"] = view["error"].str.slice(0, 40)
         text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
     if output:
@@ -453,7 +446,7 @@ def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
     for name in columns:
         if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
             view[name] = view[name].map(
-                lambda v: _printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
+                lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
                 na_action="ignore",
             )
     return view.to_string(index=False)
@@ -859,12 +852,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
-        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except PineconeImportsError as exc:
         partial = getattr(exc, "partial", None)
         extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
-        print(f"pinecone-imports: error: {_printable(str(exc))}{extra}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}{extra}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pinecone-imports: interrupted", file=sys.stderr)
@@ -875,7 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except OSError as exc:
-        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     finally:
         for log, level in zip(loggers, levels, strict=True):

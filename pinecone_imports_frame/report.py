@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from . import trends
+from ._text import short_duration
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -82,9 +83,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M:%SZ")
     if isinstance(value, pd.Timedelta):
-        seconds = int(value.total_seconds())
-        h, rem = divmod(seconds, 3600)
-        return f"{h}h{rem // 60:02d}m{rem % 60:02d}s"
+        return short_duration(value)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int):

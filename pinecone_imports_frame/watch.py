@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import _progress, config, schema
+from ._text import printable, short_duration
 from .config import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
@@ -91,26 +92,14 @@ class WatchEvent:
         """One line: when, which import, how it ended, after how long, and its error."""
         when = self.listed_at.strftime("%Y-%m-%d %H:%M:%SZ")
         which = self.id if self.index_name is None else f"{self.index_name}/{self.id}"
-        line = f"{when}  import {_printable(which)} {self.status}"
+        line = f"{when}  import {printable(which)} {self.status}"
         if self.duration is not None:
-            line += f" after {_fmt_duration(self.duration)}"
+            line += f" after {short_duration(self.duration)}"
         if self.status == "Completed" and self.records_imported is not None:
             line += f", {self.records_imported:,} records"
         if self.error:
-            line += f": {_printable(self.error)}"
+            line += f": {printable(self.error)}"
         return line
-
-
-def _printable(text: str) -> str:
-    """Escape control characters of server text (no terminal escapes reach the screen)."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-
-
-def _fmt_duration(value: pd.Timedelta) -> str:
-    seconds = max(int(value.total_seconds()), 0)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
 def _until(until: Any) -> pd.Timedelta | pd.Timestamp | None:
@@ -189,14 +178,14 @@ def _bar_text(row: Any) -> str:
     """Compose what follows an import's bar: records, rate and ETA, or its phase."""
     records = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
     if row.phase == "indexing":
-        return f"indexing {_fmt_duration(row.indexing_for)}, {records}".rstrip(", ")
+        return f"indexing {short_duration(row.indexing_for)}, {records}".rstrip(", ")
     if row.phase == "pending":
         return "pending"
     parts = [records] if records else []
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
-        parts.append(f"ETA {row.eta:%H:%M}Z (in {_fmt_duration(row.time_left)})")
+        parts.append(f"ETA {row.eta:%H:%M}Z (in {short_duration(row.time_left)})")
     else:
         parts.append("ETA ?")
     return ", ".join(parts)
