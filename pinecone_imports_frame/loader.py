@@ -366,7 +366,7 @@ def drain_listing(
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
-    def listing() -> ListingInfo:  # the clock offset is known once the first page is in
+    def listing_info() -> ListingInfo:  # the clock offset is known once the first page is in
         return ListingInfo.of(
             listed_at=started + pages.clock_offset,
             index_host=conn.index_host,
@@ -376,7 +376,7 @@ def drain_listing(
 
     def rows_so_far() -> pd.DataFrame:
         def frame() -> pd.DataFrame:
-            return build_frame(columns, listing=listing(), dtype_backend=dtype_backend)
+            return build_frame(columns, listing=listing_info(), dtype_backend=dtype_backend)
 
         try:
             return frame()
@@ -388,7 +388,7 @@ def drain_listing(
     try:
         for records in pages:
             columns.extend(records)
-        table = build_table(columns, listing=listing())
+        table = build_table(columns, listing=listing_info())
     except PineconeImportsError as exc:
         exc.partial = _remember(rows_so_far())
         raise
@@ -400,7 +400,7 @@ def drain_listing(
             len(partial),
         )
         raise
-    return table, listing().attrs()
+    return table, listing_info().attrs()
 
 
 _last_partial: pd.DataFrame | None = None

@@ -176,12 +176,12 @@ def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
 
 def _bar_text(row: Any) -> str:
     """Compose what follows an import's bar: records, rate and ETA, or its phase."""
-    records = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
+    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
     if row.phase == "indexing":
-        return f"indexing {short_duration(row.indexing_for)}, {records}".rstrip(", ")
+        return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
     if row.phase == "pending":
         return "pending"
-    parts = [records] if records else []
+    parts = [imported] if imported else []
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
-from ._catalog import LISTINGS_KEY, Listing, listings_of, resolve
+from ._catalog import LISTINGS_KEY, Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
     METADATA_PREFIX,
@@ -22,7 +22,7 @@ from ._layout import (
     TEMPORARY,
     SnapshotFile,
     is_ours,
-    stamp_micros,
+    listed_us_from_name,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
 
@@ -87,14 +87,14 @@ class Entry:
     file_listings: int = 1
 
     @property
-    def listed_at(self) -> int | None:
+    def listed_us(self) -> int | None:
         """``listed_at`` in microseconds: the listing's, else from the name."""
         if self.listing is not None:
-            return self.listing.stamp
-        if self.file.stamp is not None:
-            return self.file.stamp
+            return self.listing.listed_us
+        if self.file.listed_us is not None:
+            return self.file.listed_us
         inner = TEMP_RE.match(self.file.name)
-        return stamp_micros(inner.group(1)) if inner else None
+        return listed_us_from_name(inner.group(1)) if inner else None
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
     if f.kind not in (SNAPSHOT, COMPACTED):
         return _Facts(f, FOREIGN, f.size, None, [])
     try:
-        with store_errors("read the footer of", store.display(f.path), vanish_ok=True):
+        with store_errors("read the footer of", store.user_path(f.path), vanish_ok=True):
             try:
                 size, md = store.footer(f)
             except FileNotFoundError:
@@ -143,7 +143,7 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     """Judge every file from its name and footer (a few threads; no row is read).
 
     Files of this package give one entry per listing they hold, ``ok`` for the copy that
-    counts and ``superseded`` for another (see :func:`resolve`); other files one entry.
+    counts and ``superseded`` for another (see :func:`choose_copies`); other files one entry.
 
     Examples
     --------
@@ -162,7 +162,7 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
         return []
     with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
         found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
-    chosen = resolve((x.file, x.listings) for x in found if x.status == OK)
+    chosen = choose_copies((x.file, x.listings) for x in found if x.status == OK)
     out = []
     for x in found:
         if x.status != OK:
@@ -175,24 +175,24 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     return out
 
 
-def listing(store: Store, entries: list[Entry]) -> pd.DataFrame:
+def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     """Build the frame of :func:`list_snapshots` from judged files, sorted by ``listed_at``.
 
     Examples
     --------
     >>> import tempfile
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> listing(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
+    >>> inventory_frame(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
     ['path', 'status', 'index_host']
     """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
     for e in entries:
         meta = e.meta
-        rows["path"].append(store.display(e.file.path))
+        rows["path"].append(store.user_path(e.file.path))
         rows["status"].append(e.status)
         rows["index_host"].append(e.file.host)
         rows["index_name"].append(meta.get("index_name") or None)
-        rows["listed_at"].append(e.listed_at)
+        rows["listed_at"].append(e.listed_us)
         rows["date"].append(e.file.date)
         rows["rows"].append(e.rows)
         rows["bytes"].append(e.size)
@@ -265,4 +265,4 @@ def list_snapshots(
     0  127.0.0.1:8080  2025-05-01     1
     """
     store = open_store(root, storage_options)
-    return listing(store, inspect(store, store.scan()))
+    return inventory_frame(store, inspect(store, store.scan()))

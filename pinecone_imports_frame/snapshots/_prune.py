@@ -14,7 +14,7 @@ from ..errors import ConfigurationError, SnapshotError
 from ._args import as_age
 from ._catalog import Listing
 from ._compact import write_merged
-from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, listing
+from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
 from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
 from ._read import read_stored
 from ._store import Store, open_store
@@ -100,7 +100,7 @@ def prune_snapshots(
     store = open_store(root, storage_options)
     cutoff = None if age is None else micros(pd.Timestamp.now(tz="UTC") - age)
     doomed, entries = plan(store, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
-    removed = listing(store, doomed)
+    removed = inventory_frame(store, doomed)
     if not dry_run:
         remove(store, doomed, entries)
     return removed
@@ -166,7 +166,9 @@ def plan(
     ]
     candidates = [f for f in files if f.kind in (SNAPSHOT, COMPACTED)]
     if by_age_only:  # the names say enough: only the old ones need their footers read
-        candidates = [f for f in candidates if f.stamp is not None and f.stamp < (cutoff or 0)]
+        candidates = [
+            f for f in candidates if f.listed_us is not None and f.listed_us < (cutoff or 0)
+        ]
     entries = inspect(store, candidates + stale)
     snapshots = [e for e in entries if e.status == OK]
 
@@ -179,7 +181,7 @@ def plan(
         for e in snapshots:
             by_host.setdefault(e.file.host, []).append(e)
         for group in by_host.values():
-            group.sort(key=lambda e: (e.listed_at or 0, e.listing.name if e.listing else ""))
+            group.sort(key=lambda e: (e.listed_us or 0, e.listing.name if e.listing else ""))
             if keep_last:
                 protected.update(key(e) for e in group[-keep_last:])
     holds_ok = {e.file.path for e in entries if e.status == OK}
@@ -192,8 +194,8 @@ def plan(
         elif e.status != OK or key(e) in protected:
             continue  # foreign files are never removed; corrupt ones only when asked
         elif keep_last is not None or cutoff is not None:
-            stamp = e.listed_at
-            if cutoff is None or (stamp is not None and stamp < cutoff):
+            listed_us = e.listed_us
+            if cutoff is None or (listed_us is not None and listed_us < cutoff):
                 doomed.append(e)
     return doomed, entries
 
@@ -239,7 +241,7 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
             if staying:
                 _rewrite(store, f, staying)
         store.remove(path)
-        logger.info("pruned %s", store.display(path))
+        logger.info("pruned %s", store.user_path(path))
     store.remove_empty_dirs(list(files.values()))
 
 
@@ -249,7 +251,7 @@ def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> None:
     if skipped or len(parts) != len(staying):
         why = skipped[0][1] if skipped else "it vanished"
         raise SnapshotError(
-            f"could not rewrite {store.display(f.path)} without the pruned listings: {why}; "
+            f"could not rewrite {store.user_path(f.path)} without the pruned listings: {why}; "
             "it was left whole"
         )
     path, _, _ = write_merged(store, f.host, f.date, parts)

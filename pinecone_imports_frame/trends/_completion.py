@@ -18,7 +18,7 @@ from ._history import (
     TIMESTAMP,
     US_PER_HOUR,
     ByImport,
-    check,
+    check_frame,
     col,
     durations,
     empty,
@@ -79,7 +79,7 @@ def progress(history: pd.DataFrame) -> pd.DataFrame:
     >>> progress(history)[["percent_complete", "records_imported"]].values.tolist()
     [[0.0, 0], [40.0, 4000]]
     """
-    check(history, "progress")
+    check_frame(history, "progress")
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,
         "listed_at": TIMESTAMP,
@@ -166,7 +166,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     >>> e["phase"], float(e["percent_per_hour"]), str(e["eta"]), str(e["time_left"])
     ('loading', 20.0, '2025-05-01 15:00:00+00:00', '0 days 03:00:00')
     """
-    check(history, "estimate_completion")
+    check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,

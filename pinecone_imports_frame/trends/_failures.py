@@ -15,7 +15,7 @@ from ._history import (
     IMPORT_DTYPES,
     STRING,
     TIMESTAMP,
-    check,
+    check_frame,
     col,
     empty,
     last_rows,
@@ -104,7 +104,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     >>> f.loc[1, "message"]
     'User error: The namespace "…" already exists. Imports are only allowed into nonexistent namespaces.'
     """  # noqa: E501
-    check(frame, "failed_imports")
+    check_frame(frame, "failed_imports")
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,
         "uri": STRING,
@@ -203,7 +203,7 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     >>> len(f.loc[0, "uris"])
     3
     """
-    check(frame, "failures")
+    check_frame(frame, "failures")
     dtypes: dict[str, Any] = {
         "problem": STRING,
         "error_category": schema.error_category_dtype(),

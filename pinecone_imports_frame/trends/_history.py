@@ -83,7 +83,8 @@ TERMINAL = ("Completed", "Failed", "Cancelled")
 IMPORT_DTYPES: dict[str, Any] = {"index_host": STRING, "id": STRING}
 
 
-def check(df: Any, what: str) -> None:
+def check_frame(df: Any, what: str) -> None:
+    """Refuse what trend function ``what`` cannot read: not a frame, or a column missing."""
     if not isinstance(df, pd.DataFrame):
         raise ConfigurationError(
             f"{what}() takes a DataFrame from read_imports or read_snapshots, not "

@@ -15,7 +15,7 @@ from ._history import (
     STRING,
     TIMESTAMP,
     ByImport,
-    check,
+    check_frame,
     col,
     empty,
     import_columns,
@@ -60,7 +60,7 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     >>> row["status"], str(row["first_seen"]), int(row["listings"])
     ('Completed', '2025-05-01 11:00:00+00:00', 2)
     """
-    check(history, "latest")
+    check_frame(history, "latest")
     extra = {"first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "listings": np.dtype(np.int64)}
     if not len(history):
         out = history.iloc[:0].reset_index(drop=True)
@@ -103,7 +103,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     >>> status_timeline(listing)[["Completed", "Failed", "InProgress", "total"]].iloc[0].tolist()
     [2, 1, 1, 4]
     """
-    check(history, "status_timeline")
+    check_frame(history, "status_timeline")
     codes, categories = (
         status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
@@ -179,7 +179,7 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(h.loc[1, "from"]), str(h.loc[1, "to"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
     """
-    check(history, "status_history")
+    check_frame(history, "status_history")
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,
         "status": None,
@@ -241,7 +241,7 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
     """
-    check(history, "transitions")
+    check_frame(history, "transitions")
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,
         "from_status": None,

@@ -18,7 +18,7 @@ from ._history import (
     RUNNING,
     STRING,
     TIMESTAMP,
-    check,
+    check_frame,
     col,
     durations,
     empty,
@@ -71,7 +71,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     >>> int(s["imports"]), int(s["running"]), str(s["duration_p50"]), int(s["validation_errors"])
     (2, 1, '0 days 00:10:00', 10)
     """
-    check(frame, "summary")
+    check_frame(frame, "summary")
     last = last_rows(frame)
     categories = (
         [str(c) for c in col(last, "status").cat.categories] if len(last) else list(schema.STATUSES)
@@ -191,7 +191,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
            1  s3://b/a/
               Exceeds system limit
     """
-    check(frame, "summary_text")
+    check_frame(frame, "summary_text")
     if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
         raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
     figures = summary(frame)
