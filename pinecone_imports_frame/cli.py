@@ -554,18 +554,18 @@ def _describe(frame: pd.DataFrame, verb: str) -> str:
     """``remove 3 snapshots (750 rows), 1 temporary file`` from list_snapshots rows."""
     if not len(frame):
         return f"{verb} nothing"
-    counts = frame["status"].value_counts()
-    rows = int(frame.loc[frame["status"] == "ok", "rows"].fillna(0).sum())
+    counts = frame["file_status"].value_counts()
+    rows = int(frame.loc[frame["file_status"] == "ok", "rows"].fillna(0).sum())
     parts = []
-    for status, label in (
+    for file_status, label in (
         ("ok", "snapshots"),
         ("corrupt", "corrupt files"),
         ("temporary", "temporary files of killed writers"),
         ("superseded", "copies left by an interrupted compaction"),
     ):
-        if counts.get(status, 0):
-            n = int(counts[status])
-            parts.append(f"{n} {label}" + (f" ({rows} rows)" if status == "ok" else ""))
+        if counts.get(file_status, 0):
+            n = int(counts[file_status])
+            parts.append(f"{n} {label}" + (f" ({rows} rows)" if file_status == "ok" else ""))
     return f"{verb} " + ", ".join(parts)
 
 
@@ -576,14 +576,14 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     options = _storage_options(args)
     plan = run(dry_run=True)
     snapshots = list_snapshots(args.root, storage_options=options)
-    kept = int((snapshots["status"] == "ok").sum()) - int((plan["status"] == "ok").sum())
+    kept = int((snapshots["file_status"] == "ok").sum()) - int((plan["file_status"] == "ok").sum())
     verb = "would remove" if args.dry_run else "will remove"
     print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
     for path in plan["path"]:
         print(f"  {path}")
     if args.dry_run or not len(plan):
         return 0
-    removing = int((plan["status"] == "ok").sum())
+    removing = int((plan["file_status"] == "ok").sum())
     asks = removing > kept and not args.yes and _interactive()
     if asks and not _confirm(f"remove {removing} snapshots and keep {kept}?"):
         print("nothing removed")

@@ -140,7 +140,7 @@ def _throughput_figure(daily: pd.DataFrame) -> Callable[[Any], None]:
 
 def _progress_figure(history: pd.DataFrame, running: pd.DataFrame) -> Callable[[Any], None]:
     def draw(ax: Any) -> None:
-        lines = trends.progress(history)
+        lines = trends.progress_history(history)
         lines = lines[lines["id"].isin(running["id"])]
         wide = lines.pivot_table(
             index="listed_at", columns="id", values="percent_complete", aggfunc="last"

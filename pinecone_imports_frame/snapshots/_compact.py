@@ -165,9 +165,9 @@ def _compact_day(
     held: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
     leftovers: dict[str, SnapshotFile] = {}
     for e in entries:
-        if e.status == OK and e.listing is not None:
+        if e.file_status == OK and e.listing is not None:
             held.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
-        elif e.status == SUPERSEDED:
+        elif e.file_status == SUPERSEDED:
             leftovers[e.file.path] = e.file
     leftovers = {p: f for p, f in leftovers.items() if p not in held}
     if len(held) < 2 and not leftovers:

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: nullable ints and UTC timestamps exactly as in an imports frame).
 _LIST_COLUMNS: dict[str, str] = {
     "path": "id",
-    "status": "id",
+    "file_status": "id",
     "index_host": "id",
     "index_name": "id",
     "listed_at": "listed_at",
@@ -64,7 +64,7 @@ class Entry:
     ----------
     file : SnapshotFile
         The file that holds it.
-    status : str
+    file_status : str
         ``"ok"``, ``"superseded"``, ``"corrupt"``, ``"foreign"`` or ``"temporary"``.
     meta : dict
         This package's key-value metadata of the listing; empty unless the file is ours.
@@ -79,7 +79,7 @@ class Entry:
     """
 
     file: SnapshotFile
-    status: str
+    file_status: str
     meta: dict[str, str]
     size: int | None
     rows: int | None
@@ -100,7 +100,7 @@ class Entry:
 @dataclass(frozen=True)
 class _Facts:
     file: SnapshotFile
-    status: str
+    file_status: str
     size: int | None
     rows: int | None
     listings: list[Listing]
@@ -155,23 +155,25 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     >>> path = write_snapshot(to_frame([], listed_at="2025-05-01T12:00Z", index_host="h"), root)
     >>> _ = (pathlib.Path(path).parent / "part-0.parquet").write_bytes(b"another tool's")
     >>> store = open_store(root, None)
-    >>> sorted((e.file.kind, e.status) for e in inspect(store, store.scan()))
+    >>> sorted((e.file.kind, e.file_status) for e in inspect(store, store.scan()))
     [('other', 'foreign'), ('snapshot', 'ok')]
     """
     if not files:
         return []
     with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
         found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
-    chosen = choose_copies((x.file, x.listings) for x in found if x.status == OK)
+    chosen = choose_copies((x.file, x.listings) for x in found if x.file_status == OK)
     out = []
     for x in found:
-        if x.status != OK:
-            out.append(Entry(x.file, x.status, {}, x.size, x.rows))
+        if x.file_status != OK:
+            out.append(Entry(x.file, x.file_status, {}, x.size, x.rows))
             continue
         mine = chosen[x.file.path]
         for item in x.listings:
-            status = OK if item.name in mine else SUPERSEDED
-            out.append(Entry(x.file, status, item.meta, x.size, item.rows, item, len(x.listings)))
+            file_status = OK if item.name in mine else SUPERSEDED
+            out.append(
+                Entry(x.file, file_status, item.meta, x.size, item.rows, item, len(x.listings))
+            )
     return out
 
 
@@ -183,13 +185,13 @@ def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     >>> import tempfile
     >>> from pinecone_imports_frame.snapshots._store import open_store
     >>> inventory_frame(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
-    ['path', 'status', 'index_host']
+    ['path', 'file_status', 'index_host']
     """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
     for e in entries:
         meta = e.meta
         rows["path"].append(store.user_path(e.file.path))
-        rows["status"].append(e.status)
+        rows["file_status"].append(e.file_status)
         rows["index_host"].append(e.file.host)
         rows["index_name"].append(meta.get("index_name") or None)
         rows["listed_at"].append(e.listed_us)
@@ -218,7 +220,7 @@ def list_snapshots(
     *,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """List every file of the lake under ``root``: one row per snapshot, with its status.
+    """List every file of the lake under ``root``: one row per snapshot, with its file status.
 
     From partition folders and Parquet footers only: no row of any snapshot is read.
     Files that readers skip are listed too, so that they can be found and removed.
@@ -233,7 +235,7 @@ def list_snapshots(
     Returns
     -------
     pandas.DataFrame
-        Columns ``path`` (string, a full URL for fsspec roots), ``status`` (string:
+        Columns ``path`` (string, a full URL for fsspec roots), ``file_status`` (string:
         ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet;
         ``foreign``, a Parquet file this package did not write; ``temporary``, a write in
         progress or of a killed writer; ``superseded``, a copy of a listing another file

@@ -170,7 +170,7 @@ def plan(
             f for f in candidates if f.listed_us is not None and f.listed_us < (cutoff or 0)
         ]
     entries = inspect(store, candidates + stale)
-    snapshots = [e for e in entries if e.status == OK]
+    snapshots = [e for e in entries if e.file_status == OK]
 
     def key(e: Entry) -> tuple[str, str | None]:
         return e.file.path, e.listing.name if e.listing else None
@@ -184,14 +184,14 @@ def plan(
             group.sort(key=lambda e: (e.listed_us or 0, e.listing.name if e.listing else ""))
             if keep_last:
                 protected.update(key(e) for e in group[-keep_last:])
-    holds_ok = {e.file.path for e in entries if e.status == OK}
+    holds_ok = {e.file.path for e in entries if e.file_status == OK}
     doomed = []
     for e in entries:
-        if e.status == TEMPORARY_STATUS or (corrupt and e.status == CORRUPT):
+        if e.file_status == TEMPORARY_STATUS or (corrupt and e.file_status == CORRUPT):
             doomed.append(e)
-        elif e.status == SUPERSEDED and e.file.path not in holds_ok:
+        elif e.file_status == SUPERSEDED and e.file.path not in holds_ok:
             doomed.append(e)  # every listing it holds is counted from another file
-        elif e.status != OK or key(e) in protected:
+        elif e.file_status != OK or key(e) in protected:
             continue  # foreign files are never removed; corrupt ones only when asked
         elif keep_last is not None or cutoff is not None:
             listed_us = e.listed_us
@@ -234,7 +234,7 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
                 e.listing
                 for e in entries
                 if e.file.path == path
-                and e.status == OK
+                and e.file_status == OK
                 and e.listing is not None
                 and (path, e.listing.name) not in going
             ]

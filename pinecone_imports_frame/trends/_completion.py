@@ -47,7 +47,7 @@ def _progress_values(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np
     return percent, records
 
 
-def progress(history: pd.DataFrame) -> pd.DataFrame:
+def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     """Trace each import's progress across listings, ready to plot.
 
     Parameters
@@ -76,10 +76,10 @@ def progress(history: pd.DataFrame) -> pd.DataFrame:
     ...                  api_version="2025-04"),
     ...     pif.to_frame([{**rec, "status": "InProgress", "percentComplete": 40.0,
     ...                    "recordsImported": 4000}], listed_at="2025-05-01T12:00:00Z")])
-    >>> progress(history)[["percent_complete", "records_imported"]].values.tolist()
+    >>> progress_history(history)[["percent_complete", "records_imported"]].values.tolist()
     [[0.0, 0], [40.0, 4000]]
     """
-    check_frame(history, "progress")
+    check_frame(history, "progress_history")
     dtypes: dict[str, Any] = {
         **IMPORT_DTYPES,
         "listed_at": TIMESTAMP,

@@ -39,7 +39,7 @@ COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
     "status_timeline": ("status", "listed_at", "index_host"),
     "status_history": ("id", "status", "listed_at", "index_host"),
     "transitions": ("id", "status", "listed_at", "index_host"),
-    "progress": _PROGRESS,
+    "progress_history": _PROGRESS,
     "estimate_completion": _PROGRESS,
     "throughput": (
         "id",
