@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import sys
+import threading
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,47 @@ class PageProgress:
         self._bar.update(pages - self._bar.n)
         # A string, so that tqdm shows 20000 rather than its number format "2e+4".
         self._bar.set_postfix_str(f"imports={imports}", refresh=False)
+
+    def close(self) -> None:
+        """Close the bar (leaving its last state on screen)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class IndexesProgress:
+    """Indexes listed and imports so far on one bar: ``IndexesProgress(...)(imports)``.
+
+    One call per index that finished (or failed), from any thread.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     bar = IndexesProgress(2, enabled=True)
+    ...     bar(250)
+    ...     bar(120)
+    ...     bar.close()
+    >>> last = shown.getvalue().rstrip().rsplit("indexes:", 1)[-1]
+    >>> "100%" in last, "2/2" in last, "imports=370" in last
+    (True, True, True)
+    """
+
+    def __init__(self, total: int, *, enabled: bool | None = None) -> None:
+        self._bar = (
+            bar("indexes", unit=" indexes", total=total) if progress_enabled(enabled) else None
+        )
+        self._imports = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, imports: int) -> None:
+        """Record one more index done, that brought ``imports`` imports."""
+        with self._lock:
+            self._imports += imports
+            if self._bar is not None:
+                self._bar.update(1)
+                self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
 
     def close(self) -> None:
         """Close the bar (leaving its last state on screen)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -196,35 +195,6 @@ def error_record(target: IndexTarget, error: BaseException) -> dict[str, Any]:
         "message": str(error),
         "rows_kept": 0 if partial is None else len(partial),
     }
-
-
-class _Progress:
-    """One bar for the fleet (indexes done, imports so far), and a line per index."""
-
-    def __init__(self, total: int, *, enabled: bool | None, verbose: bool) -> None:
-        self._bar = (
-            _progress.bar("indexes", unit=" indexes", total=total)
-            if _progress.progress_enabled(enabled)
-            else None
-        )
-        self._verbose = verbose
-        self._imports = 0
-        self._lock = threading.Lock()
-
-    def done(self, target: IndexTarget, rows: int, error: BaseException | None) -> None:
-        with self._lock:
-            self._imports += rows
-            if self._bar is not None:
-                self._bar.update(1)
-                self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
-        outcome = f"failed: {type(error).__name__}" if error else "ok"
-        (logger.info if self._verbose else logger.debug)(
-            "index %s (%s): %d imports, %s", target.name, target.host, rows, outcome
-        )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _stack(
@@ -424,7 +394,7 @@ def _drain_all(
     partials: dict[int, pd.DataFrame] = {}
     errors: dict[int, dict[str, Any]] = {}
     failures: dict[int, BaseException] = {}
-    bar = _Progress(len(targets), enabled=progress, verbose=verbose)
+    bar = _progress.IndexesProgress(len(targets), enabled=progress)
     try:
         with ThreadPoolExecutor(
             max_workers=min(max_workers, max(1, len(targets))),
@@ -445,7 +415,11 @@ def _drain_all(
                     if exc.partial is not None:
                         partials[i] = exc.partial
                         rows = len(exc.partial)
-                bar.done(targets[i], rows, failures.get(i))
+                bar(rows)
+                outcome = f"failed: {type(failures[i]).__name__}" if i in failures else "ok"
+                (logger.info if verbose else logger.debug)(
+                    "index %s (%s): %d imports, %s", targets[i].name, targets[i].host, rows, outcome
+                )
     finally:
         bar.close()
     return (

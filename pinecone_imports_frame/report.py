@@ -138,7 +138,7 @@ def _throughput_figure(daily: pd.DataFrame) -> Callable[[Any], None]:
     return draw
 
 
-def _progress_figure(history: pd.DataFrame, running: pd.DataFrame) -> Callable[[Any], None]:
+def _progress_history_figure(history: pd.DataFrame, running: pd.DataFrame) -> Callable[[Any], None]:
     def draw(ax: Any) -> None:
         lines = trends.progress_history(history)
         lines = lines[lines["id"].isin(running["id"])]
@@ -214,7 +214,8 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
     parts.append(_table(shown, list(timeline.columns), empty="No listing."))
     parts.append("<h2>Running imports</h2>")
     if len(running) and listings > 1:
-        parts.append(_png(_progress_figure(history, running), "progress of the running imports"))
+        figure = _progress_history_figure(history, running)
+        parts.append(_png(figure, "progress of the running imports"))
     running_columns = ["index_host", "id", "status", "phase", "percent_complete"]
     running_columns += ["records_imported", "percent_per_hour", "records_per_second", "eta"]
     running_columns += ["time_left"]

@@ -452,7 +452,7 @@ class _Watch:
         self.started_with = 0
         self.failed_polls = 0
 
-    def _listing(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         if self.snapshot_to is not None:
@@ -557,7 +557,7 @@ class _Watch:
         stopped = "interrupted"
         try:
             for tick in poll(
-                lambda: self._listing(list_once), interval=self.every, clock=_clock, sleep=_sleep
+                lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
             ):
                 if tick.error is not None:
                     self.failed_polls += 1
