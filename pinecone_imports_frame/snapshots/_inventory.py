@@ -44,7 +44,8 @@ _LIST_COLUMNS: dict[str, str] = {
     "schema_version": "records_imported",
     "package_version": "id",
 }
-_THREADS = 16
+#: Footers read at once: each is a small read, waiting on the store.
+_FOOTER_THREADS = 16
 
 #: Statuses of list_snapshots: a snapshot of this package; a file named like one that is
 #: not readable Parquet (empty, cut short, damaged); a file this package did not write
@@ -160,7 +161,7 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     """
     if not files:
         return []
-    with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
+    with ThreadPoolExecutor(max_workers=min(_FOOTER_THREADS, len(files))) as pool:
         found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
     chosen = choose_copies((x.file, x.listings) for x in found if x.file_status == OK)
     out = []

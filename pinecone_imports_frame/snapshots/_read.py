@@ -37,7 +37,7 @@ from ._store import Store, is_arrow_error, open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
-_THREADS = 16
+_MAX_DECODE_THREADS = 16
 
 
 def _check_columns(columns: Sequence[str] | None) -> list[str]:
@@ -489,7 +489,7 @@ def _is_sorted(table: pa.Table) -> bool:
 
 def _workers(n: int) -> int:
     """Count decoding threads: decoding is CPU-bound (fetching is done by then, or cheap)."""
-    return max(1, min(n, _THREADS, os.cpu_count() or 1))
+    return max(1, min(n, _MAX_DECODE_THREADS, os.cpu_count() or 1))
 
 
 def _read_files(
