@@ -337,7 +337,7 @@ class EndpointApp:
             message = unsupported_version_message(asked or "")
             return api_error(self.router.plane_of(path), 400, message)
         request.api_version = version
-        match = self.router.resolve(request.method, path)
+        match = self.router.match(request.method, path)
         if match.route is None:
             if match.allow:
                 return api_error(
