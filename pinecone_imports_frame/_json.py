@@ -46,7 +46,8 @@ def backend() -> str:
 
     Examples
     --------
-    >>> backend() in ("orjson", "json")
+    >>> import importlib.util
+    >>> backend() == ("orjson" if importlib.util.find_spec("orjson") else "json")
     True
     """
     return "json" if _orjson is None else "orjson"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import sys
+import threading
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ def progress_enabled(progress: bool | None) -> bool:
 
     Examples
     --------
-    >>> progress_enabled(False), progress_enabled(True)
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()):  # stderr is not a terminal
+    ...     progress_enabled(None), progress_enabled(True)
     (False, True)
     """
     if progress is not None:
@@ -69,12 +72,16 @@ def bar(description: str, *, unit: str, total: int | None = None, leave: bool = 
 
     Examples
     --------
-    >>> import io
-    >>> b = bar("imports", unit=" pages", leave=False)
-    >>> b.update(2)
-    >>> b.n
-    2
-    >>> b.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     b = bar("imports", unit=" pages")
+    ...     b.update(20000)
+    ...     b.close()
+    >>> "imports: 20000 pages" in shown.getvalue()  # a count, never tqdm's "20.0k"
+    True
+    >>> type(b).__module__  # the text bar, outside Jupyter
+    'tqdm.std'
     """
     return _tqdm_class()(
         desc=description,
@@ -92,9 +99,18 @@ class PageProgress:
 
     Examples
     --------
-    >>> p = PageProgress("idx", enabled=False)
-    >>> p(1, 100)
-    >>> p.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     p = PageProgress("idx", enabled=True)
+    ...     p(3, 250)
+    ...     p.close()
+    >>> "idx: 3 pages" in shown.getvalue(), "imports=250" in shown.getvalue()
+    (True, True)
+    >>> with contextlib.redirect_stderr(shown := io.StringIO()):
+    ...     PageProgress("idx", enabled=False)(3, 250)
+    >>> shown.getvalue()  # disabled: nothing at all
+    ''
     """
 
     def __init__(self, description: str, *, enabled: bool | None = None) -> None:
@@ -107,6 +123,47 @@ class PageProgress:
         self._bar.update(pages - self._bar.n)
         # A string, so that tqdm shows 20000 rather than its number format "2e+4".
         self._bar.set_postfix_str(f"imports={imports}", refresh=False)
+
+    def close(self) -> None:
+        """Close the bar (leaving its last state on screen)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class IndexesProgress:
+    """Indexes listed and imports so far on one bar: ``IndexesProgress(...)(imports)``.
+
+    One call per index that finished (or failed), from any thread.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     bar = IndexesProgress(2, enabled=True)
+    ...     bar(250)
+    ...     bar(120)
+    ...     bar.close()
+    >>> last = shown.getvalue().rstrip().rsplit("indexes:", 1)[-1]
+    >>> "100%" in last, "2/2" in last, "imports=370" in last
+    (True, True, True)
+    """
+
+    def __init__(self, total: int, *, enabled: bool | None = None) -> None:
+        self._bar = (
+            bar("indexes", unit=" indexes", total=total) if progress_enabled(enabled) else None
+        )
+        self._imports = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, imports: int) -> None:
+        """Record one more index done, that brought ``imports`` imports."""
+        with self._lock:
+            self._imports += imports
+            if self._bar is not None:
+                self._bar.update(1)
+                self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
 
     def close(self) -> None:
         """Close the bar (leaving its last state on screen)."""
@@ -140,12 +197,18 @@ class WatchBars:
 
     Examples
     --------
-    >>> bars = WatchBars(enabled=False)
-    >>> bars.start(total=2)
-    >>> bars.show("7", percent=40.0, text="ETA 12:30Z")
-    >>> bars.end("7")
-    >>> bars.ended(1)
-    >>> bars.close()
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown):
+    ...     bars = WatchBars(enabled=True)
+    ...     bars.start(total=2)
+    ...     bars.show("7", percent=40.0, text="ETA 12:30Z")
+    ...     bars.end("7")
+    ...     bars.ended(1)
+    ...     bars.close()
+    >>> text = shown.getvalue()
+    >>> "7:  40.0%" in text, "ETA 12:30Z" in text, "imports ended:  50%" in text
+    (True, True, True)
     """
 
     def __init__(self, *, enabled: bool | None = None) -> None:

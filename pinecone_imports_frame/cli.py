@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
+from ._text import printable
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -62,7 +63,7 @@ class _Parser(argparse.ArgumentParser):
             options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
             shown = ", ".join(options) if options else f"{len(words)} value(s)"
             message = f"unrecognized arguments: {shown} (values not shown)"
-        message = _printable(message)
+        message = printable(message)
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -146,7 +147,7 @@ def _report_fleet(df: pd.DataFrame) -> int:
     for item in errors:
         print(
             f"pinecone-imports: index {item['index_name']} failed "
-            f"({item['rows_kept']} imports kept): {_printable(item['message'])}",
+            f"({item['rows_kept']} imports kept): {printable(item['message'])}",
             file=sys.stderr,
         )
     return 1 if errors else 0
@@ -155,30 +156,34 @@ def _report_fleet(df: pd.DataFrame) -> int:
 def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
     from .loader import read_imports
 
-    if getattr(args, "all_indexes", False):
+    fleet = _fleet_arguments(args, verb="lists")
+    if fleet is not None:
         from .fleet import read_project_imports
 
-        if args.host or args.index_name:
-            raise ConfigurationError("--all-indexes lists every index: drop --host/--index-name")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # reported by _report_fleet
             return read_project_imports(
-                api_key=args.api_key,
-                controller_host=args.controller_host,
-                indexes=args.indexes,
-                max_workers=args.max_workers,
-                page_size=args.page_size,
-                timeout=args.timeout,
-                max_retries=args.max_retries,
-                allow_insecure=args.allow_insecure,
-                api_version=args.api_version,
-                progress=args.progress,
-                verbose=args.verbose,
-                **extra,
+                **fleet, progress=args.progress, verbose=args.verbose, **extra
             )
-    if getattr(args, "indexes", None):
-        raise ConfigurationError("--indexes chooses among the project's indexes: add --all-indexes")
     return read_imports(args.host, **_connection(args), progress=args.progress, **extra)
+
+
+def _fleet_arguments(args: argparse.Namespace, *, verb: str) -> dict[str, Any] | None:
+    """Map ``_add_connection`` and ``_add_fleet`` to the project-wide call's arguments.
+
+    None without ``--all-indexes``; ``--indexes`` without it, or ``--host`` or
+    ``--index-name`` with it, are refused.
+    """
+    if not args.all_indexes:
+        if args.indexes:
+            raise ConfigurationError(
+                "--indexes chooses among the project's indexes: add --all-indexes"
+            )
+        return None
+    if args.host or args.index_name:
+        raise ConfigurationError(f"--all-indexes {verb} every index: drop --host/--index-name")
+    options = {k: v for k, v in _connection(args).items() if k != "index_name"}
+    return {**options, "indexes": args.indexes, "max_workers": args.max_workers}
 
 
 #: The options of ``_add_connection`` after ``--host``, named as read_imports names them.
@@ -211,14 +216,6 @@ def _interval(text: str) -> pd.Timedelta:
         return parse_interval(text, what="PERIOD")
     except ConfigurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    """Escape control characters (terminal escapes, CR, newlines) in server text."""
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def plain_records(df: pd.DataFrame) -> pd.DataFrame:
@@ -267,7 +264,7 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     else:
         view = df[_TABLE_COLUMNS].copy()
         for name in ("id", "error"):
-            view[name] = view[name].map(_printable, na_action="ignore")
+            view[name] = view[name].map(printable, na_action="ignore")
         view["error"] = view["error"].str.slice(0, 40)
         text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
     if output:
@@ -423,19 +420,11 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         "progress": args.progress,
         "on_event": line,
     }
-    if args.all_indexes:
-        if args.host or args.index_name:
-            raise ConfigurationError("--all-indexes watches every index: drop --host/--index-name")
-        options = {k: v for k, v in _connection(args).items() if k != "index_name"}
-        history = watch.watch_project_imports(
-            **options, indexes=args.indexes, max_workers=args.max_workers, **common
-        )
+    fleet = _fleet_arguments(args, verb="watches")
+    if fleet is not None:
+        history = watch.watch_project_imports(**fleet, **common)
         _report_fleet(history)
     else:
-        if args.indexes:
-            raise ConfigurationError(
-                "--indexes chooses among the project's indexes: add --all-indexes"
-            )
         history = watch.watch_imports(args.host, **_connection(args), **common)
     info = history.attrs.get("watch", {})
     started = info.get("running_at_start", 0)
@@ -457,7 +446,7 @@ def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
     for name in columns:
         if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
             view[name] = view[name].map(
-                lambda v: _printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
+                lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
                 na_action="ignore",
             )
     return view.to_string(index=False)
@@ -565,18 +554,18 @@ def _describe(frame: pd.DataFrame, verb: str) -> str:
     """``remove 3 snapshots (750 rows), 1 temporary file`` from list_snapshots rows."""
     if not len(frame):
         return f"{verb} nothing"
-    counts = frame["status"].value_counts()
-    rows = int(frame.loc[frame["status"] == "ok", "rows"].fillna(0).sum())
+    counts = frame["file_status"].value_counts()
+    rows = int(frame.loc[frame["file_status"] == "ok", "rows"].fillna(0).sum())
     parts = []
-    for status, label in (
+    for file_status, label in (
         ("ok", "snapshots"),
         ("corrupt", "corrupt files"),
         ("temporary", "temporary files of killed writers"),
         ("superseded", "copies left by an interrupted compaction"),
     ):
-        if counts.get(status, 0):
-            n = int(counts[status])
-            parts.append(f"{n} {label}" + (f" ({rows} rows)" if status == "ok" else ""))
+        if counts.get(file_status, 0):
+            n = int(counts[file_status])
+            parts.append(f"{n} {label}" + (f" ({rows} rows)" if file_status == "ok" else ""))
     return f"{verb} " + ", ".join(parts)
 
 
@@ -587,14 +576,14 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     options = _storage_options(args)
     plan = run(dry_run=True)
     snapshots = list_snapshots(args.root, storage_options=options)
-    kept = int((snapshots["status"] == "ok").sum()) - int((plan["status"] == "ok").sum())
+    kept = int((snapshots["file_status"] == "ok").sum()) - int((plan["file_status"] == "ok").sum())
     verb = "would remove" if args.dry_run else "will remove"
     print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
     for path in plan["path"]:
         print(f"  {path}")
     if args.dry_run or not len(plan):
         return 0
-    removing = int((plan["status"] == "ok").sum())
+    removing = int((plan["file_status"] == "ok").sum())
     asks = removing > kept and not args.yes and _interactive()
     if asks and not _confirm(f"remove {removing} snapshots and keep {kept}?"):
         print("nothing removed")
@@ -863,12 +852,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
-        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
         return 2
     except PineconeImportsError as exc:
         partial = getattr(exc, "partial", None)
         extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
-        print(f"pinecone-imports: error: {_printable(str(exc))}{extra}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}{extra}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pinecone-imports: interrupted", file=sys.stderr)
@@ -879,7 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except OSError as exc:
-        print(f"pinecone-imports: error: {_printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     finally:
         for log, level in zip(loggers, levels, strict=True):

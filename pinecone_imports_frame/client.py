@@ -253,7 +253,7 @@ def _context_for(bundle: str | None, mtime: float) -> ssl.SSLContext:
 
 
 @dataclass
-class _Failure:
+class _FailedAttempt:
     """One failed attempt: what the final error would be, and whether to try again."""
 
     make: Callable[[int], PineconeImportsError]  # the error, given the retries done
@@ -441,8 +441,17 @@ class ApiClient:
 
         Examples
         --------
-        >>> from pinecone_imports_frame.config import ApiKey, normalize_host
-        >>> ApiClient(normalize_host("127.0.0.1:5080"), api_key=ApiKey("k")).close()
+        >>> from pinecone_imports_frame.config import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=3) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     client = ApiClient.for_connection(conn, conn.endpoint)
+        ...     first = client.get_json("/bulk/imports")
+        ...     client.close()
+        ...     again = client.get_json("/bulk/imports")  # on a new connection
+        ...     client.close()
+        >>> first == again
+        True
         """
         pool, manager = self._pool, self._manager
         self._pool = self._manager = self._urlopen = self._kept = None
@@ -499,7 +508,7 @@ class ApiClient:
         retries = 0
         while True:
             failure = self._attempt(path, target)
-            if not isinstance(failure, _Failure):
+            if not isinstance(failure, _FailedAttempt):
                 return failure
             budget = (
                 min(self.max_retries, FAST_FAILURE_RETRIES) if failure.fast else (self.max_retries)
@@ -521,7 +530,7 @@ class ApiClient:
     # --- one attempt ----------------------------------------------------------------------
 
     def _attempt(self, path: str, target: str) -> Any:
-        """Make one request: the decoded body, or a :class:`_Failure` saying what went wrong."""
+        """Make one request: the decoded body, or a :class:`_FailedAttempt` saying what failed."""
         urlopen = self._urlopen or self._connect()
         url = self.endpoint.url + target if self._forwarded else target
         kept = self._kept
@@ -608,7 +617,7 @@ class ApiClient:
         text = self._key.redact(body[: BODY_EXCERPT * 4].decode("utf-8", "replace"))
         return text[:BODY_EXCERPT]
 
-    def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _Failure:
+    def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _FailedAttempt:
         """Translate a failed exchange (urllib3's error, and what it wraps); whether to retry."""
         causes = list(_chain(exc))
         at_proxy = self._proxy_host is not None and any(isinstance(e, ProxyError) for e in causes)
@@ -672,7 +681,7 @@ class ApiClient:
             text = f"GET {path} {what} ({_retried(retries)}): {reason} ({todo})"
             return TransportError(key.redact(text))
 
-        return _Failure(make, retry=retry, fast=fast, cause=exc)
+        return _FailedAttempt(make, retry=retry, fast=fast, cause=exc)
 
     def _status_failure(
         self,
@@ -681,7 +690,7 @@ class ApiClient:
         headers: Any,
         body: bytes | None,
         body_error: BaseException | None,
-    ) -> _Failure:
+    ) -> _FailedAttempt:
         """Translate an error status with the server's error body fields."""
         code, message, details = _error_fields(body, self._key) if body else (None, "", [])
         if not message:
@@ -726,7 +735,7 @@ class ApiClient:
                 text += f" ({hint.format(retried=retried)})"
             return cls(text, status=status, code=code, message=message, details=details, path=path)
 
-        return _Failure(make, retry=retry, retry_after=retry_after, cause=None)
+        return _FailedAttempt(make, retry=retry, retry_after=retry_after, cause=None)
 
 
 # --- reading a body -----------------------------------------------------------------------

@@ -176,8 +176,9 @@ def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
 
     Examples
     --------
-    >>> resolve_api_key("  pcsk_example\n")
-    ApiKey('***')
+    >>> key = resolve_api_key("  pcsk_example\n")  # as read from a file
+    >>> key, key.reveal()
+    (ApiKey('***'), 'pcsk_example')
     """
     if isinstance(api_key, ApiKey):
         return api_key

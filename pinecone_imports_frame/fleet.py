@@ -13,7 +13,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -82,6 +81,23 @@ def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
             "(e.g. ['prod-*', 'search'])"
         )
     return listed
+
+
+def check_fleet_arguments(*, indexes: str | Sequence[str] | None, max_workers: int) -> None:
+    """Refuse ``indexes`` or ``max_workers`` as :func:`read_project_imports` would.
+
+    Examples
+    --------
+    >>> check_fleet_arguments(indexes="prod-*", max_workers=0)
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: max_workers must be from 1 to 256, not 0
+    """
+    check_patterns(indexes)
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
+        raise ConfigurationError(f"max_workers must be an int, not {max_workers!r}")
+    if not 1 <= max_workers <= MAX_WORKERS:
+        raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
 
 
 def select_indexes(
@@ -179,35 +195,6 @@ def error_record(target: IndexTarget, error: BaseException) -> dict[str, Any]:
         "message": str(error),
         "rows_kept": 0 if partial is None else len(partial),
     }
-
-
-class _Progress:
-    """One bar for the fleet (indexes done, imports so far), and a line per index."""
-
-    def __init__(self, total: int, *, enabled: bool | None, verbose: bool) -> None:
-        self._bar = (
-            _progress.bar("indexes", unit=" indexes", total=total)
-            if _progress.progress_enabled(enabled)
-            else None
-        )
-        self._verbose = verbose
-        self._imports = 0
-        self._lock = threading.Lock()
-
-    def done(self, target: IndexTarget, rows: int, error: BaseException | None) -> None:
-        with self._lock:
-            self._imports += rows
-            if self._bar is not None:
-                self._bar.update(1)
-                self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
-        outcome = f"failed: {type(error).__name__}" if error else "ok"
-        (logger.info if self._verbose else logger.debug)(
-            "index %s (%s): %d imports, %s", target.name, target.host, rows, outcome
-        )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _stack(
@@ -329,13 +316,9 @@ def read_project_imports(
     """
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
-    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
-        raise ConfigurationError(f"max_workers must be an int, not {max_workers!r}")
-    if not 1 <= max_workers <= MAX_WORKERS:
-        raise ConfigurationError(f"max_workers must be from 1 to {MAX_WORKERS}, not {max_workers}")
+    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
-    check_patterns(indexes)
     conn = config.resolve_connection(
         connection,
         api_key=api_key,
@@ -354,7 +337,7 @@ def read_project_imports(
         logger.info("skipping index %s: %s", item["index_name"], item["reason"])
 
     def list_one(target: IndexTarget) -> pa.Table:
-        from .loader import drain_listing, iter_pages
+        from .loader import drain_listing, iter_pages, listing_frame, snapshot_listing
 
         pages = iter_pages(
             connection=conn.for_index(target.host, target.name), page_size=page_size, progress=False
@@ -363,15 +346,8 @@ def read_project_imports(
             pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend
         )
         if snapshot_to is not None:
-            from .snapshots import write_snapshot
-
-            frame = frame_from_table(table, dtype_backend=dtype_backend)
-            frame.attrs.update(attrs)
-            try:
-                write_snapshot(frame, snapshot_to, storage_options=storage_options)
-            except PineconeImportsError as exc:
-                exc.partial = frame
-                raise
+            frame = listing_frame(table, attrs, dtype_backend=dtype_backend)
+            snapshot_listing(frame, snapshot_to, storage_options=storage_options)
         return table
 
     tables, partials, errors, failures = _drain_all(
@@ -418,7 +394,7 @@ def _drain_all(
     partials: dict[int, pd.DataFrame] = {}
     errors: dict[int, dict[str, Any]] = {}
     failures: dict[int, BaseException] = {}
-    bar = _Progress(len(targets), enabled=progress, verbose=verbose)
+    bar = _progress.IndexesProgress(len(targets), enabled=progress)
     try:
         with ThreadPoolExecutor(
             max_workers=min(max_workers, max(1, len(targets))),
@@ -439,7 +415,11 @@ def _drain_all(
                     if exc.partial is not None:
                         partials[i] = exc.partial
                         rows = len(exc.partial)
-                bar.done(targets[i], rows, failures.get(i))
+                bar(rows)
+                outcome = f"failed: {type(failures[i]).__name__}" if i in failures else "ok"
+                (logger.info if verbose else logger.debug)(
+                    "index %s (%s): %d imports, %s", targets[i].name, targets[i].host, rows, outcome
+                )
     finally:
         bar.close()
     return (

@@ -59,8 +59,10 @@ def check_on_bad_record(on_bad_record: str) -> OnBadRecord:
 
     Examples
     --------
-    >>> check_on_bad_record("warn")
-    'warn'
+    >>> check_on_bad_record("skip")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: on_bad_record='skip' is not supported; ...
     """
     if on_bad_record not in ON_BAD_RECORD:
         raise ConfigurationError(
@@ -288,9 +290,10 @@ class RecordColumns:
     --------
     >>> cols = RecordColumns()
     >>> cols.extend([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...               "createdAt": "2025-05-01T12:00:00Z"}])
-    >>> len(cols)
-    1
+    ...               "createdAt": "2025-05-01T12:00:00Z", "recordsImported": "600"}])
+    >>> typed = cols.typed()  # int64 as the API's string, timestamps as UTC microseconds
+    >>> len(cols), typed["records_imported"].to_pylist(), typed["created_at"].type
+    (1, [600], TimestampType(timestamp[us, tz=UTC]))
     """
 
     __slots__ = (
@@ -427,8 +430,9 @@ def status_array(statuses: pa.Array, *, extra: Iterable[str] = ()) -> pa.Diction
 
     Examples
     --------
-    >>> status_array(pa.array(["Completed", None])).to_pylist()
-    ['Completed', None]
+    >>> statuses = status_array(pa.array(["Completed", None]))
+    >>> statuses.dictionary.to_pylist() == list(schema.STATUSES), statuses.to_pylist()
+    (True, ['Completed', None])
     """
     if pa.types.is_dictionary(statuses.type):
         statuses = statuses.cast(pa.string())
@@ -628,8 +632,50 @@ def _now_utc() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
 
 
-def _as_listed_at(listed_at: Any) -> pd.Timestamp:
-    return config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
+@dataclass(frozen=True)
+class ListingInfo:
+    """What a listing gives each of its rows: when it was taken, of which index, in which API.
+
+    The listing columns of the schema (``listed_at``, ``index_host``, ``index_name``,
+    ``api_version``), the same for every row of one listing.
+
+    Examples
+    --------
+    >>> info = ListingInfo.of(listed_at="2025-05-01T14:00:00+02:00", index_host="h")
+    >>> info.listed_at, info.attrs()["listed_at"]
+    (Timestamp('2025-05-01 12:00:00+0000', tz='UTC'), '2025-05-01T12:00:00+00:00')
+    """
+
+    listed_at: pd.Timestamp
+    index_host: str | None = None
+    index_name: str | None = None
+    api_version: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        listed_at: Any = None,
+        index_host: str | None = None,
+        index_name: str | None = None,
+        api_version: str | None = None,
+    ) -> ListingInfo:
+        """Check ``listed_at`` (UTC at the schema's unit; now by default) and keep the rest."""
+        listed = config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
+        return cls(listed, index_host, index_name, api_version)
+
+    def attrs(self) -> dict[str, Any]:
+        """Return the ``attrs`` of the listing's frame: the same, as plain values.
+
+        They travel with the frame even when it has no rows (``DataFrame.to_parquet``
+        keeps them); snapshots of an empty listing rely on them.
+        """
+        return {
+            "listed_at": self.listed_at.isoformat(),
+            "index_host": self.index_host,
+            "index_name": self.index_name,
+            "api_version": self.api_version,
+        }
 
 
 def _constant(value: str | None, n: int) -> pa.Array:
@@ -640,97 +686,47 @@ def _constant(value: str | None, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array([value])).cast(pa.string())
 
 
-def build_table(
-    columns: RecordColumns,
-    *,
-    listed_at: Any = None,
-    index_host: str | None = None,
-    index_name: str | None = None,
-    api_version: str | None = None,
-) -> pa.Table:
+def build_table(columns: RecordColumns, *, listing: ListingInfo) -> pa.Table:
     """Build the Arrow table (every column, derived ones included) of gathered records.
 
     Examples
     --------
     >>> cols = RecordColumns()
     >>> cols.extend([{"id": "1", "status": "Pending", "createdAt": "2025-05-01T12:00:00Z"}])
-    >>> build_table(cols, index_host="h")["index_host"].to_pylist()
+    >>> build_table(cols, listing=ListingInfo.of(index_host="h"))["index_host"].to_pylist()
     ['h']
     """
     typed = columns.typed()
     n = len(columns)
-    listed = _as_listed_at(listed_at)
     base: dict[str, Any] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
     base["status"] = status_array(typed["status"].combine_chunks())
-    base["listed_at"] = pa.array(np.full(n, listed.value // 1000, dtype=np.int64)).cast(_TS)
-    base["index_host"] = _constant(index_host, n)
-    base["index_name"] = _constant(index_name, n)
-    base["api_version"] = _constant(api_version, n)
+    listed_us = listing.listed_at.value // 1000
+    base["listed_at"] = pa.array(np.full(n, listed_us, dtype=np.int64)).cast(_TS)
+    base["index_host"] = _constant(listing.index_host, n)
+    base["index_name"] = _constant(listing.index_name, n)
+    base["api_version"] = _constant(listing.api_version, n)
     return add_derived_columns(pa.table(base))
-
-
-def listing_attrs(
-    *,
-    listed_at: pd.Timestamp,
-    index_host: str | None,
-    index_name: str | None,
-    api_version: str | None,
-) -> dict[str, Any]:
-    """Return the ``attrs`` of one listing's frame: who and when, as plain values.
-
-    They travel with the frame even when it has no rows (``DataFrame.to_parquet`` keeps
-    them); snapshots of an empty listing rely on them.
-
-    Examples
-    --------
-    >>> listing_attrs(listed_at=pd.Timestamp("2025-05-01", tz="UTC"), index_host="h",
-    ...               index_name=None, api_version="2025-04")["listed_at"]
-    '2025-05-01T00:00:00+00:00'
-    """
-    return {
-        "listed_at": listed_at.isoformat(),
-        "index_host": index_host,
-        "index_name": index_name,
-        "api_version": api_version,
-    }
 
 
 def build_frame(
     columns: RecordColumns,
     *,
-    listed_at: Any = None,
-    index_host: str | None = None,
-    index_name: str | None = None,
-    api_version: str | None = None,
+    listing: ListingInfo,
     dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:
-    """Build the typed frame of the records gathered in ``columns``.
+    """Build the typed frame of the records gathered in ``columns``, ``attrs`` included.
 
     Examples
     --------
     >>> cols = RecordColumns()
     >>> cols.extend([{"id": "1", "status": "Pending", "createdAt": "2025-05-01T12:00:00Z"}])
-    >>> build_frame(cols, listed_at="2025-05-01T12:00:05Z").loc[0, "elapsed"]
+    >>> build_frame(cols, listing=ListingInfo.of(listed_at="2025-05-01T12:00:05Z")).loc[
+    ...     0, "elapsed"]
     Timedelta('0 days 00:00:05')
     """
     schema.check_dtype_backend(dtype_backend)
-    listed = _as_listed_at(listed_at)
-    table = build_table(
-        columns,
-        listed_at=listed,
-        index_host=index_host,
-        index_name=index_name,
-        api_version=api_version,
-    )
-    frame = frame_from_table(table, dtype_backend=dtype_backend)
-    frame.attrs.update(
-        listing_attrs(
-            listed_at=listed,
-            index_host=index_host,
-            index_name=index_name,
-            api_version=api_version,
-        )
-    )
+    frame = frame_from_table(build_table(columns, listing=listing), dtype_backend=dtype_backend)
+    frame.attrs.update(listing.attrs())
     return frame
 
 
@@ -739,10 +735,11 @@ def empty_frame(*, dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFra
 
     Examples
     --------
-    >>> list(empty_frame().columns)[:3]
-    ['id', 'uri', 'status']
+    >>> df = empty_frame(dtype_backend="pyarrow")
+    >>> len(df), list(df.columns) == list(schema.COLUMN_NAMES), str(df["created_at"].dtype)
+    (0, True, 'timestamp[us, tz=UTC][pyarrow]')
     """
-    return build_frame(RecordColumns(), dtype_backend=dtype_backend)
+    return build_frame(RecordColumns(), listing=ListingInfo.of(), dtype_backend=dtype_backend)
 
 
 def to_frame(
@@ -815,11 +812,10 @@ def to_frame(
     if not as_is:
         columns = RecordColumns(batch_rows=batch, on_bad_record=on_bad_record)
         columns.extend([dict(_as_api_record(r)) for r in rows])
-    return build_frame(
-        columns,
+    listing = ListingInfo.of(
         listed_at=listed_at,
         index_host=index_host,
         index_name=index_name,
         api_version=api_version,
-        dtype_backend=dtype_backend,
     )
+    return build_frame(columns, listing=listing, dtype_backend=dtype_backend)

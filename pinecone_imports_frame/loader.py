@@ -30,13 +30,13 @@ from .config import (
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
 from .frame import (
+    ListingInfo,
     OnBadRecord,
     RecordColumns,
     build_frame,
     build_table,
     check_on_bad_record,
     frame_from_table,
-    listing_attrs,
 )
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
@@ -284,17 +284,62 @@ def read_imports(
     # must not sit in this frame, where a traceback formatted with locals would show it.
     del api_key
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
-    result = frame_from_table(table, dtype_backend=dtype_backend)
-    result.attrs.update(attrs)
+    result = listing_frame(table, attrs, dtype_backend=dtype_backend)
     if snapshot_to is not None:
-        from .snapshots import write_snapshot
-
-        try:
-            write_snapshot(result, snapshot_to, storage_options=storage_options)
-        except PineconeImportsError as exc:
-            exc.partial = _remember(result)  # the drain finished: never lose it
-            raise
+        snapshot_listing(result, snapshot_to, storage_options=storage_options)
     return result
+
+
+def listing_frame(
+    table: pa.Table, attrs: dict[str, Any], *, dtype_backend: DtypeBackend
+) -> pd.DataFrame:
+    """Convert a drained listing (:func:`drain_listing`) to its frame, ``attrs`` included.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=3) as emu:
+    ...     table, attrs = drain_listing(iter_pages(emu.url, api_key=emu.api_key))
+    ...     df = listing_frame(table, attrs, dtype_backend="pyarrow")
+    ...     df.attrs["index_host"] == emu.address
+    True
+    >>> len(df), str(df["id"].dtype)
+    (3, 'string[pyarrow]')
+    """
+    frame = frame_from_table(table, dtype_backend=dtype_backend)
+    frame.attrs.update(attrs)
+    return frame
+
+
+def snapshot_listing(
+    frame: pd.DataFrame,
+    snapshot_to: str | os.PathLike[str],
+    *,
+    storage_options: dict[str, Any] | None,
+) -> None:
+    """Write a drained listing as a snapshot; a failure keeps the listing as ``.partial``.
+
+    The drain finished: a lake that cannot be written must not lose it (it is also
+    :func:`last_partial`).
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import SnapshotError, to_frame
+    >>> df = to_frame([{"id": "1", "status": "Pending"}], index_host="h")
+    >>> try:
+    ...     snapshot_listing(df, "/proc/no-lake-here", storage_options=None)
+    ... except SnapshotError as exc:
+    ...     kept = exc.partial
+    >>> kept is df and last_partial() is df
+    True
+    """
+    from .snapshots import write_snapshot
+
+    try:
+        write_snapshot(frame, snapshot_to, storage_options=storage_options)
+    except PineconeImportsError as exc:
+        exc.partial = _remember(frame)
+        raise
 
 
 def drain_listing(
@@ -321,17 +366,17 @@ def drain_listing(
     started = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     columns = RecordColumns(on_bad_record=on_bad_record, redact=conn.api_key.redact)
 
-    def listing() -> dict[str, Any]:
-        return {
-            "listed_at": started + pages.clock_offset,
-            "index_host": conn.index_host,
-            "index_name": conn.index_name,
-            "api_version": conn.api_version,
-        }
+    def listing_info() -> ListingInfo:  # the clock offset is known once the first page is in
+        return ListingInfo.of(
+            listed_at=started + pages.clock_offset,
+            index_host=conn.index_host,
+            index_name=conn.index_name,
+            api_version=conn.api_version,
+        )
 
     def rows_so_far() -> pd.DataFrame:
         def frame() -> pd.DataFrame:
-            return build_frame(columns, dtype_backend=dtype_backend, **listing())
+            return build_frame(columns, listing=listing_info(), dtype_backend=dtype_backend)
 
         try:
             return frame()
@@ -343,7 +388,7 @@ def drain_listing(
     try:
         for records in pages:
             columns.extend(records)
-        table = build_table(columns, **listing())
+        table = build_table(columns, listing=listing_info())
     except PineconeImportsError as exc:
         exc.partial = _remember(rows_so_far())
         raise
@@ -355,7 +400,7 @@ def drain_listing(
             len(partial),
         )
         raise
-    return table, listing_attrs(**listing())
+    return table, listing_info().attrs()
 
 
 _last_partial: pd.DataFrame | None = None

@@ -229,12 +229,12 @@ def drain(
 
     Examples
     --------
+    >>> from pinecone_imports_frame.config import Connection
     >>> from pinecone_imports_frame.emulator import Emulator
-    >>> from pinecone_imports_frame.config import ApiKey, normalize_host
-    >>> with Emulator(imports=5) as emu, ApiClient(
-    ...     normalize_host(emu.url), api_key=ApiKey(emu.api_key)
-    ... ) as client:
-    ...     sizes = [len(page) for page in drain(client, TokenPaginator(page_size=2))]
+    >>> with Emulator(imports=5) as emu:
+    ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+    ...     with ApiClient.for_connection(conn, conn.endpoint) as client:
+    ...         sizes = [len(page) for page in drain(client, TokenPaginator(page_size=2))]
     >>> sizes
     [2, 2, 1]
     """

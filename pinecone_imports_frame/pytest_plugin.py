@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pytest
 
@@ -29,6 +29,23 @@ if TYPE_CHECKING:
     from pinecone_imports_frame.emulator import Emulator, Project
 
 logger = logging.getLogger(__name__)
+
+
+class _Server(Protocol):
+    def reset(self) -> None: ...
+
+    def check(self) -> None: ...
+
+
+_S = TypeVar("_S", bound=_Server)
+
+
+def _for_one_test(server: _S) -> Iterator[_S]:
+    """Hand out a session's server reset, then fail the test if its thread raised."""
+    server.reset()
+    yield server
+    server.check()
+
 
 __all__ = [
     "PROJECT_INDEXES",
@@ -80,9 +97,7 @@ def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
         def test_fault(imports_emulator):
             imports_emulator.inject("status", status=503)
     """
-    imports_emulator_server.reset()
-    yield imports_emulator_server
-    imports_emulator_server.check()
+    yield from _for_one_test(imports_emulator_server)
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +135,4 @@ def imports_project(imports_project_server: Project) -> Iterator[Project]:
         def test_fleet(imports_project):
             imports_project["prod-recs"].inject("status", status=503)
     """
-    imports_project_server.reset()
-    yield imports_project_server
-    imports_project_server.check()
+    yield from _for_one_test(imports_project_server)

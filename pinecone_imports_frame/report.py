@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from . import trends
+from ._text import short_duration
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -82,9 +83,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M:%SZ")
     if isinstance(value, pd.Timedelta):
-        seconds = int(value.total_seconds())
-        h, rem = divmod(seconds, 3600)
-        return f"{h}h{rem // 60:02d}m{rem % 60:02d}s"
+        return short_duration(value)
     if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, int):
@@ -139,9 +138,9 @@ def _throughput_figure(daily: pd.DataFrame) -> Callable[[Any], None]:
     return draw
 
 
-def _progress_figure(history: pd.DataFrame, running: pd.DataFrame) -> Callable[[Any], None]:
+def _progress_history_figure(history: pd.DataFrame, running: pd.DataFrame) -> Callable[[Any], None]:
     def draw(ax: Any) -> None:
-        lines = trends.progress(history)
+        lines = trends.progress_history(history)
         lines = lines[lines["id"].isin(running["id"])]
         wide = lines.pivot_table(
             index="listed_at", columns="id", values="percent_complete", aggfunc="last"
@@ -215,7 +214,8 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
     parts.append(_table(shown, list(timeline.columns), empty="No listing."))
     parts.append("<h2>Running imports</h2>")
     if len(running) and listings > 1:
-        parts.append(_png(_progress_figure(history, running), "progress of the running imports"))
+        figure = _progress_history_figure(history, running)
+        parts.append(_png(figure, "progress of the running imports"))
     running_columns = ["index_host", "id", "status", "phase", "percent_complete"]
     running_columns += ["records_imported", "percent_per_hour", "records_per_second", "eta"]
     running_columns += ["time_left"]

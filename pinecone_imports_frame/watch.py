@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from . import _progress, config, schema
+from ._text import printable, short_duration
 from .config import (
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
@@ -91,26 +92,14 @@ class WatchEvent:
         """One line: when, which import, how it ended, after how long, and its error."""
         when = self.listed_at.strftime("%Y-%m-%d %H:%M:%SZ")
         which = self.id if self.index_name is None else f"{self.index_name}/{self.id}"
-        line = f"{when}  import {_printable(which)} {self.status}"
+        line = f"{when}  import {printable(which)} {self.status}"
         if self.duration is not None:
-            line += f" after {_fmt_duration(self.duration)}"
+            line += f" after {short_duration(self.duration)}"
         if self.status == "Completed" and self.records_imported is not None:
             line += f", {self.records_imported:,} records"
         if self.error:
-            line += f": {_printable(self.error)}"
+            line += f": {printable(self.error)}"
         return line
-
-
-def _printable(text: str) -> str:
-    """Escape control characters of server text (no terminal escapes reach the screen)."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-
-
-def _fmt_duration(value: pd.Timedelta) -> str:
-    seconds = max(int(value.total_seconds()), 0)
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
 
 
 def _until(until: Any) -> pd.Timedelta | pd.Timestamp | None:
@@ -187,16 +176,16 @@ def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
 
 def _bar_text(row: Any) -> str:
     """Compose what follows an import's bar: records, rate and ETA, or its phase."""
-    records = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
+    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
     if row.phase == "indexing":
-        return f"indexing {_fmt_duration(row.indexing_for)}, {records}".rstrip(", ")
+        return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
     if row.phase == "pending":
         return "pending"
-    parts = [records] if records else []
+    parts = [imported] if imported else []
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
-        parts.append(f"ETA {row.eta:%H:%M}Z (in {_fmt_duration(row.time_left)})")
+        parts.append(f"ETA {row.eta:%H:%M}Z (in {short_duration(row.time_left)})")
     else:
         parts.append("ETA ?")
     return ", ".join(parts)
@@ -286,12 +275,17 @@ def watch_imports(
     >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
     (3, 'done', 1)
     """
-    schema.check_dtype_backend(dtype_backend)
-    config.check_page_size(page_size)
-    every = config.parse_interval(interval, what="interval")
-    limit = _until(until)
-    if on_event is not None and not callable(on_event):
-        raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
+    watch = _Watch(
+        fleet=False,
+        interval=interval,
+        until=until,
+        page_size=page_size,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        dtype_backend=dtype_backend,
+        progress=progress,
+        on_event=on_event,
+    )
     conn = with_index_endpoint(
         config.resolve_connection(
             connection,
@@ -308,10 +302,6 @@ def watch_imports(
     # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
     # must not sit in this frame, where a traceback formatted with locals would show it.
     del api_key
-    if snapshot_to is not None:
-        from .snapshots import check_destination
-
-        check_destination(snapshot_to, storage_options=storage_options)
 
     def list_once() -> pd.DataFrame:
         from .loader import read_imports
@@ -320,16 +310,7 @@ def watch_imports(
             connection=conn, page_size=page_size, progress=False, dtype_backend=dtype_backend
         )
 
-    watch = _Watch(
-        list_once,
-        fleet=False,
-        snapshot_to=snapshot_to,
-        storage_options=storage_options,
-        dtype_backend=dtype_backend,
-        bars=_progress.WatchBars(enabled=progress),
-        on_event=on_event,
-    )
-    return watch.run(every, limit)
+    return watch.run(list_once)
 
 
 def watch_project_imports(
@@ -388,15 +369,20 @@ def watch_project_imports(
     >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
     (['prod-a', 'prod-b'], 'done')
     """
-    from .fleet import check_patterns, read_project_imports
+    from .fleet import check_fleet_arguments, read_project_imports
 
-    schema.check_dtype_backend(dtype_backend)
-    config.check_page_size(page_size)
-    check_patterns(indexes)
-    every = config.parse_interval(interval, what="interval")
-    limit = _until(until)
-    if on_event is not None and not callable(on_event):
-        raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
+    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
+    watch = _Watch(
+        fleet=True,
+        interval=interval,
+        until=until,
+        page_size=page_size,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        dtype_backend=dtype_backend,
+        progress=progress,
+        on_event=on_event,
+    )
     conn = config.resolve_connection(
         connection,
         api_key=api_key,
@@ -407,10 +393,6 @@ def watch_project_imports(
         api_version=api_version,
     )
     del api_key  # as in watch_imports: the key lives in conn.api_key only
-    if snapshot_to is not None:
-        from .snapshots import check_destination
-
-        check_destination(snapshot_to, storage_options=storage_options)
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():
@@ -426,16 +408,7 @@ def watch_project_imports(
                 dtype_backend=dtype_backend,
             )
 
-    watch = _Watch(
-        list_once,
-        fleet=True,
-        snapshot_to=None,  # read_project_imports writes one snapshot per index
-        storage_options=None,
-        dtype_backend=dtype_backend,
-        bars=_progress.WatchBars(enabled=progress),
-        on_event=on_event,
-    )
-    return watch.run(every, limit)
+    return watch.run(list_once)
 
 
 class _Watch:
@@ -443,22 +416,35 @@ class _Watch:
 
     def __init__(
         self,
-        list_once: Callable[[], pd.DataFrame],
         *,
         fleet: bool,
+        interval: Any,
+        until: Any,
+        page_size: int,
         snapshot_to: str | os.PathLike[str] | None,
         storage_options: dict[str, Any] | None,
         dtype_backend: DtypeBackend,
-        bars: _progress.WatchBars,
+        progress: bool | None,
         on_event: Callable[[WatchEvent], None] | None,
     ) -> None:
-        self.list_once = list_once
+        """Check every argument of a watch but the connection's; nothing is sent."""
+        schema.check_dtype_backend(dtype_backend)
+        config.check_page_size(page_size)
+        self.every = config.parse_interval(interval, what="interval")
+        self.limit = _until(until)
+        if on_event is not None and not callable(on_event):
+            raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
+        if snapshot_to is not None:
+            from .snapshots import check_destination
+
+            check_destination(snapshot_to, storage_options=storage_options)
         self.fleet = fleet
         self.names: dict[str, str] = {}  # index host -> name, for the bars of a fleet
-        self.snapshot_to = snapshot_to
+        # A fleet's listing writes one snapshot per index itself (read_project_imports).
+        self.snapshot_to = None if fleet else snapshot_to
         self.storage_options = storage_options
         self.dtype_backend = dtype_backend
-        self.bars = bars
+        self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
         self.listings: list[pd.DataFrame] = []
         self.running_rows: list[pd.DataFrame] = []  # rows of running imports, for the rates
@@ -466,8 +452,8 @@ class _Watch:
         self.started_with = 0
         self.failed_polls = 0
 
-    def _listing(self) -> pd.DataFrame:
-        df = self.list_once()
+    def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        df = list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         if self.snapshot_to is not None:
             from .snapshots import write_snapshot
@@ -549,32 +535,36 @@ class _Watch:
         host, _, import_id = key.rpartition("/")
         return f"{self.names.get(host, host)}/{import_id}"
 
-    def _past(self, limit: pd.Timedelta | pd.Timestamp | None, every: pd.Timedelta) -> bool:
+    def _past(self) -> bool:
         """Whether the newest listing is at ``limit`` or past it (on the server's clock).
 
         "At" is within half an interval: ``listed_at`` follows the server's ``Date``, which
         has whole seconds, so listings a minute apart may be stamped 59.9 s apart.
         """
+        limit = self.limit
         if limit is None or not self.listings:
             return False
         first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
         if first is None or last is None:
             return False
-        newest = last + every / 2
+        newest = last + self.every / 2
         if isinstance(limit, pd.Timedelta):
             return bool(newest - first >= limit)
         return bool(newest >= limit)
 
-    def run(self, every: pd.Timedelta, limit: pd.Timedelta | pd.Timestamp | None) -> pd.DataFrame:
+    def run(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Poll ``list_once`` until the watch ends; return the history it saw."""
         stopped = "interrupted"
         try:
-            for tick in poll(self._listing, interval=every, clock=_clock, sleep=_sleep):
+            for tick in poll(
+                lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
+            ):
                 if tick.error is not None:
                     self.failed_polls += 1
                 elif tick.value is not None and self._see(tick.value):
                     stopped = "done"
                     break
-                if self._past(limit, every):
+                if self._past():
                     stopped = "until"
                     break
         except KeyboardInterrupt:

@@ -348,14 +348,15 @@ def test_table_output_escapes_control_characters(capsys: pytest.CaptureFixture[s
             "uri": "s3://b/p",
             "status": "Failed",
             "createdAt": "2025-05-01T00:00:00Z",
-            "error": "bad\x1b]0;owned\x07 file\rline",
+            "error": "bad\x1b]0;owned\x07 file\rline\u202egnp.exe",
         }
     ]
     with Emulator(records=records) as emu:
         assert main(["list", *_conn(emu)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\r" not in out
-    assert "\\x1b" in out
+    assert "\u202e" not in out  # a direction override would show the text reversed
+    assert "\\x1b" in out and "\\u202e" in out
 
 
 def test_a_closed_pipe_ends_quietly(imports_emulator: Emulator) -> None:

@@ -171,6 +171,29 @@ def test_bad_arguments_send_nothing(
     assert imports_project.requests == []
 
 
+@pytest.mark.parametrize("command", ["list", "watch", "snapshot"])
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--indexes", "prod-*"], "add --all-indexes"),
+        (["--all-indexes", "--index-name", "prod-search"], "drop --host/--index-name"),
+    ],
+)
+def test_cli_fleet_options_that_contradict_are_refused_before_any_request(
+    imports_project: Project,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    options: list[str],
+    says: str,
+    tmp_path: Path,
+) -> None:
+    conn = ["--api-key", imports_project.api_key, "--controller-host", imports_project.control.url]
+    extra = ["--to", str(tmp_path)] if command == "snapshot" else []
+    assert main([command, *options, *conn, *extra, "--no-progress"]) == 2
+    assert says in capsys.readouterr().err
+    assert imports_project.requests == []
+
+
 def test_cli_lists_every_index_and_reports_failures(
     imports_project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:

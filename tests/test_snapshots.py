@@ -282,7 +282,7 @@ def test_empty_root_gives_the_empty_frame(tmp_path: Path) -> None:
     assert len(list_snapshots(tmp_path)) == 0
     assert list(list_snapshots(tmp_path).columns) == [
         "path",
-        "status",
+        "file_status",
         "index_host",
         "index_name",
         "listed_at",
@@ -517,7 +517,7 @@ def test_list_snapshots_from_footers_only(
         "path": "string",
         "index_host": "string",
         "index_name": "string",
-        "status": "string",
+        "file_status": "string",
         "listed_at": "datetime64[us, UTC]",
         "date": "string",
         "rows": "Int64",
@@ -527,7 +527,7 @@ def test_list_snapshots_from_footers_only(
         "schema_version": "Int64",
         "package_version": "string",
     }
-    assert (listed["status"] == "ok").all() and (
+    assert (listed["file_status"] == "ok").all() and (
         listed["api_version"] == pif_config.DEFAULT_API_VERSION
     ).all()
     assert listed["path"].tolist() == list(reversed(paths))  # sorted by listed_at
@@ -712,8 +712,8 @@ def test_killed_writer_leaves_nothing_readers_pick_up(tmp_path: Path, mode: str)
         assert len(debris) == 1 and debris[0].stat().st_size > 0
     assert all(p.name.startswith(".") and not p.name.endswith(".parquet") for p in debris)
     inventory = list_snapshots(tmp_path)
-    assert (inventory["status"] == "temporary").sum() == len(debris)
-    listed = inventory[inventory["status"] == "ok"]
+    assert (inventory["file_status"] == "temporary").sum() == len(debris)
+    listed = inventory[inventory["file_status"] == "ok"]
     assert len(listed) == len(files) - len(debris)
     assert (listed["rows"] == 2000).all()
     got = read_snapshots(tmp_path)

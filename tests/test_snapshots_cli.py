@@ -161,7 +161,7 @@ def test_snapshots_shows_the_status_of_every_file(
     Path(paths[0]).with_name("part-0.parquet").write_bytes(b"PAR1")
     assert main(["snapshots", str(tmp_path), "--format", "csv"]) == 0
     listed = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert sorted(listed["status"]) == ["foreign", "ok"]
+    assert sorted(listed["file_status"]) == ["foreign", "ok"]
 
 
 # --- snapshot --every against a lake that cannot be reached --------------------------------

@@ -69,7 +69,7 @@ def files_per_day(lake: Lake) -> dict[tuple[str, str], int]:
 
 def listings(lake: Lake) -> pd.DataFrame:
     listed = list_snapshots(lake[0], storage_options=lake[1])
-    assert (listed["status"] == "ok").all(), listed["status"].tolist()
+    assert (listed["file_status"] == "ok").all(), listed["file_status"].tolist()
     return listed[LISTING].sort_values(LISTING).reset_index(drop=True)
 
 
@@ -199,19 +199,19 @@ def test_a_killed_compactor_leaves_the_lake_readable_and_counted_once(
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
 
     listed = list_snapshots(root, storage_options=options)
-    ok = listed[listed["status"] == "ok"]
+    ok = listed[listed["file_status"] == "ok"]
     assert not ok.duplicated(["index_host", "listed_at", "rows", "path"]).any()
     pd.testing.assert_frame_equal(
         ok[LISTING].sort_values(LISTING).reset_index(drop=True), inventory
     )
     if step != "read":  # both copies exist: the merged one counts, the rest is superseded
-        assert (listed["status"] == "superseded").any()
+        assert (listed["file_status"] == "superseded").any()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pd.testing.assert_frame_equal(read_snapshots(root, storage_options=options), before)
 
     compact_snapshots(root, storage_options=options)  # the next compaction finishes the job
-    assert (list_snapshots(root, storage_options=options)["status"] == "ok").all()
+    assert (list_snapshots(root, storage_options=options)["file_status"] == "ok").all()
     pd.testing.assert_frame_equal(read_snapshots(root, storage_options=options), before)
     today = f"{NOW:%Y-%m-%d}"
     assert all(n == (4 if d == today else 1) for (_, d), n in files_per_day(lake).items())
@@ -274,6 +274,28 @@ def test_compaction_leaves_files_it_did_not_write_alone(tmp_path: Path) -> None:
     assert len(list(day.glob("*Z_*Z-*.parquet"))) == 1  # the day's snapshots were merged
     with pytest.warns(match="skipped"):
         pd.testing.assert_frame_equal(read_snapshots(tmp_path), before)
+
+
+def test_files_a_concurrent_prune_removed_do_not_fail_the_compaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinecone_imports_frame.snapshots import _compact
+
+    build((str(tmp_path), None))
+    before = read_snapshots(tmp_path)
+
+    def prune_meanwhile(step: str) -> None:
+        if step == "removing":  # the day's first original is gone: another takes the rest
+            for merged in tmp_path.glob("index_host=*/date=*/*Z_*Z-*.parquet"):
+                for original in merged.parent.glob("*Z-*.parquet"):
+                    if "Z_" not in original.name:
+                        original.unlink()
+
+    monkeypatch.setattr(_compact, "_fault", prune_meanwhile)
+    done = compact_snapshots(tmp_path)
+    assert len(done) == 4 and (done["files_before"] == 4).all()
+    assert (list_snapshots(tmp_path)["file_status"] == "ok").all()
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path), before)
 
 
 def test_compact_refuses_a_bare_number_and_dry_run_changes_nothing(tmp_path: Path) -> None:

@@ -209,7 +209,7 @@ def test_files_it_did_not_write_never_block_the_rest(
         assert sum(path in m for m in messages) == 1
 
     listed = list_snapshots(root, storage_options=options)
-    status = dict(zip(listed["path"], listed["status"], strict=True))
+    status = dict(zip(listed["path"], listed["file_status"], strict=True))
     assert status == {
         paths[0]: "ok",
         paths[1]: "ok",
@@ -224,7 +224,7 @@ def test_files_it_did_not_write_never_block_the_rest(
     assert removed["path"].tolist() == [paths[0]]
     removed = prune_snapshots(root, corrupt=True, storage_options=options)
     assert sorted(removed["path"]) == sorted([odd["zero"], odd["cut"]])
-    assert set(removed["status"]) == {"corrupt"}
+    assert set(removed["file_status"]) == {"corrupt"}
     left = list_snapshots(root, storage_options=options)
     assert sorted(left["path"]) == sorted([paths[1], odd["renamed"], odd["unsigned"]])
     removed = prune_snapshots(root, keep_last=0, all=True, corrupt=True, storage_options=options)
@@ -317,12 +317,12 @@ def test_temporary_files_of_killed_writers_are_swept_after_an_hour(
         debris.write_bytes(path.read_bytes()[:50])
     two_hours_ago = time.time() - 7200
     os.utime(old, (two_hours_ago, two_hours_ago))
-    assert sorted(list_snapshots(tmp_path)["status"]) == ["ok", "temporary", "temporary"]
+    assert sorted(list_snapshots(tmp_path)["file_status"]) == ["ok", "temporary", "temporary"]
 
     would = prune_snapshots(tmp_path, older_than="3650d", dry_run=True)
     assert would["path"].tolist() == [str(old)] and old.exists()
     removed = prune_snapshots(tmp_path, older_than="3650d")
-    assert removed["status"].tolist() == ["temporary"]
+    assert removed["file_status"].tolist() == ["temporary"]
     assert not old.exists() and young.exists() and path.exists()
 
 

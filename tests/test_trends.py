@@ -309,10 +309,15 @@ def test_progress_takes_pending_as_zero_whatever_the_api_version() -> None:
             api_version="2026-07",
         ),
     )
-    out = trends.progress(history)
+    out = trends.progress_history(history)
     assert out["percent_complete"].tolist() == [0.0, 0.0, 0.0, 10.0]
     assert out["records_imported"].tolist() == [0, 0, 0, 100]
     assert out["percent_complete"].notna().all()
+
+
+def test_the_old_name_of_progress_history_says_the_new_one() -> None:
+    with pytest.raises(AttributeError, match=r"trends\.progress_history"):
+        trends.progress  # noqa: B018
 
 
 def test_a_change_between_na_and_zero_is_not_progress_for_the_estimate() -> None:

@@ -230,7 +230,9 @@ def test_an_event_line_escapes_server_text() -> None:
     )  # fmt: skip
     text = str(e)
     assert "\x1b" not in text and "\r" not in text
-    assert text == "2026-03-02 10:00:00Z  import 7\\x1b[31m Failed after 1h05m: bad\\rline\\x1b[2J"
+    assert text == (
+        "2026-03-02 10:00:00Z  import 7\\x1b[31m Failed after 1h05m00s: bad\\rline\\x1b[2J"
+    )
 
 
 # --- the CLI -------------------------------------------------------------------------------

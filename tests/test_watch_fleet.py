@@ -151,6 +151,28 @@ def _failing_poll_checks(project: Project, monkeypatch: pytest.MonkeyPatch) -> N
     assert first and {k[0] for k in first} == {"busy"} and not (last & first)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"max_workers": 0}, "max_workers"),
+        ({"indexes": []}, "indexes"),
+        ({"interval": "soon"}, "interval"),
+        ({"snapshot_to": "/proc/no-lake-here"}, "snapshot"),
+    ],
+)
+def test_bad_arguments_fail_before_any_request(
+    project: Project, arguments: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(pif.PineconeImportsError, match=named):
+        watch_project_imports(
+            api_key=project.api_key,
+            controller_host=project.control.url,
+            progress=False,
+            **arguments,
+        )
+    assert project.requests == []
+
+
 def test_the_watch_command_follows_every_index(
     project: Project, fake: ProjectTime, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,7 +4,7 @@ Order of work for every request: log it (key as ``***``), count it in flight, sl
 endpoint's latency and any ``delay`` fault, answer a ``status``/``drop`` fault, check the key
 (before any body is read), route, then run the handler (a ``raise`` fault raises there). An
 exception in a handler is kept for :meth:`Runtime.check` and answered 500. The socket
-handler calls :meth:`Endpoint.handle` and writes what it returns; nothing here calls back.
+handler calls :meth:`EndpointApp.handle` and writes what it returns; nothing here calls back.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .versions import GATEWAY_STATUSES, ApiVersion, resolve_version, unsupported
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PAGINATION_END_FORMS", "Endpoint", "EndpointSettings", "Runtime"]
+__all__ = ["PAGINATION_END_FORMS", "EndpointApp", "EndpointSettings", "Runtime"]
 
 #: How the last page of a listing can mark the end (``Emulator.pagination_end``).
 PAGINATION_END_FORMS = ("absent", "empty", "null", "empty_string")
@@ -195,7 +195,7 @@ class EndpointSettings:
             setattr(self, name, value)
 
 
-class Endpoint:
+class EndpointApp:
     """The behaviour of one listening port: its routes, faults, options and shared runtime.
 
     Parameters
@@ -218,7 +218,7 @@ class Endpoint:
     >>> from .responses import json_response
     >>> from .routes import Route
     >>> ok = Route("GET", "/ping", "data", lambda request: json_response({"ok": True}))
-    >>> endpoint = Endpoint(Router([ok], default_plane="data"), runtime=Runtime(api_key="k"),
+    >>> endpoint = EndpointApp(Router([ok], default_plane="data"), runtime=Runtime(api_key="k"),
     ...                     clock=SimulatedClock(datetime(2025, 5, 1)))
     >>> from .request import Headers, Request
     >>> answer = endpoint.handle(Request("GET", "/ping", {}, Headers([("Api-Key", "k")])))
@@ -285,7 +285,7 @@ class Endpoint:
         Examples
         --------
         >>> from datetime import datetime
-        >>> endpoint = Endpoint(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
+        >>> endpoint = EndpointApp(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
         ...                     clock=SimulatedClock(datetime(2025, 5, 1)))
         >>> endpoint.malformed(400, "Bad request line").body
         b'{"code":3,"message":"Bad request line","details":[]}'
@@ -337,7 +337,7 @@ class Endpoint:
             message = unsupported_version_message(asked or "")
             return api_error(self.router.plane_of(path), 400, message)
         request.api_version = version
-        match = self.router.resolve(request.method, path)
+        match = self.router.match(request.method, path)
         if match.route is None:
             if match.allow:
                 return api_error(

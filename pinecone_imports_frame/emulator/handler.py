@@ -2,7 +2,7 @@
 
 :class:`RequestHandler` reads the request line and headers, hands a
 :class:`~pinecone_imports_frame.emulator.request.Request` to its server's
-:class:`~pinecone_imports_frame.emulator.app.Endpoint`, and writes the
+:class:`~pinecone_imports_frame.emulator.app.EndpointApp`, and writes the
 :class:`~pinecone_imports_frame.emulator.responses.Response` it gets back in one
 ``wfile.write`` (status line, headers and body, ``Content-Length`` always set), so that
 keep-alive clients never wait on Nagle or a chunked stream. Every method reaches the
@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .app import Endpoint
+from .app import EndpointApp
 from .request import Headers, Request
 from .responses import Response, reason_phrase
 
@@ -109,7 +109,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         self._write(response, head_only=request.method == "HEAD")
 
-    def _parse(self, line: bytes, endpoint: Endpoint) -> Request | None:
+    def _parse(self, line: bytes, endpoint: EndpointApp) -> Request | None:
         words = line.decode("iso-8859-1").rstrip("\r\n").split()
         if len(words) != 3 or not words[2].startswith("HTTP/1."):
             self._write(endpoint.malformed(400, "Bad request line"), head_only=False)
@@ -168,13 +168,13 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 
 class EndpointServer(ThreadingHTTPServer):
-    """A threading HTTP server for one :class:`Endpoint`, that can close its connections.
+    """A threading HTTP server for one :class:`EndpointApp`, that can close its connections.
 
     Parameters
     ----------
     address : tuple of (str, int)
         Interface and port to bind (0: a free port).
-    endpoint : Endpoint
+    endpoint : EndpointApp
         What answers the requests.
 
     Examples
@@ -184,7 +184,7 @@ class EndpointServer(ThreadingHTTPServer):
     >>> from .app import Runtime
     >>> from .clock import SimulatedClock
     >>> from .routes import Router
-    >>> endpoint = Endpoint(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
+    >>> endpoint = EndpointApp(Router([], default_plane="data"), runtime=Runtime(api_key="k"),
     ...                     clock=SimulatedClock(datetime(2025, 5, 1)))
     >>> server = EndpointServer(("127.0.0.1", 0), endpoint)
     >>> thread = server.serve_in_thread("doc")
@@ -200,7 +200,7 @@ class EndpointServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], endpoint: Endpoint) -> None:
+    def __init__(self, address: tuple[str, int], endpoint: EndpointApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.endpoint = endpoint
         self._connections: set[socket.socket] = set()

@@ -66,7 +66,7 @@ _TYPES = (("values", "list<float>", "list<double>"), ("id", "string", "int64"))
 
 
 @dataclass(frozen=True)
-class _Failure:
+class _FailureKind:
     """One kind of failure Pinecone documents, and when in the load it strikes."""
 
     template: str
@@ -76,24 +76,26 @@ class _Failure:
 
 #: The failures of synthetic imports, by the messages Pinecone documents.
 FAILURES = (
-    _Failure(
+    _FailureKind(
         'User error: The namespace "{namespace}" already exists. Imports are only allowed '
         "into nonexistent namespaces.",
         1.5,
         midway=False,
     ),
-    _Failure('No Parquet files found under "{uri}"', 2.5, midway=False),
-    _Failure('Missing required column "{column}"', 1.5, midway=False),
-    _Failure(
+    _FailureKind('No Parquet files found under "{uri}"', 2.5, midway=False),
+    _FailureKind('Missing required column "{column}"', 1.5, midway=False),
+    _FailureKind(
         'The expected data type for column "{column}" is "{expected}", but got "{got}"',
         1.5,
         midway=False,
     ),
-    _Failure('Parquet footer could not be parsed: "{file}" is not a valid Parquet file', 1.0, True),
-    _Failure("Exceeds system limit", 1.0, midway=True),
-    _Failure("Failed to read from the storage location {uri}", 1.0, midway=True),
-    _Failure("Unable to access the storage integration; check its permissions", 0.7, True),
-    _Failure("An error occurred while reading from object storage", 0.8, midway=True),
+    _FailureKind(
+        'Parquet footer could not be parsed: "{file}" is not a valid Parquet file', 1.0, True
+    ),
+    _FailureKind("Exceeds system limit", 1.0, midway=True),
+    _FailureKind("Failed to read from the storage location {uri}", 1.0, midway=True),
+    _FailureKind("Unable to access the storage integration; check its permissions", 0.7, True),
+    _FailureKind("An error occurred while reading from object storage", 0.8, midway=True),
 )
 NAMESPACE_EXISTS = FAILURES[0]
 
@@ -171,7 +173,7 @@ def _phases(rng: random.Random) -> tuple[int, int, int, int]:
     return total_records, pending, loading, indexing
 
 
-def _message(failure: _Failure, rng: random.Random, uri: str, namespace: str) -> str:
+def _message(failure: _FailureKind, rng: random.Random, uri: str, namespace: str) -> str:
     column, expected, got = rng.choice(_TYPES)
     return failure.template.format(
         namespace=namespace,

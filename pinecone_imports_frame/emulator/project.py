@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
-from .app import Endpoint, Runtime
+from .app import EndpointApp, Runtime
 from .clock import SimulatedClock
 from .control_plane import ControlPlane
 from .request import RecordedRequest
@@ -100,7 +100,7 @@ class Project(ProjectControls):
             for c in configs
         }
         control = ControlPlane(state=self._state, runtime=self._runtime)
-        endpoint = Endpoint(
+        endpoint = EndpointApp(
             Router(control.routes(), default_plane="control"),
             runtime=self._runtime,
             clock=self._state.clock,
@@ -166,8 +166,9 @@ class Project(ProjectControls):
 
         Examples
         --------
-        >>> Project(indexes=["a"]).index("a").index_name
-        'a'
+        >>> project = Project(indexes=["a", "b"])
+        >>> project.index("b") is project["b"], project.index("b").index_name
+        (True, 'b')
         """
         try:
             return self._indexes[name]

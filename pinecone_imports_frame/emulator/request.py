@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["BodyError", "Headers", "RecordedRequest", "Request"]
 
 #: The largest request body read (the start request is a few hundred bytes).
-MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
 
 
 class BodyError(Exception):
@@ -137,7 +137,7 @@ class Request:
             return True
         return (self.headers.get("Content-Length") or "0").strip() not in ("", "0")
 
-    def read_body(self, limit: int = MAX_BODY_BYTES) -> bytes:
+    def read_body(self, limit: int = MAX_REQUEST_BODY_BYTES) -> bytes:
         """Read the body by ``Content-Length`` (``b""`` if none), refusing more than ``limit``.
 
         Raises

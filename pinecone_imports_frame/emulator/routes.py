@@ -116,7 +116,7 @@ class Router:
     >>> from .responses import json_response
     >>> ok = lambda request: json_response({})
     >>> router = Router([Route("GET", "/bulk/imports", "data", ok)], default_plane="data")
-    >>> router.resolve("PUT", "/bulk/imports").allow, router.resolve("GET", "/nope").route
+    >>> router.match("PUT", "/bulk/imports").allow, router.match("GET", "/nope").route
     ('GET', None)
     """
 
@@ -124,7 +124,7 @@ class Router:
         self.routes = tuple(routes)
         self.default_plane: Plane = default_plane
 
-    def resolve(self, method: str, path: str) -> RouteMatch:
+    def match(self, method: str, path: str) -> RouteMatch:
         """Find the route for ``method`` and ``path``, or say why there is none.
 
         Examples
@@ -133,7 +133,7 @@ class Router:
         >>> ok = lambda request, name: json_response({})
         >>> router = Router([Route("GET", "/indexes/{name}", "control", ok)],
         ...                 default_plane="data")
-        >>> match = router.resolve("GET", "/indexes/a")
+        >>> match = router.match("GET", "/indexes/a")
         >>> match.plane, match.params
         ('control', {'name': 'a'})
         """

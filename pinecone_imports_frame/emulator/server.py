@@ -12,7 +12,7 @@ from datetime import datetime
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .app import PAGINATION_END_FORMS, Endpoint, EndpointSettings, Runtime
+from .app import PAGINATION_END_FORMS, EndpointApp, EndpointSettings, Runtime
 from .clock import SimulatedClock, check_seconds
 from .control_plane import ControlPlane
 from .data_plane import DataPlane
@@ -56,7 +56,7 @@ class ServedEndpoint:
 
     Parameters
     ----------
-    endpoint : Endpoint
+    endpoint : EndpointApp
         What answers the port's requests.
     bind : str
         Interface to listen on.
@@ -70,7 +70,7 @@ class ServedEndpoint:
     (True, True)
     """
 
-    def __init__(self, endpoint: Endpoint, *, bind: str, port: int) -> None:
+    def __init__(self, endpoint: EndpointApp, *, bind: str, port: int) -> None:
         self._endpoint = endpoint
         self._runtime = endpoint.runtime
         self._bind = bind
@@ -218,7 +218,7 @@ class IndexServer(ServedEndpoint):
         self.index_name = config.name
         self._state = state
         settings = EndpointSettings(latency=config.latency)
-        endpoint = Endpoint(
+        endpoint = EndpointApp(
             Router([], default_plane="data"),
             runtime=runtime,
             clock=state.clock,
@@ -302,10 +302,13 @@ class IndexServer(ServedEndpoint):
 
         Examples
         --------
-        >>> emu = Emulator(imports=0)
-        >>> emu.pagination_end = "null"
-        >>> emu.pagination_end
-        'null'
+        >>> import requests
+        >>> with Emulator(imports=1) as emu:
+        ...     emu.pagination_end = "null"
+        ...     page = requests.get(emu.url + "/bulk/imports",
+        ...                         headers={"Api-Key": emu.api_key}).json()
+        >>> page["pagination"], len(page["data"])
+        (None, 1)
         """
         return self._endpoint.settings.pagination_end
 

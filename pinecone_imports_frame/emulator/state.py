@@ -102,8 +102,11 @@ class IndexConfig:
 
     Examples
     --------
-    >>> IndexConfig("idx", imports=3).ready
-    True
+    >>> served = [{"id": "1", "status": "Completed"}]
+    >>> config = IndexConfig("idx", records=served)
+    >>> served[0]["status"] = "Failed"  # the config keeps its own copy
+    >>> config.records[0]["status"], config.ready
+    ('Completed', True)
     """
 
     name: str
@@ -402,8 +405,8 @@ class ProjectState:
         --------
         >>> from datetime import datetime
         >>> clock = SimulatedClock(datetime(2025, 5, 1))
-        >>> state = ProjectState([IndexConfig("a", imports=0)], clock)
-        >>> state.index("a").name
-        'a'
+        >>> state = ProjectState([IndexConfig("a", imports=2)], clock)
+        >>> [r["id"] for r in state.index("a").records(clock.now_us)]
+        ['1', '2']
         """
         return self.indexes[name]

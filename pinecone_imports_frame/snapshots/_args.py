@@ -30,8 +30,12 @@ def as_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | Non
 
     Examples
     --------
-    >>> sorted(as_set(["b", "a"], "index_name"))
-    ['a', 'b']
+    >>> as_set("a", "index_name"), as_set(None, "index_name")
+    (frozenset({'a'}), None)
+    >>> as_set([], "index_name")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: index_name must be a string or a ...
     """
     if value is None:
         return None
@@ -48,5 +52,9 @@ def as_age(value: Any) -> pd.Timedelta:
     --------
     >>> as_age("90d")
     Timedelta('90 days 00:00:00')
+    >>> as_age("90")  # never 90 nanoseconds: a retention must say its unit
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: older_than='90' has no unit: ...
     """
     return config.parse_duration(value, what="older_than")

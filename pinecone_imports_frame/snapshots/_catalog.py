@@ -5,7 +5,7 @@ listing's identity for good). A compacted file holds many, listed in its footer
 (``pinecone_imports_frame.listings``: name, ``listed_at``, rows, first row, and the
 metadata each snapshot had), its rows in that order. A compaction or a prune that rewrites
 a file and is killed before it removes the old files leaves two copies of some listings;
-:func:`resolve` keeps one copy of each, so that no reader counts a listing twice.
+:func:`choose_copies` keeps one copy of each, so that no reader counts a listing twice.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class Listing:
     ----------
     name : str
         The name of the snapshot file it was written as: its identity.
-    stamp : int
-        ``listed_at`` in microseconds since the epoch.
+    listed_us : int
+        ``listed_at`` in microseconds since the epoch (``"stamp"`` in a compacted file's
+        footer).
     rows : int or None
         How many rows it has (None when only the name is known).
     offset : int
@@ -44,7 +45,7 @@ class Listing:
     """
 
     name: str
-    stamp: int
+    listed_us: int
     rows: int | None = None
     offset: int = 0
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
@@ -53,7 +54,7 @@ class Listing:
         """Return it as it is stored in a compacted file's footer."""
         return {
             "name": self.name,
-            "stamp": self.stamp,
+            "stamp": self.listed_us,
             "rows": self.rows,
             "offset": self.offset,
             **self.meta,
@@ -74,9 +75,9 @@ def listings_of(
     3
     """
     if f.kind != COMPACTED:
-        assert f.stamp is not None
+        assert f.listed_us is not None
         own = {k: meta[k] for k in LISTING_META if k in meta}
-        return [Listing(f.name, f.stamp, num_rows, 0, own)]
+        return [Listing(f.name, f.listed_us, num_rows, 0, own)]
     raw = kv.get(LISTINGS_KEY)
     try:
         items = json.loads(raw) if raw else None
@@ -97,7 +98,7 @@ def listings_of(
     return listings
 
 
-def resolve(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[str, set[str]]:
+def choose_copies(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[str, set[str]]:
     """Choose, for each listing, the one file whose copy counts.
 
     Files holding more listings win (a merged file over the files it was merged from),
@@ -110,7 +111,7 @@ def resolve(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[str, set
     --------
     >>> a = SnapshotFile("/l/a.parquet", "h", "d", 1, 9, "snapshot")
     >>> m = SnapshotFile("/l/m.parquet", "h", "d", 1, 9, "compacted")
-    >>> chosen = resolve([(a, [Listing("a", 1)]), (m, [Listing("a", 1), Listing("b", 2)])])
+    >>> chosen = choose_copies([(a, [Listing("a", 1)]), (m, [Listing("a", 1), Listing("b", 2)])])
     >>> sorted(chosen["/l/m.parquet"]), sorted(chosen["/l/a.parquet"])
     (['a', 'b'], [])
     """

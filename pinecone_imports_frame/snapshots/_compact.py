@@ -12,7 +12,7 @@ older than ``older_than`` into one, in three steps, each safe to be killed after
 3. only then remove the files it was merged from.
 
 Killed after 2, both copies exist: readers count the merged file's (see
-``_catalog.resolve``) and the next compaction, or prune, removes the rest. Killed during
+``_catalog.choose_copies``) and the next compaction, or prune, removes the rest. Killed during
 1 or 2, the originals are untouched and no merged file is visible.
 """
 
@@ -165,14 +165,16 @@ def _compact_day(
     held: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
     leftovers: dict[str, SnapshotFile] = {}
     for e in entries:
-        if e.status == OK and e.listing is not None:
+        if e.file_status == OK and e.listing is not None:
             held.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
-        elif e.status == SUPERSEDED:
+        elif e.file_status == SUPERSEDED:
             leftovers[e.file.path] = e.file
     leftovers = {p: f for p, f in leftovers.items() if p not in held}
     if len(held) < 2 and not leftovers:
         return None
-    listings = sorted((x for _, xs in held.values() for x in xs), key=lambda x: (x.stamp, x.name))
+    listings = sorted(
+        (x for _, xs in held.values() for x in xs), key=lambda x: (x.listed_us, x.name)
+    )
     result: dict[str, Any] = {
         "index_host": host,
         "date": date,
@@ -187,14 +189,14 @@ def _compact_day(
     if len(held) < 2:  # already one file: only the leftovers of a killed compaction go
         _remove(store, list(leftovers.values()))
         for survivor, _ in held.values():
-            result["path"] = store.display(survivor.path)
+            result["path"] = store.user_path(survivor.path)
             result["bytes"] = survivor.size
         return result
 
     parts, skipped = read_stored(store, list(held.values()))
     for f, why in skipped:  # left where they are, untouched
         warnings.warn(
-            f"not compacting {store.display(f.path)}: {why}; it stays as it is",
+            f"not compacting {store.user_path(f.path)}: {why}; it stays as it is",
             SkippedFileWarning,
             stacklevel=3,
         )
@@ -212,7 +214,7 @@ def _compact_day(
         files_before=len(gone),
         listings=len(merged),
         rows=sum(x.rows or 0 for x in merged),
-        path=store.display(path),
+        path=store.user_path(path),
         bytes=size,
     )
     logger.info("compacted %d files of %s on %s into %s", len(gone), host, date, path)
@@ -237,11 +239,11 @@ def write_merged(
     """
     if not parts:
         raise ValueError("nothing to merge")
-    parts = sorted(parts, key=lambda p: (p[0].stamp, p[0].name))
+    parts = sorted(parts, key=lambda p: (p[0].listed_us, p[0].name))
     merged: list[Listing] = []
     offset = 0
     for x, t in parts:
-        merged.append(Listing(x.name, x.stamp, t.num_rows, offset, x.meta))
+        merged.append(Listing(x.name, x.listed_us, t.num_rows, offset, x.meta))
         offset += t.num_rows
     table = pa.concat_tables([t for _, t in parts])
     status = table["status"].combine_chunks()
@@ -249,7 +251,7 @@ def write_merged(
         table.column_names.index("status"), "status", pc.dictionary_encode(status)
     )
     table = table.cast(schema.arrow_schema(table.column_names))
-    first, last = (pd.Timestamp(merged[i].stamp, unit="us", tz="UTC") for i in (0, -1))
+    first, last = (pd.Timestamp(merged[i].listed_us, unit="us", tz="UTC") for i in (0, -1))
     common = {
         k: vs.pop() if len(vs := {x.meta.get(k, "") for x in merged}) == 1 else ""
         for k in ("index_name", "api_version")
@@ -267,10 +269,12 @@ def write_merged(
     data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
     name = compacted_name(first, last, secrets.token_hex(6))
     path = store.join(encode_host(host), f"{DATE_KEY}{date}", name)
-    where = store.display(path)
+    where = store.user_path(path)
     with store_errors("write the compacted file", where):
         store.write_atomic(path, data)
-        _, md = store.footer(SnapshotFile(path, host, date, merged[0].stamp, len(data), COMPACTED))
+        _, md = store.footer(
+            SnapshotFile(path, host, date, merged[0].listed_us, len(data), COMPACTED)
+        )
     kv = md.metadata or {}
     if md.num_rows != table.num_rows or LISTINGS_KEY not in kv:
         raise SnapshotError(
@@ -282,12 +286,7 @@ def write_merged(
 
 def _remove(store: Store, files: list[SnapshotFile]) -> None:
     for i, f in enumerate(files):
-        where = store.display(f.path)
-        try:
-            with store_errors("delete", where, vanish_ok=True):
-                store.remove(f.path)
-        except FileNotFoundError:
-            logger.debug("%s was already gone", where)
+        store.remove(f.path)
         if i == 0:
             _fault("removing")
 

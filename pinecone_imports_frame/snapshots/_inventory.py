@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
-from ._catalog import LISTINGS_KEY, Listing, listings_of, resolve
+from ._catalog import LISTINGS_KEY, Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
     METADATA_PREFIX,
@@ -22,7 +22,7 @@ from ._layout import (
     TEMPORARY,
     SnapshotFile,
     is_ours,
-    stamp_micros,
+    listed_us_from_name,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
 
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: nullable ints and UTC timestamps exactly as in an imports frame).
 _LIST_COLUMNS: dict[str, str] = {
     "path": "id",
-    "status": "id",
+    "file_status": "id",
     "index_host": "id",
     "index_name": "id",
     "listed_at": "listed_at",
@@ -44,7 +44,8 @@ _LIST_COLUMNS: dict[str, str] = {
     "schema_version": "records_imported",
     "package_version": "id",
 }
-_THREADS = 16
+#: Footers read at once: each is a small read, waiting on the store.
+_FOOTER_THREADS = 16
 
 #: Statuses of list_snapshots: a snapshot of this package; a file named like one that is
 #: not readable Parquet (empty, cut short, damaged); a file this package did not write
@@ -64,7 +65,7 @@ class Entry:
     ----------
     file : SnapshotFile
         The file that holds it.
-    status : str
+    file_status : str
         ``"ok"``, ``"superseded"``, ``"corrupt"``, ``"foreign"`` or ``"temporary"``.
     meta : dict
         This package's key-value metadata of the listing; empty unless the file is ours.
@@ -79,7 +80,7 @@ class Entry:
     """
 
     file: SnapshotFile
-    status: str
+    file_status: str
     meta: dict[str, str]
     size: int | None
     rows: int | None
@@ -87,20 +88,20 @@ class Entry:
     file_listings: int = 1
 
     @property
-    def listed_at(self) -> int | None:
+    def listed_us(self) -> int | None:
         """``listed_at`` in microseconds: the listing's, else from the name."""
         if self.listing is not None:
-            return self.listing.stamp
-        if self.file.stamp is not None:
-            return self.file.stamp
+            return self.listing.listed_us
+        if self.file.listed_us is not None:
+            return self.file.listed_us
         inner = TEMP_RE.match(self.file.name)
-        return stamp_micros(inner.group(1)) if inner else None
+        return listed_us_from_name(inner.group(1)) if inner else None
 
 
 @dataclass(frozen=True)
 class _Facts:
     file: SnapshotFile
-    status: str
+    file_status: str
     size: int | None
     rows: int | None
     listings: list[Listing]
@@ -113,7 +114,7 @@ def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
     if f.kind not in (SNAPSHOT, COMPACTED):
         return _Facts(f, FOREIGN, f.size, None, [])
     try:
-        with store_errors("read the footer of", store.display(f.path), vanish_ok=True):
+        with store_errors("read the footer of", store.user_path(f.path), vanish_ok=True):
             try:
                 size, md = store.footer(f)
             except FileNotFoundError:
@@ -143,51 +144,58 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     """Judge every file from its name and footer (a few threads; no row is read).
 
     Files of this package give one entry per listing they hold, ``ok`` for the copy that
-    counts and ``superseded`` for another (see :func:`resolve`); other files one entry.
+    counts and ``superseded`` for another (see :func:`choose_copies`); other files one entry.
 
     Examples
     --------
-    >>> import tempfile
+    >>> import pathlib, tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> store = open_store(tempfile.mkdtemp(), None)
-    >>> inspect(store, store.scan())
-    []
+    >>> root = tempfile.mkdtemp()
+    >>> path = write_snapshot(to_frame([], listed_at="2025-05-01T12:00Z", index_host="h"), root)
+    >>> _ = (pathlib.Path(path).parent / "part-0.parquet").write_bytes(b"another tool's")
+    >>> store = open_store(root, None)
+    >>> sorted((e.file.kind, e.file_status) for e in inspect(store, store.scan()))
+    [('other', 'foreign'), ('snapshot', 'ok')]
     """
     if not files:
         return []
-    with ThreadPoolExecutor(max_workers=min(_THREADS, len(files))) as pool:
+    with ThreadPoolExecutor(max_workers=min(_FOOTER_THREADS, len(files))) as pool:
         found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
-    chosen = resolve((x.file, x.listings) for x in found if x.status == OK)
+    chosen = choose_copies((x.file, x.listings) for x in found if x.file_status == OK)
     out = []
     for x in found:
-        if x.status != OK:
-            out.append(Entry(x.file, x.status, {}, x.size, x.rows))
+        if x.file_status != OK:
+            out.append(Entry(x.file, x.file_status, {}, x.size, x.rows))
             continue
         mine = chosen[x.file.path]
         for item in x.listings:
-            status = OK if item.name in mine else SUPERSEDED
-            out.append(Entry(x.file, status, item.meta, x.size, item.rows, item, len(x.listings)))
+            file_status = OK if item.name in mine else SUPERSEDED
+            out.append(
+                Entry(x.file, file_status, item.meta, x.size, item.rows, item, len(x.listings))
+            )
     return out
 
 
-def listing(store: Store, entries: list[Entry]) -> pd.DataFrame:
+def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     """Build the frame of :func:`list_snapshots` from judged files, sorted by ``listed_at``.
 
     Examples
     --------
     >>> import tempfile
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> listing(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
-    ['path', 'status', 'index_host']
+    >>> inventory_frame(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
+    ['path', 'file_status', 'index_host']
     """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
     for e in entries:
         meta = e.meta
-        rows["path"].append(store.display(e.file.path))
-        rows["status"].append(e.status)
+        rows["path"].append(store.user_path(e.file.path))
+        rows["file_status"].append(e.file_status)
         rows["index_host"].append(e.file.host)
         rows["index_name"].append(meta.get("index_name") or None)
-        rows["listed_at"].append(e.listed_at)
+        rows["listed_at"].append(e.listed_us)
         rows["date"].append(e.file.date)
         rows["rows"].append(e.rows)
         rows["bytes"].append(e.size)
@@ -213,7 +221,7 @@ def list_snapshots(
     *,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """List every file of the lake under ``root``: one row per snapshot, with its status.
+    """List every file of the lake under ``root``: one row per snapshot, with its file status.
 
     From partition folders and Parquet footers only: no row of any snapshot is read.
     Files that readers skip are listed too, so that they can be found and removed.
@@ -228,7 +236,7 @@ def list_snapshots(
     Returns
     -------
     pandas.DataFrame
-        Columns ``path`` (string, a full URL for fsspec roots), ``status`` (string:
+        Columns ``path`` (string, a full URL for fsspec roots), ``file_status`` (string:
         ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet;
         ``foreign``, a Parquet file this package did not write; ``temporary``, a write in
         progress or of a killed writer; ``superseded``, a copy of a listing another file
@@ -260,4 +268,4 @@ def list_snapshots(
     0  127.0.0.1:8080  2025-05-01     1
     """
     store = open_store(root, storage_options)
-    return listing(store, inspect(store, store.scan()))
+    return inventory_frame(store, inspect(store, store.scan()))

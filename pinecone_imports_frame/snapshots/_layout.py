@@ -78,33 +78,35 @@ def stamp(listed_at: pd.Timestamp) -> str:
     return listed_at.strftime(_STAMP_FORMAT) + "Z"
 
 
-def stamp_micros(name: str) -> int | None:
+def listed_us_from_name(name: str) -> int | None:
     """Return ``listed_at`` in microseconds from a snapshot's file name; None for another name.
 
     For a compacted file, the first listing's.
 
     Examples
     --------
-    >>> stamp_micros("19700101T000001.000002Z-ab12.parquet"), stamp_micros("x.parquet")
-    (1000002, None)
+    >>> listed_us_from_name("19700101T000001.000002Z-ab12.parquet")
+    1000002
+    >>> listed_us_from_name("part-0.parquet") is None
+    True
     """
     m = NAME_RE.match(name) or COMPACTED_RE.match(name)
-    return _text_micros(m.group(1)) if m else None
+    return _stamp_us(m.group(1)) if m else None
 
 
-def last_stamp_micros(name: str) -> int | None:
+def last_listed_us_from_name(name: str) -> int | None:
     """Return the last listing's ``listed_at`` of a compacted file's name (µs), else None.
 
     Examples
     --------
-    >>> last_stamp_micros("19700101T000001.000000Z_19700101T000002.000000Z-ab.parquet")
+    >>> last_listed_us_from_name("19700101T000001.000000Z_19700101T000002.000000Z-ab.parquet")
     2000000
     """
     m = COMPACTED_RE.match(name)
-    return _text_micros(m.group(2)) if m else None
+    return _stamp_us(m.group(2)) if m else None
 
 
-def _text_micros(s: str) -> int | None:
+def _stamp_us(s: str) -> int | None:
     """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant."""
     try:
         t = dt.datetime(
@@ -207,8 +209,9 @@ class SnapshotFile:
         Its path on the store (no protocol for fsspec stores).
     host, date : str
         The decoded partition values.
-    stamp : int or None
-        ``listed_at`` in microseconds from the file name; None for a name of another tool.
+    listed_us : int or None
+        ``listed_at`` in microseconds from the file name's stamp; None for a name of another
+        tool (for a compacted file, its first listing's).
     size : int or None
         Its size in bytes when the listing gave it.
     kind : str
@@ -221,7 +224,7 @@ class SnapshotFile:
     path: str
     host: str
     date: str
-    stamp: int | None
+    listed_us: int | None
     size: int | None
     kind: str = SNAPSHOT
     mtime: float | None = None
@@ -232,6 +235,6 @@ class SnapshotFile:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
     @property
-    def last(self) -> int | None:
-        """The last listing's ``listed_at`` (µs) it can hold: ``stamp`` but for compacted files."""
-        return last_stamp_micros(self.name) if self.kind == COMPACTED else self.stamp
+    def last_listed_us(self) -> int | None:
+        """The last listing's ``listed_at`` (µs) it can hold: ``listed_us`` but when compacted."""
+        return last_listed_us_from_name(self.name) if self.kind == COMPACTED else self.listed_us

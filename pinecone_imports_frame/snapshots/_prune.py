@@ -14,10 +14,10 @@ from ..errors import ConfigurationError, SnapshotError
 from ._args import as_age
 from ._catalog import Listing
 from ._compact import write_merged
-from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, listing
+from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
 from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
 from ._read import read_stored
-from ._store import Store, open_store, store_errors
+from ._store import Store, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def prune_snapshots(
     store = open_store(root, storage_options)
     cutoff = None if age is None else micros(pd.Timestamp.now(tz="UTC") - age)
     doomed, entries = plan(store, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
-    removed = listing(store, doomed)
+    removed = inventory_frame(store, doomed)
     if not dry_run:
         remove(store, doomed, entries)
     return removed
@@ -144,9 +144,15 @@ def plan(
     Examples
     --------
     >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> plan(open_store(tempfile.mkdtemp(), None), cutoff=0, keep_last=None, corrupt=False)
-    ([], [])
+    >>> root = tempfile.mkdtemp()
+    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
+    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> doomed, looked_at = plan(open_store(root, None), cutoff=None, keep_last=1, corrupt=False)
+    >>> [e.file.date for e in doomed], len(looked_at)  # the older goes, the newest stays
+    (['2025-05-01'], 2)
     """
     by_age_only = keep_last is None and not corrupt and cutoff is not None
     files = store.scan()  # every folder: temporary files are swept wherever they are
@@ -160,9 +166,11 @@ def plan(
     ]
     candidates = [f for f in files if f.kind in (SNAPSHOT, COMPACTED)]
     if by_age_only:  # the names say enough: only the old ones need their footers read
-        candidates = [f for f in candidates if f.stamp is not None and f.stamp < (cutoff or 0)]
+        candidates = [
+            f for f in candidates if f.listed_us is not None and f.listed_us < (cutoff or 0)
+        ]
     entries = inspect(store, candidates + stale)
-    snapshots = [e for e in entries if e.status == OK]
+    snapshots = [e for e in entries if e.file_status == OK]
 
     def key(e: Entry) -> tuple[str, str | None]:
         return e.file.path, e.listing.name if e.listing else None
@@ -173,21 +181,21 @@ def plan(
         for e in snapshots:
             by_host.setdefault(e.file.host, []).append(e)
         for group in by_host.values():
-            group.sort(key=lambda e: (e.listed_at or 0, e.listing.name if e.listing else ""))
+            group.sort(key=lambda e: (e.listed_us or 0, e.listing.name if e.listing else ""))
             if keep_last:
                 protected.update(key(e) for e in group[-keep_last:])
-    holds_ok = {e.file.path for e in entries if e.status == OK}
+    holds_ok = {e.file.path for e in entries if e.file_status == OK}
     doomed = []
     for e in entries:
-        if e.status == TEMPORARY_STATUS or (corrupt and e.status == CORRUPT):
+        if e.file_status == TEMPORARY_STATUS or (corrupt and e.file_status == CORRUPT):
             doomed.append(e)
-        elif e.status == SUPERSEDED and e.file.path not in holds_ok:
+        elif e.file_status == SUPERSEDED and e.file.path not in holds_ok:
             doomed.append(e)  # every listing it holds is counted from another file
-        elif e.status != OK or key(e) in protected:
+        elif e.file_status != OK or key(e) in protected:
             continue  # foreign files are never removed; corrupt ones only when asked
         elif keep_last is not None or cutoff is not None:
-            stamp = e.listed_at
-            if cutoff is None or (stamp is not None and stamp < cutoff):
+            listed_us = e.listed_us
+            if cutoff is None or (listed_us is not None and listed_us < cutoff):
                 doomed.append(e)
     return doomed, entries
 
@@ -201,8 +209,20 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
     Examples
     --------
     >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import list_snapshots, write_snapshot
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> remove(open_store(tempfile.mkdtemp(), None), [], [])
+    >>> root = tempfile.mkdtemp()
+    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
+    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> store = open_store(root, None)
+    >>> doomed, entries = plan(store, cutoff=None, keep_last=1, corrupt=False)
+    >>> remove(store, doomed, entries)
+    >>> list_snapshots(root)["date"].tolist()  # the emptied date folder is gone too
+    ['2025-05-02']
+    >>> import os
+    >>> sorted(os.listdir(os.path.join(root, "index_host=h")))
+    ['date=2025-05-02']
     """
     going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}
     files: dict[str, Any] = {}
@@ -214,19 +234,14 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
                 e.listing
                 for e in entries
                 if e.file.path == path
-                and e.status == OK
+                and e.file_status == OK
                 and e.listing is not None
                 and (path, e.listing.name) not in going
             ]
             if staying:
                 _rewrite(store, f, staying)
-        where = store.display(path)
-        try:
-            with store_errors("delete", where, vanish_ok=True):
-                store.remove(path)
-        except FileNotFoundError:
-            logger.debug("%s was already gone", where)
-        logger.info("pruned %s", where)
+        store.remove(path)
+        logger.info("pruned %s", store.user_path(path))
     store.remove_empty_dirs(list(files.values()))
 
 
@@ -236,7 +251,7 @@ def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> None:
     if skipped or len(parts) != len(staying):
         why = skipped[0][1] if skipped else "it vanished"
         raise SnapshotError(
-            f"could not rewrite {store.display(f.path)} without the pruned listings: {why}; "
+            f"could not rewrite {store.user_path(f.path)} without the pruned listings: {why}; "
             "it was left whole"
         )
     path, _, _ = write_merged(store, f.host, f.date, parts)

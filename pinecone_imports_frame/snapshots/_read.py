@@ -22,7 +22,7 @@ from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc
-from ._catalog import Listing, listings_of, resolve
+from ._catalog import Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
     FILE_COLUMNS,
@@ -37,7 +37,7 @@ from ._store import Store, is_arrow_error, open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
-_THREADS = 16
+_MAX_DECODE_THREADS = 16
 
 
 def _check_columns(columns: Sequence[str] | None) -> list[str]:
@@ -59,18 +59,20 @@ def _empty(columns: list[str], dtype_backend: DtypeBackend) -> pd.DataFrame:
     return _frame.empty_frame(dtype_backend=dtype_backend)[columns]
 
 
-def _stamp_in(stamp: int, since_us: int | None, until_us: int | None) -> bool:
-    return (since_us is None or stamp >= since_us) and (until_us is None or stamp < until_us)
+def _listed_in(listed_us: int, since_us: int | None, until_us: int | None) -> bool:
+    return (since_us is None or listed_us >= since_us) and (
+        until_us is None or listed_us < until_us
+    )
 
 
 def _in_window(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bool:
-    assert f.stamp is not None
-    return _stamp_in(f.stamp, since_us, until_us)
+    assert f.listed_us is not None
+    return _listed_in(f.listed_us, since_us, until_us)
 
 
 def _overlaps(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bool:
     """Whether a compacted file's listings, first to last, may meet the window."""
-    first, last = f.stamp, f.last
+    first, last = f.listed_us, f.last_listed_us
     if first is None or last is None:
         return False
     return (since_us is None or last >= since_us) and (until_us is None or first < until_us)
@@ -188,8 +190,8 @@ def read_snapshots(
     decoded: list[tuple[SnapshotFile, pa.Table]] = []
     if merged:
         opened = _open_compacted(store, merged, skipped)
-        chosen = resolve(
-            [(f, [Listing(f.name, f.stamp or 0)]) for f in files]
+        chosen = choose_copies(
+            [(f, [Listing(f.name, f.listed_us or 0)]) for f in files]
             + [(comp.file, comp.listings) for comp in opened]
         )
         files = [f for f in files if chosen[f.path]]  # the others were merged elsewhere
@@ -197,15 +199,15 @@ def read_snapshots(
             keep = [
                 x
                 for x in comp.listings
-                if x.name in chosen[comp.file.path] and _stamp_in(x.stamp, since_us, until_us)
+                if x.name in chosen[comp.file.path] and _listed_in(x.listed_us, since_us, until_us)
             ]
             if keep:
                 t = _rows_of(comp, keep, read_cols, skipped)
                 if t is not None:
                     decoded.append((comp.file, t))
-    files.sort(key=lambda f: (f.stamp, f.path))
+    files.sort(key=lambda f: (f.listed_us, f.path))
     decoded += _read_files(store, files, read_cols, names, skipped) if files else []
-    decoded.sort(key=lambda item: (item[0].stamp, item[0].path))
+    decoded.sort(key=lambda item: (item[0].listed_us, item[0].path))
     table = _stack(decoded, read_cols, skipped)
     _warn_skipped(store, skipped)
     if table is None:
@@ -282,7 +284,7 @@ def _open_compacted(
     out = []
     for f in files:
         try:
-            with store_errors("open", store.display(f.path), vanish_ok=True):
+            with store_errors("open", store.user_path(f.path), vanish_ok=True):
                 try:
                     pf = store.parquet(f.path)
                 except FileNotFoundError:
@@ -359,7 +361,7 @@ def _rows_of(
 def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None:
     for f, why in sorted(skipped, key=lambda s: s[0].path):
         warnings.warn(
-            f"skipped {store.display(f.path)}: {why}; the other files were read. "
+            f"skipped {store.user_path(f.path)}: {why}; the other files were read. "
             "list_snapshots shows its status; prune_snapshots(..., corrupt=True) removes a "
             "corrupt snapshot, and a file of another tool is best moved out of the lake",
             SkippedFileWarning,
@@ -487,7 +489,7 @@ def _is_sorted(table: pa.Table) -> bool:
 
 def _workers(n: int) -> int:
     """Count decoding threads: decoding is CPU-bound (fetching is done by then, or cheap)."""
-    return max(1, min(n, _THREADS, os.cpu_count() or 1))
+    return max(1, min(n, _MAX_DECODE_THREADS, os.cpu_count() or 1))
 
 
 def _read_files(
@@ -507,7 +509,7 @@ def _read_files(
     A file that vanished since the listing (a concurrent prune) is skipped; one that does
     not decode is added to ``skipped`` with the reason.
     """
-    where = store.display(store.root)
+    where = store.user_path(store.root)
     with store_errors("read the snapshots under", where):
         blobs = store.read_many([f.path for f in files])
 
@@ -515,7 +517,7 @@ def _read_files(
         got = blobs.get(f.path)
         if got is None:
             try:
-                with store_errors("read", store.display(f.path), vanish_ok=True):
+                with store_errors("read", store.user_path(f.path), vanish_ok=True):
                     return store.read(f.path)
             except FileNotFoundError:
                 got = FileNotFoundError(f.path)
@@ -523,7 +525,7 @@ def _read_files(
             logger.debug("%s vanished before it was read (pruned meanwhile?)", f.path)
             return None
         if isinstance(got, BaseException):
-            with store_errors("read", store.display(f.path)):
+            with store_errors("read", store.user_path(f.path)):
                 raise got
         return got
 
@@ -672,9 +674,18 @@ def read_stored(
     Examples
     --------
     >>> import tempfile
+    >>> from pinecone_imports_frame.frame import to_frame
+    >>> from pinecone_imports_frame.snapshots import write_snapshot
+    >>> from pinecone_imports_frame.snapshots._inventory import inspect
     >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> read_stored(open_store(tempfile.mkdtemp(), None), [])
-    ([], [])
+    >>> root = tempfile.mkdtemp()
+    >>> _ = write_snapshot(to_frame([{"id": "2", "status": "Pending"}, {"id": "1"}],
+    ...                             listed_at="2025-05-01T12:00:00Z", index_host="h"), root)
+    >>> store = open_store(root, None)
+    >>> (entry,) = inspect(store, store.scan())
+    >>> [(listing, table)], skipped = read_stored(store, [(entry.file, [entry.listing])])
+    >>> table["id"].to_pylist(), table["status"].type, skipped
+    (['1', '2'], DataType(string), [])
     """
     skipped: list[tuple[SnapshotFile, str]] = []
     snapshots = [f for f, _ in held if f.kind == SNAPSHOT]

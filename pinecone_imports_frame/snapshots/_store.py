@@ -32,9 +32,9 @@ from ._layout import (
     HOST_KEY,
     TEMPORARY,
     SnapshotFile,
+    listed_us_from_name,
     name_kind,
     parse_partition,
-    stamp_micros,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,8 @@ class Store(abc.ABC):
     root: str
 
     @abc.abstractmethod
-    def display(self, path: str) -> str:
-        """Show a path as the user passes it back in: a local path or a full URL."""
+    def user_path(self, path: str) -> str:
+        """Return a path as a user writes it: a local path, or a full URL with its protocol."""
 
     @abc.abstractmethod
     def join(self, *parts: str) -> str:
@@ -145,7 +145,7 @@ class Store(abc.ABC):
             The root does not exist (permanent), is not a lake (permanent), or the store
             cannot be reached (transient).
         """
-        where = self.display(self.root)
+        where = self.user_path(self.root)
         with store_errors("list", where):
             found, lake_like = self._walk(hosts, first_date, last_date)
             if not found and not lake_like:
@@ -182,8 +182,17 @@ class Store(abc.ABC):
     def write_atomic(self, path: str, data: bytes) -> None:
         """Write a whole file so that readers see all of it or nothing."""
 
-    @abc.abstractmethod
     def remove(self, path: str) -> None:
+        """Delete one file, its errors translated; one already gone (pruned) is no error."""
+        where = self.user_path(path)
+        try:
+            with store_errors("delete", where, vanish_ok=True):
+                self._unlink(path)
+        except FileNotFoundError:
+            logger.debug("%s was already gone", where)
+
+    @abc.abstractmethod
+    def _unlink(self, path: str) -> None:
         """Delete one file (FileNotFoundError passes through)."""
 
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:  # noqa: B027
@@ -204,7 +213,7 @@ class Store(abc.ABC):
     def _not_a_lake(self, seen: list[str]) -> SnapshotError:
         shown = ", ".join(seen[:3]) + (", ..." if len(seen) > 3 else "")
         return SnapshotError(
-            f"{self.display(self.root)} is not a lake of pinecone-imports-frame: it holds "
+            f"{self.user_path(self.root)} is not a lake of pinecone-imports-frame: it holds "
             f"files ({shown}) but no index_host=... folder; check the root (a lake is the "
             "folder write_snapshot and read_imports(snapshot_to=...) were given)",
             permanent=True,
@@ -212,7 +221,7 @@ class Store(abc.ABC):
 
     def _missing(self, what: str = "does not exist") -> SnapshotError:
         return SnapshotError(
-            f"the lake root {self.display(self.root)} {what}: check the path (a typo?); "
+            f"the lake root {self.user_path(self.root)} {what}: check the path (a typo?); "
             "write a snapshot there first to start a lake",
             permanent=True,
         )
@@ -228,7 +237,7 @@ class LocalStore(Store):
     def __init__(self, root: str) -> None:
         self.root = root
 
-    def display(self, path: str) -> str:
+    def user_path(self, path: str) -> str:
         return path
 
     def join(self, *parts: str) -> str:
@@ -272,8 +281,8 @@ class LocalStore(Store):
                     if kind == TEMPORARY:
                         with contextlib.suppress(FileNotFoundError):
                             mtime = fe.stat().st_mtime
-                    stamp = stamp_micros(fe.name)
-                    out.append(SnapshotFile(fe.path, host, date, stamp, None, kind, mtime))
+                    listed_us = listed_us_from_name(fe.name)
+                    out.append(SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime))
         return out, lake_like
 
     def _check_empty_root(self) -> None:
@@ -325,7 +334,7 @@ class LocalStore(Store):
         finally:
             os.close(dir_fd)
 
-    def remove(self, path: str) -> None:
+    def _unlink(self, path: str) -> None:
         os.unlink(path)
 
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:
@@ -362,7 +371,7 @@ class FsspecStore(Store):
         protocols = {proto} if isinstance(proto, str) else set(proto)
         self.object_store = bool(protocols & _OBJECT_STORES)
 
-    def display(self, path: str) -> str:
+    def user_path(self, path: str) -> str:
         return str(self.fs.unstrip_protocol(path))
 
     def join(self, *parts: str) -> str:
@@ -417,7 +426,7 @@ class FsspecStore(Store):
                         str(path),
                         host,
                         date,
-                        stamp_micros(parts[2]),
+                        listed_us_from_name(parts[2]),
                         None if size is None else int(size),
                         kind,
                     )
@@ -432,7 +441,7 @@ class FsspecStore(Store):
                 self.fs.info(bucket)
             except FileNotFoundError:
                 raise SnapshotError(
-                    f"the bucket {bucket!r} of the lake {self.display(self.root)} does not "
+                    f"the bucket {bucket!r} of the lake {self.user_path(self.root)} does not "
                     "exist (or these credentials cannot see it): check the URL and "
                     "storage_options",
                     permanent=True,
@@ -469,11 +478,11 @@ class FsspecStore(Store):
             self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         self.fs.pipe_file(path, data)  # one put of the finished bytes
 
-    def remove(self, path: str) -> None:
+    def _unlink(self, path: str) -> None:
         self.fs.rm_file(path)
 
     def check_writable(self) -> None:
-        where = self.display(self.root)
+        where = self.user_path(self.root)
         with store_errors("reach", where):
             if self.object_store:
                 bucket = self.root.strip("/").split("/", 1)[0]
@@ -542,8 +551,8 @@ def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | N
         parent = "/".join(segments[:at]) or "/"
         host = parse_partition(segments[at], HOST_KEY)
         raise SnapshotError(
-            f"{given} is a partition folder of the lake {store.display(parent)}: pass "
-            f"{store.display(parent)} as the root (and index_host={host!r} to read one index)",
+            f"{given} is a partition folder of the lake {store.user_path(parent)}: pass "
+            f"{store.user_path(parent)} as the root (and index_host={host!r} to read one index)",
             permanent=True,
         )
     return store

@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 _DICTIONARY_COLUMNS = ["status", "index_name", "api_version"]
 
 
-def _single(frame: pd.DataFrame, column: str, attr: Any) -> Any:
+def _shared_value(frame: pd.DataFrame, column: str, attr: Any) -> Any:
+    """Return the one value of ``column`` all rows share (``attr`` for an empty frame)."""
     values: Any = frame[column].dropna().unique() if len(frame) else []
     if len(frame) and frame[column].isna().any():
         raise SnapshotError(
@@ -162,8 +163,8 @@ def write_snapshot(
     table = _table_for_file(frame)
     if table.num_rows > 1:  # stored in id order, so that reads rarely need to sort
         table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
-    host = _single(frame, "index_host", frame.attrs.get("index_host"))
-    listed_raw = _single(frame, "listed_at", frame.attrs.get("listed_at"))
+    host = _shared_value(frame, "index_host", frame.attrs.get("index_host"))
+    listed_raw = _shared_value(frame, "listed_at", frame.attrs.get("listed_at"))
     listed_at = as_utc(listed_raw, "listed_at")
     assert listed_at is not None
     host = str(host)
@@ -185,7 +186,7 @@ def write_snapshot(
         "schema_version": str(schema.SCHEMA_VERSION),
     }
     data = encode_parquet(table, meta)
-    where = store.display(path)
+    where = store.user_path(path)
     with store_errors("write the snapshot", where):
         store.write_atomic(path, data)
     logger.debug("wrote snapshot %s (%d rows, %d bytes)", where, table.num_rows, len(data))

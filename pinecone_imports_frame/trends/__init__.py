@@ -11,7 +11,7 @@ dtypes. An *import* is one (``index_host``, ``id``); a *listing* is one (``index
 - :func:`status_timeline`: imports per status at each listing;
 - :func:`status_history` and :func:`transitions`: the statuses each import held, and
   every change between consecutive listings;
-- :func:`progress` and :func:`estimate_completion`: progress per listing, and when the
+- :func:`progress_history` and :func:`estimate_completion`: progress per listing, and when the
   running imports will finish loading (or how long they have been indexing);
 - :func:`throughput`: imports finished per period, records, speed, durations;
 - :func:`failed_imports` and :func:`failures`: what failed and why, the retry trap, the
@@ -22,10 +22,10 @@ All the work is vectorised: one sort of the rows by import and listing time (num
 array operations and group-bys over integer codes; nothing loops in Python per import or
 per listing, so a month of five-minute listings (ten million rows) takes seconds
 (``benchmarks/run.py``). Each function reads only some columns (:data:`COLUMNS_NEEDED`):
-``read_snapshots(root, columns=COLUMNS_NEEDED["progress"])`` reads just those.
+``read_snapshots(root, columns=COLUMNS_NEEDED["progress_history"])`` reads just those.
 
 API versions: a Pending import has no ``percentComplete`` nor ``recordsImported`` under API
-2025-04 and 0 under 2026-07. :func:`progress` and :func:`estimate_completion` take both as
+2025-04 and 0 under 2026-07. :func:`progress_history` and :func:`estimate_completion` take both as
 0, so that a lake mixing versions shows no jump and a change from NA to 0 is not progress.
 
 Examples
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import logging
 
-from ._completion import REASONS, estimate_completion, progress
+from ._completion import REASONS, estimate_completion, progress_history
 from ._failures import failed_imports, failures
 from ._history import COLUMNS_NEEDED
 from ._statuses import latest, status_history, status_timeline, transitions
@@ -51,6 +51,16 @@ from ._throughput import throughput
 
 logger = logging.getLogger(__name__)
 
+
+def __getattr__(name: str) -> object:
+    if name == "progress":  # renamed: progress= is the bars' switch everywhere
+        raise AttributeError(
+            "trends.progress is now trends.progress_history (progress= is the progress bars' "
+            "switch everywhere else in the package)"
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "COLUMNS_NEEDED",
     "REASONS",
@@ -58,7 +68,7 @@ __all__ = [
     "failed_imports",
     "failures",
     "latest",
-    "progress",
+    "progress_history",
     "status_history",
     "status_timeline",
     "summary",

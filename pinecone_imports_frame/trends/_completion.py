@@ -12,17 +12,19 @@ from .. import schema
 from ..config import parse_duration
 from ._history import (
     DURATION,
+    IMPORT_DTYPES,
     NAT,
     STRING,
     TIMESTAMP,
     US_PER_HOUR,
     ByImport,
-    check,
+    check_frame,
     col,
     durations,
     empty,
     first_per_group,
     floats,
+    import_columns,
     last_per_group,
     listing_times,
     make_frame,
@@ -45,7 +47,7 @@ def _progress_values(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np
     return percent, records
 
 
-def progress(history: pd.DataFrame) -> pd.DataFrame:
+def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     """Trace each import's progress across listings, ready to plot.
 
     Parameters
@@ -74,27 +76,23 @@ def progress(history: pd.DataFrame) -> pd.DataFrame:
     ...                  api_version="2025-04"),
     ...     pif.to_frame([{**rec, "status": "InProgress", "percentComplete": 40.0,
     ...                    "recordsImported": 4000}], listed_at="2025-05-01T12:00:00Z")])
-    >>> progress(history)[["percent_complete", "records_imported"]].values.tolist()
+    >>> progress_history(history)[["percent_complete", "records_imported"]].values.tolist()
     [[0.0, 0], [40.0, 4000]]
     """
-    check(history, "progress")
+    check_frame(history, "progress_history")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "listed_at": TIMESTAMP,
         "status": None,
         "percent_complete": pd.Float64Dtype(),
         "records_imported": pd.Int64Dtype(),
     }
     if not len(history):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by = ByImport(history)
     percent, records = _progress_values(history, by.rows)
     columns = {
-        "index_host": take(col(history, "index_host"), by.rows),
-        "id": take(col(history, "id"), by.rows),
+        **import_columns(history, by.rows),
         "listed_at": timestamps(by.t),
         "status": take(col(history, "status"), by.rows),
         "percent_complete": nullable_floats(percent),
@@ -168,11 +166,10 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     >>> e["phase"], float(e["percent_per_hour"]), str(e["eta"]), str(e["time_left"])
     ('loading', 20.0, '2025-05-01 15:00:00+00:00', '0 days 03:00:00')
     """
-    check(history, "estimate_completion")
+    check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "status": None,
         "phase": STRING,
         "listed_at": TIMESTAMP,
@@ -189,7 +186,6 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         "reason": STRING,
     }
     none = empty(dtypes)
-    none["status"] = pd.Series([], dtype=schema.status_dtype())
     if not len(history):
         return none
     by = ByImport(history)
@@ -276,8 +272,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     indexing_for = np.where(is_indexing, t[now] - indexing_since, NAT)
 
     columns = {
-        "index_host": take(col(history, "index_host"), rows[now]),
-        "id": take(col(history, "id"), rows[now]),
+        **import_columns(history, rows[now]),
         "status": take(col(history, "status"), rows[now]),
         "phase": pd.array(phase, dtype=STRING),
         "listed_at": timestamps(t[now]),

@@ -11,7 +11,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
-from ._history import STRING, TIMESTAMP, check, col, empty, last_rows, make_frame, micros
+from ._history import (
+    IMPORT_DTYPES,
+    STRING,
+    TIMESTAMP,
+    check_frame,
+    col,
+    empty,
+    last_rows,
+    make_frame,
+    micros,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,10 +104,9 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     >>> f.loc[1, "message"]
     'User error: The namespace "…" already exists. Imports are only allowed into nonexistent namespaces.'
     """  # noqa: E501
-    check(frame, "failed_imports")
+    check_frame(frame, "failed_imports")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "uri": STRING,
         "status": None,
         "created_at": TIMESTAMP,
@@ -111,9 +120,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     }
     last = last_rows(frame)
     if not len(last):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     status = col(last, "status")
     failed = (status == "Failed").to_numpy()
     invalid = (col(last, "validation_errors").fillna(0) > 0).to_numpy(dtype=bool)
@@ -137,9 +144,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
 
     pick = np.flatnonzero(failed | invalid)
     if not len(pick):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=status.dtype)
-        return out
+        return empty(dtypes, status_dtype=status.dtype)
     chosen = last.take(pick)
     columns = {
         "index_host": col(chosen, "index_host").array,
@@ -198,7 +203,7 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     >>> len(f.loc[0, "uris"])
     3
     """
-    check(frame, "failures")
+    check_frame(frame, "failures")
     dtypes: dict[str, Any] = {
         "problem": STRING,
         "error_category": schema.error_category_dtype(),

@@ -39,7 +39,7 @@ COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
     "status_timeline": ("status", "listed_at", "index_host"),
     "status_history": ("id", "status", "listed_at", "index_host"),
     "transitions": ("id", "status", "listed_at", "index_host"),
-    "progress": _PROGRESS,
+    "progress_history": _PROGRESS,
     "estimate_completion": _PROGRESS,
     "throughput": (
         "id",
@@ -79,8 +79,12 @@ RUNNING = ("Pending", "InProgress")
 
 TERMINAL = ("Completed", "Failed", "Cancelled")
 
+#: The columns that name the import of each row of a per-import result, first in each.
+IMPORT_DTYPES: dict[str, Any] = {"index_host": STRING, "id": STRING}
 
-def check(df: Any, what: str) -> None:
+
+def check_frame(df: Any, what: str) -> None:
+    """Refuse what trend function ``what`` cannot read: not a frame, or a column missing."""
     if not isinstance(df, pd.DataFrame):
         raise ConfigurationError(
             f"{what}() takes a DataFrame from read_imports or read_snapshots, not "
@@ -161,8 +165,16 @@ def take(s: pd.Series, rows: np.ndarray) -> Any:
     return s.array.take(rows)
 
 
+def import_columns(df: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
+    """Take the columns of :data:`IMPORT_DTYPES` at ``rows`` (positions in ``df``)."""
+    return {name: take(col(df, name), rows) for name in IMPORT_DTYPES}
+
+
 def make_frame(columns: dict[str, Any], dtypes: dict[str, Any]) -> pd.DataFrame:
-    """Build a frame of ``columns`` in the order and dtypes of ``dtypes``."""
+    """Build a frame of ``columns`` in the order and dtypes of ``dtypes``.
+
+    A dtype of None (a status column) keeps the column's own categories.
+    """
     out = pd.DataFrame({n: columns[n] for n in dtypes}, copy=False)
     for name, dtype in dtypes.items():
         if dtype is not None and out[name].dtype != dtype:
@@ -170,9 +182,14 @@ def make_frame(columns: dict[str, Any], dtypes: dict[str, Any]) -> pd.DataFrame:
     return out
 
 
-def empty(dtypes: dict[str, Any]) -> pd.DataFrame:
+def empty(dtypes: dict[str, Any], *, status_dtype: Any = None) -> pd.DataFrame:
+    """Build the empty result of ``dtypes``; a status column (dtype None) as ``status_dtype``.
+
+    ``status_dtype`` defaults to the schema's statuses.
+    """
+    status = schema.status_dtype() if status_dtype is None else status_dtype
     return pd.DataFrame(
-        {n: pd.Series([], dtype=cast(Any, object if d is None else d)) for n, d in dtypes.items()}
+        {n: pd.Series([], dtype=cast(Any, status if d is None else d)) for n, d in dtypes.items()}
     )
 
 

@@ -10,18 +10,19 @@ import pandas as pd
 
 from .. import schema
 from ._history import (
+    IMPORT_DTYPES,
     NAT,
     STRING,
     TIMESTAMP,
     ByImport,
-    check,
+    check_frame,
     col,
     empty,
+    import_columns,
     listing_times,
     make_frame,
     status_codes,
     status_values,
-    take,
     timestamps,
 )
 
@@ -59,7 +60,7 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     >>> row["status"], str(row["first_seen"]), int(row["listings"])
     ('Completed', '2025-05-01 11:00:00+00:00', 2)
     """
-    check(history, "latest")
+    check_frame(history, "latest")
     extra = {"first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "listings": np.dtype(np.int64)}
     if not len(history):
         out = history.iloc[:0].reset_index(drop=True)
@@ -102,7 +103,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     >>> status_timeline(listing)[["Completed", "Failed", "InProgress", "total"]].iloc[0].tolist()
     [2, 1, 1, 4]
     """
-    check(history, "status_timeline")
+    check_frame(history, "status_timeline")
     codes, categories = (
         status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
@@ -178,10 +179,9 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(h.loc[1, "from"]), str(h.loc[1, "to"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
     """
-    check(history, "status_history")
+    check_frame(history, "status_history")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "status": None,
         "from": TIMESTAMP,
         "to": TIMESTAMP,
@@ -190,17 +190,14 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
         "current": np.dtype(bool),
     }
     if not len(history):
-        out = empty(dtypes)
-        out["status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by, s, starts, ends, categories = _runs(history)
     rows = by.rows[starts]
     last_of_import = np.ones(len(starts), dtype=bool)
     last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
     to = np.where(last_of_import, NAT, by.t[np.minimum(ends, len(s) - 1)])
     columns = {
-        "index_host": take(col(history, "index_host"), rows),
-        "id": take(col(history, "id"), rows),
+        **import_columns(history, rows),
         "status": status_values(s[starts], categories),
         "from": timestamps(by.t[starts]),
         "to": timestamps(to),
@@ -244,26 +241,21 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
     """
-    check(history, "transitions")
+    check_frame(history, "transitions")
     dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "id": STRING,
+        **IMPORT_DTYPES,
         "from_status": None,
         "to_status": None,
         "changed_after": TIMESTAMP,
         "first_seen": TIMESTAMP,
     }
     if not len(history):
-        out = empty(dtypes)
-        out["from_status"] = pd.Series([], dtype=schema.status_dtype())
-        out["to_status"] = pd.Series([], dtype=schema.status_dtype())
-        return out
+        return empty(dtypes)
     by, s, starts, _, categories = _runs(history)
     changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
     rows = by.rows[changes]
     columns = {
-        "index_host": take(col(history, "index_host"), rows),
-        "id": take(col(history, "id"), rows),
+        **import_columns(history, rows),
         "from_status": status_values(s[changes - 1], categories),
         "to_status": status_values(s[changes], categories),
         "changed_after": timestamps(by.t[changes - 1]),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from .._text import printable, short_duration
 from ..errors import ConfigurationError
 from ._failures import failed_imports
 from ._history import (
@@ -17,7 +18,7 @@ from ._history import (
     RUNNING,
     STRING,
     TIMESTAMP,
-    check,
+    check_frame,
     col,
     durations,
     empty,
@@ -70,7 +71,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     >>> int(s["imports"]), int(s["running"]), str(s["duration_p50"]), int(s["validation_errors"])
     (2, 1, '0 days 00:10:00', 10)
     """
-    check(frame, "summary")
+    check_frame(frame, "summary")
     last = last_rows(frame)
     categories = (
         [str(c) for c in col(last, "status").cat.categories] if len(last) else list(schema.STATUSES)
@@ -150,24 +151,6 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     return make_frame(columns, dtypes).reset_index(drop=True)
 
 
-def _printable(value: Any) -> str:
-    """Show server text with its control characters escaped (no terminal escapes)."""
-    if value is None or value is pd.NA:
-        return ""
-    text = str(value)
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
-
-
-def _fmt_duration(value: Any) -> str:
-    seconds = int(pd.Timedelta(value).total_seconds())
-    d, rem = divmod(seconds, 86_400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    if d:
-        return f"{d}d{h:02d}h{m:02d}m"
-    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
-
-
 def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     """Sum up a listing or a history as text: statuses, durations, speed, failures.
 
@@ -208,7 +191,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
            1  s3://b/a/
               Exceeds system limit
     """
-    check(frame, "summary_text")
+    check_frame(frame, "summary_text")
     if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
         raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
     figures = summary(frame)
@@ -220,16 +203,16 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     blocks = []
     for f in figures.to_dict("records"):  # one per index: a handful
         host = f["index_host"]
-        where = f" on {_printable(host)}" if len(figures) > 1 else ""
+        where = f" on {printable(host)}" if len(figures) > 1 else ""
         lines = [f"{f['imports']} imports{where}"]
         lines.append("by status:  " + "  ".join(f"{c} {f[c]}" for c in categories if f[c]))
         if not pd.isna(f["duration_p50"]):
             lines.append(
                 "duration of completed imports:  "
                 + "  ".join(
-                    f"{p} {_fmt_duration(f['duration_' + p])}" for p in ("p50", "p90", "p99")
+                    f"{p} {short_duration(f['duration_' + p])}" for p in ("p50", "p90", "p99")
                 )
-                + f"  max {_fmt_duration(f['duration_max'])}"
+                + f"  max {short_duration(f['duration_max'])}"
             )
         if not pd.isna(f["records_per_second_p50"]):
             total = 0 if pd.isna(f["records_imported"]) else int(f["records_imported"])
@@ -258,7 +241,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
             more = f", the {len(shown)} latest" if len(mine) > len(shown) else ""
             lines.append(f"failed ({len(mine)}{more}):")
             lines.extend(
-                f"  {_printable(i):>6}  {_printable(u)}\n          {_printable(e)}"
+                f"  {printable(i):>6}  {printable(u)}\n          {printable(e)}"
                 for i, u, e in zip(shown["id"], shown["uri"], shown["error"], strict=True)
             )
         blocks.append("\n".join(lines))

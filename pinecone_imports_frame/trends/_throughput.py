@@ -15,7 +15,7 @@ from ._history import (
     NAT,
     TERMINAL,
     TIMESTAMP,
-    check,
+    check_frame,
     col,
     durations,
     empty,
@@ -86,7 +86,7 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     >>> float(t.loc[0, "records_per_second_p50"]), str(t.loc[0, "duration_p50"])
     (1.0, '0 days 01:00:00')
     """
-    check(frame, "throughput")
+    check_frame(frame, "throughput")
     offset = _offset(freq)
     dtypes: dict[str, Any] = {
         "period": TIMESTAMP,
