@@ -8,14 +8,16 @@ API refuses) before anything is sent. Every connection default is defined here, 
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import logging
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, TypeVar, cast
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -537,57 +539,124 @@ class Connection:
         return replace(self, endpoint=endpoint, index_name=index_name)
 
 
+class ProjectOptions(TypedDict, total=False):
+    """The connection keywords of a call that reaches a project (the fleet view).
+
+    The same as :meth:`Connection.resolve` takes, with its defaults and checks; a public
+    function that takes them lists them in its signature (:func:`takes_connection`).
+    """
+
+    api_key: str | ApiKey | None
+    controller_host: str | None
+    timeout: float
+    max_retries: int
+    allow_insecure: bool
+    api_version: str
+
+
+class IndexOptions(ProjectOptions, total=False):
+    """The connection keywords of a call that reaches one index: ``index_name`` too."""
+
+    index_name: str | None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _resolve_keywords() -> dict[str, inspect.Parameter]:
+    """Return the keyword parameters of :meth:`Connection.resolve`, the one table of them."""
+    params = inspect.signature(Connection.resolve).parameters
+    return {name: p for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def takes_connection(*, index: bool) -> Callable[[_F], _F]:
+    """Show a function's ``**options`` as the connection keywords they stand for.
+
+    The function keeps its own code (no wrapper, so no extra frame holds the key); its
+    ``__signature__`` lists :meth:`Connection.resolve`'s keywords, with their defaults,
+    right after ``connection``, so ``help()``, Jupyter and IDEs show them one by one. Pass
+    ``index=False`` for a call over a whole project (no ``index_name``).
+
+    Examples
+    --------
+    >>> @takes_connection(index=False)
+    ... def f(*, connection=None, **options): ...
+    >>> list(inspect.signature(f).parameters)[:3]
+    ['connection', 'api_key', 'controller_host']
+    """
+
+    def show(function: _F) -> _F:
+        signature = inspect.signature(function)
+        keywords = [p for name, p in _resolve_keywords().items() if index or name != "index_name"]
+        params: list[inspect.Parameter] = []
+        for p in signature.parameters.values():
+            if p.kind is inspect.Parameter.VAR_KEYWORD:
+                continue
+            params.append(p)
+            if p.name == "connection":
+                params.extend(keywords)
+        function.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        return function
+
+    return show
+
+
+def _differs(value: Any, default: Any) -> bool:
+    """Whether a connection keyword was given a value of its own (not its default)."""
+    if default is None:
+        return value is not None
+    if isinstance(default, bool):
+        return value is not default
+    return bool(value != default)
+
+
 def resolve_connection(
     connection: Connection | None,
-    host: str | None = None,
+    host: str | None,
+    options: IndexOptions | ProjectOptions,
     *,
-    api_key: str | ApiKey | None = None,
-    index_name: str | None = None,
-    controller_host: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
+    caller: str,
+    index: bool = True,
 ) -> Connection:
     """Return ``connection`` if given (and no other connection argument), else resolve one.
+
+    ``options`` is the ``**options`` of a :func:`takes_connection` function named
+    ``caller``: a keyword it does not take is a ``TypeError``, as Python would raise. The
+    key is taken out of ``options`` (the caller's own dict), so that no frame keeps it as
+    a plain string for a traceback to show.
 
     Examples
     --------
     >>> conn = Connection.resolve("127.0.0.1:5080", api_key="pcsk_example")
-    >>> resolve_connection(conn) is conn
+    >>> resolve_connection(conn, None, {}, caller="f") is conn
     True
+    >>> options = {"api_key": "pcsk_example"}
+    >>> resolve_connection(None, "127.0.0.1:5080", options, caller="f").index_host, options
+    ('127.0.0.1:5080', {})
     """
+    given_options = cast("dict[str, Any]", options)  # a TypedDict has no pop or clear
+    keywords = _resolve_keywords()
+    for name in given_options:
+        if name not in keywords or (name == "index_name" and not index):
+            given_options.clear()
+            raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
     if connection is None:
-        return Connection.resolve(
-            host,
-            api_key=api_key,
-            index_name=index_name,
-            controller_host=controller_host,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            api_version=api_version,
-        )
+        api_key = given_options.pop("api_key", None)
+        return Connection.resolve(host, api_key=api_key, **given_options)
+    given = ["host"] if host is not None else []
+    given += [
+        name for name, value in given_options.items() if _differs(value, keywords[name].default)
+    ]
+    given_options.clear()
     if not isinstance(connection, Connection):
         raise ConfigurationError(
             f"connection must be a pinecone_imports_frame.Connection, not "
             f"{type(connection).__name__}"
         )
-    given = {
-        "host": host is not None,
-        "api_key": api_key is not None,
-        "index_name": index_name is not None,
-        "controller_host": controller_host is not None,
-        "timeout": timeout != DEFAULT_TIMEOUT,
-        "max_retries": max_retries != DEFAULT_MAX_RETRIES,
-        "allow_insecure": allow_insecure is not False,
-        "api_version": api_version != DEFAULT_API_VERSION,
-    }
-    both = [name for name, is_given in given.items() if is_given]
-    if both:
+    if given:
         raise ConfigurationError(
-            f"pass either connection= or {', '.join(both)}, not both: the connection already "
-            "holds them (build another with Connection.resolve(...) to change them)"
+            f"pass either connection= or {', '.join(given)}, not both: the connection "
+            "already holds them (build another with Connection.resolve(...) to change them)"
         )
     return connection
 

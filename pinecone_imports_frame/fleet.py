@@ -17,19 +17,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 
 from . import _progress, config, control, schema
-from .config import (
-    DEFAULT_API_VERSION,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_TIMEOUT,
-    Connection,
-)
+from .config import DEFAULT_PAGE_SIZE, Connection, ProjectOptions
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -40,6 +34,9 @@ from .errors import (
 )
 from .frame import OnBadRecord, empty_frame, frame_from_table, status_array
 from .schema import DtypeBackend
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger(__name__)
 
@@ -236,25 +233,21 @@ def _stack(
     return pd.concat(frames, ignore_index=True)
 
 
+@config.takes_connection(index=False)
 def read_project_imports(
     *,
     connection: Connection | None = None,
-    api_key: str | None = None,
-    controller_host: str | None = None,
     indexes: str | Sequence[str] | None = None,
     max_workers: int = 16,
     page_size: int = DEFAULT_PAGE_SIZE,
     dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
     on_error: OnError = "collect",
     on_bad_record: OnBadRecord = "raise",
     verbose: bool = False,
+    **options: Unpack[ProjectOptions],
 ) -> pd.DataFrame:
     """Drain the imports of every index of a project, concurrently, into one frame.
 
@@ -320,13 +313,7 @@ def read_project_imports(
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
     conn = config.resolve_connection(
-        connection,
-        api_key=api_key,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
+        connection, None, options, caller="read_project_imports", index=False
     )
     if snapshot_to is not None:
         from .snapshots import check_destination

@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Generator, Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -19,14 +19,7 @@ import pyarrow as pa
 from . import config, schema
 from ._progress import PageProgress
 from .client import ApiClient
-from .config import (
-    DEFAULT_API_VERSION,
-    DEFAULT_MAX_PAGES,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_TIMEOUT,
-    Connection,
-)
+from .config import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Connection, IndexOptions
 from .control import with_index_endpoint
 from .errors import PineconeImportsError
 from .frame import (
@@ -41,23 +34,21 @@ from .frame import (
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 logger = logging.getLogger(__name__)
 
 
+@config.takes_connection(index=True)
 def iter_pages(
     host: str | None = None,
     *,
     connection: Connection | None = None,
-    api_key: str | None = None,
-    index_name: str | None = None,
-    controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = DEFAULT_MAX_PAGES,
     progress: bool | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
+    **options: Unpack[IndexOptions],
 ) -> PageIterator:
     """Iterate the pages of ``list_imports`` as the API sent them (lists of dicts).
 
@@ -74,17 +65,7 @@ def iter_pages(
     """
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=api_key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-    )
+    conn = config.resolve_connection(connection, host, options, caller="iter_pages")
     conn = with_index_endpoint(conn)
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
@@ -170,24 +151,19 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self._pages.close()
 
 
+@config.takes_connection(index=True)
 def read_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
-    api_key: str | None = None,
-    index_name: str | None = None,
-    controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = DEFAULT_MAX_PAGES,
     dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
     on_bad_record: OnBadRecord = "raise",
+    **options: Unpack[IndexOptions],
 ) -> pd.DataFrame:
     """Drain every page of an index's bulk imports into one typed DataFrame.
 
@@ -266,23 +242,10 @@ def read_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
-    pages = iter_pages(
-        host,
-        connection=connection,
-        api_key=api_key,
-        index_name=index_name,
-        controller_host=controller_host,
-        page_size=page_size,
-        max_pages=max_pages,
-        progress=progress,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-    )
-    # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
-    # must not sit in this frame, where a traceback formatted with locals would show it.
-    del api_key
+    # From here on the key lives in conn.api_key (an ApiKey, never shown): resolving takes
+    # the plain string out of ``options``, where a traceback with locals would show it.
+    conn = config.resolve_connection(connection, host, options, caller="read_imports")
+    pages = iter_pages(connection=conn, page_size=page_size, max_pages=max_pages, progress=progress)
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
     result = listing_frame(table, attrs, dtype_backend=dtype_backend)
     if snapshot_to is not None:

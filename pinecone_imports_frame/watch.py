@@ -18,24 +18,21 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import _progress, config, schema
 from ._text import printable, short_duration
-from .config import (
-    DEFAULT_API_VERSION,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_PAGE_SIZE,
-    DEFAULT_TIMEOUT,
-    Connection,
-)
+from .config import DEFAULT_PAGE_SIZE, Connection, IndexOptions, ProjectOptions
 from .control import with_index_endpoint
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError
 from .frame import empty_frame
 from .polling import poll
 from .schema import DtypeBackend
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 logger = logging.getLogger(__name__)
 
@@ -191,18 +188,12 @@ def _bar_text(row: Any) -> str:
     return ", ".join(parts)
 
 
+@config.takes_connection(index=True)
 def watch_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
-    api_key: str | None = None,
-    index_name: str | None = None,
-    controller_host: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
     interval: Any = "10s",
     until: Any = "done",
     snapshot_to: str | os.PathLike[str] | None = None,
@@ -210,6 +201,7 @@ def watch_imports(
     progress: bool | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
     on_event: Callable[[WatchEvent], None] | None = None,
+    **options: Unpack[IndexOptions],
 ) -> pd.DataFrame:
     """Poll an index's imports until the running ones end, showing their progress live.
 
@@ -286,22 +278,11 @@ def watch_imports(
         progress=progress,
         on_event=on_event,
     )
+    # Resolving takes the plain key out of ``options``: from here on it lives in
+    # conn.api_key (an ApiKey, never shown), not in a frame a traceback could show.
     conn = with_index_endpoint(
-        config.resolve_connection(
-            connection,
-            host,
-            api_key=api_key,
-            index_name=index_name,
-            controller_host=controller_host,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            api_version=api_version,
-        )
+        config.resolve_connection(connection, host, options, caller="watch_imports")
     )
-    # From here on the key lives in conn.api_key (an ApiKey, never shown): the plain string
-    # must not sit in this frame, where a traceback formatted with locals would show it.
-    del api_key
 
     def list_once() -> pd.DataFrame:
         from .loader import read_imports
@@ -313,18 +294,13 @@ def watch_imports(
     return watch.run(list_once)
 
 
+@config.takes_connection(index=False)
 def watch_project_imports(
     *,
     connection: Connection | None = None,
-    api_key: str | None = None,
-    controller_host: str | None = None,
     indexes: str | Sequence[str] | None = None,
     max_workers: int = 16,
     page_size: int = DEFAULT_PAGE_SIZE,
-    timeout: float = DEFAULT_TIMEOUT,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    allow_insecure: bool = False,
-    api_version: str = DEFAULT_API_VERSION,
     interval: Any = "30s",
     until: Any = "done",
     snapshot_to: str | os.PathLike[str] | None = None,
@@ -332,6 +308,7 @@ def watch_project_imports(
     progress: bool | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
     on_event: Callable[[WatchEvent], None] | None = None,
+    **options: Unpack[ProjectOptions],
 ) -> pd.DataFrame:
     """Watch the running imports of every index of a project until they end.
 
@@ -384,15 +361,8 @@ def watch_project_imports(
         on_event=on_event,
     )
     conn = config.resolve_connection(
-        connection,
-        api_key=api_key,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
+        connection, None, options, caller="watch_project_imports", index=False
     )
-    del api_key  # as in watch_imports: the key lives in conn.api_key only
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():

@@ -53,6 +53,60 @@ def test_defaults_are_defined_once_and_shown_in_signatures() -> None:
         assert params["api_version"].default == conn.api_version
 
 
+_INDEX_CALLS = ("read_imports", "iter_pages", "watch_imports")
+_PROJECT_CALLS = ("read_project_imports", "watch_project_imports")
+
+
+@pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
+def test_every_call_shows_the_connection_keywords_of_connection_resolve(name: str) -> None:
+    import inspect
+
+    wanted = {
+        n: p
+        for n, p in inspect.signature(Connection.resolve).parameters.items()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY and (name in _INDEX_CALLS or n != "index_name")
+    }
+    params = inspect.signature(getattr(pif, name)).parameters
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
+    shown = {n: p for n, p in params.items() if n in wanted}
+    assert shown == wanted  # same names, defaults and annotations, for help() and Jupyter
+    assert ("index_name" in params) == (name in _INDEX_CALLS)
+
+
+@pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
+def test_a_mistyped_keyword_is_a_type_error_naming_the_call(name: str) -> None:
+    with pytest.raises(
+        TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'api_kye'"
+    ):
+        getattr(pif, name)(api_kye=KEY)
+
+
+@pytest.mark.parametrize("name", _PROJECT_CALLS)
+def test_a_project_call_takes_no_index_name(name: str) -> None:
+    with pytest.raises(TypeError, match="index_name"):
+        getattr(pif, name)(api_key=KEY, index_name="docs")
+
+
+def test_the_plain_key_leaves_the_callers_frame_once_resolved() -> None:
+    import sys
+
+    seen: list[dict[str, object]] = []
+
+    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+        if event == "return" and frame.f_code.co_name == "read_imports":
+            seen.append(dict(frame.f_locals))
+        return tracer if event == "call" else None
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(ConfigurationError):
+            pif.read_imports(api_key=KEY)  # no host: resolved, then refused
+    finally:
+        sys.settrace(None)
+    assert seen and seen[0]["options"] == {}
+    assert KEY not in repr(seen[0])
+
+
 def test_it_is_immutable_and_never_shows_the_key() -> None:
     conn = Connection.resolve("127.0.0.1:1", api_key=KEY)
     with pytest.raises(dataclasses.FrozenInstanceError):
