@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypedDict, TypeVar, cast
@@ -563,19 +563,45 @@ class IndexOptions(ProjectOptions, total=False):
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _resolve_keywords() -> dict[str, inspect.Parameter]:
-    """Return the keyword parameters of :meth:`Connection.resolve`, the one table of them."""
-    params = inspect.signature(Connection.resolve).parameters
+def keyword_parameters(table: Callable[..., Any]) -> dict[str, inspect.Parameter]:
+    """Return the keyword-only parameters of ``table``, by name, in order.
+
+    Examples
+    --------
+    >>> list(keyword_parameters(lambda a, *, b=1, c=2: None))
+    ['b', 'c']
+    """
+    params = inspect.signature(table).parameters
     return {name: p for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
-def takes_connection(*, index: bool) -> Callable[[_F], _F]:
+def take_keywords(options: Mapping[str, Any], table: Callable[..., Any]) -> dict[str, Any]:
+    """Take out of ``options`` (a ``**options`` dict) the keywords of ``table``; return them.
+
+    Examples
+    --------
+    >>> options = {"a": 1, "b": 2}
+    >>> take_keywords(options, lambda *, b=0: None), options
+    ({'b': 2}, {'a': 1})
+    """
+    given = cast("dict[str, Any]", options)  # a TypedDict has no pop
+    return {name: given.pop(name) for name in keyword_parameters(table) if name in given}
+
+
+def _resolve_keywords() -> dict[str, inspect.Parameter]:
+    """Return the keyword parameters of :meth:`Connection.resolve`, the one table of them."""
+    return keyword_parameters(Connection.resolve)
+
+
+def takes_connection(*, index: bool, then: Callable[..., Any] | None = None) -> Callable[[_F], _F]:
     """Show a function's ``**options`` as the connection keywords they stand for.
 
     The function keeps its own code (no wrapper, so no extra frame holds the key); its
     ``__signature__`` lists :meth:`Connection.resolve`'s keywords, with their defaults,
     right after ``connection``, so ``help()``, Jupyter and IDEs show them one by one. Pass
-    ``index=False`` for a call over a whole project (no ``index_name``).
+    ``index=False`` for a call over a whole project (no ``index_name``), and ``then`` for
+    a table of more keywords the ``**options`` stand for (a callable whose keyword-only
+    parameters are shown last).
 
     Examples
     --------
@@ -591,6 +617,8 @@ def takes_connection(*, index: bool) -> Callable[[_F], _F]:
         params: list[inspect.Parameter] = []
         for p in signature.parameters.values():
             if p.kind is inspect.Parameter.VAR_KEYWORD:
+                if then is not None:
+                    params.extend(keyword_parameters(then).values())
                 continue
             params.append(p)
             if p.name == "connection":

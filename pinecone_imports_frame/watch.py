@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pandas as pd
 
@@ -188,218 +188,31 @@ def _bar_text(row: Any) -> str:
     return ", ".join(parts)
 
 
-@config.takes_connection(index=True)
-def watch_imports(
-    host: str | None = None,
-    *,
-    connection: Connection | None = None,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    interval: Any = "10s",
-    until: Any = "done",
-    snapshot_to: str | os.PathLike[str] | None = None,
-    storage_options: dict[str, Any] | None = None,
-    progress: bool | None = None,
-    dtype_backend: DtypeBackend = "numpy_nullable",
-    on_event: Callable[[WatchEvent], None] | None = None,
-    **options: Unpack[IndexOptions],
-) -> pd.DataFrame:
-    """Poll an index's imports until the running ones end, showing their progress live.
-
-    The first poll notes the imports running (Pending or InProgress); the watch ends when
-    each of them has ended (Completed, Failed, Cancelled, or no longer listed), when
-    ``until`` has passed, or when interrupted (Ctrl-C, or a notebook's stop button), and
-    returns what it saw. Imports started meanwhile are shown too, without being waited
-    for.
-
-    Parameters
-    ----------
-    host, connection, api_key, index_name, controller_host : optional
-        As for :func:`~pinecone_imports_frame.read_imports`; resolved and checked once,
-        before the first request.
-    page_size, timeout, max_retries, allow_insecure, api_version
-        As for :func:`~pinecone_imports_frame.read_imports`.
-    interval : str, float or pandas.Timedelta
-        Time between polls: ``"10s"``, ``"1m"``, or seconds (at least 1). Each poll is a
-        full listing.
-    until : "done", duration or timestamp
-        ``"done"``: until every import running at the start has ended. A duration
-        (``"2h"``) or a time (``"2026-12-01T18:00:00Z"``, naive values are UTC): the same,
-        but stop once a listing is that long after the first one, or at that time. Both
-        are on the server's clock (``listed_at``), as everywhere in the package.
-    snapshot_to : str or path, optional
-        Also write each listing as a snapshot under this lake root (checked first).
-    storage_options : dict, optional
-        Passed to fsspec for ``snapshot_to``.
-    progress : bool, optional
-        One bar per running import (percent, records, rate, ETA, or "indexing" at 100 %)
-        and one of the imports ended; None: on in a terminal or Jupyter.
-    dtype_backend : {"numpy_nullable", "pyarrow"}
-        The dtypes of the returned history.
-    on_event : callable, optional
-        Called with a :class:`WatchEvent` for each import that ends; by default a line is
-        written above the bars (or logged at INFO without bars).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Every listing of the watch stacked (the schema of ``read_imports``, one
-        ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
-        ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
-        ``"interrupted"``) and how many polls failed and were retried.
-
-    Raises
-    ------
-    ConfigurationError
-        A bad argument; nothing was sent.
-    PineconeImportsError
-        A permanent failure (a wrong key, a missing index, a lake that cannot be written):
-        the listings seen before it are in ``.partial``. Transient ones are retried at the
-        next tick.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame.emulator import Emulator
-    >>> done = [{"id": str(i), "uri": "s3://b/", "status": "Completed",
-    ...          "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:30:00Z"}
-    ...         for i in range(3)]
-    >>> with Emulator(records=done) as emu:  # nothing running: one poll is enough
-    ...     history = watch_imports(emu.url, api_key=emu.api_key, progress=False)
-    >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
-    (3, 'done', 1)
-    """
-    watch = _Watch(
-        fleet=False,
-        interval=interval,
-        until=until,
-        page_size=page_size,
-        snapshot_to=snapshot_to,
-        storage_options=storage_options,
-        dtype_backend=dtype_backend,
-        progress=progress,
-        on_event=on_event,
-    )
-    # Resolving takes the plain key out of ``options``: from here on it lives in
-    # conn.api_key (an ApiKey, never shown), not in a frame a traceback could show.
-    conn = with_index_endpoint(
-        config.resolve_connection(connection, host, options, caller="watch_imports")
-    )
-
-    def list_once() -> pd.DataFrame:
-        from .loader import read_imports
-
-        return read_imports(
-            connection=conn, page_size=page_size, progress=False, dtype_backend=dtype_backend
-        )
-
-    return watch.run(list_once)
-
-
-@config.takes_connection(index=False)
-def watch_project_imports(
-    *,
-    connection: Connection | None = None,
-    indexes: str | Sequence[str] | None = None,
-    max_workers: int = 16,
-    page_size: int = DEFAULT_PAGE_SIZE,
-    interval: Any = "30s",
-    until: Any = "done",
-    snapshot_to: str | os.PathLike[str] | None = None,
-    storage_options: dict[str, Any] | None = None,
-    progress: bool | None = None,
-    dtype_backend: DtypeBackend = "numpy_nullable",
-    on_event: Callable[[WatchEvent], None] | None = None,
-    **options: Unpack[ProjectOptions],
-) -> pd.DataFrame:
-    """Watch the running imports of every index of a project until they end.
-
-    Each poll lists the indexes as :func:`~pinecone_imports_frame.read_project_imports`
-    does (concurrently, at most ``max_workers`` at a time); an import is named
-    ``index/id`` on its bar and in its line. An index that fails in one poll does not
-    end the watch: its imports stay waited for, and the next poll asks again.
-
-    Parameters
-    ----------
-    connection, api_key, controller_host, indexes, max_workers
-        As for :func:`~pinecone_imports_frame.read_project_imports`.
-    page_size, timeout, max_retries, allow_insecure, api_version, interval, until
-        As for :func:`watch_imports` (``interval`` defaults to 30 s: a poll lists every
-        index).
-    snapshot_to, storage_options, progress, dtype_backend, on_event
-        As for :func:`watch_imports` (one snapshot per index and poll).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Every listing of every index, stacked; ``attrs["watch"]`` as for
-        :func:`watch_imports`, with ``attrs["errors"]`` of the last poll.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame.emulator import IndexConfig, Project
-    >>> done = ({"id": "1", "uri": "s3://b/", "status": "Completed",
-    ...          "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:30:00Z"},)
-    >>> indexes = [IndexConfig(name, records=done) for name in ("prod-a", "prod-b")]
-    >>> with Project(indexes=indexes) as project:  # nothing running: one poll is enough
-    ...     history = watch_project_imports(api_key=project.api_key,
-    ...                                     controller_host=project.control.url,
-    ...                                     progress=False)
-    >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
-    (['prod-a', 'prod-b'], 'done')
-    """
-    from .fleet import check_fleet_arguments, read_project_imports
-
-    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
-    watch = _Watch(
-        fleet=True,
-        interval=interval,
-        until=until,
-        page_size=page_size,
-        snapshot_to=snapshot_to,
-        storage_options=storage_options,
-        dtype_backend=dtype_backend,
-        progress=progress,
-        on_event=on_event,
-    )
-    conn = config.resolve_connection(
-        connection, None, options, caller="watch_project_imports", index=False
-    )
-
-    def list_once() -> pd.DataFrame:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
-            return read_project_imports(
-                connection=conn,
-                indexes=indexes,
-                max_workers=max_workers,
-                page_size=page_size,
-                progress=False,
-                snapshot_to=snapshot_to,
-                storage_options=storage_options,
-                dtype_backend=dtype_backend,
-            )
-
-    return watch.run(list_once)
-
-
 class _Watch:
     """The state of one watch: listings seen, imports waited for, bars."""
 
     def __init__(
         self,
-        *,
         fleet: bool,
-        interval: Any,
-        until: Any,
         page_size: int,
-        snapshot_to: str | os.PathLike[str] | None,
-        storage_options: dict[str, Any] | None,
-        dtype_backend: DtypeBackend,
-        progress: bool | None,
-        on_event: Callable[[WatchEvent], None] | None,
+        *,
+        interval: Any = None,
+        until: Any = "done",
+        snapshot_to: str | os.PathLike[str] | None = None,
+        storage_options: dict[str, Any] | None = None,
+        progress: bool | None = None,
+        dtype_backend: DtypeBackend = "numpy_nullable",
+        on_event: Callable[[WatchEvent], None] | None = None,
     ) -> None:
-        """Check every argument of a watch but the connection's; nothing is sent."""
+        """Check every argument of a watch but the connection's; nothing is sent.
+
+        The keyword-only parameters are the table of a watch's own keywords: both watch
+        functions show them in their signatures (``config.takes_connection``).
+        """
         schema.check_dtype_backend(dtype_backend)
         config.check_page_size(page_size)
+        if interval is None:  # a project's poll lists every index: less often
+            interval = "30s" if fleet else "10s"
         self.every = config.parse_interval(interval, what="interval")
         self.limit = _until(until)
         if on_event is not None and not callable(on_event):
@@ -410,8 +223,7 @@ class _Watch:
             check_destination(snapshot_to, storage_options=storage_options)
         self.fleet = fleet
         self.names: dict[str, str] = {}  # index host -> name, for the bars of a fleet
-        # A fleet's listing writes one snapshot per index itself (read_project_imports).
-        self.snapshot_to = None if fleet else snapshot_to
+        self.snapshot_to = snapshot_to
         self.storage_options = storage_options
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
@@ -425,7 +237,8 @@ class _Watch:
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
-        if self.snapshot_to is not None:
+        # A fleet's listing writes one snapshot per index itself (read_project_imports).
+        if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
 
             write_snapshot(df, self.snapshot_to, storage_options=self.storage_options)
@@ -554,3 +367,182 @@ class _Watch:
             "running_at_start": self.started_with,
         }
         return history
+
+
+class WatchOptions(TypedDict, total=False):
+    """The keywords of a watch beside the connection's (the table is ``_Watch``'s)."""
+
+    interval: Any
+    until: Any
+    snapshot_to: str | os.PathLike[str] | None
+    storage_options: dict[str, Any] | None
+    progress: bool | None
+    dtype_backend: DtypeBackend
+    on_event: Callable[[WatchEvent], None] | None
+
+
+class IndexWatchOptions(IndexOptions, WatchOptions, total=False):
+    """The keywords :func:`watch_imports` takes as ``**options``."""
+
+
+class ProjectWatchOptions(ProjectOptions, WatchOptions, total=False):
+    """The keywords :func:`watch_project_imports` takes as ``**options``."""
+
+
+@config.takes_connection(index=True, then=_Watch)
+def watch_imports(
+    host: str | None = None,
+    *,
+    connection: Connection | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    **options: Unpack[IndexWatchOptions],
+) -> pd.DataFrame:
+    """Poll an index's imports until the running ones end, showing their progress live.
+
+    The first poll notes the imports running (Pending or InProgress); the watch ends when
+    each of them has ended (Completed, Failed, Cancelled, or no longer listed), when
+    ``until`` has passed, or when interrupted (Ctrl-C, or a notebook's stop button), and
+    returns what it saw. Imports started meanwhile are shown too, without being waited
+    for.
+
+    Parameters
+    ----------
+    host, connection, api_key, index_name, controller_host : optional
+        As for :func:`~pinecone_imports_frame.read_imports`; resolved and checked once,
+        before the first request.
+    page_size, timeout, max_retries, allow_insecure, api_version
+        As for :func:`~pinecone_imports_frame.read_imports`.
+    interval : str, float or pandas.Timedelta, optional
+        Time between polls: ``"10s"``, ``"1m"``, or seconds (at least 1); 10 s when None.
+        Each poll is a full listing.
+    until : "done", duration or timestamp
+        ``"done"``: until every import running at the start has ended. A duration
+        (``"2h"``) or a time (``"2026-12-01T18:00:00Z"``, naive values are UTC): the same,
+        but stop once a listing is that long after the first one, or at that time. Both
+        are on the server's clock (``listed_at``), as everywhere in the package.
+    snapshot_to : str or path, optional
+        Also write each listing as a snapshot under this lake root (checked first).
+    storage_options : dict, optional
+        Passed to fsspec for ``snapshot_to``.
+    progress : bool, optional
+        One bar per running import (percent, records, rate, ETA, or "indexing" at 100 %)
+        and one of the imports ended; None: on in a terminal or Jupyter.
+    dtype_backend : {"numpy_nullable", "pyarrow"}
+        The dtypes of the returned history.
+    on_event : callable, optional
+        Called with a :class:`WatchEvent` for each import that ends; by default a line is
+        written above the bars (or logged at INFO without bars).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every listing of the watch stacked (the schema of ``read_imports``, one
+        ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
+        ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
+        ``"interrupted"``) and how many polls failed and were retried.
+
+    Raises
+    ------
+    ConfigurationError
+        A bad argument; nothing was sent.
+    PineconeImportsError
+        A permanent failure (a wrong key, a missing index, a lake that cannot be written):
+        the listings seen before it are in ``.partial``. Transient ones are retried at the
+        next tick.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> done = [{"id": str(i), "uri": "s3://b/", "status": "Completed",
+    ...          "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:30:00Z"}
+    ...         for i in range(3)]
+    >>> with Emulator(records=done) as emu:  # nothing running: one poll is enough
+    ...     history = watch_imports(emu.url, api_key=emu.api_key, progress=False)
+    >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
+    (3, 'done', 1)
+    """
+    watch = _Watch(False, page_size, **config.take_keywords(options, _Watch))
+    # Resolving takes the plain key out of ``options``: from here on it lives in
+    # conn.api_key (an ApiKey, never shown), not in a frame a traceback could show.
+    conn = with_index_endpoint(
+        config.resolve_connection(connection, host, options, caller="watch_imports")
+    )
+
+    def list_once() -> pd.DataFrame:
+        from .loader import read_imports
+
+        return read_imports(
+            connection=conn, page_size=page_size, progress=False, dtype_backend=watch.dtype_backend
+        )
+
+    return watch.run(list_once)
+
+
+@config.takes_connection(index=False, then=_Watch)
+def watch_project_imports(
+    *,
+    connection: Connection | None = None,
+    indexes: str | Sequence[str] | None = None,
+    max_workers: int = 16,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    **options: Unpack[ProjectWatchOptions],
+) -> pd.DataFrame:
+    """Watch the running imports of every index of a project until they end.
+
+    Each poll lists the indexes as :func:`~pinecone_imports_frame.read_project_imports`
+    does (concurrently, at most ``max_workers`` at a time); an import is named
+    ``index/id`` on its bar and in its line. An index that fails in one poll does not
+    end the watch: its imports stay waited for, and the next poll asks again.
+
+    Parameters
+    ----------
+    connection, api_key, controller_host, indexes, max_workers
+        As for :func:`~pinecone_imports_frame.read_project_imports`.
+    page_size, timeout, max_retries, allow_insecure, api_version, interval, until
+        As for :func:`watch_imports` (``interval`` is 30 s when None: a poll lists
+        every index).
+    snapshot_to, storage_options, progress, dtype_backend, on_event
+        As for :func:`watch_imports` (one snapshot per index and poll).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every listing of every index, stacked; ``attrs["watch"]`` as for
+        :func:`watch_imports`, with ``attrs["errors"]`` of the last poll.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import IndexConfig, Project
+    >>> done = ({"id": "1", "uri": "s3://b/", "status": "Completed",
+    ...          "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T10:30:00Z"},)
+    >>> indexes = [IndexConfig(name, records=done) for name in ("prod-a", "prod-b")]
+    >>> with Project(indexes=indexes) as project:  # nothing running: one poll is enough
+    ...     history = watch_project_imports(api_key=project.api_key,
+    ...                                     controller_host=project.control.url,
+    ...                                     progress=False)
+    >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
+    (['prod-a', 'prod-b'], 'done')
+    """
+    from .fleet import check_fleet_arguments, read_project_imports
+
+    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
+    watch = _Watch(True, page_size, **config.take_keywords(options, _Watch))
+    conn = config.resolve_connection(
+        connection, None, options, caller="watch_project_imports", index=False
+    )
+
+    def list_once() -> pd.DataFrame:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
+            return read_project_imports(
+                connection=conn,
+                indexes=indexes,
+                max_workers=max_workers,
+                page_size=page_size,
+                progress=False,
+                snapshot_to=watch.snapshot_to,  # one snapshot per index, written there
+                storage_options=watch.storage_options,
+                dtype_backend=watch.dtype_backend,
+            )
+
+    return watch.run(list_once)

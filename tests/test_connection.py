@@ -73,6 +73,19 @@ def test_every_call_shows_the_connection_keywords_of_connection_resolve(name: st
     assert ("index_name" in params) == (name in _INDEX_CALLS)
 
 
+def test_the_typed_options_name_the_keywords_of_their_tables() -> None:
+    """mypy checks **options against these TypedDicts: they must name what the tables take."""
+    from pinecone_imports_frame import config, watch
+
+    resolve = set(config.keyword_parameters(Connection.resolve))
+    assert (
+        set(config.IndexOptions.__annotations__) | set(config.ProjectOptions.__annotations__)
+        == resolve
+    )
+    assert "index_name" not in config.ProjectOptions.__annotations__
+    assert set(watch.WatchOptions.__annotations__) == set(config.keyword_parameters(watch._Watch))
+
+
 @pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
 def test_a_mistyped_keyword_is_a_type_error_naming_the_call(name: str) -> None:
     with pytest.raises(

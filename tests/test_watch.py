@@ -130,6 +130,14 @@ def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
     assert fake.sleeps == [60.0, 60.0]
 
 
+def test_without_an_interval_an_index_is_polled_every_ten_seconds(
+    emu: Emulator, fake: EmulatorTime
+) -> None:
+    history = watch_imports(emu.url, api_key=emu.api_key, until="1m", progress=False)
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert set(fake.sleeps) == {10.0} and history["listed_at"].nunique() == 7
+
+
 def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: EmulatorTime) -> None:
     history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="3m", progress=False)
     times = sorted(history["listed_at"].unique())

@@ -92,6 +92,16 @@ def test_a_project_watch_waits_for_every_index(project: Project, fake: ProjectTi
     assert {e.index_name for e in events} == {"prod-a", "prod-b"}
 
 
+def test_without_an_interval_a_project_is_polled_every_thirty_seconds(
+    project: Project, fake: ProjectTime
+) -> None:
+    history = watch_project_imports(
+        api_key=project.api_key, controller_host=project.control.url, until="2m", progress=False
+    )
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert set(fake.sleeps) == {30.0}
+
+
 DONE = tuple(
     {
         "id": str(i),
