@@ -230,9 +230,7 @@ def write_merged(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> write_merged(open_store(tempfile.mkdtemp(), None), "h", "2025-05-01", [])
+    >>> write_merged(open_store(lake(), None), "h", "2025-05-01", [])
     Traceback (most recent call last):
     ...
     ValueError: nothing to merge

@@ -148,13 +148,10 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> path = write_snapshot(to_frame([], listed_at="2025-05-01T12:00Z", index_host="h"), root)
-    >>> _ = (pathlib.Path(path).parent / "part-0.parquet").write_bytes(b"another tool's")
+    >>> root = lake("2025-05-01T12:00Z")
+    >>> foreign = os.path.join(root, "index_host=h", "date=2025-05-01", "part-0.parquet")
+    >>> with open(foreign, "wb") as f:
+    ...     _ = f.write(b"another tool's")
     >>> store = open_store(root, None)
     >>> sorted((e.file.kind, e.file_status) for e in inspect(store, store.scan()))
     [('other', 'foreign'), ('snapshot', 'ok')]
@@ -183,9 +180,7 @@ def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> inventory_frame(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
+    >>> inventory_frame(open_store(lake(), None), []).columns[:3].tolist()
     ['path', 'file_status', 'index_host']
     """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}

@@ -143,14 +143,8 @@ def plan(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
-    >>> doomed, looked_at = plan(open_store(root, None), cutoff=None, keep_last=1, corrupt=False)
+    >>> store = open_store(lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"), None)
+    >>> doomed, looked_at = plan(store, cutoff=None, keep_last=1, corrupt=False)
     >>> [e.file.date for e in doomed], len(looked_at)  # the older goes, the newest stays
     (['2025-05-01'], 2)
     """
@@ -208,20 +202,12 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import list_snapshots, write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> root = lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z")
     >>> store = open_store(root, None)
-    >>> doomed, entries = plan(store, cutoff=None, keep_last=1, corrupt=False)
-    >>> remove(store, doomed, entries)
-    >>> list_snapshots(root)["date"].tolist()  # the emptied date folder is gone too
+    >>> remove(store, *plan(store, cutoff=None, keep_last=1, corrupt=False))
+    >>> [f.date for f in store.scan()]
     ['2025-05-02']
-    >>> import os
-    >>> sorted(os.listdir(os.path.join(root, "index_host=h")))
+    >>> os.listdir(os.path.join(root, "index_host=h"))  # the emptied date folder is gone too
     ['date=2025-05-02']
     """
     going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}

@@ -673,15 +673,9 @@ def read_stored(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._inventory import inspect
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> _ = write_snapshot(to_frame([{"id": "2", "status": "Pending"}, {"id": "1"}],
-    ...                             listed_at="2025-05-01T12:00:00Z", index_host="h"), root)
-    >>> store = open_store(root, None)
+    >>> records = [{"id": "2", "status": "Pending"}, {"id": "1"}]
+    >>> store = open_store(lake("2025-05-01T12:00:00Z", records=records), None)
     >>> (entry,) = inspect(store, store.scan())
     >>> [(listing, table)], skipped = read_stored(store, [(entry.file, [entry.listing])])
     >>> table["id"].to_pylist(), table["status"].type, skipped
