@@ -122,13 +122,12 @@ def compact_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import read_snapshots, write_snapshot
+    >>> from pinecone_imports_frame import compact_snapshots, read_snapshots
+    >>> from pinecone_imports_frame import to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
     >>> for t in ["2025-05-01T10:00:00Z", "2025-05-01T10:05:00Z", "2025-05-01T10:10:00Z"]:
-    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                                   "createdAt": "2025-05-01T09:00:00Z"}],
-    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    ...     _ = write_snapshot(to_frame([{"id": "1", "status": "Pending"}], listed_at=t,
+    ...                                 index_host="idx.svc.pinecone.io"), root)
     >>> before = read_snapshots(root)
     >>> compact_snapshots(root)[["date", "files_before", "listings", "rows"]]
              date  files_before  listings  rows

@@ -251,16 +251,14 @@ def list_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
+    >>> from pinecone_imports_frame import list_snapshots, to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
-    >>> df = to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                 "createdAt": "2025-05-01T11:00:00Z"}],
-    ...               listed_at="2025-05-01T12:00:00Z", index_host="127.0.0.1:8080")
+    >>> df = to_frame([{"id": "1", "status": "Pending"}], listed_at="2025-05-01T12:00:00Z",
+    ...               index_host="127.0.0.1:8080")
     >>> _ = write_snapshot(df, root)
-    >>> list_snapshots(root)[["index_host", "date", "rows"]]
-           index_host        date  rows
-    0  127.0.0.1:8080  2025-05-01     1
+    >>> list_snapshots(root)[["index_host", "date", "file_status", "rows"]]
+           index_host        date file_status  rows
+    0  127.0.0.1:8080  2025-05-01          ok     1
     """
     store = open_store(root, storage_options)
     return inventory_frame(store, inspect(store, store.scan()))

@@ -141,13 +141,11 @@ def read_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
+    >>> from pinecone_imports_frame import read_snapshots, to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
+    >>> pending = {"id": "1", "status": "Pending", "createdAt": "2025-05-01T11:00:00Z"}
     >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                                   "createdAt": "2025-05-01T11:00:00Z"}],
-    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    ...     _ = write_snapshot(to_frame([pending], listed_at=t, index_host="h"), root)
     >>> df = read_snapshots(root, since="2025-05-02")
     >>> len(df), str(df.loc[0, "elapsed"])
     (1, '1 days 01:00:00')
