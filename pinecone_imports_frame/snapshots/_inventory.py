@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
+from ._args import shared_params
 from ._catalog import LISTINGS_KEY, Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
@@ -211,6 +212,7 @@ def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@shared_params
 def list_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -223,10 +225,8 @@ def list_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {root}
+    {storage_options}
 
     Returns
     -------

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigurationError, SnapshotError
-from ._args import as_age
+from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
 from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 TEMPORARY_MAX_AGE = dt.timedelta(hours=1)
 
 
+@shared_params
 def prune_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -46,8 +47,7 @@ def prune_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    {root}
     older_than : str, datetime.timedelta or pandas.Timedelta, optional
         Remove snapshots whose ``listed_at`` is older than now minus this (``"30d"``,
         ``"12h"``, ``pd.Timedelta(days=7)``; a bare number is refused).
@@ -63,8 +63,7 @@ def prune_snapshots(
         :func:`list_snapshots` shows as ``corrupt``).
     dry_run : bool
         Remove nothing; return what would be removed.
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {storage_options}
 
     Returns
     -------

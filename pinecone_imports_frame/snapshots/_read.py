@@ -21,7 +21,7 @@ from .. import frame as _frame
 from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..schema import DtypeBackend
-from ._args import as_set, as_utc
+from ._args import as_set, as_utc, shared_params
 from ._catalog import Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
@@ -78,6 +78,7 @@ def _overlaps(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bo
     return (since_us is None or last >= since_us) and (until_us is None or first < until_us)
 
 
+@shared_params
 def read_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -99,8 +100,7 @@ def read_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    {root}
     index_host : str or list of str, optional
         Only these hosts (their partitions alone are listed).
     index_name : str or list of str, optional
@@ -110,8 +110,7 @@ def read_snapshots(
         outside the window are skipped from their date folder and file name, unopened.
     columns : list of str, optional
         Only these columns, returned in schema order; only what they need is read.
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {storage_options}
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
 
