@@ -1,10 +1,12 @@
-"""Arguments of the lake's functions, checked once for all of them."""
+"""Arguments of the lake's functions, checked and documented once for all of them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+import re
+import textwrap
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -12,6 +14,45 @@ from .. import config
 from ..errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
+
+#: What each public function of the lake says of these parameters, written once: in a
+#: docstring, a line holding only ``{root}`` or ``{storage_options}`` stands for it (filled
+#: by :func:`shared_params`, as pandas' ``@doc`` shares its ``storage_options`` text).
+PARAMS: dict[str, str] = {
+    "root": """root : str or os.PathLike
+    A local folder, or an fsspec URL (``s3://bucket/lake``, ``gs://``, ``az://``,
+    ``file://``, ``memory://``).""",
+    "storage_options": """storage_options : dict, optional
+    Passed to fsspec for a URL root (credentials, ``endpoint_url``...). Never written
+    into the lake.""",
+}
+
+_PARAM_LINE = re.compile(r"^( *)\{(" + "|".join(PARAMS) + r")\}$", re.MULTILINE)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shared_params(func: F) -> F:
+    """Write the shared text of a parameter into ``func``'s docstring at its ``{name}`` line.
+
+    Only a line holding nothing but ``{root}`` or ``{storage_options}`` is replaced,
+    indented like it; other braces (``{root}/index_host={host}``) stay as they are.
+
+    Examples
+    --------
+    >>> @shared_params
+    ... def f(root):
+    ...     '''Parameters
+    ...     ----------
+    ...     {root}
+    ...     '''
+    >>> lines = f.__doc__.splitlines()
+    >>> lines[2], lines[3][:22]
+    ('    root : str or os.PathLike', '        A local folder')
+    """
+    if func.__doc__:  # None under python -OO
+        func.__doc__ = _PARAM_LINE.sub(lambda m: textwrap.indent(PARAMS[m[2]], m[1]), func.__doc__)
+    return func
 
 
 def as_utc(value: Any, name: str) -> pd.Timestamp | None:

@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 from .. import frame as _frame
 from .. import schema
 from ..errors import SkippedFileWarning, SnapshotError
-from ._args import as_age
+from ._args import as_age, shared_params
 from ._catalog import LISTINGS_KEY, Listing, listings_json
 from ._inventory import OK, SUPERSEDED, Entry, inspect
 from ._layout import (
@@ -70,6 +70,7 @@ def _fault(step: str) -> None:
     """Do nothing; tests replace it to kill the compactor between its steps."""
 
 
+@shared_params
 def compact_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -92,8 +93,7 @@ def compact_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    {root}
     older_than : str, datetime.timedelta or pandas.Timedelta
         Only days (UTC) that ended at least this long ago (``"1d"``: up to yesterday,
         once today is a day old). A bare number is refused.
@@ -101,8 +101,7 @@ def compact_snapshots(
         Only these hosts (a URL or a host, as :func:`read_imports` takes it).
     dry_run : bool
         Merge nothing; return what would be merged.
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {storage_options}
 
     Returns
     -------
@@ -122,13 +121,12 @@ def compact_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import read_snapshots, write_snapshot
+    >>> from pinecone_imports_frame import compact_snapshots, read_snapshots
+    >>> from pinecone_imports_frame import to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
     >>> for t in ["2025-05-01T10:00:00Z", "2025-05-01T10:05:00Z", "2025-05-01T10:10:00Z"]:
-    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                                   "createdAt": "2025-05-01T09:00:00Z"}],
-    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    ...     _ = write_snapshot(to_frame([{"id": "1", "status": "Pending"}], listed_at=t,
+    ...                                 index_host="idx.svc.pinecone.io"), root)
     >>> before = read_snapshots(root)
     >>> compact_snapshots(root)[["date", "files_before", "listings", "rows"]]
              date  files_before  listings  rows
@@ -230,9 +228,7 @@ def write_merged(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> write_merged(open_store(tempfile.mkdtemp(), None), "h", "2025-05-01", [])
+    >>> write_merged(open_store(lake(), None), "h", "2025-05-01", [])
     Traceback (most recent call last):
     ...
     ValueError: nothing to merge

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
+from ._args import shared_params
 from ._catalog import LISTINGS_KEY, Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
@@ -148,13 +149,10 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
 
     Examples
     --------
-    >>> import pathlib, tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> path = write_snapshot(to_frame([], listed_at="2025-05-01T12:00Z", index_host="h"), root)
-    >>> _ = (pathlib.Path(path).parent / "part-0.parquet").write_bytes(b"another tool's")
+    >>> root = lake("2025-05-01T12:00Z")
+    >>> foreign = os.path.join(root, "index_host=h", "date=2025-05-01", "part-0.parquet")
+    >>> with open(foreign, "wb") as f:
+    ...     _ = f.write(b"another tool's")
     >>> store = open_store(root, None)
     >>> sorted((e.file.kind, e.file_status) for e in inspect(store, store.scan()))
     [('other', 'foreign'), ('snapshot', 'ok')]
@@ -183,9 +181,7 @@ def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> inventory_frame(open_store(tempfile.mkdtemp(), None), []).columns[:3].tolist()
+    >>> inventory_frame(open_store(lake(), None), []).columns[:3].tolist()
     ['path', 'file_status', 'index_host']
     """
     rows: dict[str, list[Any]] = {c: [] for c in _LIST_COLUMNS}
@@ -216,6 +212,7 @@ def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@shared_params
 def list_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -228,10 +225,8 @@ def list_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {root}
+    {storage_options}
 
     Returns
     -------
@@ -256,16 +251,14 @@ def list_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
+    >>> from pinecone_imports_frame import list_snapshots, to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
-    >>> df = to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                 "createdAt": "2025-05-01T11:00:00Z"}],
-    ...               listed_at="2025-05-01T12:00:00Z", index_host="127.0.0.1:8080")
+    >>> df = to_frame([{"id": "1", "status": "Pending"}], listed_at="2025-05-01T12:00:00Z",
+    ...               index_host="127.0.0.1:8080")
     >>> _ = write_snapshot(df, root)
-    >>> list_snapshots(root)[["index_host", "date", "rows"]]
-           index_host        date  rows
-    0  127.0.0.1:8080  2025-05-01     1
+    >>> list_snapshots(root)[["index_host", "date", "file_status", "rows"]]
+           index_host        date file_status  rows
+    0  127.0.0.1:8080  2025-05-01          ok     1
     """
     store = open_store(root, storage_options)
     return inventory_frame(store, inspect(store, store.scan()))

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigurationError, SnapshotError
-from ._args import as_age
+from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
 from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 TEMPORARY_MAX_AGE = dt.timedelta(hours=1)
 
 
+@shared_params
 def prune_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -46,8 +47,7 @@ def prune_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    {root}
     older_than : str, datetime.timedelta or pandas.Timedelta, optional
         Remove snapshots whose ``listed_at`` is older than now minus this (``"30d"``,
         ``"12h"``, ``pd.Timedelta(days=7)``; a bare number is refused).
@@ -63,8 +63,7 @@ def prune_snapshots(
         :func:`list_snapshots` shows as ``corrupt``).
     dry_run : bool
         Remove nothing; return what would be removed.
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {storage_options}
 
     Returns
     -------
@@ -83,17 +82,14 @@ def prune_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import list_snapshots, write_snapshot
+    >>> from pinecone_imports_frame import list_snapshots, prune_snapshots, to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
     >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                                   "createdAt": "2025-05-01T11:00:00Z"}],
-    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
     >>> prune_snapshots(root, keep_last=1)["date"].tolist()
     ['2025-05-01']
-    >>> len(list_snapshots(root))
-    1
+    >>> list_snapshots(root)["date"].tolist()
+    ['2025-05-02']
     """
     keep_last = _check_rules(older_than, keep_last, all, corrupt)
     age = None if older_than is None else as_age(older_than)
@@ -143,14 +139,8 @@ def plan(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
-    >>> doomed, looked_at = plan(open_store(root, None), cutoff=None, keep_last=1, corrupt=False)
+    >>> store = open_store(lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"), None)
+    >>> doomed, looked_at = plan(store, cutoff=None, keep_last=1, corrupt=False)
     >>> [e.file.date for e in doomed], len(looked_at)  # the older goes, the newest stays
     (['2025-05-01'], 2)
     """
@@ -208,20 +198,12 @@ def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import list_snapshots, write_snapshot
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([], listed_at=t, index_host="h"), root)
+    >>> root = lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z")
     >>> store = open_store(root, None)
-    >>> doomed, entries = plan(store, cutoff=None, keep_last=1, corrupt=False)
-    >>> remove(store, doomed, entries)
-    >>> list_snapshots(root)["date"].tolist()  # the emptied date folder is gone too
+    >>> remove(store, *plan(store, cutoff=None, keep_last=1, corrupt=False))
+    >>> [f.date for f in store.scan()]
     ['2025-05-02']
-    >>> import os
-    >>> sorted(os.listdir(os.path.join(root, "index_host=h")))
+    >>> os.listdir(os.path.join(root, "index_host=h"))  # the emptied date folder is gone too
     ['date=2025-05-02']
     """
     going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}

@@ -21,7 +21,7 @@ from .. import frame as _frame
 from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..schema import DtypeBackend
-from ._args import as_set, as_utc
+from ._args import as_set, as_utc, shared_params
 from ._catalog import Listing, choose_copies, listings_of
 from ._layout import (
     COMPACTED,
@@ -78,6 +78,7 @@ def _overlaps(f: SnapshotFile, since_us: int | None, until_us: int | None) -> bo
     return (since_us is None or last >= since_us) and (until_us is None or first < until_us)
 
 
+@shared_params
 def read_snapshots(
     root: str | os.PathLike[str],
     *,
@@ -99,8 +100,7 @@ def read_snapshots(
 
     Parameters
     ----------
-    root : str or os.PathLike
-        A local folder or an fsspec URL (see :func:`write_snapshot`).
+    {root}
     index_host : str or list of str, optional
         Only these hosts (their partitions alone are listed).
     index_name : str or list of str, optional
@@ -110,8 +110,7 @@ def read_snapshots(
         outside the window are skipped from their date folder and file name, unopened.
     columns : list of str, optional
         Only these columns, returned in schema order; only what they need is read.
-    storage_options : dict, optional
-        Passed to fsspec for a URL root.
+    {storage_options}
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
 
@@ -141,13 +140,11 @@ def read_snapshots(
     Examples
     --------
     >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
+    >>> from pinecone_imports_frame import read_snapshots, to_frame, write_snapshot
     >>> root = tempfile.mkdtemp()
+    >>> pending = {"id": "1", "status": "Pending", "createdAt": "2025-05-01T11:00:00Z"}
     >>> for t in ["2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"]:
-    ...     _ = write_snapshot(to_frame([{"id": "1", "uri": "s3://b/p", "status": "Pending",
-    ...                                   "createdAt": "2025-05-01T11:00:00Z"}],
-    ...                                 listed_at=t, index_host="idx.svc.pinecone.io"), root)
+    ...     _ = write_snapshot(to_frame([pending], listed_at=t, index_host="h"), root)
     >>> df = read_snapshots(root, since="2025-05-02")
     >>> len(df), str(df.loc[0, "elapsed"])
     (1, '1 days 01:00:00')
@@ -673,15 +670,9 @@ def read_stored(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pinecone_imports_frame.frame import to_frame
-    >>> from pinecone_imports_frame.snapshots import write_snapshot
     >>> from pinecone_imports_frame.snapshots._inventory import inspect
-    >>> from pinecone_imports_frame.snapshots._store import open_store
-    >>> root = tempfile.mkdtemp()
-    >>> _ = write_snapshot(to_frame([{"id": "2", "status": "Pending"}, {"id": "1"}],
-    ...                             listed_at="2025-05-01T12:00:00Z", index_host="h"), root)
-    >>> store = open_store(root, None)
+    >>> records = [{"id": "2", "status": "Pending"}, {"id": "1"}]
+    >>> store = open_store(lake("2025-05-01T12:00:00Z", records=records), None)
     >>> (entry,) = inspect(store, store.scan())
     >>> [(listing, table)], skipped = read_stored(store, [(entry.file, [entry.listing])])
     >>> table["id"].to_pylist(), table["status"].type, skipped

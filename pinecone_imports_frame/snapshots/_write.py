@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from .. import schema
 from ..config import DEFAULT_API_VERSION
 from ..errors import SnapshotError
-from ._args import as_utc
+from ._args import as_utc, shared_params
 from ._layout import (
     DATE_KEY,
     FILE_COLUMNS,
@@ -108,6 +108,7 @@ def check_destination(
     open_store(root, storage_options).check_writable()
 
 
+@shared_params
 def write_snapshot(
     frame: pd.DataFrame,
     root: str | os.PathLike[str],
@@ -128,12 +129,8 @@ def write_snapshot(
         ``listed_at`` and a single ``index_host`` (either backend). A frame holding several
         listings is refused, not split; group it and write each part. An empty listing
         takes ``listed_at`` and ``index_host`` from ``frame.attrs``.
-    root : str or os.PathLike
-        A local folder, or an fsspec URL (``s3://bucket/lake``, ``gs://``, ``az://``,
-        ``file://``, ``memory://``).
-    storage_options : dict, optional
-        Passed to fsspec for a URL root (credentials, ``endpoint_url``...). Never written
-        into the file.
+    {root}
+    {storage_options}
 
     Returns
     -------

@@ -1,0 +1,34 @@
+"""The doctests of this package's private helpers get ``lake``, a throwaway lake to work on.
+
+``lake(*listed_at, host="h", records=())`` writes one snapshot of ``records`` per
+``listed_at`` (an empty listing by default) into a new folder under pytest's ``tmp_path``
+(removed like the test's other files) and returns that folder. The public functions'
+examples build their lakes themselves, so that a reader can run them as they stand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..frame import to_frame
+from ._write import write_snapshot
+
+
+@pytest.fixture(autouse=True)
+def _lake_for_doctests(doctest_namespace: dict[str, Any], tmp_path: Path) -> None:
+    made = 0
+
+    def lake(*listed_at: str, host: str = "h", records: Sequence[dict[str, Any]] = ()) -> str:
+        nonlocal made
+        made += 1
+        root = tmp_path / f"lake-{made}"
+        root.mkdir()
+        for t in listed_at:
+            write_snapshot(to_frame(list(records), listed_at=t, index_host=host), root)
+        return str(root)
+
+    doctest_namespace["lake"] = lake
