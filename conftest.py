@@ -1,4 +1,7 @@
-"""The doctests of this package's private helpers get ``lake``, a throwaway lake to work on.
+"""The doctests of the lake's private helpers get ``lake``, a throwaway lake to work on.
+
+Here, beside the project, not in the package: a conftest inside the package would ship in
+the wheel.
 
 ``lake(*listed_at, host="h", records=())`` writes one snapshot of ``records`` per
 ``listed_at`` (an empty listing by default) into a new folder under pytest's ``tmp_path``
@@ -14,12 +17,20 @@ from typing import Any
 
 import pytest
 
-from ..frame import to_frame
-from ._write import write_snapshot
+from pinecone_imports_frame.frame import to_frame
+from pinecone_imports_frame.snapshots import write_snapshot
+
+_SNAPSHOTS = Path(__file__).parent / "pinecone_imports_frame" / "snapshots"
 
 
 @pytest.fixture(autouse=True)
-def _lake_for_doctests(doctest_namespace: dict[str, Any], tmp_path: Path) -> None:
+def _lake_for_doctests(request: pytest.FixtureRequest, doctest_namespace: dict[str, Any]) -> None:
+    if (
+        not isinstance(request.node, pytest.DoctestItem)
+        or _SNAPSHOTS not in request.node.path.parents
+    ):
+        return
+    tmp_path: Path = request.getfixturevalue("tmp_path")
     made = 0
 
     def lake(*listed_at: str, host: str = "h", records: Sequence[dict[str, Any]] = ()) -> str:
