@@ -9,22 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ._history import (
-    IMPORT_DTYPES,
-    NAT,
-    STRING,
-    TIMESTAMP,
-    ByImport,
-    check_frame,
-    col,
-    empty,
-    import_columns,
-    listing_times,
-    make_frame,
-    status_codes,
-    status_values,
-    timestamps,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
 
@@ -60,17 +45,17 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     >>> row["status"], str(row["first_seen"]), int(row["listings"])
     ('Completed', '2025-05-01 11:00:00+00:00', 2)
     """
-    check_frame(history, "latest")
-    extra = {"first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "listings": np.dtype(np.int64)}
+    h.check_frame(history, "latest")
+    extra = {"first_seen": h.TIMESTAMP, "last_seen": h.TIMESTAMP, "listings": np.dtype(np.int64)}
     if not len(history):
         out = history.iloc[:0].reset_index(drop=True)
         for name, dtype in extra.items():
             out[name] = pd.Series([], dtype=cast(Any, dtype))
         return out
-    by = ByImport(history)
+    by = h.ByImport(history)
     out = history.take(by.last).reset_index(drop=True)
-    out["first_seen"] = timestamps(by.t[by.starts])
-    out["last_seen"] = timestamps(by.t[by.ends - 1])
+    out["first_seen"] = h.timestamps(by.t[by.starts])
+    out["last_seen"] = h.timestamps(by.t[by.ends - 1])
     out["listings"] = (by.ends - by.starts).astype(np.int64)
     keys = [c for c in ("index_host", "created_at", "id") if c in out.columns]
     return out.sort_values(keys, kind="stable", na_position="last", ignore_index=True)
@@ -103,16 +88,16 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     >>> status_timeline(listing)[["Completed", "Failed", "InProgress", "total"]].iloc[0].tolist()
     [2, 1, 1, 4]
     """
-    check_frame(history, "status_timeline")
+    h.check_frame(history, "status_timeline")
     codes, categories = (
-        status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
+        h.status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
-    dtypes: dict[str, Any] = {"index_host": STRING, "listed_at": TIMESTAMP}
+    dtypes: dict[str, Any] = {"index_host": h.STRING, "listed_at": h.TIMESTAMP}
     dtypes.update({c: np.dtype(np.int64) for c in [*categories, "total"]})
     if not len(history):
-        return empty(dtypes)
-    t = listing_times(history)
-    host, hosts = pd.factorize(col(history, "index_host"), use_na_sentinel=False)
+        return h.empty(dtypes)
+    t = h.listing_times(history)
+    host, hosts = pd.factorize(h.col(history, "index_host"), use_na_sentinel=False)
     times, time_uniques = pd.factorize(t)
     listing, listing_keys = pd.factorize(host.astype(np.int64) * len(time_uniques) + times)
     n_listings, width = len(listing_keys), len(categories) + 1
@@ -121,20 +106,20 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     counts = np.bincount(cells, minlength=n_listings * width).reshape(n_listings, width)
     key_host, key_time = np.divmod(listing_keys, len(time_uniques))
     columns: dict[str, Any] = {
-        "index_host": pd.array(hosts.take(key_host), dtype=STRING),
-        "listed_at": timestamps(np.asarray(time_uniques)[key_time]),
+        "index_host": pd.array(hosts.take(key_host), dtype=h.STRING),
+        "listed_at": h.timestamps(np.asarray(time_uniques)[key_time]),
     }
     for i, name in enumerate(categories):
         columns[name] = counts[:, i]
     columns["total"] = counts.sum(axis=1)
-    out = make_frame(columns, dtypes)
+    out = h.make_frame(columns, dtypes)
     return out.sort_values(["index_host", "listed_at"], kind="stable", ignore_index=True)
 
 
-def _runs(df: pd.DataFrame) -> tuple[ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _runs(df: pd.DataFrame) -> tuple[h.ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Find the runs of one status within each import: (by, sorted codes, starts, ends, names)."""
-    by = ByImport(df)
-    codes, categories = status_codes(df)
+    by = h.ByImport(df)
+    codes, categories = h.status_codes(df)
     s = codes[by.rows]
     change = np.ones(len(s), dtype=bool)
     change[1:] = (s[1:] != s[:-1]) | (by.group[1:] != by.group[:-1])
@@ -179,33 +164,33 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(h.loc[1, "from"]), str(h.loc[1, "to"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
     """
-    check_frame(history, "status_history")
+    h.check_frame(history, "status_history")
     dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
+        **h.IMPORT_DTYPES,
         "status": None,
-        "from": TIMESTAMP,
-        "to": TIMESTAMP,
-        "last_seen": TIMESTAMP,
+        "from": h.TIMESTAMP,
+        "to": h.TIMESTAMP,
+        "last_seen": h.TIMESTAMP,
         "listings": np.dtype(np.int64),
         "current": np.dtype(bool),
     }
     if not len(history):
-        return empty(dtypes)
+        return h.empty(dtypes)
     by, s, starts, ends, categories = _runs(history)
     rows = by.rows[starts]
     last_of_import = np.ones(len(starts), dtype=bool)
     last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
-    to = np.where(last_of_import, NAT, by.t[np.minimum(ends, len(s) - 1)])
+    to = np.where(last_of_import, h.NAT, by.t[np.minimum(ends, len(s) - 1)])
     columns = {
-        **import_columns(history, rows),
-        "status": status_values(s[starts], categories),
-        "from": timestamps(by.t[starts]),
-        "to": timestamps(to),
-        "last_seen": timestamps(by.t[ends - 1]),
+        **h.import_columns(history, rows),
+        "status": h.status_values(s[starts], categories),
+        "from": h.timestamps(by.t[starts]),
+        "to": h.timestamps(to),
+        "last_seen": h.timestamps(by.t[ends - 1]),
         "listings": ends - starts,
         "current": last_of_import,
     }
-    out = make_frame(columns, dtypes)
+    out = h.make_frame(columns, dtypes)
     return out.sort_values(["index_host", "id", "from"], kind="stable", ignore_index=True)
 
 
@@ -241,25 +226,25 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
     """
-    check_frame(history, "transitions")
+    h.check_frame(history, "transitions")
     dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
+        **h.IMPORT_DTYPES,
         "from_status": None,
         "to_status": None,
-        "changed_after": TIMESTAMP,
-        "first_seen": TIMESTAMP,
+        "changed_after": h.TIMESTAMP,
+        "first_seen": h.TIMESTAMP,
     }
     if not len(history):
-        return empty(dtypes)
+        return h.empty(dtypes)
     by, s, starts, _, categories = _runs(history)
     changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
     rows = by.rows[changes]
     columns = {
-        **import_columns(history, rows),
-        "from_status": status_values(s[changes - 1], categories),
-        "to_status": status_values(s[changes], categories),
-        "changed_after": timestamps(by.t[changes - 1]),
-        "first_seen": timestamps(by.t[changes]),
+        **h.import_columns(history, rows),
+        "from_status": h.status_values(s[changes - 1], categories),
+        "to_status": h.status_values(s[changes], categories),
+        "changed_after": h.timestamps(by.t[changes - 1]),
+        "first_seen": h.timestamps(by.t[changes]),
     }
-    out = make_frame(columns, dtypes)
+    out = h.make_frame(columns, dtypes)
     return out.sort_values(["first_seen", "index_host", "id"], kind="stable", ignore_index=True)

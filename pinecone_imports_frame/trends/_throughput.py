@@ -10,20 +10,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import ConfigurationError
-from ._history import (
-    DURATION,
-    NAT,
-    TERMINAL,
-    TIMESTAMP,
-    check_frame,
-    col,
-    durations,
-    empty,
-    floats,
-    last_rows,
-    make_frame,
-    micros,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
 
@@ -86,44 +73,44 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     >>> float(t.loc[0, "records_per_second_p50"]), str(t.loc[0, "duration_p50"])
     (1.0, '0 days 01:00:00')
     """
-    check_frame(frame, "throughput")
+    h.check_frame(frame, "throughput")
     offset = _offset(freq)
     dtypes: dict[str, Any] = {
-        "period": TIMESTAMP,
+        "period": h.TIMESTAMP,
         "finished": np.dtype(np.int64),
-        **{s: np.dtype(np.int64) for s in TERMINAL},
+        **{s: np.dtype(np.int64) for s in h.TERMINAL},
         "records_imported": pd.Int64Dtype(),
         "records_per_second_p50": pd.Float64Dtype(),
         "records_per_second_p90": pd.Float64Dtype(),
-        "duration_p50": DURATION,
-        "duration_p90": DURATION,
-        "duration_max": DURATION,
+        "duration_p50": h.DURATION,
+        "duration_p90": h.DURATION,
+        "duration_max": h.DURATION,
     }
-    last = last_rows(frame)
+    last = h.last_rows(frame)
     if not len(last):
-        return empty(dtypes)
-    status = col(last, "status")
-    finished_at = col(last, "finished_at")
-    done = (status.isin(TERMINAL) & finished_at.notna()).to_numpy()
+        return h.empty(dtypes)
+    status = h.col(last, "status")
+    finished_at = h.col(last, "finished_at")
+    done = (status.isin(h.TERMINAL) & finished_at.notna()).to_numpy()
     if not done.any():
-        return empty(dtypes)
+        return h.empty(dtypes)
     completed = (status == "Completed").to_numpy()[done]
-    duration = micros(col(last, "duration"))[done].astype(np.float64)
-    duration[(duration == float(NAT)) | ~completed] = np.nan
-    rps = floats(col(last, "records_per_second"))[done]
+    duration = h.micros(h.col(last, "duration"))[done].astype(np.float64)
+    duration[(duration == float(h.NAT)) | ~completed] = np.nan
+    rps = h.floats(h.col(last, "records_per_second"))[done]
     rps[~completed] = np.nan
     d = pd.DataFrame(
         {
             "finished_at": finished_at[done].array,
             "finished": 1,
-            **{s: (status[done] == s).to_numpy().astype(np.int64) for s in TERMINAL},
-            "records_imported": col(last, "records_imported")[done].to_numpy(),
+            **{s: (status[done] == s).to_numpy().astype(np.int64) for s in h.TERMINAL},
+            "records_imported": h.col(last, "records_imported")[done].to_numpy(),
             "rps": rps,
             "duration": duration,
         }
     )
     by = d.groupby(pd.Grouper(key="finished_at", freq=offset))
-    counts = by[["finished", *TERMINAL]].sum()
+    counts = by[["finished", *h.TERMINAL]].sum()
     columns: dict[str, Any] = {"period": counts.index, **{c: counts[c] for c in counts}}
     columns["records_imported"] = by["records_imported"].sum(min_count=0)
     columns["records_per_second_p50"] = by["rps"].quantile(0.5)
@@ -134,8 +121,8 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
         ("duration_max", by["duration"].max()),
     ):
         us = values.to_numpy(dtype=np.float64)
-        columns[name] = np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64)
-        columns[name] = durations(columns[name])
+        columns[name] = np.where(np.isnan(us), h.NAT, np.round(np.nan_to_num(us))).astype(np.int64)
+        columns[name] = h.durations(columns[name])
     columns = {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     columns["period"] = pd.DatetimeIndex(counts.index).as_unit(schema.TIME_UNIT)
-    return make_frame(columns, dtypes)
+    return h.make_frame(columns, dtypes)
