@@ -14,6 +14,34 @@ from . import _history as h
 
 logger = logging.getLogger(__name__)
 
+#: The columns of :func:`progress_history` (a dtype of None: the frame's status categories).
+_PROGRESS_HISTORY_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "listed_at": h.TIMESTAMP,
+    "status": None,
+    "percent_complete": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+}
+
+#: The columns of :func:`estimate_completion` (a dtype of None: the frame's status categories).
+_ESTIMATE_COMPLETION_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "status": None,
+    "phase": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "percent_complete": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+    "percent_per_hour": pd.Float64Dtype(),
+    "records_per_second": pd.Float64Dtype(),
+    "rate_since": h.TIMESTAMP,
+    "rate_listings": np.dtype(np.int64),
+    "eta": h.TIMESTAMP,
+    "time_left": h.DURATION,
+    "indexing_since": h.TIMESTAMP,
+    "indexing_for": h.DURATION,
+    "reason": h.STRING,
+}
+
 
 def _progress_values(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``percent_complete`` and ``records_imported`` of ``rows`` as floats, Pending as 0."""
@@ -58,15 +86,8 @@ def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     [[0.0, 0], [40.0, 4000]]
     """
     h.check_frame(history, "progress_history")
-    dtypes: dict[str, Any] = {
-        **h.IMPORT_DTYPES,
-        "listed_at": h.TIMESTAMP,
-        "status": None,
-        "percent_complete": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-    }
     if not len(history):
-        return h.empty(dtypes)
+        return h.empty(_PROGRESS_HISTORY_DTYPES)
     by = h.ByImport(history)
     percent, records = _progress_values(history, by.rows)
     columns = {
@@ -76,7 +97,7 @@ def progress_history(history: pd.DataFrame) -> pd.DataFrame:
         "percent_complete": h.nullable_floats(percent),
         "records_imported": h.nullable_ints(records),
     }
-    return h.make_frame(columns, dtypes)
+    return h.make_frame(columns, _PROGRESS_HISTORY_DTYPES)
 
 
 #: Why ``estimate_completion`` gives no estimate, by phase.
@@ -146,24 +167,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     """
     h.check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
-    dtypes: dict[str, Any] = {
-        **h.IMPORT_DTYPES,
-        "status": None,
-        "phase": h.STRING,
-        "listed_at": h.TIMESTAMP,
-        "percent_complete": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-        "percent_per_hour": pd.Float64Dtype(),
-        "records_per_second": pd.Float64Dtype(),
-        "rate_since": h.TIMESTAMP,
-        "rate_listings": np.dtype(np.int64),
-        "eta": h.TIMESTAMP,
-        "time_left": h.DURATION,
-        "indexing_since": h.TIMESTAMP,
-        "indexing_for": h.DURATION,
-        "reason": h.STRING,
-    }
-    none = h.empty(dtypes)
+    none = h.empty(_ESTIMATE_COMPLETION_DTYPES)
     if not len(history):
         return none
     by = h.ByImport(history)
@@ -266,7 +270,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         "indexing_for": h.durations(indexing_for),
         "reason": pd.Series(reason, dtype=h.STRING).mask(reason == "").array,
     }
-    out = h.make_frame(columns, dtypes)
+    out = h.make_frame(columns, _ESTIMATE_COMPLETION_DTYPES)
     order = pd.Categorical(out["phase"], categories=["indexing", "loading", "pending"])
     out = out.assign(_phase=order.codes)
     out = out.sort_values(

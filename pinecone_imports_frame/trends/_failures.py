@@ -15,6 +15,36 @@ from . import _history as h
 
 logger = logging.getLogger(__name__)
 
+#: The columns of :func:`failed_imports` (a dtype of None: the frame's status categories).
+_FAILED_IMPORTS_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "uri": h.STRING,
+    "status": None,
+    "created_at": h.TIMESTAMP,
+    "finished_at": h.TIMESTAMP,
+    "error": h.STRING,
+    "error_category": schema.error_category_dtype(),
+    "message": h.STRING,
+    "validation_errors": pd.Int64Dtype(),
+    "retry_trap": np.dtype(bool),
+    "retry_of": h.STRING,
+}
+
+#: The columns of :func:`failures`.
+_FAILURES_DTYPES: dict[str, Any] = {
+    "problem": h.STRING,
+    "error_category": schema.error_category_dtype(),
+    "message": h.STRING,
+    "imports": np.dtype(np.int64),
+    "retry_traps": np.dtype(np.int64),
+    "validation_errors": pd.Int64Dtype(),
+    "uris": np.dtype(object),
+    "index_hosts": h.STRING,
+    "first_finished_at": h.TIMESTAMP,
+    "last_finished_at": h.TIMESTAMP,
+    "example": h.STRING,
+}
+
 
 #: How an error text becomes the message failures are grouped by: the specifics (quoted
 #: names, URIs, numbers) masked, so that one kind of failure is one group.
@@ -95,22 +125,9 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     'User error: The namespace "…" already exists. Imports are only allowed into nonexistent namespaces.'
     """  # noqa: E501
     h.check_frame(frame, "failed_imports")
-    dtypes: dict[str, Any] = {
-        **h.IMPORT_DTYPES,
-        "uri": h.STRING,
-        "status": None,
-        "created_at": h.TIMESTAMP,
-        "finished_at": h.TIMESTAMP,
-        "error": h.STRING,
-        "error_category": schema.error_category_dtype(),
-        "message": h.STRING,
-        "validation_errors": pd.Int64Dtype(),
-        "retry_trap": np.dtype(bool),
-        "retry_of": h.STRING,
-    }
     last = h.last_rows(frame)
     if not len(last):
-        return h.empty(dtypes)
+        return h.empty(_FAILED_IMPORTS_DTYPES)
     status = h.col(last, "status")
     failed = (status == "Failed").to_numpy()
     invalid = (h.col(last, "validation_errors").fillna(0) > 0).to_numpy(dtype=bool)
@@ -134,7 +151,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
 
     pick = np.flatnonzero(failed | invalid)
     if not len(pick):
-        return h.empty(dtypes, status_dtype=status.dtype)
+        return h.empty(_FAILED_IMPORTS_DTYPES, status_dtype=status.dtype)
     chosen = last.take(pick)
     columns = {
         "index_host": h.col(chosen, "index_host").array,
@@ -150,10 +167,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
         "retry_trap": retry_trap[pick],
         "retry_of": pd.array(retry_of[pick], dtype=h.STRING),
     }
-    out = h.make_frame(columns, dtypes)
-    return out.sort_values(["finished_at", "id"], kind="stable", na_position="last").reset_index(
-        drop=True
-    )
+    return h.make_frame(columns, _FAILED_IMPORTS_DTYPES, sort=["finished_at", "id"])
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -194,22 +208,9 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     3
     """
     h.check_frame(frame, "failures")
-    dtypes: dict[str, Any] = {
-        "problem": h.STRING,
-        "error_category": schema.error_category_dtype(),
-        "message": h.STRING,
-        "imports": np.dtype(np.int64),
-        "retry_traps": np.dtype(np.int64),
-        "validation_errors": pd.Int64Dtype(),
-        "uris": np.dtype(object),
-        "index_hosts": h.STRING,
-        "first_finished_at": h.TIMESTAMP,
-        "last_finished_at": h.TIMESTAMP,
-        "example": h.STRING,
-    }
     f = failed_imports(frame)
     if not len(f):
-        return h.empty(dtypes)
+        return h.empty(_FAILURES_DTYPES)
     is_failed = (f["status"] == "Failed").to_numpy()
     f = f.assign(
         problem=np.where(is_failed, "failed", "validation_errors"),
@@ -230,12 +231,11 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     )
     group = by.ngroup().to_numpy()
     uris = _distinct_per_group(group, f["uri"], len(out))
-    hosts = [",".join(h) or None for h in _distinct_per_group(group, f["index_host"], len(out))]
+    hosts = [",".join(hs) or None for hs in _distinct_per_group(group, f["index_host"], len(out))]
     out = out.reset_index()
-    columns: dict[str, Any] = {c: out[c].array for c in dtypes if c in out.columns}
+    columns: dict[str, Any] = {c: out[c].array for c in _FAILURES_DTYPES if c in out.columns}
     columns["uris"] = pd.Series(uris, dtype=object, index=out.index)
     columns["index_hosts"] = pd.array(hosts, dtype=h.STRING)
-    out = h.make_frame(columns, dtypes)
-    return out.sort_values(
-        ["imports", "last_finished_at"], ascending=[False, False], kind="stable"
-    ).reset_index(drop=True)
+    return h.make_frame(
+        columns, _FAILURES_DTYPES, sort=["imports", "last_finished_at"], ascending=False
+    )

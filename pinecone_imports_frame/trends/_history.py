@@ -170,16 +170,37 @@ def import_columns(df: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
     return {name: take(col(df, name), rows) for name in IMPORT_DTYPES}
 
 
-def make_frame(columns: dict[str, Any], dtypes: dict[str, Any]) -> pd.DataFrame:
+def with_status_counts(
+    dtypes: dict[str, Any], statuses: list[str], *, before: str
+) -> dict[str, Any]:
+    """Return ``dtypes`` with an ``int64`` column per status inserted before column ``before``."""
+    names = list(dtypes)
+    at = names.index(before)
+    counts = dict.fromkeys(statuses, np.dtype(np.int64))
+    return {**{n: dtypes[n] for n in names[:at]}, **counts, **{n: dtypes[n] for n in names[at:]}}
+
+
+def make_frame(
+    columns: dict[str, Any],
+    dtypes: dict[str, Any],
+    *,
+    sort: list[str] | None = None,
+    ascending: bool = True,
+) -> pd.DataFrame:
     """Build a frame of ``columns`` in the order and dtypes of ``dtypes``.
 
-    A dtype of None (a status column) keeps the column's own categories.
+    A dtype of None (a status column) keeps the column's own categories. With ``sort``,
+    the rows are sorted stably by those columns (NA last) and numbered from 0.
     """
     out = pd.DataFrame({n: columns[n] for n in dtypes}, copy=False)
     for name, dtype in dtypes.items():
         if dtype is not None and out[name].dtype != dtype:
             out[name] = out[name].astype(dtype)
-    return out
+    if sort is None:
+        return out
+    return out.sort_values(
+        sort, ascending=ascending, kind="stable", na_position="last", ignore_index=True
+    )
 
 
 def empty(dtypes: dict[str, Any], *, status_dtype: Any = None) -> pd.DataFrame:

@@ -13,6 +13,40 @@ from . import _history as h
 
 logger = logging.getLogger(__name__)
 
+#: The columns :func:`latest` adds to those of the frame.
+_LATEST_DTYPES: dict[str, Any] = {
+    "first_seen": h.TIMESTAMP,
+    "last_seen": h.TIMESTAMP,
+    "listings": np.dtype(np.int64),
+}
+
+#: The columns of :func:`status_timeline`; an ``int64`` column per status comes before "total".
+_STATUS_TIMELINE_DTYPES: dict[str, Any] = {
+    "index_host": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "total": np.dtype(np.int64),
+}
+
+#: The columns of :func:`status_history` (a dtype of None: the frame's status categories).
+_STATUS_HISTORY_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "status": None,
+    "from": h.TIMESTAMP,
+    "to": h.TIMESTAMP,
+    "last_seen": h.TIMESTAMP,
+    "listings": np.dtype(np.int64),
+    "current": np.dtype(bool),
+}
+
+#: The columns of :func:`transitions` (a dtype of None: the frame's status categories).
+_TRANSITIONS_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "from_status": None,
+    "to_status": None,
+    "changed_after": h.TIMESTAMP,
+    "first_seen": h.TIMESTAMP,
+}
+
 
 def latest(history: pd.DataFrame) -> pd.DataFrame:
     """Return the last known row of every import, with when it was first and last seen.
@@ -46,10 +80,9 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     ('Completed', '2025-05-01 11:00:00+00:00', 2)
     """
     h.check_frame(history, "latest")
-    extra = {"first_seen": h.TIMESTAMP, "last_seen": h.TIMESTAMP, "listings": np.dtype(np.int64)}
     if not len(history):
         out = history.iloc[:0].reset_index(drop=True)
-        for name, dtype in extra.items():
+        for name, dtype in _LATEST_DTYPES.items():
             out[name] = pd.Series([], dtype=cast(Any, dtype))
         return out
     by = h.ByImport(history)
@@ -92,8 +125,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     codes, categories = (
         h.status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
-    dtypes: dict[str, Any] = {"index_host": h.STRING, "listed_at": h.TIMESTAMP}
-    dtypes.update({c: np.dtype(np.int64) for c in [*categories, "total"]})
+    dtypes = h.with_status_counts(_STATUS_TIMELINE_DTYPES, categories, before="total")
     if not len(history):
         return h.empty(dtypes)
     t = h.listing_times(history)
@@ -112,8 +144,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     for i, name in enumerate(categories):
         columns[name] = counts[:, i]
     columns["total"] = counts.sum(axis=1)
-    out = h.make_frame(columns, dtypes)
-    return out.sort_values(["index_host", "listed_at"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, dtypes, sort=["index_host", "listed_at"])
 
 
 def _runs(df: pd.DataFrame) -> tuple[h.ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -165,17 +196,8 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
     """
     h.check_frame(history, "status_history")
-    dtypes: dict[str, Any] = {
-        **h.IMPORT_DTYPES,
-        "status": None,
-        "from": h.TIMESTAMP,
-        "to": h.TIMESTAMP,
-        "last_seen": h.TIMESTAMP,
-        "listings": np.dtype(np.int64),
-        "current": np.dtype(bool),
-    }
     if not len(history):
-        return h.empty(dtypes)
+        return h.empty(_STATUS_HISTORY_DTYPES)
     by, s, starts, ends, categories = _runs(history)
     rows = by.rows[starts]
     last_of_import = np.ones(len(starts), dtype=bool)
@@ -190,8 +212,7 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
         "listings": ends - starts,
         "current": last_of_import,
     }
-    out = h.make_frame(columns, dtypes)
-    return out.sort_values(["index_host", "id", "from"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, _STATUS_HISTORY_DTYPES, sort=["index_host", "id", "from"])
 
 
 def transitions(history: pd.DataFrame) -> pd.DataFrame:
@@ -227,15 +248,8 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
     """
     h.check_frame(history, "transitions")
-    dtypes: dict[str, Any] = {
-        **h.IMPORT_DTYPES,
-        "from_status": None,
-        "to_status": None,
-        "changed_after": h.TIMESTAMP,
-        "first_seen": h.TIMESTAMP,
-    }
     if not len(history):
-        return h.empty(dtypes)
+        return h.empty(_TRANSITIONS_DTYPES)
     by, s, starts, _, categories = _runs(history)
     changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
     rows = by.rows[changes]
@@ -246,5 +260,4 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
         "changed_after": h.timestamps(by.t[changes - 1]),
         "first_seen": h.timestamps(by.t[changes]),
     }
-    out = h.make_frame(columns, dtypes)
-    return out.sort_values(["first_seen", "index_host", "id"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, _TRANSITIONS_DTYPES, sort=["first_seen", "index_host", "id"])

@@ -16,6 +16,24 @@ from ._failures import failed_imports
 
 logger = logging.getLogger(__name__)
 
+#: The columns of :func:`summary`; an ``int64`` column per status comes before "running".
+_SUMMARY_DTYPES: dict[str, Any] = {
+    "index_host": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "imports": np.dtype(np.int64),
+    "running": np.dtype(np.int64),
+    "running_percent_p50": pd.Float64Dtype(),
+    "duration_p50": h.DURATION,
+    "duration_p90": h.DURATION,
+    "duration_p99": h.DURATION,
+    "duration_max": h.DURATION,
+    "records_per_second_p50": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+    "retry_traps": np.dtype(np.int64),
+    "with_validation_errors": np.dtype(np.int64),
+    "validation_errors": pd.Int64Dtype(),
+}
+
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Sum up a listing or a history: one row of figures per index.
@@ -61,23 +79,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         if len(last)
         else list(schema.STATUSES)
     )
-    dtypes: dict[str, Any] = {
-        "index_host": h.STRING,
-        "listed_at": h.TIMESTAMP,
-        "imports": np.dtype(np.int64),
-        **{s: np.dtype(np.int64) for s in categories},
-        "running": np.dtype(np.int64),
-        "running_percent_p50": pd.Float64Dtype(),
-        "duration_p50": h.DURATION,
-        "duration_p90": h.DURATION,
-        "duration_p99": h.DURATION,
-        "duration_max": h.DURATION,
-        "records_per_second_p50": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-        "retry_traps": np.dtype(np.int64),
-        "with_validation_errors": np.dtype(np.int64),
-        "validation_errors": pd.Int64Dtype(),
-    }
+    dtypes = h.with_status_counts(_SUMMARY_DTYPES, categories, before="running")
     if not len(last):
         return h.empty(dtypes)
     status = h.col(last, "status")

@@ -14,6 +14,19 @@ from . import _history as h
 
 logger = logging.getLogger(__name__)
 
+#: The columns of :func:`throughput`.
+_THROUGHPUT_DTYPES: dict[str, Any] = {
+    "period": h.TIMESTAMP,
+    "finished": np.dtype(np.int64),
+    **{s: np.dtype(np.int64) for s in h.TERMINAL},
+    "records_imported": pd.Int64Dtype(),
+    "records_per_second_p50": pd.Float64Dtype(),
+    "records_per_second_p90": pd.Float64Dtype(),
+    "duration_p50": h.DURATION,
+    "duration_p90": h.DURATION,
+    "duration_max": h.DURATION,
+}
+
 
 def _offset(freq: Any) -> pd.DateOffset:
     try:
@@ -75,25 +88,14 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     """
     h.check_frame(frame, "throughput")
     offset = _offset(freq)
-    dtypes: dict[str, Any] = {
-        "period": h.TIMESTAMP,
-        "finished": np.dtype(np.int64),
-        **{s: np.dtype(np.int64) for s in h.TERMINAL},
-        "records_imported": pd.Int64Dtype(),
-        "records_per_second_p50": pd.Float64Dtype(),
-        "records_per_second_p90": pd.Float64Dtype(),
-        "duration_p50": h.DURATION,
-        "duration_p90": h.DURATION,
-        "duration_max": h.DURATION,
-    }
     last = h.last_rows(frame)
     if not len(last):
-        return h.empty(dtypes)
+        return h.empty(_THROUGHPUT_DTYPES)
     status = h.col(last, "status")
     finished_at = h.col(last, "finished_at")
     done = (status.isin(h.TERMINAL) & finished_at.notna()).to_numpy()
     if not done.any():
-        return h.empty(dtypes)
+        return h.empty(_THROUGHPUT_DTYPES)
     completed = (status == "Completed").to_numpy()[done]
     duration = h.micros(h.col(last, "duration"))[done].astype(np.float64)
     duration[(duration == float(h.NAT)) | ~completed] = np.nan
@@ -125,4 +127,4 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
         columns[name] = h.durations(columns[name])
     columns = {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     columns["period"] = pd.DatetimeIndex(counts.index).as_unit(schema.TIME_UNIT)
-    return h.make_frame(columns, dtypes)
+    return h.make_frame(columns, _THROUGHPUT_DTYPES)
