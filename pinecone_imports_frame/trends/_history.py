@@ -214,6 +214,24 @@ def empty(dtypes: dict[str, Any], *, status_dtype: Any = None) -> pd.DataFrame:
     )
 
 
+def rounded_durations(us: np.ndarray) -> np.ndarray:
+    """Float microseconds (a quantile's, NaN for none) as ``timedelta64[us]``, NaN as NaT."""
+    return durations(np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64))
+
+
+def completed_figures(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``duration`` (float microseconds) and ``records_per_second`` of rows, NaN unless Completed.
+
+    What the duration and speed figures of the finished imports are taken over.
+    """
+    completed = (col(df, "status") == "Completed").to_numpy()
+    duration = micros(col(df, "duration")).astype(np.float64)
+    duration[(duration == float(NAT)) | ~completed] = np.nan
+    rps = floats(col(df, "records_per_second"))
+    rps[~completed] = np.nan
+    return duration, rps
+
+
 def nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:
     missing = np.isnan(values)
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)

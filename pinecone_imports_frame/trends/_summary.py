@@ -83,12 +83,8 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     if not len(last):
         return h.empty(dtypes)
     status = h.col(last, "status")
-    completed = (status == "Completed").to_numpy()
     running = status.isin(h.RUNNING).to_numpy()
-    duration = h.micros(h.col(last, "duration")).astype(np.float64)
-    duration[(duration == float(h.NAT)) | ~completed] = np.nan
-    rps = h.floats(h.col(last, "records_per_second"))
-    rps[~completed] = np.nan
+    duration, rps = h.completed_figures(last)
     percent = h.floats(h.col(last, "percent_complete"))
     percent[status.to_numpy() == "Pending"] = 0.0
     percent[~running] = np.nan
@@ -124,13 +120,12 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     out["validation_errors"] = by["validation_errors"].sum(min_count=1)
     out["retry_traps"] = trapped.groupby(level=0).sum().reindex(out.index, fill_value=0)
     columns: dict[str, Any] = {c: out[c].to_numpy() for c in out.columns}
-    columns["index_host"] = pd.array([None if h == "" else h for h in out.index], dtype=h.STRING)
+    columns["index_host"] = pd.array(
+        [None if host == "" else host for host in out.index], dtype=h.STRING
+    )
     columns["listed_at"] = h.timestamps(columns["listed_at"].astype(np.int64))
     for name in ("duration_p50", "duration_p90", "duration_p99", "duration_max"):
-        us = columns[name].astype(np.float64)
-        columns[name] = h.durations(
-            np.where(np.isnan(us), h.NAT, np.round(np.nan_to_num(us))).astype(np.int64)
-        )
+        columns[name] = h.rounded_durations(columns[name].astype(np.float64))
     for name in ("running_percent_p50", "records_per_second_p50"):
         columns[name] = h.nullable_floats(columns[name].astype(np.float64))
     for name in ("records_imported", "validation_errors"):

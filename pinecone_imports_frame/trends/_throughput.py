@@ -96,19 +96,15 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     done = (status.isin(h.TERMINAL) & finished_at.notna()).to_numpy()
     if not done.any():
         return h.empty(_THROUGHPUT_DTYPES)
-    completed = (status == "Completed").to_numpy()[done]
-    duration = h.micros(h.col(last, "duration"))[done].astype(np.float64)
-    duration[(duration == float(h.NAT)) | ~completed] = np.nan
-    rps = h.floats(h.col(last, "records_per_second"))[done]
-    rps[~completed] = np.nan
+    duration, rps = h.completed_figures(last)
     d = pd.DataFrame(
         {
             "finished_at": finished_at[done].array,
             "finished": 1,
             **{s: (status[done] == s).to_numpy().astype(np.int64) for s in h.TERMINAL},
             "records_imported": h.col(last, "records_imported")[done].to_numpy(),
-            "rps": rps,
-            "duration": duration,
+            "rps": rps[done],
+            "duration": duration[done],
         }
     )
     by = d.groupby(pd.Grouper(key="finished_at", freq=offset))
@@ -122,9 +118,7 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
         ("duration_p90", by["duration"].quantile(0.9)),
         ("duration_max", by["duration"].max()),
     ):
-        us = values.to_numpy(dtype=np.float64)
-        columns[name] = np.where(np.isnan(us), h.NAT, np.round(np.nan_to_num(us))).astype(np.int64)
-        columns[name] = h.durations(columns[name])
+        columns[name] = h.rounded_durations(values.to_numpy(dtype=np.float64))
     columns = {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     columns["period"] = pd.DatetimeIndex(counts.index).as_unit(schema.TIME_UNIT)
     return h.make_frame(columns, _THROUGHPUT_DTYPES)
