@@ -236,16 +236,23 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    Import 8 is first seen InProgress: its appearance is not a change, its completion is.
+
     >>> import pinecone_imports_frame as pif
-    >>> rec = {"id": "7", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> statuses_at = {11: {"7": "Pending"}, 12: {"7": "InProgress", "8": "InProgress"},
+    ...                13: {"7": "Failed", "8": "Completed"}}
     >>> history = pd.concat([
-    ...     pif.to_frame([{**rec, "status": s}], listed_at=f"2025-05-01T{h}:00:00Z")
-    ...     for h, s in [(11, "Pending"), (12, "InProgress"), (13, "Failed")]])
+    ...     pif.to_frame([{"id": i, "status": s, "createdAt": "2025-05-01T10:00:00Z"}
+    ...                   for i, s in statuses.items()], listed_at=f"2025-05-01T{hour}:00:00Z")
+    ...     for hour, statuses in statuses_at.items()])
     >>> t = transitions(history)
-    >>> list(zip(t["from_status"], t["to_status"]))
-    [('Pending', 'InProgress'), ('InProgress', 'Failed')]
-    >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
-    ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
+    >>> print(t[["id", "from_status", "to_status"]].to_string(index=False))
+    id from_status  to_status
+     7     Pending InProgress
+     7  InProgress     Failed
+     8  InProgress  Completed
+    >>> list(zip(t["changed_after"].dt.hour, t["first_seen"].dt.hour))
+    [(11, 12), (12, 13), (12, 13)]
     """
     h.check_frame(history, "transitions")
     if not len(history):
