@@ -220,9 +220,10 @@ def rounded_durations(us: np.ndarray) -> np.ndarray:
 
 
 def completed_figures(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``duration`` (float microseconds) and ``records_per_second`` of rows, NaN unless Completed.
+    """Return ``duration`` (float microseconds) and ``records_per_second``, NaN unless Completed.
 
-    What the duration and speed figures of the finished imports are taken over.
+    The values the duration and speed figures of ``summary`` and ``throughput`` are taken
+    over: only Completed imports count.
     """
     completed = (col(df, "status") == "Completed").to_numpy()
     duration = micros(col(df, "duration")).astype(np.float64)
