@@ -10,38 +10,44 @@ import pandas as pd
 
 from .. import schema
 from ..config import parse_duration
-from ._history import (
-    DURATION,
-    IMPORT_DTYPES,
-    NAT,
-    STRING,
-    TIMESTAMP,
-    US_PER_HOUR,
-    ByImport,
-    check_frame,
-    col,
-    durations,
-    empty,
-    first_per_group,
-    floats,
-    import_columns,
-    last_per_group,
-    listing_times,
-    make_frame,
-    nullable_floats,
-    nullable_ints,
-    take,
-    timestamps,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
+
+#: The columns of :func:`progress_history` (a dtype of None: the frame's status categories).
+_PROGRESS_HISTORY_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "listed_at": h.TIMESTAMP,
+    "status": None,
+    "percent_complete": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+}
+
+#: The columns of :func:`estimate_completion` (a dtype of None: the frame's status categories).
+_ESTIMATE_COMPLETION_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "status": None,
+    "phase": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "percent_complete": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+    "percent_per_hour": pd.Float64Dtype(),
+    "records_per_second": pd.Float64Dtype(),
+    "rate_since": h.TIMESTAMP,
+    "rate_listings": np.dtype(np.int64),
+    "eta": h.TIMESTAMP,
+    "time_left": h.DURATION,
+    "indexing_since": h.TIMESTAMP,
+    "indexing_for": h.DURATION,
+    "reason": h.STRING,
+}
 
 
 def _progress_values(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``percent_complete`` and ``records_imported`` of ``rows`` as floats, Pending as 0."""
-    percent = floats(col(df, "percent_complete"))[rows]
-    records = floats(col(df, "records_imported"))[rows]
-    pending = col(df, "status").cat.codes.to_numpy()[rows] == schema.STATUSES.index("Pending")
+    percent = h.floats(h.col(df, "percent_complete"))[rows]
+    records = h.floats(h.col(df, "records_imported"))[rows]
+    pending = h.col(df, "status").cat.codes.to_numpy()[rows] == schema.STATUSES.index("Pending")
     percent[pending] = 0.0
     records[pending] = 0.0
     return percent, records
@@ -79,26 +85,19 @@ def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     >>> progress_history(history)[["percent_complete", "records_imported"]].values.tolist()
     [[0.0, 0], [40.0, 4000]]
     """
-    check_frame(history, "progress_history")
-    dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
-        "listed_at": TIMESTAMP,
-        "status": None,
-        "percent_complete": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-    }
+    h.check_frame(history, "progress_history")
     if not len(history):
-        return empty(dtypes)
-    by = ByImport(history)
+        return h.empty(_PROGRESS_HISTORY_DTYPES)
+    by = h.ByImport(history)
     percent, records = _progress_values(history, by.rows)
     columns = {
-        **import_columns(history, by.rows),
-        "listed_at": timestamps(by.t),
-        "status": take(col(history, "status"), by.rows),
-        "percent_complete": nullable_floats(percent),
-        "records_imported": nullable_ints(records),
+        **h.import_columns(history, by.rows),
+        "listed_at": h.timestamps(by.t),
+        "status": h.take(h.col(history, "status"), by.rows),
+        "percent_complete": h.nullable_floats(percent),
+        "records_imported": h.nullable_ints(records),
     }
-    return make_frame(columns, dtypes)
+    return h.make_frame(columns, _PROGRESS_HISTORY_DTYPES)
 
 
 #: Why ``estimate_completion`` gives no estimate, by phase.
@@ -166,36 +165,19 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     >>> e["phase"], float(e["percent_per_hour"]), str(e["eta"]), str(e["time_left"])
     ('loading', 20.0, '2025-05-01 15:00:00+00:00', '0 days 03:00:00')
     """
-    check_frame(history, "estimate_completion")
+    h.check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
-    dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
-        "status": None,
-        "phase": STRING,
-        "listed_at": TIMESTAMP,
-        "percent_complete": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-        "percent_per_hour": pd.Float64Dtype(),
-        "records_per_second": pd.Float64Dtype(),
-        "rate_since": TIMESTAMP,
-        "rate_listings": np.dtype(np.int64),
-        "eta": TIMESTAMP,
-        "time_left": DURATION,
-        "indexing_since": TIMESTAMP,
-        "indexing_for": DURATION,
-        "reason": STRING,
-    }
-    none = empty(dtypes)
+    none = h.empty(_ESTIMATE_COMPLETION_DTYPES)
     if not len(history):
         return none
-    by = ByImport(history)
-    codes = col(history, "status").cat.codes.to_numpy()[by.rows]
+    by = h.ByImport(history)
+    codes = h.col(history, "status").cat.codes.to_numpy()[by.rows]
     pending_code = schema.STATUSES.index("Pending")
     running_code = schema.STATUSES.index("InProgress")
 
     # Running at the last listing of its index: its last row is that listing, not terminal.
-    host, _ = pd.factorize(col(history, "index_host"), use_na_sentinel=False)
-    host_last = pd.Series(listing_times(history)).groupby(host).max().to_numpy()
+    host, _ = pd.factorize(h.col(history, "index_host"), use_na_sentinel=False)
+    host_last = pd.Series(h.listing_times(history)).groupby(host).max().to_numpy()
     last = by.ends - 1
     running = (by.t[last] == host_last[host[by.rows[last]]]) & np.isin(
         codes[last], (pending_code, running_code)
@@ -220,7 +202,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     idx = np.arange(len(rows))
     lo = idx[loading]
     lo_g = g[lo]
-    lo_last = last_per_group(lo, lo_g, m)
+    lo_last = h.last_per_group(lo, lo_g, m)
     lo_count = np.bincount(lo_g, minlength=m)
     rank_from_end = np.zeros(len(lo), dtype=np.int64)
     if len(lo):
@@ -228,11 +210,11 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         rank_from_end = lo_count[lo_g] - 1 - (np.arange(len(lo)) - lo_first_pos[lo_g])
     in_window = (t[lo] >= t[lo_last[lo_g]] - window_us) | (rank_from_end <= 1)
     used = lo[in_window]
-    first_used = first_per_group(used, g[used], m)
+    first_used = h.first_per_group(used, g[used], m)
     rate_listings = np.bincount(g[used], minlength=m)
     has_rate = rate_listings >= 2
     a, b = first_used[has_rate], lo_last[has_rate]
-    hours = (t[b] - t[a]) / US_PER_HOUR
+    hours = (t[b] - t[a]) / h.US_PER_HOUR
     percent_per_hour = np.full(m, np.nan)
     records_per_second = np.full(m, np.nan)
     percent_per_hour[has_rate] = (percent[b] - percent[a]) / hours
@@ -245,9 +227,9 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         np.where(indexing[now], "indexing", "loading"),
     )
     p_now = percent[now]
-    eta = np.full(m, NAT)
+    eta = np.full(m, h.NAT)
     ok = (phase == "loading") & (percent_per_hour > 0)  # NaN compares False
-    left_us = (100.0 - p_now[ok]) / percent_per_hour[ok] * US_PER_HOUR
+    left_us = (100.0 - p_now[ok]) / percent_per_hour[ok] * h.US_PER_HOUR
     eta[ok] = t[now][ok] + np.round(left_us).astype(np.int64)
     reason = np.where(
         phase == "pending",
@@ -265,30 +247,30 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
 
     # Indexing since the first row of the final run at 100 %.
     ni = idx[~indexing]
-    not_indexing_last = last_per_group(ni, g[ni], m)
+    not_indexing_last = h.last_per_group(ni, g[ni], m)
     since_row = np.where(not_indexing_last >= 0, not_indexing_last + 1, starts)
     is_indexing = phase == "indexing"
-    indexing_since = np.where(is_indexing, t[np.minimum(since_row, ends - 1)], NAT)
-    indexing_for = np.where(is_indexing, t[now] - indexing_since, NAT)
+    indexing_since = np.where(is_indexing, t[np.minimum(since_row, ends - 1)], h.NAT)
+    indexing_for = np.where(is_indexing, t[now] - indexing_since, h.NAT)
 
     columns = {
-        **import_columns(history, rows[now]),
-        "status": take(col(history, "status"), rows[now]),
-        "phase": pd.array(phase, dtype=STRING),
-        "listed_at": timestamps(t[now]),
-        "percent_complete": nullable_floats(p_now),
-        "records_imported": nullable_ints(records[now]),
-        "percent_per_hour": nullable_floats(percent_per_hour),
-        "records_per_second": nullable_floats(records_per_second),
-        "rate_since": timestamps(np.where(has_rate, t[np.maximum(first_used, 0)], NAT)),
+        **h.import_columns(history, rows[now]),
+        "status": h.take(h.col(history, "status"), rows[now]),
+        "phase": pd.array(phase, dtype=h.STRING),
+        "listed_at": h.timestamps(t[now]),
+        "percent_complete": h.nullable_floats(p_now),
+        "records_imported": h.nullable_ints(records[now]),
+        "percent_per_hour": h.nullable_floats(percent_per_hour),
+        "records_per_second": h.nullable_floats(records_per_second),
+        "rate_since": h.timestamps(np.where(has_rate, t[np.maximum(first_used, 0)], h.NAT)),
         "rate_listings": rate_listings.astype(np.int64),
-        "eta": timestamps(eta),
-        "time_left": durations(np.where(eta == NAT, NAT, eta - t[now])),
-        "indexing_since": timestamps(indexing_since),
-        "indexing_for": durations(indexing_for),
-        "reason": pd.Series(reason, dtype=STRING).mask(reason == "").array,
+        "eta": h.timestamps(eta),
+        "time_left": h.durations(np.where(eta == h.NAT, h.NAT, eta - t[now])),
+        "indexing_since": h.timestamps(indexing_since),
+        "indexing_for": h.durations(indexing_for),
+        "reason": pd.Series(reason, dtype=h.STRING).mask(reason == "").array,
     }
-    out = make_frame(columns, dtypes)
+    out = h.make_frame(columns, _ESTIMATE_COMPLETION_DTYPES)
     order = pd.Categorical(out["phase"], categories=["indexing", "loading", "pending"])
     out = out.assign(_phase=order.codes)
     out = out.sort_values(

@@ -11,19 +11,39 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
-from ._history import (
-    IMPORT_DTYPES,
-    STRING,
-    TIMESTAMP,
-    check_frame,
-    col,
-    empty,
-    last_rows,
-    make_frame,
-    micros,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
+
+#: The columns of :func:`failed_imports` (a dtype of None: the frame's status categories).
+_FAILED_IMPORTS_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "uri": h.STRING,
+    "status": None,
+    "created_at": h.TIMESTAMP,
+    "finished_at": h.TIMESTAMP,
+    "error": h.STRING,
+    "error_category": schema.error_category_dtype(),
+    "message": h.STRING,
+    "validation_errors": pd.Int64Dtype(),
+    "retry_trap": np.dtype(bool),
+    "retry_of": h.STRING,
+}
+
+#: The columns of :func:`failures`.
+_FAILURES_DTYPES: dict[str, Any] = {
+    "problem": h.STRING,
+    "error_category": schema.error_category_dtype(),
+    "message": h.STRING,
+    "imports": np.dtype(np.int64),
+    "retry_traps": np.dtype(np.int64),
+    "validation_errors": pd.Int64Dtype(),
+    "uris": np.dtype(object),
+    "index_hosts": h.STRING,
+    "first_finished_at": h.TIMESTAMP,
+    "last_finished_at": h.TIMESTAMP,
+    "example": h.STRING,
+}
 
 
 #: How an error text becomes the message failures are grouped by: the specifics (quoted
@@ -40,7 +60,7 @@ _VALIDATION_MESSAGE = "records failed validation"
 
 def _messages(errors: pd.Series) -> Any:
     """Error texts with their specifics masked (vectorised over the column)."""
-    array = pa.array(errors.astype(STRING).array, type=pa.string())
+    array = pa.array(errors.astype(h.STRING).array, type=pa.string())
     for pattern, replacement in _MESSAGE_MASKS:
         array = pc.replace_substring_regex(array, pattern=pattern, replacement=replacement)
     return pd.arrays.ArrowStringArray(array)
@@ -104,38 +124,25 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     >>> f.loc[1, "message"]
     'User error: The namespace "…" already exists. Imports are only allowed into nonexistent namespaces.'
     """  # noqa: E501
-    check_frame(frame, "failed_imports")
-    dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
-        "uri": STRING,
-        "status": None,
-        "created_at": TIMESTAMP,
-        "finished_at": TIMESTAMP,
-        "error": STRING,
-        "error_category": schema.error_category_dtype(),
-        "message": STRING,
-        "validation_errors": pd.Int64Dtype(),
-        "retry_trap": np.dtype(bool),
-        "retry_of": STRING,
-    }
-    last = last_rows(frame)
+    h.check_frame(frame, "failed_imports")
+    last = h.last_rows(frame)
     if not len(last):
-        return empty(dtypes)
-    status = col(last, "status")
+        return h.empty(_FAILED_IMPORTS_DTYPES)
+    status = h.col(last, "status")
     failed = (status == "Failed").to_numpy()
-    invalid = (col(last, "validation_errors").fillna(0) > 0).to_numpy(dtype=bool)
+    invalid = (h.col(last, "validation_errors").fillna(0) > 0).to_numpy(dtype=bool)
 
     # The retry trap, over every import: by (index, URI), in order of creation.
-    host, _ = pd.factorize(col(last, "index_host"), use_na_sentinel=False)
-    uri, uri_uniques = pd.factorize(col(last, "uri"), use_na_sentinel=False)
-    order = np.lexsort((micros(col(last, "created_at")), uri, host))
+    host, _ = pd.factorize(h.col(last, "index_host"), use_na_sentinel=False)
+    uri, uri_uniques = pd.factorize(h.col(last, "uri"), use_na_sentinel=False)
+    order = np.lexsort((h.micros(h.col(last, "created_at")), uri, host))
     place = host[order].astype(np.int64) * max(len(uri_uniques), 1) + uri[order]
     failed_sorted = pd.Series(failed[order])
     failed_before = failed_sorted.groupby(place).cumsum().to_numpy() - failed[order]
-    ids = pd.Series(col(last, "id").to_numpy()[order], dtype=object)
+    ids = pd.Series(h.col(last, "id").to_numpy()[order], dtype=object)
     failed_ids = ids.where(failed[order])  # the ids of failed imports, NA for the others
     previous = failed_ids.groupby(place).shift(1).groupby(place).ffill()
-    namespace = (col(last, "error_category") == "namespace_exists").to_numpy(dtype=bool)
+    namespace = (h.col(last, "error_category") == "namespace_exists").to_numpy(dtype=bool)
     trap_sorted = namespace[order] & (failed_before > 0)
     retry_trap = np.zeros(len(last), dtype=bool)
     retry_trap[order] = trap_sorted
@@ -144,26 +151,23 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
 
     pick = np.flatnonzero(failed | invalid)
     if not len(pick):
-        return empty(dtypes, status_dtype=status.dtype)
+        return h.empty(_FAILED_IMPORTS_DTYPES, status_dtype=status.dtype)
     chosen = last.take(pick)
     columns = {
-        "index_host": col(chosen, "index_host").array,
-        "id": col(chosen, "id").array,
-        "uri": col(chosen, "uri").array,
-        "status": col(chosen, "status").array,
-        "created_at": col(chosen, "created_at").array,
-        "finished_at": col(chosen, "finished_at").array,
-        "error": col(chosen, "error").array,
-        "error_category": col(chosen, "error_category").array,
-        "message": _messages(col(chosen, "error")),
-        "validation_errors": col(chosen, "validation_errors").array,
+        "index_host": h.col(chosen, "index_host").array,
+        "id": h.col(chosen, "id").array,
+        "uri": h.col(chosen, "uri").array,
+        "status": h.col(chosen, "status").array,
+        "created_at": h.col(chosen, "created_at").array,
+        "finished_at": h.col(chosen, "finished_at").array,
+        "error": h.col(chosen, "error").array,
+        "error_category": h.col(chosen, "error_category").array,
+        "message": _messages(h.col(chosen, "error")),
+        "validation_errors": h.col(chosen, "validation_errors").array,
         "retry_trap": retry_trap[pick],
-        "retry_of": pd.array(retry_of[pick], dtype=STRING),
+        "retry_of": pd.array(retry_of[pick], dtype=h.STRING),
     }
-    out = make_frame(columns, dtypes)
-    return out.sort_values(["finished_at", "id"], kind="stable", na_position="last").reset_index(
-        drop=True
-    )
+    return h.make_frame(columns, _FAILED_IMPORTS_DTYPES, sort=["finished_at", "id"])
 
 
 def failures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -203,23 +207,10 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     >>> len(f.loc[0, "uris"])
     3
     """
-    check_frame(frame, "failures")
-    dtypes: dict[str, Any] = {
-        "problem": STRING,
-        "error_category": schema.error_category_dtype(),
-        "message": STRING,
-        "imports": np.dtype(np.int64),
-        "retry_traps": np.dtype(np.int64),
-        "validation_errors": pd.Int64Dtype(),
-        "uris": np.dtype(object),
-        "index_hosts": STRING,
-        "first_finished_at": TIMESTAMP,
-        "last_finished_at": TIMESTAMP,
-        "example": STRING,
-    }
+    h.check_frame(frame, "failures")
     f = failed_imports(frame)
     if not len(f):
-        return empty(dtypes)
+        return h.empty(_FAILURES_DTYPES)
     is_failed = (f["status"] == "Failed").to_numpy()
     f = f.assign(
         problem=np.where(is_failed, "failed", "validation_errors"),
@@ -240,12 +231,11 @@ def failures(frame: pd.DataFrame) -> pd.DataFrame:
     )
     group = by.ngroup().to_numpy()
     uris = _distinct_per_group(group, f["uri"], len(out))
-    hosts = [",".join(h) or None for h in _distinct_per_group(group, f["index_host"], len(out))]
+    hosts = [",".join(hs) or None for hs in _distinct_per_group(group, f["index_host"], len(out))]
     out = out.reset_index()
-    columns: dict[str, Any] = {c: out[c].array for c in dtypes if c in out.columns}
+    columns: dict[str, Any] = {c: out[c].array for c in _FAILURES_DTYPES if c in out.columns}
     columns["uris"] = pd.Series(uris, dtype=object, index=out.index)
-    columns["index_hosts"] = pd.array(hosts, dtype=STRING)
-    out = make_frame(columns, dtypes)
-    return out.sort_values(
-        ["imports", "last_finished_at"], ascending=[False, False], kind="stable"
-    ).reset_index(drop=True)
+    columns["index_hosts"] = pd.array(hosts, dtype=h.STRING)
+    return h.make_frame(
+        columns, _FAILURES_DTYPES, sort=["imports", "last_finished_at"], ascending=False
+    )

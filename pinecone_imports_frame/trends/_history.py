@@ -170,16 +170,37 @@ def import_columns(df: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
     return {name: take(col(df, name), rows) for name in IMPORT_DTYPES}
 
 
-def make_frame(columns: dict[str, Any], dtypes: dict[str, Any]) -> pd.DataFrame:
+def with_status_counts(
+    dtypes: dict[str, Any], statuses: list[str], *, before: str
+) -> dict[str, Any]:
+    """Return ``dtypes`` with an ``int64`` column per status inserted before column ``before``."""
+    names = list(dtypes)
+    at = names.index(before)
+    counts = dict.fromkeys(statuses, np.dtype(np.int64))
+    return {**{n: dtypes[n] for n in names[:at]}, **counts, **{n: dtypes[n] for n in names[at:]}}
+
+
+def make_frame(
+    columns: dict[str, Any],
+    dtypes: dict[str, Any],
+    *,
+    sort: list[str] | None = None,
+    ascending: bool = True,
+) -> pd.DataFrame:
     """Build a frame of ``columns`` in the order and dtypes of ``dtypes``.
 
-    A dtype of None (a status column) keeps the column's own categories.
+    A dtype of None (a status column) keeps the column's own categories. With ``sort``,
+    the rows are sorted stably by those columns (NA last) and numbered from 0.
     """
     out = pd.DataFrame({n: columns[n] for n in dtypes}, copy=False)
     for name, dtype in dtypes.items():
         if dtype is not None and out[name].dtype != dtype:
             out[name] = out[name].astype(dtype)
-    return out
+    if sort is None:
+        return out
+    return out.sort_values(
+        sort, ascending=ascending, kind="stable", na_position="last", ignore_index=True
+    )
 
 
 def empty(dtypes: dict[str, Any], *, status_dtype: Any = None) -> pd.DataFrame:
@@ -191,6 +212,25 @@ def empty(dtypes: dict[str, Any], *, status_dtype: Any = None) -> pd.DataFrame:
     return pd.DataFrame(
         {n: pd.Series([], dtype=cast(Any, status if d is None else d)) for n, d in dtypes.items()}
     )
+
+
+def rounded_durations(us: np.ndarray) -> np.ndarray:
+    """Float microseconds (a quantile's, NaN for none) as ``timedelta64[us]``, NaN as NaT."""
+    return durations(np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64))
+
+
+def completed_figures(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``duration`` (float microseconds) and ``records_per_second``, NaN unless Completed.
+
+    The values the duration and speed figures of ``summary`` and ``throughput`` are taken
+    over: only Completed imports count.
+    """
+    completed = (col(df, "status") == "Completed").to_numpy()
+    duration = micros(col(df, "duration")).astype(np.float64)
+    duration[(duration == float(NAT)) | ~completed] = np.nan
+    rps = floats(col(df, "records_per_second"))
+    rps[~completed] = np.nan
+    return duration, rps
 
 
 def nullable_ints(values: np.ndarray) -> pd.arrays.IntegerArray:

@@ -9,24 +9,43 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ._history import (
-    IMPORT_DTYPES,
-    NAT,
-    STRING,
-    TIMESTAMP,
-    ByImport,
-    check_frame,
-    col,
-    empty,
-    import_columns,
-    listing_times,
-    make_frame,
-    status_codes,
-    status_values,
-    timestamps,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
+
+#: The columns :func:`latest` adds to those of the frame.
+_LATEST_DTYPES: dict[str, Any] = {
+    "first_seen": h.TIMESTAMP,
+    "last_seen": h.TIMESTAMP,
+    "listings": np.dtype(np.int64),
+}
+
+#: The columns of :func:`status_timeline`; an ``int64`` column per status comes before "total".
+_STATUS_TIMELINE_DTYPES: dict[str, Any] = {
+    "index_host": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "total": np.dtype(np.int64),
+}
+
+#: The columns of :func:`status_history` (a dtype of None: the frame's status categories).
+_STATUS_HISTORY_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "status": None,
+    "from": h.TIMESTAMP,
+    "to": h.TIMESTAMP,
+    "last_seen": h.TIMESTAMP,
+    "listings": np.dtype(np.int64),
+    "current": np.dtype(bool),
+}
+
+#: The columns of :func:`transitions` (a dtype of None: the frame's status categories).
+_TRANSITIONS_DTYPES: dict[str, Any] = {
+    **h.IMPORT_DTYPES,
+    "from_status": None,
+    "to_status": None,
+    "changed_after": h.TIMESTAMP,
+    "first_seen": h.TIMESTAMP,
+}
 
 
 def latest(history: pd.DataFrame) -> pd.DataFrame:
@@ -60,17 +79,16 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     >>> row["status"], str(row["first_seen"]), int(row["listings"])
     ('Completed', '2025-05-01 11:00:00+00:00', 2)
     """
-    check_frame(history, "latest")
-    extra = {"first_seen": TIMESTAMP, "last_seen": TIMESTAMP, "listings": np.dtype(np.int64)}
+    h.check_frame(history, "latest")
     if not len(history):
         out = history.iloc[:0].reset_index(drop=True)
-        for name, dtype in extra.items():
+        for name, dtype in _LATEST_DTYPES.items():
             out[name] = pd.Series([], dtype=cast(Any, dtype))
         return out
-    by = ByImport(history)
+    by = h.ByImport(history)
     out = history.take(by.last).reset_index(drop=True)
-    out["first_seen"] = timestamps(by.t[by.starts])
-    out["last_seen"] = timestamps(by.t[by.ends - 1])
+    out["first_seen"] = h.timestamps(by.t[by.starts])
+    out["last_seen"] = h.timestamps(by.t[by.ends - 1])
     out["listings"] = (by.ends - by.starts).astype(np.int64)
     keys = [c for c in ("index_host", "created_at", "id") if c in out.columns]
     return out.sort_values(keys, kind="stable", na_position="last", ignore_index=True)
@@ -103,16 +121,15 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     >>> status_timeline(listing)[["Completed", "Failed", "InProgress", "total"]].iloc[0].tolist()
     [2, 1, 1, 4]
     """
-    check_frame(history, "status_timeline")
+    h.check_frame(history, "status_timeline")
     codes, categories = (
-        status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
+        h.status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
-    dtypes: dict[str, Any] = {"index_host": STRING, "listed_at": TIMESTAMP}
-    dtypes.update({c: np.dtype(np.int64) for c in [*categories, "total"]})
+    dtypes = h.with_status_counts(_STATUS_TIMELINE_DTYPES, categories, before="total")
     if not len(history):
-        return empty(dtypes)
-    t = listing_times(history)
-    host, hosts = pd.factorize(col(history, "index_host"), use_na_sentinel=False)
+        return h.empty(dtypes)
+    t = h.listing_times(history)
+    host, hosts = pd.factorize(h.col(history, "index_host"), use_na_sentinel=False)
     times, time_uniques = pd.factorize(t)
     listing, listing_keys = pd.factorize(host.astype(np.int64) * len(time_uniques) + times)
     n_listings, width = len(listing_keys), len(categories) + 1
@@ -121,20 +138,19 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     counts = np.bincount(cells, minlength=n_listings * width).reshape(n_listings, width)
     key_host, key_time = np.divmod(listing_keys, len(time_uniques))
     columns: dict[str, Any] = {
-        "index_host": pd.array(hosts.take(key_host), dtype=STRING),
-        "listed_at": timestamps(np.asarray(time_uniques)[key_time]),
+        "index_host": pd.array(hosts.take(key_host), dtype=h.STRING),
+        "listed_at": h.timestamps(np.asarray(time_uniques)[key_time]),
     }
     for i, name in enumerate(categories):
         columns[name] = counts[:, i]
     columns["total"] = counts.sum(axis=1)
-    out = make_frame(columns, dtypes)
-    return out.sort_values(["index_host", "listed_at"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, dtypes, sort=["index_host", "listed_at"])
 
 
-def _runs(df: pd.DataFrame) -> tuple[ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _runs(df: pd.DataFrame) -> tuple[h.ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Find the runs of one status within each import: (by, sorted codes, starts, ends, names)."""
-    by = ByImport(df)
-    codes, categories = status_codes(df)
+    by = h.ByImport(df)
+    codes, categories = h.status_codes(df)
     s = codes[by.rows]
     change = np.ones(len(s), dtype=bool)
     change[1:] = (s[1:] != s[:-1]) | (by.group[1:] != by.group[:-1])
@@ -179,34 +195,24 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(h.loc[1, "from"]), str(h.loc[1, "to"])
     ('2025-05-01 12:00:00+00:00', '2025-05-01 14:00:00+00:00')
     """
-    check_frame(history, "status_history")
-    dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
-        "status": None,
-        "from": TIMESTAMP,
-        "to": TIMESTAMP,
-        "last_seen": TIMESTAMP,
-        "listings": np.dtype(np.int64),
-        "current": np.dtype(bool),
-    }
+    h.check_frame(history, "status_history")
     if not len(history):
-        return empty(dtypes)
+        return h.empty(_STATUS_HISTORY_DTYPES)
     by, s, starts, ends, categories = _runs(history)
     rows = by.rows[starts]
     last_of_import = np.ones(len(starts), dtype=bool)
     last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
-    to = np.where(last_of_import, NAT, by.t[np.minimum(ends, len(s) - 1)])
+    to = np.where(last_of_import, h.NAT, by.t[np.minimum(ends, len(s) - 1)])
     columns = {
-        **import_columns(history, rows),
-        "status": status_values(s[starts], categories),
-        "from": timestamps(by.t[starts]),
-        "to": timestamps(to),
-        "last_seen": timestamps(by.t[ends - 1]),
+        **h.import_columns(history, rows),
+        "status": h.status_values(s[starts], categories),
+        "from": h.timestamps(by.t[starts]),
+        "to": h.timestamps(to),
+        "last_seen": h.timestamps(by.t[ends - 1]),
         "listings": ends - starts,
         "current": last_of_import,
     }
-    out = make_frame(columns, dtypes)
-    return out.sort_values(["index_host", "id", "from"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, _STATUS_HISTORY_DTYPES, sort=["index_host", "id", "from"])
 
 
 def transitions(history: pd.DataFrame) -> pd.DataFrame:
@@ -230,36 +236,35 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
+    Import 8 is first seen InProgress: its appearance is not a change, its completion is.
+
     >>> import pinecone_imports_frame as pif
-    >>> rec = {"id": "7", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> statuses_at = {11: {"7": "Pending"}, 12: {"7": "InProgress", "8": "InProgress"},
+    ...                13: {"7": "Failed", "8": "Completed"}}
     >>> history = pd.concat([
-    ...     pif.to_frame([{**rec, "status": s}], listed_at=f"2025-05-01T{h}:00:00Z")
-    ...     for h, s in [(11, "Pending"), (12, "InProgress"), (13, "Failed")]])
+    ...     pif.to_frame([{"id": i, "status": s, "createdAt": "2025-05-01T10:00:00Z"}
+    ...                   for i, s in statuses.items()], listed_at=f"2025-05-01T{hour}:00:00Z")
+    ...     for hour, statuses in statuses_at.items()])
     >>> t = transitions(history)
-    >>> list(zip(t["from_status"], t["to_status"]))
-    [('Pending', 'InProgress'), ('InProgress', 'Failed')]
-    >>> str(t.loc[1, "changed_after"]), str(t.loc[1, "first_seen"])
-    ('2025-05-01 12:00:00+00:00', '2025-05-01 13:00:00+00:00')
+    >>> print(t[["id", "from_status", "to_status"]].to_string(index=False))
+    id from_status  to_status
+     7     Pending InProgress
+     7  InProgress     Failed
+     8  InProgress  Completed
+    >>> list(zip(t["changed_after"].dt.hour, t["first_seen"].dt.hour))
+    [(11, 12), (12, 13), (12, 13)]
     """
-    check_frame(history, "transitions")
-    dtypes: dict[str, Any] = {
-        **IMPORT_DTYPES,
-        "from_status": None,
-        "to_status": None,
-        "changed_after": TIMESTAMP,
-        "first_seen": TIMESTAMP,
-    }
+    h.check_frame(history, "transitions")
     if not len(history):
-        return empty(dtypes)
+        return h.empty(_TRANSITIONS_DTYPES)
     by, s, starts, _, categories = _runs(history)
     changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
     rows = by.rows[changes]
     columns = {
-        **import_columns(history, rows),
-        "from_status": status_values(s[changes - 1], categories),
-        "to_status": status_values(s[changes], categories),
-        "changed_after": timestamps(by.t[changes - 1]),
-        "first_seen": timestamps(by.t[changes]),
+        **h.import_columns(history, rows),
+        "from_status": h.status_values(s[changes - 1], categories),
+        "to_status": h.status_values(s[changes], categories),
+        "changed_after": h.timestamps(by.t[changes - 1]),
+        "first_seen": h.timestamps(by.t[changes]),
     }
-    out = make_frame(columns, dtypes)
-    return out.sort_values(["first_seen", "index_host", "id"], kind="stable", ignore_index=True)
+    return h.make_frame(columns, _TRANSITIONS_DTYPES, sort=["first_seen", "index_host", "id"])

@@ -11,27 +11,28 @@ import pandas as pd
 from .. import schema
 from .._text import printable, short_duration
 from ..errors import ConfigurationError
+from . import _history as h
 from ._failures import failed_imports
-from ._history import (
-    DURATION,
-    NAT,
-    RUNNING,
-    STRING,
-    TIMESTAMP,
-    check_frame,
-    col,
-    durations,
-    empty,
-    floats,
-    last_rows,
-    make_frame,
-    micros,
-    nullable_floats,
-    nullable_ints,
-    timestamps,
-)
 
 logger = logging.getLogger(__name__)
+
+#: The columns of :func:`summary`; an ``int64`` column per status comes before "running".
+_SUMMARY_DTYPES: dict[str, Any] = {
+    "index_host": h.STRING,
+    "listed_at": h.TIMESTAMP,
+    "imports": np.dtype(np.int64),
+    "running": np.dtype(np.int64),
+    "running_percent_p50": pd.Float64Dtype(),
+    "duration_p50": h.DURATION,
+    "duration_p90": h.DURATION,
+    "duration_p99": h.DURATION,
+    "duration_max": h.DURATION,
+    "records_per_second_p50": pd.Float64Dtype(),
+    "records_imported": pd.Int64Dtype(),
+    "retry_traps": np.dtype(np.int64),
+    "with_validation_errors": np.dtype(np.int64),
+    "validation_errors": pd.Int64Dtype(),
+}
 
 
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,54 +72,36 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     >>> int(s["imports"]), int(s["running"]), str(s["duration_p50"]), int(s["validation_errors"])
     (2, 1, '0 days 00:10:00', 10)
     """
-    check_frame(frame, "summary")
-    last = last_rows(frame)
+    h.check_frame(frame, "summary")
+    last = h.last_rows(frame)
     categories = (
-        [str(c) for c in col(last, "status").cat.categories] if len(last) else list(schema.STATUSES)
+        [str(c) for c in h.col(last, "status").cat.categories]
+        if len(last)
+        else list(schema.STATUSES)
     )
-    dtypes: dict[str, Any] = {
-        "index_host": STRING,
-        "listed_at": TIMESTAMP,
-        "imports": np.dtype(np.int64),
-        **{s: np.dtype(np.int64) for s in categories},
-        "running": np.dtype(np.int64),
-        "running_percent_p50": pd.Float64Dtype(),
-        "duration_p50": DURATION,
-        "duration_p90": DURATION,
-        "duration_p99": DURATION,
-        "duration_max": DURATION,
-        "records_per_second_p50": pd.Float64Dtype(),
-        "records_imported": pd.Int64Dtype(),
-        "retry_traps": np.dtype(np.int64),
-        "with_validation_errors": np.dtype(np.int64),
-        "validation_errors": pd.Int64Dtype(),
-    }
+    dtypes = h.with_status_counts(_SUMMARY_DTYPES, categories, before="running")
     if not len(last):
-        return empty(dtypes)
-    status = col(last, "status")
-    completed = (status == "Completed").to_numpy()
-    running = status.isin(RUNNING).to_numpy()
-    duration = micros(col(last, "duration")).astype(np.float64)
-    duration[(duration == float(NAT)) | ~completed] = np.nan
-    rps = floats(col(last, "records_per_second"))
-    rps[~completed] = np.nan
-    percent = floats(col(last, "percent_complete"))
+        return h.empty(dtypes)
+    status = h.col(last, "status")
+    running = status.isin(h.RUNNING).to_numpy()
+    duration, rps = h.completed_figures(last)
+    percent = h.floats(h.col(last, "percent_complete"))
     percent[status.to_numpy() == "Pending"] = 0.0
     percent[~running] = np.nan
-    verrors = col(last, "validation_errors")
+    verrors = h.col(last, "validation_errors")
     traps = failed_imports(last)
     trapped = pd.Series(traps["retry_trap"].to_numpy(), index=traps["index_host"].fillna(""))
     d = pd.DataFrame(
         {
-            "host": col(last, "index_host").fillna("").to_numpy(),
-            "listed_at": micros(col(last, "listed_at")),
+            "host": h.col(last, "index_host").fillna("").to_numpy(),
+            "listed_at": h.micros(h.col(last, "listed_at")),
             "imports": 1,
             **{s: (status == s).to_numpy().astype(np.int64) for s in categories},
             "running": running.astype(np.int64),
             "percent": percent,
             "duration": duration,
             "rps": rps,
-            "records_imported": col(last, "records_imported").to_numpy(
+            "records_imported": h.col(last, "records_imported").to_numpy(
                 dtype=np.float64, na_value=np.nan
             ),
             "with_validation_errors": (verrors.fillna(0) > 0).to_numpy(dtype=np.int64),
@@ -137,18 +120,17 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     out["validation_errors"] = by["validation_errors"].sum(min_count=1)
     out["retry_traps"] = trapped.groupby(level=0).sum().reindex(out.index, fill_value=0)
     columns: dict[str, Any] = {c: out[c].to_numpy() for c in out.columns}
-    columns["index_host"] = pd.array([None if h == "" else h for h in out.index], dtype=STRING)
-    columns["listed_at"] = timestamps(columns["listed_at"].astype(np.int64))
+    columns["index_host"] = pd.array(
+        [None if host == "" else host for host in out.index], dtype=h.STRING
+    )
+    columns["listed_at"] = h.timestamps(columns["listed_at"].astype(np.int64))
     for name in ("duration_p50", "duration_p90", "duration_p99", "duration_max"):
-        us = columns[name].astype(np.float64)
-        columns[name] = durations(
-            np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64)
-        )
+        columns[name] = h.rounded_durations(columns[name].astype(np.float64))
     for name in ("running_percent_p50", "records_per_second_p50"):
-        columns[name] = nullable_floats(columns[name].astype(np.float64))
+        columns[name] = h.nullable_floats(columns[name].astype(np.float64))
     for name in ("records_imported", "validation_errors"):
-        columns[name] = nullable_ints(columns[name].astype(np.float64))
-    return make_frame(columns, dtypes).reset_index(drop=True)
+        columns[name] = h.nullable_ints(columns[name].astype(np.float64))
+    return h.make_frame(columns, dtypes).reset_index(drop=True)
 
 
 def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
@@ -191,7 +173,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
            1  s3://b/a/
               Exceeds system limit
     """
-    check_frame(frame, "summary_text")
+    h.check_frame(frame, "summary_text")
     if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
         raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
     figures = summary(frame)

@@ -10,22 +10,22 @@ import pandas as pd
 
 from .. import schema
 from ..errors import ConfigurationError
-from ._history import (
-    DURATION,
-    NAT,
-    TERMINAL,
-    TIMESTAMP,
-    check_frame,
-    col,
-    durations,
-    empty,
-    floats,
-    last_rows,
-    make_frame,
-    micros,
-)
+from . import _history as h
 
 logger = logging.getLogger(__name__)
+
+#: The columns of :func:`throughput`.
+_THROUGHPUT_DTYPES: dict[str, Any] = {
+    "period": h.TIMESTAMP,
+    "finished": np.dtype(np.int64),
+    **{s: np.dtype(np.int64) for s in h.TERMINAL},
+    "records_imported": pd.Int64Dtype(),
+    "records_per_second_p50": pd.Float64Dtype(),
+    "records_per_second_p90": pd.Float64Dtype(),
+    "duration_p50": h.DURATION,
+    "duration_p90": h.DURATION,
+    "duration_max": h.DURATION,
+}
 
 
 def _offset(freq: Any) -> pd.DateOffset:
@@ -86,44 +86,29 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     >>> float(t.loc[0, "records_per_second_p50"]), str(t.loc[0, "duration_p50"])
     (1.0, '0 days 01:00:00')
     """
-    check_frame(frame, "throughput")
+    h.check_frame(frame, "throughput")
     offset = _offset(freq)
-    dtypes: dict[str, Any] = {
-        "period": TIMESTAMP,
-        "finished": np.dtype(np.int64),
-        **{s: np.dtype(np.int64) for s in TERMINAL},
-        "records_imported": pd.Int64Dtype(),
-        "records_per_second_p50": pd.Float64Dtype(),
-        "records_per_second_p90": pd.Float64Dtype(),
-        "duration_p50": DURATION,
-        "duration_p90": DURATION,
-        "duration_max": DURATION,
-    }
-    last = last_rows(frame)
+    last = h.last_rows(frame)
     if not len(last):
-        return empty(dtypes)
-    status = col(last, "status")
-    finished_at = col(last, "finished_at")
-    done = (status.isin(TERMINAL) & finished_at.notna()).to_numpy()
+        return h.empty(_THROUGHPUT_DTYPES)
+    status = h.col(last, "status")
+    finished_at = h.col(last, "finished_at")
+    done = (status.isin(h.TERMINAL) & finished_at.notna()).to_numpy()
     if not done.any():
-        return empty(dtypes)
-    completed = (status == "Completed").to_numpy()[done]
-    duration = micros(col(last, "duration"))[done].astype(np.float64)
-    duration[(duration == float(NAT)) | ~completed] = np.nan
-    rps = floats(col(last, "records_per_second"))[done]
-    rps[~completed] = np.nan
+        return h.empty(_THROUGHPUT_DTYPES)
+    duration, rps = h.completed_figures(last)
     d = pd.DataFrame(
         {
             "finished_at": finished_at[done].array,
             "finished": 1,
-            **{s: (status[done] == s).to_numpy().astype(np.int64) for s in TERMINAL},
-            "records_imported": col(last, "records_imported")[done].to_numpy(),
-            "rps": rps,
-            "duration": duration,
+            **{s: (status[done] == s).to_numpy().astype(np.int64) for s in h.TERMINAL},
+            "records_imported": h.col(last, "records_imported")[done].to_numpy(),
+            "rps": rps[done],
+            "duration": duration[done],
         }
     )
     by = d.groupby(pd.Grouper(key="finished_at", freq=offset))
-    counts = by[["finished", *TERMINAL]].sum()
+    counts = by[["finished", *h.TERMINAL]].sum()
     columns: dict[str, Any] = {"period": counts.index, **{c: counts[c] for c in counts}}
     columns["records_imported"] = by["records_imported"].sum(min_count=0)
     columns["records_per_second_p50"] = by["rps"].quantile(0.5)
@@ -133,9 +118,7 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
         ("duration_p90", by["duration"].quantile(0.9)),
         ("duration_max", by["duration"].max()),
     ):
-        us = values.to_numpy(dtype=np.float64)
-        columns[name] = np.where(np.isnan(us), NAT, np.round(np.nan_to_num(us))).astype(np.int64)
-        columns[name] = durations(columns[name])
+        columns[name] = h.rounded_durations(values.to_numpy(dtype=np.float64))
     columns = {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in columns.items()}
     columns["period"] = pd.DatetimeIndex(counts.index).as_unit(schema.TIME_UNIT)
-    return make_frame(columns, dtypes)
+    return h.make_frame(columns, _THROUGHPUT_DTYPES)
