@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+from pathlib import Path
 
 import pytest
 
@@ -92,6 +94,41 @@ def test_a_mistyped_keyword_is_a_type_error_naming_the_call(name: str) -> None:
         TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'api_kye'"
     ):
         getattr(pif, name)(api_kye=KEY)
+
+
+def test_mypy_checks_each_connection_keyword_of_a_call(tmp_path: Path) -> None:
+    """py.typed promises users' type checkers the keywords, though the calls take **options."""
+    import subprocess
+    import sys
+
+    code = tmp_path / "user_code.py"
+    code.write_text(
+        "import pinecone_imports_frame as pif\n"
+        'pif.read_imports("h", api_kye="x")\n'
+        'pif.read_imports("h", timeout="5")\n'
+        'pif.read_project_imports(index_name="a")\n'
+        'pif.watch_imports("h", interval="1m", api_key="k", timeout=5.0, max_retries=2)\n'
+        'pif.watch_project_imports(controller_host="c", until="2h", on_event=print)\n'
+    )
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--follow-imports=silent",
+            "--config-file",
+            os.devnull,
+            str(code),
+        ],
+        cwd=Path(pif.__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [line for line in run.stdout.splitlines() if ": error:" in line]
+    assert [line.split(":")[1] for line in errors] == ["2", "3", "4"], run.stdout
+    assert '"api_kye"' in errors[0] and '"timeout"' in errors[1] and '"index_name"' in errors[2]
 
 
 @pytest.mark.parametrize("name", _PROJECT_CALLS)
