@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import re
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -490,6 +491,15 @@ class Connection:
         >>> Connection.resolve(api_key="pcsk_example", index_name="docs").endpoint is None
         True
         """
+        # The key first, and the plain string out of this frame at once: a traceback
+        # formatted with locals (Sentry, pytest -l) must not find it, whatever fails next.
+        try:
+            key = resolve_api_key(api_key)
+        except ConfigurationError as error:
+            traceback.clear_frames(error.__traceback__)  # ApiKey's frame held the value
+            raise
+        finally:
+            del api_key
         timeout = _check_timeout(timeout)
         max_retries = _check_max_retries(max_retries)
         api_version = _check_api_version(api_version)
@@ -499,7 +509,6 @@ class Connection:
             )
         if index_name is not None and (not isinstance(index_name, str) or not index_name.strip()):
             raise ConfigurationError(f"index_name must be a non-empty string, not {index_name!r}")
-        key = resolve_api_key(api_key)
         endpoint: Endpoint | None = None
         if host:
             endpoint = normalize_host(host)
@@ -670,7 +679,10 @@ def resolve_connection(
             raise TypeError(f"{caller}() got an unexpected keyword argument {name!r}")
     if connection is None:
         api_key = given_options.pop("api_key", None)
-        return Connection.resolve(host, api_key=api_key, **given_options)
+        try:
+            return Connection.resolve(host, api_key=api_key, **given_options)
+        finally:
+            del api_key  # a failed resolve's traceback must not show it here either
     given = ["host"] if host is not None else []
     given += [
         name for name, value in given_options.items() if _differs(value, keywords[name].default)

@@ -307,14 +307,16 @@ def read_project_imports(
     >>> len(df), df["index_name"].unique().tolist(), df.attrs["errors"]
     (30, ['docs'], [])
     """
+    # The connection first (nothing is sent): resolving takes the plain key out of
+    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    conn = config.resolve_connection(
+        connection, None, options, caller="read_project_imports", index=False
+    )
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
-    conn = config.resolve_connection(
-        connection, None, options, caller="read_project_imports", index=False
-    )
     if snapshot_to is not None:
         from .snapshots import check_destination
 

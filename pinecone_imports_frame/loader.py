@@ -63,9 +63,11 @@ def iter_pages(
     >>> sizes
     [10, 10, 5]
     """
+    # The connection first (nothing is sent): resolving takes the plain key out of
+    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    conn = config.resolve_connection(connection, host, options, caller="iter_pages")
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
-    conn = config.resolve_connection(connection, host, options, caller="iter_pages")
     conn = with_index_endpoint(conn)
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
@@ -236,15 +238,15 @@ def read_imports(
     >>> len(df), str(df["status"].dtype)
     (250, 'category')
     """
+    # The connection first (nothing is sent): resolving takes the plain key out of
+    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    conn = config.resolve_connection(connection, host, options, caller="read_imports")
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
     if snapshot_to is not None:  # fail before the first request, not after the drain
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
-    # From here on the key lives in conn.api_key (an ApiKey, never shown): resolving takes
-    # the plain string out of ``options``, where a traceback with locals would show it.
-    conn = config.resolve_connection(connection, host, options, caller="read_imports")
     pages = iter_pages(connection=conn, page_size=page_size, max_pages=max_pages, progress=progress)
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
     result = listing_frame(table, attrs, dtype_backend=dtype_backend)

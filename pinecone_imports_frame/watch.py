@@ -461,12 +461,12 @@ def watch_imports(
     >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
     (3, 'done', 1)
     """
-    watch = _Watch(False, page_size, **config.take_keywords(options, _Watch))
-    # Resolving takes the plain key out of ``options``: from here on it lives in
-    # conn.api_key (an ApiKey, never shown), not in a frame a traceback could show.
-    conn = with_index_endpoint(
-        config.resolve_connection(connection, host, options, caller="watch_imports")
-    )
+    settings = config.take_keywords(options, _Watch)
+    # The connection first (nothing is sent): resolving takes the plain key out of
+    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    conn = config.resolve_connection(connection, host, options, caller="watch_imports")
+    watch = _Watch(False, page_size, **settings)
+    conn = with_index_endpoint(conn)  # the control plane, for an index given by name
 
     def list_once() -> pd.DataFrame:
         from .loader import read_imports
@@ -525,11 +525,14 @@ def watch_project_imports(
     """
     from .fleet import check_fleet_arguments, read_project_imports
 
-    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
-    watch = _Watch(True, page_size, **config.take_keywords(options, _Watch))
+    settings = config.take_keywords(options, _Watch)
+    # The connection first (nothing is sent): resolving takes the plain key out of
+    # ``options``, so no error below, a bad argument included, finds it in this frame.
     conn = config.resolve_connection(
         connection, None, options, caller="watch_project_imports", index=False
     )
+    check_fleet_arguments(indexes=indexes, max_workers=max_workers)
+    watch = _Watch(True, page_size, **settings)
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():

@@ -286,3 +286,37 @@ def test_no_error_of_any_hostile_scenario_shows_the_key_even_with_locals(
         assert not _leaks(text), f"{name}: {_leaks(text)}"
     logs = "\n".join(r.getMessage() for r in caplog.records)
     assert "GET /bulk/imports" in logs and not _leaks(logs)
+
+
+# A call refused before anything is sent, with the key passed as users pass it: each
+# failure is formatted with its frames' locals (the test's own frame holds no key).
+_REFUSED_CALLS = {
+    "read_imports, a bad dtype_backend": ("read_imports", {"dtype_backend": "polars"}),
+    "read_imports, a bad timeout": ("read_imports", {"timeout": -1}),
+    "read_imports, an unknown API version": ("read_imports", {"api_version": "1999-01"}),
+    "read_imports, plain http to a remote host": ("read_imports", {"host": "http://example.com"}),
+    "read_imports, no host": ("read_imports", {"host": None}),
+    "read_imports, a mistyped keyword": ("read_imports", {"time_out": 5}),
+    "iter_pages, a bad page_size": ("iter_pages", {"page_size": 0}),
+    "watch_imports, a bad interval": ("watch_imports", {"interval": "soon"}),
+    "watch_imports, a bad until": ("watch_imports", {"until": 90}),
+    "read_project_imports, a bad on_error": ("read_project_imports", {"on_error": "ignore"}),
+    "watch_project_imports, a bad max_workers": ("watch_project_imports", {"max_workers": 0}),
+}
+
+
+@pytest.mark.parametrize("case", list(_REFUSED_CALLS))
+def test_a_refused_call_never_keeps_the_key_in_a_frame(case: str) -> None:
+    import pinecone_imports_frame as pif
+
+    name, bad = _REFUSED_CALLS[case]
+    call, arguments = getattr(pif, name), dict(bad)
+    with pytest.raises((PineconeImportsError, TypeError)) as info:
+        if name.endswith("project_imports"):
+            call(api_key=SECRET, progress=False, **arguments)
+        else:  # iter_pages is refused when asked for its first page
+            next(iter(call(arguments.pop("host", "127.0.0.1:9"), api_key=SECRET, **arguments)))
+    text = "".join(
+        traceback.TracebackException.from_exception(info.value, capture_locals=True).format()
+    )
+    assert "Traceback" in text and not _leaks(text), _leaks(text)
