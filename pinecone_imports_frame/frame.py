@@ -93,6 +93,14 @@ _RFC3339 = re.compile(
 _INT_TEXT = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
 
 
+def _micros_of(ts: pd.Timestamp) -> int:
+    """Microseconds since the epoch of a UTC ``Timestamp``, for any year it holds.
+
+    Not ``Timestamp.value``: that is nanoseconds, which overflow outside 1678..2261.
+    """
+    return int(ts.as_unit("us").asm8.astype(np.int64))  # schema.TIME_UNIT
+
+
 def _days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (any year, 0 included)."""
     y -= m <= 2
@@ -118,7 +126,7 @@ def _timestamp_micros(value: Any) -> int | None:
     """
     if isinstance(value, pd.Timestamp):
         ts = value.tz_localize("UTC") if value.tz is None else value
-        return int(ts.as_unit("us").value)
+        return _micros_of(ts)
     if isinstance(value, dt.datetime):
         ts = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         delta = ts - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -700,7 +708,7 @@ def build_table(columns: RecordColumns, *, listing: ListingInfo) -> pa.Table:
     n = len(columns)
     base: dict[str, Any] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
     base["status"] = status_array(typed["status"].combine_chunks())
-    listed_us = listing.listed_at.value // 1000
+    listed_us = _micros_of(listing.listed_at)
     base["listed_at"] = pa.array(np.full(n, listed_us, dtype=np.int64)).cast(_TS)
     base["index_host"] = _constant(listing.index_host, n)
     base["index_name"] = _constant(listing.index_name, n)

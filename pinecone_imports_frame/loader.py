@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -74,6 +75,7 @@ def iter_pages(
 
 #: The server's clock counts only when it differs from this machine's by more than this.
 CLOCK_TOLERANCE = pd.Timedelta(seconds=2)
+_HALF_SECOND = pd.Timedelta(milliseconds=500).as_unit(schema.TIME_UNIT)
 
 
 def server_clock_offset(server_date: datetime | None) -> pd.Timedelta:
@@ -94,13 +96,16 @@ def server_clock_offset(server_date: datetime | None) -> pd.Timedelta:
     """
     if server_date is None:
         return pd.Timedelta(0)
-    received = pd.Timestamp.now(tz="UTC")
+    # In microseconds throughout: a server's date may be centuries off, past what
+    # nanoseconds hold (years 1678 to 2261), and is still its clock.
+    received = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     # The header drops the fraction of a second: the server's time is half a second past
     # it on average.
-    diff = pd.Timestamp(server_date) + pd.Timedelta(milliseconds=500) - received
+    diff = pd.Timestamp(server_date).as_unit(schema.TIME_UNIT) + _HALF_SECOND - received
     if abs(diff) <= CLOCK_TOLERANCE:
         return pd.Timedelta(0)
-    return pd.Timedelta(seconds=round(diff.total_seconds()))
+    seconds = np.timedelta64(round(diff.total_seconds()), "s")
+    return pd.Timedelta(seconds).as_unit(schema.TIME_UNIT)
 
 
 class PageIterator(Iterator[list[dict[str, Any]]]):

@@ -358,3 +358,19 @@ def test_error_category_comes_from_the_error_text() -> None:
 def test_elapsed_is_never_negative() -> None:
     df = to_frame([{**RUNNING, "createdAt": "2025-05-02T00:00:01Z"}], listed_at=LISTED)
     assert df.loc[0, "elapsed"] == pd.Timedelta(0)
+
+
+def test_timestamps_as_objects_and_a_listing_time_outside_nanoseconds_keep_their_year() -> None:
+    """Older SDKs hand out Timestamps and datetimes; pandas' .value (ns) overflowed on them."""
+    record = {
+        "id": "1",
+        "createdAt": pd.Timestamp("2400-01-01", tz="UTC"),
+        "finishedAt": dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc),
+    }
+    df = to_frame([record], listed_at="2401-01-01")
+    row = df.iloc[0]
+    assert (row["created_at"].year, row["finished_at"].year, row["listed_at"].year) == (
+        2400,
+        1,
+        2401,
+    )

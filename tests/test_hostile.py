@@ -495,3 +495,18 @@ def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[floa
         read(server, max_retries=1)
     assert info.value.partial["id"].tolist() == PAGE1
     assert len(waits) == 1  # retried like a dropped connection
+
+
+@pytest.mark.parametrize("year", [1, 1970, 2400, 9999])
+def test_a_server_clock_centuries_off_still_stamps_every_row(year: int) -> None:
+    """listed_at is the server's clock (the README's rule), even past what nanoseconds hold."""
+    when = datetime(year, 6, 1, 12, 0, tzinfo=timezone.utc)
+    date = [("Date", when.strftime("%a, %d %b ") + f"{year:04d}" + when.strftime(" %H:%M:%S GMT"))]
+    with HostileServer([page(PAGE1, "t2", headers=date), page(PAGE2)]) as server:
+        df = read(server)
+    assert len(df) == 5 and df["listed_at"].nunique() == 1
+    listed = df["listed_at"].iloc[0]
+    # email.utils reads a year below 100 as 19xx/20xx, as RFC 2822 says of two-digit years.
+    expected_year = 2001 if year == 1 else year
+    assert (listed.year, listed.month, listed.day) == (expected_year, 6, 1)
+    assert str(df["listed_at"].dtype) == "datetime64[us, UTC]"
