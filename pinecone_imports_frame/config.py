@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any, TypedDict, TypeVar, cast
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from .errors import ConfigurationError, InsecureTransportError
@@ -765,6 +766,11 @@ def _duration_from_text(text: str) -> pd.Timedelta | None:
     return pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT) if parts else None
 
 
+#: The longest duration taken: longer ones are a typo, and past about 292 years pandas'
+#: arithmetic on timestamps overflows.
+MAX_DURATION = pd.Timedelta(days=36_525).as_unit(TIME_UNIT)
+
+
 def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
     """Parse a positive duration that cannot be misread: it must say its unit.
 
@@ -800,10 +806,15 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
     pinecone_imports_frame.errors.ConfigurationError: duration=90 has no unit: ...
     """
     td: pd.Timedelta | None = None
-    if isinstance(value, (pd.Timedelta, timedelta)) and not isinstance(value, bool):
-        td = None if value is pd.NaT else pd.Timedelta(value)
-    elif isinstance(value, str):
-        td = _duration_from_text(value)
+    try:
+        if isinstance(value, (pd.Timedelta, timedelta)) and not isinstance(value, bool):
+            td = None if value is pd.NaT else pd.Timedelta(value).as_unit(TIME_UNIT)
+        elif isinstance(value, str):
+            td = _duration_from_text(value)
+    except (ValueError, OverflowError):  # past what pandas holds (about 292 years)
+        td = MAX_DURATION * 2
+    if td is not None and td > MAX_DURATION:
+        raise ConfigurationError(f"{what} is longer than 100 years: pass {DURATION_FORMS}")
     if td is None:
         bare = isinstance(value, (int, float)) and not isinstance(value, bool)
         bare = bare or (isinstance(value, str) and bool(re.fullmatch(r"\s*\d+(\.\d*)?\s*", value)))
@@ -841,6 +852,8 @@ def parse_interval(value: Any, *, what: str = "interval") -> pd.Timedelta:
     if seconds is not None:
         if not math.isfinite(seconds):
             raise ConfigurationError(f"{what}={value!r} is not a number of seconds")
+        if seconds > MAX_DURATION.total_seconds():
+            raise ConfigurationError(f"{what} is longer than 100 years: pass e.g. '30s', '5m'")
         td = pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT)
     else:
         td = parse_duration(value, what=what)
@@ -864,6 +877,12 @@ def parse_timestamp(value: Any, *, what: str = "timestamp") -> pd.Timestamp | No
     """
     if value is None:
         return None
+    if isinstance(value, (bool, int, float, np.integer, np.floating)):
+        raise ConfigurationError(
+            f"{what}={value!r} is a bare number, not a timestamp (pandas would read it as "
+            "nanoseconds since 1970); pass e.g. '2025-05-01T12:00:00Z', a datetime or a "
+            "pandas.Timestamp"
+        )
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:

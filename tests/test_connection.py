@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import os
 from pathlib import Path
@@ -262,6 +263,29 @@ def test_a_bare_number_names_the_accepted_forms() -> None:
 @pytest.mark.parametrize(("value", "seconds"), [(5, 5), ("10", 10), ("2.5", 2.5), ("5m", 300)])
 def test_intervals_take_bare_seconds(value: object, seconds: float) -> None:
     assert pif.config.parse_interval(value).total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["99999999999999999999d", datetime.timedelta.max, "5300w", "P40000D"],
+)
+def test_a_duration_past_a_century_is_a_configuration_error(value: object) -> None:
+    """pandas raised its own OutOfBoundsTimedelta, or overflowed later in the arithmetic."""
+    with pytest.raises(ConfigurationError, match="older_than"):
+        pif.config.parse_duration(value, what="older_than")
+
+
+@pytest.mark.parametrize("value", [1e308, 10**30, "99999999999"])
+def test_an_interval_past_a_century_is_a_configuration_error(value: object) -> None:
+    with pytest.raises(ConfigurationError, match="interval"):
+        pif.config.parse_interval(value)
+
+
+@pytest.mark.parametrize("value", [2025, 2030.5, True])
+def test_a_bare_number_is_not_a_timestamp(value: object) -> None:
+    """pd.Timestamp(2030) is 2030 ns after 1970: until=2030 read as "nothing, ever"."""
+    with pytest.raises(ConfigurationError, match="bare number"):
+        pif.config.parse_timestamp(value, what="until")
 
 
 @pytest.mark.parametrize("value", [0.1, "0.5", 0, "500ms", float("nan"), float("inf"), -1])

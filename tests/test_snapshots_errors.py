@@ -177,6 +177,15 @@ def test_since_after_until_is_an_error(tmp_path: Path, records: list[dict[str, A
     assert len(read_snapshots(tmp_path, since="2025-05-01", until="2025-05-02")) == len(records)
 
 
+def test_a_bare_year_is_refused_not_read_as_nanoseconds(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    write_snapshot(frame_at(records, "2025-05-01T10:00:00Z"), tmp_path)
+    for window in ({"until": 2030}, {"since": 2025}):  # were 0 rows, and every row
+        with pytest.raises(ConfigurationError, match="bare number"):
+            read_snapshots(tmp_path, **window)
+
+
 # --- files the lake did not write ----------------------------------------------------------
 
 
