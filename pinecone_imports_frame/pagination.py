@@ -195,8 +195,13 @@ class TokenPaginator:
 
 def _next_token(pagination: Any) -> str | None:
     """Return the next token, or None where the listing ends (absent, null, {} or "")."""
-    if not isinstance(pagination, dict):
+    if pagination is None:
         return None
+    if not isinstance(pagination, dict):  # "abc", [], 5: not an end, a broken page
+        raise ResponseFormatError(
+            f"pagination is a {type(pagination).__name__}, not an object; check the host is "
+            "a Pinecone index host"
+        )
     token = pagination.get("next")
     if token is None or token == "":
         return None

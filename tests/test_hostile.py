@@ -510,3 +510,15 @@ def test_a_server_clock_centuries_off_still_stamps_every_row(year: int) -> None:
     expected_year = 2001 if year == 1 else year
     assert (listed.year, listed.month, listed.day) == (expected_year, 6, 1)
     assert str(df["listed_at"].dtype) == "datetime64[us, UTC]"
+
+
+@pytest.mark.parametrize("pagination", ["abc", [], 5, True])
+def test_a_pagination_of_the_wrong_kind_is_an_error_not_the_end(pagination: object) -> None:
+    """It ended the listing quietly: a truncated listing read as a whole one."""
+    second = {**page_body(PAGE2), "pagination": pagination}
+    with (
+        HostileServer([page(PAGE1, "t2"), answer(200, second)]) as server,
+        pytest.raises(ResponseFormatError, match="pagination is a") as info,
+    ):
+        read(server)
+    assert info.value.partial is not None and len(info.value.partial) >= len(PAGE1)

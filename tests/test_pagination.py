@@ -64,7 +64,16 @@ def test_state_is_per_listing() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [[], "x", {"data": "nope"}, {"data": [1, 2]}, {"data": [], "pagination": {"next": 5}}],
+    [
+        [],
+        "x",
+        {"data": "nope"},
+        {"data": [1, 2]},
+        {"data": [], "pagination": {"next": 5}},
+        {"data": [], "pagination": "abc"},  # these three used to end the listing silently
+        {"data": [], "pagination": []},
+        {"data": [], "pagination": 5},
+    ],
 )
 def test_malformed_pages_are_clear_errors(body: object) -> None:
     with pytest.raises(ResponseFormatError):
