@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Any
 
+from .errors import ConfigurationError
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,6 +35,24 @@ def in_jupyter() -> bool:
     return getattr(shell, "kernel", None) is not None
 
 
+def check_progress(progress: bool | None) -> bool | None:
+    """Return ``progress`` if it is True, False or None; refuse anything else.
+
+    Examples
+    --------
+    >>> check_progress("no")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: progress must be True, False or None ...
+    """
+    if progress is not None and not isinstance(progress, bool):
+        raise ConfigurationError(
+            f"progress must be True, False or None (on in a terminal or Jupyter), not a "
+            f"{type(progress).__name__}"
+        )
+    return progress
+
+
 def progress_enabled(progress: bool | None) -> bool:
     """``progress`` as given, or, for None, whether stderr is a terminal or this is Jupyter.
 
@@ -43,7 +63,7 @@ def progress_enabled(progress: bool | None) -> bool:
     ...     progress_enabled(None), progress_enabled(True)
     (False, True)
     """
-    if progress is not None:
+    if check_progress(progress) is not None:
         return bool(progress)
     if in_jupyter():
         return True

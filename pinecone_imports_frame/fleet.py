@@ -32,7 +32,7 @@ from .errors import (
     PineconeImportsError,
     UnknownStatusWarning,
 )
-from .frame import OnBadRecord, empty_frame, frame_from_table, status_array
+from .frame import OnBadRecord, check_on_bad_record, empty_frame, frame_from_table, status_array
 from .schema import DtypeBackend
 
 if TYPE_CHECKING:
@@ -71,7 +71,10 @@ def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
     """
     if patterns is None:
         return None
-    listed = [patterns] if isinstance(patterns, str) else list(patterns)
+    try:
+        listed = [patterns] if isinstance(patterns, str) else list(patterns)
+    except TypeError:  # 5, not a list of names
+        listed = []
     if not listed or not all(isinstance(p, str) and p for p in listed):
         raise ConfigurationError(
             "indexes must be None, a name or pattern, or a non-empty list of them "
@@ -314,9 +317,13 @@ def read_project_imports(
     )
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
+    if not isinstance(verbose, bool):
+        raise ConfigurationError(f"verbose must be True or False, not a {type(verbose).__name__}")
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     config.check_page_size(page_size)
     schema.check_dtype_backend(dtype_backend)
+    check_on_bad_record(on_bad_record)  # checked per index too: here, before any request
+    _progress.check_progress(progress)
     if snapshot_to is not None:
         from .snapshots import check_destination
 

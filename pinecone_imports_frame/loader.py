@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config, schema
-from ._progress import PageProgress
+from ._progress import PageProgress, check_progress
 from .client import ApiClient
 from .config import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Connection, IndexOptions
 from .control import with_index_endpoint
@@ -69,6 +69,7 @@ def iter_pages(
     conn = config.resolve_connection(connection, host, options, caller="iter_pages")
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
+    check_progress(progress)
     conn = with_index_endpoint(conn)
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
@@ -248,6 +249,7 @@ def read_imports(
     conn = config.resolve_connection(connection, host, options, caller="read_imports")
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
+    check_progress(progress)
     if snapshot_to is not None:  # fail before the first request, not after the drain
         from .snapshots import check_destination
 

@@ -160,7 +160,11 @@ def test_the_controller_comes_from_the_environment(
         ({"max_workers": True}, "max_workers"),
         ({"on_error": "ignore"}, "on_error"),
         ({"indexes": []}, "indexes"),
+        ({"indexes": 5}, "indexes"),  # was a bare TypeError
         ({"page_size": 0}, "page_size"),
+        ({"on_bad_record": "skip"}, "on_bad_record"),  # was checked per index, after requests
+        ({"progress": "no"}, "progress"),  # a truthy string turned the bar on
+        ({"verbose": "yes"}, "verbose"),
     ],
 )
 def test_bad_arguments_send_nothing(

@@ -182,13 +182,14 @@ def test_each_poll_is_written_as_a_snapshot(
         ({"until": 90}, "until"),
         ({"snapshot_to": "/proc/no-lake-here"}, "snapshot"),
         ({"on_event": "print"}, "on_event"),
+        ({"progress": "no"}, "progress"),
     ],
 )
 def test_bad_arguments_fail_before_any_request(
     emu: Emulator, arguments: dict[str, Any], named: str
 ) -> None:
     with pytest.raises(pif.PineconeImportsError, match=named):
-        watch_imports(emu.url, api_key=emu.api_key, progress=False, **arguments)
+        watch_imports(emu.url, api_key=emu.api_key, **{"progress": False, **arguments})
     assert emu.requests == []
 
 

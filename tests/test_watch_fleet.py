@@ -166,6 +166,8 @@ def _failing_poll_checks(project: Project, monkeypatch: pytest.MonkeyPatch) -> N
     [
         ({"max_workers": 0}, "max_workers"),
         ({"indexes": []}, "indexes"),
+        ({"indexes": 5}, "indexes"),
+        ({"progress": "no"}, "progress"),
         ({"interval": "soon"}, "interval"),
         ({"snapshot_to": "/proc/no-lake-here"}, "snapshot"),
     ],
@@ -177,8 +179,7 @@ def test_bad_arguments_fail_before_any_request(
         watch_project_imports(
             api_key=project.api_key,
             controller_host=project.control.url,
-            progress=False,
-            **arguments,
+            **{"progress": False, **arguments},
         )
     assert project.requests == []
 
