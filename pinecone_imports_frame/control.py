@@ -119,8 +119,10 @@ def with_index_endpoint(connection: Connection) -> Connection:
             f"GET {INDEXES_PATH}/{quote(name, safe='')} answered without a 'host' for index "
             f"{name!r}; pass host= (the index host from the console) instead"
         )
-    logger.debug("index %r is served at %s", name, host)
-    return connection.for_index(config.normalize_host(host, what=f"host of index {name!r}"), name)
+    endpoint = config.normalize_host(host, what=f"host of index {name!r}")
+    # Logged once checked (user info refused), and redacted: the text is the server's.
+    logger.debug("index %r is served at %s", name, connection.api_key.redact(endpoint.netloc))
+    return connection.for_index(endpoint, name)
 
 
 __all__ = ["describe_index", "list_indexes", "with_index_endpoint"]

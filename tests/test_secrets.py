@@ -206,15 +206,19 @@ def test_user_info_in_a_host_is_refused_and_never_repeated() -> None:
         assert "hunter2pw" not in _everything_said(info.value)
 
 
-def test_user_info_in_a_host_the_control_plane_answers_is_refused() -> None:
+def test_user_info_in_a_host_the_control_plane_answers_is_refused(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     model = {"name": "docs", "host": "alice:hunter2pw@index.example.test", "status": {}}
     with (
+        caplog.at_level(logging.DEBUG),
         HostileServer([answer(200, model)]) as control,
         pytest.raises(ConfigurationError, match="user info") as info,
     ):
         read_imports(index_name="docs", controller_host=control.url, api_key=SECRET, progress=False)
     assert "hunter2pw" not in _everything_said(info.value)
     assert [r.path for r in control.requests] == ["/indexes/docs"]
+    assert "hunter2pw" not in caplog.text  # logged raw at DEBUG before it was checked
 
 
 # Every hostile scenario of the suite, as (server behaviours, read_imports arguments).
