@@ -639,13 +639,19 @@ def takes_connection(*, index: bool, then: Callable[..., Any] | None = None) -> 
     return show
 
 
-def _differs(value: Any, default: Any) -> bool:
-    """Whether a connection keyword was given a value of its own (not its default)."""
-    if default is None:
+def _contradicts(connection: Connection, name: str, value: Any) -> bool:
+    """Whether a connection keyword given beside ``connection`` says something else.
+
+    The key, the control plane and the index are never taken twice; a setting is refused
+    when it differs from the connection's own (``timeout=30`` beside a connection of 5 s),
+    and let pass when it says the same.
+    """
+    if name in ("api_key", "controller_host"):
         return value is not None
-    if isinstance(default, bool):
-        return value is not default
-    return bool(value != default)
+    if name == "index_name":
+        return value is not None and value != connection.index_name
+    own = getattr(connection, name)
+    return isinstance(value, bool) != isinstance(own, bool) or bool(value != own)
 
 
 def resolve_connection(
@@ -684,16 +690,17 @@ def resolve_connection(
             return Connection.resolve(host, api_key=api_key, **given_options)
         finally:
             del api_key  # a failed resolve's traceback must not show it here either
-    given = ["host"] if host is not None else []
-    given += [
-        name for name, value in given_options.items() if _differs(value, keywords[name].default)
-    ]
-    given_options.clear()
     if not isinstance(connection, Connection):
+        given_options.clear()
         raise ConfigurationError(
             f"connection must be a pinecone_imports_frame.Connection, not "
             f"{type(connection).__name__}"
         )
+    given = ["host"] if host is not None else []
+    given += [
+        name for name, value in given_options.items() if _contradicts(connection, name, value)
+    ]
+    given_options.clear()
     if given:
         raise ConfigurationError(
             f"pass either connection= or {', '.join(given)}, not both: the connection "

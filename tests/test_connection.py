@@ -143,7 +143,7 @@ def test_the_plain_key_leaves_the_callers_frame_once_resolved() -> None:
 
     seen: list[dict[str, object]] = []
 
-    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+    def tracer(frame, event, arg):
         if event == "return" and frame.f_code.co_name == "read_imports":
             seen.append(dict(frame.f_locals))
         return tracer if event == "call" else None
@@ -201,6 +201,20 @@ def test_connection_and_connection_arguments_are_not_mixed(imports_emulator: Emu
         pif.read_imports(imports_emulator.url, connection=conn, progress=False)
     df = pif.read_imports(connection=conn, progress=False)
     assert len(df) == len(imports_emulator.records())
+
+
+def test_a_keyword_that_contradicts_the_connection_is_refused_even_at_its_default(
+    imports_emulator: Emulator,
+) -> None:
+    """It was let pass (and ignored) when it equalled the keyword's default."""
+    conn = Connection.resolve(
+        imports_emulator.url, api_key=imports_emulator.api_key, api_version="2025-04", timeout=5
+    )
+    for contradiction in ({"api_version": "2026-07"}, {"timeout": 30.0}):
+        with pytest.raises(ConfigurationError, match=next(iter(contradiction))):
+            pif.read_imports(connection=conn, progress=False, **contradiction)
+    same = pif.read_imports(connection=conn, progress=False, timeout=5, api_version="2025-04")
+    assert set(same["api_version"]) == {"2025-04"}
 
 
 def test_the_control_plane_lists_and_describes_the_emulators_index() -> None:
