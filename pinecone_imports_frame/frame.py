@@ -573,6 +573,10 @@ def column_to_pandas(
     # copies them anyway (numbers, times): joining the chunks first would double them.
     if isinstance(col, pa.ChunkedArray) and kind in ("status", "category"):
         col = col.combine_chunks()
+    if kind == "float" and pa.types.is_floating(col.type):
+        # NaN is not a value of any float column here (a percent, a rate): NA, as pandas'
+        # isna() sees it. A file another writer made may hold NaN; JSON cannot.
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
     if dtype_backend == "pyarrow":
         if kind in ("status", "category"):
             col = col.cast(pa.dictionary(pa.int32(), pa.string()))

@@ -186,6 +186,22 @@ def test_a_bare_year_is_refused_not_read_as_nanoseconds(
             read_snapshots(tmp_path, **window)
 
 
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_a_nan_another_writer_left_in_a_float_column_reads_as_na(
+    tmp_path: Path, records: list[dict[str, Any]], backend: str
+) -> None:
+    """Not a silent NaN that isna() misses: a percent or a rate is a number or missing."""
+    path = write_snapshot(frame_at(records, "2025-05-01T10:00:00Z"), tmp_path)
+    table = pq.read_table(path)
+    column = table.schema.get_field_index("percent_complete")
+    nan_first = pa.array([float("nan"), *table["percent_complete"].to_pylist()[1:]], pa.float64())
+    pq.write_table(table.set_column(column, "percent_complete", nan_first), path)
+    df = read_snapshots(tmp_path, dtype_backend=backend)  # type: ignore[arg-type]
+    assert df["percent_complete"].isna().sum() == 1 + sum(
+        r.get("percentComplete") is None for r in records[1:]
+    )
+
+
 # --- files the lake did not write ----------------------------------------------------------
 
 
