@@ -172,6 +172,21 @@ class ApiKey:
         raise TypeError("an ApiKey is not pickled, so that it is never written to a file")
 
 
+def _refuse_a_key_as_host(host: Any, key: ApiKey) -> None:
+    """Refuse a host that is (or holds) an API key: it would go to DNS and into logs."""
+    if not isinstance(host, str):
+        return  # normalize_host says what is wrong
+    text = host.strip()
+    bare = text.split("://", 1)[-1]
+    secret = key.reveal()
+    if (len(secret) >= _KEY_PIECE and secret in text) or bare.lower().startswith("pcsk_"):
+        raise ConfigurationError(
+            "host looks like an API key (it is not repeated here): pass the key as api_key= "
+            "(or PINECONE_API_KEY) and the index host as the console shows it, e.g. "
+            "my-index-abc123.svc.aped-4627-b74a.pinecone.io"
+        )
+
+
 def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
     r"""Take the key from ``api_key``, else ``PINECONE_API_KEY``; a clear error if neither.
 
@@ -512,6 +527,7 @@ class Connection:
             raise ConfigurationError(f"index_name must be a non-empty string, not {index_name!r}")
         endpoint: Endpoint | None = None
         if host:
+            _refuse_a_key_as_host(host, key)
             endpoint = normalize_host(host)
         elif not index_name and os.environ.get(ENV_INDEX_HOST):
             endpoint = normalize_host(os.environ[ENV_INDEX_HOST], what=ENV_INDEX_HOST)

@@ -199,6 +199,21 @@ def test_a_key_echoed_with_json_escapes_is_redacted_from_the_frame(before: str) 
     assert df.loc[0, "error"] == '"' * (len(before) // 2) + "***"
 
 
+@pytest.mark.parametrize("env_key", [None, "pcsk_another_key_0000"])
+def test_a_key_given_as_the_host_is_refused_before_dns_and_never_repeated(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, env_key: str | None
+) -> None:
+    """read_imports(KEY) with the key in the environment looked the key up in DNS."""
+    if env_key is None:
+        monkeypatch.setenv("PINECONE_API_KEY", SECRET)
+    else:
+        monkeypatch.setenv("PINECONE_API_KEY", env_key)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigurationError, match="API key") as info:
+        read_imports(SECRET, progress=False)
+    assert not _leaks(_everything_said(info.value)) and not _leaks(caplog.text)
+    assert "Starting new" not in caplog.text  # no connection, no DNS
+
+
 def test_user_info_in_a_host_is_refused_and_never_repeated() -> None:
     for host in ("http://alice:hunter2pw@127.0.0.1:9", "alice:hunter2pw@index.example.test"):
         with pytest.raises(ConfigurationError, match="user info") as info:
