@@ -135,33 +135,38 @@ def select_indexes(
     targets: list[IndexTarget] = []
     skipped: list[dict[str, Any]] = []
     matched: set[str] = set()
+    seen: set[str] = set()
+
+    def skip(name: str | None, host: str | None, reason: str) -> None:
+        skipped.append({"index_name": name, "index_host": host, "reason": reason})
+
     for model in models:
         name = model.get("name")
+        host = model.get("host")
+        host = host if isinstance(host, str) else None
         if not isinstance(name, str) or not name:
+            # Said, not dropped: an index the control plane cannot name is still missed.
+            skip(None, host, "the control plane gives it no name")
             continue
         hit = [p for p in patterns or ["*"] if fnmatch.fnmatchcase(name, p)]
         if not hit:
             continue
         matched.update(hit)
-        host = model.get("host")
-        host = host if isinstance(host, str) else None
+        if name in seen:  # listed twice: drained once, or its imports would count twice
+            skip(name, host, "listed twice by the control plane")
+            continue
+        seen.add(name)
         reason = _why_skipped(model)
         if reason is None and not host:
             reason = "the control plane gives it no host"
         if reason is not None:
-            skipped.append({"index_name": name, "index_host": host, "reason": reason})
+            skip(name, host, reason)
             continue
         assert host is not None
         targets.append(IndexTarget(name, host))
     for pattern in patterns or []:
         if pattern not in matched:
-            skipped.append(
-                {
-                    "index_name": pattern,
-                    "index_host": None,
-                    "reason": "no index of the project matches this name or pattern",
-                }
-            )
+            skip(pattern, None, "no index of the project matches this name or pattern")
     return targets, skipped
 
 
@@ -171,9 +176,10 @@ def _why_skipped(model: dict[str, Any]) -> str | None:
         kinds = ", ".join(sorted(spec)) or "unknown"
         return f"not serverless ({kinds}): bulk import is for serverless indexes only"
     status = model.get("status")
-    if isinstance(status, dict) and status.get("ready") is False:
-        state = status.get("state") or "not ready"
-        return f"not ready ({state})"
+    # Only True is ready ("false", a string, is not); a status without "ready" says nothing.
+    if isinstance(status, dict) and "ready" in status and status["ready"] is not True:
+        state = status.get("state")
+        return f"not ready ({state if isinstance(state, str) and state else 'not ready'})"
     return None
 
 

@@ -225,6 +225,24 @@ def _strings(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
     return pa.array([None if i in rows else v for i, v in enumerate(values)], pa.string()), bad
 
 
+def _within(
+    array: pa.Array, values: list[Any], bounds: tuple[float | None, float | None]
+) -> tuple[pa.Array, list[_Bad]]:
+    """Null the values outside ``bounds`` (inclusive); return them as bad values."""
+    low, high = bounds
+    outside = pa.array(np.zeros(len(array), dtype=bool))
+    if low is not None:
+        outside = pc.or_(outside, pc.fill_null(pc.less(array, low), False))
+    if high is not None:
+        outside = pc.or_(outside, pc.fill_null(pc.greater(array, high), False))
+    if not pc.any(outside).as_py():
+        return array, []
+    expected = f"from {low} to {high}" if high is not None else f"{low} or more"
+    rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
+    bad = [_Bad(int(i), values[i], f"a number {expected}") for i in rows]
+    return pc.if_else(outside, pa.scalar(None, array.type), array), bad
+
+
 _PARSERS: dict[str, Callable[[list[Any]], tuple[pa.Array, list[_Bad]]]] = {
     "string": _strings,
     "status": _strings,
@@ -359,7 +377,11 @@ class RecordColumns:
         parsed: dict[str, pa.Array] = {}
         problems: list[tuple[Column, _Bad]] = []
         for column in schema.API_COLUMNS:
-            array, bad = _PARSERS[column.kind](_column_values(pending, column))
+            values = _column_values(pending, column)
+            array, bad = _PARSERS[column.kind](values)
+            if column.bounds is not None:
+                array, outside = _within(array, values, column.bounds)
+                bad = sorted([*bad, *outside], key=lambda b: b.row)
             parsed[column.name] = array
             problems.extend((column, b) for b in bad)
         ids = pending["id"]

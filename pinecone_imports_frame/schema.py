@@ -80,6 +80,9 @@ class Column:
     stored : bool
         Whether a snapshot file keeps it (derived columns are recomputed on read and the
         index host is the lake's partition).
+    bounds : (float or None, float or None) or None
+        For a number from the API, the range a value must be in (a server's value outside
+        it is a bad value, as one of the wrong kind is); None for no range.
     """
 
     name: str
@@ -89,6 +92,7 @@ class Column:
     wire: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
     stored: bool = True
+    bounds: tuple[float | None, float | None] | None = None
 
     @property
     def api_field(self) -> str | None:
@@ -96,8 +100,17 @@ class Column:
         return self.wire[0] if self.wire else None
 
 
-def _api(name: str, kind: Kind, wire: str, description: str) -> Column:
-    return Column(name, kind, description, "api", wire=tuple(wire.split(".")))
+def _api(
+    name: str,
+    kind: Kind,
+    wire: str,
+    description: str,
+    bounds: tuple[float | None, float | None] | None = None,
+) -> Column:
+    return Column(name, kind, description, "api", wire=tuple(wire.split(".")), bounds=bounds)
+
+
+_COUNT = (0, None)  # a count of records: never negative
 
 
 def _derived(name: str, kind: Kind, derived_from: str, description: str) -> Column:
@@ -116,19 +129,21 @@ COLUMNS: tuple[Column, ...] = (
     _api("status", "status", "status", "Pending, InProgress, Completed, Failed, Cancelled"),
     _api("created_at", "timestamp", "createdAt", "when the import was started (UTC)"),
     _api("finished_at", "timestamp", "finishedAt", "when it finished; NaT while running"),
-    _api("percent_complete", "float", "percentComplete", "progress, 0 to 100"),
-    _api("records_imported", "int", "recordsImported", "records written so far"),
+    _api("percent_complete", "float", "percentComplete", "progress, 0 to 100", (0, 100)),
+    _api("records_imported", "int", "recordsImported", "records written so far", _COUNT),
     _api(
         "validation_successes",
         "int",
         "validationResult.importSuccesses",
         "records that passed validation (API 2026-07 on); NA before validation ran",
+        _COUNT,
     ),
     _api(
         "validation_errors",
         "int",
         "validationResult.importErrors",
         "records that failed validation (API 2026-07 on); NA before validation ran",
+        _COUNT,
     ),
     _api("error", "string", "error", "error text of a failed import, else NA"),
     _derived(

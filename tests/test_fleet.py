@@ -223,3 +223,36 @@ def test_cli_lists_every_index_and_reports_failures(
     assert code == 1
     assert "index prod-search failed" in captured.err
     assert len(captured.out.strip().splitlines()) == 1 + 120
+
+
+def test_a_control_plane_listing_odd_indexes_skips_them_saying_why() -> None:
+    """Each was drained twice, taken as ready, or dropped without a word."""
+    from hostile import HostileServer, answer
+
+    from pinecone_imports_frame.emulator import Emulator
+
+    ready = {"spec": {"serverless": {}}, "status": {"ready": True}}
+    with Emulator(imports=5, seed=1) as emu:
+        good = {"name": "prod", "host": emu.address, **ready}
+        models = [
+            good,
+            dict(good),  # the same index listed twice
+            {"name": 5, "host": "x.svc", **ready},
+            {
+                "name": "warming",
+                "host": "w.svc",
+                "spec": {"serverless": {}},
+                "status": {"ready": "false", "state": "Initializing"},
+            },
+        ]
+        with HostileServer([answer(200, {"indexes": models})]) as control:
+            df = read_project_imports(
+                api_key=emu.api_key, controller_host=control.url, progress=False
+            )
+    assert len(df) == 5 and set(df["index_name"]) == {"prod"}
+    reasons = [(s["index_name"], s["reason"]) for s in df.attrs["skipped"]]
+    assert reasons == [
+        ("prod", "listed twice by the control plane"),
+        (None, "the control plane gives it no name"),
+        ("warming", "not ready (Initializing)"),
+    ]

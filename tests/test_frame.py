@@ -296,6 +296,12 @@ def test_a_leap_second_is_clamped_to_the_last_microsecond() -> None:
         ("createdAt", "2025-05-01T12:00:00"),
         ("validationResult", "ok"),
         ("validationResult", {"importSuccesses": False}),
+        # Out of range: were kept, and made negative rates and percents past 100.
+        ("percentComplete", 250.0),
+        ("percentComplete", -5),
+        ("recordsImported", -1),
+        ("recordsImported", "-5"),
+        ("validationResult", {"importErrors": -3}),
     ],
 )
 def test_values_of_the_wrong_kind_are_errors_never_coerced(field: str, value: object) -> None:
