@@ -124,6 +124,8 @@ def _timestamp_micros(value: Any) -> int | None:
     to 9999); a leap second (``:60``) is clamped to ``:59.999999``. ``datetime`` and
     ``pandas.Timestamp`` objects (older SDKs give them) are taken as they are, naive as UTC.
     """
+    if isinstance(value, np.datetime64):  # a value taken out of a numpy array
+        value = pd.Timestamp(value)
     if isinstance(value, pd.Timestamp):
         ts = value.tz_localize("UTC") if value.tz is None else value
         return _micros_of(ts)
@@ -156,6 +158,20 @@ def _timestamp_micros(value: Any) -> int | None:
     return (seconds - offset) * 1_000_000 + micros
 
 
+def _none_for_missing(values: list[Any]) -> list[Any]:
+    """Read pandas' missing values (NA, NaT, NaN) as None: records may come from a frame.
+
+    Only on the slow paths: JSON has none of them, so a page never pays for this.
+    """
+    return [None if _is_missing(v) else v for v in values]
+
+
+def _is_missing(v: Any) -> bool:
+    if v is pd.NA or v is pd.NaT or (type(v) is float and v != v):
+        return True
+    return isinstance(v, np.datetime64) and bool(np.isnat(v))
+
+
 def _timestamps(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
     try:
         # Arrow parses RFC 3339 with Z or an offset in C; via nanoseconds so that 7 to 9
@@ -169,6 +185,7 @@ def _timestamps(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
             return text.cast(_TS_NS).cast(_TS, safe=False), []
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         pass
+    values = _none_for_missing(values)
     bad: list[_Bad] = []
     micros: list[int | None] = []
     for i, v in enumerate(values):
@@ -185,6 +202,7 @@ def _integers(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
             return pa.array(values, type=pa.int64()), []
         except (pa.ArrowInvalid, OverflowError):
             pass
+    values = _none_for_missing(values)
     bad: list[_Bad] = []
     out: list[int | None] = []
     for i, v in enumerate(values):
@@ -205,6 +223,7 @@ def _integers(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
 def _floats(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
     if set(map(type, values)) <= {float, int, _NONE}:
         return pa.array(values, type=pa.float64()), []
+    values = _none_for_missing(values)
     bad: list[_Bad] = []
     out: list[float | None] = []
     for i, v in enumerate(values):
@@ -220,6 +239,7 @@ def _strings(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
         return pa.array(values, type=pa.string()), []
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
+    values = _none_for_missing(values)
     bad = [_Bad(i, v, "a string") for i, v in enumerate(values) if not isinstance(v, (str, _NONE))]
     rows = {b.row for b in bad}
     return pa.array([None if i in rows else v for i, v in enumerate(values)], pa.string()), bad

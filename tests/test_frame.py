@@ -374,6 +374,12 @@ def test_timestamps_as_objects_and_a_listing_time_outside_nanoseconds_keep_their
         "finishedAt": dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc),
     }
     df = to_frame([record], listed_at="2401-01-01")
+    # The ordinary case went wrong silently: a Timestamp of 2025 became the year 57301.
+    listing = to_frame([COMPLETED, RUNNING], listed_at=LISTED)
+    again = to_frame(listing.to_dict("records"), listed_at=LISTED)
+    pd.testing.assert_frame_equal(again, listing)
+    from_numpy = to_frame([{"id": "1", "createdAt": np.datetime64("2025-05-01T10:00:00.000001")}])
+    assert str(from_numpy.loc[0, "created_at"]) == "2025-05-01 10:00:00.000001+00:00"
     row = df.iloc[0]
     assert (row["created_at"].year, row["finished_at"].year, row["listed_at"].year) == (
         2400,
