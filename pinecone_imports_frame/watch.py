@@ -233,10 +233,12 @@ class _Watch:
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
         self.failed_polls = 0
+        self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
+        self.last_listing_at = _clock()
         # A fleet's listing writes one snapshot per index itself (read_project_imports).
         if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
@@ -322,15 +324,23 @@ class _Watch:
         """Whether the newest listing is at ``limit`` or past it (on the server's clock).
 
         "At" is within half an interval: ``listed_at`` follows the server's ``Date``, which
-        has whole seconds, so listings a minute apart may be stamped 59.9 s apart.
+        has whole seconds, so listings a minute apart may be stamped 59.9 s apart. While
+        polls fail no listing comes: the time is then this machine's, from the watch's
+        start for a duration, from the last listing (or the wall clock before any) for a
+        time, so that ``until`` ends a watch of a server that stopped answering.
         """
         limit = self.limit
-        if limit is None or not self.listings:
+        if limit is None:
             return False
-        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
+        waited = pd.Timedelta(seconds=_clock() - self.started)
+        if isinstance(limit, pd.Timedelta) and waited >= limit:
+            return True
+        first = _listed_at(self.listings[0]) if self.listings else None
+        last = _listed_at(self.listings[-1]) if self.listings else None
         if first is None or last is None:
-            return False
-        newest = last + self.every / 2
+            return isinstance(limit, pd.Timestamp) and pd.Timestamp.now(tz="UTC") >= limit
+        since_last = pd.Timedelta(seconds=_clock() - self.last_listing_at)
+        newest = last + max(self.every / 2, since_last)
         if isinstance(limit, pd.Timedelta):
             return bool(newest - first >= limit)
         return bool(newest >= limit)
@@ -338,11 +348,14 @@ class _Watch:
     def run(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Poll ``list_once`` until the watch ends; return the history it saw."""
         stopped = "interrupted"
+        self.started = self.last_listing_at = _clock()
         try:
             for tick in poll(
                 lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
             ):
                 if tick.error is not None:
+                    if not self.listings:  # a wrong host or port: said now, not retried forever
+                        raise tick.error
                     self.failed_polls += 1
                 elif tick.value is not None and self._see(tick.value):
                     stopped = "done"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -104,7 +105,7 @@ def test_the_watch_ends_when_the_imports_running_at_the_start_have_ended(
 def test_a_transient_failure_is_retried_at_the_next_tick(
     emu: Emulator, fake: EmulatorTime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    emu.inject("status", status=503, times=2, after=1)  # the second poll fails (1 retry)
+    emu.inject("status", status=503, times=2, after=2)  # the second poll fails (1 retry)
     with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
         history = watch_imports(
             emu.url, api_key=emu.api_key, interval="2m", max_retries=1, progress=False
@@ -113,6 +114,29 @@ def test_a_transient_failure_is_retried_at_the_next_tick(
     assert info["stopped"] == "done" and info["failed_polls"] == 1
     assert history["listed_at"].nunique() == info["polls"] - 1
     assert sum("503" in r.getMessage() for r in caplog.records) == 1  # logged once
+
+
+def test_a_first_poll_that_fails_is_raised_not_retried_forever(fake: EmulatorTime) -> None:
+    """A wrong port, say: it was retried at every tick, for ever with until="done"."""
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(pif.TransportError, match="could not connect") as info:
+        watch_imports(f"127.0.0.1:{port}", api_key="some-key-0000", progress=False)
+    assert fake.sleeps == [] and len(info.value.partial) == 0  # type: ignore[arg-type]
+
+
+def test_until_ends_a_watch_whose_server_stopped_answering(
+    emu: Emulator, fake: EmulatorTime
+) -> None:
+    """until is on the server's clock; with no listing coming, this machine's clock counts."""
+    emu.inject("status", status=503, times=10**6, after=2)  # every poll after the first fails
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", until="5m", max_retries=0, progress=False
+    )
+    info = history.attrs["watch"]
+    assert info["stopped"] == "until" and info["failed_polls"] == 5
+    assert sum(fake.sleeps) == 300.0
 
 
 def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
