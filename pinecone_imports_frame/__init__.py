@@ -33,7 +33,7 @@ from .errors import (
     UnknownStatusWarning,
 )
 from .fleet import read_project_imports
-from .frame import empty_frame, to_frame
+from .frame import concat_frames, empty_frame, to_frame
 from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
 
@@ -106,6 +106,7 @@ __all__ = [
     "UnlistedApiVersion",
     "__version__",
     "compact_snapshots",
+    "concat_frames",
     "empty_frame",
     "iter_pages",
     "last_partial",

@@ -32,7 +32,14 @@ from .errors import (
     PineconeImportsError,
     UnknownStatusWarning,
 )
-from .frame import OnBadRecord, check_on_bad_record, empty_frame, frame_from_table, status_array
+from .frame import (
+    OnBadRecord,
+    check_on_bad_record,
+    concat_frames,
+    empty_frame,
+    frame_from_table,
+    status_array,
+)
 from .schema import DtypeBackend
 
 if TYPE_CHECKING:
@@ -226,20 +233,7 @@ def _stack(
         frame = frame_from_table(
             combined.set_column(status, "status", encoded), dtype_backend=dtype_backend
         )
-    frames = [f for f in [frame, *partials] if len(f)]
-    if len(frames) <= 1:
-        out = frames[0] if frames else frame
-        out.attrs = {}
-        return out
-    if dtype_backend == "numpy_nullable":
-        statuses: list[str] = []
-        for f in frames:
-            statuses += [s for s in f["status"].cat.categories if s not in statuses]
-        dtype = schema.status_dtype(statuses)
-        frames = [f.assign(status=f["status"].astype(dtype)) for f in frames]
-    for f in frames:
-        f.attrs = {}  # pandas compares attrs when it concatenates
-    return pd.concat(frames, ignore_index=True)
+    return concat_frames([frame, *partials])
 
 
 @config.takes_connection(index=False)

@@ -796,6 +796,45 @@ def empty_frame(*, dtype_backend: DtypeBackend = "numpy_nullable") -> pd.DataFra
     return build_frame(RecordColumns(), listing=ListingInfo.of(), dtype_backend=dtype_backend)
 
 
+def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Stack imports frames (listings, histories) into one, keeping every dtype.
+
+    ``pd.concat`` turns ``status`` into plain text when the frames' categories differ
+    (one listing saw a status the others did not) and compares ``attrs``; this unites the
+    categories first and leaves ``attrs`` empty. The frames share one ``dtype_backend``.
+
+    Examples
+    --------
+    >>> a = to_frame([{"id": "1", "status": "Completed"}])
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")  # "Queued" is no status the API documents
+    ...     b = to_frame([{"id": "2", "status": "Queued"}])
+    >>> [isinstance(f["status"].dtype, pd.CategoricalDtype)
+    ...  for f in (pd.concat([a, b]), concat_frames([a, b]))]
+    [False, True]
+    >>> concat_frames([a, b])["status"].tolist()
+    ['Completed', 'Queued']
+    """
+    frames = [f for f in frames if len(f)] or list(frames)[:1]
+    if not frames:
+        return empty_frame()
+    if len(frames) == 1:
+        out = frames[0].copy(deep=False)
+        out.attrs = {}
+        return out
+    if all(isinstance(f["status"].dtype, pd.CategoricalDtype) for f in frames):
+        statuses: list[str] = []
+        for f in frames:
+            statuses += [s for s in f["status"].cat.categories if s not in statuses]
+        dtype = schema.status_dtype(statuses)
+        frames = [f.assign(status=f["status"].astype(dtype)) for f in frames]
+    else:
+        frames = [f.copy(deep=False) for f in frames]
+    for f in frames:
+        f.attrs = {}  # pandas compares attrs when it concatenates
+    return pd.concat(frames, ignore_index=True)
+
+
 def to_frame(
     records: Iterable[Any],
     *,

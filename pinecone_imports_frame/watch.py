@@ -27,7 +27,7 @@ from ._text import printable, short_duration
 from .config import DEFAULT_PAGE_SIZE, Connection, IndexOptions, ProjectOptions
 from .control import with_index_endpoint
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError
-from .frame import empty_frame
+from .frame import concat_frames, empty_frame
 from .polling import poll
 from .schema import DtypeBackend
 
@@ -257,10 +257,8 @@ class _Watch:
     def _history(self) -> pd.DataFrame:
         if not self.listings:
             return empty_frame(dtype_backend=self.dtype_backend)
-        listings = [df.copy(deep=False) for df in self.listings]
-        for df in listings:
-            df.attrs = {}  # pandas compares attrs when it concatenates
-        return pd.concat(listings, ignore_index=True)
+        # One listing may see a status the others do not: its category is kept.
+        return concat_frames(self.listings)
 
     def _see(self, listing: pd.DataFrame) -> bool:
         """Take in one listing; return whether every import waited for has ended."""

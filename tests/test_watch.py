@@ -373,3 +373,26 @@ def test_a_watch_error_never_shows_the_key_even_with_locals(
     assert "watch_imports" in text and len(error.partial) > 0  # type: ignore[arg-type]
     key = WATCH_SECRET
     assert not any(key[i : i + 8] in text for i in range(len(key) - 7))
+
+
+def test_a_status_only_some_polls_saw_keeps_the_history_categorical(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The history was plain text (str or object) after pd.concat of such listings."""
+    from hostile import HostileServer, answer
+
+    def listing(status: str) -> dict[str, Any]:
+        return {
+            "data": [
+                {"id": "1", "uri": "s3://b/", "status": status, "createdAt": "2025-05-01T10:00:00Z"}
+            ]
+        }
+
+    now = [0.0]
+    monkeypatch.setattr(watch, "_clock", lambda: now[0])
+    monkeypatch.setattr(watch, "_sleep", lambda s: now.__setitem__(0, now[0] + s))
+    polls = [answer(200, listing("Queued")), answer(200, listing("Completed"))]
+    with HostileServer(polls) as server, pytest.warns(pif.UnknownStatusWarning):
+        history = watch_imports(server.url, api_key="some-key-0000", progress=False)
+    assert history["status"].tolist() == ["Queued", "Completed"]
+    assert isinstance(history["status"].dtype, pd.CategoricalDtype)
