@@ -53,13 +53,17 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
         One listing or a history (needs ``id``, ``status``, ``finished_at``,
         ``records_imported``, ``duration``, ``records_per_second`` and ``listed_at``).
     freq : str or pandas.DateOffset
-        The period: ``"1D"`` (default), ``"1h"``, ``"1W"``, ``"MS"``...
+        The period: ``"1D"`` (default), ``"1h"``, ``"MS"`` (months), ``"1W"``... Periods
+        are pandas' bins, labelled as ``resample`` labels them: by their start, except the
+        frequencies anchored on an end, labelled by it (``"1W"``: weeks ending Sunday,
+        labelled by that Sunday; ``"ME"``: by the month's last day). ``"7D"`` gives weeks
+        labelled by their first day, counted from the first finish's day.
 
     Returns
     -------
     pandas.DataFrame
         One row per period from the first to the last finish (periods with none
-        included, as zeros): ``period`` (its start, ``datetime64[us, UTC]``),
+        included, as zeros): ``period`` (its label, see ``freq``; ``datetime64[us, UTC]``),
         ``finished`` and ``Completed``, ``Failed``, ``Cancelled`` (``int64``),
         ``records_imported`` (``Int64``: what the imports finished in the period report,
         a failed one's partial count included), ``records_per_second_p50`` and
