@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import pandas as pd
 import pytest
 import requests
 
@@ -689,6 +690,16 @@ def test_speed_must_be_a_sane_number(speed: Any) -> None:
 def test_advance_rejects_negative(emu: Emulator) -> None:
     with pytest.raises(ValueError):
         emu.advance(-1)
+
+
+@pytest.mark.parametrize("step", ["30m", timedelta(minutes=30), pd.Timedelta("30min"), 1800])
+def test_advance_takes_a_duration_with_its_unit_or_seconds(emu: Emulator, step: object) -> None:
+    """The package's durations say their unit; advance("30m") was a ValueError."""
+    before = emu.now()
+    emu.advance(step)  # type: ignore[arg-type]
+    assert (emu.now() - before).total_seconds() == 1800
+    with pytest.raises(ValueError, match="advance"):
+        emu.advance("30")  # a bare number as text: seconds only as a number
 
 
 def test_drain_across_advance_is_complete(emu: Emulator, session: requests.Session) -> None:

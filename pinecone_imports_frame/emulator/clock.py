@@ -167,16 +167,24 @@ class SimulatedClock:
         """
         return EPOCH + timedelta(microseconds=self.now_us)
 
-    def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds`` (a finite number >= 0).
+    def advance(self, seconds: float | str | timedelta) -> None:
+        """Move the clock forward by ``seconds`` (>= 0), or by a duration with its unit.
+
+        A duration is what the package takes everywhere: ``"30m"``, ``"1h30m"``, a
+        ``datetime.timedelta`` or ``pandas.Timedelta``.
 
         Examples
         --------
         >>> clock = SimulatedClock(datetime(2025, 5, 1))
         >>> clock.advance(1.5)
+        >>> clock.advance("1h")
         >>> clock.now().isoformat()
-        '2025-05-01T00:00:01.500000+00:00'
+        '2025-05-01T01:00:01.500000+00:00'
         """
+        if isinstance(seconds, (str, timedelta)):  # pandas.Timedelta is a timedelta
+            from ..config import parse_duration
+
+            seconds = parse_duration(seconds, what="advance()").total_seconds()
         self._stepped_us += round(check_seconds("advance()", seconds) * US)
 
     def reset(self) -> None:

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -416,16 +416,19 @@ class ProjectControls:
         """
         return self._state.clock.speed
 
-    def advance(self, seconds: float) -> None:
+    def advance(self, seconds: float | str | timedelta) -> None:
         """Step the simulated clock forward; imports progress deterministically.
+
+        By ``seconds``, or by a duration with its unit (``"30m"``, a ``timedelta``).
 
         Examples
         --------
         >>> emu = Emulator(imports=0)
         >>> t0 = emu.now()
         >>> emu.advance(60)
+        >>> emu.advance("2m")
         >>> (emu.now() - t0).total_seconds()
-        60.0
+        180.0
         """
         with self._state.lock:
             self._state.clock.advance(seconds)
