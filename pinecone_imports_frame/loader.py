@@ -56,6 +56,32 @@ def iter_pages(
     Takes the same connection arguments as :func:`read_imports`, checked at once; the pages
     are fetched as you iterate. For users who stream.
 
+    Parameters
+    ----------
+    host, connection, api_key, index_name, controller_host : optional
+        As for :func:`read_imports`; an index given by name is looked up at once.
+    page_size : int
+        Imports per request (the API's ``limit``), 1 to 100.
+    max_pages : int or None
+        Stop with :class:`PaginationError` past this many pages (None: no limit).
+    progress : bool, optional
+        A bar of pages and imports; None: on in a terminal or Jupyter.
+    timeout, max_retries, allow_insecure, api_version
+        As for :func:`read_imports`.
+
+    Returns
+    -------
+    PageIterator
+        Yields each page's records (dicts with the API's camelCase keys); its
+        ``clock_offset`` is the server's clock against this machine's, once a page is in.
+
+    Raises
+    ------
+    ConfigurationError
+        A bad argument, before any request.
+    PineconeImportsError
+        As :func:`read_imports` raises them, while iterating.
+
     Examples
     --------
     >>> from pinecone_imports_frame.emulator import Emulator
