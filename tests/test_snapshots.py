@@ -667,6 +667,7 @@ def test_failed_write_leaves_no_debris(
 
 WRITER = """
 import os, sys, time
+import pandas as pd
 from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.frame import to_frame
 from pinecone_imports_frame.snapshots import write_snapshot
@@ -680,8 +681,8 @@ while True:
     i += 1
     if mode == "hang" and i == 3:  # block in the 3rd write, its bytes in the temporary file
         os.fsync = fsync
-    df = to_frame(records, listed_at=1_700_000_000_000_000_000 + i * 1000,
-                  index_host="127.0.0.1:8080")
+    listed_at = pd.Timestamp(1_700_000_000_000_000 + i, unit="us", tz="UTC")
+    df = to_frame(records, listed_at=listed_at, index_host="127.0.0.1:8080")
     write_snapshot(df, root)
     print("WROTE", flush=True)
 """
