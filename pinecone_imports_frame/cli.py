@@ -248,6 +248,18 @@ def plain_records(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+def _shown(col: pd.Series, show: Callable[[Any], Any]) -> pd.Series:
+    """``show`` of each value of ``col`` as an object column; NA stays NA (``<NA>``).
+
+    The dtype is set, not inferred: ``Series.map`` types its result from the values it
+    returns, so a column of NA alone (a listing where no import failed) came back as
+    float or ``null[pyarrow]``, and depended on the pandas version.
+    """
+    missing = col.isna().tolist()
+    values = [pd.NA if m else show(v) for v, m in zip(col.tolist(), missing, strict=True)]
+    return pd.Series(values, index=col.index, dtype=object, name=col.name)
+
+
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         if not output:
@@ -263,9 +275,8 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
         view = df[_TABLE_COLUMNS].copy()
-        for name in ("id", "error"):
-            view[name] = view[name].map(printable, na_action="ignore")
-        view["error"] = view["error"].str.slice(0, 40)
+        view["id"] = _shown(view["id"], printable)
+        view["error"] = _shown(view["error"], lambda v: printable(v)[:40])
         text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
@@ -445,9 +456,9 @@ def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
     view = df[columns].copy()
     for name in columns:
         if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
-            view[name] = view[name].map(
+            view[name] = _shown(
+                view[name],
                 lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
-                na_action="ignore",
             )
     return view.to_string(index=False)
 

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from pinecone_imports_frame import schema
+from pinecone_imports_frame._text import printable
 from pinecone_imports_frame.cli import main
 from pinecone_imports_frame.emulator import Emulator
 
@@ -370,3 +371,58 @@ def test_a_closed_pipe_ends_quietly(imports_emulator: Emulator) -> None:
     )
     assert proc.stdout.startswith("id,")
     assert proc.stderr == ""
+
+
+# --- listings where no import, or every import, has an error ------------------------------
+
+_DONE = {
+    "uri": "s3://b/p",
+    "status": "Completed",
+    "createdAt": "2025-05-01T10:00:00Z",
+    "finishedAt": "2025-05-01T10:30:00Z",
+}
+_FAILED = {**_DONE, "status": "Failed", "error": "bad\x1b[31m file " + "x" * 60}
+_LISTINGS = {
+    "all successful": [{"id": str(i), **_DONE} for i in range(3)],
+    "all failed": [{"id": str(i), **_FAILED} for i in range(3)],
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "parquet"])
+@pytest.mark.parametrize("listing", list(_LISTINGS))
+def test_every_format_lists_all_successful_and_all_failed_imports(
+    listing: str, fmt: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An all-NA error column (no import failed) once lost its string dtype on the way to
+    # the table, and the table crashed with a traceback.
+    records = _LISTINGS[listing]
+    failed = listing == "all failed"
+    out_file = tmp_path / "imports.parquet"
+    extra = ["-o", str(out_file)] if fmt == "parquet" else []
+    with Emulator(records=records) as emu:
+        assert main(["list", *_conn(emu), "--no-progress", "--format", fmt, *extra]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if fmt == "parquet":
+        errors = pd.read_parquet(out_file)["error"].tolist()
+    elif fmt == "csv":
+        csv = pd.read_csv(io.StringIO(captured.out), dtype=str, keep_default_na=False)
+        errors = csv["error"].tolist()
+    elif fmt == "json":
+        errors = [row["error"] for row in json.loads(captured.out)]
+    else:
+        lines = captured.out.splitlines()
+        assert lines[0].split()[0] == "id" and lines[0].split()[-1] == "error"
+        assert [line.split()[0] for line in lines[1:]] == ["0", "1", "2"]
+        cells = [line.split(None, 1)[1] for line in lines[1:]]
+        if failed:  # escaped, then cut to 40 characters
+            shown = printable(_FAILED["error"])[:40]
+            assert shown.startswith("bad\\x1b[31m file x") and len(shown) == 40
+            assert all(c.endswith(f" {shown}") for c in cells), cells
+        else:
+            assert all(c.endswith(" <NA>") for c in cells), cells
+        return
+    if failed:
+        assert errors == [_FAILED["error"]] * 3
+    else:
+        assert all(pd.isna(e) or e == "" for e in errors), errors
