@@ -91,7 +91,12 @@ def listed_us_from_name(name: str) -> int | None:
     True
     """
     m = NAME_RE.match(name) or COMPACTED_RE.match(name)
-    return _stamp_us(m.group(1)) if m else None
+    return _stamp_us(m.group(1)) if m is not None and _stamps_ok(m) else None
+
+
+def _stamps_ok(m: re.Match[str] | None) -> bool:
+    """Whether a name matched and each stamp in it is an instant (not 30 February)."""
+    return m is not None and all(_stamp_us(s) is not None for s in m.groups())
 
 
 def last_listed_us_from_name(name: str) -> int | None:
@@ -103,7 +108,7 @@ def last_listed_us_from_name(name: str) -> int | None:
     2000000
     """
     m = COMPACTED_RE.match(name)
-    return _stamp_us(m.group(2)) if m else None
+    return _stamp_us(m.group(2)) if m is not None and _stamps_ok(m) else None
 
 
 def _stamp_us(s: str) -> int | None:
@@ -144,13 +149,20 @@ def name_kind(name: str) -> str | None:
     ('snapshot', 'other')
     >>> name_kind(".20250501T120000.000000Z-ab12.parquet.tmp-1a2b"), name_kind("_SUCCESS")
     ('temporary', None)
+
+    A name shaped like this package's but for no instant is another tool's: this package
+    never writes one, and every other part of the lake counts on a snapshot's name
+    giving its ``listed_at``.
+
+    >>> name_kind("20250230T000000.000000Z-ab12.parquet")
+    'other'
     """
-    if NAME_RE.match(name):
+    if _stamps_ok(NAME_RE.match(name)):
         return SNAPSHOT
-    if COMPACTED_RE.match(name):
+    if _stamps_ok(COMPACTED_RE.match(name)):
         return COMPACTED
     m = TEMP_RE.match(name)
-    if m and (NAME_RE.match(m.group(1)) or COMPACTED_RE.match(m.group(1))):
+    if m and name_kind(m.group(1)) in (SNAPSHOT, COMPACTED):
         return TEMPORARY
     return OTHER if is_candidate(name) else None
 
