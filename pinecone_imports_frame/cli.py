@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import pandas as pd
 
 from ._text import printable
@@ -237,14 +238,24 @@ def plain_records(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in df.columns:
         col = df[name]
-        kind = pd.api.types
-        if isinstance(col.dtype, pd.DatetimeTZDtype) or kind.is_datetime64_any_dtype(col.dtype):
-            values = col.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        elif kind.is_timedelta64_dtype(col.dtype):
-            values = col.dt.total_seconds()
+        kind = getattr(col.dtype, "kind", "")  # "M" and "m" for either backend's dtypes
+        # In microseconds (the schema's unit), never through strftime or total_seconds:
+        # strftime writes year 1 as "1" (pandas 2), total_seconds loses the last
+        # microsecond of a long duration (pandas 3).
+        values: np.ndarray
+        if kind == "M":
+            if getattr(col.dt, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            us = col.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT"))
+            values = np.char.add(np.datetime_as_string(us, unit="us"), "Z")
+        elif kind == "m":
+            ticks = col.to_numpy(dtype="timedelta64[us]", na_value=np.timedelta64("NaT"))
+            whole, part = np.divmod(ticks.view("i8"), 1_000_000)
+            values = whole.astype("float64") + part / 1_000_000
         else:
-            values = col
-        out[name] = values.astype(object).where(values.notna(), None)
+            values = col.to_numpy(dtype=object)
+        shown = pd.Series(values, index=df.index, dtype=object)
+        out[name] = shown.where(col.notna().to_numpy(), None)
     return pd.DataFrame(out, index=df.index)
 
 

@@ -426,3 +426,29 @@ def test_every_format_lists_all_successful_and_all_failed_imports(
         assert errors == [_FAILED["error"]] * 3
     else:
         assert all(pd.isna(e) or e == "" for e in errors), errors
+
+
+def test_csv_and_json_write_years_0001_and_9999_as_rfc_3339(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Go's zero time is a created_at the API may send. strftime("%Y") wrote year 1 as "1"
+    # (pandas 2), and total_seconds() lost the last microsecond of a long duration (pandas 3).
+    records = [
+        {
+            "id": "1",
+            "uri": "s3://b/p",
+            "status": "Completed",
+            "createdAt": "0001-01-01T00:00:00Z",
+            "finishedAt": "9999-12-31T23:59:59.999999Z",
+        }
+    ]
+    with Emulator(records=records) as emu:
+        assert main(["list", *_conn(emu), "--no-progress", "--format", "json"]) == 0
+        (row,) = json.loads(capsys.readouterr().out)
+        assert main(["list", *_conn(emu), "--no-progress", "--format", "csv"]) == 0
+        csv = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str).iloc[0]
+    for got in (row, csv):
+        assert got["created_at"] == "0001-01-01T00:00:00.000000Z"
+        assert got["finished_at"] == "9999-12-31T23:59:59.999999Z"
+    assert row["duration"] == 315_537_897_599.999999  # the nearest float, on any pandas
+    assert float(csv["duration"]) == row["duration"]
