@@ -452,3 +452,67 @@ def test_csv_and_json_write_years_0001_and_9999_as_rfc_3339(
         assert got["finished_at"] == "9999-12-31T23:59:59.999999Z"
     assert row["duration"] == 315_537_897_599.999999  # the nearest float, on any pandas
     assert float(csv["duration"]) == row["duration"]
+
+
+# --- a value typed in the wrong place is never repeated (it may be the key) ----------------
+
+KEY = "pcsk_TOP-SECRET-4f9a1c"
+_OFFLINE = ["--host", "127.0.0.1:9", "--api-key", "x"]  # nothing listens: never reached
+#: (argv, what the message must name) for every option that checks its value.
+VALUE_ERRORS = [
+    (["list", "--api-version", KEY], "--api-version"),
+    (["list", "--format", KEY], "--format"),
+    ([KEY], "COMMAND"),
+    (["list", "--page-size", KEY], "--page-size"),
+    (["list", "--timeout", KEY], "--timeout"),
+    (["list", "--max-retries", KEY], "--max-retries"),
+    (["list", "--all-indexes", "--max-workers", KEY], "--max-workers"),
+    (["list", f"--all-indexes={KEY}"], "--all-indexes"),
+    (["list", f"--progress={KEY}"], "--progress"),
+    ([f"--verbose={KEY}", "list"], "--verbose"),
+    (["list", f"--p={KEY}"], "--p"),  # ambiguous: --page-size or --progress
+    (["demo", "--imports", KEY], "--imports"),
+    (["demo", "--seed", KEY], "--seed"),
+    (["watch", "--interval", KEY, *_OFFLINE], "--interval"),
+    (["watch", "--until", KEY, *_OFFLINE], "--until"),
+    (["watch", "--storage-option", KEY, *_OFFLINE], "--storage-option"),
+    (["snapshot", "--every", KEY, "--to", "L", *_OFFLINE], "--every"),
+    (["snapshot", "--to", "L", "--every", "5", "--count", KEY, *_OFFLINE], "--count"),
+    (["snapshot", "--to", "L", "--compact-after", KEY, *_OFFLINE], "--compact-after"),
+    (["snapshot", "--to", "L", "--storage-option", KEY, *_OFFLINE], "--storage-option"),
+    (["trends", "L", "--listings", KEY], "--listings"),
+    (["trends", "L", "--since", KEY], "--since"),
+    (["report", "L", "-o", "r.html", "--until", KEY], "--until"),
+    (["snapshots", "L", "--format", KEY], "--format"),
+    (["snapshots", "L", "--storage-option", KEY], "--storage-option"),
+    (["prune", "L", "--older-than", KEY], "--older-than"),
+    (["prune", "L", "--keep-last", KEY], "--keep-last"),
+    (["compact", "L", "--older-than", KEY], "--older-than"),
+    (["emulator", "--port", KEY], "--port"),
+    (["emulator", "--imports", KEY], "--imports"),
+    (["emulator", "--seed", KEY], "--seed"),
+    (["emulator", "--speed", KEY], "--speed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"), VALUE_ERRORS, ids=[" ".join(a).replace(KEY, "KEY") for a, _ in VALUE_ERRORS]
+)
+def test_an_argument_error_names_the_option_never_the_value(
+    argv: list[str],
+    option: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a lake "L" or a report would be made here, if it got that far
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("pinecone-imports"), err
+    assert option in err and "Traceback" not in err, err
+    for i in range(len(KEY) - 5):  # not the value, nor a piece of it
+        assert KEY[i : i + 6] not in out + err, err
