@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 import pandas as pd
 
 from ._text import printable
@@ -33,6 +34,7 @@ from .config import (
     MAX_PAGE_SIZE,
     parse_duration,
     parse_interval,
+    parse_timestamp,
 )
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError
 from .polling import poll
@@ -51,19 +53,47 @@ _TABLE_COLUMNS = [
 ]
 
 
+def _without_values(message: str) -> str:
+    """Rewrite an argparse message so that it names options, never a value typed.
+
+    argparse quotes unrecognised arguments and bad values whole: a mistyped "--apikey KEY",
+    or the key typed after the wrong option, would be printed. Each of its messages that
+    quotes a value is rewritten here; the type parsers of this module quote none.
+    """
+    unknown = re.fullmatch(r"unrecognized arguments: (.*)", message, re.S)
+    if unknown:
+        words = unknown.group(1).split()
+        options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+        shown = ", ".join(options) if options else f"{len(words)} value(s)"
+        return f"unrecognized arguments: {shown} (values not shown)"
+    # "argument --format: invalid choice: 'X' (choose from 'table', 'csv')": the choices
+    # are ours and hold no parenthesis, so the last "(choose from" is argparse's.
+    choice = re.fullmatch(
+        r"(argument [^:]*): invalid choice: .*(\(choose from [^()]*\))", message, re.S
+    )
+    if choice:
+        return f"{choice.group(1)}: invalid choice {choice.group(2)}"
+    # A type that raised ValueError: "argument --port: invalid int value: 'X'".
+    typed = re.fullmatch(r"(argument [^:]*): invalid (.*?) value: .*", message, re.S)
+    if typed:
+        return f"{typed.group(1)}: invalid {typed.group(2)} value (value not shown)"
+    # "--all-indexes=X": a flag given a value.
+    flag = re.fullmatch(r"(argument [^:]*): ignored explicit argument .*", message, re.S)
+    if flag:
+        return f"{flag.group(1)}: takes no value"
+    # "--p=X" matching several options: argparse repeats the whole word.
+    ambiguous = re.fullmatch(r"ambiguous option: (.*) could match ([-\w, ]+)", message, re.S)
+    if ambiguous:
+        typed_option = ambiguous.group(1).split("=", 1)[0]
+        return f"ambiguous option: {typed_option} could match {ambiguous.group(2)}"
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors that never repeat a value (it could be the key)."""
 
     def error(self, message: str) -> NoReturn:
-        # argparse quotes unrecognised arguments and bad values whole: a mistyped
-        # "--apikey KEY" would print the key. Name the options, never their values.
-        unknown = re.match(r"unrecognized arguments: (.*)", message)
-        if unknown:
-            words = unknown.group(1).split()
-            options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
-            shown = ", ".join(options) if options else f"{len(words)} value(s)"
-            message = f"unrecognized arguments: {shown} (values not shown)"
-        message = printable(message)
+        message = printable(_without_values(message))
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -204,18 +234,84 @@ def _connection(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in _CONNECTION_OPTIONS}
 
 
+# The parsers' own messages quote the value; these say what is accepted instead.
+_BARE = re.compile(r"\s*\d+(\.\d*)?\s*")
+
+
 def _duration(text: str) -> pd.Timedelta:
     try:
         return parse_duration(text, what="AGE")
-    except ConfigurationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ConfigurationError:
+        problem = "has no unit" if _BARE.fullmatch(text) else "is not a positive duration"
+        raise argparse.ArgumentTypeError(
+            f"AGE {problem}: give e.g. '90d', '12h', '5m', '1h30m', '2w' or 'P1DT2H'"
+        ) from None
 
 
 def _interval(text: str) -> pd.Timedelta:
     try:
         return parse_interval(text, what="PERIOD")
-    except ConfigurationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+    except ConfigurationError:
+        raise argparse.ArgumentTypeError(
+            "PERIOD must be at least one second: seconds (e.g. 30) or a duration (e.g. 30s, 5m, 1h)"
+        ) from None
+
+
+def _time(text: str) -> str:
+    try:
+        parse_timestamp(text, what="time")
+    except ConfigurationError:
+        raise argparse.ArgumentTypeError(
+            "is not a time: give e.g. 2025-05-01 or 2025-05-01T12:00:00Z (naive times are UTC)"
+        ) from None
+    return text
+
+
+def _check_until(text: str) -> None:
+    """Refuse a ``watch --until`` that watch_imports would refuse, without quoting it."""
+    if text.strip().lower() == "done":
+        return
+    for parse in (parse_duration, parse_timestamp):
+        try:
+            parse(text, what="until")
+        except ConfigurationError:
+            continue
+        return
+    raise ConfigurationError(
+        "--until must be 'done', a duration (e.g. 2h, 30m) or a UTC time "
+        "(e.g. 2026-12-01T18:00:00Z)"
+    )
+
+
+def _whole(what: str) -> Callable[[str], int]:
+    """Parse a whole number; the command checks its range (and names the range)."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(text, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number") from None
+
+    parse.__name__ = what
+    return parse
+
+
+def _number(what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number") from None
+
+    parse.__name__ = what
+    return parse
+
+
+def _key_value(text: str) -> str:
+    key, sep, _ = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError("must be KEY=VALUE (e.g. endpoint_url=http://...)")
+    return text
 
 
 def plain_records(df: pd.DataFrame) -> pd.DataFrame:
@@ -237,15 +333,37 @@ def plain_records(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name in df.columns:
         col = df[name]
-        kind = pd.api.types
-        if isinstance(col.dtype, pd.DatetimeTZDtype) or kind.is_datetime64_any_dtype(col.dtype):
-            values = col.dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        elif kind.is_timedelta64_dtype(col.dtype):
-            values = col.dt.total_seconds()
+        kind = getattr(col.dtype, "kind", "")  # "M" and "m" for either backend's dtypes
+        # In microseconds (the schema's unit), never through strftime or total_seconds:
+        # strftime writes year 1 as "1" (pandas 2), total_seconds loses the last
+        # microsecond of a long duration (pandas 3).
+        values: np.ndarray
+        if kind == "M":
+            if getattr(col.dt, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            us = col.to_numpy(dtype="datetime64[us]", na_value=np.datetime64("NaT"))
+            values = np.char.add(np.datetime_as_string(us, unit="us"), "Z")
+        elif kind == "m":
+            ticks = col.to_numpy(dtype="timedelta64[us]", na_value=np.timedelta64("NaT"))
+            whole, part = np.divmod(ticks.view("i8"), 1_000_000)
+            values = whole.astype("float64") + part / 1_000_000
         else:
-            values = col
-        out[name] = values.astype(object).where(values.notna(), None)
+            values = col.to_numpy(dtype=object)
+        shown = pd.Series(values, index=df.index, dtype=object)
+        out[name] = shown.where(col.notna().to_numpy(), None)
     return pd.DataFrame(out, index=df.index)
+
+
+def _shown(col: pd.Series, show: Callable[[Any], Any]) -> pd.Series:
+    """``show`` of each value of ``col`` as an object column; NA stays NA (``<NA>``).
+
+    The dtype is set, not inferred: ``Series.map`` types its result from the values it
+    returns, so a column of NA alone (a listing where no import failed) came back as
+    float or ``null[pyarrow]``, and depended on the pandas version.
+    """
+    missing = col.isna().tolist()
+    values = [pd.NA if m else show(v) for v, m in zip(col.tolist(), missing, strict=True)]
+    return pd.Series(values, index=col.index, dtype=object, name=col.name)
 
 
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
@@ -263,9 +381,8 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
         view = df[_TABLE_COLUMNS].copy()
-        for name in ("id", "error"):
-            view[name] = view[name].map(printable, na_action="ignore")
-        view["error"] = view["error"].str.slice(0, 40)
+        view["id"] = _shown(view["id"], printable)
+        view["error"] = _shown(view["error"], lambda v: printable(v)[:40])
         text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
@@ -284,14 +401,13 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import serve
     from .emulator.state import MAX_IMPORTS
 
+    # Ranges say what is accepted, never the value given (it may be the key, misplaced).
     bounds = {"--imports": (args.imports, 0, MAX_IMPORTS), "--port": (args.port, 0, 65_535)}
     for flag, (value, low, high) in bounds.items():
         if not low <= value <= high:
-            raise ConfigurationError(f"{flag} must be from {low} to {high}, got {value}")
+            raise ConfigurationError(f"{flag} must be from {low} to {high}")
     if not 0 <= args.speed <= 525_600:
-        raise ConfigurationError(
-            f"--speed must be from 0 to 525600 simulated seconds per second, got {args.speed:g}"
-        )
+        raise ConfigurationError("--speed must be from 0 to 525600 simulated seconds per second")
     if not args.api_key:
         raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
     try:
@@ -340,9 +456,9 @@ def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     options: dict[str, Any] = {}
     for item in args.storage_option or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        if not sep or not key:  # the parser refuses these; never quote one (a secret?)
             raise ConfigurationError(
-                f"--storage-option {item!r} is not KEY=VALUE (e.g. endpoint_url=http://...)"
+                "--storage-option must be KEY=VALUE (e.g. endpoint_url=http://...)"
             )
         options[key] = value
     return options or None
@@ -420,6 +536,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         "progress": args.progress,
         "on_event": line,
     }
+    _check_until(args.until)
     fleet = _fleet_arguments(args, verb="watches")
     if fleet is not None:
         history = watch.watch_project_imports(**fleet, **common)
@@ -445,9 +562,9 @@ def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
     view = df[columns].copy()
     for name in columns:
         if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
-            view[name] = view[name].map(
+            view[name] = _shown(
+                view[name],
                 lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
-                na_action="ignore",
             )
     return view.to_string(index=False)
 
@@ -641,6 +758,7 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--storage-option",
         action="append",
+        type=_key_value,
         metavar="KEY=VALUE",
         help="fsspec storage option for s3:// gs:// az:// roots (repeatable)",
     )
@@ -649,8 +767,8 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
 def _add_lake_window(p: argparse.ArgumentParser) -> None:
     p.add_argument("root", metavar="ROOT", help="the lake: a local folder or s3:// gs:// az://")
     p.add_argument("--index-host", help="only this index's snapshots")
-    p.add_argument("--since", help="only listings at or after this time (UTC)")
-    p.add_argument("--until", help="only listings before this time (UTC)")
+    p.add_argument("--since", type=_time, help="only listings at or after this time (UTC)")
+    p.add_argument("--until", type=_time, help="only listings before this time (UTC)")
 
 
 def _common_options(*, top: bool) -> _Parser:
@@ -813,14 +931,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_compact)
 
     p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
-    p.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    p.add_argument("--imports", type=int, default=250)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--port", type=_whole("port"), default=0, help="0 picks a free port")
+    p.add_argument("--imports", type=_whole("imports"), default=250)
+    p.add_argument("--seed", type=_whole("seed"), default=0)
     p.add_argument("--api-key", default="emulator-key")
     p.add_argument("--index-name", default="emulator-index")
     p.add_argument(
         "--speed",
-        type=float,
+        type=_number("speed"),
         default=0.0,
         help="simulated seconds per real second (0: the clock stands still; 600: 10 min/s)",
     )

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from pinecone_imports_frame import schema
+from pinecone_imports_frame._text import printable
 from pinecone_imports_frame.cli import main
 from pinecone_imports_frame.emulator import Emulator
 
@@ -370,3 +371,148 @@ def test_a_closed_pipe_ends_quietly(imports_emulator: Emulator) -> None:
     )
     assert proc.stdout.startswith("id,")
     assert proc.stderr == ""
+
+
+# --- listings where no import, or every import, has an error ------------------------------
+
+_DONE = {
+    "uri": "s3://b/p",
+    "status": "Completed",
+    "createdAt": "2025-05-01T10:00:00Z",
+    "finishedAt": "2025-05-01T10:30:00Z",
+}
+_FAILED = {**_DONE, "status": "Failed", "error": "bad\x1b[31m file " + "x" * 60}
+_LISTINGS = {
+    "all successful": [{"id": str(i), **_DONE} for i in range(3)],
+    "all failed": [{"id": str(i), **_FAILED} for i in range(3)],
+}
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "parquet"])
+@pytest.mark.parametrize("listing", list(_LISTINGS))
+def test_every_format_lists_all_successful_and_all_failed_imports(
+    listing: str, fmt: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # An all-NA error column (no import failed) once lost its string dtype on the way to
+    # the table, and the table crashed with a traceback.
+    records = _LISTINGS[listing]
+    failed = listing == "all failed"
+    out_file = tmp_path / "imports.parquet"
+    extra = ["-o", str(out_file)] if fmt == "parquet" else []
+    with Emulator(records=records) as emu:
+        assert main(["list", *_conn(emu), "--no-progress", "--format", fmt, *extra]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if fmt == "parquet":
+        errors = pd.read_parquet(out_file)["error"].tolist()
+    elif fmt == "csv":
+        csv = pd.read_csv(io.StringIO(captured.out), dtype=str, keep_default_na=False)
+        errors = csv["error"].tolist()
+    elif fmt == "json":
+        errors = [row["error"] for row in json.loads(captured.out)]
+    else:
+        lines = captured.out.splitlines()
+        assert lines[0].split()[0] == "id" and lines[0].split()[-1] == "error"
+        assert [line.split()[0] for line in lines[1:]] == ["0", "1", "2"]
+        cells = [line.split(None, 1)[1] for line in lines[1:]]
+        if failed:  # escaped, then cut to 40 characters
+            shown = printable(_FAILED["error"])[:40]
+            assert shown.startswith("bad\\x1b[31m file x") and len(shown) == 40
+            assert all(c.endswith(f" {shown}") for c in cells), cells
+        else:
+            assert all(c.endswith(" <NA>") for c in cells), cells
+        return
+    if failed:
+        assert errors == [_FAILED["error"]] * 3
+    else:
+        assert all(pd.isna(e) or e == "" for e in errors), errors
+
+
+def test_csv_and_json_write_years_0001_and_9999_as_rfc_3339(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Go's zero time is a created_at the API may send. strftime("%Y") wrote year 1 as "1"
+    # (pandas 2), and total_seconds() lost the last microsecond of a long duration (pandas 3).
+    records = [
+        {
+            "id": "1",
+            "uri": "s3://b/p",
+            "status": "Completed",
+            "createdAt": "0001-01-01T00:00:00Z",
+            "finishedAt": "9999-12-31T23:59:59.999999Z",
+        }
+    ]
+    with Emulator(records=records) as emu:
+        assert main(["list", *_conn(emu), "--no-progress", "--format", "json"]) == 0
+        (row,) = json.loads(capsys.readouterr().out)
+        assert main(["list", *_conn(emu), "--no-progress", "--format", "csv"]) == 0
+        csv = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str).iloc[0]
+    for got in (row, csv):
+        assert got["created_at"] == "0001-01-01T00:00:00.000000Z"
+        assert got["finished_at"] == "9999-12-31T23:59:59.999999Z"
+    assert row["duration"] == 315_537_897_599.999999  # the nearest float, on any pandas
+    assert float(csv["duration"]) == row["duration"]
+
+
+# --- a value typed in the wrong place is never repeated (it may be the key) ----------------
+
+KEY = "pcsk_TOP-SECRET-4f9a1c"
+_OFFLINE = ["--host", "127.0.0.1:9", "--api-key", "x"]  # nothing listens: never reached
+#: (argv, what the message must name) for every option that checks its value.
+VALUE_ERRORS = [
+    (["list", "--api-version", KEY], "--api-version"),
+    (["list", "--format", KEY], "--format"),
+    ([KEY], "COMMAND"),
+    (["list", "--page-size", KEY], "--page-size"),
+    (["list", "--timeout", KEY], "--timeout"),
+    (["list", "--max-retries", KEY], "--max-retries"),
+    (["list", "--all-indexes", "--max-workers", KEY], "--max-workers"),
+    (["list", f"--all-indexes={KEY}"], "--all-indexes"),
+    (["list", f"--progress={KEY}"], "--progress"),
+    ([f"--verbose={KEY}", "list"], "--verbose"),
+    (["list", f"--p={KEY}"], "--p"),  # ambiguous: --page-size or --progress
+    (["demo", "--imports", KEY], "--imports"),
+    (["demo", "--seed", KEY], "--seed"),
+    (["watch", "--interval", KEY, *_OFFLINE], "--interval"),
+    (["watch", "--until", KEY, *_OFFLINE], "--until"),
+    (["watch", "--storage-option", KEY, *_OFFLINE], "--storage-option"),
+    (["snapshot", "--every", KEY, "--to", "L", *_OFFLINE], "--every"),
+    (["snapshot", "--to", "L", "--every", "5", "--count", KEY, *_OFFLINE], "--count"),
+    (["snapshot", "--to", "L", "--compact-after", KEY, *_OFFLINE], "--compact-after"),
+    (["snapshot", "--to", "L", "--storage-option", KEY, *_OFFLINE], "--storage-option"),
+    (["trends", "L", "--listings", KEY], "--listings"),
+    (["trends", "L", "--since", KEY], "--since"),
+    (["report", "L", "-o", "r.html", "--until", KEY], "--until"),
+    (["snapshots", "L", "--format", KEY], "--format"),
+    (["snapshots", "L", "--storage-option", KEY], "--storage-option"),
+    (["prune", "L", "--older-than", KEY], "--older-than"),
+    (["prune", "L", "--keep-last", KEY], "--keep-last"),
+    (["compact", "L", "--older-than", KEY], "--older-than"),
+    (["emulator", "--port", KEY], "--port"),
+    (["emulator", "--imports", KEY], "--imports"),
+    (["emulator", "--seed", KEY], "--seed"),
+    (["emulator", "--speed", KEY], "--speed"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"), VALUE_ERRORS, ids=[" ".join(a).replace(KEY, "KEY") for a, _ in VALUE_ERRORS]
+)
+def test_an_argument_error_names_the_option_never_the_value(
+    argv: list[str],
+    option: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a lake "L" or a report would be made here, if it got that far
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and err.startswith("pinecone-imports"), err
+    assert option in err and "Traceback" not in err, err
+    for i in range(len(KEY) - 5):  # not the value, nor a piece of it
+        assert KEY[i : i + 6] not in out + err, err

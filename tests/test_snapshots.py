@@ -36,6 +36,7 @@ from pinecone_imports_frame.errors import (
 from pinecone_imports_frame.frame import empty_frame, to_frame
 from pinecone_imports_frame.loader import read_imports
 from pinecone_imports_frame.snapshots import (
+    compact_snapshots,
     list_snapshots,
     prune_snapshots,
     read_snapshots,
@@ -217,6 +218,53 @@ def test_any_host_round_trips(tmp_path: Path, records: list[dict[str, Any]], hos
     got = read_snapshots(tmp_path, index_host=host)
     pd.testing.assert_frame_equal(got, stacked(df))
     assert list_snapshots(tmp_path)["index_host"].tolist() == [host]
+
+
+def listing_in(when: str) -> pd.DataFrame:
+    """A listing whose ``listed_at`` is ``when``, any year from 0001 to 9999.
+
+    Its ``listed_at`` is set after to_frame (which takes it through nanoseconds on the way,
+    so only years 1678 to 2261); the other columns hold no time that ``listed_at`` moves.
+    """
+    records = [{"id": "1", "uri": "s3://b/p", "status": "Pending"}, {"id": "2"}]
+    df = to_frame(records, listed_at="2025-05-01", index_host="idx.svc.pinecone.io")
+    listed = pd.Series(pd.Timestamp(when).as_unit("us"), index=df.index)
+    df["listed_at"] = listed.astype(df["listed_at"].dtype)
+    return df
+
+
+def test_listings_of_years_0001_and_9999_round_trip(tmp_path: Path) -> None:
+    # Once an OverflowError (microseconds taken through nanoseconds), and a year 0001 file
+    # was written as "10101T000000.000000Z-....parquet" under "date=1-01-01", which no
+    # reader took for a snapshot.
+    times = [
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T23:59:59.999999Z",
+        "9999-12-31T00:00:00Z",
+        "9999-12-31T23:59:59.999999Z",
+    ]
+    frames = [listing_in(t) for t in times]
+    paths = [write_snapshot(df, tmp_path) for df in frames]
+    assert [p.split("/")[-2] for p in paths] == ["date=0001-01-01"] * 2 + ["date=9999-12-31"] * 2
+    assert paths[0].split("/")[-1].startswith("00010101T000000.000000Z-")
+    assert paths[3].split("/")[-1].startswith("99991231T235959.999999Z-")
+
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path), stacked(*frames))
+    pd.testing.assert_frame_equal(
+        read_snapshots(tmp_path, since="0001-01-01T12:00Z", until="0002-01-01"),
+        stacked(frames[1]),
+    )
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path, since=times[3]), stacked(frames[3]))
+    listed = list_snapshots(tmp_path)
+    assert listed["listed_at"].tolist() == [pd.Timestamp(t) for t in times]
+    assert set(listed["file_status"]) == {"ok"}
+
+    done = compact_snapshots(tmp_path)  # 9999 is in the future: not a day to compact yet
+    assert done["date"].tolist() == ["0001-01-01"] and done["listings"].tolist() == [2]
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path), stacked(*frames))
+    removed = prune_snapshots(tmp_path, older_than="1d")
+    assert removed["listed_at"].tolist() == [pd.Timestamp(t) for t in times[:2]]
+    pd.testing.assert_frame_equal(read_snapshots(tmp_path), stacked(*frames[2:]))
 
 
 def test_api_key_is_in_no_file(tmp_path: Path) -> None:

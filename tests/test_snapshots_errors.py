@@ -6,6 +6,7 @@ Where a bullet involves a store, each test runs on local disk and on a real S3 e
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -20,12 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pinecone_imports_frame.cli import main
 from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.errors import ConfigurationError, SkippedFileWarning, SnapshotError
 from pinecone_imports_frame.frame import empty_frame, to_frame
 from pinecone_imports_frame.loader import read_imports
 from pinecone_imports_frame.snapshots import (
     check_destination,
+    compact_snapshots,
     list_snapshots,
     prune_snapshots,
     read_snapshots,
@@ -254,6 +257,59 @@ def test_files_it_did_not_write_never_block_the_rest(
     assert sorted(left["path"]) == sorted([paths[1], odd["renamed"], odd["unsigned"]])
     removed = prune_snapshots(root, keep_last=0, all=True, corrupt=True, storage_options=options)
     assert removed["path"].tolist() == [paths[1]]  # foreign files stay, whatever is asked
+
+
+def test_a_name_with_an_impossible_timestamp_is_a_file_it_did_not_write(
+    lake: Lake, records: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Named like a snapshot (or a compacted day) but for no instant: 30 February, month 13.
+    # Once an AssertionError in every lake operation; now another tool's file like any other.
+    root, options = lake
+    good = [frame_at(records, t) for t in ("2025-05-01T10:00:00Z", "2025-05-01T11:00:00Z")]
+    paths = [write_snapshot(df, root, storage_options=options) for df in good]
+    folder = paths[0].rsplit("/", 1)[0].removeprefix(root + "/")
+    whole = read_bytes(lake, paths[0])  # this package's bytes and metadata: only the name is off
+    odd = [
+        put(lake, f"{folder}/20250230T000000.000000Z-abc.parquet", whole),
+        put(lake, f"{folder}/20250501T000000.000000Z_20251301T000000.000000Z-ab12.parquet", whole),
+        put(lake, f"{folder}/20250501T250000.000000Z-abc.parquet", whole),
+    ]
+
+    def read_warns() -> None:
+        with pytest.warns(SkippedFileWarning) as caught:
+            got = read_snapshots(root, storage_options=options)
+        pd.testing.assert_frame_equal(got, stacked(*good))
+        messages = [str(w.message) for w in caught if w.category is SkippedFileWarning]
+        assert len(messages) == len(odd)
+        for path in odd:
+            assert sum(path in m for m in messages) == 1
+
+    read_warns()
+    with pytest.warns(SkippedFileWarning):  # a window selects from names too
+        assert len(read_snapshots(root, since="2025-05-01", storage_options=options)) == 60
+    listed = list_snapshots(root, storage_options=options)
+    status = dict(zip(listed["path"], listed["file_status"], strict=True))
+    assert status == {paths[0]: "ok", paths[1]: "ok", **{p: "foreign" for p in odd}}
+    assert listed.loc[listed["file_status"] == "foreign", "listed_at"].isna().all()
+
+    cli = ["snapshots", root, "--format", "csv"]
+    for key, value in (options or {}).items():
+        if isinstance(value, str):
+            cli += ["--storage-option", f"{key}={value}"]
+    if options is None:  # the CLI takes text options only (no client_kwargs)
+        assert main(cli) == 0
+        out = capsys.readouterr().out
+        shown = pd.read_csv(io.StringIO(out))
+        assert sorted(shown["file_status"]) == ["foreign"] * 3 + ["ok"] * 2
+
+    done = compact_snapshots(root, storage_options=options)
+    assert done["files_before"].tolist() == [2]  # the two snapshots, not the odd files
+    read_warns()
+    removed = prune_snapshots(root, keep_last=0, all=True, corrupt=True, storage_options=options)
+    assert removed["path"].tolist() == done["path"].tolist() * 2  # its two listings
+    left = list_snapshots(root, storage_options=options)
+    assert sorted(left["path"]) == sorted(odd) and set(left["file_status"]) == {"foreign"}
+    assert prune_snapshots(root, older_than="1d", storage_options=options).empty
 
 
 def test_a_file_pruned_between_listing_and_reading_is_skipped(

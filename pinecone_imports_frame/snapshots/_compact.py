@@ -41,6 +41,7 @@ from ._layout import (
     SNAPSHOT,
     SnapshotFile,
     compacted_name,
+    day,
     encode_host,
     package_version,
 )
@@ -138,7 +139,7 @@ def compact_snapshots(
     hosts = as_hosts(index_host)
     store = open_store(root, storage_options)
     cutoff = pd.Timestamp.now(tz="UTC") - age
-    last_day = (cutoff.floor("D") - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    last_day = day(cutoff.floor("D") - pd.Timedelta(days=1))
     files = [
         f for f in store.scan(hosts=hosts, last_date=last_day) if f.kind in (SNAPSHOT, COMPACTED)
     ]

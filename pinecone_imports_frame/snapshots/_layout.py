@@ -33,7 +33,6 @@ COMPACTED_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z_(\d{8}T\d{6}\.\d{6})Z-[0-9a-f
 #: compaction, a write in progress (or of a killed writer), or another tool's Parquet file.
 SNAPSHOT, COMPACTED, TEMPORARY, OTHER = "snapshot", "compacted", "temporary", "other"
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 #: Columns a file stores; index_host is the partition, the derived ones are recomputed.
 FILE_COLUMNS: tuple[str, ...] = tuple(c for c in schema.STORED_COLUMNS if c != "index_host")
@@ -70,12 +69,31 @@ def encode_host(host: str) -> str:
 def stamp(listed_at: pd.Timestamp) -> str:
     """Return ``listed_at`` as a file name's stamp (``YYYYMMDDTHHMMSS.ffffffZ``).
 
+    Written field by field: ``strftime("%Y")`` gives year 1 as ``1``, not ``0001``, on
+    glibc, and a name of the wrong width is no snapshot's.
+
     Examples
     --------
     >>> stamp(pd.Timestamp("2025-05-01T12:00:00.5Z"))
     '20250501T120000.500000Z'
+    >>> stamp(pd.Timestamp("0001-01-01T00:00:00Z").as_unit("us"))
+    '00010101T000000.000000Z'
     """
-    return listed_at.strftime(_STAMP_FORMAT) + "Z"
+    t = listed_at
+    return (
+        f"{day(t).replace('-', '')}T{t.hour:02d}{t.minute:02d}{t.second:02d}.{t.microsecond:06d}Z"
+    )
+
+
+def day(listed_at: pd.Timestamp) -> str:
+    """Return the ``YYYY-MM-DD`` of a date partition (four-digit year, as :data:`DATE_RE`).
+
+    Examples
+    --------
+    >>> day(pd.Timestamp("0001-01-01T23:00:00Z").as_unit("us"))
+    '0001-01-01'
+    """
+    return f"{listed_at.year:04d}-{listed_at.month:02d}-{listed_at.day:02d}"
 
 
 def listed_us_from_name(name: str) -> int | None:
@@ -91,7 +109,12 @@ def listed_us_from_name(name: str) -> int | None:
     True
     """
     m = NAME_RE.match(name) or COMPACTED_RE.match(name)
-    return _stamp_us(m.group(1)) if m else None
+    return _stamp_us(m.group(1)) if m is not None and _stamps_ok(m) else None
+
+
+def _stamps_ok(m: re.Match[str] | None) -> bool:
+    """Whether a name matched and each stamp in it is an instant (not 30 February)."""
+    return m is not None and all(_stamp_us(s) is not None for s in m.groups())
 
 
 def last_listed_us_from_name(name: str) -> int | None:
@@ -103,7 +126,7 @@ def last_listed_us_from_name(name: str) -> int | None:
     2000000
     """
     m = COMPACTED_RE.match(name)
-    return _stamp_us(m.group(2)) if m else None
+    return _stamp_us(m.group(2)) if m is not None and _stamps_ok(m) else None
 
 
 def _stamp_us(s: str) -> int | None:
@@ -144,13 +167,20 @@ def name_kind(name: str) -> str | None:
     ('snapshot', 'other')
     >>> name_kind(".20250501T120000.000000Z-ab12.parquet.tmp-1a2b"), name_kind("_SUCCESS")
     ('temporary', None)
+
+    A name shaped like this package's but for no instant is another tool's: this package
+    never writes one, and every other part of the lake counts on a snapshot's name
+    giving its ``listed_at``.
+
+    >>> name_kind("20250230T000000.000000Z-ab12.parquet")
+    'other'
     """
-    if NAME_RE.match(name):
+    if _stamps_ok(NAME_RE.match(name)):
         return SNAPSHOT
-    if COMPACTED_RE.match(name):
+    if _stamps_ok(COMPACTED_RE.match(name)):
         return COMPACTED
     m = TEMP_RE.match(name)
-    if m and (NAME_RE.match(m.group(1)) or COMPACTED_RE.match(m.group(1))):
+    if m and name_kind(m.group(1)) in (SNAPSHOT, COMPACTED):
         return TEMPORARY
     return OTHER if is_candidate(name) else None
 
@@ -169,12 +199,21 @@ def is_ours(kv: dict[bytes, bytes] | None) -> bool:
 def micros(ts: pd.Timestamp | None) -> int | None:
     """Return a timestamp in microseconds since the epoch (None stays None).
 
+    Never through nanoseconds (``Timestamp.value``), which hold only the years 1678 to
+    2261: the schema's unit is the microsecond, years 0001 to 9999.
+
     Examples
     --------
     >>> micros(pd.Timestamp("1970-01-01T00:00:01Z"))
     1000000
+    >>> micros(pd.Timestamp("0001-01-01T00:00:00Z").as_unit("us"))
+    -62135596800000000
     """
-    return None if ts is None else int(ts.value) // 1000
+    if ts is None:
+        return None
+    if ts.unit == "ns":  # cut to the microsecond, earlier in time (as flooring does)
+        return int(ts.value) // 1000
+    return int(ts.as_unit("us").asm8.view("i8"))
 
 
 def is_candidate(name: str) -> bool:

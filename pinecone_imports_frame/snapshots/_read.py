@@ -30,6 +30,7 @@ from ._layout import (
     OTHER,
     SNAPSHOT,
     SnapshotFile,
+    day,
     is_ours,
     micros,
 )
@@ -158,8 +159,8 @@ def read_snapshots(
     since_us, until_us = micros(since_ts), micros(until_ts)
     found = store.scan(
         hosts=hosts,
-        first_date=None if since_ts is None else since_ts.strftime("%Y-%m-%d"),
-        last_date=None if until_ts is None else until_ts.strftime("%Y-%m-%d"),
+        first_date=None if since_ts is None else day(since_ts),
+        last_date=None if until_ts is None else day(until_ts),
     )
     skipped: list[tuple[SnapshotFile, str]] = [
         (f, "its name is not one this package writes, so it is not a snapshot of it")

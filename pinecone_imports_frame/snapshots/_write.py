@@ -21,6 +21,7 @@ from ._layout import (
     DATE_KEY,
     FILE_COLUMNS,
     METADATA_PREFIX,
+    day,
     encode_host,
     package_version,
     stamp,
@@ -169,7 +170,7 @@ def write_snapshot(
         raise SnapshotError("index_host is empty; a snapshot needs the host it was listed from")
     names: Any = frame["index_name"].dropna().unique() if "index_name" in frame else []
     index_name = str(names[0]) if len(names) else frame.attrs.get("index_name")
-    date = listed_at.strftime("%Y-%m-%d")
+    date = day(listed_at)
     name = f"{stamp(listed_at)}-{secrets.token_hex(6)}.parquet"
     path = store.join(encode_host(host), f"{DATE_KEY}{date}", name)
 
