@@ -391,9 +391,21 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         sys.stdout.write(text + "\n")
 
 
+_LIST_FORMATS = ("table", "csv", "json", "parquet")
+
+
+def _list_format(given: str | None, output: str | None) -> str:
+    """Return the format asked for, else the one the output file's ending names, else table."""
+    if given is not None:
+        return given
+    ending = Path(output).suffix.lower().lstrip(".") if output else ""
+    return ending if ending in _LIST_FORMATS and ending != "table" else "table"
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
+    fmt = _list_format(args.format, args.output)  # before the drain: nothing fetched is lost
     df = _read(args)
-    _write_table(df, args.format, args.output)
+    _write_table(df, fmt, args.output)
     return _report_fleet(df) if args.all_indexes else 0
 
 
@@ -821,7 +833,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list an index's imports as a table, CSV, JSON or Parquet")
     _add_connection(p)
     _add_fleet(p)
-    p.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
+    p.add_argument(
+        "--format",
+        choices=_LIST_FORMATS,
+        help="table (default), csv, json or parquet; with --output, its ending picks it "
+        "(.csv, .json, .parquet) unless given",
+    )
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
     p.set_defaults(func=_cmd_list)
 

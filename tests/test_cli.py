@@ -47,6 +47,27 @@ def test_list_as_csv_json_parquet(
     assert pd.read_parquet(out)["id"].tolist() == ids
 
 
+def test_an_output_file_s_ending_picks_the_format_unless_one_is_given(
+    imports_emulator: Emulator, tmp_path: Path
+) -> None:
+    """list -o imports.json wrote a fixed-width text table into imports.json."""
+    ids = [r["id"] for r in imports_emulator.records()]
+    for name, read in (
+        ("a.json", lambda p: [r["id"] for r in json.loads(p.read_text())]),
+        ("a.CSV", lambda p: pd.read_csv(p, dtype={"id": str})["id"].tolist()),
+        ("a.parquet", lambda p: pd.read_parquet(p)["id"].tolist()),
+    ):
+        out = tmp_path / name
+        assert main(["list", *_conn(imports_emulator), "-o", str(out), "--no-progress"]) == 0
+        assert read(out) == ids, name
+    given = tmp_path / "b.json"
+    assert main(["list", *_conn(imports_emulator), "-o", str(given), "--format", "csv"]) == 0
+    assert given.read_text().startswith("id,")  # --format wins
+    text = tmp_path / "c.txt"
+    assert main(["list", *_conn(imports_emulator), "-o", str(text), "--no-progress"]) == 0
+    assert text.read_text().split()[:2] == ["id", "status"]  # the table
+
+
 def test_errors_are_one_line_and_an_exit_code(
     imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
