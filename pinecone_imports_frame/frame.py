@@ -815,7 +815,8 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     >>> concat_frames([a, b])["status"].tolist()
     ['Completed', 'Queued']
     """
-    frames = [f for f in frames if len(f)] or list(frames)[:1]
+    given = list(frames)
+    frames = [f for f in given if len(f)] or given[:1]
     if not frames:
         return empty_frame()
     if len(frames) == 1:

@@ -294,10 +294,7 @@ class _Watch:
         self.bars.ended(self.started_with - len(self.waiting))
 
         self.running_rows.append(listing[running])
-        rows = [df.copy(deep=False) for df in self.running_rows]
-        for df in rows:
-            df.attrs = {}
-        recent = pd.concat(rows, ignore_index=True)
+        recent = concat_frames(self.running_rows)  # the same dtypes, whatever each poll saw
         recent = recent[_keys(recent, fleet=self.fleet).isin(ids).to_numpy()]
         self.running_rows = [recent]
         estimates = trends.estimate_completion(recent)
