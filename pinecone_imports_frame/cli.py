@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from ._text import printable
+from ._text import printable, short_duration
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -735,6 +735,13 @@ def _cmd_compact(args: argparse.Namespace) -> int:
     verb = "would merge" if args.dry_run else "merged"
     before = int(done["files_before"].sum()) if len(done) else 0
     held = int(done["listings"].sum()) if len(done) else 0
+    if not len(done):
+        age = short_duration(args.older_than)
+        print(
+            f"nothing to merge: no day older than {age} has more than one file (a day is "
+            "merged once it is that old: the newest stay as written)"
+        )
+        return 0
     print(f"{verb} {before} files into {len(done)} ({held} listings)")
     for row in done.itertuples():
         into = "" if args.dry_run else f" -> {row.path}"

@@ -634,7 +634,12 @@ class ApiClient:
         if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in causes):
             what = f"could not be sent: {target} {host} does not resolve"
             todo = check or (
-                "check the host name (an index host looks like NAME-xxxx.svc.REGION.pinecone.io)"
+                # The control plane's paths are /indexes...: its host is controller_host.
+                "check controller_host (or PINECONE_CONTROLLER_HOST; the default is "
+                "https://api.pinecone.io)"
+                if path.startswith("/indexes")
+                else "check the host name (an index host looks like "
+                "NAME-xxxx.svc.REGION.pinecone.io)"
             )
             fast = True
         elif any(isinstance(e, ConnectionRefusedError) for e in causes):

@@ -537,3 +537,25 @@ def test_an_argument_error_names_the_option_never_the_value(
     assert option in err and "Traceback" not in err, err
     for i in range(len(KEY) - 5):  # not the value, nor a piece of it
         assert KEY[i : i + 6] not in out + err, err
+
+
+def test_compact_with_nothing_old_enough_says_why(tmp_path: Path) -> None:
+    """It printed "would merge 0 files into 0 (0 listings)" and left the user guessing."""
+    import subprocess
+    import sys
+
+    from pinecone_imports_frame.frame import to_frame
+    from pinecone_imports_frame.snapshots import write_snapshot
+
+    now = pd.Timestamp.now(tz="UTC")
+    for minutes in (1, 2):
+        listed = now - pd.Timedelta(minutes=minutes)
+        write_snapshot(to_frame([{"id": "1"}], listed_at=listed, index_host="h"), tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-m", "pinecone_imports_frame.cli", "compact", str(tmp_path), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0
+    assert "nothing to merge: no day older than 1d00h00m" in run.stdout

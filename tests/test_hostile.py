@@ -32,6 +32,7 @@ from hostile import (
     raw,
 )
 
+import pinecone_imports_frame as pif
 from pinecone_imports_frame import (
     ApiError,
     AuthenticationError,
@@ -371,6 +372,17 @@ def test_a_host_that_does_not_resolve_fails_fast(waits: list[float]) -> None:
     with pytest.raises(TransportError, match=r"no-such-index\.invalid does not resolve"):
         read_imports("no-such-index.invalid", api_key=KEY, progress=False, max_retries=5)
     assert len(waits) <= 1
+
+
+def test_a_control_plane_that_does_not_resolve_points_at_controller_host(
+    waits: list[float],
+) -> None:
+    """The hint named the index host's form, though the host that failed was the control's."""
+    with pytest.raises(TransportError, match="does not resolve") as info:
+        pif.read_project_imports(
+            api_key=KEY, controller_host="https://no-such-control.invalid", progress=False
+        )
+    assert "controller_host" in str(info.value) and "index host looks" not in str(info.value)
 
 
 @pytest.mark.parametrize(
