@@ -24,6 +24,7 @@ from ._layout import (
     SnapshotFile,
     is_ours,
     listed_us_from_name,
+    schema_problem,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
 
@@ -138,6 +139,14 @@ def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
     listings = listings_of(f, kv, md.num_rows, meta)
     if listings is None:  # a compacted file whose list of listings is damaged
         return _Facts(f, CORRUPT, size, md.num_rows, [])
+    try:
+        stored = md.schema.to_arrow_schema()
+    except Exception as exc:
+        if not is_arrow_error(exc):
+            raise
+        return _Facts(f, CORRUPT, size, md.num_rows, [])
+    if schema_problem(stored.remove_metadata()) is not None:  # a column of another type
+        return _Facts(f, CORRUPT, size, md.num_rows, [])
     return _Facts(f, OK, size, md.num_rows, listings)
 
 
@@ -232,7 +241,10 @@ def list_snapshots(
     -------
     pandas.DataFrame
         Columns ``path`` (string, a full URL for fsspec roots), ``file_status`` (string:
-        ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet;
+        ``ok``, a snapshot; ``corrupt``, named like a snapshot but not readable Parquet,
+        or with a column of a type this package does not write (rows are not read, so a
+        row whose ``listed_at`` is not its file's shows ``ok`` here and is skipped by
+        :func:`read_snapshots`);
         ``foreign``, a Parquet file this package did not write; ``temporary``, a write in
         progress or of a killed writer; ``superseded``, a copy of a listing another file
         holds, left by an interrupted compaction), ``index_host``, ``index_name`` (NA when

@@ -13,7 +13,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import schema
 
@@ -183,6 +186,113 @@ def name_kind(name: str) -> str | None:
     if m and name_kind(m.group(1)) in (SNAPSHOT, COMPACTED):
         return TEMPORARY
     return OTHER if is_candidate(name) else None
+
+
+def file_kind(name: str, date: str) -> tuple[str | None, int | None]:
+    """Return a file's kind and ``listed_at`` (µs) from its name and its date folder's name.
+
+    A file in a folder named ``date=`` but for no date is another tool's, whatever its
+    name: this package never writes one there.
+
+    Examples
+    --------
+    >>> file_kind("20250501T120000.000000Z-ab12.parquet", "2025-05-01")
+    ('snapshot', 1746100800000000)
+    >>> file_kind("20250501T120000.000000Z-ab12.parquet", "20250501")
+    ('other', None)
+    """
+    kind = name_kind(name)
+    if kind is not None and not DATE_RE.match(date):
+        kind = OTHER
+    return kind, (listed_us_from_name(name) if kind in (SNAPSHOT, COMPACTED) else None)
+
+
+def _written_types(name: str) -> tuple[pa.DataType, ...]:
+    if schema.BY_NAME[name].kind == "status":
+        # Plain strings from pyarrow >= 17 (no Arrow schema stored), else the dictionary.
+        return (pa.string(), schema.arrow_type(name))
+    return (schema.arrow_type(name),)
+
+
+#: The Arrow types each stored column has been written with, as Parquet readers give them
+#: back. Every version so far wrote these; older versions lacked some columns (read as NA).
+WRITTEN_TYPES: dict[str, tuple[pa.DataType, ...]] = {c: _written_types(c) for c in FILE_COLUMNS}
+#: Columns every snapshot file has (write_snapshot refuses a frame without them). Their
+#: values may be NA but for listed_at: to_frame keeps a record whose id or status is
+#: missing or not a string (as NA, with a warning), and write_snapshot stores it so.
+REQUIRED_COLUMNS = ("id", "status", "listed_at")
+
+
+@functools.lru_cache(maxsize=64)
+def schema_problem(stored: pa.Schema) -> str | None:
+    """Say why a file's columns are not the ones this package writes; None when they are.
+
+    Only the types are judged (a lake's files share a handful of schemas, so this is a
+    lookup): a column read as another type that happens to cast (an integer ``status``, a
+    boolean ``percent_complete``) would come back as values nobody listed. A column
+    unknown here (of a newer version) is ignored; a missing one reads as NA, unless it is
+    one of :data:`REQUIRED_COLUMNS`.
+
+    Examples
+    --------
+    >>> schema_problem(schema.arrow_schema(["id", "status", "listed_at"])) is None
+    True
+    >>> schema_problem(pa.schema([("id", pa.string()), ("status", pa.int64())]))
+    'its column status is int64, not string as this package writes it'
+    """
+    for field in stored:
+        ok = WRITTEN_TYPES.get(field.name)
+        if ok is not None and field.type not in ok:
+            return f"its column {field.name} is {field.type}, not {ok[0]} as this package writes it"
+    missing = [c for c in REQUIRED_COLUMNS if c not in stored.names]
+    if missing:
+        return f"it has no {', '.join(missing)} column (every snapshot has them)"
+    if len(set(stored.names)) != len(stored.names):
+        return "it has two columns of the same name"
+    return None
+
+
+def rows_problem(table: pa.Table, runs: list[tuple[int, int]]) -> str | None:
+    """Say why rows read from a file are not one listing's (or its listings'); None if they are.
+
+    ``runs`` gives, in row order, each listing's ``listed_at`` (µs, from the file's name
+    or a compacted file's list) and its number of rows. Every row must have that
+    ``listed_at`` (write_snapshot never stores another): a snapshot is one listing, taken
+    at one instant, and ``since``/``until`` select it by that instant. The columns of
+    :data:`REQUIRED_COLUMNS` must be there. Vectorised: a null count and a min/max (or
+    one comparison) per file.
+
+    Examples
+    --------
+    >>> stamps = pa.array([5, 5], pa.timestamp("us"))
+    >>> t = pa.table({"id": ["1", "2"], "status": ["Pending", None], "listed_at": stamps})
+    >>> rows_problem(t, [(5, 2)]) is None
+    True
+    >>> rows_problem(t.slice(0, 1), [(6, 1)])
+    'its listed_at values are not the one instant in its name'
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        return f"it has no {', '.join(missing)} column (every snapshot has them)"
+    col = table["listed_at"]
+    if col.null_count:
+        return f"{col.null_count} row(s) have no listed_at"
+    if table.num_rows == 0:
+        return None
+    if len(runs) == 1:
+        lo_hi = pc.min_max(col)
+        same = lo_hi["min"].value == lo_hi["max"].value == runs[0][0]
+    else:
+        stamps = np.repeat([s for s, _ in runs], [n for _, n in runs])
+        expected = pa.array(stamps.astype(np.int64), type=pa.int64())
+        same = len(expected) == len(col) and bool(
+            pc.all(pc.equal(col.cast(pa.int64()), expected)).as_py()
+        )
+    if not same:
+        if len(runs) == 1:
+            return "its listed_at values are not the one instant in its name"
+        return "its listed_at values are not the instants of its list of listings"
+    return None
 
 
 def is_ours(kv: dict[bytes, bytes] | None) -> bool:

@@ -28,11 +28,15 @@ from ._layout import (
     FILE_COLUMNS,
     METADATA_PREFIX,
     OTHER,
+    REQUIRED_COLUMNS,
     SNAPSHOT,
+    WRITTEN_TYPES,
     SnapshotFile,
     day,
     is_ours,
     micros,
+    rows_problem,
+    schema_problem,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
 
@@ -46,6 +50,13 @@ def _check_columns(columns: Sequence[str] | None) -> list[str]:
         return list(schema.COLUMN_NAMES)
     if isinstance(columns, str):
         columns = [columns]
+    if len(columns) == 0:
+        # Not a frame of no columns: pandas would give it as many rows as the lake has,
+        # and no way to see which listing each row was.
+        raise ConfigurationError(
+            "columns=[] selects no column; pass columns=None for every column, or name "
+            "the ones wanted (e.g. columns=['id', 'status', 'listed_at'])"
+        )
     unknown = [c for c in columns if c not in schema.BY_NAME]
     if unknown:
         raise ConfigurationError(
@@ -110,7 +121,8 @@ def read_snapshots(
         Only listings with ``since <= listed_at < until``; naive values are UTC. Files
         outside the window are skipped from their date folder and file name, unopened.
     columns : list of str, optional
-        Only these columns, returned in schema order; only what they need is read.
+        Only these columns, returned in schema order; only what they need is read. An
+        empty list is refused (a frame of rows and no columns says nothing).
     {storage_options}
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
@@ -129,14 +141,19 @@ def read_snapshots(
         The root (or bucket) does not exist, is not a lake, or is a partition folder
         (permanent); the store cannot be reached (transient).
     ConfigurationError
-        Bad arguments (``since`` after ``until``, an unknown column), or the fsspec
-        backend for ``root`` is missing.
+        Bad arguments (``since`` after ``until``, an unknown column, ``columns=[]``), or
+        the fsspec backend for ``root`` is missing.
 
     Warns
     -----
     SkippedFileWarning
         Once for each file skipped (empty, damaged, or not this package's); the others
-        are read. A file pruned while the read runs is skipped without a warning.
+        are read. A file pruned while the read runs is skipped without a warning. Each
+        file's content is checked against what :func:`write_snapshot` writes: every
+        column read must have the Arrow type this package writes (never cast from
+        another), ``id``, ``status`` and ``listed_at`` columns must be there, and every
+        row's ``listed_at`` must be the instant in the file's name (a compacted file's:
+        its listings'). A file in a ``date=`` folder for no date is another tool's.
 
     Examples
     --------
@@ -177,8 +194,8 @@ def read_snapshots(
     )
 
     # What to read: the requested stored columns, what derived ones are computed from,
-    # and the sort keys.
-    need = {"listed_at", "id"}
+    # the sort keys, and status (each file's rows are checked to have one).
+    need = {"listed_at", "id", "status"}
     for c in wanted:
         need.update(schema.BY_NAME[c].derived_from or (c,))
     if names is not None:
@@ -186,6 +203,7 @@ def read_snapshots(
     read_cols = [c for c in FILE_COLUMNS if c in need]
 
     decoded: list[tuple[SnapshotFile, pa.Table]] = []
+    runs: dict[str, list[tuple[int, int]]] = {}  # a compacted file's listings, in row order
     if merged:
         opened = _open_compacted(store, merged, skipped)
         chosen = choose_copies(
@@ -203,10 +221,13 @@ def read_snapshots(
                 t = _rows_of(comp, keep, read_cols, skipped)
                 if t is not None:
                     decoded.append((comp.file, t))
+                    runs[comp.file.path] = [
+                        (x.listed_us, x.rows or 0) for x in sorted(keep, key=lambda x: x.offset)
+                    ]
     files.sort(key=lambda f: (f.listed_us, f.path))
     decoded += _read_files(store, files, read_cols, names, skipped) if files else []
     decoded.sort(key=lambda item: (item[0].listed_us, item[0].path))
-    table = _stack(decoded, read_cols, skipped)
+    table = _stack(decoded, read_cols, skipped, runs)
     _warn_skipped(store, skipped)
     if table is None:
         return _empty(wanted, dtype_backend)
@@ -303,6 +324,10 @@ def _open_compacted(
         if listings is None:
             skipped.append((f, "its list of listings is missing or does not match its rows"))
             continue
+        problem = schema_problem(pf.schema_arrow.remove_metadata())
+        if problem is not None:
+            skipped.append((f, problem))
+            continue
         out.append(_Compacted(f, pf, listings, kv))
     return out
 
@@ -347,13 +372,13 @@ def _rows_of(
     for g in groups:
         base[g] = pos
         pos += md.row_group(g).num_rows
-    if ranges == [[0, md.num_rows]]:
-        return table
-    pieces = []
-    for r0, r1 in ranges:
-        g = max(g for g in groups if starts[g] <= r0)
-        pieces.append(table.slice(base[g] + r0 - starts[g], r1 - r0))
-    return pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    if ranges != [[0, md.num_rows]]:
+        pieces = []
+        for r0, r1 in ranges:
+            g = max(g for g in groups if starts[g] <= r0)
+            pieces.append(table.slice(base[g] + r0 - starts[g], r1 - r0))
+        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
+    return table
 
 
 def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None:
@@ -594,14 +619,18 @@ def _stack(
     decoded: list[tuple[SnapshotFile, pa.Table]],
     read_cols: list[str],
     skipped: list[tuple[SnapshotFile, str]],
+    runs: dict[str, list[tuple[int, int]]],
 ) -> pa.Table | None:
     """Every file's rows in one table of ``read_cols`` plus ``index_host``, or None.
 
     Files are grouped by their stored schema (one group in a lake written by one version)
-    and each group is concatenated, cast and completed once, not file by file: a column a
-    group lacks (written by an older version) becomes nulls, status becomes plain strings
-    (files differ in their dictionaries), ``index_host`` comes from the partition. A group
-    whose column does not convert to the schema's type is skipped (added to ``skipped``).
+    and each group is concatenated, checked, cast and completed once, not file by file: a
+    column a group lacks (written by an older version) becomes nulls, status becomes plain
+    strings (files differ in their dictionaries), ``index_host`` comes from the partition.
+    A group whose column is not of a type this package writes is skipped, and so is a
+    file whose rows are not one listing's (see :func:`rows_problem`); both are added to
+    ``skipped``. ``runs`` gives a compacted file's listings (``listed_at``, rows) in row
+    order; a snapshot file's is its name's ``listed_at`` for all its rows.
     """
     groups: list[tuple[pa.Schema, list[pa.Table], list[SnapshotFile]]] = []
     last: tuple[pa.Schema, list[pa.Table], list[SnapshotFile]] | None = None
@@ -615,30 +644,76 @@ def _stack(
         last[2].append(f)
     out = []
     for _schema, tables, group_files in groups:
-        got = pa.concat_tables(tables)
-        if _string_bytes(got) < _BIG_STRINGS:
-            got = got.combine_chunks()  # one chunk: cheaper from here on
-        arrays = _stored_arrays(got, read_cols)
-        if isinstance(arrays, str):
-            skipped.extend((f, arrays) for f in group_files)
-            continue
-        hosts = [f.host for f in group_files]
-        host_names = sorted(set(hosts))
-        codes = {h: i for i, h in enumerate(host_names)}
-        indices = np.repeat(
-            np.array([codes[h] for h in hosts], dtype=np.int32),
-            [t.num_rows for t in tables],
-        )
-        host_col = pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(host_names))
-        arrays.append(pa.chunked_array([host_col.cast(pa.string())]))
-        out.append(pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"]))
+        got = _stack_group(tables, group_files, read_cols, skipped, runs)
+        if got is not None:
+            out.append(got)
     if not out:
         return None
     return pa.concat_tables(out) if len(out) > 1 else out[0]
 
 
+def _stack_group(
+    tables: list[pa.Table],
+    files: list[SnapshotFile],
+    read_cols: list[str],
+    skipped: list[tuple[SnapshotFile, str]],
+    runs: dict[str, list[tuple[int, int]]],
+) -> pa.Table | None:
+    """Stack the rows of files of one stored schema, typed, with ``index_host``; or None."""
+    got = pa.concat_tables(tables)
+    if _string_bytes(got) < _BIG_STRINGS:
+        got = got.combine_chunks()  # one chunk: cheaper from here on
+    arrays = _stored_arrays(got, read_cols)
+    if isinstance(arrays, str):
+        skipped.extend((f, arrays) for f in files)
+        return None
+    file_runs = [
+        runs.get(f.path) or [(f.listed_us or 0, t.num_rows)]
+        for f, t in zip(files, tables, strict=True)
+    ]
+    if not _rows_ok(dict(zip(read_cols, arrays, strict=True)), file_runs):
+        # Rare (a damaged or tampered file): find which files, and stack the others.
+        keep = []
+        for i, (f, t) in enumerate(zip(files, tables, strict=True)):
+            why = rows_problem(t, file_runs[i])
+            if why is None:
+                keep.append(i)
+            else:
+                skipped.append((f, why))
+        if not keep or len(keep) == len(files):  # the second: never loop
+            return None
+        return _stack_group(
+            [tables[i] for i in keep], [files[i] for i in keep], read_cols, skipped, runs
+        )
+    hosts = [f.host for f in files]
+    host_names = sorted(set(hosts))
+    codes = {h: i for i, h in enumerate(host_names)}
+    indices = np.repeat(
+        np.array([codes[h] for h in hosts], dtype=np.int32),
+        [t.num_rows for t in tables],
+    )
+    host_col = pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(host_names))
+    arrays.append(pa.chunked_array([host_col.cast(pa.string())]))
+    return pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"])
+
+
+def _rows_ok(arrays: dict[str, pa.ChunkedArray], file_runs: list[list[tuple[int, int]]]) -> bool:
+    """Whether stacked rows all have their listing's ``listed_at`` (none NA).
+
+    The fast path of :func:`rows_problem` for many files at once: one comparison of the
+    whole ``listed_at`` column with the instants the names give.
+    """
+    if arrays["listed_at"].null_count:
+        return False
+    values = [v for each in file_runs for v, _ in each]
+    counts = [n for each in file_runs for _, n in each]
+    stamps = arrays["listed_at"].cast(pa.int64()).to_numpy()
+    expected = np.repeat(np.array(values, dtype=np.int64), counts)
+    return bool(np.array_equal(stamps, expected))
+
+
 def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray] | str:
-    """Give stored columns the schema's types; or say why one does not convert.
+    """Give stored columns the schema's types; or say why one is not of a type written here.
 
     Status stays plain strings (files differ in their dictionaries); a column the table
     lacks (written by an older version) is nulls.
@@ -648,14 +723,19 @@ def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray]
     for c in columns:
         target = pa.string() if c == "status" else schema.arrow_type(c)
         if c not in table.column_names:
+            if c in REQUIRED_COLUMNS:
+                return f"it has no {c} column (every snapshot has one)"
             arrays.append(pa.chunked_array([pa.nulls(n, target)]))
             continue
         col = table[c]
+        if col.type not in WRITTEN_TYPES[c]:
+            # Not cast: an integer status or a boolean percent would come back as values
+            # ("1", 1.0) nobody listed.
+            return (
+                f"its column {c} is {col.type}, not {WRITTEN_TYPES[c][0]} as this package writes it"
+            )
         if col.type != target:
-            try:
-                col = col.cast(target)
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                return f"its column {c} is {col.type}, which does not convert to {target} ({exc})"
+            col = col.cast(target)
         arrays.append(col)
     return arrays
 
@@ -701,6 +781,10 @@ def read_stored(
             parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
         mine = []
         for listing, raw in parts:
+            problem = rows_problem(raw, [(listing.listed_us, raw.num_rows)])
+            if problem is not None:
+                skipped.append((f, problem))
+                break
             arrays = _stored_arrays(raw, list(FILE_COLUMNS))
             if isinstance(arrays, str):
                 skipped.append((f, arrays))

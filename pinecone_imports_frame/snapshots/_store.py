@@ -32,8 +32,7 @@ from ._layout import (
     HOST_KEY,
     TEMPORARY,
     SnapshotFile,
-    listed_us_from_name,
-    name_kind,
+    file_kind,
     parse_partition,
 )
 
@@ -204,10 +203,10 @@ class Store(abc.ABC):
 
     @staticmethod
     def _date_ok(date: str, first_date: str | None, last_date: str | None) -> bool:
-        return (
-            bool(DATE_RE.match(date))
-            and (first_date is None or date >= first_date)
-            and (last_date is None or date <= last_date)
+        # A ``date=`` folder for no date is listed whatever the window (no window can
+        # exclude it): its files are other tools' (see file_kind), shown and warned about.
+        return not DATE_RE.match(date) or (
+            (first_date is None or date >= first_date) and (last_date is None or date <= last_date)
         )
 
     def _not_a_lake(self, seen: list[str]) -> SnapshotError:
@@ -274,14 +273,13 @@ class LocalStore(Store):
                 except FileNotFoundError:
                     continue
                 for fe in file_entries:
-                    kind = name_kind(fe.name)
+                    kind, listed_us = file_kind(fe.name, date)
                     if kind is None or not fe.is_file():
                         continue
                     mtime = None
                     if kind == TEMPORARY:
                         with contextlib.suppress(FileNotFoundError):
                             mtime = fe.stat().st_mtime
-                    listed_us = listed_us_from_name(fe.name)
                     out.append(SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime))
         return out, lake_like
 
@@ -416,9 +414,11 @@ class FsspecStore(Store):
                 lake_like = lake_like or host is not None
                 if len(parts) != 3 or host is None or (hosts is not None and host not in hosts):
                     continue
-                kind = name_kind(parts[2])
                 date = parse_partition(parts[1], DATE_KEY)
-                if kind is None or date is None or not self._date_ok(date, first_date, last_date):
+                if date is None or not self._date_ok(date, first_date, last_date):
+                    continue
+                kind, listed_us = file_kind(parts[2], date)
+                if kind is None:
                     continue
                 size = info.get("size") if isinstance(info, dict) else None
                 out.append(
@@ -426,7 +426,7 @@ class FsspecStore(Store):
                         str(path),
                         host,
                         date,
-                        listed_us_from_name(parts[2]),
+                        listed_us,
                         None if size is None else int(size),
                         kind,
                     )
