@@ -127,6 +127,17 @@ def _tampered_bytes(data: bytes, how: Callable[[pa.Table], pa.Table]) -> bytes:
     return sink.getvalue()
 
 
+def _lake_with_one_tampered(
+    root: Path, records: list[dict[str, Any]], kind: str
+) -> tuple[list[pd.DataFrame], list[str], Path]:
+    """Three snapshots written as the package writes them; the middle one then tampered."""
+    frames = _frames(records)
+    paths = [write_snapshot(df, root) for df in frames]
+    bad = Path(paths[1])
+    bad.write_bytes(_tampered_bytes(bad.read_bytes(), TAMPERED[kind][0]))
+    return frames, paths, bad
+
+
 def _skipped(caught: Any) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, SkippedFileWarning)]
 
@@ -135,11 +146,8 @@ def _skipped(caught: Any) -> list[str]:
 def test_a_tampered_snapshot_is_skipped_saying_why(
     kind: str, tmp_path: Path, records: list[dict[str, Any]]
 ) -> None:
-    how, reason, listed_as = TAMPERED[kind]
-    frames = _frames(records)
-    paths = [write_snapshot(df, tmp_path) for df in frames]
-    bad = Path(paths[1])
-    bad.write_bytes(_tampered_bytes(bad.read_bytes(), how))
+    _, reason, listed_as = TAMPERED[kind]
+    frames, paths, bad = _lake_with_one_tampered(tmp_path, records, kind)
 
     with pytest.warns(SkippedFileWarning) as caught:
         got = read_snapshots(tmp_path)
@@ -162,11 +170,8 @@ def test_a_tampered_snapshot_is_skipped_saying_why(
 def test_compaction_leaves_a_tampered_snapshot_alone(
     kind: str, tmp_path: Path, records: list[dict[str, Any]]
 ) -> None:
-    how, reason, _ = TAMPERED[kind]
-    frames = _frames(records)
-    paths = [write_snapshot(df, tmp_path) for df in frames]
-    bad = Path(paths[1])
-    bad.write_bytes(_tampered_bytes(bad.read_bytes(), how))
+    _, reason, _ = TAMPERED[kind]
+    frames, paths, bad = _lake_with_one_tampered(tmp_path, records, kind)
     before = bad.read_bytes()
 
     with warnings.catch_warnings():
