@@ -245,11 +245,18 @@ def _strings(values: list[Any]) -> tuple[pa.Array, list[_Bad]]:
     return pa.array([None if i in rows else v for i, v in enumerate(values)], pa.string()), bad
 
 
+#: How far past a bound a float may be and still count as in it (100.00000000000001).
+_FLOAT_SLACK = 1e-6
+
+
 def _within(
     array: pa.Array, values: list[Any], bounds: tuple[float | None, float | None]
 ) -> tuple[pa.Array, list[_Bad]]:
     """Null the values outside ``bounds`` (inclusive); return them as bad values."""
     low, high = bounds
+    if pa.types.is_floating(array.type):  # a server's float arithmetic may pass 100 by a hair
+        low = None if low is None else low - _FLOAT_SLACK
+        high = None if high is None else high + _FLOAT_SLACK
     outside = pa.array(np.zeros(len(array), dtype=bool))
     if low is not None:
         outside = pc.or_(outside, pc.fill_null(pc.less(array, low), False))
@@ -257,7 +264,7 @@ def _within(
         outside = pc.or_(outside, pc.fill_null(pc.greater(array, high), False))
     if not pc.any(outside).as_py():
         return array, []
-    expected = f"from {low} to {high}" if high is not None else f"{low} or more"
+    expected = f"from {bounds[0]} to {bounds[1]}" if high is not None else f"{bounds[0]} or more"
     rows = np.flatnonzero(outside.to_numpy(zero_copy_only=False))
     bad = [_Bad(int(i), values[i], f"a number {expected}") for i in rows]
     return pc.if_else(outside, pa.scalar(None, array.type), array), bad

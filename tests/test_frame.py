@@ -386,3 +386,11 @@ def test_timestamps_as_objects_and_a_listing_time_outside_nanoseconds_keep_their
         1,
         2401,
     )
+
+
+def test_a_percent_past_100_by_float_rounding_is_kept() -> None:
+    """100.00000000000001 is a server's arithmetic, not a bad value; 100.5 is one."""
+    df = to_frame([{**COMPLETED, "percentComplete": 100.00000000000001}])
+    assert df.loc[0, "percent_complete"] == pytest.approx(100.0)
+    with pytest.raises(ResponseFormatError, match="from 0 to 100"):
+        to_frame([{**COMPLETED, "percentComplete": 100.5}])
