@@ -233,12 +233,14 @@ class _Watch:
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
         self.failed_polls = 0
+        self.failed_in_a_row = 0  # polls failed since the last listing
         self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         self.last_listing_at = _clock()
+        self.failed_in_a_row = 0
         # A fleet's listing writes one snapshot per index itself (read_project_imports).
         if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
@@ -320,9 +322,10 @@ class _Watch:
 
         "At" is within half an interval: ``listed_at`` follows the server's ``Date``, which
         has whole seconds, so listings a minute apart may be stamped 59.9 s apart. While
-        polls fail no listing comes: the time is then this machine's, from the watch's
-        start for a duration, from the last listing (or the wall clock before any) for a
-        time, so that ``until`` ends a watch of a server that stopped answering.
+        polls fail no listing comes: a duration also ends on this machine's clock from the
+        watch's start, and a time, after two polls in a row failed, on this machine's
+        clock from the last listing, so that ``until`` ends a watch of a server that
+        stopped answering (one failed poll is just retried at the next tick).
         """
         limit = self.limit
         if limit is None:
@@ -334,8 +337,9 @@ class _Watch:
         last = _listed_at(self.listings[-1]) if self.listings else None
         if first is None or last is None:
             return isinstance(limit, pd.Timestamp) and pd.Timestamp.now(tz="UTC") >= limit
-        since_last = pd.Timedelta(seconds=_clock() - self.last_listing_at)
-        newest = last + max(self.every / 2, since_last)
+        newest = last + self.every / 2
+        if self.failed_in_a_row >= 2:  # one failed poll is retried at the next tick
+            newest = max(newest, last + pd.Timedelta(seconds=_clock() - self.last_listing_at))
         if isinstance(limit, pd.Timedelta):
             return bool(newest - first >= limit)
         return bool(newest >= limit)
@@ -352,6 +356,7 @@ class _Watch:
                     if not self.listings:  # a wrong host or port: said now, not retried forever
                         raise tick.error
                     self.failed_polls += 1
+                    self.failed_in_a_row += 1
                 elif tick.value is not None and self._see(tick.value):
                     stopped = "done"
                     break

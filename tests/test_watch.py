@@ -139,6 +139,20 @@ def test_until_ends_a_watch_whose_server_stopped_answering(
     assert sum(fake.sleeps) == 300.0
 
 
+def test_one_failed_poll_at_the_until_time_is_retried_not_taken_for_the_end(
+    emu: Emulator, fake: EmulatorTime
+) -> None:
+    """One poll failing at the deadline stopped the watch a listing short (a flaky CI run)."""
+    until = pd.Timestamp(NOW) + pd.Timedelta(minutes=2)
+    emu.inject("status", status=503, times=1, after=2 * 2)  # the third poll (2 pages each)
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", until=until, max_retries=0, progress=False
+    )
+    info = history.attrs["watch"]
+    assert info["stopped"] == "until" and info["failed_polls"] == 1
+    assert history["listed_at"].nunique() == 3  # 09:00, 09:01, then 09:03 after the failure
+
+
 def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
     emu: Emulator, fake: EmulatorTime
 ) -> None:
