@@ -111,16 +111,7 @@ def typed_by_hand(
 
 
 COLUMNS = [
-    "id",
-    "uri",
-    "status",
-    "created_at",
-    "finished_at",
-    "percent_complete",
-    "records_imported",
-    "validation_successes",
-    "validation_errors",
-    "error",
+    *FIELDS,
     "error_category",
     "duration",
     "elapsed",

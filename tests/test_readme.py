@@ -20,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from faketime import FakeTime
 
-from pinecone_imports_frame import cli, client, schema, watch
+from pinecone_imports_frame import cli, schema
 from pinecone_imports_frame.emulator import IndexConfig, Project
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -31,27 +32,6 @@ SETUP = ("python3 -m venv", "pip install", "jupyter lab")
 
 def _blocks() -> list[tuple[str, str]]:
     return re.findall(r"```(\w*)\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
-
-
-class ProjectTime:
-    """A clock and a sleep for polling code: sleeping moves the project's clock too.
-
-    The project's clock runs ``SPEED`` times faster (as ``Emulator(speed=...)`` does), so
-    that a watch "until every running import has ended" takes tens of polls, not hundreds.
-    """
-
-    SPEED = 20
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        self.project.advance(seconds * self.SPEED)
 
 
 @pytest.fixture
@@ -65,11 +45,9 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("PINECONE_API_KEY", project.api_key)
         monkeypatch.setenv("PINECONE_INDEX_HOST", project["prod-search"].address)
         monkeypatch.setenv("PINECONE_CONTROLLER_HOST", project.control.url)
-        fake = ProjectTime(project)
-        for module in (watch, cli):
-            monkeypatch.setattr(module, "_clock", fake.clock)
-            monkeypatch.setattr(module, "_sleep", fake.sleep)
-        monkeypatch.setattr(client, "_sleep", lambda s: None)
+        # The project's clock runs 20 times faster (as Emulator(speed=...) does), so that
+        # a watch "until every running import has ended" takes tens of polls, not hundreds.
+        FakeTime(project, speed=20).install(monkeypatch)
         monkeypatch.chdir(tmp_path)
         yield project
 

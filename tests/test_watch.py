@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from faketime import FakeTime
 
 import pinecone_imports_frame as pif
 from pinecone_imports_frame import AuthenticationError, ConfigurationError, trends, watch
@@ -28,26 +29,6 @@ from pinecone_imports_frame.watch import WatchEvent, watch_imports
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 
 
-class EmulatorTime:
-    """A clock and a sleep for the watch: sleeping moves the emulator's clock too."""
-
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self.interrupt_at: int | None = None
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.interrupt_at is not None and len(self.sleeps) >= self.interrupt_at:
-            raise KeyboardInterrupt
-        self.now += seconds
-        self.emu.advance(seconds)
-
-
 @pytest.fixture
 def emu() -> Any:
     with Emulator(imports=150, seed=4, now=NOW) as emulator:
@@ -55,15 +36,8 @@ def emu() -> Any:
 
 
 @pytest.fixture
-def fake(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> EmulatorTime:
-    from pinecone_imports_frame import cli, client
-
-    time = EmulatorTime(emu)
-    for module in (watch, cli):
-        monkeypatch.setattr(module, "_clock", time.clock)
-        monkeypatch.setattr(module, "_sleep", time.sleep)
-    monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
-    return time
+def fake(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    return FakeTime(emu).install(monkeypatch)
 
 
 def running_ids(listing: pd.DataFrame) -> set[str]:
@@ -71,7 +45,7 @@ def running_ids(listing: pd.DataFrame) -> set[str]:
 
 
 def test_the_watch_ends_when_the_imports_running_at_the_start_have_ended(
-    emu: Emulator, fake: EmulatorTime
+    emu: Emulator, fake: FakeTime
 ) -> None:
     first = running_ids(pif.read_imports(emu.url, api_key=emu.api_key, progress=False))
     assert len(first) >= 2
@@ -103,7 +77,7 @@ def test_the_watch_ends_when_the_imports_running_at_the_start_have_ended(
 
 
 def test_a_transient_failure_is_retried_at_the_next_tick(
-    emu: Emulator, fake: EmulatorTime, caplog: pytest.LogCaptureFixture
+    emu: Emulator, fake: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     emu.inject("status", status=503, times=2, after=2)  # the second poll fails (1 retry)
     with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
@@ -116,7 +90,7 @@ def test_a_transient_failure_is_retried_at_the_next_tick(
     assert sum("503" in r.getMessage() for r in caplog.records) == 1  # logged once
 
 
-def test_a_first_poll_that_fails_is_raised_not_retried_forever(fake: EmulatorTime) -> None:
+def test_a_first_poll_that_fails_is_raised_not_retried_forever(fake: FakeTime) -> None:
     """A wrong port, say: it was retried at every tick, for ever with until="done"."""
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
@@ -126,9 +100,7 @@ def test_a_first_poll_that_fails_is_raised_not_retried_forever(fake: EmulatorTim
     assert fake.sleeps == [] and len(info.value.partial) == 0  # type: ignore[arg-type]
 
 
-def test_until_ends_a_watch_whose_server_stopped_answering(
-    emu: Emulator, fake: EmulatorTime
-) -> None:
+def test_until_ends_a_watch_whose_server_stopped_answering(emu: Emulator, fake: FakeTime) -> None:
     """until is on the server's clock; with no listing coming, this machine's clock counts."""
     emu.inject("status", status=503, times=10**6, after=2)  # every poll after the first fails
     history = watch_imports(
@@ -140,7 +112,7 @@ def test_until_ends_a_watch_whose_server_stopped_answering(
 
 
 def test_one_failed_poll_at_the_until_time_is_retried_not_taken_for_the_end(
-    emu: Emulator, fake: EmulatorTime
+    emu: Emulator, fake: FakeTime
 ) -> None:
     """One poll failing at the deadline stopped the watch a listing short (a flaky CI run)."""
     until = pd.Timestamp(NOW) + pd.Timedelta(minutes=2)
@@ -154,7 +126,7 @@ def test_one_failed_poll_at_the_until_time_is_retried_not_taken_for_the_end(
 
 
 def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
-    emu: Emulator, fake: EmulatorTime
+    emu: Emulator, fake: FakeTime
 ) -> None:
     with pytest.raises(AuthenticationError) as info:
         watch_imports(emu.url, api_key="not-the-key-0000", progress=False)
@@ -169,14 +141,14 @@ def test_a_permanent_failure_stops_the_watch_keeping_what_it_saw(
 
 
 def test_without_an_interval_an_index_is_polled_every_ten_seconds(
-    emu: Emulator, fake: EmulatorTime
+    emu: Emulator, fake: FakeTime
 ) -> None:
     history = watch_imports(emu.url, api_key=emu.api_key, until="1m", progress=False)
     assert history.attrs["watch"]["stopped"] == "until"
     assert set(fake.sleeps) == {10.0} and history["listed_at"].nunique() == 7
 
 
-def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: EmulatorTime) -> None:
+def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: FakeTime) -> None:
     history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="3m", progress=False)
     times = sorted(history["listed_at"].unique())
     assert history.attrs["watch"]["stopped"] == "until"
@@ -189,16 +161,14 @@ def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: Emulat
     assert later["listed_at"].nunique() == 3
 
 
-def test_an_interrupted_watch_returns_what_it_saw(emu: Emulator, fake: EmulatorTime) -> None:
+def test_an_interrupted_watch_returns_what_it_saw(emu: Emulator, fake: FakeTime) -> None:
     fake.interrupt_at = 3
     history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=False)
     assert history.attrs["watch"]["stopped"] == "interrupted"
     assert history["listed_at"].nunique() == 3
 
 
-def test_each_poll_is_written_as_a_snapshot(
-    emu: Emulator, fake: EmulatorTime, tmp_path: Path
-) -> None:
+def test_each_poll_is_written_as_a_snapshot(emu: Emulator, fake: FakeTime, tmp_path: Path) -> None:
     history = watch_imports(
         emu.url, api_key=emu.api_key, interval="5m", until="15m", snapshot_to=tmp_path,
         progress=False,
@@ -232,7 +202,7 @@ def test_bad_arguments_fail_before_any_request(
 
 
 def test_bars_show_each_running_import_and_lines_show_endings(
-    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str]
+    emu: Emulator, fake: FakeTime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=True)
     err = capsys.readouterr().err
@@ -241,7 +211,7 @@ def test_bars_show_each_running_import_and_lines_show_endings(
 
 
 def test_without_bars_the_endings_are_logged(
-    emu: Emulator, fake: EmulatorTime, caplog: pytest.LogCaptureFixture
+    emu: Emulator, fake: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="pinecone_imports_frame.watch"):
         watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=False)
@@ -286,7 +256,7 @@ def test_an_event_line_escapes_server_text() -> None:
 
 
 def test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself(
-    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emu: Emulator, fake: FakeTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--interval", "1m"]
     assert main([*args, "--no-progress", "--snapshot-to", str(tmp_path)]) == 0
@@ -297,7 +267,7 @@ def test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself(
 
 
 def test_the_watch_command_stopped_by_until_shows_what_still_runs(
-    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str]
+    emu: Emulator, fake: FakeTime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
     assert main([*args, "--interval", "1m", "--until", "2m"]) == 0
@@ -309,7 +279,7 @@ def test_the_watch_command_stopped_by_until_shows_what_still_runs(
 
 
 def test_the_trends_command_prints_timeline_running_and_failures(
-    emu: Emulator, fake: EmulatorTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emu: Emulator, fake: FakeTime, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     watch_imports(
         emu.url, api_key=emu.api_key, interval="10m", until="1h", snapshot_to=tmp_path,
@@ -361,13 +331,8 @@ WATCH_SECRET = "pcsk_watchSECRET_4c2e9a71"
 
 
 def _watch_until_refused(monkeypatch: pytest.MonkeyPatch) -> AuthenticationError:
-    from pinecone_imports_frame import client
-
     with Emulator(imports=100, seed=4, now=NOW, api_key=WATCH_SECRET) as server:
-        time = EmulatorTime(server)
-        monkeypatch.setattr(watch, "_clock", time.clock)
-        monkeypatch.setattr(watch, "_sleep", time.sleep)
-        monkeypatch.setattr(client, "_sleep", lambda s: None)
+        FakeTime(server).install(monkeypatch)
         server.inject("status", status=401, times=1, after=2)  # the second poll
         try:
             watch_imports(server.url, api_key=WATCH_SECRET, interval="1m", progress=False)

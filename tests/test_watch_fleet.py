@@ -7,34 +7,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from faketime import FakeTime
 
 import pinecone_imports_frame as pif
-from pinecone_imports_frame import watch
 from pinecone_imports_frame.cli import main
 from pinecone_imports_frame.emulator import IndexConfig, Project
 from pinecone_imports_frame.watch import WatchEvent, watch_project_imports
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
-
-
-class ProjectTime:
-    """A clock and a sleep for the watch that move the project's simulated clock too."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self.on_sleep: list[Any] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        self.project.advance(seconds)
-        for hook in self.on_sleep:
-            hook(len(self.sleeps))
 
 
 @pytest.fixture
@@ -49,15 +29,8 @@ def project() -> Any:
 
 
 @pytest.fixture
-def fake(project: Project, monkeypatch: pytest.MonkeyPatch) -> ProjectTime:
-    from pinecone_imports_frame import cli, client
-
-    time = ProjectTime(project)
-    for module in (watch, cli):
-        monkeypatch.setattr(module, "_clock", time.clock)
-        monkeypatch.setattr(module, "_sleep", time.sleep)
-    monkeypatch.setattr(client, "_sleep", lambda s: None)
-    return time
+def fake(project: Project, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    return FakeTime(project).install(monkeypatch)
 
 
 def _running(df: pd.DataFrame) -> set[tuple[str, str]]:
@@ -65,7 +38,7 @@ def _running(df: pd.DataFrame) -> set[tuple[str, str]]:
     return set(zip(rows["index_name"].astype(str), rows["id"].astype(str), strict=True))
 
 
-def test_a_project_watch_waits_for_every_index(project: Project, fake: ProjectTime) -> None:
+def test_a_project_watch_waits_for_every_index(project: Project, fake: FakeTime) -> None:
     first = _running(
         pif.read_project_imports(
             api_key=project.api_key, controller_host=project.control.url, progress=False
@@ -93,7 +66,7 @@ def test_a_project_watch_waits_for_every_index(project: Project, fake: ProjectTi
 
 
 def test_without_an_interval_a_project_is_polled_every_thirty_seconds(
-    project: Project, fake: ProjectTime
+    project: Project, fake: FakeTime
 ) -> None:
     history = watch_project_imports(
         api_key=project.api_key, controller_host=project.control.url, until="2m", progress=False
@@ -125,13 +98,7 @@ def test_a_failing_index_in_one_poll_does_not_end_its_imports(
 
 
 def _failing_poll_checks(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pinecone_imports_frame import cli, client
-
-    fake = ProjectTime(project)
-    for module in (watch, cli):
-        monkeypatch.setattr(module, "_clock", fake.clock)
-        monkeypatch.setattr(module, "_sleep", fake.sleep)
-    monkeypatch.setattr(client, "_sleep", lambda s: None)
+    fake = FakeTime(project).install(monkeypatch)
 
     def break_busy(sleeps: int) -> None:
         if sleeps == 1:  # the second poll: "busy" answers 503 (no retries below)
@@ -185,7 +152,7 @@ def test_bad_arguments_fail_before_any_request(
 
 
 def test_the_watch_command_follows_every_index(
-    project: Project, fake: ProjectTime, capsys: pytest.CaptureFixture[str]
+    project: Project, fake: FakeTime, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["watch", "--all-indexes", "--api-key", project.api_key]
     args += ["--controller-host", project.control.url, "--interval", "5m", "--no-progress"]

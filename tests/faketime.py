@@ -1,0 +1,54 @@
+"""Simulated time for polling code (the watch, ``snapshot --every``): no test ever sleeps.
+
+:class:`FakeTime` is a clock and a sleep; sleeping moves its own clock and the simulated
+clock of the emulator or project it drives (``speed`` times as far), so a watch of
+simulated hours runs in a moment. :meth:`FakeTime.install` puts it in place of the real
+clock and sleep of the watch and the CLI, and removes the retry backoff's waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import pytest
+
+
+class Advancing(Protocol):
+    def advance(self, seconds: float) -> None: ...
+
+
+class FakeTime:
+    """A clock and a sleep; each sleep moves ``target``'s simulated clock too."""
+
+    def __init__(self, target: Advancing, *, speed: float = 1) -> None:
+        self.target = target
+        self.speed = speed
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        #: Raise KeyboardInterrupt at this many sleeps (a user's Ctrl-C).
+        self.interrupt_at: int | None = None
+        #: Called with the number of sleeps so far, after each sleep.
+        self.on_sleep: list[Callable[[int], Any]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if self.interrupt_at is not None and len(self.sleeps) >= self.interrupt_at:
+            raise KeyboardInterrupt
+        self.now += seconds
+        self.target.advance(seconds * self.speed)
+        for hook in self.on_sleep:
+            hook(len(self.sleeps))
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+        """Stand in for the clock and sleep of the watch and the CLI; no retry waits."""
+        from pinecone_imports_frame import cli, client, watch
+
+        for module in (watch, cli):
+            monkeypatch.setattr(module, "_clock", self.clock)
+            monkeypatch.setattr(module, "_sleep", self.sleep)
+        monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
+        return self
