@@ -262,6 +262,27 @@ def test_snapshot_every_skips_missed_ticks_instead_of_bursting(
     assert [t - calls[0] for t in calls] == [0.0, 1200.0, 1500.0]
 
 
+def test_snapshot_every_takes_a_bare_number_as_seconds(
+    imports_emulator: Emulator, tmp_path: Path, fake_time: FakeTime
+) -> None:
+    """--every 5 drained the listing 400 times in 5 seconds (5 ns); it is 5 seconds."""
+    lake = tmp_path / "lake"
+    args = ["snapshot", *_conn(imports_emulator), "--to", str(lake), "--every", "5"]
+    assert main([*args, "--count", "3"]) == 0
+    assert fake_time.sleeps == [5.0, 5.0]
+    assert len(list(lake.glob("**/*.parquet"))) == 3
+
+
+def test_snapshot_every_to_an_unwritable_lake_stops_before_the_first_poll(
+    imports_emulator: Emulator, fake_time: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It retried a permanent error (an unwritable root) for ever."""
+    args = ["snapshot", *_conn(imports_emulator), "--to", "/proc/no-lake-here", "--every", "5m"]
+    assert main(args) == 1  # no --count: would loop
+    assert "cannot write snapshots" in capsys.readouterr().err
+    assert fake_time.sleeps == [] and imports_emulator.requests == []
+
+
 @pytest.mark.parametrize("every", ["0.1", "0", "-5", "5x", "nan"])
 def test_snapshot_every_refuses_intervals_under_a_second(
     every: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -271,6 +292,7 @@ def test_snapshot_every_refuses_intervals_under_a_second(
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "PERIOD" in err and "Traceback" not in err
+    assert "30s" in err and "5m" in err  # the accepted forms are named
     assert list(tmp_path.iterdir()) == []
 
 
@@ -559,3 +581,17 @@ def test_compact_with_nothing_old_enough_says_why(tmp_path: Path) -> None:
     )
     assert run.returncode == 0
     assert "nothing to merge: no day older than 1d00h00m" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "bad", ["pcsk_cli_SECRET_4f9a\r\nX-Injected: 1", "pcsk_cli_\u00e9_SECRET_4f9a"]
+)
+def test_a_malformed_key_is_one_line_on_stderr_never_quoted(
+    bad: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key with CR/LF or a non-ASCII character reached stderr whole (a raw header error)."""
+    monkeypatch.setenv("PINECONE_API_KEY", bad)
+    assert main(["list", "--host", "127.0.0.1:9", "--no-progress"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "non-ASCII" in captured.err
+    assert "SECRET" not in captured.err + captured.out

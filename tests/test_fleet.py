@@ -100,6 +100,25 @@ def test_a_failing_index_is_collected_while_the_rest_arrive(imports_project: Pro
     pd.concat([df, df])  # and a fleet frame still stacks
 
 
+def test_a_slow_index_does_not_hold_up_the_others(
+    imports_project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A loop over the indexes waits for each in turn; the fleet lets the fast ones finish."""
+    imports_project["prod-search"].set_latency(0.3)  # first in the control plane's order
+    try:
+        with caplog.at_level("INFO", logger="pinecone_imports_frame.fleet"):
+            df = _fleet(imports_project, verbose=True)
+    finally:
+        imports_project["prod-search"].set_latency(0)
+    finished = [r.getMessage().split()[1] for r in caplog.records if "imports," in r.getMessage()]
+    assert finished[-1] == "prod-search" and len(finished) == 4  # done last, though first
+    assert df.groupby("index_name").size().to_dict() == {
+        "prod-search": 250,
+        "prod-recs": 120,
+        "staging-search": 40,
+    }
+
+
 def test_raise_mode_raises_after_all_finish_with_every_row(imports_project: Project) -> None:
     imports_project["staging-search"].inject("status", status=500, times=100)
     with pytest.raises(FleetError, match="staging-search") as info:

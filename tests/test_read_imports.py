@@ -18,9 +18,11 @@ from pinecone_imports_frame import (
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    SnapshotError,
     TransportError,
     UnknownStatusWarning,
     iter_pages,
+    last_partial,
     read_imports,
     schema,
     to_frame,
@@ -460,3 +462,63 @@ def test_ctrl_c_keeps_the_pages_read(monkeypatch: pytest.MonkeyPatch) -> None:
     kept = pif.last_partial()
     assert kept is not None and len(kept) == 200
     assert kept["id"].tolist() == [r["id"] for r in emu.records()[:200]]
+
+
+def test_snapshot_to_an_unwritable_root_fails_before_any_request(
+    imports_emulator: Emulator,
+) -> None:
+    """It drained every page, then raised with no frame."""
+    with pytest.raises(SnapshotError, match="cannot write snapshots"):
+        read_imports(
+            imports_emulator.url,
+            api_key=imports_emulator.api_key,
+            progress=False,
+            snapshot_to="/proc/no-lake-here",
+        )
+    assert imports_emulator.requests == []
+
+
+def test_snapshot_to_a_store_without_its_backend_fails_before_any_request(
+    imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    import fsspec.registry  # noqa: F401 - its registry, in sys.modules
+
+    monkeypatch.setitem(sys.modules, "gcsfs", None)  # as if gcsfs were not installed
+    registry = sys.modules["fsspec.registry"]._registry  # classes imported so far
+    monkeypatch.delitem(registry, "gs", raising=False)
+    with pytest.raises(ConfigurationError, match=r"pinecone-imports-frame\[lake\]"):
+        read_imports(
+            imports_emulator.url,
+            api_key=imports_emulator.api_key,
+            progress=False,
+            snapshot_to="gs://bucket/lake",
+        )
+    assert imports_emulator.requests == []
+
+
+def test_a_snapshot_write_that_fails_after_the_drain_keeps_the_whole_frame(
+    tmp_path: Path,
+) -> None:
+    """The lake is fine when checked, gone by the time the drain is written."""
+    import shutil
+
+    from hostile import HostileServer, page
+
+    lake = tmp_path / "lake"
+    ids = [f"a{i}" for i in range(3)]
+
+    def second_page_breaks_the_lake(sock: object, request: object) -> str:
+        shutil.rmtree(lake)
+        lake.write_text("not a folder any more")  # the root is now a file
+        return page(["b0", "b1"])(sock, request)  # type: ignore[arg-type]
+
+    with (
+        HostileServer([page(ids, "t2"), second_page_breaks_the_lake]) as server,
+        pytest.raises(SnapshotError) as info,
+    ):
+        read_imports(server.url, api_key="pcsk_some_key_1234", progress=False, snapshot_to=lake)
+    kept = info.value.partial
+    assert kept is not None and kept["id"].tolist() == [*ids, "b0", "b1"]
+    assert last_partial() is kept

@@ -63,6 +63,20 @@ def test_prune_refuses_a_bare_number_and_leaves_the_lake_untouched(
     assert files(tmp_path) == before
 
 
+@pytest.mark.parametrize("older_than", [90, "90", 90.0])
+def test_prune_snapshots_refuses_a_bare_number_and_leaves_the_lake_untouched(
+    tmp_path: Path, older_than: object
+) -> None:
+    """prune_snapshots(root, older_than=90) read 90 ns and emptied the lake."""
+    from pinecone_imports_frame import ConfigurationError, prune_snapshots
+
+    small_lake(tmp_path)
+    before = files(tmp_path)
+    with pytest.raises(ConfigurationError, match=r"has no unit.*'90d'"):
+        prune_snapshots(tmp_path, older_than=older_than)  # type: ignore[arg-type]
+    assert files(tmp_path) == before
+
+
 def test_keep_last_0_needs_all(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     small_lake(tmp_path)
     assert main(["prune", str(tmp_path), "--keep-last", "0"]) == 2

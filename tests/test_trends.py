@@ -274,6 +274,42 @@ def test_on_the_emulator_the_timeline_matches_each_listing(
         assert [out.loc[when, s] for s in schema.STATUSES] == [counts[s] for s in schema.STATUSES]
 
 
+def test_on_the_emulator_throughput_counts_what_the_emulator_finished_each_hour(
+    emulator_history: tuple[pd.DataFrame, list[dict[str, Any]]],
+) -> None:
+    """The known answer is the emulator's own records: each finishedAt, by hour and status."""
+    history, records = emulator_history
+    finished = pd.DataFrame(
+        [
+            (pd.Timestamp(r["finishedAt"]).floor("h"), r["status"])
+            for r in records
+            if r.get("finishedAt")
+        ],
+        columns=["hour", "status"],
+    )
+    expected = finished.groupby("hour").size()
+    out = trends.throughput(history, freq="1h").set_index("period")
+    out = out[out["finished"] > 0]
+    assert out["finished"].to_dict() == {k.to_pydatetime(): v for k, v in expected.items()}
+    by_status = finished.groupby(["hour", "status"]).size()
+    for (hour, status), count in by_status.items():
+        assert out.loc[hour, status] == count
+
+
+def test_on_the_emulator_every_failure_has_a_known_category(
+    emulator_history: tuple[pd.DataFrame, list[dict[str, Any]]],
+) -> None:
+    """Each error the emulator draws is one Pinecone documents: none is 'other' or NA."""
+    history, records = emulator_history
+    failed = trends.failed_imports(history)
+    failed = failed[failed["status"] == "Failed"]
+    assert len(failed) == sum(r["status"] == "Failed" for r in records) > 0
+    assert failed["error_category"].notna().all()
+    assert not (failed["error_category"] == "other").any()
+    summary = trends.failures(history)
+    assert summary["imports"].sum() >= len(failed)
+
+
 def test_on_the_emulator_each_change_is_observed_around_when_it_happened(
     emulator_history: tuple[pd.DataFrame, list[dict[str, Any]]],
 ) -> None:
