@@ -886,9 +886,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--interval",
         type=_interval,
-        default="10s",
         metavar="PERIOD",
-        help="time between polls (e.g. 10s, 1m, or seconds; default 10s)",
+        help="time between polls (e.g. 10s, 1m, or seconds; default 10s, 30s with "
+        "--all-indexes, as watch_imports and watch_project_imports)",
     )
     p.add_argument(
         "--until",

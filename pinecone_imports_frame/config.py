@@ -8,6 +8,7 @@ API refuses) before anything is sent. Every connection default is defined here, 
 
 from __future__ import annotations
 
+import functools
 import inspect
 import ipaddress
 import logging
@@ -614,6 +615,7 @@ def take_keywords(options: Mapping[str, Any], table: Callable[..., Any]) -> dict
     return {name: given.pop(name) for name in keyword_parameters(table) if name in given}
 
 
+@functools.cache
 def _resolve_keywords() -> dict[str, inspect.Parameter]:
     """Return the keyword parameters of :meth:`Connection.resolve`, the one table of them."""
     return keyword_parameters(Connection.resolve)

@@ -75,6 +75,15 @@ def test_without_an_interval_a_project_is_polled_every_thirty_seconds(
     assert set(fake.sleeps) == {30.0}
 
 
+def test_the_cli_watch_of_a_project_polls_every_thirty_seconds_by_default(
+    project: Project, fake: FakeTime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command said 10 s for every watch; a project's poll lists every index."""
+    conn = ["--api-key", project.api_key, "--controller-host", project.control.url]
+    assert main(["watch", "--all-indexes", *conn, "--until", "2m", "--no-progress"]) == 0
+    assert set(fake.sleeps) == {30.0}
+
+
 DONE = tuple(
     {
         "id": str(i),
