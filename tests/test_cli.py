@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
+from faketime import FakeTime
 
 from pinecone_imports_frame import schema
 from pinecone_imports_frame._text import printable
@@ -181,30 +182,9 @@ def _inventory_csv(lake: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return capsys.readouterr().out
 
 
-class FakeTime:
-    """A clock and a sleep for the polling loop: time passes only when it sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
-    from pinecone_imports_frame import cli, client
-
-    fake = FakeTime()
-    monkeypatch.setattr(cli, "_clock", fake.clock)
-    monkeypatch.setattr(cli, "_sleep", fake.sleep)
-    monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
-    return fake
+    return FakeTime().install(monkeypatch)
 
 
 def test_snapshot_every_survives_a_failed_poll(
