@@ -464,23 +464,21 @@ def test_ctrl_c_keeps_the_pages_read(monkeypatch: pytest.MonkeyPatch) -> None:
     assert kept["id"].tolist() == [r["id"] for r in emu.records()[:200]]
 
 
-def test_snapshot_to_an_unwritable_root_fails_before_any_request(
+@pytest.mark.parametrize(
+    ("root", "error", "says"),
+    [
+        ("/proc/no-lake-here", SnapshotError, "cannot write snapshots"),  # unwritable
+        ("gs://bucket/lake", ConfigurationError, r"pinecone-imports-frame\[lake\]"),  # no gcsfs
+    ],
+)
+def test_a_snapshot_to_that_cannot_be_written_fails_before_any_request(
     imports_emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    root: str,
+    error: type[Exception],
+    says: str,
 ) -> None:
     """It drained every page, then raised with no frame."""
-    with pytest.raises(SnapshotError, match="cannot write snapshots"):
-        read_imports(
-            imports_emulator.url,
-            api_key=imports_emulator.api_key,
-            progress=False,
-            snapshot_to="/proc/no-lake-here",
-        )
-    assert imports_emulator.requests == []
-
-
-def test_snapshot_to_a_store_without_its_backend_fails_before_any_request(
-    imports_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
     import sys
 
     import fsspec.registry  # noqa: F401 - its registry, in sys.modules
@@ -488,12 +486,12 @@ def test_snapshot_to_a_store_without_its_backend_fails_before_any_request(
     monkeypatch.setitem(sys.modules, "gcsfs", None)  # as if gcsfs were not installed
     registry = sys.modules["fsspec.registry"]._registry  # classes imported so far
     monkeypatch.delitem(registry, "gs", raising=False)
-    with pytest.raises(ConfigurationError, match=r"pinecone-imports-frame\[lake\]"):
+    with pytest.raises(error, match=says):
         read_imports(
             imports_emulator.url,
             api_key=imports_emulator.api_key,
             progress=False,
-            snapshot_to="gs://bucket/lake",
+            snapshot_to=root,
         )
     assert imports_emulator.requests == []
 
