@@ -20,7 +20,7 @@ import logging
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .clock import US, format_timestamp
 from .plans import ImportPlan
@@ -162,15 +162,18 @@ def _uri(rng: random.Random, created_us: int) -> tuple[str, str, str]:
     return f"https://{account}.blob.core.windows.net/{container}/{prefix}", container, namespace
 
 
-def _phases(rng: random.Random) -> tuple[int, int, int, int]:
-    """Draw records, and the Pending, loading and indexing durations (microseconds)."""
+def _plan(rng: random.Random, created_us: int) -> ImportPlan:
+    """Draw an import's records and its Pending, loading and indexing durations.
+
+    The plan has no id and no URI yet: the caller gives them, and the outcome.
+    """
     total_records = int(_log_uniform(rng, 3_000, 100_000_000))
     records_per_second = _log_uniform(rng, 1_500, 15_000)
     pending = round(_log_uniform(rng, 5, 1_200) * US)
     loading = max(30 * US, round(total_records / records_per_second * US))
     # Indexing at 100 % takes ten minutes or more, longer for big imports.
     indexing = round((600 + rng.uniform(0, 300) + total_records / rng.uniform(2e4, 1e5)) * US)
-    return total_records, pending, loading, indexing
+    return ImportPlan("", "", created_us, pending, loading, indexing, total_records)
 
 
 def _message(failure: _FailureKind, rng: random.Random, uri: str, namespace: str) -> str:
@@ -187,18 +190,10 @@ def _message(failure: _FailureKind, rng: random.Random, uri: str, namespace: str
 
 def _draw(rng: random.Random, created_us: int) -> list[ImportPlan]:
     """Draw one import created at ``created_us``, and its retry when it gets one."""
-    total_records, pending, loading, indexing = _phases(rng)
-    uri, _, namespace = _uri(rng, created_us)
-    plan = ImportPlan(
-        id="",
-        uri=uri,
-        created_us=created_us,
-        pending_us=pending,
-        loading_us=loading,
-        indexing_us=indexing,
-        total_records=total_records,
-        error_mode=rng.choice(("abort", "continue")),
-    )
+    plan = _plan(rng, created_us)
+    plan.uri, _, namespace = _uri(rng, created_us)
+    plan.error_mode = rng.choice(("abort", "continue"))
+    pending, loading = plan.pending_us, plan.loading_us
     if rng.random() < _REJECTING_SHARE:
         plan.rejected_share = rng.uniform(0.0001, 0.02)
         plan.error_mode = "continue"
@@ -206,7 +201,7 @@ def _draw(rng: random.Random, created_us: int) -> list[ImportPlan]:
     if roll < _FAILED_SHARE:
         failure = rng.choices(FAILURES, weights=[f.weight for f in FAILURES])[0]
         plan.outcome = "Failed"
-        plan.error = _message(failure, rng, uri, namespace)
+        plan.error = _message(failure, rng, plan.uri, namespace)
         if failure.midway:
             plan.stop_us = pending + round(rng.uniform(0.05, 0.95) * loading)
             if rng.random() < _RETRY_SHARE:
@@ -226,15 +221,10 @@ def _retry(rng: random.Random, failed: ImportPlan, namespace: str) -> ImportPlan
     """Plan the retry of a midway failure: same URI, and its namespace now exists."""
     created = failed.created_us + failed.stop_us + round(_log_uniform(rng, 300, 7_200) * US)
     pending = round(_log_uniform(rng, 5, 300) * US)
-    total_records, _, loading, indexing = _phases(rng)
-    return ImportPlan(
-        id="",
+    return replace(
+        _plan(rng, created),
         uri=failed.uri,
-        created_us=created,
         pending_us=pending,
-        loading_us=loading,
-        indexing_us=indexing,
-        total_records=total_records,
         outcome="Failed",
         stop_us=pending + round(rng.uniform(1, 30) * US),
         error=_message(NAMESPACE_EXISTS, rng, failed.uri, namespace),
@@ -340,15 +330,11 @@ def plan_started_import(
     ('Pending', True)
     """
     rng = random.Random(f"start:{index_name}:{import_id}")
-    total_records, _, loading, indexing = _phases(rng)
-    return ImportPlan(
+    return replace(
+        _plan(rng, now_us),
         id=import_id,
         uri=uri,
-        created_us=now_us,
         pending_us=round(rng.uniform(5.0, 60.0) * US),
-        loading_us=loading,
-        indexing_us=indexing,
-        total_records=total_records,
         integration_id=integration_id,
         error_mode=error_mode,
     )
