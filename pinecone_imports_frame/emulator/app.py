@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 
 from .clock import SimulatedClock, format_http_date
 from .faults import FaultQueue
@@ -195,6 +195,7 @@ class EndpointSettings:
             setattr(self, name, value)
 
 
+@dataclass(eq=False, repr=False)
 class EndpointApp:
     """The behaviour of one listening port: its routes, faults, options and shared runtime.
 
@@ -226,22 +227,16 @@ class EndpointApp:
     (200, b'{"ok":true}', 'Thu, 01 May 2025 00:00:00 GMT')
     """
 
-    def __init__(
-        self,
-        router: Router,
-        *,
-        runtime: Runtime,
-        clock: SimulatedClock,
-        settings: EndpointSettings | None = None,
-        index_name: str | None = None,
-    ) -> None:
-        self.router = router
-        self.runtime = runtime
-        self.clock = clock
-        self.settings = settings if settings is not None else EndpointSettings()
-        self.faults = FaultQueue()
-        self.index_name = index_name
-        self._date_cache: tuple[int, str] = (-1, "")
+    router: Router
+    _: KW_ONLY
+    runtime: Runtime
+    clock: SimulatedClock
+    settings: EndpointSettings = field(default_factory=EndpointSettings)
+    index_name: str | None = None
+    #: This port's faults, waiting for the requests they apply to.
+    faults: FaultQueue = field(default_factory=FaultQueue, init=False)
+    #: The last second's ``Date`` header: (second, text).
+    _date_cache: tuple[int, str] = field(default=(-1, ""), init=False)
 
     def reset(self) -> None:
         """Forget faults and restore the options (the runtime and data reset apart)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import KW_ONLY, dataclass, field
 
 from .app import EndpointSettings
 from .faults import FaultQueue
@@ -38,6 +39,7 @@ _END_TAILS = {
 }
 
 
+@dataclass(eq=False, repr=False)
 class DataPlane:
     """The bulk-import operations of one index.
 
@@ -68,21 +70,14 @@ class DataPlane:
     3
     """
 
-    def __init__(
-        self,
-        index_name: str,
-        *,
-        state: ProjectState,
-        settings: EndpointSettings,
-        faults: FaultQueue,
-        tokens: PageTokens,
-    ) -> None:
-        self.index_name = index_name
-        self.state = state
-        self.settings = settings
-        self.faults = faults
-        self.tokens = tokens
-        self._sticky_tokens: set[str] = set()
+    index_name: str
+    _: KW_ONLY
+    state: ProjectState
+    settings: EndpointSettings
+    faults: FaultQueue
+    tokens: PageTokens
+    #: Tokens a self_token fault made on a first page: asked for, each names itself as next.
+    _sticky_tokens: set[str] = field(default_factory=set, init=False)
 
     def routes(self) -> list[Route]:
         """Return the routing table of the data plane."""

@@ -9,7 +9,7 @@ allocates nothing).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from .versions import DEFAULT_VERSION, ApiVersion
@@ -72,6 +72,7 @@ class Headers:
         return list(self._items)
 
 
+@dataclass(eq=False, slots=True)
 class Request:
     """One parsed request: method, path, query, headers, and its body still unread.
 
@@ -97,41 +98,22 @@ class Request:
     (True, b'{}', False)
     """
 
-    __slots__ = (
-        "_intact",
-        "_read",
-        "_stream",
-        "api_version",
-        "headers",
-        "method",
-        "path",
-        "query",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        headers: Headers,
-        stream: BinaryIO | None = None,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.query = query
-        self.headers = headers
-        self._stream = stream
-        self._read = False
-        self._intact = True
-        #: The API version the request asked for (set by the pipeline once checked).
-        self.api_version: ApiVersion = DEFAULT_VERSION
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: Headers
+    stream: BinaryIO | None = field(default=None, repr=False)
+    #: The API version the request asked for (set by the pipeline once checked).
+    api_version: ApiVersion = field(default=DEFAULT_VERSION, init=False, repr=False)
+    _read: bool = field(default=False, init=False, repr=False)
+    _intact: bool = field(default=True, init=False, repr=False)
 
     @property
     def body_pending(self) -> bool:
         """Whether a body was announced and not wholly read (the connection must close)."""
         if not self._intact:
             return True
-        if self._read or self._stream is None:
+        if self._read or self.stream is None:
             return False
         if (self.headers.get("Transfer-Encoding") or "").strip():
             return True
@@ -172,11 +154,11 @@ class Request:
             raise BodyError(
                 413, f"Request body too large: {size} bytes, the limit is {limit} bytes"
             )
-        if size == 0 or self._stream is None:
+        if size == 0 or self.stream is None:
             self._intact = True
             return b""
         try:
-            body = self._stream.read(size)
+            body = self.stream.read(size)
         except OSError as exc:  # a stalled or reset client
             raise BodyError(408, "Request body not received in time") from exc
         if len(body) != size:
