@@ -73,6 +73,10 @@ def progress_enabled(progress: bool | None) -> bool:
         return False
 
 
+#: How every bar looks: the terminal's width, and whole counts ("20000", never "20.0k").
+_LOOK: dict[str, Any] = {"dynamic_ncols": True, "unit_scale": False}
+
+
 def _tqdm_class() -> Any:
     """Pick tqdm's notebook widget in Jupyter with ipywidgets, else the text bar."""
     if in_jupyter() and importlib.util.find_spec("ipywidgets") is not None:
@@ -103,14 +107,9 @@ def bar(description: str, *, unit: str, total: int | None = None, leave: bool = 
     >>> type(b).__module__  # the text bar, outside Jupyter
     'tqdm.std'
     """
+    # On the stderr of the moment (stdout is for what a command prints).
     return _tqdm_class()(
-        desc=description,
-        unit=unit,
-        total=total,
-        leave=leave,
-        dynamic_ncols=True,
-        unit_scale=False,
-        file=sys.stderr,
+        desc=description, unit=unit, total=total, leave=leave, file=sys.stderr, **_LOOK
     )
 
 

@@ -102,6 +102,16 @@ USER_AGENT = f"pinecone-imports-frame/{__version__}"
 _sleep = time.sleep
 
 _CHUNK = 64 * 2**10
+#: What each GET asks of urllib3: the bare exchange. This client retries (its own policy,
+#: with Retry-After and .partial), refuses redirects (the key must not follow one), keeps
+#: to one host, and reads and inflates the body itself, under a cap.
+_RAW_REQUEST = {
+    "retries": False,
+    "redirect": False,
+    "assert_same_host": False,
+    "preload_content": False,
+    "decode_content": False,
+}
 
 
 class _CorruptBody(Exception):
@@ -582,16 +592,7 @@ class ApiClient:
 
     def _send(self, urlopen: Callable[..., Any], url: str) -> Any:
         """Send the GET; urllib3 neither retries, nor follows redirects, nor decodes."""
-        return urlopen(
-            "GET",
-            url,
-            headers=self._headers,
-            retries=False,
-            redirect=False,
-            assert_same_host=False,
-            preload_content=False,
-            decode_content=False,
-        )
+        return urlopen("GET", url, headers=self._headers, **_RAW_REQUEST)
 
     def _note_date(self, value: str | None) -> None:
         if value != self._last_date_text:  # the header changes once a second at most
