@@ -410,7 +410,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
-    from .emulator import serve
+    from .emulator import Emulator, serve
     from .emulator.state import MAX_IMPORTS
 
     # Ranges say what is accepted, never the value given (it may be the key, misplaced).
@@ -423,7 +423,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     if not args.api_key:
         raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
     try:
-        serve(
+        emulator = Emulator(
             port=args.port,
             imports=args.imports,
             seed=args.seed,
@@ -431,6 +431,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
             index_name=args.index_name,
             speed=args.speed,
         )
+        serve(emulator)
     except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
         raise ConfigurationError(str(exc)) from exc
     return 0

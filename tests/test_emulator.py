@@ -885,8 +885,8 @@ def test_two_emulators_side_by_side() -> None:
 
 def test_serve_prints_url_and_stops_on_sigterm(tmp_path: Any) -> None:
     code = (
-        "from pinecone_imports_frame.emulator import serve; "
-        "raise SystemExit(serve(imports=5, seed=1, api_key='k'))"
+        "from pinecone_imports_frame.emulator import Emulator, serve; "
+        "raise SystemExit(serve(Emulator(imports=5, seed=1, api_key='k')))"
     )
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(

@@ -587,25 +587,21 @@ def _check_port(port: int) -> int:
 
 
 def serve(
+    emulator: Emulator | None = None,
     *,
-    port: int = 0,
-    imports: int = 250,
-    seed: int = 0,
-    api_key: str = "emulator-key",
-    index_name: str = "emulator-index",
     stdout: TextIO | None = None,
-    bind: str = "127.0.0.1",
     stop: threading.Event | None = None,
-    speed: float = 0.0,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
-    The base URL is printed (and flushed) as the first line of ``stdout``.
+    The base URL is printed (and flushed) as the first line of ``stdout``; the emulator is
+    stopped (its port released) when this returns.
 
     Parameters
     ----------
-    port, imports, seed, api_key, index_name, bind, speed
-        As for :class:`Emulator`.
+    emulator : Emulator or None
+        The emulator to serve, not yet started (set it up as you like: port, speed, your
+        own records); None means ``Emulator()``.
     stdout : text stream or None
         Where to print the URL; None means ``sys.stdout`` at call time.
     stop : threading.Event or None
@@ -621,10 +617,11 @@ def serve(
     >>> import io, threading
     >>> done = threading.Event(); done.set()
     >>> out = io.StringIO()
-    >>> serve(imports=0, stdout=out, stop=done)
+    >>> emulator = Emulator(imports=0)
+    >>> serve(emulator, stdout=out, stop=done)
     0
-    >>> out.getvalue().startswith("http://127.0.0.1:")
-    True
+    >>> out.getvalue().startswith("http://127.0.0.1:"), emulator.running
+    (True, False)
     """
     out = sys.stdout if stdout is None else stdout
     stop_event = stop if stop is not None else threading.Event()
@@ -634,15 +631,10 @@ def serve(
     def _on_term(signum: int, frame: FrameType | None) -> None:
         stop_event.set()
 
-    emulator = Emulator(
-        imports=imports,
-        seed=seed,
-        api_key=api_key,
-        index_name=index_name,
-        bind=bind,
-        port=port,
-        speed=speed,
-    )
+    if emulator is None:
+        emulator = Emulator()
+    elif not isinstance(emulator, Emulator):
+        raise TypeError(f"serve takes an Emulator, not {type(emulator).__name__}")
     with emulator:
         if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
             previous = signal.signal(signal.SIGTERM, _on_term)
