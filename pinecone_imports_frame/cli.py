@@ -784,8 +784,14 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_lake_window(p: argparse.ArgumentParser) -> None:
+def _add_lake_root(p: argparse.ArgumentParser) -> None:
+    """Add the lake the command reads or changes, and the options that reach its storage."""
     p.add_argument("root", metavar="ROOT", help="the lake: a local folder or s3:// gs:// az://")
+    _add_storage(p)
+
+
+def _add_lake_window(p: argparse.ArgumentParser) -> None:
+    _add_lake_root(p)
     p.add_argument("--index-host", help="only this index's snapshots")
     p.add_argument("--since", type=_time, help="only listings at or after this time (UTC)")
     p.add_argument("--until", type=_time, help="only listings before this time (UTC)")
@@ -833,12 +839,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     class _Sub:
-        def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser:
-            return subparsers.add_parser(name, help=help, parents=[common])
+        def add_parser(
+            self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
+        ) -> argparse.ArgumentParser:
+            """Add the command ``name``, run by ``run(args)``."""
+            command = subparsers.add_parser(name, help=help, parents=[common])
+            command.set_defaults(func=run)
+            return command
 
     sub = _Sub()
 
-    p = sub.add_parser("list", help="list an index's imports as a table, CSV, JSON or Parquet")
+    p = sub.add_parser(
+        "list", _cmd_list, help="list an index's imports as a table, CSV, JSON or Parquet"
+    )
     _add_connection(p)
     _add_fleet(p)
     p.add_argument(
@@ -848,18 +861,21 @@ def build_parser() -> argparse.ArgumentParser:
         "(.csv, .json, .parquet) unless given",
     )
     p.add_argument("--output", "-o", help="write to this file instead of stdout")
-    p.set_defaults(func=_cmd_list)
 
-    p = sub.add_parser("demo", help="drain a local emulator and summarise it (no key, no network)")
+    p = sub.add_parser(
+        "demo", _cmd_demo, help="drain a local emulator and summarise it (no key, no network)"
+    )
     p.add_argument("--imports", type=_int_in(0, 1_000_000, "imports"), default=2500)
     p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "seed"), default=0)
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
-    p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("snapshot", help="write the listing as a Parquet snapshot into a lake")
+    p = sub.add_parser(
+        "snapshot", _cmd_snapshot, help="write the listing as a Parquet snapshot into a lake"
+    )
     _add_connection(p)
     _add_fleet(p)
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
+    _add_storage(p)
     p.add_argument(
         "--every",
         type=_interval,
@@ -878,10 +894,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="AGE",
         help="after each snapshot, merge the days older than AGE (e.g. 1d) into one file each",
     )
-    _add_storage(p)
-    p.set_defaults(func=_cmd_snapshot)
 
-    p = sub.add_parser("watch", help="follow the running imports live until they end")
+    p = sub.add_parser("watch", _cmd_watch, help="follow the running imports live until they end")
     _add_connection(p)
     _add_fleet(p)
     p.add_argument(
@@ -900,9 +914,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--snapshot-to", metavar="ROOT", help="also write each listing to this lake")
     _add_storage(p)
-    p.set_defaults(func=_cmd_watch)
 
-    p = sub.add_parser("trends", help="status timeline, running imports and failures of a lake")
+    p = sub.add_parser(
+        "trends", _cmd_trends, help="status timeline, running imports and failures of a lake"
+    )
     _add_lake_window(p)
     p.add_argument(
         "--listings",
@@ -911,24 +926,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="show the latest N listings of the timeline (default 24)",
     )
-    _add_storage(p)
-    p.set_defaults(func=_cmd_trends)
 
-    p = sub.add_parser("report", help="one self-contained HTML report of a lake's trends")
+    p = sub.add_parser(
+        "report", _cmd_report, help="one self-contained HTML report of a lake's trends"
+    )
     _add_lake_window(p)
     p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
     p.add_argument("--title", default="Pinecone bulk imports", help="the page's title")
-    _add_storage(p)
-    p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("snapshots", help="list the snapshots in a lake (metadata only)")
-    p.add_argument("root", metavar="ROOT")
+    p = sub.add_parser(
+        "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
+    )
+    _add_lake_root(p)
     p.add_argument("--format", choices=["table", "csv"], default="table")
-    _add_storage(p)
-    p.set_defaults(func=_cmd_snapshots)
 
-    p = sub.add_parser("prune", help="delete whole snapshots by age or count")
-    p.add_argument("root", metavar="ROOT")
+    p = sub.add_parser("prune", _cmd_prune, help="delete whole snapshots by age or count")
+    _add_lake_root(p)
     p.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h")
     p.add_argument(
         "--keep-last",
@@ -942,20 +955,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
     p.add_argument("--yes", "-y", action="store_true", help="do not ask, even on a terminal")
-    _add_storage(p)
-    p.set_defaults(func=_cmd_prune)
 
-    p = sub.add_parser("compact", help="merge each day's snapshots of an index into one file")
-    p.add_argument("root", metavar="ROOT")
+    p = sub.add_parser(
+        "compact", _cmd_compact, help="merge each day's snapshots of an index into one file"
+    )
+    _add_lake_root(p)
     p.add_argument(
         "--older-than", type=_duration, default="1d", metavar="AGE", help="days this old (1d)"
     )
     p.add_argument("--index-host", action="append", metavar="HOST", help="only this index")
     p.add_argument("--dry-run", action="store_true", help="say what would merge, change nothing")
-    _add_storage(p)
-    p.set_defaults(func=_cmd_compact)
 
-    p = sub.add_parser("emulator", help="serve the local imports API until interrupted")
+    p = sub.add_parser(
+        "emulator", _cmd_emulator, help="serve the local imports API until interrupted"
+    )
     p.add_argument("--port", type=_whole("port"), default=0, help="0 picks a free port")
     p.add_argument("--imports", type=_whole("imports"), default=250)
     p.add_argument("--seed", type=_whole("seed"), default=0)
@@ -967,7 +980,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="simulated seconds per real second (0: the clock stands still; 600: 10 min/s)",
     )
-    p.set_defaults(func=_cmd_emulator)
     return parser
 
 
