@@ -451,15 +451,18 @@ class ApiClient:
 
         Examples
         --------
+        Without a ``with`` block, close the client yourself; it stays usable:
+
         >>> from pinecone_imports_frame.config import Connection
         >>> from pinecone_imports_frame.emulator import Emulator
-        >>> with Emulator(imports=3) as emu:
-        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
-        ...     client = ApiClient.for_connection(conn, conn.endpoint)
-        ...     first = client.get_json("/bulk/imports")
-        ...     client.close()
-        ...     again = client.get_json("/bulk/imports")  # on a new connection
-        ...     client.close()
+        >>> emu = Emulator(imports=3).start()
+        >>> conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        >>> client = ApiClient.for_connection(conn, conn.endpoint)
+        >>> first = client.get_json("/bulk/imports")
+        >>> client.close()
+        >>> again = client.get_json("/bulk/imports")  # on a new connection
+        >>> client.close()
+        >>> emu.stop()
         >>> first == again
         True
         """
