@@ -70,14 +70,20 @@ PROJECT_INDEXES = (
 def imports_emulator_server() -> Iterator[Emulator]:
     """One emulator for the whole session (250 imports, seed 0, key "emulator-key").
 
-    Prefer ``imports_emulator``, which resets it for each test.
+    Prefer ``imports_emulator``, which resets it for each test; this one is for fixtures
+    of your own that live as long as the session.
 
     Examples
     --------
     ::
 
-        def test_url(imports_emulator_server):
-            assert imports_emulator_server.url.startswith("http://127.0.0.1:")
+        @pytest.fixture(scope="session")
+        def imports_url(imports_emulator_server):
+            return imports_emulator_server.url
+
+
+        def test_url(imports_url):
+            assert imports_url.startswith("http://127.0.0.1:")
     """
     from pinecone_imports_frame.emulator import Emulator
 
@@ -90,12 +96,21 @@ def imports_emulator_server() -> Iterator[Emulator]:
 def imports_emulator(imports_emulator_server: Emulator) -> Iterator[Emulator]:
     """Hand out the session's emulator, reset; fail the test on a server-thread error.
 
+    Reset: the synthetic imports, the clock, faults, options and the request log are as
+    they were when the session started, whatever the test before this one did.
+
     Examples
     --------
     ::
 
-        def test_fault(imports_emulator):
-            imports_emulator.inject("status", status=503)
+        from pinecone_imports_frame import read_imports
+
+
+        def test_imports_keep_arriving(imports_emulator):
+            before = read_imports(imports_emulator.url, api_key=imports_emulator.api_key)
+            imports_emulator.advance("1d")
+            after = read_imports(imports_emulator.url, api_key=imports_emulator.api_key)
+            assert len(after) > len(before)
     """
     yield from _for_one_test(imports_emulator_server)
 
@@ -110,8 +125,12 @@ def imports_project_server() -> Iterator[Project]:
     --------
     ::
 
-        def test_hosts(imports_project_server):
-            assert len(imports_project_server) == 6
+        from pinecone_imports_frame.pytest_plugin import PROJECT_INDEXES
+
+
+        def test_one_port_per_index(imports_project_server):
+            ports = {index.port for index in imports_project_server}
+            assert len(ports) == len(PROJECT_INDEXES)
     """
     from pinecone_imports_frame.emulator import IndexConfig, Project
 
@@ -130,9 +149,17 @@ def imports_project(imports_project_server: Project) -> Iterator[Project]:
 
     Examples
     --------
-    ::
+    An index that refuses the key does not stop the fleet view of the others::
 
-        def test_fleet(imports_project):
-            imports_project["prod-recs"].inject("status", status=503)
+        from pinecone_imports_frame import read_project_imports
+
+
+        def test_fleet_goes_on(imports_project):
+            imports_project["prod-recs"].inject("status", status=401)
+            fleet = read_project_imports(
+                controller_host=imports_project.control.url, api_key=imports_project.api_key
+            )
+            assert [e["index_name"] for e in fleet.attrs["errors"]] == ["prod-recs"]
+            assert len(fleet[fleet["index_name"] == "prod-search"]) == 250
     """
     yield from _for_one_test(imports_project_server)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import textwrap
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -145,3 +148,30 @@ def test_check_runs_at_teardown(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: boom in server thread*"])
+
+
+def _fixture_example(name: str) -> str:
+    """The code block of a fixture's docstring (the indented lines after ``::``)."""
+    from pinecone_imports_frame import pytest_plugin
+
+    doc = inspect.getdoc(getattr(pytest_plugin, name))
+    assert doc is not None and "::\n" in doc, f"{name} has no example"
+    block = doc.split("::\n", 1)[1]
+    lines = []
+    for line in block.splitlines():
+        if line and not line.startswith(" "):
+            break  # the block ends where the prose resumes
+        lines.append(line)
+    return "import pytest\n\n" + textwrap.dedent("\n".join(lines))
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["imports_emulator_server", "imports_emulator", "imports_project_server", "imports_project"],
+)
+def test_each_fixture_example_passes_as_a_user_test(
+    pytester: pytest.Pytester, fixture: str
+) -> None:
+    pytester.makepyfile(**{f"test_{fixture}_example": _fixture_example(fixture)})
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
