@@ -190,9 +190,9 @@ def read_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = DEFAULT_MAX_PAGES,
-    dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
@@ -217,6 +217,8 @@ def read_imports(
         ``index_name``.
     controller_host : str, optional
         The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    dtype_backend : {"numpy_nullable", "pyarrow"}
+        pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     page_size : int
         Imports per request (the API's ``limit``), 1 to 100.
     max_pages : int or None
@@ -224,8 +226,6 @@ def read_imports(
         (default 100,000 pages: ten million imports at 100 a page); None for no limit. A
         listing is also stopped when the server repeats a token, or returns pages that
         bring no new import for 10 pages in a row.
-    dtype_backend : {"numpy_nullable", "pyarrow"}
-        pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     progress : bool, optional
         A tqdm bar of pages and imports; None: on in a terminal or Jupyter.
     timeout : float
