@@ -80,6 +80,9 @@ _TEXT = "text/plain; charset=utf-8"
 class Response:
     """One answer: status, body bytes, content type and extra headers; or a dropped connection.
 
+    Handlers return one, usually built by :func:`json_response`, :func:`rpc_error` or
+    :func:`plain_text`; the endpoint adds ``Date``, the server ``Server`` and the framing.
+
     Attributes
     ----------
     status : int

@@ -70,6 +70,9 @@ class Route:
 class RouteMatch:
     """What the router found for a request: a handler to call, or how to refuse.
 
+    :meth:`Router.match` returns one for every path: with a route, :meth:`call` runs it;
+    without, the endpoint answers 404 or 405 in the shape of ``plane``.
+
     Attributes
     ----------
     plane : Plane

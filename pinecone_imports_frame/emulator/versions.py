@@ -56,6 +56,9 @@ def serialise_2026_07(record: dict[str, Any]) -> dict[str, Any]:
 class ApiVersion:
     """How one API version differs, as far as the imports endpoints go.
 
+    :data:`VERSIONS` holds one per version served; :func:`resolve_version` picks the one a
+    request's header asks for.
+
     Attributes
     ----------
     name : str

@@ -63,6 +63,9 @@ SUPERSEDED = "superseded"
 class Entry:
     """One listing of the lake (or one file that holds none), as names and footers say.
 
+    :func:`inspect` makes them from names and footers (no row is read); prune and
+    compact decide on them, and :func:`inventory_frame` is ``list_snapshots``' table of them.
+
     Attributes
     ----------
     file : SnapshotFile
