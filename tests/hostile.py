@@ -24,7 +24,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 #: What a behaviour does with the connection once it has written: keep it for the next
 #: request, close it (FIN), reset it (RST), or stall until the server stops.
@@ -122,15 +122,19 @@ class HostileServer:
                 return self._queue.pop(0)
             return self.default
 
+    def _opened(self, sock: socket.socket) -> tuple[socket.socket, BinaryIO]:
+        """Set up an accepted connection (timeout, TLS if any); return it and its reader."""
+        sock.settimeout(self.stall)
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True)
+            with self._lock:
+                self._sockets.append(sock)
+        return sock, sock.makefile("rb")
+
     def _serve(self, sock: socket.socket) -> None:
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.settimeout(self.stall)
-            if self.tls is not None:
-                sock = self.tls.wrap_socket(sock, server_side=True)
-                with self._lock:
-                    self._sockets.append(sock)
-            reader = sock.makefile("rb")
+            sock, reader = self._opened(sock)
             while not self._stop.is_set():
                 request = _read_request(reader)
                 if request is None:
@@ -170,12 +174,7 @@ class ConnectProxy(HostileServer):
 
     def _serve(self, sock: socket.socket) -> None:
         try:
-            sock.settimeout(self.stall)
-            if self.tls is not None:
-                sock = self.tls.wrap_socket(sock, server_side=True)
-                with self._lock:
-                    self._sockets.append(sock)
-            reader = sock.makefile("rb")
+            sock, reader = self._opened(sock)
             request = _read_request(reader)
             if request is None:
                 return
@@ -219,7 +218,7 @@ def _relay(client: ssl.SSLSocket, upstream: socket.socket, stall: float) -> None
     """Copy bytes both ways on one thread: a TLS socket is not read and written from two."""
     try:
         while True:
-            ready = [client] if client.pending() else []
+            ready: list[socket.socket] = [client] if client.pending() else []
             ready = ready or select.select([client, upstream], [], [], stall)[0]
             if not ready:
                 return
