@@ -94,11 +94,6 @@ class Column:
     stored: bool = True
     bounds: tuple[float | None, float | None] | None = None
 
-    @property
-    def api_field(self) -> str | None:
-        """The top-level API field it comes from (``"validationResult"`` for its parts)."""
-        return self.wire[0] if self.wire else None
-
 
 def _api(
     name: str,
