@@ -1,5 +1,7 @@
 """Shared fixtures.
 
+* ``start_emulator``: start an emulator with the options given; at teardown it is stopped
+  and checked (a server-thread error fails the test).
 * ``moto_s3_endpoint`` (session): a real S3 endpoint, moto's threaded server on a free
   loopback port; ``s3_lake``: a fresh bucket on it and the ``(root, storage_options)`` to
   reach it with s3fs.
@@ -8,10 +10,28 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+from pinecone_imports_frame.emulator import Emulator
+
+
+@pytest.fixture
+def start_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Start emulators of this test's own (its options, clock and key), checked at teardown."""
+    started: list[Emulator] = []
+
+    def start(**options: Any) -> Emulator:
+        started.append(Emulator(**options).start())
+        return started[-1]
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+    for emulator in started:
+        emulator.check()  # nothing raised in the server thread, whatever the test sent
 
 
 @pytest.fixture(scope="session")

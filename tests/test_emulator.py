@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,10 +25,8 @@ KEY = "test-key"
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(imports=250, seed=7, api_key=KEY, now=NOW) as emulator:
-        yield emulator
-        emulator.check()
+def emu(start_emulator: Callable[..., Emulator]) -> Emulator:
+    return start_emulator(imports=250, seed=7, api_key=KEY, now=NOW)
 
 
 @pytest.fixture

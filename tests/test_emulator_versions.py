@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,10 +17,8 @@ REQUIRED_2026_07 = {"id", "uri", "status", "percentComplete", "recordsImported",
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(imports=400, seed=9, api_key=KEY, now=NOW) as emulator:
-        yield emulator
-        emulator.check()
+def emu(start_emulator: Callable[..., Emulator]) -> Emulator:
+    return start_emulator(imports=400, seed=9, api_key=KEY, now=NOW)
 
 
 def get(emu: Emulator, path: str, version: str | None, **kwargs: Any) -> requests.Response:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -32,10 +32,8 @@ KEY = "sdk-key"
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(imports=60, seed=4, api_key=KEY, now=NOW) as emulator:
-        yield emulator
-        emulator.check()
+def emu(start_emulator: Callable[..., Emulator]) -> Emulator:
+    return start_emulator(imports=60, seed=4, api_key=KEY, now=NOW)
 
 
 def sdk_index(emu: Emulator, **kwargs: Any) -> Any:
