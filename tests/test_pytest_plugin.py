@@ -125,27 +125,23 @@ def test_2_nothing_leaked(imports_project):
 """
 
 
-def test_project_fixture_is_shared_and_reset(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_project=PROJECT_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+def run_as_user(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
+    """Run ``source`` as a user's test file, in a pytest run of its own."""
+    pytester.makepyfile(test_user=source)
+    return pytester.runpytest("-p", "no:cacheprovider")
 
 
-def test_user_test_file_passes(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_user=USER_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-
-
-def test_state_does_not_leak_between_tests(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_no_leak=NO_LEAK_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+@pytest.mark.parametrize(
+    "source",
+    [USER_TEST, NO_LEAK_TEST, PROJECT_TEST],
+    ids=["user-test-file", "state-does-not-leak", "project-shared-and-reset"],
+)
+def test_a_user_test_file_passes(pytester: pytest.Pytester, source: str) -> None:
+    run_as_user(pytester, source).assert_outcomes(passed=2)
 
 
 def test_check_runs_at_teardown(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(test_server_error=SERVER_ERROR_TEST)
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = run_as_user(pytester, SERVER_ERROR_TEST)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*RuntimeError: boom in server thread*"])
 
@@ -172,6 +168,4 @@ def _fixture_example(name: str) -> str:
 def test_each_fixture_example_passes_as_a_user_test(
     pytester: pytest.Pytester, fixture: str
 ) -> None:
-    pytester.makepyfile(**{f"test_{fixture}_example": _fixture_example(fixture)})
-    result = pytester.runpytest("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1)
+    run_as_user(pytester, _fixture_example(fixture)).assert_outcomes(passed=1)
