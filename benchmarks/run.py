@@ -345,23 +345,20 @@ def _child_json(args: list[str]) -> dict[str, Any]:
     return data
 
 
+def _sections_child(section: str, *args: int) -> dict[str, Any]:
+    """Run one section of ``_sections.py`` in a fresh process; return its JSON."""
+    return _child_json([str(HERE / "_sections.py"), section, *map(str, args)])
+
+
 def section_convert(cfg: dict[str, Any]) -> dict[str, Any]:
     n = cfg["convert_records"]
     print(f"[convert] to_frame on {n:,} records ...", file=sys.stderr, flush=True)
-    return _child_json([str(HERE / "_sections.py"), "convert", str(n), str(cfg["convert_runs"])])
+    return _sections_child("convert", n, cfg["convert_runs"])
 
 
 def section_lake(cfg: dict[str, Any]) -> dict[str, Any]:
     print(f"[lake] {cfg['lake_snapshots']:,} snapshots ...", file=sys.stderr, flush=True)
-    return _child_json(
-        [
-            str(HERE / "_sections.py"),
-            "lake",
-            str(cfg["lake_snapshots"]),
-            str(cfg["lake_per"]),
-            str(cfg["lake_runs"]),
-        ]
-    )
+    return _sections_child("lake", cfg["lake_snapshots"], cfg["lake_per"], cfg["lake_runs"])
 
 
 def section_fleet(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -400,15 +397,7 @@ def section_lake_month(cfg: dict[str, Any]) -> dict[str, Any]:
         file=sys.stderr,
         flush=True,
     )
-    return _child_json(
-        [
-            str(HERE / "_sections.py"),
-            "lake_month",
-            str(cfg["month_files"]),
-            str(cfg["month_per"]),
-            str(cfg["month_runs"]),
-        ]
-    )
+    return _sections_child("lake_month", cfg["month_files"], cfg["month_per"], cfg["month_runs"])
 
 
 def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
