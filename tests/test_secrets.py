@@ -28,6 +28,7 @@ from pinecone_imports_frame import (
 from pinecone_imports_frame import client as client_module
 from pinecone_imports_frame.client import ApiClient
 from pinecone_imports_frame.config import ApiKey, normalize_host
+from pinecone_imports_frame.control import with_index_endpoint
 from pinecone_imports_frame.emulator import Emulator
 
 pytestmark = pytest.mark.timeout(120)
@@ -339,3 +340,28 @@ def test_a_refused_call_never_keeps_the_key_in_a_frame(case: str) -> None:
         traceback.TracebackException.from_exception(info.value, capture_locals=True).format()
     )
     assert "Traceback" in text and not _leaks(text), _leaks(text)
+
+
+def test_the_index_host_the_control_plane_answers_is_logged_redacted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A control plane that answers a host holding a piece of the key: the DEBUG line that
+    # says where the index is served shows the host with that piece redacted.
+    key = "pcsk_abcdefgh-12345678"
+    model = {"name": "docs", "host": "abcdefgh-12345678.svc.example.io", "status": {}}
+    with caplog.at_level(logging.DEBUG), HostileServer([answer(200, model)]) as control:
+        conn = Connection.resolve(api_key=key, index_name="docs", controller_host=control.url)
+        with_index_endpoint(conn)
+    assert "is served at" in caplog.text
+    assert _leaks(caplog.text, key) == []
+
+
+def test_a_bad_value_holding_a_piece_of_the_key_is_quoted_redacted() -> None:
+    # Not the whole key (the body's redaction catches that): 14 characters of it, as a count.
+    body = {"data": [{**record("1"), "recordsImported": SECRET[:14]}]}
+    with (
+        HostileServer([answer(200, body)]) as server,
+        pytest.raises(ResponseFormatError, match="recordsImported") as info,
+    ):
+        read_imports(server.url, api_key=SECRET, progress=False)
+    assert _leaks(_everything_said(info.value)) == []
