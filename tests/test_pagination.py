@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pinecone_imports_frame.errors import PaginationError, ResponseFormatError
-from pinecone_imports_frame.pagination import TokenPaginator
+from pinecone_imports_frame.pagination import NO_PROGRESS_PAGES, TokenPaginator
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,19 @@ def test_a_self_pointing_token_is_a_loop() -> None:
     p = TokenPaginator()
     p.update({"data": [], "pagination": {"next": "a"}})
     p.update({"data": [], "pagination": {"next": "a"}})
+    assert not p.has_next and isinstance(p.error, PaginationError)
+
+
+def test_pages_of_known_imports_stop_a_listing_only_in_a_row() -> None:
+    # A page that repeats an import already read (the list moved under the cursor) is
+    # normal now and then; only NO_PROGRESS_PAGES such pages in a row are a stalled listing.
+    p = TokenPaginator()
+    for n in range(3 * NO_PROGRESS_PAGES):
+        data = [{"id": "seen"}] if n % 2 else [{"id": f"new-{n}"}]
+        p.update({"data": data, "pagination": {"next": f"t{n}"}})
+    assert p.error is None and p.has_next
+    for n in range(NO_PROGRESS_PAGES):
+        p.update({"data": [{"id": "seen"}], "pagination": {"next": f"again-{n}"}})
     assert not p.has_next and isinstance(p.error, PaginationError)
 
 
