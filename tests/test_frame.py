@@ -147,12 +147,18 @@ def test_snake_case_dicts_and_sdk_like_objects_give_the_same_frame() -> None:
 
 
 def test_datetime_objects_as_older_sdks_give_them() -> None:
-    rec = {
-        **COMPLETED,
-        "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456, tzinfo=dt.timezone.utc),
-    }
-    df = to_frame([rec])
-    assert df.loc[0, "created_at"] == pd.Timestamp("2025-05-01T12:00:00.123456Z")
+    plus_two = dt.timezone(dt.timedelta(hours=2))
+    records = [
+        {
+            **COMPLETED,
+            "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456, tzinfo=dt.timezone.utc),
+        },
+        {**COMPLETED, "createdAt": dt.datetime(2025, 5, 1, 14, 0, 0, 123456, tzinfo=plus_two)},
+        {**COMPLETED, "createdAt": pd.Timestamp("2025-05-01T14:00:00.123456+02:00")},
+        {**COMPLETED, "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456)},  # naive: UTC
+    ]
+    df = to_frame(records)
+    assert df["created_at"].tolist() == [pd.Timestamp("2025-05-01T12:00:00.123456Z")] * 4
 
 
 def test_a_single_mapping_is_refused() -> None:
