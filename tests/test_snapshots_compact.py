@@ -118,6 +118,25 @@ def test_readers_see_the_same_lake_after_compaction(lake: Lake) -> None:
     assert compact_snapshots(root, storage_options=options).empty  # nothing left to do
 
 
+def test_a_day_is_merged_only_once_all_of_it_is_older_than_the_age(tmp_path: Path) -> None:
+    # older_than="1d": the day before yesterday ended more than a day ago and is merged;
+    # yesterday ended at midnight, less than a day ago, and stays as written.
+    root = str(tmp_path / "lake")
+    now = pd.Timestamp.now(tz="UTC")  # this test's own: the module's NOW may be minutes old
+    for days_ago in (2, 1):
+        for hour in (1, 2):
+            when = (now - pd.Timedelta(days=days_ago)).floor("D") + pd.Timedelta(hours=hour)
+            frame = to_frame([{"id": "1", "status": "Pending"}], listed_at=when, index_host="h")
+            write_snapshot(frame, root)
+    merged = compact_snapshots(root, older_than="1d")
+    before_yesterday = (now - pd.Timedelta(days=2)).strftime("%Y-%m-%d")
+    assert merged["date"].tolist() == [before_yesterday]
+    assert files_per_day((root, None)) == {
+        ("h", before_yesterday): 1,
+        ("h", (now - pd.Timedelta(days=1)).strftime("%Y-%m-%d")): 2,
+    }
+
+
 def test_the_merged_file_is_sorted_in_row_groups_and_lists_its_listings(tmp_path: Path) -> None:
     build((str(tmp_path), None))
     compact_snapshots(tmp_path, index_host=f"http://{HOSTS[1]}/")  # normalised as elsewhere
