@@ -530,8 +530,10 @@ def test_throughput_per_day_counts_each_import_once() -> None:
     assert out["Completed"].tolist() == [2, 0, 1] and out["Failed"].tolist() == [1, 0, 0]
     assert out["records_imported"].tolist() == [3600 + 14400 + 10, 0, 1800]
     assert out.loc[0, "records_per_second_p50"] == pytest.approx(1.5)  # 1 and 2 records/s
+    assert out.loc[0, "records_per_second_p90"] == pytest.approx(1.9)
     assert out.loc[0, "duration_max"] == pd.Timedelta(hours=2)
     assert out.loc[0, "duration_p50"] == pd.Timedelta(minutes=90)
+    assert out.loc[0, "duration_p90"] == pd.Timedelta(minutes=114)
     assert pd.isna(out.loc[1, "duration_p50"]) and pd.isna(out.loc[1, "records_per_second_p50"])
     hourly = trends.throughput(history, freq="1h")
     assert hourly["finished"].sum() == 4
@@ -613,6 +615,23 @@ def test_failures_group_by_kind_with_uris_and_when() -> None:
     assert (first["first_finished_at"], first["last_finished_at"]) == (at(1), at(4))
     assert first["example"] == 'No Parquet files found under "s3://b/3/"'
     assert set(out["error_category"].iloc[1:]) == {"corrupt_parquet", "type_mismatch"}
+
+
+def test_failures_are_grouped_by_message_with_names_and_numbers_masked() -> None:
+    records = [
+        rec(str(n), "Failed", created=0, finished=n, error=f"Found {n} rows with missing vectors")
+        for n in (3, 17, 250)
+    ] + [
+        rec("7", "Failed", finished=5, error='Missing required column "values" in 3 files'),
+        rec("8", "Failed", finished=6, error='Unexpected column "x" in 12 files'),
+        rec("9", "Failed", finished=7, error='Unexpected column "y" in 4 files'),
+    ]
+    out = trends.failures(listing(300, records))
+    assert out[["error_category", "message", "imports"]].values.tolist() == [
+        ["other", "Found N rows with missing vectors", 3],
+        ["schema", 'Unexpected column "…" in N files', 2],  # one category, two messages
+        ["schema", 'Missing required column "…" in N files', 1],
+    ]
 
 
 def test_an_import_with_validation_errors_is_flagged_even_when_it_completed() -> None:
