@@ -161,6 +161,20 @@ def test_until_a_duration_stops_on_the_servers_clock(emu: Emulator, fake: FakeTi
     assert later["listed_at"].nunique() == 3
 
 
+def test_until_a_time_allows_for_a_server_clock_a_little_slower_than_the_interval(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Polls a minute apart on this machine are 59.4 s apart on a server whose clock runs
+    # 1 % slow: the poll at 09:01:58.8 (server time) is the one at "09:02" and the last.
+    FakeTime(emu, speed=0.99).install(monkeypatch)
+    until = pd.Timestamp(NOW) + pd.Timedelta(minutes=2)
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", until=until, progress=False
+    )
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 3  # 09:00, ~09:01, ~09:02: not a fourth poll
+
+
 def test_an_interrupted_watch_returns_what_it_saw(emu: Emulator, fake: FakeTime) -> None:
     fake.interrupt_at = 3
     history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=False)
