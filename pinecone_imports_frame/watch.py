@@ -26,7 +26,7 @@ from . import _progress, config, schema
 from ._text import printable, short_duration
 from .config import DEFAULT_PAGE_SIZE, Connection, IndexOptions, ProjectOptions
 from .control import with_index_endpoint
-from .errors import ConfigurationError, FleetWarning, PineconeImportsError
+from .errors import ConfigurationError, FleetWarning, PineconeImportsError, SnapshotError
 from .frame import concat_frames, empty_frame
 from .polling import poll
 from .schema import DtypeBackend
@@ -233,6 +233,7 @@ class _Watch:
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
         self.failed_polls = 0
+        self.failed_snapshots = 0  # polls listed whose snapshot a transient error stopped
         self.failed_in_a_row = 0  # polls failed since the last listing
         self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
 
@@ -245,7 +246,14 @@ class _Watch:
         if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
 
-            write_snapshot(df, self.snapshot_to, storage_options=self.storage_options)
+            try:
+                write_snapshot(df, self.snapshot_to, storage_options=self.storage_options)
+            except SnapshotError as exc:
+                if exc.permanent:  # the lake is gone or read-only: the watch ends with it
+                    raise
+                # The listing arrived: the watch takes it in; only its snapshot is missing.
+                self.failed_snapshots += 1
+                logger.warning("this poll's snapshot was not written (the watch goes on): %s", exc)
         return df
 
     def _emit(self, event: WatchEvent) -> None:
@@ -377,6 +385,7 @@ class _Watch:
             "stopped": stopped,
             "polls": len(self.listings) + self.failed_polls,
             "failed_polls": self.failed_polls,
+            "failed_snapshots": self.failed_snapshots,
             "running_at_start": self.started_with,
         }
         return history
@@ -432,7 +441,9 @@ def watch_imports(
         ``"done"``: until every import running at the start has ended. A duration
         (``"2h"``) or a time (``"2026-12-01T18:00:00Z"``, naive values are UTC): the same,
         but stop once a listing is that long after the first one, or at that time. Both
-        are on the server's clock (``listed_at``), as everywhere in the package.
+        are on the server's clock (``listed_at``), as everywhere in the package; while
+        polls fail, on this machine's (a duration from the start, a time after two failed
+        polls in a row), so that a silent server cannot hold a watch past ``until``.
     snapshot_to : str or path, optional
         Also write each listing as a snapshot under this lake root (checked first).
     storage_options : dict, optional
@@ -452,7 +463,8 @@ def watch_imports(
         Every listing of the watch stacked (the schema of ``read_imports``, one
         ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
         ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
-        ``"interrupted"``) and how many polls failed and were retried.
+        ``"interrupted"``), how many polls failed and were retried, and how many
+        listings a passing error kept out of ``snapshot_to`` (they are in the history).
 
     Raises
     ------

@@ -7,6 +7,7 @@ so a watch of simulated hours runs in a moment and never really sleeps.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
@@ -193,6 +194,37 @@ def test_each_poll_is_written_as_a_snapshot(emu: Emulator, fake: FakeTime, tmp_p
     pd.testing.assert_frame_equal(
         lake.sort_values(key, ignore_index=True), history.sort_values(key, ignore_index=True)
     )
+
+
+def test_a_listing_whose_snapshot_failed_in_passing_is_still_watched(
+    emu: Emulator, fake: FakeTime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinecone_imports_frame import snapshots
+
+    real_write, writes = snapshots.write_snapshot, []
+
+    def write_failing_once(frame: pd.DataFrame, root: Any, **options: Any) -> Any:
+        writes.append(frame)
+        if len(writes) == 2:  # the second poll's write meets a passing storage error
+            raise pif.SnapshotError("the store answered 503; try again", permanent=False)
+        return real_write(frame, root, **options)
+
+    monkeypatch.setattr(snapshots, "write_snapshot", write_failing_once)
+    events: list[WatchEvent] = []
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="30m", until="90m", snapshot_to=tmp_path,
+        progress=False, on_event=events.append,
+    )  # fmt: skip
+    info = history.attrs["watch"]
+    assert (info["polls"], info["failed_polls"], info["failed_snapshots"]) == (4, 0, 1)
+    assert len(pif.list_snapshots(tmp_path)) == 3  # the other three polls are in the lake
+    listings = [g for _, g in history.groupby("listed_at")]
+    ended = [
+        set(running_ids(before)) - set(running_ids(after))
+        for before, after in itertools.pairwise(listings)
+    ]
+    assert ended[0], "nothing ended between the first two polls: pick a longer interval"
+    assert set().union(*ended) <= {e.id for e in events}  # the second poll's endings too
 
 
 @pytest.mark.parametrize(
