@@ -234,53 +234,30 @@ def _connection(args: argparse.Namespace) -> dict[str, Any]:
     return {name: getattr(args, name) for name in _CONNECTION_OPTIONS}
 
 
-# The parsers' own messages quote the value; these say what is accepted instead.
-_BARE = re.compile(r"\s*\d+(\.\d*)?\s*")
+# The type parsers below: the package's parsers, with messages that name the option and
+# never quote the value (argparse prefixes "argument --older-than:").
 
 
 def _duration(text: str) -> pd.Timedelta:
     try:
-        return parse_duration(text, what="AGE")
-    except ConfigurationError:
-        problem = "has no unit" if _BARE.fullmatch(text) else "is not a positive duration"
-        raise argparse.ArgumentTypeError(
-            f"AGE {problem}: give e.g. '90d', '12h', '5m', '1h30m', '2w' or 'P1DT2H'"
-        ) from None
+        return parse_duration(text, what="AGE", quote=False)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _interval(text: str) -> pd.Timedelta:
     try:
-        return parse_interval(text, what="PERIOD")
-    except ConfigurationError:
-        raise argparse.ArgumentTypeError(
-            "PERIOD must be at least one second: seconds (e.g. 30) or a duration (e.g. 30s, 5m, 1h)"
-        ) from None
+        return parse_interval(text, what="PERIOD", quote=False)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _time(text: str) -> str:
     try:
-        parse_timestamp(text, what="time")
-    except ConfigurationError:
-        raise argparse.ArgumentTypeError(
-            "is not a time: give e.g. 2025-05-01 or 2025-05-01T12:00:00Z (naive times are UTC)"
-        ) from None
+        parse_timestamp(text, what="time", quote=False)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return text
-
-
-def _check_until(text: str) -> None:
-    """Refuse a ``watch --until`` that watch_imports would refuse, without quoting it."""
-    if text.strip().lower() == "done":
-        return
-    for parse in (parse_duration, parse_timestamp):
-        try:
-            parse(text, what="until")
-        except ConfigurationError:
-            continue
-        return
-    raise ConfigurationError(
-        "--until must be 'done', a duration (e.g. 2h, 30m) or a UTC time "
-        "(e.g. 2026-12-01T18:00:00Z)"
-    )
 
 
 def _whole(what: str) -> Callable[[str], int]:
@@ -431,9 +408,9 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
             index_name=args.index_name,
             speed=args.speed,
         )
-        serve(emulator)
     except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
         raise ConfigurationError(str(exc)) from exc
+    serve(emulator)
     return 0
 
 
@@ -549,7 +526,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         "progress": args.progress,
         "on_event": line,
     }
-    _check_until(args.until)
+    watch.parse_until(args.until, what="--until", quote=False)  # checked before any request
     fleet = _fleet_arguments(args, verb="watches")
     if fleet is not None:
         history = watch.watch_project_imports(**fleet, **common)

@@ -791,12 +791,21 @@ def _duration_from_text(text: str) -> pd.Timedelta | None:
     return pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT) if parts else None
 
 
+def _named(what: str, value: Any, quote: bool) -> str:
+    """``what=value`` for a message; ``what`` alone where no value may show (the CLI's)."""
+    return f"{what}={value!r}" if quote else what
+
+
+#: A number without a unit: seconds for an interval, refused for a duration.
+_BARE_NUMBER = re.compile(r"\s*\d+(\.\d*)?\s*")
+
+
 #: The longest duration taken: longer ones are a typo, and past about 292 years pandas'
 #: arithmetic on timestamps overflows.
 MAX_DURATION = pd.Timedelta(days=36_525).as_unit(TIME_UNIT)
 
 
-def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
+def parse_duration(value: Any, *, what: str = "duration", quote: bool = True) -> pd.Timedelta:
     """Parse a positive duration that cannot be misread: it must say its unit.
 
     A bare number (``90``, ``"90"``) is refused: ``pd.Timedelta(90)`` is 90 nanoseconds,
@@ -809,6 +818,9 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
         ISO 8601 (``"P1DT2H"``).
     what : str
         The argument's name, for the error message.
+    quote : bool
+        Quote the value in the error message (the command line's messages never do: a
+        value typed after the wrong option may be the key).
 
     Returns
     -------
@@ -837,16 +849,19 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
         elif isinstance(value, str):
             td = _duration_from_text(value)
     except (ValueError, OverflowError):  # past what pandas holds (about 292 years)
-        td = MAX_DURATION * 2
-    if td is not None and td > MAX_DURATION:
+        td = None
+        overflow = True
+    else:
+        overflow = td is not None and td > MAX_DURATION
+    if overflow:
         raise ConfigurationError(f"{what} is longer than 100 years: pass {DURATION_FORMS}")
     if td is None:
         bare = isinstance(value, (int, float)) and not isinstance(value, bool)
-        bare = bare or (isinstance(value, str) and bool(re.fullmatch(r"\s*\d+(\.\d*)?\s*", value)))
+        bare = bare or (isinstance(value, str) and bool(_BARE_NUMBER.fullmatch(value)))
         problem = "has no unit" if bare else "is not a duration"
-        raise ConfigurationError(f"{what}={value!r} {problem}: pass {DURATION_FORMS}")
+        raise ConfigurationError(f"{_named(what, value, quote)} {problem}: pass {DURATION_FORMS}")
     if td <= pd.Timedelta(0):
-        raise ConfigurationError(f"{what} must be a positive duration, not {value!r}")
+        raise ConfigurationError(f"{_named(what, value, quote)} is not a positive duration")
     return td
 
 
@@ -854,7 +869,7 @@ def parse_duration(value: Any, *, what: str = "duration") -> pd.Timedelta:
 MIN_INTERVAL = pd.Timedelta(seconds=1)
 
 
-def parse_interval(value: Any, *, what: str = "interval") -> pd.Timedelta:
+def parse_interval(value: Any, *, what: str = "interval", quote: bool = True) -> pd.Timedelta:
     """Parse a polling interval: a duration as :func:`parse_duration`, or seconds.
 
     As in ``sleep`` and ``watch -n``, a bare number means seconds here (and only here).
@@ -871,26 +886,28 @@ def parse_interval(value: Any, *, what: str = "interval") -> pd.Timedelta:
     """  # noqa: E501
     seconds: float | None = None
     if (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
-        isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d*)?\s*", value)
+        isinstance(value, str) and _BARE_NUMBER.fullmatch(value)
     ):
         seconds = float(value)
     if seconds is not None:
         if not math.isfinite(seconds):
-            raise ConfigurationError(f"{what}={value!r} is not a number of seconds")
+            raise ConfigurationError(f"{_named(what, value, quote)} is not a number of seconds")
         if seconds > MAX_DURATION.total_seconds():
             raise ConfigurationError(f"{what} is longer than 100 years: pass e.g. '30s', '5m'")
         td = pd.Timedelta(seconds=seconds).as_unit(TIME_UNIT)
     else:
-        td = parse_duration(value, what=what)
+        td = parse_duration(value, what=what, quote=quote)
     if td < MIN_INTERVAL:
         raise ConfigurationError(
-            f"{what}={value!r} is under one second: each poll drains the whole listing; pass "
-            "at least 1 (seconds) or e.g. '30s', '5m'"
+            f"{_named(what, value, quote)} is under one second: each poll drains the whole "
+            "listing; pass at least 1 (seconds) or e.g. '30s', '5m'"
         )
     return td
 
 
-def parse_timestamp(value: Any, *, what: str = "timestamp") -> pd.Timestamp | None:
+def parse_timestamp(
+    value: Any, *, what: str = "timestamp", quote: bool = True
+) -> pd.Timestamp | None:
     """Parse a UTC timestamp at the schema's unit from a string, datetime or Timestamp.
 
     Naive values are taken as UTC.
@@ -904,15 +921,15 @@ def parse_timestamp(value: Any, *, what: str = "timestamp") -> pd.Timestamp | No
         return None
     if isinstance(value, (bool, int, float, np.integer, np.floating)):
         raise ConfigurationError(
-            f"{what}={value!r} is a bare number, not a timestamp (pandas would read it as "
-            "nanoseconds since 1970); pass e.g. '2025-05-01T12:00:00Z', a datetime or a "
+            f"{_named(what, value, quote)} is a bare number, not a timestamp (pandas would read "
+            "it as nanoseconds since 1970); pass e.g. '2025-05-01T12:00:00Z', a datetime or a "
             "pandas.Timestamp"
         )
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(
-            f"{what}={value!r} is not a timestamp; pass e.g. '2025-05-01T12:00:00Z', a "
+            f"{_named(what, value, quote)} is not a timestamp; pass e.g. '2025-05-01T12:00:00Z', a "
             "datetime or a pandas.Timestamp (naive values are taken as UTC)"
         ) from exc
     if ts is pd.NaT:

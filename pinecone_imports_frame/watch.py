@@ -99,8 +99,18 @@ class WatchEvent:
         return line
 
 
-def _until(until: Any) -> pd.Timedelta | pd.Timestamp | None:
-    """``"done"`` (None: no other limit), a duration with a unit, or a timestamp."""
+def parse_until(
+    until: Any, *, what: str = "until", quote: bool = True
+) -> pd.Timedelta | pd.Timestamp | None:
+    """Parse a watch's ``until``: ``"done"`` (None: no other limit), a duration or a time.
+
+    ``quote=False`` keeps the value out of the error message (the command line's way).
+
+    Examples
+    --------
+    >>> parse_until("done") is None, parse_until("2h")
+    (True, Timedelta('0 days 02:00:00'))
+    """
     if isinstance(until, str) and until.strip().lower() == "done":
         return None
     try:
@@ -112,10 +122,11 @@ def _until(until: Any) -> pd.Timedelta | pd.Timestamp | None:
             return config.parse_timestamp(until, what="until")
         except ConfigurationError:
             pass
+    shown = f"{what}={until!r}" if quote else what
     raise ConfigurationError(
-        f"until={until!r} is not 'done', a duration or a time: pass 'done' (until every "
-        "import running at the start has ended), a duration such as '2h' or '30m', or a "
-        "UTC time such as '2026-12-01T18:00:00Z'"
+        f"{shown} is not 'done', a duration or a time: pass 'done' (until every import "
+        "running at the start has ended), a duration such as '2h' or '30m', or a UTC time "
+        "such as '2026-12-01T18:00:00Z'"
     )
 
 
@@ -214,7 +225,7 @@ class _Watch:
         if interval is None:  # a project's poll lists every index: less often
             interval = "30s" if fleet else "10s"
         self.every = config.parse_interval(interval, what="interval")
-        self.limit = _until(until)
+        self.limit = parse_until(until)
         if on_event is not None and not callable(on_event):
             raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
         if snapshot_to is not None:

@@ -318,6 +318,26 @@ def test_argument_errors_are_one_line_and_status_2(
     assert err.startswith("pinecone-imports") and "error:" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["prune", "lake", "--older-than", "45"], "AGE has no unit"),
+        (["compact", "lake", "--older-than", "200000d"], "AGE is longer than 100 years"),
+        (["compact", "lake", "--older-than", "0h"], "AGE is not a positive duration"),
+        (["snapshot", "--to", "lake", "--every", "0.5"], "PERIOD is under one second"),
+        (["watch", "--interval", "fortnightly"], "PERIOD is not a duration"),
+        (["trends", "lake", "--since", "yesterdayish"], "time is not a timestamp"),
+    ],
+)
+def test_an_argument_error_names_its_own_cause_without_the_value(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert said in err and argv[-1] not in err, err
+
+
 def test_a_mistyped_key_option_is_never_echoed(capsys: pytest.CaptureFixture[str]) -> None:
     secret = "pcsk_mistyped_0123456789abcdef"
     with pytest.raises(SystemExit):
