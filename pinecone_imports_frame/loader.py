@@ -276,6 +276,8 @@ def read_imports(
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
     check_progress(progress)
+    config.check_page_size(page_size)
+    config.check_max_pages(max_pages)
     if snapshot_to is not None:  # fail before the first request, not after the drain
         from .snapshots import check_destination
 

@@ -279,11 +279,15 @@ def test_int64_as_string_mode(imports_emulator: Emulator) -> None:
     ]
 
 
-def test_page_size_out_of_range_is_refused_before_any_request(imports_emulator: Emulator) -> None:
+def test_page_size_out_of_range_is_refused_before_any_request(
+    imports_emulator: Emulator, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
     for bad in (0, 101, -1, 2.5, "10"):
         with pytest.raises(ConfigurationError, match="page_size"):
-            _read(imports_emulator, page_size=bad)
+            _read(imports_emulator, page_size=bad, snapshot_to=lake)
     assert imports_emulator.requests == []
+    assert not lake.exists()  # refused before the lake was probed (its folder made)
 
 
 def test_missing_host_and_key_say_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
