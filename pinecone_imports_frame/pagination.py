@@ -128,9 +128,9 @@ class TokenPaginator:
                 f"GET {LIST_PATH} page {self.pages + 1}: 'data' is not a list of import "
                 f"objects (got {_quote.repr(data)}); check the host is a Pinecone index host"
             )
+        token = _next_token(body.get("pagination"), page=self.pages + 1)
         self.pages += 1
         self.records_read += len(data)
-        token = _next_token(body.get("pagination"))
         if token is None:
             self.has_next = False
             self.next_token = None
@@ -193,28 +193,28 @@ class TokenPaginator:
         return True
 
 
-def _next_token(pagination: Any) -> str | None:
+def _next_token(pagination: Any, *, page: int) -> str | None:
     """Return the next token, or None where the listing ends (absent, null, {} or "")."""
     if pagination is None:
         return None
     if not isinstance(pagination, dict):  # "abc", [], 5: not an end, a broken page
         raise ResponseFormatError(
-            f"pagination is a {type(pagination).__name__}, not an object; check the host is "
-            "a Pinecone index host"
+            f"GET {LIST_PATH} page {page}: pagination is a {type(pagination).__name__}, not "
+            "an object; check the host is a Pinecone index host"
         )
     token = pagination.get("next")
     if token is None or token == "":
         return None
     if not isinstance(token, str):
         raise ResponseFormatError(
-            f"pagination.next is a {type(token).__name__}, not a string; check the host is a "
-            "Pinecone index host"
+            f"GET {LIST_PATH} page {page}: pagination.next is a {type(token).__name__}, not a "
+            "string; check the host is a Pinecone index host"
         )
     if len(token) > MAX_TOKEN_LENGTH:
         raise ResponseFormatError(
-            f"pagination.next is {len(token)} characters long, more than the "
-            f"{MAX_TOKEN_LENGTH} a pagination token can be; check the host is a Pinecone "
-            "index host"
+            f"GET {LIST_PATH} page {page}: pagination.next is {len(token)} characters long, "
+            f"more than the {MAX_TOKEN_LENGTH} a pagination token can be; check the host is a "
+            "Pinecone index host"
         )
     return token
 
