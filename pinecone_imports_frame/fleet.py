@@ -186,7 +186,7 @@ def _why_skipped(model: dict[str, Any]) -> str | None:
     # Only True is ready ("false", a string, is not); a status without "ready" says nothing.
     if isinstance(status, dict) and "ready" in status and status["ready"] is not True:
         state = status.get("state")
-        return f"not ready ({state if isinstance(state, str) and state else 'not ready'})"
+        return f"not ready ({state})" if isinstance(state, str) and state else "not ready"
     return None
 
 

@@ -130,7 +130,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         columns[name] = h.nullable_floats(columns[name].astype(np.float64))
     for name in ("records_imported", "validation_errors"):
         columns[name] = h.nullable_ints(columns[name].astype(np.float64))
-    return h.make_frame(columns, dtypes).reset_index(drop=True)
+    return h.make_frame(columns, dtypes)
 
 
 def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
