@@ -444,12 +444,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
     options: dict[str, Any] = {}
-    for item in args.storage_option or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:  # the parser refuses these; never quote one (a secret?)
-            raise ConfigurationError(
-                "--storage-option must be KEY=VALUE (e.g. endpoint_url=http://...)"
-            )
+    for item in args.storage_option or []:  # _key_value refused any but KEY=VALUE
+        key, _, value = item.partition("=")
         options[key] = value
     return options or None
 
@@ -710,9 +706,6 @@ def _cmd_compact(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         storage_options=_storage_options(args),
     )
-    verb = "would merge" if args.dry_run else "merged"
-    before = int(done["files_before"].sum()) if len(done) else 0
-    held = int(done["listings"].sum()) if len(done) else 0
     if not len(done):
         age = short_duration(args.older_than)
         print(
@@ -720,6 +713,8 @@ def _cmd_compact(args: argparse.Namespace) -> int:
             "merged once it is that old: the newest stay as written)"
         )
         return 0
+    verb = "would merge" if args.dry_run else "merged"
+    before, held = int(done["files_before"].sum()), int(done["listings"].sum())
     print(f"{verb} {before} files into {len(done)} ({held} listings)")
     for row in done.itertuples():
         into = "" if args.dry_run else f" -> {row.path}"

@@ -352,8 +352,8 @@ class _Watch:
         waited = pd.Timedelta(seconds=_clock() - self.started)
         if isinstance(limit, pd.Timedelta) and waited >= limit:
             return True
-        first = _listed_at(self.listings[0]) if self.listings else None
-        last = _listed_at(self.listings[-1]) if self.listings else None
+        # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
+        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
         if first is None or last is None:
             return isinstance(limit, pd.Timestamp) and pd.Timestamp.now(tz="UTC") >= limit
         newest = last + self.every / 2
