@@ -98,6 +98,11 @@ TAMPERED: dict[str, tuple[Callable[[pa.Table], pa.Table], str, str]] = {
         "it has no id column",
         "corrupt",
     ),
+    "duplicate_id_column": (
+        lambda t: t.append_column("id", t["id"]),
+        "it has two columns of the same name",
+        "corrupt",
+    ),
 }
 
 
@@ -233,7 +238,7 @@ def test_rows_with_no_id_or_status_are_read_back_as_written(tmp_path: Path) -> N
     assert got["id"].isna().sum() == 1 and got["status"].isna().sum() == 1
 
 
-@pytest.mark.parametrize("kind", ["listed_at_two_instants", "status_int"])
+@pytest.mark.parametrize("kind", ["listed_at_two_instants", "status_int", "duplicate_id_column"])
 def test_a_tampered_snapshot_on_s3_is_skipped_saying_why(
     kind: str, s3_lake: tuple[str, dict[str, Any]], records: list[dict[str, Any]]
 ) -> None:

@@ -583,6 +583,17 @@ _API_VERSION_KEY = (METADATA_PREFIX + "api_version").encode()
 _INDEX_NAME_KEY = (METADATA_PREFIX + "index_name").encode()
 
 
+def _judged(stored: pa.Schema, read_cols: list[str]) -> pa.Schema:
+    """Keep the part of a file's schema a read judges: the columns read and the required ones.
+
+    A column that is not read does not keep a file's other columns from being read (a
+    bad ``uri`` matters only to a read of ``uri``); two columns of one name among these
+    (which pyarrow cannot select) or a required one missing makes the file damaged.
+    """
+    wanted = set(read_cols).union(REQUIRED_COLUMNS)
+    return pa.schema([f for f in stored.remove_metadata() if f.name in wanted])
+
+
 def _decode(
     f: SnapshotFile, data: bytes, read_cols: list[str], names: frozenset[str] | None
 ) -> pa.Table | str | None:
@@ -596,6 +607,9 @@ def _decode(
         return f"it is not readable Parquet ({exc})"
     if not is_ours(kv):
         return "its metadata does not say pinecone-imports-frame wrote it"
+    problem = schema_problem(_judged(pf.schema_arrow, read_cols))
+    if problem is not None:  # from the footer: a damaged schema is never decoded
+        return problem
     if names is not None:
         stored = kv.get(_INDEX_NAME_KEY)
         if stored and stored.decode("utf-8", "replace") not in names:
