@@ -258,9 +258,9 @@ def rows_problem(table: pa.Table, runs: list[tuple[int, int]]) -> str | None:
     ``runs`` gives, in row order, each listing's ``listed_at`` (µs, from the file's name
     or a compacted file's list) and its number of rows. Every row must have that
     ``listed_at`` (write_snapshot never stores another): a snapshot is one listing, taken
-    at one instant, and ``since``/``until`` select it by that instant. The columns of
-    :data:`REQUIRED_COLUMNS` must be there. Vectorised: a null count and a min/max (or
-    one comparison) per file.
+    at one instant, and ``since``/``until`` select it by that instant. The columns are
+    judged before (:func:`schema_problem`, from the footer): ``table`` has ``listed_at``.
+    Vectorised: a null count and a min/max (or one comparison) per file.
 
     Examples
     --------
@@ -271,9 +271,6 @@ def rows_problem(table: pa.Table, runs: list[tuple[int, int]]) -> str | None:
     >>> rows_problem(t.slice(0, 1), [(6, 1)])
     'its listed_at values are not the one instant in its name'
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
-    if missing:
-        return f"it has no {', '.join(missing)} column (every snapshot has them)"
     col = table["listed_at"]
     if col.null_count:
         return f"{col.null_count} row(s) have no listed_at"

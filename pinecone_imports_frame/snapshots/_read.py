@@ -30,7 +30,6 @@ from ._layout import (
     OTHER,
     REQUIRED_COLUMNS,
     SNAPSHOT,
-    WRITTEN_TYPES,
     SnapshotFile,
     day,
     is_ours,
@@ -641,8 +640,8 @@ def _stack(
     and each group is concatenated, checked, cast and completed once, not file by file: a
     column a group lacks (written by an older version) becomes nulls, status becomes plain
     strings (files differ in their dictionaries), ``index_host`` comes from the partition.
-    A group whose column is not of a type this package writes is skipped, and so is a
-    file whose rows are not one listing's (see :func:`rows_problem`); both are added to
+    Columns' types were judged from each file's footer before it was read; a file whose
+    rows are not one listing's (see :func:`rows_problem`) is skipped and added to
     ``skipped``. ``runs`` gives a compacted file's listings (``listed_at``, rows) in row
     order; a snapshot file's is its name's ``listed_at`` for all its rows.
     """
@@ -678,9 +677,6 @@ def _stack_group(
     if _string_bytes(got) < _BIG_STRINGS:
         got = got.combine_chunks()  # one chunk: cheaper from here on
     arrays = _stored_arrays(got, read_cols)
-    if isinstance(arrays, str):
-        skipped.extend((f, arrays) for f in files)
-        return None
     file_runs = [
         runs.get(f.path) or [(f.listed_us or 0, t.num_rows)]
         for f, t in zip(files, tables, strict=True)
@@ -726,28 +722,22 @@ def _rows_ok(arrays: dict[str, pa.ChunkedArray], file_runs: list[list[tuple[int,
     return bool(np.array_equal(stamps, expected))
 
 
-def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray] | str:
-    """Give stored columns the schema's types; or say why one is not of a type written here.
+def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray]:
+    """Give stored columns the schema's types.
 
     Status stays plain strings (files differ in their dictionaries); a column the table
-    lacks (written by an older version) is nulls.
+    lacks (written by an older version) is nulls. Every column's type was judged from its
+    file's footer (:func:`schema_problem`) before it was read: one this package writes,
+    never another that happens to cast (an integer status would come back as "1").
     """
     n = table.num_rows
     arrays = []
     for c in columns:
         target = pa.string() if c == "status" else schema.arrow_type(c)
         if c not in table.column_names:
-            if c in REQUIRED_COLUMNS:
-                return f"it has no {c} column (every snapshot has one)"
             arrays.append(pa.chunked_array([pa.nulls(n, target)]))
             continue
         col = table[c]
-        if col.type not in WRITTEN_TYPES[c]:
-            # Not cast: an integer status or a boolean percent would come back as values
-            # ("1", 1.0) nobody listed.
-            return (
-                f"its column {c} is {col.type}, not {WRITTEN_TYPES[c][0]} as this package writes it"
-            )
         if col.type != target:
             col = col.cast(target)
         arrays.append(col)
@@ -800,9 +790,6 @@ def read_stored(
                 skipped.append((f, problem))
                 break
             arrays = _stored_arrays(raw, list(FILE_COLUMNS))
-            if isinstance(arrays, str):
-                skipped.append((f, arrays))
-                break
             typed = pa.Table.from_arrays(arrays, names=list(FILE_COLUMNS))
             if typed.num_rows > 1:
                 typed = typed.take(pc.sort_indices(typed, sort_keys=[("id", "ascending")]))
