@@ -260,3 +260,18 @@ def test_a_tampered_snapshot_on_s3_is_skipped_saying_why(
     listed = list_snapshots(root, storage_options=options)
     status = dict(zip(listed["path"], listed["file_status"], strict=True))
     assert status[paths[1]] == listed_as
+
+
+@pytest.mark.parametrize("kind", ["status_int", "duplicate_id_column"])
+def test_a_damaged_snapshot_is_skipped_whatever_columns_are_read(
+    kind: str, tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    # status is judged from the footer, not decoded, when only other columns are read
+    _, reason, _ = TAMPERED[kind]
+    frames, _, bad = _lake_with_one_tampered(tmp_path, records, kind)
+
+    with pytest.warns(SkippedFileWarning) as caught:
+        got = read_snapshots(tmp_path, columns=["id"])
+    pd.testing.assert_frame_equal(got, _stacked(frames[0], frames[2])[["id"]])
+    (message,) = _skipped(caught)
+    assert str(bad) in message and reason in message

@@ -193,8 +193,8 @@ def read_snapshots(
     )
 
     # What to read: the requested stored columns, what derived ones are computed from,
-    # the sort keys, and status (each file's rows are checked to have one).
-    need = {"listed_at", "id", "status"}
+    # and the sort keys. (That each file has a status column is judged from its footer.)
+    need = {"listed_at", "id"}
     for c in wanted:
         need.update(schema.BY_NAME[c].derived_from or (c,))
     if names is not None:
