@@ -275,3 +275,27 @@ def test_a_damaged_snapshot_is_skipped_whatever_columns_are_read(
     pd.testing.assert_frame_equal(got, _stacked(frames[0], frames[2])[["id"]])
     (message,) = _skipped(caught)
     assert str(bad) in message and reason in message
+
+
+def test_files_that_pass_alone_are_never_dropped_silently(
+    tmp_path: Path, records: list[dict[str, Any]]
+) -> None:
+    # Internal: the stacked check of a group of files fails while every file passes
+    # alone (a listing's row count that disagrees with its rows, which no reader gives
+    # today). Each file is judged alone then: none fails, so all are kept, none skipped.
+    from pinecone_imports_frame.snapshots import _read
+    from pinecone_imports_frame.snapshots._layout import FILE_COLUMNS, SnapshotFile, micros
+
+    paths = [write_snapshot(df, tmp_path) for df in _frames(records)[:2]]
+    files = [
+        SnapshotFile(p, HOST, TIMES[0][:10], micros(pd.Timestamp(t)), None)
+        for p, t in zip(paths, TIMES, strict=False)
+    ]
+    tables = [pq.read_table(p).replace_schema_metadata(None) for p in paths]
+    first = files[0]
+    runs = {first.path: [(first.listed_us or 0, tables[0].num_rows + 1)]}
+    skipped: list[tuple[SnapshotFile, str]] = []
+
+    got = _read._stack_group(tables, files, list(FILE_COLUMNS), skipped, runs)
+    assert skipped == []
+    assert got is not None and got.num_rows == sum(t.num_rows for t in tables)

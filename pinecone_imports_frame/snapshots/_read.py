@@ -672,29 +672,31 @@ def _stack_group(
     skipped: list[tuple[SnapshotFile, str]],
     runs: dict[str, list[tuple[int, int]]],
 ) -> pa.Table | None:
-    """Stack the rows of files of one stored schema, typed, with ``index_host``; or None."""
-    got = pa.concat_tables(tables)
-    if _string_bytes(got) < _BIG_STRINGS:
-        got = got.combine_chunks()  # one chunk: cheaper from here on
-    arrays = _stored_arrays(got, read_cols)
+    """Stack the rows of files of one stored schema, typed, with ``index_host``; or None.
+
+    The rows of all files are checked at once (one comparison of the stacked
+    ``listed_at`` column); only when that fails is each file judged alone, and that
+    judgement decides: a file that fails it is added to ``skipped``, the others are
+    stacked. No file is ever left out without being added to ``skipped``.
+    """
+    got = _concat(tables)
     file_runs = [
         runs.get(f.path) or [(f.listed_us or 0, t.num_rows)]
         for f, t in zip(files, tables, strict=True)
     ]
-    if not _rows_ok(dict(zip(read_cols, arrays, strict=True)), file_runs):
+    if rows_problem(got, [r for each in file_runs for r in each]) is not None:
         # Rare (a damaged or tampered file): find which files, and stack the others.
-        keep = []
-        for i, (f, t) in enumerate(zip(files, tables, strict=True)):
-            why = rows_problem(t, file_runs[i])
-            if why is None:
-                keep.append(i)
-            else:
-                skipped.append((f, why))
-        if not keep or len(keep) == len(files):  # the second: never loop
+        judged = [rows_problem(t, r) for t, r in zip(tables, file_runs, strict=True)]
+        skipped.extend((f, why) for f, why in zip(files, judged, strict=True) if why is not None)
+        keep = [i for i, why in enumerate(judged) if why is None]
+        if not keep:
             return None
-        return _stack_group(
-            [tables[i] for i in keep], [files[i] for i in keep], read_cols, skipped, runs
-        )
+        if len(keep) < len(files):
+            tables, files = [tables[i] for i in keep], [files[i] for i in keep]
+            got = _concat(tables)
+        else:  # each file's rows are its listings' alone: the stacked check was wrong
+            logger.debug("rows of %d file(s) fail together but not alone; all kept", len(files))
+    arrays = _stored_arrays(got, read_cols)
     hosts = [f.host for f in files]
     host_names = sorted(set(hosts))
     codes = {h: i for i, h in enumerate(host_names)}
@@ -707,19 +709,11 @@ def _stack_group(
     return pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"])
 
 
-def _rows_ok(arrays: dict[str, pa.ChunkedArray], file_runs: list[list[tuple[int, int]]]) -> bool:
-    """Whether stacked rows all have their listing's ``listed_at`` (none NA).
-
-    The fast path of :func:`rows_problem` for many files at once: one comparison of the
-    whole ``listed_at`` column with the instants the names give.
-    """
-    if arrays["listed_at"].null_count:
-        return False
-    values = [v for each in file_runs for v, _ in each]
-    counts = [n for each in file_runs for _, n in each]
-    stamps = arrays["listed_at"].cast(pa.int64()).to_numpy()
-    expected = np.repeat(np.array(values, dtype=np.int64), counts)
-    return bool(np.array_equal(stamps, expected))
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    got = pa.concat_tables(tables)
+    if _string_bytes(got) < _BIG_STRINGS:
+        got = got.combine_chunks()  # one chunk: cheaper from here on
+    return got
 
 
 def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray]:
