@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -93,12 +93,30 @@ _RFC3339 = re.compile(
 _INT_TEXT = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
 
 
-def _micros_of(ts: pd.Timestamp) -> int:
-    """Microseconds since the epoch of a UTC ``Timestamp``, for any year it holds.
+@overload
+def micros(ts: pd.Timestamp) -> int: ...
+@overload
+def micros(ts: None) -> None: ...
+def micros(ts: pd.Timestamp | None) -> int | None:
+    """Return a timestamp in microseconds since the epoch (None stays None).
 
-    Not ``Timestamp.value``: that is nanoseconds, which overflow outside 1678..2261.
+    Tz-aware or naive (its wall time as UTC), of any unit and any year it holds. Never
+    through nanoseconds (``Timestamp.value``), which hold only the years 1678 to 2261:
+    the schema's unit is the microsecond, years 0001 to 9999. Sub-microsecond digits are
+    floored (earlier in time), before 1970 too.
+
+    Examples
+    --------
+    >>> micros(pd.Timestamp("1970-01-01T00:00:01Z"))
+    1000000
+    >>> micros(pd.Timestamp("0001-01-01T00:00:00Z").as_unit("us"))
+    -62135596800000000
+    >>> micros(pd.Timestamp("1969-12-31T23:59:59.9999995Z"))
+    -1
     """
-    return int(ts.as_unit("us").asm8.astype(np.int64))  # schema.TIME_UNIT
+    if ts is None:
+        return None
+    return int(ts.as_unit("us").asm8.view("i8"))  # schema.TIME_UNIT
 
 
 def _days_from_civil(y: int, m: int, d: int) -> int:
@@ -128,7 +146,7 @@ def _timestamp_micros(value: Any) -> int | None:
         value = pd.Timestamp(value)
     if isinstance(value, pd.Timestamp):
         ts = value.tz_localize("UTC") if value.tz is None else value
-        return _micros_of(ts)
+        return micros(ts)
     if isinstance(value, dt.datetime):
         ts = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         delta = ts - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -138,9 +156,9 @@ def _timestamp_micros(value: Any) -> int | None:
         return None
     y, mo, d, h, mi, s, frac, _z, sign, oh, om = m.groups()
     year, month, day, hour, minute, second = map(int, (y, mo, d, h, mi, s))
-    micros = int((frac or "0").ljust(9, "0")[:6])  # sub-microsecond digits are dropped
+    fraction = int((frac or "0").ljust(9, "0")[:6])  # sub-microsecond digits are dropped
     if second == 60:  # a leap second: the last microsecond of the minute stands for it
-        second, micros = 59, 999_999
+        second, fraction = 59, 999_999
     if not (
         1 <= month <= 12
         and 1 <= day <= _days_in_month(year, month)
@@ -155,7 +173,7 @@ def _timestamp_micros(value: Any) -> int | None:
             return None
         offset = (int(oh) * 60 + int(om)) * 60 * (1 if sign == "+" else -1)
     seconds = _days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second
-    return (seconds - offset) * 1_000_000 + micros
+    return (seconds - offset) * 1_000_000 + fraction
 
 
 def _none_for_missing(values: list[Any]) -> list[Any]:
@@ -761,7 +779,7 @@ def build_table(columns: RecordColumns, *, listing: ListingInfo) -> pa.Table:
     n = len(columns)
     base: dict[str, Any] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
     base["status"] = status_array(typed["status"].combine_chunks())
-    listed_us = _micros_of(listing.listed_at)
+    listed_us = micros(listing.listed_at)
     base["listed_at"] = pa.array(np.full(n, listed_us, dtype=np.int64)).cast(_TS)
     base["index_host"] = _constant(listing.index_host, n)
     base["index_name"] = _constant(listing.index_name, n)

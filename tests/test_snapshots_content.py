@@ -283,8 +283,9 @@ def test_files_that_pass_alone_are_never_dropped_silently(
     # Internal: the stacked check of a group of files fails while every file passes
     # alone (a listing's row count that disagrees with its rows, which no reader gives
     # today). Each file is judged alone then: none fails, so all are kept, none skipped.
+    from pinecone_imports_frame.frame import micros
     from pinecone_imports_frame.snapshots import _read
-    from pinecone_imports_frame.snapshots._layout import FILE_COLUMNS, SnapshotFile, micros
+    from pinecone_imports_frame.snapshots._layout import FILE_COLUMNS, SnapshotFile
 
     paths = [write_snapshot(df, tmp_path) for df in _frames(records)[:2]]
     files = [

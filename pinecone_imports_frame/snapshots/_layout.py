@@ -303,26 +303,6 @@ def is_ours(kv: dict[bytes, bytes] | None) -> bool:
     return bool(kv) and (METADATA_PREFIX + "package_version").encode() in kv  # type: ignore[operator]
 
 
-def micros(ts: pd.Timestamp | None) -> int | None:
-    """Return a timestamp in microseconds since the epoch (None stays None).
-
-    Never through nanoseconds (``Timestamp.value``), which hold only the years 1678 to
-    2261: the schema's unit is the microsecond, years 0001 to 9999.
-
-    Examples
-    --------
-    >>> micros(pd.Timestamp("1970-01-01T00:00:01Z"))
-    1000000
-    >>> micros(pd.Timestamp("0001-01-01T00:00:00Z").as_unit("us"))
-    -62135596800000000
-    """
-    if ts is None:
-        return None
-    if ts.unit == "ns":  # cut to the microsecond, earlier in time (as flooring does)
-        return int(ts.value) // 1000
-    return int(ts.as_unit("us").asm8.view("i8"))
-
-
 def is_candidate(name: str) -> bool:
     """Tell whether a file name is one that Parquet readers' ``**/*.parquet`` globs pick up.
 

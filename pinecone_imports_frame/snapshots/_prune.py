@@ -11,11 +11,12 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigurationError, SnapshotError
+from ..frame import micros
 from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
 from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
-from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile, micros
+from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile
 from ._read import read_stored
 from ._store import Store, open_store
 

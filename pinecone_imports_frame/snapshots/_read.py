@@ -20,6 +20,7 @@ from .. import config, schema
 from .. import frame as _frame
 from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
+from ..frame import micros
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc, shared_params
 from ._catalog import Listing, choose_copies, listings_of
@@ -33,7 +34,6 @@ from ._layout import (
     SnapshotFile,
     day,
     is_ours,
-    micros,
     rows_problem,
     schema_problem,
 )
