@@ -53,3 +53,22 @@ def test_the_emulator_takes_keywords_only() -> None:
     # Nine positional parameters made Emulator(250, 7, "key") easy to get wrong.
     with pytest.raises(TypeError):
         Emulator(250)  # type: ignore[misc]
+
+
+def test_the_benchmark_readme_says_how_many_runs_run_py_makes() -> None:
+    # It said "median of 3" while run.py ran 5: the figures a reader compares were mislabelled.
+    import importlib.util
+    import re
+
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    full = run.MODES["full"]
+    text = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    drain = re.search(r"median of (\d+) paired runs after a\s+warm-up \((\d+) at 1,000,000", text)
+    assert drain is not None, "the README no longer says how many drain runs it takes"
+    assert (int(drain.group(1)), int(drain.group(2))) == (
+        full["runs"],
+        full["runs_at"][1_000_000],
+    )
