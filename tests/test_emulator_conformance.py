@@ -2,7 +2,9 @@
 
 Each test runs once per API version the emulator speaks (2025-04, 2025-10, 2026-04 and
 2026-07), against that version's data-plane description (2026-07: the imports-only file)
-and control-plane description (2026-07 has none: 2026-04's is used).
+and control-plane description. 2026-07 has no published control-plane description: its
+``IndexModel`` (``deployment`` and ``schema``, no ``spec``) is checked against the official
+SDK 10.2's models instead (``tests/index_models.py``), its errors against 2026-04's.
 
 The descriptions live in the ``shared/pinecone-api`` folder beside the repository; the
 module is skipped when that folder is absent. The specs are loaded as they are, except
@@ -47,7 +49,6 @@ CONTROL_SPECS = {
     "2026-07": SPEC_DIR / "db_control_2026-04.oas.yaml",
 }
 DATA_SPEC = DATA_SPECS["2025-04"]
-CONTROL_SPEC = CONTROL_SPECS["2025-04"]
 
 if not all(p.is_file() for p in [*DATA_SPECS.values(), *CONTROL_SPECS.values()]):
     pytest.skip(
@@ -90,14 +91,26 @@ def specs(emu: Emulator, version: str) -> tuple[Any, Any]:
     return load_spec(DATA_SPECS[version], emu.url), load_spec(CONTROL_SPECS[version], emu.url)
 
 
+def check_index_models(response: requests.Response) -> None:
+    """A 2026-07 IndexModel (or a listing of them), as the official SDK 10.2 reads it."""
+    from index_models import check_index_model
+
+    body = response.json()
+    for model in body.get("indexes", [body]):
+        check_index_model(model)
+
+
 @pytest.fixture
-def validate(emu: Emulator, specs: tuple[Any, Any]) -> Iterator[Validate]:
+def validate(emu: Emulator, specs: tuple[Any, Any], version: str) -> Iterator[Validate]:
     emu.reset()
     data_api, control_api = specs
 
     def check(response: requests.Response) -> None:
         path = response.request.path_url or ""
         api = control_api if path.startswith("/indexes") else data_api
+        if api is control_api and version == "2026-07" and response.status_code == 200:
+            check_index_models(response)
+            return
         api.validate_response(
             RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
         )
@@ -264,23 +277,54 @@ def test_int64_as_string_is_off_spec(
         validate(r)
 
 
-def test_project_index_models(session: requests.Session) -> None:
-    """Serverless, pod-based and not-ready IndexModels all validate (2025-04 control plane)."""
+def test_project_index_models(session: requests.Session, version: str) -> None:
+    """Every kind of index validates in the version's shape: spec up to 2026-04, then deployment.
+
+    Serverless, pod-based, BYOC (with a private endpoint, and one refusing imports), not
+    ready, and a document index.
+    """
     from pinecone_imports_frame.emulator import IndexConfig, Project
 
     indexes = [
-        IndexConfig("serverless", imports=1),
+        IndexConfig("serverless", imports=1, private_host=True),
         IndexConfig("pods", imports=0, pod=True),
+        IndexConfig("byoc", imports=0, deployment="byoc", private_host=True),
+        IndexConfig("byoc-no-imports", imports=0, deployment="byoc", imports_supported=False),
         IndexConfig("warming", imports=0, ready=False),
+        IndexConfig("documents", imports=0, documents=True),
     ]
     with Project(indexes=indexes, api_key=KEY) as project:
-        control_api = load_spec(CONTROL_SPEC, project.control.url)
+        control_api = load_spec(CONTROL_SPECS[version], project.control.url)
         listed = session.get(project.control.url + "/indexes")
-        responses = [listed, session.get(project.control.url + "/indexes/nope")]
-        responses += [session.get(f"{project.control.url}/indexes/{c.name}") for c in indexes]
-        for r in responses:
+        described = [session.get(f"{project.control.url}/indexes/{c.name}") for c in indexes]
+        missing = session.get(project.control.url + "/indexes/nope")
+        for r in [listed, *described, missing]:
+            if version == "2026-07" and r.status_code == 200:
+                check_index_models(r)
+            else:
+                control_api.validate_response(
+                    RequestsOpenAPIRequest(r.request), RequestsOpenAPIResponse(r)
+                )
+        assert [r.status_code for r in [listed, *described, missing]] == [200] * 7 + [404]
+        models = listed.json()["indexes"]
+        assert [m["name"] for m in models] == [c.name for c in indexes]
+        assert [m == r.json() for m, r in zip(models, described, strict=True)] == [True] * 6
+        shape = "deployment" if version == "2026-07" else "spec"
+        assert all(shape in m for m in models)
+        private = {m["name"]: m.get("private_host") for m in models}
+        assert private["byoc"] == project["byoc"].private.address  # type: ignore[union-attr]
+        assert private["pods"] is None
+
+
+@pytest.mark.parametrize("version", ["2025-10", "2026-04"])
+def test_validation_bites_on_an_index_model(session: requests.Session, version: str) -> None:
+    """A deployment type the published specs do not know fails them (so passing means it)."""
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    with Project(indexes=[IndexConfig("edge", deployment="edge")], api_key=KEY) as project:
+        control_api = load_spec(CONTROL_SPECS[version], project.control.url)
+        r = session.get(project.control.url + "/indexes/edge")
+        with pytest.raises(InvalidData):
             control_api.validate_response(
                 RequestsOpenAPIRequest(r.request), RequestsOpenAPIResponse(r)
             )
-        assert [r.status_code for r in responses] == [200, 404, 200, 200, 200]
-        assert len(listed.json()["indexes"]) == 3

@@ -190,6 +190,31 @@ def test_failures_use_the_documented_messages_and_some_are_retried() -> None:
     assert not [r for r in records if r["status"] != "Failed" and "error" in r]
 
 
+#: A document index's failures (JSON Lines; Pinecone publishes no wording of its own).
+JSONL = {
+    "namespace_exists": DOCUMENTED["namespace_exists"],
+    "no_jsonl": r'No JSONL files found under "[^"]+/"',
+    "bad_line": r'Invalid JSON on line \d+ of "[^"]+\.jsonl": .+',
+    "missing_field": r'Missing required field "_id" on line \d+ of "[^"]+\.jsonl"',
+    "type_mismatch": r'The expected data type for field "[^"]+" is "[^"]+", but got "[^"]+" '
+    r'on line \d+ of "[^"]+\.jsonl"',
+    "system_limit": DOCUMENTED["system_limit"],
+    "storage": DOCUMENTED["storage"],
+}
+
+
+def test_a_document_index_fails_with_json_lines_errors_never_parquet_ones() -> None:
+    docs = IndexConfig("docs", imports=3000, seed=21, documents=True)
+    with Project(indexes=[docs], now=NOW) as p:
+        records = p["docs"].records()
+    kinds = Counter()
+    for r in (r for r in records if r["status"] == "Failed"):
+        kind = next((k for k, pattern in JSONL.items() if re.fullmatch(pattern, r["error"])), None)
+        assert kind is not None and "arquet" not in r["error"], r["error"]
+        kinds[kind] += 1
+    assert set(kinds) == set(JSONL)
+
+
 def test_the_retry_trap() -> None:
     """A failure midway is retried on the same URI; the retry fails: its namespace exists."""
     emu = Emulator(imports=3000, seed=21, now=NOW)

@@ -208,3 +208,71 @@ def test_a_fleet_of_twenty_indexes_serves_concurrently() -> None:
         assert results == {c.name: 2000 for c in configs}
         assert 1 < fleet.max_in_flight <= 20
         fleet.check()
+
+
+def test_a_private_endpoint_serves_the_same_index_on_its_own_port(
+    session: requests.Session,
+) -> None:
+    indexes = [IndexConfig("prod", imports=30, seed=3, private_host=True), "plain"]
+    with Project(indexes=indexes, api_key=KEY, now=NOW) as p:
+        index = p["prod"]
+        assert index.private is not None and p["plain"].private is None
+        ports = {index.port, index.private.port, p["plain"].port, p.control.port}
+        assert len(ports) == 4
+        assert drain(session, index.private.url) == drain(session, index.url) == index.records()
+        # One index reached two ways: a fault queued on it meets whichever port asks next.
+        index.inject("status", status=503)
+        assert session.get(index.private.url + "/bulk/imports", timeout=10).status_code == 503
+        logged = [(r.index_name, r.port) for r in p.requests]
+        assert set(logged) == {("prod", index.port), ("prod", index.private.port)}
+        models = session.get(p.control.url + "/indexes", timeout=10).json()["indexes"]
+        assert [m.get("private_host") for m in models] == [index.private.address, None]
+        private = index.private
+    assert not private.running  # stopped with its index
+
+
+@pytest.mark.parametrize("version", ["2025-04", "2026-07"])
+def test_deployment_types_in_each_shape(session: requests.Session, version: str) -> None:
+    indexes = [
+        IndexConfig("serverless", imports=0),
+        IndexConfig("pods", imports=0, pod=True),
+        IndexConfig("byoc", imports=0, deployment="byoc"),
+        IndexConfig("docs", imports=0, documents=True),
+    ]
+    with Project(indexes=indexes, api_key=KEY, now=NOW) as p:
+        session.headers["X-Pinecone-API-Version"] = version
+        models = session.get(p.control.url + "/indexes", timeout=10).json()["indexes"]
+    if version == "2026-07":
+        assert not any("spec" in m or "dimension" in m for m in models)
+        kinds = [m["deployment"]["deployment_type"] for m in models]
+        assert kinds == ["managed", "pod", "byoc", "managed"]
+        fields = [sorted(m["schema"]["fields"]) for m in models]
+        assert fields == [["_values"]] * 3 + [["body", "title"]]
+        assert "read_capacity" not in models[1]  # pod-based: no read capacity
+    else:
+        assert not any("deployment" in m or "schema" in m for m in models)
+        assert [next(iter(m["spec"])) for m in models] == [
+            "serverless",
+            "pod",
+            "byoc",
+            "serverless",
+        ]
+
+
+def test_a_byoc_index_without_imports_answers_501_unimplemented(
+    session: requests.Session,
+) -> None:
+    config = IndexConfig("archive", imports=5, deployment="byoc", imports_supported=False)
+    with Project(indexes=[config], api_key=KEY, now=NOW) as p:
+        r = session.get(p["archive"].url + "/bulk/imports", timeout=10)
+    assert r.status_code == 501 and r.json()["code"] == 12
+    assert "not supported" in r.json()["message"] and "byoc" in r.json()["message"]
+
+
+def test_bad_deployments_are_refused() -> None:
+    with pytest.raises(ValueError, match="deployment must be"):
+        IndexConfig("a", deployment="Pod Based")
+    with pytest.raises(ValueError, match="contradicts"):
+        IndexConfig("a", pod=True, deployment="byoc")
+    with pytest.raises(ValueError, match="serverless"):
+        IndexConfig("a", pod=True, documents=True)

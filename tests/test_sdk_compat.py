@@ -170,3 +170,51 @@ def test_to_frame_of_the_sdks_import_models_equals_read_imports(emu: Emulator, i
     sdk_blind = [c for c in ours.columns if c.startswith("validation_")]
     assert ours["validation_successes"].notna().any()  # there was something to drop
     pd.testing.assert_frame_equal(theirs.drop(columns=sdk_blind), ours.drop(columns=sdk_blind))
+
+
+def test_sdk_lists_and_describes_every_index_of_a_project() -> None:
+    """SDK 10.2 reads 2026-07's IndexModel: deployment, schema, private_host; no spec.
+
+    ``Pinecone(host=...)`` keeps an explicit ``http://`` controller URL and sends
+    ``X-Pinecone-Api-Version: 2026-07`` to the control plane too. Its ``list()`` skips,
+    with a logged warning, an index it cannot decode: the count is checked, not assumed.
+    """
+    import msgspec
+
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    indexes = [
+        IndexConfig("prod-search", imports=5, private_host=True),
+        IndexConfig("legacy-pods", imports=0, pod=True),
+        IndexConfig("byoc-search", imports=5, deployment="byoc", private_host=True),
+        IndexConfig("byoc-archive", imports=0, deployment="byoc", imports_supported=False),
+        IndexConfig("warming-up", imports=0, ready=False),
+        IndexConfig("docs-kb", imports=5, documents=True),
+    ]
+    with Project(indexes=indexes, api_key=KEY, now=NOW) as project:
+        raw = requests.get(
+            project.control.url + "/indexes",
+            headers={"Api-Key": KEY, "X-Pinecone-API-Version": "2026-07"},
+            timeout=10,
+        ).json()["indexes"]
+        pc = pinecone.Pinecone(api_key=KEY, host=project.control.url)
+        listed = list(pc.indexes.list())
+        described = [pc.indexes.describe(c.name) for c in indexes]
+        asked = [(r.path, r.api_version, r.status) for r in project.control.requests[1:]]
+        hosts = {c.name: project[c.name].address for c in indexes}
+        private = {i.index_name: i.private.address for i in project if i.private is not None}
+    assert len(listed) == len(indexes)
+    for config, model, one, wire in zip(indexes, listed, described, raw, strict=True):
+        kind = msgspec.to_builtins(model.deployment)["deployment_type"]
+        assert kind == config.deployment == wire["deployment"]["deployment_type"]
+        assert msgspec.to_builtins(one.deployment) == msgspec.to_builtins(model.deployment)
+        assert model.name == one.name == config.name
+        assert model.status.ready is config.ready
+        assert model.host == one.host == f"https://{hosts[config.name]}"  # the SDK adds https
+        expected = private.get(config.name)
+        assert model.private_host == (None if expected is None else f"https://{expected}")
+    assert set(private) == {"prod-search", "byoc-search"}
+    assert [a[1:] for a in asked] == [("2026-07", 200)] * (1 + len(indexes))
+    fields = described[-1].schema.fields
+    assert {type(f).__name__ for f in fields.values()} == {"StringField"}
+    assert any(f.embed is not None for f in fields.values())  # a document index

@@ -4,7 +4,7 @@ Split as moto splits a service: state (:mod:`.clock`, :mod:`.plans`, :mod:`.hist
 :mod:`.state`), HTTP (:mod:`.versions`, :mod:`.routes`, the planes :mod:`.data_plane` and
 :mod:`.control_plane`, :mod:`.responses`, :mod:`.faults`, the pipeline :mod:`.app`, the
 socket :mod:`.handler`) and lifecycle (:mod:`.server` for one index, :mod:`.project` for
-several, each on its own port).
+several, each on its own port; :mod:`.layouts`, ready-made projects for the command line).
 
 >>> from pinecone_imports_frame.emulator import Emulator
 >>> with Emulator(imports=10, seed=0) as emu:

@@ -40,7 +40,8 @@ class Runtime:
     """What every endpoint of one emulated project shares while it runs.
 
     The key, the request log, the exceptions handlers raised, the count of requests in
-    flight (now and the most since the last reset), and the address each index is served at.
+    flight (now and the most since the last reset), and the address each index is served at
+    (and its private endpoint's, if it has one).
 
     Parameters
     ----------
@@ -67,6 +68,8 @@ class Runtime:
         self.in_flight = 0
         self.max_in_flight = 0
         self.addresses: dict[str, str] = {}
+        #: The private endpoint of each index that has one (``IndexConfig.private_host``).
+        self.private_addresses: dict[str, str] = {}
 
     def key_matches(self, sent: str | None) -> bool:
         """Whether ``sent`` is the project's key (compared in constant time).
@@ -212,6 +215,8 @@ class EndpointApp:
     index_name : str or None
         The index served here, for the request log and the count of requests in flight
         (None for a control-plane-only port, whose requests are not counted).
+    port : int or None
+        The port it is served on, for the request log (set once it is bound).
 
     Examples
     --------
@@ -233,6 +238,7 @@ class EndpointApp:
     clock: SimulatedClock
     settings: EndpointSettings = field(default_factory=EndpointSettings)
     index_name: str | None = None
+    port: int | None = None
     #: This port's faults, waiting for the requests they apply to.
     faults: FaultQueue = field(default_factory=FaultQueue, init=False)
     #: The last second's ``Date`` header: (second, text).
@@ -291,7 +297,12 @@ class EndpointApp:
         """Answer one request (called from a server thread)."""
         headers = {k: ("***" if k.lower() == "api-key" else v) for k, v in request.headers.items()}
         entry = RecordedRequest(
-            request.method, request.path, request.query, headers, index_name=self.index_name
+            request.method,
+            request.path,
+            request.query,
+            headers,
+            index_name=self.index_name,
+            port=self.port,
         )
         self.runtime.record(entry)
         if logger.isEnabledFor(logging.DEBUG):

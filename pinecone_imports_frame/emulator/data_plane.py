@@ -99,7 +99,9 @@ class DataPlane:
         """Return how the index refuses bulk-import requests, or None when it serves them.
 
         An index that is not ready answers 503 (UNAVAILABLE), as Pinecone does while an
-        index initialises; a pod-based index answers 400: bulk import is a serverless feature.
+        index initialises; a pod-based index answers 400: bulk import is a serverless
+        feature; an index configured without imports (``imports_supported=False``, a BYOC
+        environment without them) answers 501 (UNIMPLEMENTED).
 
         Examples
         --------
@@ -125,6 +127,12 @@ class DataPlane:
                 400,
                 f"Bulk import is not supported for pod-based indexes; {config.name} is "
                 "pod-based (bulk import is available on serverless indexes)",
+            )
+        if not config.imports_supported:
+            return rpc_error(
+                501,
+                f"Bulk import is not supported for index {config.name}: its "
+                f"{config.deployment} environment {config.environment} does not offer it",
             )
         return None
 

@@ -11,7 +11,9 @@ arrivals before the start are visible at construction, arriving at the same rate
 Each import waits (Pending, seconds to minutes), loads at its own rate (records per second),
 indexes at 100 % for ten minutes or more, then completes; or fails with one of the errors
 Pinecone documents, or is cancelled. A failure midway leaves its namespace written, and
-some are retried on the same URI: the retry fails with "namespace already exists".
+some are retried on the same URI: the retry fails with "namespace already exists". A
+document index (2026-07) imports JSON Lines: its failures are those of JSON Lines files
+(none found, a bad line, a missing ``_id``, a field of the wrong type).
 """
 
 from __future__ import annotations
@@ -98,6 +100,34 @@ FAILURES = (
     _FailureKind("An error occurred while reading from object storage", 0.8, midway=True),
 )
 NAMESPACE_EXISTS = FAILURES[0]
+#: The failures of synthetic imports into a document index, which imports JSON Lines
+#: (2026-07). Pinecone documents no wording for these: they are written in the style of
+#: its Parquet messages, and ``error_categories`` sorts them.
+JSONL_FAILURES = (
+    NAMESPACE_EXISTS,
+    _FailureKind('No JSONL files found under "{uri}"', 2.5, midway=False),
+    _FailureKind('Invalid JSON on line {line} of "{file}": {problem}', 1.5, midway=True),
+    _FailureKind('Missing required field "_id" on line {line} of "{file}"', 1.0, midway=True),
+    _FailureKind(
+        'The expected data type for field "{field}" is "{expected}", but got "{got}" on line '
+        '{line} of "{file}"',
+        1.5,
+        midway=True,
+    ),
+    *FAILURES[5:],  # limits and storage: the same whatever the files
+)
+_JSONL_TYPES = (
+    ("year", "number", "string"),
+    ("tags", "array of strings", "string"),
+    ("title", "string", "object"),
+    ("published", "boolean", "string"),
+)
+_JSONL_PROBLEMS = (
+    "expected a JSON object",
+    "unterminated string",
+    "unexpected character after the object",
+    "invalid UTF-8",
+)
 
 
 def arrival_rate_per_day(imports: int) -> float:
@@ -188,10 +218,28 @@ def _message(failure: _FailureKind, rng: random.Random, uri: str, namespace: str
     )
 
 
-def _draw(rng: random.Random, created_us: int) -> list[ImportPlan]:
-    """Draw one import created at ``created_us``, and its retry when it gets one."""
+def _jsonl_message(failure: _FailureKind, rng: random.Random, uri: str, namespace: str) -> str:
+    field, expected, got = rng.choice(_JSONL_TYPES)
+    return failure.template.format(
+        namespace=namespace,
+        uri=uri,
+        field=field,
+        expected=expected,
+        got=got,
+        line=rng.randrange(1, 250_000),
+        problem=rng.choice(_JSONL_PROBLEMS),
+        file=f"{uri}part-{rng.randrange(0, 200):05d}.jsonl",
+    )
+
+
+def _draw(rng: random.Random, created_us: int, *, documents: bool = False) -> list[ImportPlan]:
+    """Draw one import created at ``created_us``, and its retry when it gets one.
+
+    ``documents``: into a document index, whose imports read JSON Lines.
+    """
     plan = _plan(rng, created_us)
     plan.uri, _, namespace = _uri(rng, created_us)
+    failures, message = (JSONL_FAILURES, _jsonl_message) if documents else (FAILURES, _message)
     plan.error_mode = rng.choice(("abort", "continue"))
     pending, loading = plan.pending_us, plan.loading_us
     if rng.random() < _REJECTING_SHARE:
@@ -199,9 +247,9 @@ def _draw(rng: random.Random, created_us: int) -> list[ImportPlan]:
         plan.error_mode = "continue"
     roll = rng.random()
     if roll < _FAILED_SHARE:
-        failure = rng.choices(FAILURES, weights=[f.weight for f in FAILURES])[0]
+        failure = rng.choices(failures, weights=[f.weight for f in failures])[0]
         plan.outcome = "Failed"
-        plan.error = _message(failure, rng, plan.uri, namespace)
+        plan.error = message(failure, rng, plan.uri, namespace)
         if failure.midway:
             plan.stop_us = pending + round(rng.uniform(0.05, 0.95) * loading)
             if rng.random() < _RETRY_SHARE:
@@ -247,6 +295,8 @@ class History:
         :func:`arrival_rate_per_day`).
     start_us : int
         The simulated time of construction.
+    documents : bool
+        A document index: its imports read JSON Lines, and fail with JSON Lines' errors.
 
     Examples
     --------
@@ -258,11 +308,14 @@ class History:
     True
     """
 
-    def __init__(self, *, index_name: str, seed: int, imports: int, start_us: int) -> None:
+    def __init__(
+        self, *, index_name: str, seed: int, imports: int, start_us: int, documents: bool = False
+    ) -> None:
         self.index_name = index_name
         self.seed = seed
         self.imports = imports
         self.start_us = start_us
+        self.documents = documents
         self.rate_per_hour = arrival_rate_per_day(imports) / 24
 
     def hour(self, k: int) -> list[ImportPlan]:
@@ -279,7 +332,7 @@ class History:
         offsets = sorted(rng.randrange(1, HOUR_US) for _ in range(count))
         plans: list[ImportPlan] = []
         for offset in offsets:
-            plans.extend(_draw(rng, base + offset))
+            plans.extend(_draw(rng, base + offset, documents=self.documents))
         return plans
 
     def initial(self) -> tuple[list[ImportPlan], list[ImportPlan]]:

@@ -51,7 +51,9 @@ class Project(ProjectControls):
     indexes : sequence of IndexConfig or str
         The indexes, in the order ``GET /indexes`` lists them; a name alone means an index
         with the defaults of :class:`~.state.IndexConfig` (250 imports, seed 0). Per index:
-        ``imports``, ``seed``, ``records``, ``latency``, ``ready`` and ``pod``.
+        ``imports``, ``seed``, ``records``, ``latency``, ``ready``, ``deployment``
+        (``managed``, ``pod``, ``byoc``...), ``imports_supported``, ``private_host`` (a
+        second port, given as its private endpoint) and ``documents`` (JSON Lines).
     api_key : str
         The only key every endpoint accepts.
     now : datetime or None
@@ -149,6 +151,54 @@ class Project(ProjectControls):
 
     def __repr__(self) -> str:
         return f"Project(indexes={list(self._indexes)!r})"
+
+    def banner(self) -> list[str]:
+        """Return what ``serve`` prints: the control plane's URL first, the key, each index.
+
+        Examples
+        --------
+        >>> with Project(indexes=[IndexConfig("prod", imports=3, private_host=True),
+        ...                       IndexConfig("old", pod=True)]) as project:
+        ...     lines, url = project.banner(), project.control.url
+        >>> lines[0] == url, lines[1]
+        (True, 'api key: emulator-key')
+        >>> lines[3].split()[:5]
+        ['prod', 'managed', 'ready', '3', 'imports']
+        """
+        rows = []
+        for config in self._state.configs:
+            index = self._indexes[config.name]
+            notes = [] if config.ready else ["not ready"]
+            if config.documents:
+                notes.append("document index (JSON Lines)")
+            if not config.imports_supported:
+                notes.append("refuses bulk import")
+            if index.private is not None:
+                notes.append(f"private host {index.private.address}")
+            rows.append(
+                (
+                    config.name,
+                    config.deployment,
+                    "ready" if config.ready else "initializing",
+                    f"{config.imports} imports",
+                    index.address,
+                    ", ".join(notes),
+                )
+            )
+        widths = [max(len(row[n]) for row in rows) for n in range(5)]
+        lines = [
+            self.control.url,
+            f"api key: {self.api_key}",
+            f"{len(rows)} indexes (name, deployment, status, imports, host, notes):",
+        ]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            lines.append("  " + "  ".join([*cells, row[5]]).rstrip())
+        lines.append(
+            f"try: PINECONE_API_KEY={self.api_key} pinecone-imports list --all-indexes "
+            f"--controller-host {self.control.url}"
+        )
+        return lines
 
     # -- indexes ------------------------------------------------------------------------
 

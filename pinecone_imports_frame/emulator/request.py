@@ -185,6 +185,9 @@ class RecordedRequest:
         Status answered; None while in flight or when the connection was dropped.
     index_name : str or None
         The index whose endpoint received it; None for a project's control plane.
+    port : int or None
+        The port that received it (an index's public or private endpoint, or the
+        control plane's).
 
     Examples
     --------
@@ -199,6 +202,7 @@ class RecordedRequest:
     headers: dict[str, str]
     status: int | None = None
     index_name: str | None = None
+    port: int | None = None
 
     def header(self, name: str) -> str | None:
         """Return a header's value by case-insensitive name, or None.

@@ -85,6 +85,7 @@ class ServedEndpoint:
             return
         server = EndpointServer((self._bind, self._port), self._endpoint)
         self._server = server
+        self._endpoint.port = self.port
         self._thread = server.serve_in_thread(f"pinecone-imports-emulator:{self.port}")
         logger.debug("serving %s", self.url)
 
@@ -230,13 +231,32 @@ class IndexServer(ServedEndpoint):
         )
         endpoint.router = Router([*self._data_plane.routes(), *extra_routes], default_plane="data")
         super().__init__(endpoint, bind=bind, port=port)
+        #: The private endpoint (``IndexConfig.private_host``): the same data plane, faults
+        #: and options on a port of its own; None without one.
+        self.private: ServedEndpoint | None = None
+        if config.private_host:
+            private = EndpointApp(
+                endpoint.router,
+                runtime=runtime,
+                clock=state.clock,
+                settings=settings,
+                index_name=config.name,
+            )
+            private.faults = endpoint.faults
+            self.private = ServedEndpoint(private, bind=bind, port=0)
 
     def _serve(self) -> None:
         super()._serve()
         self._runtime.addresses[self.index_name] = self.address
+        if self.private is not None:
+            self.private._serve()
+            self._runtime.private_addresses[self.index_name] = self.private.address
 
     def _unserve(self) -> None:
         self._runtime.addresses.pop(self.index_name, None)
+        self._runtime.private_addresses.pop(self.index_name, None)
+        if self.private is not None:
+            self.private._unserve()
         super()._unserve()
 
     def _reset_endpoint(self) -> None:
@@ -353,7 +373,7 @@ class IndexServer(ServedEndpoint):
 class ProjectControls:
     """What a whole emulated project offers: its clock, its threads' errors, a with block.
 
-    Subclasses define ``start()`` (returning self) and ``stop()``.
+    Subclasses define ``start()`` (returning self), ``stop()`` and ``banner()``.
 
     Examples
     --------
@@ -372,6 +392,10 @@ class ProjectControls:
 
     def stop(self) -> None:
         """Stop serving and release the ports."""
+        raise NotImplementedError
+
+    def banner(self) -> list[str]:
+        """Return what :func:`serve` prints once serving: the URL to use first."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -563,6 +587,10 @@ class Emulator(IndexServer, ProjectControls):
         where = self.url if self._server is not None else "not started"
         return f"Emulator(index_name={self.index_name!r}, {where})"
 
+    def banner(self) -> list[str]:
+        """Return the line :func:`serve` prints: the base URL."""
+        return [self.url]
+
     def reset(self) -> None:
         """Back to the initial state: data, clock, faults, options, request log, errors.
 
@@ -587,19 +615,20 @@ def _check_port(port: int) -> int:
 
 
 def serve(
-    emulator: Emulator | None = None,
+    emulator: ProjectControls | None = None,
     *,
     stdout: TextIO | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
-    The base URL is printed (and flushed) as the first line of ``stdout``; the emulator is
-    stopped (its port released) when this returns.
+    The base URL (a project's: its control plane's, then its key and indexes) is printed
+    (and flushed) from the first line of ``stdout``; the emulator is stopped (its ports
+    released) when this returns.
 
     Parameters
     ----------
-    emulator : Emulator or None
+    emulator : Emulator, Project or None
         The emulator to serve, not yet started (set it up as you like: port, speed, your
         own records); None means ``Emulator()``.
     stdout : text stream or None
@@ -633,12 +662,12 @@ def serve(
 
     if emulator is None:
         emulator = Emulator()
-    elif not isinstance(emulator, Emulator):
-        raise TypeError(f"serve takes an Emulator, not {type(emulator).__name__}")
+    elif not isinstance(emulator, ProjectControls):
+        raise TypeError(f"serve takes an Emulator or a Project, not {type(emulator).__name__}")
     with emulator:
         if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
             previous = signal.signal(signal.SIGTERM, _on_term)
-        print(emulator.url, file=out, flush=True)
+        print("\n".join(emulator.banner()), file=out, flush=True)
         try:
             while not stop_event.wait(0.2):
                 pass

@@ -13,6 +13,7 @@ import bisect
 import copy
 import json
 import logging
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,14 @@ __all__ = ["IndexConfig", "IndexState", "ProjectState"]
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 #: The most imports one emulated index may hold at construction.
 MAX_IMPORTS = 1_000_000
+#: A deployment type: Pinecone's three, or a lower-case name for one it may add.
+_DEPLOYMENT = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+#: The environment each deployment type runs in (as Pinecone names them).
+_ENVIRONMENTS = {
+    "managed": "aped-4627-b74a",
+    "pod": "us-east-1-aws",
+    "byoc": "aws-us-east-1-b921",
+}
 
 
 def check_index_name(name: str) -> str:
@@ -93,8 +102,24 @@ class IndexConfig:
     ready : bool
         False: the control plane reports ``status.ready`` false (``Initializing``) and the
         data plane answers as an index that is not up yet.
+    deployment : str
+        Where the index runs, as the control plane's ``deployment_type`` says it (2026-07;
+        ``spec`` before): ``"managed"`` (serverless), ``"pod"`` (pod-based: bulk import is
+        refused) or ``"byoc"`` (Pinecone's serverless data plane in the customer's cloud).
+        Any other lower-case name plays a deployment type Pinecone may add later.
     pod : bool
-        True: a pod-based index (``spec.pod``), on which bulk import is not available.
+        True: the same as ``deployment="pod"`` (kept for older code).
+    imports_supported : bool
+        False: the data plane answers every bulk-import request 501 (UNIMPLEMENTED), "bulk
+        import is not supported", as a BYOC environment without it would.
+    private_host : bool
+        True: the index is also served on a port of its own as its private endpoint, which
+        the control plane gives as ``private_host``.
+    documents : bool
+        True: a document index (2026-07): its ``schema`` holds document fields (text with
+        full-text search and integrated embedding), it imports JSON Lines, not Parquet, and
+        its failed imports say so ("No JSONL files found", a bad line, a field of the wrong
+        type).
     latency : float
         Seconds added to every request to this index's data plane.
     dimension, metric
@@ -107,6 +132,8 @@ class IndexConfig:
     >>> served[0]["status"] = "Failed"  # the config keeps its own copy
     >>> config.records[0]["status"], config.ready
     ('Completed', True)
+    >>> IndexConfig("old", pod=True).deployment, IndexConfig("b", deployment="byoc").environment
+    ('pod', 'aws-us-east-1-b921')
     """
 
     name: str
@@ -118,14 +145,35 @@ class IndexConfig:
     latency: float = 0.0
     dimension: int = 1024
     metric: str = "cosine"
+    deployment: str = "managed"
+    imports_supported: bool = True
+    private_host: bool = False
+    documents: bool = False
 
     def __post_init__(self) -> None:
         check_index_name(self.name)
         check_imports(self.imports)
+        if not isinstance(self.deployment, str) or not _DEPLOYMENT.fullmatch(self.deployment):
+            raise ValueError(
+                f"deployment must be 'managed', 'pod', 'byoc' or another lower-case name, "
+                f"got {self.deployment!r}"
+            )
+        if self.pod and self.deployment not in ("managed", "pod"):
+            raise ValueError(f"pod=True contradicts deployment={self.deployment!r}")
+        if self.pod or self.deployment == "pod":
+            object.__setattr__(self, "pod", True)
+            object.__setattr__(self, "deployment", "pod")
+        if self.documents and self.pod:
+            raise ValueError("a document index is serverless: documents=True takes no pod")
         object.__setattr__(self, "latency", check_seconds("latency", self.latency))
         if self.records is not None:
             frozen = tuple(copy.deepcopy(dict(r)) for r in self.records)
             object.__setattr__(self, "records", frozen)
+
+    @property
+    def environment(self) -> str:
+        """The environment the control plane names for the index's deployment."""
+        return _ENVIRONMENTS.get(self.deployment, f"{self.deployment}-us-east-1")
 
 
 class IndexState:
@@ -163,7 +211,11 @@ class IndexState:
             ]
         else:
             self._history = History(
-                index_name=config.name, seed=config.seed, imports=config.imports, start_us=start_us
+                index_name=config.name,
+                seed=config.seed,
+                imports=config.imports,
+                start_us=start_us,
+                documents=config.documents,
             )
             visible, later = self._history.initial()
             self._next_id = assign_ids(later, assign_ids(visible, 1))

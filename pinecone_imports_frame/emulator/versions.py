@@ -70,6 +70,10 @@ class ApiVersion:
     plain_text_gateway_errors : bool
         The authentication and rate-limiting layer answers 400/401/403/429 in plain text
         (``Unauthorized``), not as an rpcStatus.
+    deployment_models : bool
+        The control plane's ``IndexModel`` says where an index runs in ``deployment``
+        (told apart by ``deployment_type``) and describes its fields in ``schema``; it has
+        no ``spec``, ``dimension``, ``metric`` or ``vector_type``.
 
     Examples
     --------
@@ -81,6 +85,7 @@ class ApiVersion:
     serialise: Callable[[dict[str, Any]], dict[str, Any]]
     open_enums: bool = False
     plain_text_gateway_errors: bool = False
+    deployment_models: bool = False
 
 
 VERSIONS: dict[str, ApiVersion] = {
@@ -89,7 +94,13 @@ VERSIONS: dict[str, ApiVersion] = {
         ApiVersion("2025-04", serialise_before_2026_07),
         ApiVersion("2025-10", serialise_before_2026_07, open_enums=True),
         ApiVersion("2026-04", serialise_before_2026_07, open_enums=True),
-        ApiVersion("2026-07", serialise_2026_07, open_enums=True, plain_text_gateway_errors=True),
+        ApiVersion(
+            "2026-07",
+            serialise_2026_07,
+            open_enums=True,
+            plain_text_gateway_errors=True,
+            deployment_models=True,
+        ),
     )
 }
 #: Versions served, oldest first.
