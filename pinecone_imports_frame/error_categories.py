@@ -4,8 +4,10 @@ Pinecone reports a failed import as free text. :data:`PATTERNS` maps that text t
 ``schema.ERROR_CATEGORIES`` with case-insensitive regular expressions tried in order (the
 first that matches wins; an error none matches is ``"other"``; no error is NA), so that
 failures can be counted by kind: ``df.groupby("error_category").size()``. The messages are
-the ones Pinecone documents for bulk imports; extend the table, not the code, when a new
-one appears.
+the ones Pinecone documents for bulk imports of Parquet; those of a document index, which
+imports JSON Lines (2026-07), follow the same wording, since Pinecone publishes none of
+their own ("No JSONL files found under", "Invalid JSON on line", a field's "expected data
+type ... but got"). Extend the table, not the code, when a new one appears.
 """
 
 from __future__ import annotations
@@ -34,15 +36,28 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
         "nothing to import under the URI (a wrong prefix, or files not named *.parquet)",
     ),
     (
+        "no_jsonl_found",
+        r"no (jsonl|json lines|ndjson) files? (were )?found",
+        "nothing to import into a document index under the URI (a wrong prefix, or files "
+        "not named *.jsonl)",
+    ),
+    (
+        "invalid_jsonl",
+        r"invalid json\b|not (valid|a) json\b|malformed json|json (parse|syntax) error",
+        "a line of a JSON Lines file is not one JSON object (a document index's import)",
+    ),
+    (
         "type_mismatch",
         r"expected data type|but got|type mismatch|has type .* expected",
-        "a column has the wrong type (e.g. values as list<double> instead of list<float>)",
+        "a column has the wrong type (e.g. values as list<double> instead of list<float>), "
+        "or a document's field (a number given as a string)",
     ),
     (
         "schema",
-        r"missing required column|unexpected column|schema|dimension .*(does not|doesn't) "
-        r"match|column",
-        "the files' columns do not fit the index (missing id or values, wrong dimension)",
+        r"missing required (column|field)|unexpected column|schema|dimension .*(does not|"
+        r"doesn't) match|column",
+        "the files' columns (or a document's fields) do not fit the index (missing id or "
+        "values, wrong dimension)",
     ),
     (
         "corrupt_parquet",

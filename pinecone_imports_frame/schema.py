@@ -43,6 +43,8 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"Completed", "Failed", "Cancelled
 ERROR_CATEGORIES: tuple[str, ...] = (
     "namespace_exists",
     "no_parquet_found",
+    "no_jsonl_found",
+    "invalid_jsonl",
     "type_mismatch",
     "schema",
     "corrupt_parquet",

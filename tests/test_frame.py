@@ -355,6 +355,14 @@ def test_error_category_comes_from_the_error_text() -> None:
         "Parquet footer could not be parsed: file is truncated": "corrupt_parquet",
         "Exceeds system limit": "system_limit",
         "Access denied: could not read from the bucket": "storage_access",
+        # A document index imports JSON Lines (2026-07).
+        'No JSONL files found under "s3://b/docs/"': "no_jsonl_found",
+        'Invalid JSON on line 17 of "s3://b/docs/part-00003.jsonl": expected a JSON object': (
+            "invalid_jsonl"
+        ),
+        'The expected data type for field "year" is "number", but got "string" on line 4 of '
+        '"s3://b/docs/part-00001.jsonl"': "type_mismatch",
+        'Missing required field "_id" on line 9 of "s3://b/docs/part-00002.jsonl"': "schema",
         "Something nobody has seen": "other",
     }
     records = [{**FAILED, "id": str(i), "error": text} for i, text in enumerate(texts)] + [
