@@ -143,6 +143,12 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
         "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
     )
     g.add_argument(
+        "--private-host",
+        dest="use_private_host",
+        action="store_true",
+        help="reach indexes looked up through the control plane at their private endpoint",
+    )
+    g.add_argument(
         "--api-version",
         choices=API_VERSIONS,
         default=DEFAULT_API_VERSION,
@@ -226,6 +232,7 @@ _CONNECTION_OPTIONS = (
     "max_retries",
     "allow_insecure",
     "api_version",
+    "use_private_host",
 )
 
 
@@ -386,6 +393,37 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return _report_fleet(df) if args.all_indexes else 0
 
 
+def _project(args: argparse.Namespace) -> Any:
+    """Build the multi-index emulator of ``--indexes N`` or ``--project FILE`` (or None).
+
+    Messages never quote the file's name: a value typed after the wrong option may be the
+    key.
+    """
+    from .emulator import Project
+    from .emulator.layouts import MAX_INDEXES, indexes_from_file, sample_indexes
+
+    if args.indexes is None and args.project is None:
+        return None
+    if args.indexes is not None and args.project is not None:
+        raise ConfigurationError("give --indexes N or --project FILE, not both")
+    if args.index_name is not None:
+        raise ConfigurationError("--index-name names the single index: drop it for a project")
+    if args.indexes is not None and not 1 <= args.indexes <= MAX_INDEXES:
+        raise ConfigurationError(f"--indexes must be from 1 to {MAX_INDEXES}")
+    try:
+        if args.project is not None:
+            indexes = indexes_from_file(args.project)
+        else:
+            indexes = sample_indexes(args.indexes, imports=args.imports, seed=args.seed)
+        return Project(
+            indexes=indexes, api_key=args.api_key, speed=args.speed, control_port=args.port
+        )
+    except OSError as exc:
+        raise ConfigurationError(f"--project: cannot read the file ({exc.strerror})") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"--project: {exc}" if args.project else str(exc)) from exc
+
+
 def _cmd_emulator(args: argparse.Namespace) -> int:
     from .emulator import Emulator, serve
     from .emulator.state import MAX_IMPORTS
@@ -399,13 +437,17 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         raise ConfigurationError("--speed must be from 0 to 525600 simulated seconds per second")
     if not args.api_key:
         raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
+    project = _project(args)
+    if project is not None:
+        serve(project)
+        return 0
     try:
         emulator = Emulator(
             port=args.port,
             imports=args.imports,
             seed=args.seed,
             api_key=args.api_key,
-            index_name=args.index_name,
+            index_name=args.index_name or "emulator-index",
             speed=args.speed,
         )
     except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
@@ -941,11 +983,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "emulator", _cmd_emulator, help="serve the local imports API until interrupted"
     )
-    p.add_argument("--port", type=_whole("port"), default=0, help="0 picks a free port")
+    p.add_argument(
+        "--port",
+        type=_whole("port"),
+        default=0,
+        help="0 picks a free port (a project's: its control plane's)",
+    )
     p.add_argument("--imports", type=_whole("imports"), default=250)
     p.add_argument("--seed", type=_whole("seed"), default=0)
     p.add_argument("--api-key", default="emulator-key")
-    p.add_argument("--index-name", default="emulator-index")
+    p.add_argument("--index-name", help="the single index's name (default emulator-index)")
+    p.add_argument(
+        "--indexes",
+        type=_whole("indexes"),
+        metavar="N",
+        help="a project of N indexes behind a control plane: serverless, pod-based, BYOC, "
+        "one not ready, a document index...",
+    )
+    p.add_argument(
+        "--project",
+        metavar="FILE",
+        help='a project from a JSON file: {"indexes": [{"name": "prod", "imports": 500, '
+        '"deployment": "byoc", "private_host": true}, ...]}',
+    )
     p.add_argument(
         "--speed",
         type=_number("speed"),

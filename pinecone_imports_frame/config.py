@@ -432,6 +432,12 @@ class Connection:
         Whether plain http to a host that is not loopback is allowed.
     api_version : str
         Sent as ``X-Pinecone-API-Version``.
+    use_private_host : bool
+        Reach an index looked up through the control plane at its private endpoint
+        (``private_host``), where it has one.
+    public_endpoint : Endpoint or None
+        The index's public endpoint when ``endpoint`` is its private one: ``index_host``
+        names it, so that rows and snapshots keep one host per index.
 
     Examples
     --------
@@ -450,6 +456,8 @@ class Connection:
     max_retries: int = DEFAULT_MAX_RETRIES
     allow_insecure: bool = False
     api_version: str = DEFAULT_API_VERSION
+    use_private_host: bool = False
+    public_endpoint: Endpoint | None = None
 
     @classmethod
     def resolve(
@@ -463,6 +471,7 @@ class Connection:
         max_retries: int = DEFAULT_MAX_RETRIES,
         allow_insecure: bool = False,
         api_version: str = DEFAULT_API_VERSION,
+        use_private_host: bool = False,
     ) -> Connection:
         """Resolve and check the settings; nothing is sent.
 
@@ -490,6 +499,10 @@ class Connection:
         api_version : str
             ``X-Pinecone-API-Version``: one of :data:`API_VERSIONS`, or a newer version
             wrapped in :class:`UnlistedApiVersion`.
+        use_private_host : bool
+            Drain an index looked up through the control plane (by ``index_name``, or
+            every index of the fleet view) through its private endpoint where the control
+            plane gives one (from inside the VPC); ``index_host`` stays the public host.
 
         Returns
         -------
@@ -524,6 +537,10 @@ class Connection:
             raise ConfigurationError(
                 f"allow_insecure must be True or False, not {allow_insecure!r}"
             )
+        if not isinstance(use_private_host, bool):
+            raise ConfigurationError(
+                f"use_private_host must be True or False, not {use_private_host!r}"
+            )
         if index_name is not None and (not isinstance(index_name, str) or not index_name.strip()):
             raise ConfigurationError(f"index_name must be a non-empty string, not {index_name!r}")
         endpoint: Endpoint | None = None
@@ -544,26 +561,44 @@ class Connection:
             max_retries=max_retries,
             allow_insecure=allow_insecure,
             api_version=api_version,
+            use_private_host=use_private_host,
         )
 
     @property
     def index_host(self) -> str | None:
-        """``host[:port]`` of the index, the value of the ``index_host`` column."""
-        return None if self.endpoint is None else self.endpoint.netloc
+        """``host[:port]`` of the index, the value of the ``index_host`` column.
 
-    def for_index(self, endpoint: Endpoint | str, index_name: str | None = None) -> Connection:
+        The public host, also when requests go to the index's private endpoint.
+        """
+        shown = self.public_endpoint or self.endpoint
+        return None if shown is None else shown.netloc
+
+    def for_index(
+        self,
+        endpoint: Endpoint | str,
+        index_name: str | None = None,
+        *,
+        public: Endpoint | str | None = None,
+    ) -> Connection:
         """Point the same settings at another index (checked for plain http).
+
+        ``public``: the index's public endpoint, when ``endpoint`` is its private one.
 
         Examples
         --------
         >>> conn = Connection.resolve(api_key="pcsk_example")
         >>> conn.for_index("127.0.0.1:5081", "b").index_host
         '127.0.0.1:5081'
+        >>> via = conn.for_index("127.0.0.1:5082", "b", public="127.0.0.1:5081")
+        >>> via.endpoint.netloc, via.index_host
+        ('127.0.0.1:5082', '127.0.0.1:5081')
         """
         if isinstance(endpoint, str):
             endpoint = normalize_host(endpoint)
+        if isinstance(public, str):
+            public = normalize_host(public)
         check_transport(endpoint, allow_insecure=self.allow_insecure)
-        return replace(self, endpoint=endpoint, index_name=index_name)
+        return replace(self, endpoint=endpoint, index_name=index_name, public_endpoint=public)
 
 
 class ProjectOptions(TypedDict, total=False):
@@ -579,6 +614,7 @@ class ProjectOptions(TypedDict, total=False):
     max_retries: int
     allow_insecure: bool
     api_version: str
+    use_private_host: bool
 
 
 class IndexOptions(ProjectOptions, total=False):

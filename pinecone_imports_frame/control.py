@@ -2,7 +2,12 @@
 
 ``GET /indexes`` (``list_indexes``) and ``GET /indexes/{name}`` (``describe_index``) of
 Pinecone's control plane (https://api.pinecone.io, or ``PINECONE_CONTROLLER_HOST``) answer
-``IndexModel`` objects whose ``host`` is where the index's imports are listed.
+``IndexModel`` objects whose ``host`` is where the index's imports are listed, and whose
+``private_host``, when the project has private endpoints, is the same data plane for
+clients inside the VPC. Where an index runs is said in two shapes: up to API 2026-04 by
+the key of ``spec`` (``serverless``, ``pod``, ``byoc``), from 2026-07 by
+``deployment.deployment_type`` (``managed``, ``pod``, ``byoc``); :func:`deployment_type`
+reads both.
 """
 
 from __future__ import annotations
@@ -19,6 +24,57 @@ from .errors import ConfigurationError, ResponseFormatError
 logger = logging.getLogger(__name__)
 
 INDEXES_PATH = "/indexes"
+#: The deployment types this package knows, as 2026-07 names them (``deployment_type``).
+DEPLOYMENT_TYPES = ("managed", "pod", "byoc")
+#: The ``spec`` key (up to 2026-04) of each deployment type.
+_SPEC_KEYS = {"serverless": "managed", "pod": "pod", "byoc": "byoc"}
+
+
+def deployment_type(model: dict[str, Any]) -> str | None:
+    """Say where an index runs, from either shape of its ``IndexModel``; None if unsaid.
+
+    ``deployment.deployment_type`` (2026-07) as given, so a type Pinecone adds later is
+    named, never guessed; else the key of ``spec`` (2025-04 to 2026-04), ``serverless``
+    read as ``managed``.
+
+    Examples
+    --------
+    >>> deployment_type({"deployment": {"deployment_type": "pod", "pod_type": "p1.x1"}})
+    'pod'
+    >>> deployment_type({"spec": {"serverless": {"cloud": "aws"}}})
+    'managed'
+    >>> deployment_type({"spec": {"edge": {}}}), deployment_type({"name": "x"})
+    ('edge', None)
+    """
+    deployment = model.get("deployment")
+    if isinstance(deployment, dict):
+        kind = deployment.get("deployment_type")
+        return kind if isinstance(kind, str) and kind else None
+    spec = model.get("spec")
+    if not isinstance(spec, dict) or not spec:
+        return None
+    for key, kind in _SPEC_KEYS.items():
+        if key in spec:
+            return kind
+    keys = [k for k in spec if isinstance(k, str) and k]
+    return keys[0] if len(keys) == 1 else None
+
+
+def index_hosts(model: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Return the ``host`` and ``private_host`` of an ``IndexModel`` (None when absent).
+
+    Examples
+    --------
+    >>> index_hosts({"host": "a.svc.pinecone.io", "private_host": "a.svc.private.pinecone.io"})
+    ('a.svc.pinecone.io', 'a.svc.private.pinecone.io')
+    >>> index_hosts({"host": "", "private_host": 5})
+    (None, None)
+    """
+    host, private = model.get("host"), model.get("private_host")
+    return (
+        host if isinstance(host, str) and host else None,
+        private if isinstance(private, str) and private else None,
+    )
 
 
 def describe_index(connection: Connection, index_name: str) -> dict[str, Any]:
@@ -87,6 +143,10 @@ def list_indexes(connection: Connection) -> list[dict[str, Any]]:
 def with_index_endpoint(connection: Connection) -> Connection:
     """Complete ``connection`` with its index's endpoint, looked up by name if needed.
 
+    With ``use_private_host``, requests go to the index's private endpoint when the
+    control plane gives one (``index_host`` still names the public host); else, and when
+    it gives none, to its public host.
+
     Raises
     ------
     ConfigurationError
@@ -113,8 +173,8 @@ def with_index_endpoint(connection: Connection) -> Connection:
             f"the environment variable {config.ENV_INDEX_HOST}"
         )
     model = describe_index(connection, name)
-    host = model.get("host")
-    if not isinstance(host, str) or not host:
+    host, private = index_hosts(model)
+    if host is None:
         raise ResponseFormatError(
             f"GET {INDEXES_PATH}/{quote(name, safe='')} answered without a 'host' for index "
             f"{name!r}; pass host= (the index host from the console) instead"
@@ -122,7 +182,25 @@ def with_index_endpoint(connection: Connection) -> Connection:
     endpoint = config.normalize_host(host, what=f"host of index {name!r}")
     # Logged once checked (user info refused), and redacted: the text is the server's.
     logger.debug("index %r is served at %s", name, connection.api_key.redact(endpoint.netloc))
-    return connection.for_index(endpoint, name)
+    if not connection.use_private_host:
+        return connection.for_index(endpoint, name)
+    if private is None:
+        logger.info("index %r has no private endpoint: its public host is used", name)
+        return connection.for_index(endpoint, name)
+    via = config.normalize_host(private, what=f"private_host of index {name!r}")
+    logger.info(
+        "index %r is drained through its private endpoint %s",
+        name,
+        connection.api_key.redact(via.netloc),
+    )
+    return connection.for_index(via, name, public=endpoint)
 
 
-__all__ = ["describe_index", "list_indexes", "with_index_endpoint"]
+__all__ = [
+    "DEPLOYMENT_TYPES",
+    "deployment_type",
+    "describe_index",
+    "index_hosts",
+    "list_indexes",
+    "with_index_endpoint",
+]

@@ -6,6 +6,14 @@ ready, or pod-based: bulk import is for serverless indexes), and drains the othe
 concurrently on a bounded pool of threads, each listing sequential, so that never more than
 ``max_workers`` requests are in flight. One slow or broken index does not stop the others:
 its failure is collected (or raised after all have finished), and whatever arrived is kept.
+
+Where an index runs is read from either shape of the control plane's ``IndexModel``
+(:func:`~pinecone_imports_frame.control.deployment_type`). A pod-based index is skipped
+before any request to it. A BYOC index (Pinecone's serverless data plane in the customer's
+cloud) is tried: nothing says it refuses imports. So is an index of a deployment type this
+package does not know, named in a warning: its data plane's answer decides, not a guess.
+An index whose data plane answers, before any row, that bulk import is not supported
+there is skipped with the server's reason, not counted as a failure.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _progress, config, control, schema
+from ._text import printable
 from .config import DEFAULT_PAGE_SIZE, Connection, ProjectOptions
 from .errors import (
     ApiError,
@@ -52,6 +62,13 @@ OnError = Literal["collect", "raise"]
 MAX_WORKERS = 256
 
 
+#: A 4xx whose message says bulk import is not offered (with 501 and gRPC's UNIMPLEMENTED).
+_UNSUPPORTED = re.compile(r"\b(not supported|unsupported|not available|not enabled)\b", re.I)
+_IMPORTS = re.compile(r"\bimports?\b", re.I)
+#: The longest excerpt of a server's reason kept in a skip record.
+_REASON_CHARS = 300
+
+
 @dataclass(frozen=True)
 class IndexTarget:
     """One index of the project to list, from its control-plane ``IndexModel``.
@@ -61,11 +78,25 @@ class IndexTarget:
     name : str
         The index's name.
     host : str
-        Its data-plane host (``host[:port]``), as the control plane gives it.
+        Its data-plane host (``host[:port]``), as the control plane gives it: the
+        ``index_host`` of its rows.
+    via : str or None
+        Its private endpoint, where its requests go instead (``use_private_host=True``
+        and the control plane gives one); None: they go to ``host``.
+    deployment_type : str or None
+        Where it runs (``managed``, ``byoc``, ...; None when the control plane does not
+        say).
     """
 
     name: str
     host: str
+    via: str | None = None
+    deployment_type: str | None = None
+
+    @property
+    def host_used(self) -> str:
+        """The host its requests go to: ``via`` if set, else ``host``."""
+        return self.via or self.host
 
 
 def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
@@ -108,16 +139,22 @@ def check_fleet_arguments(*, indexes: str | Sequence[str] | None, max_workers: i
 
 
 def select_indexes(
-    models: Sequence[dict[str, Any]], patterns: str | Sequence[str] | None
+    models: Sequence[dict[str, Any]],
+    patterns: str | Sequence[str] | None,
+    *,
+    use_private_host: bool = False,
 ) -> tuple[list[IndexTarget], list[dict[str, Any]]]:
-    """Choose the indexes to list: matching ``patterns``, ready, serverless.
+    """Choose the indexes to list: matching ``patterns``, ready, not pod-based.
 
     Parameters
     ----------
     models : sequence of dict
-        ``IndexModel`` objects as the control plane lists them.
+        ``IndexModel`` objects as the control plane lists them (either shape: ``spec`` up
+        to 2026-04, ``deployment`` from 2026-07).
     patterns : str or sequence of str, optional
         Names or shell-style patterns (``"prod-*"``); all indexes when None.
+    use_private_host : bool
+        Drain each index through its ``private_host`` where the model gives one.
 
     Returns
     -------
@@ -131,12 +168,14 @@ def select_indexes(
     ...     {"name": "prod-a", "host": "a.svc", "spec": {"serverless": {}},
     ...      "status": {"ready": True}},
     ...     {"name": "prod-b", "host": "b.svc", "spec": {"pod": {}}, "status": {"ready": True}},
-    ...     {"name": "dev-c", "host": "c.svc", "spec": {"serverless": {}},
+    ...     {"name": "prod-c", "host": "c.svc", "private_host": "c.private.svc",
+    ...      "deployment": {"deployment_type": "byoc"}, "status": {"ready": True}},
+    ...     {"name": "dev-d", "host": "d.svc", "spec": {"serverless": {}},
     ...      "status": {"ready": True}},
     ... ]
-    >>> targets, skipped = select_indexes(models, "prod-*")
-    >>> [t.name for t in targets], [s["index_name"] for s in skipped]
-    (['prod-a'], ['prod-b'])
+    >>> targets, skipped = select_indexes(models, "prod-*", use_private_host=True)
+    >>> [(t.name, t.host_used) for t in targets], [s["index_name"] for s in skipped]
+    ([('prod-a', 'a.svc'), ('prod-c', 'c.private.svc')], ['prod-b'])
     """
     patterns = check_patterns(patterns)
     targets: list[IndexTarget] = []
@@ -149,8 +188,7 @@ def select_indexes(
 
     for model in models:
         name = model.get("name")
-        host = model.get("host")
-        host = host if isinstance(host, str) else None
+        host, private = control.index_hosts(model)
         if not isinstance(name, str) or not name:
             # Said, not dropped: an index the control plane cannot name is still missed.
             skip(None, host, "the control plane gives it no name")
@@ -170,7 +208,8 @@ def select_indexes(
             skip(name, host, reason)
             continue
         assert host is not None
-        targets.append(IndexTarget(name, host))
+        via = private if use_private_host else None
+        targets.append(IndexTarget(name, host, via, control.deployment_type(model)))
     for pattern in patterns or []:
         if pattern not in matched:
             skip(pattern, None, "no index of the project matches this name or pattern")
@@ -178,16 +217,41 @@ def select_indexes(
 
 
 def _why_skipped(model: dict[str, Any]) -> str | None:
-    spec = model.get("spec")
-    if isinstance(spec, dict) and "serverless" not in spec:
-        kinds = ", ".join(sorted(spec)) or "unknown"
-        return f"not serverless ({kinds}): bulk import is for serverless indexes only"
+    if control.deployment_type(model) == "pod":
+        return "pod-based (deployment type 'pod'): bulk import is for serverless indexes only"
     status = model.get("status")
     # Only True is ready ("false", a string, is not); a status without "ready" says nothing.
     if isinstance(status, dict) and "ready" in status and status["ready"] is not True:
         state = status.get("state")
         return f"not ready ({state})" if isinstance(state, str) and state else "not ready"
     return None
+
+
+def imports_unsupported(error: BaseException) -> bool:
+    """Tell whether an error is a data plane saying that bulk import is not offered there.
+
+    501 or gRPC's UNIMPLEMENTED (code 12); or a 400, 403, 405 or 412 whose message says
+    imports are "not supported", "unsupported", "not available" or "not enabled".
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.errors import ApiError
+    >>> imports_unsupported(ApiError("x", status=400,
+    ...                              message="Bulk import is not supported for this index"))
+    True
+    >>> imports_unsupported(ApiError("x", status=400, message="Unsupported API version"))
+    False
+    """
+    if not isinstance(error, ApiError):
+        return False
+    if error.status == 501 or error.code == 12:
+        return True
+    message = error.message
+    return (
+        error.status in (400, 403, 405, 412)
+        and bool(_UNSUPPORTED.search(message))
+        and bool(_IMPORTS.search(message))
+    )
 
 
 def error_record(target: IndexTarget, error: BaseException) -> dict[str, Any]:
@@ -203,6 +267,7 @@ def error_record(target: IndexTarget, error: BaseException) -> dict[str, Any]:
     return {
         "index_name": target.name,
         "index_host": target.host,
+        "host_used": target.host_used,
         "status": error.status if isinstance(error, ApiError) else None,
         "error_type": type(error).__name__,
         "message": str(error),
@@ -270,6 +335,10 @@ def read_project_imports(
         Indexes listed at once; never more requests than this are in flight.
     page_size, dtype_backend, progress, timeout, max_retries, allow_insecure, api_version
         As for :func:`read_imports`; ``progress`` is one bar over the indexes.
+    use_private_host : bool
+        Drain each index through its private endpoint (``private_host``) where the
+        control plane gives one (from inside the VPC); ``index_host`` stays the public
+        host, and ``attrs["drained"]`` says which host each index was drained from.
     snapshot_to : str or path, optional
         Write one snapshot per index under this lake root (checked before any request).
     storage_options : dict, optional
@@ -289,8 +358,11 @@ def read_project_imports(
     pandas.DataFrame
         Every index's imports in ``read_imports``' schema, ``index_name`` and
         ``index_host`` filled on every row, indexes in the control plane's order. A failed
-        index contributes the rows that arrived before it failed. ``attrs["errors"]`` and
-        ``attrs["skipped"]`` are lists of plain dicts (never the key).
+        index contributes the rows that arrived before it failed. ``attrs["errors"]``,
+        ``attrs["skipped"]`` (not ready, pod-based, no match, or a data plane that says
+        bulk import is not supported there) and ``attrs["drained"]`` (each index asked:
+        ``index_name``, ``index_host``, ``host_used``, ``deployment_type``) are lists of
+        plain dicts (never the key).
 
     Raises
     ------
@@ -328,16 +400,19 @@ def read_project_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
-    targets, skipped = select_indexes(control.list_indexes(conn), indexes)
+    targets, skipped = select_indexes(
+        control.list_indexes(conn), indexes, use_private_host=conn.use_private_host
+    )
     for item in skipped:
-        logger.info("skipping index %s: %s", item["index_name"], item["reason"])
+        logger.info("skipping index %s: %s", printable(item["index_name"]), item["reason"])
+    _report_unknown_deployments(targets)
 
     def list_one(target: IndexTarget) -> pa.Table:
         from .loader import drain_listing, iter_pages, listing_frame, snapshot_listing
 
-        pages = iter_pages(
-            connection=conn.for_index(target.host, target.name), page_size=page_size, progress=False
-        )
+        public = None if target.via is None else target.host
+        index_conn = conn.for_index(target.host_used, target.name, public=public)
+        pages = iter_pages(connection=index_conn, page_size=page_size, progress=False)
         table, attrs = drain_listing(
             pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend
         )
@@ -346,35 +421,86 @@ def read_project_imports(
             snapshot_listing(frame, snapshot_to, storage_options=storage_options)
         return table
 
-    tables, partials, errors, failures = _drain_all(
+    drained = _drain_all(
         targets, list_one, max_workers=max_workers, progress=progress, verbose=verbose
     )
-    result = _stack(tables, partials, dtype_backend)
+    errors = drained.errors
+    skipped.extend(drained.refused)
+    refused = {item["index_name"] for item in drained.refused}
+    tried = [t for t in targets if t.name not in refused]
+    result = _stack(drained.tables, drained.partials, dtype_backend)
     result.attrs.update(
         {
             "api_version": conn.api_version,
             "errors": errors,
             "skipped": skipped,
+            "drained": [
+                {
+                    "index_name": t.name,
+                    "index_host": t.host,
+                    "host_used": t.host_used,
+                    "deployment_type": t.deployment_type,
+                }
+                for t in tried
+            ],
         }
     )
     if errors:
         names = ", ".join(e["index_name"] for e in errors)
         if on_error == "raise":
             error = FleetError(
-                f"{len(errors)} of {len(targets)} indexes failed ({names}); the rows of the "
+                f"{len(errors)} of {len(tried)} indexes failed ({names}); the rows of the "
                 "others, and those that arrived before each failure, are in .partial; "
                 ".errors says what went wrong with each",
                 errors=errors,
             )
             error.partial = result
-            raise error from failures[0]
+            raise error from drained.failures[0]
         warnings.warn(
-            f"{len(errors)} of {len(targets)} indexes failed ({names}); their rows so far "
+            f"{len(errors)} of {len(tried)} indexes failed ({names}); their rows so far "
             "are kept, and frame.attrs['errors'] says what went wrong",
             FleetWarning,
             stacklevel=2,
         )
     return result
+
+
+def _report_unknown_deployments(targets: Sequence[IndexTarget]) -> None:
+    """Warn (in the log) about indexes of a deployment type this package does not know."""
+    for target in targets:
+        kind = target.deployment_type
+        if kind is not None and kind not in control.DEPLOYMENT_TYPES:
+            logger.warning(
+                "index %s has deployment type %r, which this version of pinecone-imports-frame "
+                "does not know (it knows %s): it is tried as the others are; if its data "
+                "plane says bulk import is unsupported it is skipped with that reason",
+                printable(target.name),
+                printable(kind)[:60],
+                ", ".join(control.DEPLOYMENT_TYPES),
+            )
+
+
+def _refusal(target: IndexTarget, error: ApiError) -> dict[str, Any]:
+    """Return the skip record of an index whose data plane says imports are not offered."""
+    said = printable(error.message)[:_REASON_CHARS] or f"HTTP {error.status}"
+    kind = f" (deployment type {target.deployment_type!r})" if target.deployment_type else ""
+    return {
+        "index_name": target.name,
+        "index_host": target.host,
+        "reason": f"its data plane{kind} answers that bulk import is not supported there "
+        f"(HTTP {error.status}): {said}",
+    }
+
+
+@dataclass
+class _Drained:
+    """What the pool brought back, each list in the targets' order."""
+
+    tables: list[pa.Table]
+    partials: list[pd.DataFrame]
+    errors: list[dict[str, Any]]
+    failures: list[BaseException]
+    refused: list[dict[str, Any]]
 
 
 def _drain_all(
@@ -384,12 +510,17 @@ def _drain_all(
     max_workers: int,
     progress: bool | None,
     verbose: bool,
-) -> tuple[list[pa.Table], list[pd.DataFrame], list[dict[str, Any]], list[BaseException]]:
-    """List every target on a bounded pool: tables, partial frames and failures, in order."""
+) -> _Drained:
+    """List every target on a bounded pool: tables, partial frames, failures and refusals.
+
+    An index whose first answer says bulk import is not supported there is refused (a
+    skip record), not failed.
+    """
     tables: dict[int, pa.Table] = {}
     partials: dict[int, pd.DataFrame] = {}
     errors: dict[int, dict[str, Any]] = {}
     failures: dict[int, BaseException] = {}
+    refused: dict[int, dict[str, Any]] = {}
     bar = _progress.IndexesProgress(len(targets), enabled=progress)
     try:
         with ThreadPoolExecutor(
@@ -404,23 +535,39 @@ def _drain_all(
                     tables[i] = future.result()
                     rows = tables[i].num_rows
                 except PineconeImportsError as exc:
-                    # Also a host the control plane gave that cannot be used (plain http
-                    # to a remote host, say): that index's problem, not the whole run's.
-                    failures[i] = exc
-                    errors[i] = error_record(targets[i], exc)
-                    if exc.partial is not None:
-                        partials[i] = exc.partial
-                        rows = len(exc.partial)
+                    empty = exc.partial is None or not len(exc.partial)
+                    if empty and isinstance(exc, ApiError) and imports_unsupported(exc):
+                        refused[i] = _refusal(targets[i], exc)
+                    else:
+                        # Also a host the control plane gave that cannot be used (plain
+                        # http to a remote host, say): that index's problem, not the run's.
+                        failures[i] = exc
+                        errors[i] = error_record(targets[i], exc)
+                        if exc.partial is not None:
+                            partials[i] = exc.partial
+                            rows = len(exc.partial)
                 bar(rows)
-                outcome = f"failed: {type(failures[i]).__name__}" if i in failures else "ok"
-                (logger.info if verbose else logger.debug)(
-                    "index %s (%s): %d imports, %s", targets[i].name, targets[i].host, rows, outcome
-                )
+                _log_outcome(targets[i], rows, failures.get(i), i in refused, verbose=verbose)
     finally:
         bar.close()
-    return (
+    return _Drained(
         [tables[i] for i in sorted(tables)],
         [partials[i] for i in sorted(partials)],
         [errors[i] for i in sorted(errors)],
         [failures[i] for i in sorted(failures)],
+        [refused[i] for i in sorted(refused)],
+    )
+
+
+def _log_outcome(
+    target: IndexTarget, rows: int, failure: BaseException | None, refused: bool, *, verbose: bool
+) -> None:
+    """One line per index as it finishes: its hosts, its imports, how it ended."""
+    if refused:
+        outcome = "skipped: bulk import is not supported there"
+    else:
+        outcome = "ok" if failure is None else f"failed: {type(failure).__name__}"
+    where = target.host if target.via is None else f"{target.host} via private {target.via}"
+    (logger.info if verbose else logger.debug)(
+        "index %s (%s): %d imports, %s", printable(target.name), printable(where), rows, outcome
     )
