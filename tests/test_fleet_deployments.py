@@ -238,3 +238,22 @@ def test_the_jsonl_failures_of_a_document_index_are_categorised(fresh: Project) 
     assert "other" not in categories
     jsonl = failed[failed["error"].str.contains("JSONL|JSON on line|on line", regex=True)]
     assert len(jsonl) and not jsonl["error_category"].isna().any()
+
+
+def test_watch_project_imports_drains_through_the_private_endpoint(fresh: Project) -> None:
+    from pinecone_imports_frame import watch_project_imports
+
+    history = watch_project_imports(
+        api_key=fresh.api_key,
+        controller_host=fresh.control.url,
+        indexes=["prod-search", "docs-kb"],
+        use_private_host=True,
+        until="1s",  # one poll, by the server's clock
+        progress=False,
+    )
+    assert set(history["index_name"]) == {"prod-search", "docs-kb"}
+    private = fresh["prod-search"].private
+    assert private is not None and _data_ports(fresh, "prod-search") == {private.port}
+    assert set(history.loc[history["index_name"] == "prod-search", "index_host"]) == {
+        fresh["prod-search"].address
+    }
