@@ -7,6 +7,8 @@ configuration, 1 for everything else), never a traceback; ``--verbose`` shows DE
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import json
 import logging
 import math
@@ -16,14 +18,20 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
-from ._text import printable, short_duration
+from ._text import (
+    PrintableFormatter,
+    printable,
+    printable_lines,
+    short_duration,
+    spreadsheet_safe,
+)
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -176,7 +184,7 @@ def _report_fleet(df: pd.DataFrame) -> int:
     errors = df.attrs.get("errors", [])
     for item in errors:
         print(
-            f"pinecone-imports: index {item['index_name']} failed "
+            f"pinecone-imports: index {printable(item['index_name'])} failed "
             f"({item['rows_kept']} imports kept): {printable(item['message'])}",
             file=sys.stderr,
         )
@@ -343,6 +351,26 @@ def _shown(col: pd.Series, show: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(values, index=col.index, dtype=object, name=col.name)
 
 
+def _is_text(col: pd.Series) -> bool:
+    """Whether ``col`` may hold text: strings, categories (``status``) or objects."""
+    dtype = col.dtype
+    return isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or dtype == np.dtype(object)
+
+
+def _csv_text(df: pd.DataFrame) -> str:
+    """Write ``df`` as CSV that a spreadsheet opens as data, never as formulas.
+
+    Every CSV the command line writes goes through here: a text cell beginning with
+    ``=``, ``+``, ``-``, ``@``, a tab or a CR gets a leading ``'`` (:func:`spreadsheet_safe`),
+    and every text cell is quoted (OWASP's advice), so that a CR inside one cannot end
+    the row and start a formula of its own (Python's csv module before 3.13 left such a
+    cell unquoted). Numbers, negative ones included, are written as numbers, unquoted.
+    """
+    safe = {name: _shown(df[name], spreadsheet_safe) if _is_text(df[name]) else df[name]
+            for name in df.columns}  # fmt: skip
+    return pd.DataFrame(safe, index=df.index).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
+
+
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         if not output:
@@ -351,21 +379,36 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
         return
     if fmt == "csv":
-        text = plain_records(df).to_csv(index=False).rstrip("\n")
+        text = _csv_text(plain_records(df)).rstrip("\n")
     elif fmt == "json":
         rows = plain_records(df).to_dict(orient="records")
         # ensure_ascii=False and no escaped "/": grep finds s3://... as written.
         text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
-        view = df[_TABLE_COLUMNS].copy()
-        view["id"] = _shown(view["id"], printable)
-        view["error"] = _shown(view["error"], lambda v: printable(v)[:40])
-        text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
+        widths = {"id": None, "error": 40}
+        text = _table_text(df, _TABLE_COLUMNS, widths=widths) if len(df) else "no imports"
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
     else:
-        sys.stdout.write(text + "\n")
+        _write_stdout(text + "\n")
+
+
+def _write_stdout(text: str) -> None:
+    """Write a file's text (CSV, JSON) to stdout: as it is, but escaped on a terminal.
+
+    Into a pipe or a file the values stay the server's, byte for byte; on a terminal a
+    person reads them, and a control character in one would drive the terminal.
+    """
+    sys.stdout.write(printable_lines(text) if _stdout_is_terminal() else text)
+
+
+# Indirection so that tests can tell a terminal from a pipe.
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without it, or closed
+        return False
 
 
 _LIST_FORMATS = ("table", "csv", "json", "parquet")
@@ -473,12 +516,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             df = _read(args, snapshot_to=args.to, storage_options=options)
             _report_fleet(df)
             hosts = df["index_host"].nunique()
-            print(f"{len(df)} imports of {hosts} indexes -> {args.to}", flush=True)
+            print(f"{len(df)} imports of {hosts} indexes -> {printable(args.to)}", flush=True)
             return
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
-        print(f"{listed[:19]}Z  {len(df)} imports -> {path}", flush=True)
+        print(f"{printable(listed[:19])}Z  {len(df)} imports -> {printable(path)}", flush=True)
         if args.compact_after is not None:
             from .snapshots import compact_snapshots
 
@@ -489,7 +532,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
                 storage_options=options,
             )
             for row in done.itertuples():
-                print(f"compacted {row.files_before} files of {row.date} -> {row.path}")
+                print(f"compacted {row.files_before} files of {row.date} -> {printable(row.path)}")
 
     if args.every is None:
         once()
@@ -500,7 +543,10 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     for tick in poll(once, interval=args.every, max_polls=args.count, clock=_clock, sleep=_sleep):
         failed = tick.error
     if failed is not None:
-        print(f"pinecone-imports: error: the last poll failed: {failed}", file=sys.stderr)
+        print(
+            f"pinecone-imports: error: the last poll failed: {printable(str(failed))}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -511,7 +557,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     def line(event: watch.WatchEvent) -> None:
         from ._progress import write
 
-        write(str(event), file=sys.stdout)
+        write(printable(str(event)), file=sys.stdout)
         sys.stdout.flush()
 
     common: dict[str, Any] = {
@@ -543,16 +589,30 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
-    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut."""
+def _table_text(
+    df: pd.DataFrame,
+    columns: list[str],
+    *,
+    width: int | None = 60,
+    widths: dict[str, int | None] | None = None,
+) -> str:
+    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut.
+
+    Every text cell (strings, categories such as ``status``, objects) and every header (a
+    status column is named by the server) goes through :func:`printable`; text is cut to
+    ``width`` characters, or to ``widths[name]`` (None: not cut); a tuple shows its length.
+    """
     view = df[columns].copy()
     for name in columns:
-        if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
-            view[name] = _shown(
-                view[name],
-                lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
-            )
-    return view.to_string(index=False)
+        if _is_text(view[name]):
+            cut = (widths or {}).get(name, width)
+
+            def show(value: Any, cut: int | None = cut) -> Any:
+                return len(value) if isinstance(value, tuple) else printable(value)[:cut]
+
+            view[name] = _shown(view[name], show)
+    view.columns = pd.Index([printable(c) for c in columns], dtype=object)
+    return view.to_string(index=False, max_rows=None)
 
 
 def _print_running(history: pd.DataFrame) -> None:
@@ -634,11 +694,12 @@ def _cmd_snapshots(args: argparse.Namespace) -> int:
 
     inventory = list_snapshots(args.root, storage_options=_storage_options(args))
     if args.format == "csv":
-        sys.stdout.write(inventory.to_csv(index=False))
+        _write_stdout(_csv_text(inventory))
     elif len(inventory):
-        sys.stdout.write(inventory.to_string(index=False) + "\n")
+        columns = list(inventory.columns)
+        sys.stdout.write(_table_text(inventory, columns, width=None) + "\n")
     else:
-        print(f"no snapshots under {args.root}")
+        print(f"no snapshots under {printable(args.root)}")
     return 0
 
 
@@ -683,7 +744,7 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     verb = "would remove" if args.dry_run else "will remove"
     print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
     for path in plan["path"]:
-        print(f"  {path}")
+        print(f"  {printable(path)}")
     if args.dry_run or not len(plan):
         return 0
     removing = int((plan["file_status"] == "ok").sum())
@@ -717,8 +778,8 @@ def _cmd_compact(args: argparse.Namespace) -> int:
     before, held = int(done["files_before"].sum()), int(done["listings"].sum())
     print(f"{verb} {before} files into {len(done)} ({held} listings)")
     for row in done.itertuples():
-        into = "" if args.dry_run else f" -> {row.path}"
-        print(f"  {row.index_host} {row.date}: {row.files_before} files{into}")
+        into = "" if args.dry_run else f" -> {printable(row.path)}"
+        print(f"  {printable(row.index_host)} {row.date}: {row.files_before} files{into}")
     return 0
 
 
@@ -955,15 +1016,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _console() -> Iterator[None]:
+    """Let stdout and stderr write what their encoding cannot, as backslash escapes.
+
+    A console in ASCII or Latin-1 (``LC_ALL=C``, ``PYTHONIOENCODING=ascii``) once ended
+    a listing with non-ASCII text in a ``UnicodeEncodeError`` traceback; a lone surrogate
+    (bytes of a file name the locale cannot decode) did the same on any console.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+            changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(ValueError, OSError):  # closed meanwhile
+                stream.reconfigure(errors="strict")
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    """Show a warning as one escaped line on stderr, as the command's other messages."""
+    print(f"pinecone-imports: warning: {printable(str(message))}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pinecone-imports``; returns the exit code."""
+    with _console(), warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # The package's own handler (not basicConfig, which is a no-op once anything else has
     # configured logging): warnings as "pinecone-imports: ..." lines, DEBUG with --verbose.
+    # Every line escaped: log messages quote server text (error bodies, names, fields).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter(
+        PrintableFormatter(
             "%(levelname)s %(name)s: %(message)s"
             if args.verbose
             else "pinecone-imports: %(message)s"
