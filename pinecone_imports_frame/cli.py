@@ -965,7 +965,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lake_window(p)
     p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
-    p.add_argument("--title", default="Pinecone bulk imports", help="the page's title")
+    p.add_argument(
+        "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
+    )
 
     p = sub.add_parser(
         "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
@@ -1022,19 +1024,31 @@ def _console() -> Iterator[None]:
 
     A console in ASCII or Latin-1 (``LC_ALL=C``, ``PYTHONIOENCODING=ascii``) once ended
     a listing with non-ASCII text in a ``UnicodeEncodeError`` traceback; a lone surrogate
-    (bytes of a file name the locale cannot decode) did the same on any console.
+    (bytes of a file name the locale cannot decode) did the same on a strict console.
     """
     changed = []
     for stream in (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        errors = getattr(stream, "errors", None)
+        if errors in ("strict", "surrogateescape") and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-            changed.append(stream)
+            changed.append((stream, errors))
     try:
         yield
     finally:
-        for stream in changed:
+        for stream, errors in changed:
             with contextlib.suppress(ValueError, OSError):  # closed meanwhile
-                stream.reconfigure(errors="strict")
+                stream.reconfigure(errors=errors)
+
+
+def _argument_text(text: str) -> str:
+    """Take a text argument whole: bytes the locale could not decode become U+FFFD.
+
+    Under a C or POSIX locale, Python keeps an argument's undecodable bytes as lone
+    surrogates, which no UTF-8 file can hold (a ``--title`` ended in a traceback).
+    """
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "replace")
 
 
 def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:

@@ -658,3 +658,51 @@ def test_the_snapshots_csv_prefixes_formulas_too(
     header, row = _spreadsheet_rows(capsys.readouterr().out)
     line = dict(zip(header, row, strict=True))
     assert line["index_name"] == "'=cmd|' /C calc'!A0" and line["rows"] == "1"
+
+
+# --- consoles that are not UTF-8 ----------------------------------------------------------
+
+_ENCODINGS = {
+    "PYTHONIOENCODING=ascii": {"PYTHONIOENCODING": "ascii"},
+    "LC_ALL=C, no UTF-8 mode": {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+}
+
+
+@pytest.mark.parametrize("console", list(_ENCODINGS))
+def test_a_console_that_is_not_utf8_gets_escapes_not_a_traceback(
+    start_emulator: Any, console: str
+) -> None:
+    record = {"id": "café-☃", "uri": "s3://b/ü/", "status": "Failed", "error": "naïve ☃",
+              "createdAt": "2025-05-01T10:00:00Z",
+              "finishedAt": "2025-05-01T10:05:00Z"}  # fmt: skip
+    emu = start_emulator(records=[record])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "LC_", "LANG"))}
+    for fmt in ("table", "csv", "json"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pinecone_imports_frame", "list", "--host", emu.url,
+             "--api-key", emu.api_key, "--format", fmt, "--no-progress"],
+            capture_output=True, timeout=120, env={**env, **_ENCODINGS[console]}, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr.decode("ascii", "replace")
+        assert proc.stderr == b"" and b"caf\\xe9-\\u2603" in proc.stdout, fmt
+
+
+def test_a_title_the_locale_cannot_decode_is_replaced_not_a_traceback(tmp_path: Path) -> None:
+    """Under LC_ALL=C, a --title in Latin-1 arrives as lone surrogates: no UTF-8 holds them."""
+    lake = tmp_path / "lake"
+    listing = pif.to_frame(
+        [{"id": "1", "uri": "s3://b/", "status": "Completed", "createdAt": "2025-05-01T10:00:00Z"}],
+        listed_at="2025-05-01T11:00:00Z",
+        index_host="i:1",
+    )
+    pif.write_snapshot(listing, lake)
+    out = tmp_path / "r.html"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "LC_", "LANG"))}
+    proc = subprocess.run(
+        [sys.executable.encode(), b"-m", b"pinecone_imports_frame", b"report", bytes(lake),
+         b"-o", bytes(out), b"--title", b"Caf\xe9 \xff weekly"],
+        capture_output=True, timeout=120, env={**env, "LC_ALL": "C"}, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode("ascii", "replace")
+    assert proc.stderr == b""
+    assert "<title>Caf\ufffd \ufffd weekly</title>" in out.read_text(encoding="utf-8")
