@@ -292,11 +292,60 @@ def _number(what: str) -> Callable[[str], float]:
     return parse
 
 
-def _key_value(text: str) -> str:
-    key, sep, _ = text.partition("=")
+#: Words that mean yes or no to a person but are text to fsspec, and any text but "" is
+#: true: ``anon=no`` would send unsigned requests. Refused, naming ``true``/``false``.
+_YES_NO_WORDS = frozenset({"yes", "no", "y", "n", "on", "off", "t", "f"})
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _storage_value(key: str, text: str) -> Any:
+    """Read a ``--storage-option`` value as the type fsspec expects of it.
+
+    ``true``/``false`` (any case) are booleans, ``none``/``null`` None, whole numbers
+    ints and decimals floats; JSON objects, arrays and quoted strings are decoded
+    (``client_kwargs={"region_name": "eu-west-1"}``; ``secret='"12345"'`` keeps digits as
+    text); anything else is text. s3fs took ``anon=false``, a non-empty string, as true.
+
+    Examples
+    --------
+    >>> [_storage_value("k", v) for v in ["false", "True", "8", "0.5", "null", "eu"]]
+    [False, True, 8, 0.5, None, 'eu']
+    >>> _storage_value("k", '{"region_name": "eu-west-1"}'), _storage_value("k", '"7"')
+    ({'region_name': 'eu-west-1'}, '7')
+    >>> _storage_value("anon", "no")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: anon: write true or false ("no" is text, which fsspec takes as true)
+    """
+    word = text.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"
+    if word in ("none", "null"):
+        return None
+    if word in _YES_NO_WORDS:
+        raise argparse.ArgumentTypeError(
+            f'{key}: write true or false ("{word}" is text, which fsspec takes as true)'
+        )
+    if _WHOLE.fullmatch(text.strip()):
+        return int(text, 10)
+    if _DECIMAL.fullmatch(text.strip()):
+        return float(text)
+    if text.lstrip().startswith(("{", "[", '"')):
+        try:
+            return json.loads(text)
+        except ValueError:  # the value is not repeated: it may be a secret
+            raise argparse.ArgumentTypeError(
+                f"{key}: a value beginning with {{, [ or a double quote must be JSON"
+            ) from None
+    return text
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError("must be KEY=VALUE (e.g. endpoint_url=http://...)")
-    return text
+    return key, _storage_value(key, value)
 
 
 def plain_records(df: pd.DataFrame) -> pd.DataFrame:
@@ -486,10 +535,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
-    options: dict[str, Any] = {}
-    for item in args.storage_option or []:  # _key_value refused any but KEY=VALUE
-        key, _, value = item.partition("=")
-        options[key] = value
+    options: dict[str, Any] = dict(args.storage_option or [])  # pairs, typed by _key_value
     return options or None
 
 
@@ -813,7 +859,8 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
         action="append",
         type=_key_value,
         metavar="KEY=VALUE",
-        help="fsspec storage option for s3:// gs:// az:// roots (repeatable)",
+        help="fsspec storage option for s3:// gs:// az:// roots (repeatable); true, false, "
+        'null, numbers and JSON ({...}, [...], "text") are read as such, e.g. anon=false',
     )
 
 
