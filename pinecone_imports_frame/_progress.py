@@ -13,6 +13,7 @@ import sys
 import threading
 from typing import Any
 
+from ._text import printable
 from .errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,9 @@ def _tqdm_class() -> Any:
 def bar(description: str, *, unit: str, total: int | None = None, leave: bool = True) -> Any:
     """Open a bar (``tqdm.notebook`` in Jupyter with ipywidgets, text otherwise).
 
+    ``description`` is shown escaped (:func:`~pinecone_imports_frame._text.printable`):
+    it may be an import's id or an index's name, as a server sent them.
+
     Examples
     --------
     >>> import contextlib, io
@@ -109,7 +113,12 @@ def bar(description: str, *, unit: str, total: int | None = None, leave: bool = 
     """
     # On the stderr of the moment (stdout is for what a command prints).
     return _tqdm_class()(
-        desc=description, unit=unit, total=total, leave=leave, file=sys.stderr, **_LOOK
+        desc=printable(description),
+        unit=unit,
+        total=total,
+        leave=leave,
+        file=sys.stderr,
+        **_LOOK,
     )
 
 
@@ -194,6 +203,8 @@ class IndexesProgress:
 def write(line: str, *, file: Any = None) -> None:
     r"""Print ``line`` above any open bar (to ``file``, stderr by default), bars kept intact.
 
+    The line is written escaped (:func:`~pinecone_imports_frame._text.printable`).
+
     Examples
     --------
     >>> import io
@@ -204,7 +215,7 @@ def write(line: str, *, file: Any = None) -> None:
     """
     from tqdm import tqdm as text_tqdm
 
-    text_tqdm.write(line, file=sys.stderr if file is None else file)
+    text_tqdm.write(printable(line), file=sys.stderr if file is None else file)
 
 
 class WatchBars:
@@ -250,7 +261,7 @@ class WatchBars:
             b.bar_format = "{desc}: {percentage:5.1f}%|{bar}| {postfix}"
         if percent is not None and percent == percent:  # not NaN
             b.n = min(max(float(percent), 0.0), 100.0)
-        b.set_postfix_str(text, refresh=False)
+        b.set_postfix_str(printable(text), refresh=False)
         b.refresh()
 
     def end(self, key: str) -> None:

@@ -1,8 +1,11 @@
-"""Text for a terminal: server text made harmless, durations in a few characters.
+"""Text made harmless where it lands: a terminal, a log, a plot, a spreadsheet.
 
-Every line the package prints or logs from what a server sent (ids, URIs, error texts)
-goes through :func:`printable`, so that no terminal escape, carriage return or
-direction override reaches the screen; every duration a person reads goes through
+:func:`printable` is the one function every string from a server or a file goes through
+before a person reads it: the CLI's tables and lines, its log lines (through
+:class:`PrintableFormatter`) and warnings, progress bars, the report's text and plot
+labels. No terminal escape, carriage return, bell or direction override reaches a
+screen, and what remains is text any XML or HTML parser accepts. :func:`spreadsheet_safe`
+keeps a CSV cell from being run as a formula; every duration a person reads goes through
 :func:`short_duration`.
 """
 
@@ -35,6 +38,74 @@ def printable(value: Any) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def printable_lines(text: str) -> str:
+    r"""Apply :func:`printable` to each line of ``text``, keeping its ``\n`` line breaks.
+
+    For a block of several lines (a table, a traceback): a ``\r`` or any other control
+    character is escaped, each ``\n`` stays a line break.
+
+    Examples
+    --------
+    >>> printable_lines("a\x1b[2J\nb\r\n")
+    'a\\x1b[2J\nb\\r\n'
+    """
+    return "\n".join(map(printable, text.split("\n")))
+
+
+class PrintableFormatter(logging.Formatter):
+    r"""A log formatter whose lines hold no control character: :func:`printable` of each.
+
+    The message (its arguments included) is escaped whole, so that a server's text quoted
+    in a log line (an error body, a field name, an index name) cannot drive the terminal
+    or forge a line of its own; a traceback keeps its line breaks.
+
+    Examples
+    --------
+    >>> record = logging.LogRecord("x", logging.WARNING, "", 0, "poll failed: %s",
+    ...                            ("503 \x1b]52;c;aGk=\x07\nFAKE LINE",), None)
+    >>> PrintableFormatter("%(levelname)s %(message)s").format(record)
+    'WARNING poll failed: 503 \\x1b]52;c;aGk=\\x07\\nFAKE LINE'
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Format ``record`` with its message escaped (the format's own text is kept)."""
+        escaped = logging.makeLogRecord(record.__dict__)  # other handlers see it as it was
+        escaped.message = printable(record.message)
+        return super().formatMessage(escaped)
+
+    def formatException(self, ei: Any) -> str:
+        """Format a traceback with each of its lines escaped."""
+        return printable_lines(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        """Format a stack with each of its lines escaped."""
+        return printable_lines(super().formatStack(stack_info))
+
+
+#: What a spreadsheet takes for the start of a formula (OWASP's list), and a tab or CR.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Prefix a text that a spreadsheet would run as a formula with ``'``; others as given.
+
+    A cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a
+    formula to Excel, LibreOffice and Google Sheets (``=HYPERLINK(...)``, ``=cmd|...``);
+    with a leading ``'`` it is shown as the text it is (OWASP's advice on CSV injection).
+    Only text is changed: numbers, negative ones included, stay numbers.
+
+    Examples
+    --------
+    >>> spreadsheet_safe("=HYPERLINK(A1)"), spreadsheet_safe("@SUM(A1)")
+    ("'=HYPERLINK(A1)", "'@SUM(A1)")
+    >>> spreadsheet_safe("s3://bucket/a"), spreadsheet_safe(-1.5), spreadsheet_safe(None)
+    ('s3://bucket/a', -1.5, None)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def short_duration(value: Any) -> str:

@@ -7,6 +7,8 @@ configuration, 1 for everything else), never a traceback; ``--verbose`` shows DE
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import json
 import logging
 import math
@@ -16,14 +18,20 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
 
-from ._text import printable, short_duration
+from ._text import (
+    PrintableFormatter,
+    printable,
+    printable_lines,
+    short_duration,
+    spreadsheet_safe,
+)
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -182,7 +190,7 @@ def _report_fleet(df: pd.DataFrame) -> int:
     errors = df.attrs.get("errors", [])
     for item in errors:
         print(
-            f"pinecone-imports: index {item['index_name']} failed "
+            f"pinecone-imports: index {printable(item['index_name'])} failed "
             f"({item['rows_kept']} imports kept): {printable(item['message'])}",
             file=sys.stderr,
         )
@@ -291,11 +299,60 @@ def _number(what: str) -> Callable[[str], float]:
     return parse
 
 
-def _key_value(text: str) -> str:
-    key, sep, _ = text.partition("=")
+#: Words that mean yes or no to a person but are text to fsspec, and any text but "" is
+#: true: ``anon=no`` would send unsigned requests. Refused, naming ``true``/``false``.
+_YES_NO_WORDS = frozenset({"yes", "no", "y", "n", "on", "off", "t", "f"})
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _storage_value(key: str, text: str) -> Any:
+    """Read a ``--storage-option`` value as the type fsspec expects of it.
+
+    ``true``/``false`` (any case) are booleans, ``none``/``null`` None, whole numbers
+    ints and decimals floats; JSON objects, arrays and quoted strings are decoded
+    (``client_kwargs={"region_name": "eu-west-1"}``; ``secret='"12345"'`` keeps digits as
+    text); anything else is text. s3fs took ``anon=false``, a non-empty string, as true.
+
+    Examples
+    --------
+    >>> [_storage_value("k", v) for v in ["false", "True", "8", "0.5", "null", "eu"]]
+    [False, True, 8, 0.5, None, 'eu']
+    >>> _storage_value("k", '{"region_name": "eu-west-1"}'), _storage_value("k", '"7"')
+    ({'region_name': 'eu-west-1'}, '7')
+    >>> _storage_value("anon", "no")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: anon: write true or false ("no" is text, which fsspec takes as true)
+    """
+    word = text.strip().lower()
+    if word in ("true", "false"):
+        return word == "true"
+    if word in ("none", "null"):
+        return None
+    if word in _YES_NO_WORDS:
+        raise argparse.ArgumentTypeError(
+            f'{key}: write true or false ("{word}" is text, which fsspec takes as true)'
+        )
+    if _WHOLE.fullmatch(text.strip()):
+        return int(text, 10)
+    if _DECIMAL.fullmatch(text.strip()):
+        return float(text)
+    if text.lstrip().startswith(("{", "[", '"')):
+        try:
+            return json.loads(text)
+        except ValueError:  # the value is not repeated: it may be a secret
+            raise argparse.ArgumentTypeError(
+                f"{key}: a value beginning with {{, [ or a double quote must be JSON"
+            ) from None
+    return text
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError("must be KEY=VALUE (e.g. endpoint_url=http://...)")
-    return text
+    return key, _storage_value(key, value)
 
 
 def plain_records(df: pd.DataFrame) -> pd.DataFrame:
@@ -350,6 +407,26 @@ def _shown(col: pd.Series, show: Callable[[Any], Any]) -> pd.Series:
     return pd.Series(values, index=col.index, dtype=object, name=col.name)
 
 
+def _is_text(col: pd.Series) -> bool:
+    """Whether ``col`` may hold text: strings, categories (``status``) or objects."""
+    dtype = col.dtype
+    return isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype)) or dtype == np.dtype(object)
+
+
+def _csv_text(df: pd.DataFrame) -> str:
+    """Write ``df`` as CSV that a spreadsheet opens as data, never as formulas.
+
+    Every CSV the command line writes goes through here: a text cell beginning with
+    ``=``, ``+``, ``-``, ``@``, a tab or a CR gets a leading ``'`` (:func:`spreadsheet_safe`),
+    and every text cell is quoted (OWASP's advice), so that a CR inside one cannot end
+    the row and start a formula of its own (Python's csv module before 3.13 left such a
+    cell unquoted). Numbers, negative ones included, are written as numbers, unquoted.
+    """
+    safe = {name: _shown(df[name], spreadsheet_safe) if _is_text(df[name]) else df[name]
+            for name in df.columns}  # fmt: skip
+    return pd.DataFrame(safe, index=df.index).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
+
+
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         if not output:
@@ -358,21 +435,36 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
         return
     if fmt == "csv":
-        text = plain_records(df).to_csv(index=False).rstrip("\n")
+        text = _csv_text(plain_records(df)).rstrip("\n")
     elif fmt == "json":
         rows = plain_records(df).to_dict(orient="records")
         # ensure_ascii=False and no escaped "/": grep finds s3://... as written.
         text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
-        view = df[_TABLE_COLUMNS].copy()
-        view["id"] = _shown(view["id"], printable)
-        view["error"] = _shown(view["error"], lambda v: printable(v)[:40])
-        text = view.to_string(index=False, max_rows=None) if len(view) else "no imports"
+        widths = {"id": None, "error": 40}
+        text = _table_text(df, _TABLE_COLUMNS, widths=widths) if len(df) else "no imports"
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
     else:
-        sys.stdout.write(text + "\n")
+        _write_stdout(text + "\n")
+
+
+def _write_stdout(text: str) -> None:
+    """Write a file's text (CSV, JSON) to stdout: as it is, but escaped on a terminal.
+
+    Into a pipe or a file the values stay the server's, byte for byte; on a terminal a
+    person reads them, and a control character in one would drive the terminal.
+    """
+    sys.stdout.write(printable_lines(text) if _stdout_is_terminal() else text)
+
+
+# Indirection so that tests can tell a terminal from a pipe.
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without it, or closed
+        return False
 
 
 _LIST_FORMATS = ("table", "csv", "json", "parquet")
@@ -485,10 +577,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
-    options: dict[str, Any] = {}
-    for item in args.storage_option or []:  # _key_value refused any but KEY=VALUE
-        key, _, value = item.partition("=")
-        options[key] = value
+    options: dict[str, Any] = dict(args.storage_option or [])  # pairs, typed by _key_value
     return options or None
 
 
@@ -515,12 +604,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             df = _read(args, snapshot_to=args.to, storage_options=options)
             _report_fleet(df)
             hosts = df["index_host"].nunique()
-            print(f"{len(df)} imports of {hosts} indexes -> {args.to}", flush=True)
+            print(f"{len(df)} imports of {hosts} indexes -> {printable(args.to)}", flush=True)
             return
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
-        print(f"{listed[:19]}Z  {len(df)} imports -> {path}", flush=True)
+        print(f"{printable(listed[:19])}Z  {len(df)} imports -> {printable(path)}", flush=True)
         if args.compact_after is not None:
             from .snapshots import compact_snapshots
 
@@ -531,7 +620,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
                 storage_options=options,
             )
             for row in done.itertuples():
-                print(f"compacted {row.files_before} files of {row.date} -> {row.path}")
+                print(f"compacted {row.files_before} files of {row.date} -> {printable(row.path)}")
 
     if args.every is None:
         once()
@@ -542,7 +631,10 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     for tick in poll(once, interval=args.every, max_polls=args.count, clock=_clock, sleep=_sleep):
         failed = tick.error
     if failed is not None:
-        print(f"pinecone-imports: error: the last poll failed: {failed}", file=sys.stderr)
+        print(
+            f"pinecone-imports: error: the last poll failed: {printable(str(failed))}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -553,7 +645,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     def line(event: watch.WatchEvent) -> None:
         from ._progress import write
 
-        write(str(event), file=sys.stdout)
+        write(printable(str(event)), file=sys.stdout)
         sys.stdout.flush()
 
     common: dict[str, Any] = {
@@ -585,16 +677,30 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _table_text(df: pd.DataFrame, columns: list[str]) -> str:
-    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut."""
+def _table_text(
+    df: pd.DataFrame,
+    columns: list[str],
+    *,
+    width: int | None = 60,
+    widths: dict[str, int | None] | None = None,
+) -> str:
+    """Format ``columns`` of ``df`` as a table for the terminal, server text escaped and cut.
+
+    Every text cell (strings, categories such as ``status``, objects) and every header (a
+    status column is named by the server) goes through :func:`printable`; text is cut to
+    ``width`` characters, or to ``widths[name]`` (None: not cut); a tuple shows its length.
+    """
     view = df[columns].copy()
     for name in columns:
-        if isinstance(view[name].dtype, pd.StringDtype) or view[name].dtype == object:
-            view[name] = _shown(
-                view[name],
-                lambda v: printable(str(v))[:60] if not isinstance(v, tuple) else len(v),
-            )
-    return view.to_string(index=False)
+        if _is_text(view[name]):
+            cut = (widths or {}).get(name, width)
+
+            def show(value: Any, cut: int | None = cut) -> Any:
+                return len(value) if isinstance(value, tuple) else printable(value)[:cut]
+
+            view[name] = _shown(view[name], show)
+    view.columns = pd.Index([printable(c) for c in columns], dtype=object)
+    return view.to_string(index=False, max_rows=None)
 
 
 def _print_running(history: pd.DataFrame) -> None:
@@ -676,11 +782,12 @@ def _cmd_snapshots(args: argparse.Namespace) -> int:
 
     inventory = list_snapshots(args.root, storage_options=_storage_options(args))
     if args.format == "csv":
-        sys.stdout.write(inventory.to_csv(index=False))
+        _write_stdout(_csv_text(inventory))
     elif len(inventory):
-        sys.stdout.write(inventory.to_string(index=False) + "\n")
+        columns = list(inventory.columns)
+        sys.stdout.write(_table_text(inventory, columns, width=None) + "\n")
     else:
-        print(f"no snapshots under {args.root}")
+        print(f"no snapshots under {printable(args.root)}")
     return 0
 
 
@@ -725,7 +832,7 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     verb = "would remove" if args.dry_run else "will remove"
     print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
     for path in plan["path"]:
-        print(f"  {path}")
+        print(f"  {printable(path)}")
     if args.dry_run or not len(plan):
         return 0
     removing = int((plan["file_status"] == "ok").sum())
@@ -759,8 +866,8 @@ def _cmd_compact(args: argparse.Namespace) -> int:
     before, held = int(done["files_before"].sum()), int(done["listings"].sum())
     print(f"{verb} {before} files into {len(done)} ({held} listings)")
     for row in done.itertuples():
-        into = "" if args.dry_run else f" -> {row.path}"
-        print(f"  {row.index_host} {row.date}: {row.files_before} files{into}")
+        into = "" if args.dry_run else f" -> {printable(row.path)}"
+        print(f"  {printable(row.index_host)} {row.date}: {row.files_before} files{into}")
     return 0
 
 
@@ -794,7 +901,8 @@ def _add_storage(p: argparse.ArgumentParser) -> None:
         action="append",
         type=_key_value,
         metavar="KEY=VALUE",
-        help="fsspec storage option for s3:// gs:// az:// roots (repeatable)",
+        help="fsspec storage option for s3:// gs:// az:// roots (repeatable); true, false, "
+        'null, numbers and JSON ({...}, [...], "text") are read as such, e.g. anon=false',
     )
 
 
@@ -946,7 +1054,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lake_window(p)
     p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
-    p.add_argument("--title", default="Pinecone bulk imports", help="the page's title")
+    p.add_argument(
+        "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
+    )
 
     p = sub.add_parser(
         "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
@@ -1015,15 +1125,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _console() -> Iterator[None]:
+    """Let stdout and stderr write what their encoding cannot, as backslash escapes.
+
+    A console in ASCII or Latin-1 (``LC_ALL=C``, ``PYTHONIOENCODING=ascii``) once ended
+    a listing with non-ASCII text in a ``UnicodeEncodeError`` traceback; a lone surrogate
+    (bytes of a file name the locale cannot decode) did the same on a strict console.
+    """
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors in ("strict", "surrogateescape") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+            changed.append((stream, errors))
+    try:
+        yield
+    finally:
+        for stream, errors in changed:
+            with contextlib.suppress(ValueError, OSError):  # closed meanwhile
+                stream.reconfigure(errors=errors)
+
+
+def _argument_text(text: str) -> str:
+    """Take a text argument whole: bytes the locale could not decode become U+FFFD.
+
+    Under a C or POSIX locale, Python keeps an argument's undecodable bytes as lone
+    surrogates, which no UTF-8 file can hold (a ``--title`` ended in a traceback).
+    """
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    return os.fsencode(text).decode("utf-8", "replace")
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    """Show a warning as one escaped line on stderr, as the command's other messages."""
+    print(f"pinecone-imports: warning: {printable(str(message))}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pinecone-imports``; returns the exit code."""
+    with _console(), warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # The package's own handler (not basicConfig, which is a no-op once anything else has
     # configured logging): warnings as "pinecone-imports: ..." lines, DEBUG with --verbose.
+    # Every line escaped: log messages quote server text (error bodies, names, fields).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        logging.Formatter(
+        PrintableFormatter(
             "%(levelname)s %(name)s: %(message)s"
             if args.verbose
             else "pinecone-imports: %(message)s"

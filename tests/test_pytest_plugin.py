@@ -124,6 +124,35 @@ def test_2_nothing_leaked(imports_project):
     assert r.status_code == 200 and r.elapsed.total_seconds() < 0.4
 """
 
+# An assignment to api_key changed nothing on the server and was not undone by reset():
+# the next test sent the assigned key, and got 401 (the same for a Project).
+KEY_TEST = """
+import pytest
+import requests
+
+
+def get(url, key):
+    return requests.get(url, headers={"Api-Key": key})
+
+
+def test_1_a_wrong_key_is_sent_never_set(imports_emulator, imports_project):
+    for server in (imports_emulator, imports_project):
+        with pytest.raises(AttributeError, match="api_key is fixed"):
+            server.api_key = "wrong-key"
+    with pytest.raises(AttributeError, match="index_name is fixed"):
+        imports_emulator.index_name = "another-index"
+    assert get(imports_emulator.url + "/bulk/imports", "wrong-key").status_code == 401
+
+
+def test_2_the_next_test_s_key_and_name_work(imports_emulator, imports_project):
+    emu = imports_emulator
+    assert get(emu.url + "/bulk/imports", emu.api_key).status_code == 200
+    assert get(emu.url + "/indexes/" + emu.index_name, emu.api_key).status_code == 200
+    assert [r.path for r in emu.requests] == ["/bulk/imports", "/indexes/emulator-index"]
+    project = imports_project
+    assert get(project.control.url + "/indexes", project.api_key).status_code == 200
+"""
+
 
 def run_as_user(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
     """Run ``source`` as a user's test file, in a pytest run of its own."""
@@ -133,8 +162,8 @@ def run_as_user(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
 
 @pytest.mark.parametrize(
     "source",
-    [USER_TEST, NO_LEAK_TEST, PROJECT_TEST],
-    ids=["user-test-file", "state-does-not-leak", "project-shared-and-reset"],
+    [USER_TEST, NO_LEAK_TEST, PROJECT_TEST, KEY_TEST],
+    ids=["user-test-file", "state-does-not-leak", "project-shared-and-reset", "key-fixed"],
 )
 def test_a_user_test_file_passes(pytester: pytest.Pytester, source: str) -> None:
     run_as_user(pytester, source).assert_outcomes(passed=2)

@@ -162,3 +162,58 @@ def test_a_status_of_a_newer_api_version_gets_its_own_colour() -> None:
     page = report(pd.concat([one, one.assign(listed_at=one["listed_at"] + pd.Timedelta("1h"))]))
     parse_strictly(page)
     assert page.count("data:image/png;base64,") == 1 and "Paused" in page
+
+
+# --- any text: math signs, control characters, markup ----------------------------------
+
+
+def _running_and_failed(texts: list[str], *, status: str = "InProgress") -> pd.DataFrame:
+    """Two listings of imports named by ``texts``: running ones (each a line of the progress
+    figure), failed ones (the failures table) and one in a status named by each text."""
+    listings = []
+    for i, at in enumerate(["2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z"]):
+        records = []
+        for n, text in enumerate(texts):
+            common = {"uri": f"s3://b/{text}/", "createdAt": "2026-03-01T08:00:00Z"}
+            records += [
+                {**common, "id": f"run{n}{text}", "status": status, "percentComplete": 10.0 + i},
+                {**common, "id": f"fail{n}{text}", "status": "Failed", "error": text,
+                 "finishedAt": "2026-03-01T08:30:00Z"},
+                {**common, "id": f"new{n}", "status": f"S{n}{text}"},
+            ]  # fmt: skip
+        with pytest.warns(pif.UnknownStatusWarning):
+            listings.append(pif.to_frame(records, listed_at=at, index_host="i:1"))
+    return pd.concat(listings, ignore_index=True)
+
+
+def test_dollar_signs_in_ids_statuses_and_errors_are_drawn_as_written() -> None:
+    """matplotlib read "$x^$" in a legend as math text, and the report raised."""
+    texts = ["$x^2$", "$x^$", "cost $5 or $6", r"$\frac{1}{$", r"$\notacommand$"]
+    page = report(_running_and_failed(texts))
+    parse_strictly(page)
+    assert page.count("data:image/png;base64,") == 3  # timeline, progress lines, throughput
+    text = "".join(parse_strictly(page).itertext())
+    assert all(f"S{n}{t}" in text for n, t in enumerate(texts))  # the timeline's columns
+
+
+#: Every C0 control, DEL, every C1 control, noncharacters, the line and paragraph
+#: separators, a direction override, and what ends a CDATA section, a script, a comment.
+NASTY = (
+    "".join(map(chr, range(0x20)))
+    + "\x7f"
+    + "".join(map(chr, range(0x80, 0xA0)))
+    + "\ufffe\uffff\ufdd0\U0001fffe\u2028\u2029\u202e"
+    + "]]></script></style><!-- --> <![CDATA[ &amp; &#0; &#x1b;"
+)
+
+
+def test_any_text_keeps_the_report_well_formed(tmp_path: Path) -> None:
+    """A control character in an id, URI or error broke the XHTML (an XML parser refused)."""
+    page = report(_running_and_failed([NASTY]), title="weekly" + NASTY + "\ud800\udcff")
+    root = parse_strictly(page)
+    page.encode("utf-8")  # no lone surrogate: the page can be written as UTF-8
+    tags = [el.tag.split("}")[-1] for el in root.iter()]
+    assert "script" not in tags and tags.count("style") == 1  # ours
+    text = "".join(root.itertext())
+    assert "\\x1b" in text and "\\x00" in text and "\\ud800" in text  # shown, escaped
+    assert "]]></script>" in text and "&#x1b;" in text  # as text, not markup

@@ -15,6 +15,8 @@ __dir__
 _.__signature__
 # tqdm reads it when it draws a bar.
 _.bar_format
+# The warnings module calls it to show a warning (the CLI's, one escaped line).
+_.showwarning
 # reprlib.Repr settings (the quoted values of pagination errors).
 _.maxstring
 _.maxother

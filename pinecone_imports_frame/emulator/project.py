@@ -91,7 +91,7 @@ class Project(ProjectControls):
         if isinstance(indexes, (str, bytes)) or not indexes:
             raise ValueError("indexes must be a non-empty sequence of IndexConfig or names")
         configs = [c if isinstance(c, IndexConfig) else IndexConfig(c) for c in indexes]
-        self.api_key = api_key
+        self._api_key = api_key  # read-only: ProjectControls.api_key
         self._state = ProjectState(configs, SimulatedClock(now, speed=speed, timer=timer))
         self._runtime = Runtime(api_key=api_key)
         tokens = PageTokens()

@@ -216,7 +216,7 @@ class IndexServer(ServedEndpoint):
         tokens: PageTokens,
         extra_routes: Sequence[Route] = (),
     ) -> None:
-        self.index_name = config.name
+        self._index_name = config.name
         self._state = state
         settings = EndpointSettings(latency=config.latency)
         endpoint = EndpointApp(
@@ -244,6 +244,28 @@ class IndexServer(ServedEndpoint):
             )
             private.faults = endpoint.faults
             self.private = ServedEndpoint(private, bind=bind, port=0)
+
+    @property
+    def index_name(self) -> str:
+        """The name of the index served (fixed when the server is made).
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=0, index_name="docs")
+        >>> emu.index_name
+        'docs'
+        >>> emu.index_name = "other"
+        Traceback (most recent call last):
+        ...
+        AttributeError: index_name is fixed when the emulator is made: Emulator(index_name=...)
+        """
+        return self._index_name
+
+    @index_name.setter
+    def index_name(self, value: str) -> None:
+        raise AttributeError(
+            "index_name is fixed when the emulator is made: Emulator(index_name=...)"
+        )
 
     def _serve(self) -> None:
         super()._serve()
@@ -385,6 +407,34 @@ class ProjectControls:
 
     _state: ProjectState
     _runtime: Runtime
+    _api_key: str
+
+    @property
+    def api_key(self) -> str:
+        """The one key the servers accept (fixed when they are made).
+
+        Read-only: an assignment changed nothing on the server and outlived ``reset()``,
+        so the next test of a session sent it and was refused. To test a refused key,
+        send another one in the request.
+
+        Examples
+        --------
+        >>> emu = Emulator(imports=0, api_key="k-123")
+        >>> emu.api_key
+        'k-123'
+        >>> emu.api_key = "wrong"  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        AttributeError: api_key is fixed when the emulator is made (...); to test a refused key, ...
+        """
+        return self._api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        raise AttributeError(
+            "api_key is fixed when the emulator is made (Emulator(api_key=...), "
+            "Project(api_key=...)); to test a refused key, send another one in the request"
+        )
 
     def start(self) -> Self:
         """Start serving; return self."""
@@ -537,7 +587,7 @@ class Emulator(IndexServer, ProjectControls):
         speed: float = 0.0,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.api_key = api_key
+        self._api_key = api_key
         config = IndexConfig(
             index_name,
             imports=imports,
@@ -593,6 +643,10 @@ class Emulator(IndexServer, ProjectControls):
 
     def reset(self) -> None:
         """Back to the initial state: data, clock, faults, options, request log, errors.
+
+        Every setting a test can change is restored: ``set_latency``, ``pagination_end``,
+        ``int64_as_string``, faults, the clock; ``api_key``, ``index_name`` and ``speed``
+        cannot be changed.
 
         Examples
         --------

@@ -8,6 +8,7 @@ listing time, and the rest is array work over its positions.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, cast
 
 import numpy as np
@@ -170,14 +171,37 @@ def import_columns(df: pd.DataFrame, rows: np.ndarray) -> dict[str, Any]:
     return {name: take(col(df, name), rows) for name in IMPORT_DTYPES}
 
 
-def with_status_counts(
-    dtypes: dict[str, Any], statuses: list[str], *, before: str
-) -> dict[str, Any]:
-    """Return ``dtypes`` with an ``int64`` column per status inserted before column ``before``."""
-    names = list(dtypes)
-    at = names.index(before)
-    counts = dict.fromkeys(statuses, np.dtype(np.int64))
-    return {**{n: dtypes[n] for n in names[:at]}, **counts, **{n: dtypes[n] for n in names[at:]}}
+#: The prefix of a status column whose status is named like one of the result's columns.
+STATUS_PREFIX = "status:"
+
+
+def status_columns(statuses: list[str], own: Iterable[str]) -> list[str]:
+    """Name the count column of each status: the status, or ``status:`` and it if taken.
+
+    The status enum is open (API 2025-10 on): a new status may be called ``total``,
+    ``listed_at`` or ``index_host``. A status named like one of the result's ``own``
+    columns, or beginning with ``status:``, gets the column ``status:NAME``; every other
+    status keeps its name. So no two columns share a name, and no status loses its count.
+
+    Examples
+    --------
+    >>> status_columns(["Completed", "total", "status:x", "Paused"], ["listed_at", "total"])
+    ['Completed', 'status:total', 'status:status:x', 'Paused']
+    """
+    taken = set(own)
+    assert not any(c.startswith(STATUS_PREFIX) for c in taken)  # the names stay distinct
+    return [STATUS_PREFIX + s if s in taken or s.startswith(STATUS_PREFIX) else s for s in statuses]
+
+
+def with_status_counts(dtypes: dict[str, Any], names: list[str], *, before: str) -> dict[str, Any]:
+    """Return ``dtypes`` with an ``int64`` column of each of ``names`` inserted before ``before``.
+
+    ``names`` are those of :func:`status_columns`: none is one of ``dtypes`` already.
+    """
+    own = list(dtypes)
+    at = own.index(before)
+    counts = dict.fromkeys(names, np.dtype(np.int64))
+    return {**{n: dtypes[n] for n in own[:at]}, **counts, **{n: dtypes[n] for n in own[at:]}}
 
 
 def make_frame(

@@ -108,8 +108,11 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
         ``index_host`` (``string``), ``listed_at`` (``datetime64[us, UTC]``), one ``int64``
         column per status (Pending, InProgress, Completed, Failed, Cancelled, then any
         status a newer API version added) and ``total`` (every row of the listing, a
-        missing status included). Sorted by ``index_host`` and ``listed_at``; plot it with
-        ``.set_index("listed_at")[list(pif.STATUSES)].plot.area()``.
+        missing status included). A new status named like one of these columns
+        (``total``, ``listed_at``, ``index_host``) or beginning with ``status:`` is counted
+        in the column ``status:NAME``: the status columns are those between
+        ``listed_at`` and ``total``. Sorted by ``index_host`` and ``listed_at``; plot it
+        with ``.set_index("listed_at")[list(pif.STATUSES)].plot.area()``.
 
     Examples
     --------
@@ -125,7 +128,8 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     codes, categories = (
         h.status_codes(history) if len(history) else (np.array([], np.int8), list(schema.STATUSES))
     )
-    dtypes = h.with_status_counts(_STATUS_TIMELINE_DTYPES, categories, before="total")
+    names = h.status_columns(categories, _STATUS_TIMELINE_DTYPES)
+    dtypes = h.with_status_counts(_STATUS_TIMELINE_DTYPES, names, before="total")
     if not len(history):
         return h.empty(dtypes)
     t = h.listing_times(history)
@@ -141,7 +145,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
         "index_host": pd.array(hosts.take(key_host), dtype=h.STRING),
         "listed_at": h.timestamps(np.asarray(time_uniques)[key_time]),
     }
-    for i, name in enumerate(categories):
+    for i, name in enumerate(names):
         columns[name] = counts[:, i]
     columns["total"] = counts.sum(axis=1)
     return h.make_frame(columns, dtypes, sort=["index_host", "listed_at"])

@@ -49,7 +49,9 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per ``index_host`` (``string``), with ``listed_at`` (the newest listing,
-        ``datetime64[us, UTC]``); ``imports`` and one column per status (``int64``);
+        ``datetime64[us, UTC]``); ``imports`` and one column per status (``int64``; a
+        new status named like a column of this result, or beginning with ``status:``,
+        is counted in ``status:NAME``);
         ``running`` (Pending or InProgress, ``int64``) and ``running_percent_p50``
         (``Float64``); ``duration_p50``, ``duration_p90``, ``duration_p99``,
         ``duration_max`` of the Completed imports (``timedelta64[us]``);
@@ -79,7 +81,8 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         if len(last)
         else list(schema.STATUSES)
     )
-    dtypes = h.with_status_counts(_SUMMARY_DTYPES, categories, before="running")
+    names = h.status_columns(categories, _SUMMARY_DTYPES)
+    dtypes = h.with_status_counts(_SUMMARY_DTYPES, names, before="running")
     if not len(last):
         return h.empty(dtypes)
     status = h.col(last, "status")
@@ -96,7 +99,6 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "host": h.col(last, "index_host").fillna("").to_numpy(),
             "listed_at": h.micros(h.col(last, "listed_at")),
             "imports": 1,
-            **{s: (status == s).to_numpy().astype(np.int64) for s in categories},
             "running": running.astype(np.int64),
             "percent": percent,
             "duration": duration,
@@ -109,7 +111,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     by = d.groupby("host", sort=True)
-    out = by[["imports", *categories, "running", "with_validation_errors"]].sum()
+    out = by[["imports", "running", "with_validation_errors"]].sum()
     out["listed_at"] = by["listed_at"].max()
     out["running_percent_p50"] = by["percent"].median()
     for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
@@ -120,6 +122,14 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     out["validation_errors"] = by["validation_errors"].sum(min_count=1)
     out["retry_traps"] = trapped.groupby(level=0).sum().reindex(out.index, fill_value=0)
     columns: dict[str, Any] = {c: out[c].to_numpy() for c in out.columns}
+    # Counted apart from d's columns, whose names a status may have (the enum is open).
+    codes = status.cat.codes.to_numpy()
+    host_of_row = out.index.get_indexer(d["host"])
+    counts = np.zeros((len(out), len(categories)), dtype=np.int64)
+    known = codes >= 0
+    np.add.at(counts, (host_of_row[known], codes[known]), 1)
+    for i, name in enumerate(names):
+        columns[name] = counts[:, i]
     columns["index_host"] = pd.array(
         [None if host == "" else host for host in out.index], dtype=h.STRING
     )
@@ -187,7 +197,8 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
         host = f["index_host"]
         where = f" on {printable(host)}" if len(figures) > 1 else ""
         lines = [f"{f['imports']} imports{where}"]
-        lines.append("by status:  " + "  ".join(f"{c} {f[c]}" for c in categories if f[c]))
+        counts = "  ".join(f"{printable(c)} {f[c]}" for c in categories if f[c])
+        lines.append("by status:  " + counts)
         if not pd.isna(f["duration_p50"]):
             lines.append(
                 "duration of completed imports:  "
