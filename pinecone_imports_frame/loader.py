@@ -229,7 +229,9 @@ def read_imports(
     progress : bool, optional
         A tqdm bar of pages and imports; None: on in a terminal or Jupyter.
     timeout : float
-        Seconds to connect and to wait for each read.
+        Seconds each request may take in all: connecting, the answer's head and its body.
+        A request past it is cut and retried (``max_retries``) like a dropped connection,
+        so a page takes at most ``(max_retries + 1) * timeout`` plus the waits between.
     max_retries : int
         Retries of 408, 429, 5xx gateways and dropped connections (backoff with jitter,
         ``Retry-After`` honoured).

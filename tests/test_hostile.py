@@ -10,8 +10,10 @@ from __future__ import annotations
 import inspect
 import json
 import socket
+import time
 import tracemalloc
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -30,6 +32,7 @@ from hostile import (
     page,
     page_body,
     raw,
+    trickle,
 )
 
 import pinecone_imports_frame as pif
@@ -405,6 +408,122 @@ def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
 def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
+
+
+# --- timeout bounds each whole request -----------------------------------------------------
+
+#: Seconds between the bytes of a trickling server: far within any read timeout, so only
+#: a deadline on the whole request stops it (it took 44 s to read a 44-byte page at 1 s).
+SLOW = 0.05
+
+
+def _trickled(data: bytes, *, head: bytes = b"") -> Behaviour:
+    return trickle(data, every=SLOW, head=head)
+
+
+def _bounded(seconds: float) -> Callable[[], None]:
+    """Assert, when called, that less than ``seconds`` passed since this was made."""
+    started = time.monotonic()
+
+    def check() -> None:
+        took = time.monotonic() - started
+        assert took < seconds, f"took {took:.1f} s"
+
+    return check
+
+
+PADDED_HEAD = _head(200, f"Content-Length: {len(PAGE2_BYTES)}", "X-Padding: " + "x" * 400)
+
+
+def _endless_continue(sock: socket.socket, request: object) -> str:
+    """Interim answers for ever: http.client skips each and reads the next, within any timeout."""
+    while True:
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        time.sleep(SLOW)
+
+
+TRICKLES = {
+    # Each takes 20 s or more at SLOW a byte, and each read gets its byte within 0.05 s.
+    "the body": _trickled(PAGE2_BYTES, head=_head(200, f"Content-Length: {len(PAGE2_BYTES)}")),
+    "the head": _trickled(PADDED_HEAD + PAGE2_BYTES),
+    "a body that ends with the connection": _trickled(
+        PAGE2_BYTES + b" " * 400, head=_head(200, "Connection: close")
+    ),
+    "a chunked body": _trickled(
+        chunked(PAGE2_BYTES + b" " * 400), head=_head(200, "Transfer-Encoding: chunked")
+    ),
+    "endless 100 Continue": _endless_continue,
+}
+
+
+@pytest.mark.parametrize("part", TRICKLES, ids=list(TRICKLES))
+def test_timeout_bounds_a_whole_request_that_trickles(part: str, waits: list[float]) -> None:
+    within = _bounded(3.0)
+    with (
+        HostileServer([page(PAGE1, "t1")], default=TRICKLES[part]) as server,
+        pytest.raises(TransportError, match=r"timed out") as info,
+    ):
+        read(server, timeout=0.5, max_retries=0)
+    within()
+    err = info.value
+    # A body cut at the deadline may look whole (one that ends with the connection): it is
+    # a timeout, never a format error nor a short page.
+    assert "timeout=0.5 bounds each request whole" in str(err)
+    assert err.partial is not None and err.partial["id"].tolist() == PAGE1
+
+
+def test_a_request_past_its_deadline_is_retried_each_attempt_bounded(waits: list[float]) -> None:
+    within = _bounded(4.0)
+    slow = TRICKLES["the body"]
+    with HostileServer([page(PAGE1, "t1"), slow, slow, page(PAGE2)]) as server:
+        df = read(server, timeout=0.5, max_retries=2)
+    within()
+    assert df["id"].tolist() == PAGE1 + PAGE2  # the third attempt of page 2 came whole
+    assert len(waits) == 2 and len(server.requests) == 4
+
+
+def test_retries_of_a_trickling_server_are_bounded_too(waits: list[float]) -> None:
+    # (max_retries + 1) attempts of at most timeout each, plus the waits (recorded here).
+    within = _bounded(1.5 * 3 + 2.0)
+    with (
+        HostileServer([], default=TRICKLES["the body"]) as server,
+        pytest.raises(TransportError, match=r"after 2 retries"),
+    ):
+        read(server, timeout=0.5, max_retries=2)
+    within()
+    assert len(server.requests) == 3
+
+
+def test_a_watch_until_ends_while_a_poll_trickles(waits: list[float]) -> None:
+    """A blocked poll held `watch --until` for as long as the server liked."""
+    running = {
+        "data": [
+            {
+                "id": "r1",
+                "uri": "s3://bucket/r1",
+                "status": "InProgress",
+                "createdAt": "2025-05-01T12:00:00Z",
+                "percentComplete": 10.0,
+                "recordsImported": 5,
+            }
+        ]
+    }
+    body = json.dumps(running).encode()
+    slow = _trickled(body, head=_head(200, f"Content-Length: {len(body)}"))
+    within = _bounded(8.0)  # until 2 s, a poll of at most 0.5 s, a tick of 1 s
+    with HostileServer([answer(200, running)], default=slow) as server:
+        history = pif.watch_imports(
+            server.url,
+            api_key=KEY,
+            interval="1s",
+            until="2s",
+            timeout=0.5,
+            max_retries=0,
+            progress=False,
+        )
+    within()
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history.attrs["watch"]["failed_polls"] >= 1
 
 
 # --- the transport's framing (urllib3, and what the client adds to it) ---------------------
