@@ -410,6 +410,35 @@ def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: 
         read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("extra", [1, 20_000], ids=["one more", "twenty thousand more"])
+def test_a_page_with_more_imports_than_the_limit_is_refused(extra: int) -> None:
+    """1.5 M tiny imports a page fit the body cap: four such pages were 6 M rows, 1.8 GB."""
+    many = [f"m{i}" for i in range(3 + extra)]
+    with (
+        HostileServer([page(PAGE1, "t1"), page(many, "t2"), page(["c"])]) as server,
+        pytest.raises(ResponseFormatError) as info,
+    ):
+        read(server, page_size=3)
+    message = str(info.value)
+    assert f"page 2 holds {3 + extra:,} imports, more than the limit=3" in message
+    assert "check the host" in message and ".partial" in message
+    assert info.value.partial["id"].tolist() == PAGE1  # the pages before, and only them
+    assert len(server.requests) == 2  # not retried, not followed
+
+
+def test_iter_pages_refuses_a_page_over_the_limit_before_yielding_it() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(PAGE1 + PAGE2, "t2")]) as server:
+        pages = iter_pages(server.url, api_key=KEY, page_size=3, progress=False)
+        assert [r["id"] for r in next(pages)] == PAGE1
+        with pytest.raises(ResponseFormatError, match="more than the limit=3"):
+            next(pages)
+
+
+def test_a_page_of_exactly_the_limit_is_read() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(["c"])]) as server:
+        assert read(server, page_size=3)["id"].tolist() == [*PAGE1, "c"]
+
+
 # --- timeout bounds each whole request -----------------------------------------------------
 
 #: Seconds between the bytes of a trickling server: far within any read timeout, so only
