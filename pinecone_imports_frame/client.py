@@ -100,6 +100,8 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 30.0
 BACKOFF_JITTER = 0.5
 USER_AGENT = f"pinecone-imports-frame/{__version__}"
+#: The ``Server`` header of this package's emulator, whose clock is simulated on purpose.
+EMULATOR_SERVER = "pinecone-imports-emulator"
 
 # Indirection so that retry tests can record the waits instead of sleeping them.
 _sleep = time.sleep
@@ -334,6 +336,9 @@ class ApiClient:
         self._key = api_key
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
+        #: Whether that answer came from this package's emulator on a loopback host,
+        #: whose clock is simulated on purpose (days or years from this machine's).
+        self.simulated_clock = False
         self._last_date_text: str | None = None
         # The deadline of each request (connect, head, body): ``timeout`` seconds.
         self._deadline = RequestDeadline()
@@ -491,7 +496,7 @@ class ApiClient:
         head, its body) has ``timeout`` seconds in all. Only a 2xx answer is data; a 3xx
         is an error that names its ``Location`` (never followed). The server's clock, from
         the answer's ``Date`` header, is kept in ``last_date`` (None when absent or not an
-        HTTP date).
+        HTTP date), and ``simulated_clock`` says whether it is the emulator's.
 
         Parameters
         ----------
@@ -618,7 +623,7 @@ class ApiClient:
                 return self._transport_failure(body_error, path, reading=True, late=late)
             assert body is not None
             headers = response.headers
-            self._note_date(headers.get("date"))
+            self._note_date(headers.get("date"), headers)
             return self._decode_page(path, status, body)
         return self._status_failure(path, status, response.headers, body, body_error)
 
@@ -626,10 +631,13 @@ class ApiClient:
         """Send the GET; urllib3 neither retries, nor follows redirects, nor decodes."""
         return urlopen("GET", url, headers=self._headers, **_RAW_REQUEST)
 
-    def _note_date(self, value: str | None) -> None:
+    def _note_date(self, value: str | None, headers: Any) -> None:
         if value != self._last_date_text:  # the header changes once a second at most
             self._last_date_text = value
             self.last_date = _http_date(value)
+            self.simulated_clock = headers.get("server") == EMULATOR_SERVER and is_loopback(
+                self.endpoint.hostname
+            )
 
     def _decode_page(self, path: str, status: int, body: bytes) -> Any:
         body = self._key.redact_bytes(body)
@@ -1104,8 +1112,11 @@ def _http_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:  # "-0000": RFC 5322's "no zone information", taken as UTC
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 31 Dec 9999 23:59:59 -0100 is in the year 10000
+        return None

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -51,6 +52,7 @@ from pinecone_imports_frame import (
 from pinecone_imports_frame import client as client_module
 from pinecone_imports_frame.client import MAX_BODY_BYTES, ApiClient
 from pinecone_imports_frame.config import ApiKey, normalize_host
+from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.pagination import NO_PROGRESS_PAGES
 
 pytestmark = pytest.mark.timeout(60)
@@ -657,19 +659,83 @@ def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[floa
     assert len(waits) == 1  # retried like a dropped connection
 
 
-@pytest.mark.parametrize("year", [1, 1970, 2400, 9999])
-def test_a_server_clock_centuries_off_still_stamps_every_row(year: int) -> None:
-    """listed_at is the server's clock (the README's rule), even past what nanoseconds hold."""
-    when = datetime(year, 6, 1, 12, 0, tzinfo=timezone.utc)
-    date = [("Date", when.strftime("%a, %d %b ") + f"{year:04d}" + when.strftime(" %H:%M:%S GMT"))]
-    with HostileServer([page(PAGE1, "t2", headers=date), page(PAGE2)]) as server:
+def _http_date(when: datetime) -> str:
+    """An HTTP date for any year (strftime pads years below 1000 differently by platform)."""
+    return when.strftime("%a, %d %b ") + f"{when.year:04d}" + when.strftime(" %H:%M:%S GMT")
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        _http_date(datetime(1, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        _http_date(datetime(1970, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        _http_date(datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
+        _http_date(datetime(2400, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ],
+    ids=["year 1", "1970", "2099", "2400", "end of 9999"],
+)
+def test_a_server_clock_beyond_a_day_off_is_ignored_with_a_warning(date: str) -> None:
+    """A proxy with a broken clock moved listed_at (and the snapshot's partition) decades."""
+    with (
+        HostileServer([page(PAGE1, "t2", headers=[("Date", date)]), page(PAGE2)]) as server,
+        pytest.warns(pif.ClockSkewWarning, match="more than the 1 day") as caught,
+    ):
+        before = pd.Timestamp.now(tz="UTC")
         df = read(server)
+        after = pd.Timestamp.now(tz="UTC")
     assert len(df) == 5 and df["listed_at"].nunique() == 1
-    listed = df["listed_at"].iloc[0]
-    # email.utils reads a year below 100 as 19xx/20xx, as RFC 2822 says of two-digit years.
-    expected_year = 2001 if year == 1 else year
-    assert (listed.year, listed.month, listed.day) == (expected_year, 6, 1)
+    assert before <= df["listed_at"].iloc[0] <= after  # this machine's clock stands
     assert str(df["listed_at"].dtype) == "datetime64[us, UTC]"
+    assert server.address in str(caught[0].message)  # which host has the broken clock
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -0100", "Fri, 31 Dec 9999 23:59:60 GMT", "Sat, 99 Foo 2025"],
+    ids=["in the year 10000", "a leap second at the end of 9999", "not a date"],
+)
+def test_an_impossible_date_is_ignored(date: str) -> None:
+    """The first escaped as a bare OverflowError and lost the listing."""
+    with HostileServer([page(PAGE1, "t2", headers=[("Date", date)]), page(PAGE2)]) as server:
+        before = pd.Timestamp.now(tz="UTC")
+        df = read(server)
+    assert df["id"].tolist() == PAGE1 + PAGE2
+    assert before <= df["listed_at"].iloc[0] <= pd.Timestamp.now(tz="UTC")
+
+
+@pytest.mark.parametrize("hours", [-23, -5, 5, 23])
+def test_a_server_clock_hours_off_still_corrects_listed_at(hours: int) -> None:
+    server_now = datetime.now(timezone.utc) + timedelta(hours=hours)
+    date = [("Date", format_datetime(server_now, usegmt=True))]
+    with HostileServer([page(PAGE1, headers=date)]) as server:
+        df = read(server)
+    assert abs(df["listed_at"].iloc[0] - pd.Timestamp(server_now)) < pd.Timedelta(seconds=3)
+
+
+def test_the_emulators_simulated_clock_is_followed_however_far_off() -> None:
+    """The emulator says it is one (Server header, loopback): its clock is simulated."""
+    with Emulator(imports=3, now=datetime(2020, 1, 1, tzinfo=timezone.utc)) as emu:
+        df = read_imports(emu.url, api_key=emu.api_key, progress=False)
+    assert abs(df["listed_at"].iloc[0] - pd.Timestamp("2020-01-01T00:00:00Z")) < pd.Timedelta(
+        seconds=3
+    )
+
+
+def test_a_lying_date_never_makes_prune_delete_the_honest_listings(tmp_path: Path) -> None:
+    """A snapshot dated 2099 was "the newest" for ever: keep_last=1 removed every real one."""
+    lie = [("Date", "Wed, 31 Dec 2099 23:59:59 GMT")]
+    with HostileServer([page(["honest-1"]), page(["liar"], headers=lie), page(["honest-2"])]) as s:
+        read(s, snapshot_to=tmp_path)
+        with pytest.warns(pif.ClockSkewWarning):
+            read(s, snapshot_to=tmp_path)
+        read(s, snapshot_to=tmp_path)
+    listed = pif.list_snapshots(tmp_path)
+    assert not any(listed["date"].str.startswith("2099"))  # no partition decades away
+    removed = pif.prune_snapshots(tmp_path, keep_last=1)
+    assert len(removed) == 2
+    kept = pif.read_snapshots(tmp_path)
+    assert kept["id"].tolist() == ["honest-2"]  # the listing taken last
 
 
 @pytest.mark.parametrize("pagination", ["abc", [], 5, True])
