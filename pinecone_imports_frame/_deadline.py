@@ -35,6 +35,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 _clock = time.monotonic
+_LONGEST_WAIT = 3600.0  # the watchdog looks again after this at the latest
 
 
 class DeadlinePassed(TimeoutError):
@@ -150,7 +151,8 @@ class _Watchdog:
                     elif wake is None or expires < wake:
                         wake = expires
                 self._wake_at = wake
-                self._cond.wait(None if wake is None else wake - now)
+                # Capped: a wait past threading.TIMEOUT_MAX raises (the thread would die).
+                self._cond.wait(None if wake is None else min(wake - now, _LONGEST_WAIT))
 
 
 _watchdog = _Watchdog()

@@ -403,6 +403,7 @@ def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
     [
         ({"timeout": float("inf")}, "timeout"),
         ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": 1e10}, "at most 86,400 seconds"),  # was a bare OverflowError
         ({"page_size": True}, "page_size"),
         ({"max_pages": 0}, "max_pages"),
     ],
