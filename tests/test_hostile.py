@@ -289,6 +289,7 @@ def test_a_redirect_is_an_error_naming_the_location(status: int, waits: list[flo
         ("-5", None),  # the normal backoff
         ("garbage", None),
         ("", None),
+        ("Fri, 31 Dec 9999 23:59:59 -0100", None),  # the year 10000: was an OverflowError
     ],
 )
 def test_retry_after_in_seconds(value: str, expected: float | None, waits: list[float]) -> None:
