@@ -170,9 +170,9 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch - not on Windows
 def watched(connection_class: type[Any], deadline: RequestDeadline) -> type[Any]:
     """Subclass a urllib3 connection class so its connections report to ``deadline``.
 
-    Each connection notes itself as it connects and as it sends a request; a connect
-    after the deadline raises :class:`DeadlinePassed`, and a connect is never given more
-    than the time left.
+    Each connection notes itself as it connects and as it sends a request; a connect or a
+    request after the deadline raises :class:`DeadlinePassed`, and a connect is never
+    given more than the time left.
 
     Examples
     --------
@@ -187,15 +187,16 @@ def watched(connection_class: type[Any], deadline: RequestDeadline) -> type[Any]
 
         def connect(self) -> None:
             deadline.note(self)
+            deadline.check()
             left = deadline.remaining()
-            if left <= 0 or deadline.fired:
-                raise DeadlinePassed(f"the request took longer than {deadline.seconds:g} s")
             if isinstance(self.timeout, (int, float)) and left < self.timeout:
                 self.timeout = left
             super().connect()
 
         def request(self, *args: Any, **kwargs: Any) -> None:
             deadline.note(self)
+            # A connect that ended just past the deadline had no socket to cut yet.
+            deadline.check()
             super().request(*args, **kwargs)
 
     return Watched

@@ -587,6 +587,9 @@ class ApiClient:
             self._kept = None
             late = deadline.stop()
             return self._transport_failure(exc, path, reading=False, late=late)
+        except BaseException:  # Ctrl-C, a bug: the next request must not find it armed
+            deadline.stop()
+            raise
         self._kept = response.connection
         ok = status < 300
         body: bytes | None = None
