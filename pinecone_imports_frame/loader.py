@@ -196,7 +196,8 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self.connection = connection
         self.paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
         #: How far the server's clock is ahead of this machine's, in whole seconds, from
-        #: the first page's ``Date`` header (0 within two seconds, or without a ``Date``).
+        #: the first page's ``Date`` header (0 within two seconds, without a ``Date``, or
+        #: more than :data:`MAX_CLOCK_CORRECTION` off, except for the emulator's clock).
         self.clock_offset = pd.Timedelta(0)
         self._pages = self._run(progress)
 
