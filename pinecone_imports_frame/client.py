@@ -5,7 +5,9 @@ is the one place where an HTTP answer becomes data: the body is streamed, decomp
 and capped (:data:`MAX_BODY_BYTES`, counted as it inflates), the key is redacted from it,
 it is decoded with a nesting limit (``_json``), and every failure on the way becomes one
 of the package's errors. Failures while reading a body (a stall, a reset, a short body, a
-corrupt gzip stream, broken chunked framing) are retried like dropped connections.
+corrupt gzip stream, broken chunked framing) are retried like dropped connections. Each
+attempt, from connecting to the last byte of the body, has ``timeout`` seconds in all
+(``_deadline``: urllib3's timeouts bound each socket operation, not a request).
 
 The transport is urllib3's connection pool, used directly (requests' session adds CPU
 per page and nothing this API needs): urllib3 frames the answers, opens connections and
@@ -54,6 +56,7 @@ from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import TimeoutError as _Urllib3Timeout
 
 from . import _json
+from ._deadline import DeadlinePassed, RequestDeadline, watched
 from ._version import __version__
 from .config import (
     API_VERSIONS,
@@ -97,6 +100,8 @@ BACKOFF_FACTOR = 0.5
 BACKOFF_MAX = 30.0
 BACKOFF_JITTER = 0.5
 USER_AGENT = f"pinecone-imports-frame/{__version__}"
+#: The ``Server`` header of this package's emulator, whose clock is simulated on purpose.
+EMULATOR_SERVER = "pinecone-imports-emulator"
 
 # Indirection so that retry tests can record the waits instead of sleeping them.
 _sleep = time.sleep
@@ -287,7 +292,8 @@ class ApiClient:
     api_key : ApiKey
         Sent in the ``Api-Key`` header only.
     timeout : float
-        Seconds to connect and, separately, to wait for each read.
+        Seconds each request may take in all: connecting, the answer's head and its body
+        (``_deadline``); a request past it is cut, and retried as a timeout.
     max_retries : int
         Retries of 408, 429, 5xx gateways, dropped connections and bodies cut short.
     api_version : str
@@ -330,7 +336,12 @@ class ApiClient:
         self._key = api_key
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
+        #: Whether that answer came from this package's emulator on a loopback host,
+        #: whose clock is simulated on purpose (days or years from this machine's).
+        self.simulated_clock = False
         self._last_date_text: str | None = None
+        # The deadline of each request (connect, head, body): ``timeout`` seconds.
+        self._deadline = RequestDeadline()
         # The request headers never change: one dict, kept here only (not in a local that
         # a traceback with locals would show).
         self._headers = {
@@ -413,6 +424,8 @@ class ApiClient:
             )
             pool = self._manager.connection_from_url(self.endpoint.url)
             self._urlopen = self._manager.urlopen if self._forwarded else pool.urlopen
+        # Its connections report to the deadline, which cuts a request that overruns.
+        pool.ConnectionCls = watched(pool.ConnectionCls, self._deadline)
         self._pool = pool
         return self._urlopen
 
@@ -476,12 +489,14 @@ class ApiClient:
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode its JSON body; raise a package error for anything else.
 
-        Retries 408, 429 and 5xx answers, dropped connections and bodies that fail to
-        arrive whole, up to ``max_retries`` times (a host that does not resolve, or a
-        loopback port where nothing listens, once), waiting as ``Retry-After`` asks or an
-        exponential backoff with jitter. Only a 2xx answer is data; a 3xx is an error that
-        names its ``Location`` (never followed). The server's clock, from the answer's
-        ``Date`` header, is kept in ``last_date`` (None when absent or not an HTTP date).
+        Retries 408, 429 and 5xx answers, dropped connections, timeouts and bodies that
+        fail to arrive whole, up to ``max_retries`` times (a host that does not resolve,
+        or a loopback port where nothing listens, once), waiting as ``Retry-After`` asks
+        or an exponential backoff with jitter. Each attempt (connecting, the answer's
+        head, its body) has ``timeout`` seconds in all. Only a 2xx answer is data; a 3xx
+        is an error that names its ``Location`` (never followed). The server's clock, from
+        the answer's ``Date`` header, is kept in ``last_date`` (None when absent or not an
+        HTTP date), and ``simulated_clock`` says whether it is the emulator's.
 
         Parameters
         ----------
@@ -543,11 +558,18 @@ class ApiClient:
     # --- one attempt ----------------------------------------------------------------------
 
     def _attempt(self, path: str, target: str) -> Any:
-        """Make one request: the decoded body, or a :class:`_FailedAttempt` saying what failed."""
+        """Make one request: the decoded body, or a :class:`_FailedAttempt` saying what failed.
+
+        The whole exchange (connecting, the answer's head, its body) runs under the
+        client's :class:`~pinecone_imports_frame._deadline.RequestDeadline` of ``timeout``
+        seconds: past it, the socket is shut down and the attempt is a timeout.
+        """
         urlopen = self._urlopen or self._connect()
         url = self.endpoint.url + target if self._forwarded else target
         kept = self._kept
         reused = kept is not None and kept.is_connected
+        deadline = self._deadline
+        deadline.start(self.timeout)
         try:
             try:
                 response = self._send(urlopen, url)
@@ -563,14 +585,21 @@ class ApiClient:
                 raise _BadAnswer(f"the server answered {status} {response.reason or ''}")
         except _EXCHANGE_ERRORS as exc:
             self._kept = None
-            return self._transport_failure(exc, path, reading=False)
+            late = deadline.stop()
+            return self._transport_failure(exc, path, reading=False, late=late)
+        except BaseException:  # Ctrl-C, a bug: the next request must not find it armed
+            deadline.stop()
+            raise
         self._kept = response.connection
         ok = status < 300
         body: bytes | None = None
         body_error: BaseException | None = None
         try:
             body = _read_body(
-                response, limit=MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES, strict=ok
+                response,
+                limit=MAX_BODY_BYTES if ok else MAX_ERROR_BODY_BYTES,
+                strict=ok,
+                deadline=deadline,
             )
         except _TooLarge:
             response.close()
@@ -581,26 +610,37 @@ class ApiClient:
             ) from None
         except _BODY_ERRORS as exc:
             response.close()
-            if ok:
-                return self._transport_failure(exc, path, reading=True)
             body_error = exc
         finally:
+            # Before the body is used: a body the watchdog cut may look whole (one that
+            # ends with the connection), and is never taken for one.
+            late = deadline.stop()
+            if late and body_error is None:
+                response.close()
+                body_error = DeadlinePassed(f"the request took longer than {self.timeout:g} s")
             response.release_conn()
-        headers = response.headers
+        if late:
+            self._kept = None
         if ok:
+            if body_error is not None:
+                return self._transport_failure(body_error, path, reading=True, late=late)
             assert body is not None
-            self._note_date(headers.get("date"))
+            headers = response.headers
+            self._note_date(headers.get("date"), headers)
             return self._decode_page(path, status, body)
-        return self._status_failure(path, status, headers, body, body_error)
+        return self._status_failure(path, status, response.headers, body, body_error)
 
     def _send(self, urlopen: Callable[..., Any], url: str) -> Any:
         """Send the GET; urllib3 neither retries, nor follows redirects, nor decodes."""
         return urlopen("GET", url, headers=self._headers, **_RAW_REQUEST)
 
-    def _note_date(self, value: str | None) -> None:
+    def _note_date(self, value: str | None, headers: Any) -> None:
         if value != self._last_date_text:  # the header changes once a second at most
             self._last_date_text = value
             self.last_date = _http_date(value)
+            self.simulated_clock = headers.get("server") == EMULATOR_SERVER and is_loopback(
+                self.endpoint.hostname
+            )
 
     def _decode_page(self, path: str, status: int, body: bytes) -> Any:
         body = self._key.redact_bytes(body)
@@ -621,8 +661,15 @@ class ApiClient:
         text = self._key.redact(body[: BODY_EXCERPT * 4].decode("utf-8", "replace"))
         return text[:BODY_EXCERPT]
 
-    def _transport_failure(self, exc: BaseException, path: str, *, reading: bool) -> _FailedAttempt:
-        """Translate a failed exchange (urllib3's error, and what it wraps); whether to retry."""
+    def _transport_failure(
+        self, exc: BaseException, path: str, *, reading: bool, late: bool = False
+    ) -> _FailedAttempt:
+        """Translate a failed exchange (urllib3's error, and what it wraps); whether to retry.
+
+        ``late``: the deadline's watchdog cut the exchange, whatever error that caused.
+        """
+        if late and not isinstance(exc, DeadlinePassed):
+            exc = DeadlinePassed(f"the request took longer than {self.timeout:g} s")
         causes = list(_chain(exc))
         at_proxy = self._proxy_host is not None and any(isinstance(e, ProxyError) for e in causes)
         if at_proxy:
@@ -664,7 +711,11 @@ class ApiClient:
             retry = " 407 " not in str(tunnel)  # wrong proxy credentials do not heal
         elif any(_is_timeout(e) for e in causes):
             what = "timed out while reading the answer" if reading else "timed out"
-            todo = "the host is slow or unreachable; raise timeout= or try again"
+            todo = (
+                f"timeout={self.timeout:g} bounds each request whole: connecting, the "
+                "answer's head and its body; the host or the network is slow or "
+                "unreachable: raise timeout= or try again"
+            )
         elif isinstance(exc, _CorruptBody):
             what = "answered a compressed body that does not decompress"
             todo = "try again; if it persists, the host or a proxy on the way corrupts answers"
@@ -800,11 +851,14 @@ class _Inflater:
             raise _CorruptBody(f"the {self.encoding} stream is cut short")
 
 
-def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
+def _read_body(
+    response: Any, *, limit: int, strict: bool, deadline: RequestDeadline | None = None
+) -> bytes:
     """Read a body as it streams, decompressed, refusing more than ``limit`` bytes.
 
     With ``strict`` False (an error answer), a body past the limit is cut there instead,
-    and the connection is dropped rather than read to the end.
+    and the connection is dropped rather than read to the end. ``deadline`` is checked
+    between reads (its watchdog cuts a read that blocks past it).
     """
     encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
     length = response.length_remaining  # None when chunked or read to the close
@@ -824,6 +878,8 @@ def _read_body(response: Any, *, limit: int, strict: bool) -> bytes:
     size = 0
     wire = 0
     for raw in _raw_pieces(response):
+        if deadline is not None:
+            deadline.check()
         wire += len(raw)
         piece = raw if inflater is None else inflater.feed(raw, limit - size)
         size += len(piece)
@@ -1022,6 +1078,8 @@ def _reason(exc: BaseException, key: ApiKey) -> str:
     """
     causes = list(_chain(exc))
     said = next((e for e in causes if _is_timeout(e)), causes[-1])
+    if isinstance(said, DeadlinePassed):
+        return str(said)
     text = str(said) or type(said).__name__
     if isinstance(said, _Urllib3Error) and "): " in text:
         text = text.split("): ", 1)[1]  # "HTTPConnectionPool(host=..., port=...): ..."
@@ -1057,8 +1115,11 @@ def _http_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed.tzinfo is None:  # "-0000": RFC 5322's "no zone information", taken as UTC
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 31 Dec 9999 23:59:59 -0100 is in the year 10000
+        return None

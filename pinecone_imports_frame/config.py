@@ -38,8 +38,10 @@ DEFAULT_CONTROLLER = "https://api.pinecone.io"
 #: as given with :class:`UnlistedApiVersion`.
 API_VERSIONS: tuple[str, ...] = ("2025-04", "2025-10", "2026-04", "2026-07")
 DEFAULT_API_VERSION = "2026-07"
-#: Seconds to connect and, separately, to wait for each read.
+#: Seconds each request may take in all: connecting, the answer's head and its body.
 DEFAULT_TIMEOUT = 30.0
+#: The longest ``timeout`` accepted: a day for one request.
+MAX_TIMEOUT = 86_400.0
 #: Retries of 408, 429, 5xx gateways and dropped connections.
 DEFAULT_MAX_RETRIES = 5
 MAX_PAGE_SIZE = 100
@@ -344,6 +346,11 @@ def _check_timeout(timeout: Any) -> float:
         raise ConfigurationError(
             f"timeout must be a positive, finite number of seconds, not {timeout!r}"
         )
+    if timeout > MAX_TIMEOUT:  # past what a socket takes (1e10 s raised an OverflowError)
+        raise ConfigurationError(
+            f"timeout must be at most {MAX_TIMEOUT:,.0f} seconds (a day) for one request, "
+            f"not {timeout!r}"
+        )
     return float(timeout)
 
 
@@ -425,7 +432,7 @@ class Connection:
     controller : Endpoint
         The control plane (``PINECONE_CONTROLLER_HOST`` or https://api.pinecone.io).
     timeout : float
-        Seconds to connect and, separately, to wait for each read.
+        Seconds each request may take in all: connecting, the answer's head and its body.
     max_retries : int
         Retries of 408, 429, 5xx gateways and dropped connections.
     allow_insecure : bool
@@ -491,7 +498,9 @@ class Connection:
         controller_host : str, optional
             Else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
         timeout : float
-            Seconds to connect and to wait for each read (positive, finite).
+            Seconds each request may take in all: connecting, the answer's head and its
+            body (positive, at most a day). A request past it is cut and retried as a
+            timeout.
         max_retries : int
             Retries of 408, 429, 5xx gateways and dropped connections (>= 0).
         allow_insecure : bool

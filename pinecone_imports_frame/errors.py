@@ -24,6 +24,7 @@ The hierarchy (a builtin base in brackets, for callers who catch those)::
     UserWarning
     ├── UnknownStatusWarning                 a status this version does not know, kept
     ├── BadRecordWarning                     a bad value kept as NA (on_bad_record="warn")
+    ├── ClockSkewWarning                     a server Date too far off to correct listed_at
     ├── SkippedFileWarning                   a lake file that is not a readable snapshot
     └── FleetWarning                         indexes of a project failed (collected)
 """
@@ -173,6 +174,10 @@ class SkippedFileWarning(UserWarning):
 
 class BadRecordWarning(UserWarning):
     """A value of the wrong kind was kept as NA (``on_bad_record="warn"``)."""
+
+
+class ClockSkewWarning(UserWarning):
+    """A server's ``Date`` was more than a day from this machine's clock and was ignored."""
 
 
 class FleetWarning(UserWarning):

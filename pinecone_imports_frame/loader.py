@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Generator, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from ._progress import PageProgress, check_progress
 from .client import ApiClient
 from .config import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Connection, IndexOptions
 from .control import with_index_endpoint
-from .errors import PineconeImportsError
+from .errors import ClockSkewWarning, PineconeImportsError
 from .frame import (
     ListingInfo,
     OnBadRecord,
@@ -102,37 +103,75 @@ def iter_pages(
 
 #: The server's clock counts only when it differs from this machine's by more than this.
 CLOCK_TOLERANCE = pd.Timedelta(seconds=2)
+#: The most the server's clock may correct ``listed_at`` by. A ``Date`` further from this
+#: machine's clock is taken for a broken clock (a proxy's, a load balancer's, or this
+#: machine's): ignored, with a :class:`ClockSkewWarning`. The emulator's simulated clock
+#: is exempt (its answers say so, from a loopback host).
+MAX_CLOCK_CORRECTION = pd.Timedelta(days=1)
 _HALF_SECOND = pd.Timedelta(milliseconds=500).as_unit(schema.TIME_UNIT)
 
 
-def server_clock_offset(server_date: datetime | None) -> pd.Timedelta:
+def server_clock_offset(
+    server_date: datetime | None, *, bounded: bool = True, host: str | None = None
+) -> pd.Timedelta:
     """Return how far the server's clock is ahead of this machine's, in whole seconds.
 
     ``server_date`` is an answer's ``Date`` header (second resolution) just received. A
     difference within :data:`CLOCK_TOLERANCE` is noise (0); without a date, the client's
-    clock stands (0).
+    clock stands (0). A difference beyond :data:`MAX_CLOCK_CORRECTION` is a broken clock:
+    0, with a :class:`ClockSkewWarning` naming ``host`` (unless ``bounded`` is False: the
+    emulator's simulated clock).
 
     Examples
     --------
+    >>> import warnings
     >>> from datetime import datetime, timedelta, timezone
     >>> now = datetime.now(timezone.utc)
     >>> server_clock_offset(now + timedelta(hours=3)).round("h")
     Timedelta('0 days 03:00:00')
     >>> server_clock_offset(now), server_clock_offset(None)
     (Timedelta('0 days 00:00:00'), Timedelta('0 days 00:00:00'))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     server_clock_offset(datetime(2099, 12, 31, tzinfo=timezone.utc))
+    Timedelta('0 days 00:00:00')
+    >>> caught[0].category.__name__
+    'ClockSkewWarning'
     """
     if server_date is None:
         return pd.Timedelta(0)
     # In microseconds throughout: a server's date may be centuries off, past what
-    # nanoseconds hold (years 1678 to 2261), and is still its clock.
+    # nanoseconds hold (years 1678 to 2261).
     received = pd.Timestamp.now(tz="UTC").as_unit(schema.TIME_UNIT)
     # The header drops the fraction of a second: the server's time is half a second past
     # it on average.
     diff = pd.Timestamp(server_date).as_unit(schema.TIME_UNIT) + _HALF_SECOND - received
     if abs(diff) <= CLOCK_TOLERANCE:
         return pd.Timedelta(0)
+    if bounded and abs(diff) > MAX_CLOCK_CORRECTION:
+        _warn_clock_skew(server_date, diff, host)
+        return pd.Timedelta(0)
     seconds = np.timedelta64(round(diff.total_seconds()), "s")
     return pd.Timedelta(seconds).as_unit(schema.TIME_UNIT)
+
+
+def _warn_clock_skew(server_date: datetime, diff: pd.Timedelta, host: str | None) -> None:
+    # The same words while the clocks stay as far apart (whole days, the date alone): the
+    # warnings module then says it once, not at every listing of a watch.
+    days = abs(diff) // pd.Timedelta(days=1)
+    way = "ahead of" if diff > pd.Timedelta(0) else "behind"
+    hours = MAX_CLOCK_CORRECTION // pd.Timedelta(hours=1)
+    bound = f"{hours // 24} day" if hours == 24 else f"{hours} hours"
+    warnings.warn(
+        ClockSkewWarning(
+            f"the clock of {host or 'the server'} (its Date header says "
+            f"{server_date:%Y-%m-%d}) is {days:,} day{'s' if days != 1 else ''} {way} this "
+            f"machine's, more than the {bound} a correction of listed_at may be: taken "
+            "for a broken clock (of a proxy or load balancer on the way, or of this "
+            "machine) and ignored, so listed_at is this machine's clock; check both clocks"
+        ),
+        stacklevel=3,
+    )
 
 
 class PageIterator(Iterator[list[dict[str, Any]]]):
@@ -157,7 +196,8 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self.connection = connection
         self.paginator = TokenPaginator(page_size=page_size, max_pages=max_pages)
         #: How far the server's clock is ahead of this machine's, in whole seconds, from
-        #: the first page's ``Date`` header (0 within two seconds, or without a ``Date``).
+        #: the first page's ``Date`` header (0 within two seconds, without a ``Date``, or
+        #: more than :data:`MAX_CLOCK_CORRECTION` off, except for the emulator's clock).
         self.clock_offset = pd.Timedelta(0)
         self._pages = self._run(progress)
 
@@ -169,7 +209,11 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
             with ApiClient.for_connection(conn, conn.endpoint) as client:
                 for records in drain(client, self.paginator, on_page=bar):
                     if self.paginator.pages == 1:
-                        self.clock_offset = server_clock_offset(client.last_date)
+                        self.clock_offset = server_clock_offset(
+                            client.last_date,
+                            bounded=not client.simulated_clock,
+                            host=conn.index_host,
+                        )
                     yield records
         finally:
             bar.close()
@@ -229,7 +273,9 @@ def read_imports(
     progress : bool, optional
         A tqdm bar of pages and imports; None: on in a terminal or Jupyter.
     timeout : float
-        Seconds to connect and to wait for each read.
+        Seconds each request may take in all: connecting, the answer's head and its body.
+        A request past it is cut and retried (``max_retries``) like a dropped connection,
+        so a page takes at most ``(max_retries + 1) * timeout`` plus the waits between.
     max_retries : int
         Retries of 408, 429, 5xx gateways and dropped connections (backoff with jitter,
         ``Retry-After`` honoured).

@@ -7,6 +7,7 @@ end raises :class:`PaginationError` instead of looping: a token seen before in t
 listing (the official SDK re-reads page 1 forever on ``{"next": ""}``), pages that bring
 no import id the recent pages did not for :data:`NO_PROGRESS_PAGES` pages in a row (a
 fresh token every time with the same records, or none), or more pages than ``max_pages``.
+A page with more records than the ``limit`` asked for raises :class:`ResponseFormatError`.
 """
 
 from __future__ import annotations
@@ -127,6 +128,16 @@ class TokenPaginator:
             raise ResponseFormatError(
                 f"GET {LIST_PATH} page {self.pages + 1}: 'data' is not a list of import "
                 f"objects (got {_quote.repr(data)}); check the host is a Pinecone index host"
+            )
+        if len(data) > self.page_size:
+            # A server that ignores the limit can send a million tiny records a page
+            # under the body cap: refused before they are taken, not stacked page after page.
+            raise ResponseFormatError(
+                f"GET {LIST_PATH} page {self.pages + 1} holds {len(data):,} imports, more "
+                f"than the limit={self.page_size} asked for: the server ignored the limit, "
+                "so the listing was stopped rather than taken whole; the rows of the pages "
+                "before are in .partial; check the host is a Pinecone index host and that no "
+                "proxy on the way rewrites its answers"
             )
         token = _next_token(body.get("pagination"), page=self.pages + 1)
         self.pages += 1

@@ -21,6 +21,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -324,6 +325,25 @@ def raw(data: bytes, *, then: str = CLOSE) -> Behaviour:
     def behave(sock: socket.socket, request: Request) -> str:
         if data:
             sock.sendall(data)
+        return then
+
+    return behave
+
+
+def trickle(data: bytes, *, every: float, head: bytes = b"", then: str = CLOSE) -> Behaviour:
+    """Write ``head`` at once, then ``data`` a byte at a time, one every ``every`` seconds.
+
+    A slow server (or a proxy on a starved link): every read gets a byte long before any
+    read timeout, and the whole answer takes ``len(data) * every`` seconds. Stops as soon
+    as the client has gone (a write fails) or the server stops.
+    """
+
+    def behave(sock: socket.socket, request: Request) -> str:
+        if head:
+            sock.sendall(head)
+        for at in range(len(data)):
+            time.sleep(every)
+            sock.sendall(data[at : at + 1])
         return then
 
     return behave

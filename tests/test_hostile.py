@@ -10,10 +10,13 @@ from __future__ import annotations
 import inspect
 import json
 import socket
+import time
 import tracemalloc
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -30,6 +33,7 @@ from hostile import (
     page,
     page_body,
     raw,
+    trickle,
 )
 
 import pinecone_imports_frame as pif
@@ -48,6 +52,7 @@ from pinecone_imports_frame import (
 from pinecone_imports_frame import client as client_module
 from pinecone_imports_frame.client import MAX_BODY_BYTES, ApiClient
 from pinecone_imports_frame.config import ApiKey, normalize_host
+from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.pagination import NO_PROGRESS_PAGES
 
 pytestmark = pytest.mark.timeout(60)
@@ -284,6 +289,7 @@ def test_a_redirect_is_an_error_naming_the_location(status: int, waits: list[flo
         ("-5", None),  # the normal backoff
         ("garbage", None),
         ("", None),
+        ("Fri, 31 Dec 9999 23:59:59 -0100", None),  # the year 10000: was an OverflowError
     ],
 )
 def test_retry_after_in_seconds(value: str, expected: float | None, waits: list[float]) -> None:
@@ -398,6 +404,7 @@ def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
     [
         ({"timeout": float("inf")}, "timeout"),
         ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": 1e10}, "at most 86,400 seconds"),  # was a bare OverflowError
         ({"page_size": True}, "page_size"),
         ({"max_pages": 0}, "max_pages"),
     ],
@@ -405,6 +412,151 @@ def test_a_host_with_a_space_is_a_configuration_error(host: str) -> None:
 def test_bad_numbers_are_configuration_errors(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         read_imports("127.0.0.1:9", api_key=KEY, progress=False, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("extra", [1, 20_000], ids=["one more", "twenty thousand more"])
+def test_a_page_with_more_imports_than_the_limit_is_refused(extra: int) -> None:
+    """1.5 M tiny imports a page fit the body cap: four such pages were 6 M rows, 1.8 GB."""
+    many = [f"m{i}" for i in range(3 + extra)]
+    with (
+        HostileServer([page(PAGE1, "t1"), page(many, "t2"), page(["c"])]) as server,
+        pytest.raises(ResponseFormatError) as info,
+    ):
+        read(server, page_size=3)
+    message = str(info.value)
+    assert f"page 2 holds {3 + extra:,} imports, more than the limit=3" in message
+    assert "check the host" in message and ".partial" in message
+    assert info.value.partial["id"].tolist() == PAGE1  # the pages before, and only them
+    assert len(server.requests) == 2  # not retried, not followed
+
+
+def test_iter_pages_refuses_a_page_over_the_limit_before_yielding_it() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(PAGE1 + PAGE2, "t2")]) as server:
+        pages = iter_pages(server.url, api_key=KEY, page_size=3, progress=False)
+        assert [r["id"] for r in next(pages)] == PAGE1
+        with pytest.raises(ResponseFormatError, match="more than the limit=3"):
+            next(pages)
+
+
+def test_a_page_of_exactly_the_limit_is_read() -> None:
+    with HostileServer([page(PAGE1, "t1"), page(["c"])]) as server:
+        assert read(server, page_size=3)["id"].tolist() == [*PAGE1, "c"]
+
+
+# --- timeout bounds each whole request -----------------------------------------------------
+
+#: Seconds between the bytes of a trickling server: far within any read timeout, so only
+#: a deadline on the whole request stops it (it took 44 s to read a 44-byte page at 1 s).
+SLOW = 0.05
+
+
+def _trickled(data: bytes, *, head: bytes = b"") -> Behaviour:
+    return trickle(data, every=SLOW, head=head)
+
+
+def _bounded(seconds: float) -> Callable[[], None]:
+    """Assert, when called, that less than ``seconds`` passed since this was made."""
+    started = time.monotonic()
+
+    def check() -> None:
+        took = time.monotonic() - started
+        assert took < seconds, f"took {took:.1f} s"
+
+    return check
+
+
+PADDED_HEAD = _head(200, f"Content-Length: {len(PAGE2_BYTES)}", "X-Padding: " + "x" * 400)
+
+
+def _endless_continue(sock: socket.socket, request: object) -> str:
+    """Interim answers for ever: http.client skips each and reads the next, within any timeout."""
+    while True:
+        sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        time.sleep(SLOW)
+
+
+TRICKLES = {
+    # Each takes 20 s or more at SLOW a byte, and each read gets its byte within 0.05 s.
+    "the body": _trickled(PAGE2_BYTES, head=_head(200, f"Content-Length: {len(PAGE2_BYTES)}")),
+    "the head": _trickled(PADDED_HEAD + PAGE2_BYTES),
+    "a body that ends with the connection": _trickled(
+        PAGE2_BYTES + b" " * 400, head=_head(200, "Connection: close")
+    ),
+    "a chunked body": _trickled(
+        chunked(PAGE2_BYTES + b" " * 400), head=_head(200, "Transfer-Encoding: chunked")
+    ),
+    "endless 100 Continue": _endless_continue,
+}
+
+
+@pytest.mark.parametrize("part", TRICKLES, ids=list(TRICKLES))
+def test_timeout_bounds_a_whole_request_that_trickles(part: str, waits: list[float]) -> None:
+    within = _bounded(3.0)
+    with (
+        HostileServer([page(PAGE1, "t1")], default=TRICKLES[part]) as server,
+        pytest.raises(TransportError, match=r"timed out") as info,
+    ):
+        read(server, timeout=0.5, max_retries=0)
+    within()
+    err = info.value
+    # A body cut at the deadline may look whole (one that ends with the connection): it is
+    # a timeout, never a format error nor a short page.
+    assert "timeout=0.5 bounds each request whole" in str(err)
+    assert err.partial is not None and err.partial["id"].tolist() == PAGE1
+
+
+def test_a_request_past_its_deadline_is_retried_each_attempt_bounded(waits: list[float]) -> None:
+    within = _bounded(4.0)
+    slow = TRICKLES["the body"]
+    with HostileServer([page(PAGE1, "t1"), slow, slow, page(PAGE2)]) as server:
+        df = read(server, timeout=0.5, max_retries=2)
+    within()
+    assert df["id"].tolist() == PAGE1 + PAGE2  # the third attempt of page 2 came whole
+    assert len(waits) == 2 and len(server.requests) == 4
+
+
+def test_retries_of_a_trickling_server_are_bounded_too(waits: list[float]) -> None:
+    # (max_retries + 1) attempts of at most timeout each, plus the waits (recorded here).
+    within = _bounded(1.5 * 3 + 2.0)
+    with (
+        HostileServer([], default=TRICKLES["the body"]) as server,
+        pytest.raises(TransportError, match=r"after 2 retries"),
+    ):
+        read(server, timeout=0.5, max_retries=2)
+    within()
+    assert len(server.requests) == 3
+
+
+def test_a_watch_until_ends_while_a_poll_trickles(waits: list[float]) -> None:
+    """A blocked poll held `watch --until` for as long as the server liked."""
+    running = {
+        "data": [
+            {
+                "id": "r1",
+                "uri": "s3://bucket/r1",
+                "status": "InProgress",
+                "createdAt": "2025-05-01T12:00:00Z",
+                "percentComplete": 10.0,
+                "recordsImported": 5,
+            }
+        ]
+    }
+    body = json.dumps(running).encode()
+    slow = _trickled(body, head=_head(200, f"Content-Length: {len(body)}"))
+    within = _bounded(8.0)  # until 2 s, a poll of at most 0.5 s, a tick of 1 s
+    with HostileServer([answer(200, running)], default=slow) as server:
+        history = pif.watch_imports(
+            server.url,
+            api_key=KEY,
+            interval="1s",
+            until="2s",
+            timeout=0.5,
+            max_retries=0,
+            progress=False,
+        )
+    within()
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history.attrs["watch"]["failed_polls"] >= 1
 
 
 # --- the transport's framing (urllib3, and what the client adds to it) ---------------------
@@ -509,19 +661,83 @@ def test_every_malformed_head_is_a_transport_error(head: bytes, waits: list[floa
     assert len(waits) == 1  # retried like a dropped connection
 
 
-@pytest.mark.parametrize("year", [1, 1970, 2400, 9999])
-def test_a_server_clock_centuries_off_still_stamps_every_row(year: int) -> None:
-    """listed_at is the server's clock (the README's rule), even past what nanoseconds hold."""
-    when = datetime(year, 6, 1, 12, 0, tzinfo=timezone.utc)
-    date = [("Date", when.strftime("%a, %d %b ") + f"{year:04d}" + when.strftime(" %H:%M:%S GMT"))]
-    with HostileServer([page(PAGE1, "t2", headers=date), page(PAGE2)]) as server:
+def _http_date(when: datetime) -> str:
+    """An HTTP date for any year (strftime pads years below 1000 differently by platform)."""
+    return when.strftime("%a, %d %b ") + f"{when.year:04d}" + when.strftime(" %H:%M:%S GMT")
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        _http_date(datetime(1, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        _http_date(datetime(1970, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        _http_date(datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
+        _http_date(datetime(2400, 6, 1, 12, 0, tzinfo=timezone.utc)),
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+    ],
+    ids=["year 1", "1970", "2099", "2400", "end of 9999"],
+)
+def test_a_server_clock_beyond_a_day_off_is_ignored_with_a_warning(date: str) -> None:
+    """A proxy with a broken clock moved listed_at (and the snapshot's partition) decades."""
+    with (
+        HostileServer([page(PAGE1, "t2", headers=[("Date", date)]), page(PAGE2)]) as server,
+        pytest.warns(pif.ClockSkewWarning, match="more than the 1 day") as caught,
+    ):
+        before = pd.Timestamp.now(tz="UTC")
         df = read(server)
+        after = pd.Timestamp.now(tz="UTC")
     assert len(df) == 5 and df["listed_at"].nunique() == 1
-    listed = df["listed_at"].iloc[0]
-    # email.utils reads a year below 100 as 19xx/20xx, as RFC 2822 says of two-digit years.
-    expected_year = 2001 if year == 1 else year
-    assert (listed.year, listed.month, listed.day) == (expected_year, 6, 1)
+    assert before <= df["listed_at"].iloc[0] <= after  # this machine's clock stands
     assert str(df["listed_at"].dtype) == "datetime64[us, UTC]"
+    assert server.address in str(caught[0].message)  # which host has the broken clock
+
+
+@pytest.mark.parametrize(
+    "date",
+    ["Fri, 31 Dec 9999 23:59:59 -0100", "Fri, 31 Dec 9999 23:59:60 GMT", "Sat, 99 Foo 2025"],
+    ids=["in the year 10000", "a leap second at the end of 9999", "not a date"],
+)
+def test_an_impossible_date_is_ignored(date: str) -> None:
+    """The first escaped as a bare OverflowError and lost the listing."""
+    with HostileServer([page(PAGE1, "t2", headers=[("Date", date)]), page(PAGE2)]) as server:
+        before = pd.Timestamp.now(tz="UTC")
+        df = read(server)
+    assert df["id"].tolist() == PAGE1 + PAGE2
+    assert before <= df["listed_at"].iloc[0] <= pd.Timestamp.now(tz="UTC")
+
+
+@pytest.mark.parametrize("hours", [-23, -5, 5, 23])
+def test_a_server_clock_hours_off_still_corrects_listed_at(hours: int) -> None:
+    server_now = datetime.now(timezone.utc) + timedelta(hours=hours)
+    date = [("Date", format_datetime(server_now, usegmt=True))]
+    with HostileServer([page(PAGE1, headers=date)]) as server:
+        df = read(server)
+    assert abs(df["listed_at"].iloc[0] - pd.Timestamp(server_now)) < pd.Timedelta(seconds=3)
+
+
+def test_the_emulators_simulated_clock_is_followed_however_far_off() -> None:
+    """The emulator says it is one (Server header, loopback): its clock is simulated."""
+    with Emulator(imports=3, now=datetime(2020, 1, 1, tzinfo=timezone.utc)) as emu:
+        df = read_imports(emu.url, api_key=emu.api_key, progress=False)
+    assert abs(df["listed_at"].iloc[0] - pd.Timestamp("2020-01-01T00:00:00Z")) < pd.Timedelta(
+        seconds=3
+    )
+
+
+def test_a_lying_date_never_makes_prune_delete_the_honest_listings(tmp_path: Path) -> None:
+    """A snapshot dated 2099 was "the newest" for ever: keep_last=1 removed every real one."""
+    lie = [("Date", "Wed, 31 Dec 2099 23:59:59 GMT")]
+    with HostileServer([page(["honest-1"]), page(["liar"], headers=lie), page(["honest-2"])]) as s:
+        read(s, snapshot_to=tmp_path)
+        with pytest.warns(pif.ClockSkewWarning):
+            read(s, snapshot_to=tmp_path)
+        read(s, snapshot_to=tmp_path)
+    listed = pif.list_snapshots(tmp_path)
+    assert not any(listed["date"].str.startswith("2099"))  # no partition decades away
+    removed = pif.prune_snapshots(tmp_path, keep_last=1)
+    assert len(removed) == 2
+    kept = pif.read_snapshots(tmp_path)
+    assert kept["id"].tolist() == ["honest-2"]  # the listing taken last
 
 
 @pytest.mark.parametrize("pagination", ["abc", [], 5, True])

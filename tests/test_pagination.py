@@ -96,3 +96,11 @@ def test_malformed_pages_are_clear_errors(body: object) -> None:
 def test_missing_data_is_an_empty_page() -> None:
     p = TokenPaginator()
     assert p.update({}) == [] and not p.has_next
+
+
+def test_a_page_over_the_limit_is_refused_and_leaves_the_state_as_it_was() -> None:
+    p = TokenPaginator(page_size=2)
+    assert p.update({"data": [{"id": "1"}, {"id": "2"}], "pagination": {"next": "a"}})
+    with pytest.raises(ResponseFormatError, match="page 2 holds 3 imports, more than the limit=2"):
+        p.update({"data": [{"id": str(i)} for i in range(3)], "pagination": {"next": "b"}})
+    assert (p.pages, p.records_read, p.next_token) == (1, 2, "a")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import ssl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import ConnectProxy, HostileServer, answer, page
+from hostile import ConnectProxy, HostileServer, answer, page, page_body, trickle
 
 from pinecone_imports_frame import InsecureTransportError, read_imports
 from pinecone_imports_frame.cli import main
@@ -252,4 +254,54 @@ def test_a_proxy_refusing_the_tunnel_is_a_transport_error_not_retried(
         with pytest.raises(TransportError, match="refused by the proxy") as info:
             read_imports("index.example.test", api_key=KEY, progress=False)
     assert "407" in str(info.value) and waits == []
+    assert [r.method for r in proxy.requests] == ["CONNECT"]
+
+
+@pytest.mark.parametrize("proxy_speaks_tls", [False, True], ids=["http proxy", "https proxy"])
+def test_timeout_cuts_a_trickle_inside_a_tls_tunnel(
+    proxy_speaks_tls: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline shuts the socket under TLS (and under TLS in TLS) down, wherever it is."""
+    from pinecone_imports_frame import TransportError
+
+    (index_tls, proxy_tls), bundle = signed_tls(
+        "index.example.test", "127.0.0.1", tmp_path=tmp_path
+    )
+    body = json.dumps(page_body(["t1", "t2"])).encode()
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    slow = trickle(body, every=0.05, head=head)  # 10 s and more, a byte every 0.05 s
+    with (
+        HostileServer([], default=slow, tls=index_tls) as server,
+        ConnectProxy(
+            ("127.0.0.1", server.port), tls=proxy_tls if proxy_speaks_tls else None
+        ) as proxy,
+    ):
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="timed out"):
+            read_imports(
+                "index.example.test", api_key=KEY, progress=False, timeout=0.5, max_retries=0
+            )
+        took = time.monotonic() - started
+    assert took < 3.0, f"took {took:.1f} s"
+    assert len(server.requests) == 1  # the request went out, inside the tunnel
+
+
+def test_timeout_cuts_a_proxy_that_trickles_its_tunnel_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CONNECT answer is read while connecting, before any code of the client runs."""
+    from pinecone_imports_frame import TransportError
+
+    established = b"HTTP/1.1 200 Connection established\r\nX-Padding: " + b"x" * 400 + b"\r\n\r\n"
+    with HostileServer([], default=trickle(established, every=0.05)) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="timed out"):
+            read_imports(
+                "index.example.test", api_key=KEY, progress=False, timeout=0.5, max_retries=0
+            )
+        took = time.monotonic() - started
+    assert took < 3.0, f"took {took:.1f} s"
     assert [r.method for r in proxy.requests] == ["CONNECT"]
