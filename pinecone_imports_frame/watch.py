@@ -11,6 +11,7 @@ the trends functions take as it is.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -145,10 +146,14 @@ def _events(
     if previous is None:
         return []  # the first listing: nothing has ended *during* the watch yet
     terminal = listing["status"].isin(_TERMINAL).to_numpy()
+    if not terminal.any():
+        return []
     ended = listing[terminal]
     before = pd.Series(
         previous["status"].astype(object).to_numpy(), index=_keys(previous, fleet=fleet)
     )
+    # The frame keeps one row per import of a listing; should one come twice, its last.
+    before = before[~before.index.duplicated(keep="last")]
     was_terminal = _keys(ended, fleet=fleet).map(before).isin(_TERMINAL).to_numpy()
     ended = ended[~was_terminal]  # running before, or new
     out = []
@@ -386,6 +391,10 @@ class _Watch:
             logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
         except PineconeImportsError as exc:
             exc.partial = self._history()
+            raise
+        except Exception as exc:  # a bug: the listings seen do not go down with it
+            with contextlib.suppress(Exception):
+                exc.partial = self._history()  # type: ignore[attr-defined]
             raise
         finally:
             self.bars.close()

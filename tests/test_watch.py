@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -421,3 +422,73 @@ def test_a_status_only_some_polls_saw_keeps_the_history_categorical(
         history = watch_imports(server.url, api_key="some-key-0000", progress=False)
     assert history["status"].tolist() == ["Queued", "Completed"]
     assert isinstance(history["status"].dtype, pd.CategoricalDtype)
+
+
+# --- an import twice in one listing (issue 18) --------------------------------------------
+
+#: Served two to a page: import 2 shows on the first page and again on the second (it moved
+#: down a page while the listing was paged, at 12 % by then); import 9 has completed.
+SHIFTED = [
+    {"id": str(i), "uri": f"s3://b/{i}/", "status": "InProgress",
+     "createdAt": "2026-03-02T08:00:00Z", "percentComplete": 10.0}
+    for i in (1, 2, 3)
+]  # fmt: skip
+SHIFTED.insert(2, {**SHIFTED[1], "percentComplete": 12.0})
+SHIFTED.append(
+    {"id": "9", "uri": "s3://b/9/", "status": "Completed", "createdAt": "2026-03-02T08:00:00Z",
+     "finishedAt": "2026-03-02T08:30:00Z", "percentComplete": 100.0}
+)  # fmt: skip
+
+
+def test_an_import_listed_twice_is_watched_once_as_its_last_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The watch crashed (a raw pandas InvalidIndexError, history lost) at the second poll."""
+    with Emulator(records=SHIFTED, now=NOW) as server:
+        FakeTime(server).install(monkeypatch)
+        with pytest.warns(pif.DuplicateImportWarning, match="^1 row") as caught:
+            history = watch_imports(
+                server.url, api_key=server.api_key, page_size=2, interval="1m", until="3m",
+                progress=False,
+            )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 4
+    assert sum(issubclass(w.category, pif.DuplicateImportWarning) for w in caught) == 4
+    for _, one in history.groupby("listed_at"):
+        assert one["id"].tolist() == ["1", "2", "3", "9"]
+        assert one.loc[one["id"] == "2", "percent_complete"].tolist() == [12.0]
+    # The trends count what the watch saw: four imports, three running.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pif.DuplicateImportWarning)
+        assert trends.status_timeline(history)["total"].tolist() == [4] * 4
+        assert int(trends.summary(history).loc[0, "imports"]) == len(trends.latest(history)) == 4
+        assert len(trends.estimate_completion(history)) == 3
+
+
+def test_a_watch_of_a_listing_with_an_import_twice_keeps_its_history_on_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with Emulator(records=SHIFTED, now=NOW) as server:
+        FakeTime(server).install(monkeypatch)
+        server.inject("status", status=401, times=1, after=3 * 3)  # the fourth poll: 3 pages each
+        with pytest.raises(AuthenticationError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore", pif.DuplicateImportWarning)
+            watch_imports(
+                server.url, api_key=server.api_key, page_size=2, interval="1m", progress=False
+            )
+    partial = info.value.partial
+    assert partial is not None and partial["listed_at"].nunique() == 3
+    assert partial.groupby("listed_at")["id"].apply(list).tolist() == [["1", "2", "3", "9"]] * 3
+
+
+def test_an_error_from_on_event_keeps_the_history_in_partial(emu: Emulator, fake: FakeTime) -> None:
+    """Whatever ends a watch, the listings it saw travel with the error."""
+
+    def on_event(event: WatchEvent) -> None:
+        raise ValueError(f"the handler failed on {event.id}")
+
+    with pytest.raises(ValueError, match="the handler failed") as info:
+        watch_imports(emu.url, api_key=emu.api_key, interval="1m", on_event=on_event,
+                      progress=False)  # fmt: skip
+    partial = info.value.partial  # type: ignore[attr-defined]
+    assert partial["listed_at"].nunique() == len(fake.sleeps) + 1 >= 2
