@@ -4,9 +4,10 @@ Each poll is a full listing (:func:`~pinecone_imports_frame.read_imports`) run t
 :func:`~pinecone_imports_frame.polling.poll` (ticks from the clock, missed ticks skipped, a
 transient failure retried at the next tick, a permanent one raised). Between polls the
 bars (``_progress.WatchBars``) show each running import's percent, records, rate and ETA
-from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %;
-a line reports each import that ends. The watch returns every listing it saw, a history
-the trends functions take as it is.
+from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %,
+over the few rows of each running import it reads (``_running``: a poll costs the same
+at poll 20 and poll 1,500); a line reports each import that ends. The watch returns
+every listing it saw, a history the trends functions take as it is.
 """
 
 from __future__ import annotations
@@ -244,8 +245,10 @@ class _Watch:
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
+        from ._running import RunningImports
+
         self.listings: list[pd.DataFrame] = []
-        self.running_rows: list[pd.DataFrame] = []  # rows of running imports, for the rates
+        self.running = RunningImports()  # what the estimates need of each running import
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
         self.failed_polls = 0
@@ -319,11 +322,11 @@ class _Watch:
         self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
         self.bars.ended(self.started_with - len(self.waiting))
 
-        self.running_rows.append(listing[running])
-        recent = concat_frames(self.running_rows)  # the same dtypes, whatever each poll saw
-        recent = recent[_keys(recent, fleet=self.fleet).isin(ids).to_numpy()]
-        self.running_rows = [recent]
-        estimates = trends.estimate_completion(recent)
+        if not self.bars.enabled:  # the estimates are for the bars
+            return not self.waiting
+        # A few rows per running import, whatever the number of polls: a flat cost.
+        needed = self.running.take(listing, keys, keep=unknown)
+        estimates = trends.estimate_completion(needed, window=self.running.window)
         percents = estimates["percent_complete"].to_numpy(dtype=float, na_value=float("nan"))
         for row, percent, key in zip(
             estimates.itertuples(index=False),

@@ -492,3 +492,35 @@ def test_an_error_from_on_event_keeps_the_history_in_partial(emu: Emulator, fake
                       progress=False)  # fmt: skip
     partial = info.value.partial  # type: ignore[attr-defined]
     assert partial["listed_at"].nunique() == len(fake.sleeps) + 1 >= 2
+
+
+# --- the cost of a poll does not grow with the polls (issue 18) -----------------------------
+
+
+def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
+    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: every row of every running import, so each poll cost more than the last.
+
+    The bars still show what ``estimate_completion`` says of the whole history so far.
+    """
+    real = trends.estimate_completion
+    calls: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+
+    def spy(history: pd.DataFrame, **kw: Any) -> pd.DataFrame:
+        out = real(history, **kw)
+        calls.append((history, out))
+        return out
+
+    monkeypatch.setattr(trends, "estimate_completion", spy)
+    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m",
+                            progress=True)  # fmt: skip
+    times = sorted(history["listed_at"].unique())
+    assert len(calls) == len(times) == 91
+    rows_per_import = [len(given) / max(len(out), 1) for given, out in calls]
+    assert max(rows_per_import) <= 4
+    assert max(len(out) for _, out in calls) >= 3  # imports ran through the watch
+    same = [c for c in real(history).columns if c != "rate_listings"]
+    for t, (_, out) in zip(times, calls, strict=True):
+        whole = real(history[history["listed_at"] <= t])
+        pd.testing.assert_frame_equal(out[same], whole[same])

@@ -7,6 +7,7 @@ listing time, and the rest is array work over its positions.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, cast
 
@@ -111,6 +112,12 @@ def as_status(s: pd.Series) -> pd.Series:
     return s.astype(schema.status_dtype(sorted(c for c in cats if c not in schema.STATUSES)))
 
 
+@functools.cache
+def _dtype(name: str) -> object:
+    """Return the ``numpy_nullable`` dtype of ``name`` (built once: a categorical is slow)."""
+    return schema.pandas_dtype(name)
+
+
 def col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column ``name`` with its ``numpy_nullable`` dtype (as it is when it has it already)."""
     if name not in df.columns:  # only index_host may be absent: one index
@@ -118,7 +125,7 @@ def col(df: pd.DataFrame, name: str) -> pd.Series:
     s = df[name]
     if name == "status":
         return as_status(s)
-    want = schema.pandas_dtype(name)
+    want = _dtype(name)
     if s.dtype == want:
         return s
     try:
