@@ -44,6 +44,16 @@ __all__ = ["WatchEvent", "watch_imports", "watch_project_imports"]
 _clock = time.monotonic
 _sleep = time.sleep
 
+
+def _now() -> pd.Timestamp:
+    """Return the time of day on this machine's clock, UTC (``until`` a time ends by it)."""
+    return pd.Timestamp.now(tz="UTC")
+
+
+#: The server's clock is said to stand still once this machine's has moved this far (and
+#: two intervals) while the server's moved less than half as far.
+_STILL_AFTER = pd.Timedelta(seconds=30)
+
 _TERMINAL = sorted(schema.TERMINAL_STATUSES)
 
 
@@ -254,6 +264,10 @@ class _Watch:
         self.failed_polls = 0
         self.failed_snapshots = 0  # polls listed whose snapshot a transient error stopped
         self.failed_in_a_row = 0  # polls failed since the last listing
+        # The server's clock against this machine's: (listed_at, _clock()) of the listing
+        # it was last seen moving at, and whether its standing still was said.
+        self.clock_seen: tuple[pd.Timestamp, float] | None = None
+        self.clock_still_said = False
         self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -261,6 +275,7 @@ class _Watch:
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         self.last_listing_at = _clock()
         self.failed_in_a_row = 0
+        self._check_server_clock(df)
         # A fleet's listing writes one snapshot per index itself (read_project_imports).
         if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
@@ -274,6 +289,48 @@ class _Watch:
                 self.failed_snapshots += 1
                 logger.warning("this poll's snapshot was not written (the watch goes on): %s", exc)
         return df
+
+    def _check_server_clock(self, listing: pd.DataFrame) -> None:
+        """Say once when the server's clock stands still (or lags far) while ours moves.
+
+        ``listed_at`` follows the server's ``Date``: a clock that stands still holds every
+        listing at one time, and ``until`` a time would then wait for ever on it alone.
+        """
+        listed, now = _listed_at(listing), self.last_listing_at
+        if listed is None:
+            return
+        if self.clock_seen is None:
+            self.clock_seen = (listed, now)
+            return
+        seen_listed, seen_at = self.clock_seen
+        ours = pd.Timedelta(seconds=now - seen_at)
+        theirs = listed - seen_listed
+        if theirs * 2 >= ours:  # it moves (at least at half speed)
+            self.clock_seen = (listed, now)
+            self.clock_still_said = False
+            return
+        if self.clock_still_said or ours < max(2 * self.every, _STILL_AFTER):
+            return
+        self.clock_still_said = True
+        moved = (
+            f"went back {short_duration(-theirs)}"
+            if theirs < pd.Timedelta(0)
+            else f"moved {short_duration(theirs)}"
+        )
+        limit = self.limit
+        then = (
+            f"; until={limit.isoformat()} ends the watch by this machine's clock, "
+            f"{short_duration(self.every)} after it"
+            if isinstance(limit, pd.Timestamp)
+            else ""
+        )
+        logger.warning(
+            "the server's clock stands still: over %s on this machine's clock, its listings' "
+            "time (from its Date header) %s%s",
+            short_duration(ours),
+            moved,
+            then,
+        )
 
     def _emit(self, event: WatchEvent) -> None:
         if self.on_event is not None:
@@ -352,7 +409,9 @@ class _Watch:
         polls fail no listing comes: a duration also ends on this machine's clock from the
         watch's start, and a time, after two polls in a row failed, on this machine's
         clock from the last listing, so that ``until`` ends a watch of a server that
-        stopped answering (one failed poll is just retried at the next tick).
+        stopped answering (one failed poll is just retried at the next tick). A time also
+        ends by this machine's time of day once it is an interval past it: a server whose
+        clock stands still or lags cannot hold the watch for ever.
         """
         limit = self.limit
         if limit is None:
@@ -360,10 +419,12 @@ class _Watch:
         waited = pd.Timedelta(seconds=_clock() - self.started)
         if isinstance(limit, pd.Timedelta) and waited >= limit:
             return True
+        if isinstance(limit, pd.Timestamp) and _now() >= limit + self.every:
+            return True
         # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
         first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
         if first is None or last is None:
-            return isinstance(limit, pd.Timestamp) and pd.Timestamp.now(tz="UTC") >= limit
+            return isinstance(limit, pd.Timestamp) and _now() >= limit
         newest = last + self.every / 2
         if self.failed_in_a_row >= 2:  # one failed poll is retried at the next tick
             newest = max(newest, last + pd.Timedelta(seconds=_clock() - self.last_listing_at))
@@ -466,7 +527,10 @@ def watch_imports(
         but stop once a listing is that long after the first one, or at that time. Both
         are on the server's clock (``listed_at``), as everywhere in the package; while
         polls fail, on this machine's (a duration from the start, a time after two failed
-        polls in a row), so that a silent server cannot hold a watch past ``until``.
+        polls in a row), so that a silent server cannot hold a watch past ``until``. A
+        time also ends the watch once this machine's clock is an interval past it, so
+        that a server whose clock stands still or lags cannot either (a warning is
+        logged once when its clock stands still).
     snapshot_to : str or path, optional
         Also write each listing as a snapshot under this lake root (checked first).
     storage_options : dict, optional

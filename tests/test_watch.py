@@ -494,6 +494,56 @@ def test_an_error_from_on_event_keeps_the_history_in_partial(emu: Emulator, fake
     assert partial["listed_at"].nunique() == len(fake.sleeps) + 1 >= 2
 
 
+# --- until a time, on a server whose clock stands still or lags (issue 18) ------------------
+
+
+def test_watch_until_a_time_ends_by_this_machines_clock_when_the_servers_stands_still(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: never ended (the server's clock never reached the time)."""
+    fake = FakeTime(emu, speed=0).install(monkeypatch)  # the server's clock stands still
+    fake.interrupt_at = 40  # the test's own bound: "never" is 40 polls here
+    until = (pd.Timestamp(NOW) + pd.Timedelta(minutes=5)).isoformat()
+    args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
+    assert main([*args, "--interval", "1m", "--until", until]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith(f"stopped after --until {until} (7 polls)")
+    assert fake.sleeps == [60.0] * 6  # this machine's clock: an interval past the time
+    said = [line for line in captured.err.splitlines() if "clock stands still" in line]
+    assert len(said) == 1 and said[0].startswith("pinecone-imports: the server's clock")
+    assert "over 2m00s on this machine's clock" in said[0] and "1m00s after it" in said[0]
+
+
+def test_until_a_time_ends_by_this_machines_clock_when_the_server_lags_an_hour(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's time of day is an hour behind this machine's: it would take an hour."""
+    here = pd.Timestamp(NOW) + pd.Timedelta(hours=1)
+    fake = FakeTime(emu, wall=here).install(monkeypatch)
+    fake.interrupt_at = 40
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        history = watch_imports(
+            emu.url, api_key=emu.api_key, interval="1m", until=here + pd.Timedelta(minutes=2),
+            progress=False,
+        )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 4  # at here+3m on this machine's clock
+    assert not [r for r in caplog.records if "stands still" in r.getMessage()]
+
+
+def test_until_a_time_is_on_the_servers_clock_when_it_runs_ahead(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This machine's clock bounds the watch; it does not replace the server's."""
+    FakeTime(emu, wall=pd.Timestamp(NOW) - pd.Timedelta(hours=1)).install(monkeypatch)
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", until=pd.Timestamp(NOW) + pd.Timedelta(
+            minutes=2), progress=False,
+    )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 3  # 09:00, 09:01, 09:02 on the server
+
+
 # --- the cost of a poll does not grow with the polls (issue 18) -----------------------------
 
 
