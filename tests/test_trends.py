@@ -221,6 +221,19 @@ def test_the_trends_agree_on_how_many_imports_a_shifted_listing_holds() -> None:
     assert timeline.iloc[-1][["InProgress", "Failed"]].tolist() == [1, 1]
 
 
+def test_a_lake_of_an_older_version_with_an_import_twice_in_a_listing(tmp_path: Path) -> None:
+    """Snapshots written before the frame kept one row per import: read back as they are."""
+    shifted, once = _shifted_history()
+    for _, one in shifted.groupby("listed_at"):
+        pif.write_snapshot(one.reset_index(drop=True), tmp_path)
+    lake = pif.read_snapshots(tmp_path)
+    assert len(lake) == 5  # the lake holds import 2 twice in its second listing
+    for name in FUNCTIONS:
+        with pytest.warns(pif.DuplicateImportWarning, match="^1 row"):
+            got = getattr(trends, name)(lake)
+        pd.testing.assert_frame_equal(got, getattr(trends, name)(once))
+
+
 def test_one_id_in_two_indexes_is_two_imports_not_a_duplicate() -> None:
     both = stack(
         listing(0, [rec("1", "Pending")], host="idx-a.svc.pinecone.io"),
