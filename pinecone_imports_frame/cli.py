@@ -1032,7 +1032,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="done",
         metavar="done|DURATION|TIME",
         help="'done' (default): until every import running at the start has ended; or stop "
-        "sooner, after a duration (e.g. 2h) or at a time (UTC), by the server's clock",
+        "sooner, after a duration (e.g. 2h) or at a time (UTC), by the server's clock (a "
+        "time also by this machine's, an interval after it)",
     )
     p.add_argument("--snapshot-to", metavar="ROOT", help="also write each listing to this lake")
     _add_storage(p)

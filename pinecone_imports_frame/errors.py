@@ -26,7 +26,8 @@ The hierarchy (a builtin base in brackets, for callers who catch those)::
     ├── BadRecordWarning                     a bad value kept as NA (on_bad_record="warn")
     ├── ClockSkewWarning                     a server Date too far off to correct listed_at
     ├── SkippedFileWarning                   a lake file that is not a readable snapshot
-    └── FleetWarning                         indexes of a project failed (collected)
+    ├── FleetWarning                         indexes of a project failed (collected)
+    └── DuplicateImportWarning               an import twice in one listing: the last kept
 """
 
 from __future__ import annotations
@@ -182,3 +183,11 @@ class ClockSkewWarning(UserWarning):
 
 class FleetWarning(UserWarning):
     """Some indexes of a project failed; their failures are in ``frame.attrs["errors"]``."""
+
+
+class DuplicateImportWarning(UserWarning):
+    """One listing showed an import more than once; each is kept once, as its last row.
+
+    It happens when an import moves between pages while a listing is paged (the listing
+    is newest first, and an import started meanwhile pushes the others down a page).
+    """

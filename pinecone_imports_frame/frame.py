@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 
 from . import config, schema
 from ._text import printable
+from ._duplicates import keep_last_of_each_id
 from .error_categories import categorize
 from .errors import BadRecordWarning, ConfigurationError, ResponseFormatError, UnknownStatusWarning
 from .schema import Column, DtypeBackend
@@ -770,6 +771,8 @@ def _constant(value: str | None, n: int) -> pa.Array:
 def build_table(columns: RecordColumns, *, listing: ListingInfo) -> pa.Table:
     """Build the Arrow table (every column, derived ones included) of gathered records.
 
+    An import id twice in the records keeps its last row (:func:`keep_last_of_each_id`).
+
     Examples
     --------
     >>> cols = RecordColumns()
@@ -777,8 +780,8 @@ def build_table(columns: RecordColumns, *, listing: ListingInfo) -> pa.Table:
     >>> build_table(cols, listing=ListingInfo.of(index_host="h"))["index_host"].to_pylist()
     ['h']
     """
-    typed = columns.typed()
-    n = len(columns)
+    typed = keep_last_of_each_id(columns.typed(), index_host=listing.index_host)
+    n = len(typed["id"])
     base: dict[str, Any] = {c.name: typed[c.name] for c in schema.API_COLUMNS}
     base["status"] = status_array(typed["status"].combine_chunks())
     listed_us = micros(listing.listed_at)

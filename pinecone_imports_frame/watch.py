@@ -4,13 +4,15 @@ Each poll is a full listing (:func:`~pinecone_imports_frame.read_imports`) run t
 :func:`~pinecone_imports_frame.polling.poll` (ticks from the clock, missed ticks skipped, a
 transient failure retried at the next tick, a permanent one raised). Between polls the
 bars (``_progress.WatchBars``) show each running import's percent, records, rate and ETA
-from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %;
-a line reports each import that ends. The watch returns every listing it saw, a history
-the trends functions take as it is.
+from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %,
+over the few rows of each running import it reads (``_running``: a poll costs the same
+at poll 20 and poll 1,500); a line reports each import that ends. The watch returns
+every listing it saw, a history the trends functions take as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -41,6 +43,16 @@ __all__ = ["WatchEvent", "watch_imports", "watch_project_imports"]
 # Indirections so that tests run a watch on a fake clock without waiting for it.
 _clock = time.monotonic
 _sleep = time.sleep
+
+
+def _now() -> pd.Timestamp:
+    """Return the time of day on this machine's clock, UTC (``until`` a time ends by it)."""
+    return pd.Timestamp.now(tz="UTC")
+
+
+#: The server's clock is said to stand still once this machine's has moved this far (and
+#: two intervals) while the server's moved less than half as far.
+_STILL_AFTER = pd.Timedelta(seconds=30)
 
 _TERMINAL = sorted(schema.TERMINAL_STATUSES)
 
@@ -145,10 +157,14 @@ def _events(
     if previous is None:
         return []  # the first listing: nothing has ended *during* the watch yet
     terminal = listing["status"].isin(_TERMINAL).to_numpy()
+    if not terminal.any():
+        return []
     ended = listing[terminal]
     before = pd.Series(
         previous["status"].astype(object).to_numpy(), index=_keys(previous, fleet=fleet)
     )
+    # The frame keeps one row per import of a listing; should one come twice, its last.
+    before = before[~before.index.duplicated(keep="last")]
     was_terminal = _keys(ended, fleet=fleet).map(before).isin(_TERMINAL).to_numpy()
     ended = ended[~was_terminal]  # running before, or new
     out = []
@@ -239,13 +255,19 @@ class _Watch:
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
+        from ._running import RunningImports
+
         self.listings: list[pd.DataFrame] = []
-        self.running_rows: list[pd.DataFrame] = []  # rows of running imports, for the rates
+        self.running = RunningImports()  # what the estimates need of each running import
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
         self.failed_polls = 0
         self.failed_snapshots = 0  # polls listed whose snapshot a transient error stopped
         self.failed_in_a_row = 0  # polls failed since the last listing
+        # The server's clock against this machine's: (listed_at, _clock()) of the listing
+        # it was last seen moving at, and whether its standing still was said.
+        self.clock_seen: tuple[pd.Timestamp, float] | None = None
+        self.clock_still_said = False
         self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
@@ -253,6 +275,7 @@ class _Watch:
         self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
         self.last_listing_at = _clock()
         self.failed_in_a_row = 0
+        self._check_server_clock(df)
         # A fleet's listing writes one snapshot per index itself (read_project_imports).
         if self.snapshot_to is not None and not self.fleet:
             from .snapshots import write_snapshot
@@ -266,6 +289,48 @@ class _Watch:
                 self.failed_snapshots += 1
                 logger.warning("this poll's snapshot was not written (the watch goes on): %s", exc)
         return df
+
+    def _check_server_clock(self, listing: pd.DataFrame) -> None:
+        """Say once when the server's clock stands still (or lags far) while ours moves.
+
+        ``listed_at`` follows the server's ``Date``: a clock that stands still holds every
+        listing at one time, and ``until`` a time would then wait for ever on it alone.
+        """
+        listed, now = _listed_at(listing), self.last_listing_at
+        if listed is None:
+            return
+        if self.clock_seen is None:
+            self.clock_seen = (listed, now)
+            return
+        seen_listed, seen_at = self.clock_seen
+        ours = pd.Timedelta(seconds=now - seen_at)
+        theirs = listed - seen_listed
+        if theirs * 2 >= ours:  # it moves (at least at half speed)
+            self.clock_seen = (listed, now)
+            self.clock_still_said = False
+            return
+        if self.clock_still_said or ours < max(2 * self.every, _STILL_AFTER):
+            return
+        self.clock_still_said = True
+        moved = (
+            f"went back {short_duration(-theirs)}"
+            if theirs < pd.Timedelta(0)
+            else f"moved {short_duration(theirs)}"
+        )
+        limit = self.limit
+        then = (
+            f"; until={limit.isoformat()} ends the watch by this machine's clock, "
+            f"{short_duration(self.every)} after it"
+            if isinstance(limit, pd.Timestamp)
+            else ""
+        )
+        logger.warning(
+            "the server's clock stands still: over %s on this machine's clock, its listings' "
+            "time (from its Date header) %s%s",
+            short_duration(ours),
+            moved,
+            then,
+        )
 
     def _emit(self, event: WatchEvent) -> None:
         if self.on_event is not None:
@@ -314,11 +379,11 @@ class _Watch:
         self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
         self.bars.ended(self.started_with - len(self.waiting))
 
-        self.running_rows.append(listing[running])
-        recent = concat_frames(self.running_rows)  # the same dtypes, whatever each poll saw
-        recent = recent[_keys(recent, fleet=self.fleet).isin(ids).to_numpy()]
-        self.running_rows = [recent]
-        estimates = trends.estimate_completion(recent)
+        if not self.bars.enabled:  # the estimates are for the bars
+            return not self.waiting
+        # A few rows per running import, whatever the number of polls: a flat cost.
+        needed = self.running.take(listing, keys, keep=unknown)
+        estimates = trends.estimate_completion(needed, window=self.running.window)
         percents = estimates["percent_complete"].to_numpy(dtype=float, na_value=float("nan"))
         for row, percent, key in zip(
             estimates.itertuples(index=False),
@@ -344,7 +409,9 @@ class _Watch:
         polls fail no listing comes: a duration also ends on this machine's clock from the
         watch's start, and a time, after two polls in a row failed, on this machine's
         clock from the last listing, so that ``until`` ends a watch of a server that
-        stopped answering (one failed poll is just retried at the next tick).
+        stopped answering (one failed poll is just retried at the next tick). A time also
+        ends by this machine's time of day once it is an interval past it: a server whose
+        clock stands still or lags cannot hold the watch for ever.
         """
         limit = self.limit
         if limit is None:
@@ -352,10 +419,12 @@ class _Watch:
         waited = pd.Timedelta(seconds=_clock() - self.started)
         if isinstance(limit, pd.Timedelta) and waited >= limit:
             return True
+        if isinstance(limit, pd.Timestamp) and _now() >= limit + self.every:
+            return True
         # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
         first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
         if first is None or last is None:
-            return isinstance(limit, pd.Timestamp) and pd.Timestamp.now(tz="UTC") >= limit
+            return isinstance(limit, pd.Timestamp) and _now() >= limit
         newest = last + self.every / 2
         if self.failed_in_a_row >= 2:  # one failed poll is retried at the next tick
             newest = max(newest, last + pd.Timedelta(seconds=_clock() - self.last_listing_at))
@@ -386,6 +455,10 @@ class _Watch:
             logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
         except PineconeImportsError as exc:
             exc.partial = self._history()
+            raise
+        except Exception as exc:  # a bug: the listings seen do not go down with it
+            with contextlib.suppress(Exception):
+                exc.partial = self._history()  # type: ignore[attr-defined]
             raise
         finally:
             self.bars.close()
@@ -454,7 +527,10 @@ def watch_imports(
         but stop once a listing is that long after the first one, or at that time. Both
         are on the server's clock (``listed_at``), as everywhere in the package; while
         polls fail, on this machine's (a duration from the start, a time after two failed
-        polls in a row), so that a silent server cannot hold a watch past ``until``.
+        polls in a row), so that a silent server cannot hold a watch past ``until``. A
+        time also ends the watch once this machine's clock is an interval past it, so
+        that a server whose clock stands still or lags cannot either (a warning is
+        logged once when its clock stands still).
     snapshot_to : str or path, optional
         Also write each listing as a snapshot under this lake root (checked first).
     storage_options : dict, optional

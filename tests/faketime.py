@@ -3,14 +3,18 @@
 :class:`FakeTime` is a clock and a sleep; sleeping moves its own clock and the simulated
 clock of the emulator or project it drives (``speed`` times as far), so a watch of
 simulated hours runs in a moment. :meth:`FakeTime.install` puts it in place of the real
-clock and sleep of the watch and the CLI, and removes the retry backoff's waits.
+clock and sleep of the watch and the CLI, and of this machine's time of day (which starts
+at the emulator's simulated time unless ``wall`` says otherwise), and removes the retry
+backoff's waits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
+import pandas as pd
 import pytest
 
 
@@ -21,10 +25,17 @@ class Advancing(Protocol):
 class FakeTime:
     """A clock and a sleep; each sleep moves ``target``'s simulated clock too."""
 
-    def __init__(self, target: Advancing | None = None, *, speed: float = 1) -> None:
+    def __init__(
+        self, target: Advancing | None = None, *, speed: float = 1, wall: datetime | None = None
+    ) -> None:
         self.target = target
         self.speed = speed
         self.now = 0.0
+        #: This machine's time of day at the start: ``wall``, else the target's simulated
+        #: time (the server's clock and this machine's agree), else the real time.
+        now = getattr(target, "now", None)
+        start = wall or (now() if callable(now) else datetime.now(timezone.utc))
+        self.wall_start = pd.Timestamp(start)
         self.sleeps: list[float] = []
         #: Raise KeyboardInterrupt at this many sleeps (a user's Ctrl-C).
         self.interrupt_at: int | None = None
@@ -33,6 +44,10 @@ class FakeTime:
 
     def clock(self) -> float:
         return self.now
+
+    def wall(self) -> pd.Timestamp:
+        """This machine's time of day: it moves with the fake clock (not the target's)."""
+        return self.wall_start + pd.Timedelta(seconds=self.now)
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
@@ -51,5 +66,6 @@ class FakeTime:
         for module in (watch, cli):
             monkeypatch.setattr(module, "_clock", self.clock)
             monkeypatch.setattr(module, "_sleep", self.sleep)
+        monkeypatch.setattr(watch, "_now", self.wall)
         monkeypatch.setattr(client, "_sleep", lambda s: None)  # retry backoff
         return self

@@ -14,7 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pinecone_imports_frame import schema
-from pinecone_imports_frame.errors import ResponseFormatError, UnknownStatusWarning
+from pinecone_imports_frame.errors import (
+    DuplicateImportWarning,
+    ResponseFormatError,
+    UnknownStatusWarning,
+)
 from pinecone_imports_frame.frame import empty_frame, to_frame
 
 BACKENDS = ["numpy_nullable", "pyarrow"]
@@ -157,7 +161,7 @@ def test_datetime_objects_as_older_sdks_give_them() -> None:
         {**COMPLETED, "createdAt": pd.Timestamp("2025-05-01T14:00:00.123456+02:00")},
         {**COMPLETED, "createdAt": dt.datetime(2025, 5, 1, 12, 0, 0, 123456)},  # naive: UTC
     ]
-    df = to_frame(records)
+    df = to_frame([{**r, "id": str(i)} for i, r in enumerate(records)])  # four imports
     assert df["created_at"].tolist() == [pd.Timestamp("2025-05-01T12:00:00.123456Z")] * 4
 
 
@@ -408,3 +412,50 @@ def test_a_percent_past_100_by_float_rounding_is_kept() -> None:
     assert df.loc[0, "percent_complete"] == pytest.approx(100.0)
     with pytest.raises(ResponseFormatError, match="from 0 to 100"):
         to_frame([{**COMPLETED, "percentComplete": 100.5}])
+
+
+# --- an import twice in one listing -------------------------------------------------------
+
+#: A listing paged two at a time in which import 102 moved down a page while it was paged:
+#: it shows on the first page at 42.5 % and again on the second, read later, at 50 %.
+SHIFTED = [
+    COMPLETED,
+    RUNNING,
+    {**RUNNING, "percentComplete": 50.0, "recordsImported": 2000},
+    FAILED,
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_import_twice_in_records_is_kept_once_as_its_last_row(backend: str) -> None:
+    with pytest.warns(DuplicateImportWarning, match=r"^1 row .* kept once, as its last row"):
+        df = to_frame(SHIFTED, listed_at=LISTED, dtype_backend=backend)
+    assert df["id"].tolist() == ["101", "102", "103"]
+    running = df[df["id"] == "102"].iloc[0]
+    assert running["percent_complete"] == 50.0 and running["records_imported"] == 2000
+    assert df.dtypes.to_dict() == schema.pandas_dtypes(backend)
+
+
+def test_records_without_an_id_are_not_taken_for_one_import() -> None:
+    no_id = {k: v for k, v in RUNNING.items() if k != "id"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DuplicateImportWarning)
+        df = to_frame([no_id, no_id, COMPLETED])
+    assert len(df) == 3
+
+
+def test_a_listing_over_http_that_shows_an_import_twice_is_one_row_per_import() -> None:
+    """read_imports, and iter_pages with to_frame, agree: the last row, and a warning."""
+    import pinecone_imports_frame as pif
+    from pinecone_imports_frame.emulator import Emulator
+
+    with Emulator(records=SHIFTED) as emu:
+        with pytest.warns(DuplicateImportWarning, match=f"of the listing of {emu.address}"):
+            read = pif.read_imports(emu.url, api_key=emu.api_key, page_size=2, progress=False)
+        pages = list(pif.iter_pages(emu.url, api_key=emu.api_key, page_size=2, progress=False))
+    assert [len(p) for p in pages] == [2, 2]  # the server did send it twice
+    with pytest.warns(DuplicateImportWarning):
+        paged = to_frame([r for p in pages for r in p], listed_at=read["listed_at"].iloc[0])
+    for df in (read, paged):
+        assert df["id"].tolist() == ["101", "102", "103"]
+        assert df.loc[df["id"] == "102", "percent_complete"].tolist() == [50.0]

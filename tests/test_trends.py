@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -175,11 +176,82 @@ def test_latest_of_one_listing_is_that_listing() -> None:
     assert (out["first_seen"] == at(0)).all() and (out["listings"] == 1).all()
 
 
+def _shifted_history() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A history whose second listing shows import 2 twice (as a lake of an older version
+    holds it: the import moved between pages while the listing was paged), and the same
+    history with import 2 once in it, as its last row."""
+    first = listing(60, [rec("1", "Pending"), rec("2", "InProgress", percentComplete=10.0)])
+    second = [
+        rec("1", "InProgress", percentComplete=5.0, recordsImported=50),
+        rec("2", "InProgress", percentComplete=20.0),
+    ]
+    failed = rec("2", "Failed", finished=100, error="Exceeds system limit")
+    shifted = stack(first, listing(120, second), listing(120, [failed]))
+    once = stack(first, listing(120, [second[0], failed]))
+    return shifted, once
+
+
+@pytest.mark.parametrize("name", [*FUNCTIONS, "summary_text"])
+def test_an_import_twice_in_one_listing_counts_once_as_its_last_row(name: str) -> None:
+    """Every function agrees with the frame and the watch: one import, its last row."""
+    shifted, once = _shifted_history()
+    function = getattr(trends, name)
+    with pytest.warns(pif.DuplicateImportWarning, match=r"^1 row of the frame .* last row"):
+        got = function(shifted)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        function(shifted)
+    assert [w.category for w in caught] == [pif.DuplicateImportWarning]  # said once
+    expected = function(once)
+    if name == "summary_text":
+        assert got == expected
+    else:
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_trends_agree_on_how_many_imports_a_shifted_listing_holds() -> None:
+    shifted, _ = _shifted_history()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pif.DuplicateImportWarning)
+        timeline = trends.status_timeline(shifted)
+        figures = trends.summary(shifted)
+        last = trends.latest(shifted)
+    assert timeline["total"].tolist() == [2, 2]
+    assert int(figures.loc[0, "imports"]) == len(last) == 2
+    assert timeline.iloc[-1][["InProgress", "Failed"]].tolist() == [1, 1]
+
+
+def test_a_lake_of_an_older_version_with_an_import_twice_in_a_listing(tmp_path: Path) -> None:
+    """Snapshots written before the frame kept one row per import: read back as they are."""
+    shifted, once = _shifted_history()
+    for _, one in shifted.groupby("listed_at"):
+        pif.write_snapshot(one.reset_index(drop=True), tmp_path)
+    lake = pif.read_snapshots(tmp_path)
+    assert len(lake) == 5  # the lake holds import 2 twice in its second listing
+    for name in FUNCTIONS:
+        with pytest.warns(pif.DuplicateImportWarning, match="^1 row"):
+            got = getattr(trends, name)(lake)
+        pd.testing.assert_frame_equal(got, getattr(trends, name)(once))
+
+
+def test_one_id_in_two_indexes_is_two_imports_not_a_duplicate() -> None:
+    both = stack(
+        listing(0, [rec("1", "Pending")], host="idx-a.svc.pinecone.io"),
+        listing(0, [rec("1", "Pending")], host="idx-b.svc.pinecone.io"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pif.DuplicateImportWarning)
+        assert trends.status_timeline(both)["total"].tolist() == [1, 1]
+        assert int(trends.summary(both)["imports"].sum()) == len(trends.latest(both)) == 2
+
+
 def test_a_listing_stored_twice_counts_once() -> None:
     once = listing(0, [rec("1", "Pending")])
     history = stack(once, once, listing(5, [rec("1", "InProgress", percentComplete=1.0)]))
-    assert trends.latest(history).loc[0, "listings"] == 2
-    assert trends.status_history(history)["listings"].tolist() == [1, 1]
+    with pytest.warns(pif.DuplicateImportWarning, match="^1 row"):
+        assert trends.latest(history).loc[0, "listings"] == 2
+    with pytest.warns(pif.DuplicateImportWarning):
+        assert trends.status_history(history)["listings"].tolist() == [1, 1]
 
 
 # --- statuses over time --------------------------------------------------------------------

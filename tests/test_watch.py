@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -421,3 +422,155 @@ def test_a_status_only_some_polls_saw_keeps_the_history_categorical(
         history = watch_imports(server.url, api_key="some-key-0000", progress=False)
     assert history["status"].tolist() == ["Queued", "Completed"]
     assert isinstance(history["status"].dtype, pd.CategoricalDtype)
+
+
+# --- an import twice in one listing (issue 18) --------------------------------------------
+
+#: Served two to a page: import 2 shows on the first page and again on the second (it moved
+#: down a page while the listing was paged, at 12 % by then); import 9 has completed.
+SHIFTED = [
+    {"id": str(i), "uri": f"s3://b/{i}/", "status": "InProgress",
+     "createdAt": "2026-03-02T08:00:00Z", "percentComplete": 10.0}
+    for i in (1, 2, 3)
+]  # fmt: skip
+SHIFTED.insert(2, {**SHIFTED[1], "percentComplete": 12.0})
+SHIFTED.append(
+    {"id": "9", "uri": "s3://b/9/", "status": "Completed", "createdAt": "2026-03-02T08:00:00Z",
+     "finishedAt": "2026-03-02T08:30:00Z", "percentComplete": 100.0}
+)  # fmt: skip
+
+
+def test_an_import_listed_twice_is_watched_once_as_its_last_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The watch crashed (a raw pandas InvalidIndexError, history lost) at the second poll."""
+    with Emulator(records=SHIFTED, now=NOW) as server:
+        FakeTime(server).install(monkeypatch)
+        with pytest.warns(pif.DuplicateImportWarning, match="^1 row") as caught:
+            history = watch_imports(
+                server.url, api_key=server.api_key, page_size=2, interval="1m", until="3m",
+                progress=False,
+            )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 4
+    assert sum(issubclass(w.category, pif.DuplicateImportWarning) for w in caught) == 4
+    for _, one in history.groupby("listed_at"):
+        assert one["id"].tolist() == ["1", "2", "3", "9"]
+        assert one.loc[one["id"] == "2", "percent_complete"].tolist() == [12.0]
+    # The trends count what the watch saw: four imports, three running.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pif.DuplicateImportWarning)
+        assert trends.status_timeline(history)["total"].tolist() == [4] * 4
+        assert int(trends.summary(history).loc[0, "imports"]) == len(trends.latest(history)) == 4
+        assert len(trends.estimate_completion(history)) == 3
+
+
+def test_a_watch_of_a_listing_with_an_import_twice_keeps_its_history_on_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with Emulator(records=SHIFTED, now=NOW) as server:
+        FakeTime(server).install(monkeypatch)
+        server.inject("status", status=401, times=1, after=3 * 3)  # the fourth poll: 3 pages each
+        with pytest.raises(AuthenticationError) as info, warnings.catch_warnings():
+            warnings.simplefilter("ignore", pif.DuplicateImportWarning)
+            watch_imports(
+                server.url, api_key=server.api_key, page_size=2, interval="1m", progress=False
+            )
+    partial = info.value.partial
+    assert partial is not None and partial["listed_at"].nunique() == 3
+    assert partial.groupby("listed_at")["id"].apply(list).tolist() == [["1", "2", "3", "9"]] * 3
+
+
+def test_an_error_from_on_event_keeps_the_history_in_partial(emu: Emulator, fake: FakeTime) -> None:
+    """Whatever ends a watch, the listings it saw travel with the error."""
+
+    def on_event(event: WatchEvent) -> None:
+        raise ValueError(f"the handler failed on {event.id}")
+
+    with pytest.raises(ValueError, match="the handler failed") as info:
+        watch_imports(emu.url, api_key=emu.api_key, interval="1m", on_event=on_event,
+                      progress=False)  # fmt: skip
+    partial = info.value.partial  # type: ignore[attr-defined]
+    assert partial["listed_at"].nunique() == len(fake.sleeps) + 1 >= 2
+
+
+# --- until a time, on a server whose clock stands still or lags (issue 18) ------------------
+
+
+def test_watch_until_a_time_ends_by_this_machines_clock_when_the_servers_stands_still(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: never ended (the server's clock never reached the time)."""
+    fake = FakeTime(emu, speed=0).install(monkeypatch)  # the server's clock stands still
+    fake.interrupt_at = 40  # the test's own bound: "never" is 40 polls here
+    until = (pd.Timestamp(NOW) + pd.Timedelta(minutes=5)).isoformat()
+    args = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
+    assert main([*args, "--interval", "1m", "--until", until]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith(f"stopped after --until {until} (7 polls)")
+    assert fake.sleeps == [60.0] * 6  # this machine's clock: an interval past the time
+    said = [line for line in captured.err.splitlines() if "clock stands still" in line]
+    assert len(said) == 1 and said[0].startswith("pinecone-imports: the server's clock")
+    assert "over 2m00s on this machine's clock" in said[0] and "1m00s after it" in said[0]
+
+
+def test_until_a_time_ends_by_this_machines_clock_when_the_server_lags_an_hour(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's time of day is an hour behind this machine's: it would take an hour."""
+    here = pd.Timestamp(NOW) + pd.Timedelta(hours=1)
+    fake = FakeTime(emu, wall=here).install(monkeypatch)
+    fake.interrupt_at = 40
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        history = watch_imports(
+            emu.url, api_key=emu.api_key, interval="1m", until=here + pd.Timedelta(minutes=2),
+            progress=False,
+        )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 4  # at here+3m on this machine's clock
+    assert not [r for r in caplog.records if "stands still" in r.getMessage()]
+
+
+def test_until_a_time_is_on_the_servers_clock_when_it_runs_ahead(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This machine's clock bounds the watch; it does not replace the server's."""
+    FakeTime(emu, wall=pd.Timestamp(NOW) - pd.Timedelta(hours=1)).install(monkeypatch)
+    history = watch_imports(
+        emu.url, api_key=emu.api_key, interval="1m", until=pd.Timestamp(NOW) + pd.Timedelta(
+            minutes=2), progress=False,
+    )  # fmt: skip
+    assert history.attrs["watch"]["stopped"] == "until"
+    assert history["listed_at"].nunique() == 3  # 09:00, 09:01, 09:02 on the server
+
+
+# --- the cost of a poll does not grow with the polls (issue 18) -----------------------------
+
+
+def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
+    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: every row of every running import, so each poll cost more than the last.
+
+    The bars still show what ``estimate_completion`` says of the whole history so far.
+    """
+    real = trends.estimate_completion
+    calls: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+
+    def spy(history: pd.DataFrame, **kw: Any) -> pd.DataFrame:
+        out = real(history, **kw)
+        calls.append((history, out))
+        return out
+
+    monkeypatch.setattr(trends, "estimate_completion", spy)
+    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m",
+                            progress=True)  # fmt: skip
+    times = sorted(history["listed_at"].unique())
+    assert len(calls) == len(times) == 91
+    rows_per_import = [len(given) / max(len(out), 1) for given, out in calls]
+    assert max(rows_per_import) <= 4
+    assert max(len(out) for _, out in calls) >= 3  # imports ran through the watch
+    same = [c for c in real(history).columns if c != "rate_listings"]
+    for t, (_, out) in zip(times, calls, strict=True):
+        whole = real(history[history["listed_at"] <= t])
+        pd.testing.assert_frame_equal(out[same], whole[same])

@@ -169,3 +169,35 @@ def test_the_watch_command_follows_every_index(
     out = capsys.readouterr().out
     assert "imports running at the start have ended" in out
     assert "import prod-a/" in out and "import prod-b/" in out
+
+
+def test_one_id_in_two_indexes_is_two_imports_and_twice_in_one_is_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Per index: "shifted" shows import 2 twice (it moved down a page while paged)."""
+    running = [
+        {"id": str(i), "uri": f"s3://b/{i}/", "status": "InProgress",
+         "createdAt": "2026-03-02T08:00:00Z", "percentComplete": 10.0}
+        for i in (1, 2, 3)
+    ]  # fmt: skip
+    done = {**DONE[0], "id": "9"}
+    shifted = [*running[:2], {**running[1], "percentComplete": 12.0}, running[2], done]
+    indexes = [IndexConfig("shifted", records=shifted), IndexConfig("plain", records=running)]
+    with Project(indexes=indexes, now=NOW) as project:
+        FakeTime(project).install(monkeypatch)
+        with pytest.warns(pif.DuplicateImportWarning) as caught:
+            history = watch_project_imports(
+                api_key=project.api_key, controller_host=project.control.url, page_size=2,
+                interval="1m", until="2m", progress=False,
+            )  # fmt: skip
+        shifted_host = project["shifted"].address
+    said = [str(w.message) for w in caught if issubclass(w.category, pif.DuplicateImportWarning)]
+    assert len(said) == 3 and all(f"1 row of the listing of {shifted_host} " in m for m in said)
+    assert history.attrs["watch"]["stopped"] == "until"
+    for (name, _), one in history.groupby(["index_name", "listed_at"]):
+        assert one["id"].tolist() == (
+            ["1", "2", "3", "9"] if name == "shifted" else ["1", "2", "3"]
+        )
+        assert one.loc[one["id"] == "2", "percent_complete"].tolist() == [
+            12.0 if name == "shifted" else 10.0
+        ]

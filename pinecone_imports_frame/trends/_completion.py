@@ -167,9 +167,8 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     """
     h.check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
-    none = h.empty(_ESTIMATE_COMPLETION_DTYPES)
     if not len(history):
-        return none
+        return h.empty(_ESTIMATE_COMPLETION_DTYPES)
     by = h.ByImport(history)
     codes = h.col(history, "status").cat.codes.to_numpy()[by.rows]
     pending_code = schema.STATUSES.index("Pending")
@@ -183,7 +182,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
         codes[last], (pending_code, running_code)
     )
     if not running.any():
-        return none
+        return h.empty(_ESTIMATE_COMPLETION_DTYPES)
     keep = running[by.group]  # every row of the running imports
     rows, t, code, group = by.rows[keep], by.t[keep], codes[keep], by.group[keep]
     percent, records = _progress_values(history, rows)

@@ -7,6 +7,7 @@ listing time, and the rest is array work over its positions.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any, cast
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
+from .._duplicates import warn_duplicates
 from ..errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ _FAILED = (
 #: The columns each function reads (``index_host`` is optional: without it, one index).
 COLUMNS_NEEDED: dict[str, tuple[str, ...]] = {
     "latest": ("id", "listed_at", "index_host"),
-    "status_timeline": ("status", "listed_at", "index_host"),
+    "status_timeline": ("id", "status", "listed_at", "index_host"),
     "status_history": ("id", "status", "listed_at", "index_host"),
     "transitions": ("id", "status", "listed_at", "index_host"),
     "progress_history": _PROGRESS,
@@ -111,6 +113,12 @@ def as_status(s: pd.Series) -> pd.Series:
     return s.astype(schema.status_dtype(sorted(c for c in cats if c not in schema.STATUSES)))
 
 
+@functools.cache
+def _dtype(name: str) -> object:
+    """Return the ``numpy_nullable`` dtype of ``name`` (built once: a categorical is slow)."""
+    return schema.pandas_dtype(name)
+
+
 def col(df: pd.DataFrame, name: str) -> pd.Series:
     """Column ``name`` with its ``numpy_nullable`` dtype (as it is when it has it already)."""
     if name not in df.columns:  # only index_host may be absent: one index
@@ -118,7 +126,7 @@ def col(df: pd.DataFrame, name: str) -> pd.Series:
     s = df[name]
     if name == "status":
         return as_status(s)
-    want = schema.pandas_dtype(name)
+    want = _dtype(name)
     if s.dtype == want:
         return s
     try:
@@ -285,7 +293,8 @@ class ByImport:
     ----------
     rows : numpy.ndarray
         Positions in the frame, sorted by (import, listed_at); a row that repeats an import
-        at the same ``listed_at`` (a listing stored twice) is dropped for the later one.
+        at the same ``listed_at`` (an import twice in one listing, a listing stored twice)
+        is dropped for the later one, with a :class:`DuplicateImportWarning`.
     t : numpy.ndarray
         ``listed_at`` of those rows, in microseconds.
     group : numpy.ndarray
@@ -304,6 +313,7 @@ class ByImport:
         same_next = np.zeros(len(order), dtype=bool)
         same_next[:-1] = (key[1:] == key[:-1]) & (t[1:] == t[:-1])
         if same_next.any():
+            warn_duplicates(int(same_next.sum()), where="of the frame")
             keep = ~same_next
             order, key, t = order[keep], key[keep], t[keep]
         new = np.ones(len(order), dtype=bool)
@@ -318,6 +328,24 @@ class ByImport:
     def last(self) -> np.ndarray:
         """Frame position of each import's last row."""
         return self.rows[self.ends - 1]
+
+
+def repeated_rows(df: pd.DataFrame, listing: np.ndarray) -> np.ndarray | None:
+    """Mark the rows that repeat an import of their listing (all but the last), or None.
+
+    ``listing`` numbers each row's listing (one ``index_host`` and ``listed_at``); rows
+    of one listing with one ``id`` are one import, kept once, as its last row (as
+    :class:`ByImport` keeps it), with a :class:`DuplicateImportWarning`.
+    """
+    ids, id_uniques = pd.factorize(col(df, "id"), use_na_sentinel=False)
+    if len(id_uniques) == len(df):
+        return None  # every id once in the frame: none twice in a listing
+    key = pd.Series(listing.astype(np.int64) * max(len(id_uniques), 1) + ids)
+    repeated = key.duplicated(keep="last").to_numpy()
+    if not repeated.any():
+        return None
+    warn_duplicates(int(repeated.sum()), where="of the frame")
+    return repeated
 
 
 def last_rows(df: pd.DataFrame) -> pd.DataFrame:

@@ -100,19 +100,21 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     history : pandas.DataFrame
-        One listing or many (needs ``status`` and ``listed_at``).
+        One listing or many (needs ``id``, ``status`` and ``listed_at``).
 
     Returns
     -------
     pandas.DataFrame
         ``index_host`` (``string``), ``listed_at`` (``datetime64[us, UTC]``), one ``int64``
         column per status (Pending, InProgress, Completed, Failed, Cancelled, then any
-        status a newer API version added) and ``total`` (every row of the listing, a
-        missing status included). A new status named like one of these columns
-        (``total``, ``listed_at``, ``index_host``) or beginning with ``status:`` is counted
-        in the column ``status:NAME``: the status columns are those between
-        ``listed_at`` and ``total``. Sorted by ``index_host`` and ``listed_at``; plot it
-        with ``.set_index("listed_at")[list(pif.STATUSES)].plot.area()``.
+        status a newer API version added) and ``total`` (every import of the listing, a
+        missing status included; an import twice in one listing counts once, as its last
+        row, with a :class:`~pinecone_imports_frame.DuplicateImportWarning`). A new status
+        named like one of these columns (``total``, ``listed_at``, ``index_host``) or
+        beginning with ``status:`` is counted in the column ``status:NAME``: the status
+        columns are those between ``listed_at`` and ``total``. Sorted by ``index_host``
+        and ``listed_at``; plot it with
+        ``.set_index("listed_at")[list(pif.STATUSES)].plot.area()``.
 
     Examples
     --------
@@ -136,6 +138,9 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     host, hosts = pd.factorize(h.col(history, "index_host"), use_na_sentinel=False)
     times, time_uniques = pd.factorize(t)
     listing, listing_keys = pd.factorize(host.astype(np.int64) * len(time_uniques) + times)
+    repeated = h.repeated_rows(history, listing)
+    if repeated is not None:  # an import twice in a listing counts once, as its last row
+        listing, codes = listing[~repeated], codes[~repeated]
     n_listings, width = len(listing_keys), len(categories) + 1
     # Missing statuses (code -1) land in the last column, which only "total" reads.
     cells = listing * width + np.where(codes < 0, width - 1, codes)

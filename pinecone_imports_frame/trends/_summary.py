@@ -186,10 +186,11 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     h.check_frame(frame, "summary_text")
     if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
         raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
-    figures = summary(frame)
+    last = h.last_rows(frame)  # once: an import twice in a listing is said once
+    figures = summary(last)
     if not len(figures):
         return "0 imports"
-    failed = failed_imports(frame)
+    failed = failed_imports(last)
     failed = failed[failed["status"] == "Failed"]
     categories = list(figures.columns[3 : figures.columns.get_loc("running")])
     blocks = []
