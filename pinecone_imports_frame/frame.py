@@ -32,8 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import config, schema
-from ._text import printable
 from ._duplicates import keep_last_of_each_id
+from ._text import printable
 from .error_categories import categorize
 from .errors import BadRecordWarning, ConfigurationError, ResponseFormatError, UnknownStatusWarning
 from .schema import Column, DtypeBackend
