@@ -107,7 +107,8 @@ def check_imports(
         An import at 100 % for this long is indexing too long (needs several listings).
     max_age : str or pandas.Timedelta, optional
         An index whose newest listing is older than this (before ``now``) is stale, and a
-        frame with no listing at all is a problem: for lakes. None: not checked.
+        frame with no listing at all is a problem: for lakes. None: not checked. (A
+        listing is seen by its rows: the listings of an index with no import show none.)
     now : timestamp-like, optional
         The time ``max_age`` counts to; this machine's clock by default.
 
@@ -181,6 +182,12 @@ def check_imports(
         rows += _stale(frame, names, max_age_td, now_ts)
     rows += _failed(frame, names, since_td)
     rows += _running(frame, names, stalled_td, indexing_td)
+    if connection is not None:  # a server may echo a piece of the key in an error or an id
+        redact = connection.api_key.redact
+        for row in rows:
+            for name in ("id", "detail"):
+                if isinstance(row.get(name), str):
+                    row[name] = redact(row[name])
     return _problem_frame(rows)
 
 

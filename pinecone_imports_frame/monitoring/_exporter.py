@@ -306,9 +306,9 @@ class ImportsExporter:
         view = index.view
         view.success = False
         view.duration_seconds = took
-        where = view.name or view.host or "of the project"
+        where = f"index {view.name or view.host}" if view.name or view.host else "the project"
         (logger.debug if index.failing else logger.warning)(
-            "the listing of index %s failed (pinecone_imports_listing_success is 0; the "
+            "the listing of %s failed (pinecone_imports_listing_success is 0; the "
             "exporter lists again at the next interval): %s",
             where,
             printable(error),
@@ -320,7 +320,8 @@ class ImportsExporter:
     def _take(self, index: _Index, df: pd.DataFrame, took: float) -> None:
         view = index.view
         if index.failing:
-            logger.info("the listing of index %s succeeded again", view.name or view.host)
+            where = f"index {view.name or view.host}" if view.name or view.host else "the project"
+            logger.info("the listing of %s succeeded again", where)
             index.failing = False
         if not view.name and df.attrs.get("index_name"):
             view.name = self._label(df.attrs["index_name"])
