@@ -317,3 +317,11 @@ def test_the_dashboard_is_a_grafana_dashboard_of_the_exporters_metrics() -> None
               "pinecone_import_eta_seconds", "pinecone_import_records_per_second",
               "pinecone_imports_listing_success"}  # fmt: skip
     assert report <= used
+
+
+def test_the_readme_tables_name_every_metric_and_alert() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    metrics = re.findall(r"^\| `(pinecone_[a-z_]+)` \|", readme, re.M)
+    assert metrics == list(monitoring.METRICS)
+    alerts = re.findall(r"^\| `(Pinecone[A-Za-z]+)` \|", readme, re.M)
+    assert alerts == re.findall(r"^ +- alert: (\w+)$", monitoring.RULES.read_text(), re.M)
