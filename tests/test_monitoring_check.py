@@ -395,3 +395,16 @@ def test_an_index_whose_imports_all_completed_is_healthy_in_a_project() -> None:
         argv = ["check", "--all-indexes", "--api-key", KEY, "--controller-host",
                 project.control.url]  # fmt: skip
         assert exit_code(argv) == 0
+
+
+def test_a_history_without_hosts_is_one_index() -> None:
+    rec = {"id": "7", "uri": "s3://b/", "status": "InProgress", "createdAt": "2026-03-02T06:00:00Z",
+           "percentComplete": 40.0}  # fmt: skip
+    history = pif.concat_frames(
+        [pif.to_frame([rec], listed_at=f"2026-03-02T0{h}:00Z") for h in (7, 8, 9)]
+    ).drop(columns="index_host")
+    problems = check_imports(history)
+    assert problems["problem"].tolist() == ["stalled"]
+    assert problem_lines(problems) == [
+        "the project: import 7 stalled at 40 %: no progress for 2h00m00s (since 2026-03-02 07:00Z)"
+    ]

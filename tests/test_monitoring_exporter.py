@@ -574,3 +574,30 @@ def test_an_index_given_by_name_is_labelled_with_its_name_and_host() -> None:
         host = project["prod-search"].address
     labels = {"index_name": "prod-search", "index_host": host}
     assert value(s, "pinecone_imports_listing_success", **labels) == 1
+
+
+def test_a_listing_the_exporter_cannot_read_is_a_failed_one_and_it_goes_on(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Whatever a server sends, the exporter keeps serving: a listing it cannot turn into
+    # metrics is shown as failed (and alerts), with the traceback in its log.
+    exporter = exporter_for(emu)
+    exporter.refresh()
+
+    def broken(frame: Any) -> Any:
+        raise RuntimeError("a listing nobody foresaw")
+
+    monkeypatch.setattr(_exporter.trends, "failed_imports", broken)
+    emu.advance("1m")
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        for index in exporter._indexes.values():
+            index.failed_key = None  # the failed imports must be read again
+        assert exporter.refresh() is False
+    s = scrape(exporter.text())
+    assert value(s, "pinecone_imports_listing_success", index_name="docs") == 0
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert record.levelno == logging.ERROR and record.exc_info is not None
+    assert "could not be turned into metrics" in record.getMessage()
+    assert "a listing nobody foresaw" in record.getMessage()
+    monkeypatch.undo()
+    assert exporter.refresh() is True

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -248,8 +248,7 @@ class ImportsExporter:
             return False
         if df.attrs.get("index_host"):
             index.view.host = self._label(df.attrs["index_host"])
-        self._take(index, df, _clock() - started)
-        return True
+        return self._take(index, df, _clock() - started)
 
     def _refresh_project(self) -> bool:
         from ..control import list_indexes
@@ -299,30 +298,52 @@ class ImportsExporter:
                     ok = False
                 else:
                     assert df is not None
-                    self._take(index, df, took)
+                    ok = self._take(index, df, took) and ok
         return ok
 
-    def _failed(self, index: _Index, error: BaseException, took: float) -> None:
+    def _failed(
+        self, index: _Index, error: BaseException, took: float, *, unreadable: bool = False
+    ) -> None:
         view = index.view
         view.success = False
         view.duration_seconds = took
         where = f"index {view.name or view.host}" if view.name or view.host else "the project"
-        (logger.debug if index.failing else logger.warning)(
-            "the listing of %s failed (pinecone_imports_listing_success is 0; the "
-            "exporter lists again at the next interval): %s",
-            where,
-            printable(error),
-        )
+        if unreadable:  # a listing the exporter could not turn into metrics: a bug to see
+            logger.error(
+                "the listing of %s arrived but could not be turned into metrics "
+                "(pinecone_imports_listing_success is 0; the exporter goes on): %s",
+                where,
+                printable(error),
+                exc_info=error,
+            )
+        else:
+            (logger.debug if index.failing else logger.warning)(
+                "the listing of %s failed (pinecone_imports_listing_success is 0; the "
+                "exporter lists again at the next interval): %s",
+                where,
+                printable(error),
+            )
         index.failing = True
 
     # -- one listing to the view -----------------------------------------------------------
 
-    def _take(self, index: _Index, df: pd.DataFrame, took: float) -> None:
-        view = index.view
+    def _take(self, index: _Index, df: pd.DataFrame, took: float) -> bool:
+        """Show a listing; whatever a server sent, a listing that cannot be shown fails alone."""
+        try:
+            view = self._view(index, df, took)
+        except Exception as exc:  # never the exporter's end: it alerts and goes on
+            self._failed(index, exc, took, unreadable=True)
+            return False
         if index.failing:
             where = f"index {view.name or view.host}" if view.name or view.host else "the project"
             logger.info("the listing of %s succeeded again", where)
             index.failing = False
+        index.view = view
+        return True
+
+    def _view(self, index: _Index, df: pd.DataFrame, took: float) -> IndexView:
+        """Make the index's view of a listing (a new one: the last stays until it is done)."""
+        view = replace(index.view)
         if not view.name and df.attrs.get("index_name"):
             view.name = self._label(df.attrs["index_name"])
         listed = _listed_at_us(df)
@@ -334,15 +355,22 @@ class ImportsExporter:
             n if n in STATUSES else self._label(n): int(c)
             for n, c in zip(names, counts, strict=True)
         }
-        self._take_failures(index, df, codes, names, listed)
-        self._take_running(index, df, codes, names, listed)
-        self._take_finished(index, df, listed)
+        self._take_failures(index, view, df, codes, names, listed)
+        self._take_running(index, view, df, codes, names, listed)
+        self._take_finished(view, df, listed)
         view.success = True
         view.listed_unix = _wall()
         view.duration_seconds = took
+        return view
 
     def _take_failures(
-        self, index: _Index, df: pd.DataFrame, codes: np.ndarray, names: list[str], listed: int
+        self,
+        index: _Index,
+        view: IndexView,
+        df: pd.DataFrame,
+        codes: np.ndarray,
+        names: list[str],
+        listed: int,
     ) -> None:
         rows = (
             np.flatnonzero(codes == names.index(_FAILED)) if _FAILED in names else np.empty(0, int)
@@ -362,11 +390,17 @@ class ImportsExporter:
             index.failed_key = key
         recent = index.failed_when >= listed - self.window_us
         found, n = np.unique(index.failed_category[recent], return_counts=True)
-        index.view.failed = {str(c): int(k) for c, k in zip(found, n, strict=True)}
-        index.view.retry_traps = int(index.failed_trap[recent].sum())
+        view.failed = {str(c): int(k) for c, k in zip(found, n, strict=True)}
+        view.retry_traps = int(index.failed_trap[recent].sum())
 
     def _take_running(
-        self, index: _Index, df: pd.DataFrame, codes: np.ndarray, names: list[str], listed: int
+        self,
+        index: _Index,
+        view: IndexView,
+        df: pd.DataFrame,
+        codes: np.ndarray,
+        names: list[str],
+        listed: int,
     ) -> None:
         running_codes = [names.index(s) for s in (_PENDING, _IN_PROGRESS) if s in names]
         rows = np.flatnonzero(np.isin(codes, running_codes))
@@ -375,7 +409,7 @@ class ImportsExporter:
             if "validation_errors" in df.columns
             else np.full(len(rows), np.nan)
         )
-        index.view.running = index.running.update(
+        view.running = index.running.update(
             listed,
             [self._label(i) for i in _texts(df["id"], rows)],
             [names[c] for c in codes[rows]],
@@ -384,13 +418,13 @@ class ImportsExporter:
             invalid,
         )
 
-    def _take_finished(self, index: _Index, df: pd.DataFrame, listed: int) -> None:
+    def _take_finished(self, view: IndexView, df: pd.DataFrame, listed: int) -> None:
         finished = _micros(df["finished_at"])
         rows = np.flatnonzero(finished >= listed - RECENT_SECONDS * US)
         rows = rows[np.argsort(-finished[rows], kind="stable")][:MAX_FINISHED]
         records = _floats(df["records_imported"], rows)
         invalid = _floats(df["validation_errors"], rows)
-        index.view.finished = [
+        view.finished = [
             (self._label(i), float(r), float(v))
             for i, r, v in zip(_texts(df["id"], rows), records, invalid, strict=True)
         ]
