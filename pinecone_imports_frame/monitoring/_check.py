@@ -469,6 +469,19 @@ def read_recent(
     """Read the listings of a lake taken within ``lookback`` of ``now``, as ``check`` needs.
 
     Only :data:`CHECK_COLUMNS` are read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pinecone_imports_frame as pif
+    >>> root = tempfile.mkdtemp()
+    >>> now = pd.Timestamp("2026-03-02T09:00:00Z")
+    >>> for minutes in (90, 10):
+    ...     listing = pif.to_frame([{"id": "7", "status": "Pending"}], index_host="h",
+    ...                            listed_at=now - pd.Timedelta(minutes=minutes))
+    ...     _ = pif.write_snapshot(listing, root)
+    >>> len(read_recent(root, lookback=pd.Timedelta("1h"), now=now))
+    1
     """
     from ..snapshots import read_snapshots
 

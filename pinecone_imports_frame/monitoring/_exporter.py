@@ -438,7 +438,15 @@ class ImportsExporter:
     # -- output ----------------------------------------------------------------------------
 
     def text(self) -> str:
-        """Return the metrics of the latest listing in Prometheus' text format."""
+        """Return the metrics of the latest listing in Prometheus' text format.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame import Connection
+        >>> exporter = ImportsExporter(connection=Connection.resolve("127.0.0.1:1", api_key="k"))
+        >>> exporter.text()  # nothing listed yet
+        ''
+        """
         from prometheus_client import generate_latest
 
         return generate_latest(self.registry).decode("utf-8")
@@ -448,6 +456,21 @@ class ImportsExporter:
 
         For node_exporter's textfile collector, which reads ``*.prom`` files: a reader
         never sees half a file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> path = Path(tempfile.mkdtemp()) / "pinecone_imports.prom"
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     exporter = ImportsExporter(connection=conn)
+        ...     _ = exporter.refresh()
+        >>> exporter.write_textfile(path)
+        >>> path.read_text() == exporter.text()
+        True
         """
         from prometheus_client import write_to_textfile
 
@@ -463,6 +486,22 @@ class ImportsExporter:
             interface).
         port : int
             The port; 0 picks a free one.
+
+        Examples
+        --------
+        >>> import urllib.request
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     exporter = ImportsExporter(connection=conn)
+        ...     _ = exporter.refresh()
+        >>> server = exporter.serve(port=0)
+        >>> with urllib.request.urlopen(server.url) as answer:
+        ...     body = answer.read().decode()
+        >>> server.close()
+        >>> "pinecone_imports_listing_success" in body
+        True
         """
         from prometheus_client import start_wsgi_server
 
@@ -480,6 +519,15 @@ class ImportsExporter:
 
         Ticks follow ``polling.poll``: a listing that runs long skips the ticks it
         missed, never bursts to catch up.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     ImportsExporter(connection=conn).run(interval="10s", max_listings=1)
+        1
         """
         every = parse_interval(interval, what="interval")
         stop = stop if stop is not None else threading.Event()
