@@ -587,7 +587,7 @@ def test_a_listing_the_exporter_cannot_read_is_a_failed_one_and_it_goes_on(
     def broken(frame: Any) -> Any:
         raise RuntimeError("a listing nobody foresaw")
 
-    monkeypatch.setattr(_exporter.trends, "failed_imports", broken)
+    monkeypatch.setattr(trends, "failed_imports", broken)
     emu.advance("1m")
     with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
         for index in exporter._indexes.values():

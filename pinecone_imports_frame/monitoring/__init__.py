@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._check import CHECK_COLUMNS, PROBLEMS, check_imports, problem_lines, read_recent
-    from ._exporter import DEFAULT_PORT, ImportsExporter, MetricsServer
+    from ._exporter import ImportsExporter, MetricsServer
     from ._metrics import METRICS
     from ._webhook import message_text, notify_webhook
 
@@ -38,6 +38,8 @@ RULES = _HERE / "rules.yml"
 RULES_TEST = _HERE / "rules_test.yml"
 #: A Grafana dashboard of the exporter's metrics (Dashboards > Import).
 DASHBOARD = _HERE / "dashboard.json"
+#: The port ``pinecone-imports metrics`` serves on unless told (``--port``).
+DEFAULT_PORT = 9718
 
 # Imported on first use: the CLI registers its commands without loading trends or the
 # exporter.
@@ -47,7 +49,6 @@ _LAZY = {
     "check_imports": "_check",
     "problem_lines": "_check",
     "read_recent": "_check",
-    "DEFAULT_PORT": "_exporter",
     "ImportsExporter": "_exporter",
     "MetricsServer": "_exporter",
     "METRICS": "_metrics",

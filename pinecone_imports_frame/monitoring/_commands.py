@@ -75,7 +75,7 @@ def _port(text: str) -> int:
 def add_metrics_command(sub: Commands) -> None:
     """Add ``pinecone-imports metrics``: the Prometheus exporter."""
     from .. import cli
-    from ._exporter import DEFAULT_PORT
+    from . import DEFAULT_PORT
 
     p = sub.add_parser(
         "metrics", run_metrics, help="serve the imports as Prometheus metrics (or write a file)"
@@ -111,10 +111,6 @@ def add_metrics_command(sub: Commands) -> None:
     )
 
 
-# Indirection so that tests stop a serving exporter without a signal.
-_stop_event: Callable[[], threading.Event] = threading.Event
-
-
 def _exporter(args: argparse.Namespace) -> ImportsExporter:
     from ._exporter import ImportsExporter
 
@@ -137,7 +133,7 @@ def run_metrics(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         return 0 if ok else 1
-    stop = _stop_event()
+    stop = threading.Event()
     server = exporter.serve(bind=args.bind, port=args.port)
     previous: Any = None
     in_main = threading.current_thread() is threading.main_thread()
@@ -163,12 +159,6 @@ def run_metrics(args: argparse.Namespace) -> int:
 
 
 # -- check ---------------------------------------------------------------------------------
-
-
-def _seconds(text: str) -> float:
-    from .. import cli
-
-    return cli._seconds(text)
 
 
 def add_check_command(sub: Commands) -> None:
@@ -224,7 +214,7 @@ def add_check_command(sub: Commands) -> None:
     )
     g.add_argument(
         "--notify-timeout",
-        type=_seconds,
+        type=cli._seconds,
         default=10.0,
         metavar="SECONDS",
         help="seconds to wait for the webhook (default 10)",

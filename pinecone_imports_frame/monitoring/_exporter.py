@@ -24,19 +24,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import trends
 from .._text import printable
 from ..config import DEFAULT_PAGE_SIZE, Connection, parse_duration, parse_interval
 from ..errors import ConfigurationError, PineconeImportsError
 from ..polling import poll
 from ..schema import STATUSES
+from . import DEFAULT_PORT
 from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, families, label
 from ._running import US, RunningImports
 
 logger = logging.getLogger(__name__)
-
-#: The port ``pinecone-imports metrics`` serves on unless told (``--port``).
-DEFAULT_PORT = 9718
 
 # Indirections so that tests run the schedule on a fake clock.
 _clock = time.monotonic
@@ -44,7 +41,6 @@ _wall = time.time
 _sleep: Callable[[float], Any] | None = None  # None: wait on the stop event
 
 _PENDING, _IN_PROGRESS, _FAILED = "Pending", "InProgress", "Failed"
-_FAILED_COLUMNS = trends.COLUMNS_NEEDED["failed_imports"]
 
 
 def require_prometheus_client() -> None:
@@ -399,7 +395,10 @@ class ImportsExporter:
         rows = np.flatnonzero(c.codes == failed_code)
         key = hash((tuple(c.texts(rows)), c.finished[rows].tobytes()))
         if key != index.failed_key:  # a new failure: the trends again, on the failed rows
-            failed = trends.failed_imports(df.take(rows)[list(_FAILED_COLUMNS)])
+            from .. import trends
+
+            needed = list(trends.COLUMNS_NEEDED["failed_imports"])
+            failed = trends.failed_imports(df.take(rows)[needed])
             failed = failed[(failed["status"] == _FAILED).to_numpy()]
             when = _micros(failed["finished_at"])
             created = _micros(failed["created_at"])

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import trends
-
 logger = logging.getLogger(__name__)
 
 US = 1_000_000
@@ -226,6 +224,8 @@ def progress_since(history: pd.DataFrame) -> pd.DataFrame:
     >>> str(progress_since(history).loc[0, "progress_since"])
     '2025-05-01 12:00:00+00:00'
     """
+    from .. import trends
+
     p = trends.progress_history(history)
     columns = ["index_host", "id", "listed_at", "progress_since"]
     if not len(p):
