@@ -14,7 +14,8 @@ Sections (all in one run, on the same data):
    ``compact_snapshots`` (and its throughput in files per second);
 5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
 6. the emulator's own throughput, to show it is never what is measured;
-7. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``).
+7. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``);
+8. the Prometheus exporter's CPU per listing against the drain alone (``_monitoring.py``).
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -76,6 +77,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_imports": 2_000,
         "fleet_runs": 3,
         "trends_rows": 10_000_000,
+        "monitoring_runs": {1_000: 20, 10_000: 10, 100_000: 3},
     },
     "quick": {
         "sizes": [1_000],
@@ -97,6 +99,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_imports": 200,
         "fleet_runs": 1,
         "trends_rows": 20_000,
+        "monitoring_runs": {1_000: 3},
     },
 }
 
@@ -405,6 +408,17 @@ def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
     return _child_json([str(HERE / "_trends.py"), str(cfg["trends_rows"])])
 
 
+def section_monitoring(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, Any]:
+    """The exporter against the drain alone, at each size of ``monitoring_runs``."""
+    sizes: dict[str, Any] = {}
+    for size, runs in cfg["monitoring_runs"].items():
+        print(f"[monitoring] the exporter at {size:,} imports ...", file=sys.stderr, flush=True)
+        sizes[str(size)] = _child_json(
+            [str(HERE / "_monitoring.py"), servers[size].url, KEY, str(runs)]
+        )
+    return {"sizes": sizes}
+
+
 def section_emulator(server: Server, seconds: float) -> dict[str, Any]:
     """Pages per second served to one keep-alive ``requests`` session, and server CPU/page."""
     import requests
@@ -667,6 +681,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         from _trends import targets as trends_targets
 
         out += trends_targets(sec["trends"])
+    if "monitoring" in sec:
+        from _monitoring import targets as monitoring_targets
+
+        out += monitoring_targets(sec["monitoring"])
     return out
 
 
@@ -951,6 +969,10 @@ def markdown(results: dict[str, Any]) -> str:
         from _trends import markdown as trends_markdown
 
         parts += trends_markdown(sec["trends"])
+    if "monitoring" in sec:
+        from _monitoring import markdown as monitoring_markdown
+
+        parts += monitoring_markdown(sec["monitoring"])
     return "\n".join(parts) + "\n"
 
 
@@ -998,6 +1020,7 @@ def main(argv: list[str] | None = None) -> int:
             "emulator", lambda: section_emulator(servers[max(sizes)], cfg["emulator_seconds"])
         )
         sections["trends"] = _guard("trends", lambda: section_trends(cfg))
+        sections["monitoring"] = _guard("monitoring", lambda: section_monitoring(servers, cfg))
     finally:
         for server in servers.values():
             server.stop()

@@ -42,6 +42,7 @@ from .schema import COLUMN_NAMES, STATUSES
 if TYPE_CHECKING:
     from . import trends
     from .emulator import Emulator
+    from .monitoring import check_imports
     from .snapshots import (
         compact_snapshots,
         list_snapshots,
@@ -52,9 +53,10 @@ if TYPE_CHECKING:
     from .watch import watch_imports, watch_project_imports
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
-# HTTP server) and the lake (pyarrow.dataset, pyarrow.parquet, fsspec).
+# HTTP server), the lake (pyarrow.dataset, pyarrow.parquet, fsspec) and the checks.
 _LAZY = {
     "Emulator": "emulator",
+    "check_imports": "monitoring",
     "compact_snapshots": "snapshots",
     "list_snapshots": "snapshots",
     "prune_snapshots": "snapshots",
@@ -109,6 +111,7 @@ __all__ = [
     "UnknownStatusWarning",
     "UnlistedApiVersion",
     "__version__",
+    "check_imports",
     "compact_snapshots",
     "concat_frames",
     "empty_frame",

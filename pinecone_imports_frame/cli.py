@@ -1,4 +1,4 @@
-"""``pinecone-imports``: list, watch, snapshot(s), prune, trends, report, demo, emulator.
+"""``pinecone-imports``: list, watch, snapshot(s), prune, trends, report, metrics, check, emulator.
 
 Errors reach the user as one line on stderr and a non-zero exit (2 for bad arguments or
 configuration, 1 for everything else), never a traceback; ``--verbose`` shows DEBUG logs.
@@ -1090,6 +1090,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--index-host", action="append", metavar="HOST", help="only this index")
     p.add_argument("--dry-run", action="store_true", help="say what would merge, change nothing")
+
+    from .monitoring._commands import add_check_command, add_metrics_command
+
+    add_metrics_command(sub)
+    add_check_command(sub)
 
     p = sub.add_parser(
         "emulator", _cmd_emulator, help="serve the local imports API until interrupted"

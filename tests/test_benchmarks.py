@@ -12,7 +12,9 @@ import pytest
 pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
-SECTIONS = ("drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends")
+SECTIONS = (
+    "drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends", "monitoring"
+)  # fmt: skip
 
 
 @pytest.mark.slow
@@ -36,6 +38,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 5. The fleet",
         "## 6. Emulator",
         "## 7. Trends at scale",
+        "## 8. The exporter",
     ):
         assert title in text
 
@@ -67,3 +70,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     assert trends["rows"] > 10_000 and trends["listings"] > 1
     assert set(trends["functions"]) >= {"latest", "estimate_completion", "failures", "summary"}
     assert all(f["result_rows"] >= 0 and f["seconds"] >= 0 for f in trends["functions"].values())
+    exporter = sections["monitoring"]["sizes"]["1000"]
+    assert exporter["rows"] == 1000 and exporter["series"] > 0
+    assert exporter["cpu_ms"]["exporter"] > 0 and exporter["cpu_ms"]["drain"] > 0
+    assert any(t["name"].startswith("exporter at 1,000 imports") for t in results["targets"])

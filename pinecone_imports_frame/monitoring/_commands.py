@@ -1,0 +1,289 @@
+"""``pinecone-imports metrics`` and ``pinecone-imports check``: their options and their runs.
+
+The connection and fleet options are the ``list`` command's (``cli._add_connection``,
+``cli._add_fleet``); the rest is here, so that ``cli`` registers each command in a line.
+
+Exit codes of ``check``: 0 healthy; 1 a problem found (an import failed, stalled or
+indexing too long, a listing that failed: an unreachable API or a wrong key is a problem
+the check reports, since it could not look); 2 bad arguments. ``metrics --textfile``: 0
+when every listing succeeded, 1 when one failed (the file is written either way and says
+so), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+from ..config import Connection
+from ..errors import ConfigurationError, PineconeImportsError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._exporter import ImportsExporter
+
+logger = logging.getLogger(__name__)
+
+
+class Commands(Protocol):
+    """What ``cli.build_parser`` hands over: ``add_parser(name, run, help=...)``."""
+
+    def add_parser(
+        self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
+    ) -> argparse.ArgumentParser:
+        """Add the command ``name``, run by ``run(args)``."""
+        ...
+
+
+def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
+    """Resolve the connection options; the fleet's options, checked as ``list`` checks them."""
+    from .. import cli
+
+    fleet = cli._fleet_arguments(args, verb="lists")  # --indexes without --all-indexes...
+    options = {k: v for k, v in cli._connection(args).items() if k != "page_size"}
+    if fleet is not None:
+        options.pop("index_name")
+    conn = Connection.resolve(None if fleet is not None else args.host, **options)
+    more = {"page_size": args.page_size}
+    if fleet is not None:
+        more.update(all_indexes=True, indexes=fleet["indexes"], max_workers=fleet["max_workers"])
+    return conn, more
+
+
+# -- metrics -------------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if not 0 <= value <= 65_535:
+        raise argparse.ArgumentTypeError("must be from 0 to 65,535 (0 picks a free port)")
+    return value
+
+
+def add_metrics_command(sub: Commands) -> None:
+    """Add ``pinecone-imports metrics``: the Prometheus exporter."""
+    from .. import cli
+    from . import DEFAULT_PORT
+
+    p = sub.add_parser(
+        "metrics", run_metrics, help="serve the imports as Prometheus metrics (or write a file)"
+    )
+    cli._add_connection(p)
+    cli._add_fleet(p)
+    g = p.add_argument_group("exporter")
+    g.add_argument(
+        "--interval",
+        type=cli._interval,
+        default=pd.Timedelta("60s"),
+        metavar="PERIOD",
+        help="time between listings (default 60s); a scrape never waits on one",
+    )
+    g.add_argument(
+        "--window",
+        type=cli._duration,
+        default=pd.Timedelta("24h"),
+        metavar="AGE",
+        help="count failures this recent in pinecone_imports_failed (default 24h)",
+    )
+    g.add_argument(
+        "--bind", default="127.0.0.1", help="address to serve on (default 127.0.0.1, this host)"
+    )
+    g.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks one"
+    )
+    g.add_argument(
+        "--textfile",
+        metavar="PATH",
+        help="list once, write the metrics to PATH (atomically) and exit: node_exporter's "
+        "textfile collector, from cron (PATH should end in .prom)",
+    )
+
+
+def _exporter(args: argparse.Namespace) -> ImportsExporter:
+    from ._exporter import ImportsExporter
+
+    conn, more = _connection(args)
+    return ImportsExporter(connection=conn, window=args.window, **more)
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    """Run ``pinecone-imports metrics``."""
+    exporter = _exporter(args)
+    if args.textfile:
+        if not args.textfile.endswith(".prom"):
+            logger.warning("node_exporter's textfile collector reads only files ending in .prom")
+        ok = exporter.refresh()
+        exporter.write_textfile(args.textfile)
+        if not ok:
+            print(
+                f"pinecone-imports: a listing failed; {args.textfile} says so "
+                "(pinecone_imports_listing_success 0)",
+                file=sys.stderr,
+            )
+        return 0 if ok else 1
+    stop = threading.Event()
+    server = exporter.serve(bind=args.bind, port=args.port)
+    previous: Any = None
+    in_main = threading.current_thread() is threading.main_thread()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    try:
+        if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
+            previous = signal.signal(signal.SIGTERM, on_term)
+        print(
+            f"serving {server.url} (listing every {args.interval.total_seconds():g} s)",
+            flush=True,
+        )
+        exporter.run(interval=args.interval, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+        server.close()
+    return 0
+
+
+# -- check ---------------------------------------------------------------------------------
+
+
+def add_check_command(sub: Commands) -> None:
+    """Add ``pinecone-imports check``: exit 1 and say why when imports need a person."""
+    from .. import cli
+
+    p = sub.add_parser(
+        "check", run_check, help="exit 1, one line per problem, if imports failed or stalled"
+    )
+    cli._add_connection(p)
+    cli._add_fleet(p)
+    g = p.add_argument_group("check")
+    g.add_argument(
+        "--lake",
+        metavar="ROOT",
+        help="check the lake's recent listings (stalls and indexing times need several) "
+        "instead of listing once",
+    )
+    cli._add_storage(g)  # type: ignore[arg-type]
+    g.add_argument(
+        "--since",
+        type=cli._duration,
+        default=pd.Timedelta("24h"),
+        metavar="AGE",
+        help="failures this recent are problems (default 24h)",
+    )
+    g.add_argument(
+        "--stalled-after",
+        type=cli._duration,
+        default=pd.Timedelta("30m"),
+        metavar="AGE",
+        help="InProgress below 100 %% with no progress this long (default 30m)",
+    )
+    g.add_argument(
+        "--indexing-after",
+        type=cli._duration,
+        default=pd.Timedelta("1h"),
+        metavar="AGE",
+        help="at 100 %% (indexing) this long (default 1h)",
+    )
+    g.add_argument(
+        "--max-age",
+        type=cli._duration,
+        default=pd.Timedelta("1h"),
+        metavar="AGE",
+        help="with --lake: an index whose newest listing is older is a problem (default 1h)",
+    )
+    g.add_argument("--format", choices=["text", "json"], default="text")
+    g.add_argument(
+        "--notify",
+        metavar="URL",
+        help="when there is a problem, post it to this Slack-compatible webhook",
+    )
+    g.add_argument(
+        "--notify-timeout",
+        type=cli._seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds to wait for the webhook (default 10)",
+    )
+
+
+def _check(args: argparse.Namespace) -> pd.DataFrame:
+    from ._check import check_imports, read_recent
+
+    options = {
+        "since": args.since,
+        "stalled_after": args.stalled_after,
+        "indexing_after": args.indexing_after,
+    }
+    if args.lake is None:
+        conn, more = _connection(args)
+        return check_imports(connection=conn, **options, **more)
+    if args.host or args.index_name or args.all_indexes or args.indexes:
+        raise ConfigurationError("--lake checks the lake: drop --host/--index-name/--all-indexes")
+    from .. import cli
+
+    now = pd.Timestamp.now(tz="UTC")
+    # Long enough to see a stall or an indexing run past its threshold, and a stale index.
+    lookback = 2 * max(args.stalled_after, args.indexing_after, args.max_age)
+    try:
+        history = read_recent(
+            args.lake, lookback=lookback, now=now, storage_options=cli._storage_options(args)
+        )
+    except ConfigurationError:
+        raise
+    except PineconeImportsError as exc:  # the lake cannot be read: a problem, said
+        return _unreadable(exc)
+    return check_imports(history, max_age=args.max_age, now=now, **options)
+
+
+def _unreadable(exc: PineconeImportsError) -> pd.DataFrame:
+    from ._check import _problem_frame
+
+    return _problem_frame(
+        [{"problem": "listing_failed", "detail": f"the lake: {type(exc).__name__}: {exc}"}]
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Run ``pinecone-imports check``."""
+    from .. import cli
+    from ._check import problem_lines
+    from ._webhook import _endpoint, message_text, notify_webhook
+
+    if args.notify is not None:  # a malformed URL is refused before anything is listed
+        _endpoint(args.notify, allow_insecure=args.allow_insecure)
+    problems = _check(args)
+    lines = problem_lines(problems)
+    if args.format == "json":
+        records = cli.plain_records(problems).to_dict(orient="records")
+        sys.stdout.write(json.dumps(records, ensure_ascii=True, indent=1) + "\n")
+    else:
+        for line in lines:
+            print(line)
+        if not lines and sys.stdout.isatty():
+            print("no problem found")
+    if lines and args.notify is not None:
+        try:
+            notify_webhook(
+                args.notify,
+                text=message_text(lines),
+                timeout=args.notify_timeout,
+                allow_insecure=args.allow_insecure,
+            )
+        except PineconeImportsError as exc:
+            print(f"pinecone-imports: the notification failed: {exc}", file=sys.stderr)
+    return 1 if lines else 0

@@ -1,0 +1,543 @@
+"""The Prometheus exporter: list on a schedule, serve the latest listing, never wait on Pinecone.
+
+:class:`ImportsExporter` lists one index (``read_imports``) or every index of a project
+(the control plane's list, the fleet's patterns, a bounded pool of listings) on its own
+interval; each listing becomes a set of metric families (``_metrics``), swapped in whole,
+which a scrape reads as they are: a scrape never starts a request to Pinecone and never
+waits on one. A listing that fails sets ``pinecone_imports_listing_success`` to 0 and
+keeps the last good figures; the exporter goes on (a wrong key is fixed by restarting it
+with the right one, and alerts until then). ``write_textfile`` writes the same atomically
+for node_exporter's textfile collector.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._text import printable
+from ..config import DEFAULT_PAGE_SIZE, Connection, parse_duration, parse_interval
+from ..errors import ConfigurationError, PineconeImportsError
+from ..polling import poll
+from ..schema import STATUSES
+from . import DEFAULT_PORT
+from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, families, label
+from ._running import US, RunningImports
+
+logger = logging.getLogger(__name__)
+
+# Indirections so that tests run the schedule on a fake clock.
+_clock = time.monotonic
+_wall = time.time
+_sleep: Callable[[float], Any] | None = None  # None: wait on the stop event
+
+_PENDING, _IN_PROGRESS, _FAILED = "Pending", "InProgress", "Failed"
+
+
+def require_prometheus_client() -> None:
+    """Refuse, with what to install, when prometheus_client (the ``[metrics]`` extra) is missing."""
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            "the exporter needs prometheus_client: pip install 'pinecone-imports-frame[metrics]'"
+        ) from None
+
+
+@dataclass
+class _Index:
+    """One index's state between listings."""
+
+    view: IndexView
+    running: RunningImports = field(default_factory=RunningImports)
+    #: The failed imports (from ``trends.failed_imports``), recomputed when they change.
+    failed_key: int | None = None
+    failed_when: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    failed_category: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    failed_trap: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    failing: bool = False
+
+
+class _Collector:
+    """The prometheus_client collector: the families of the latest listing, as they are."""
+
+    def __init__(self, exporter: ImportsExporter) -> None:
+        self._exporter = exporter
+
+    def collect(self) -> Iterator[Any]:
+        """Yield the metric families built after the latest listing (no request made)."""
+        return iter(self._exporter.families)
+
+
+class MetricsServer:
+    """The exporter's HTTP server, serving ``/metrics`` from its own threads.
+
+    Attributes
+    ----------
+    url : str
+        ``http://HOST:PORT/metrics``.
+    port : int
+        The bound port (useful with port 0).
+    """
+
+    def __init__(self, httpd: Any, thread: threading.Thread) -> None:
+        self._httpd = httpd
+        self._thread = thread
+        host, port = httpd.server_address[:2]
+        self.port = int(port)
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self.port}/metrics"
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+
+def _listed_at_us(df: pd.DataFrame) -> int:
+    """Return the listing's time (the server's clock) in µs."""
+    text = df.attrs.get("listed_at")
+    ts = pd.Timestamp(text) if text else pd.Timestamp(df["listed_at"].max())
+    return int(ts.as_unit("us").asm8.view("i8"))
+
+
+def _micros(s: pd.Series) -> np.ndarray:
+    """Timestamps as int64 µs; NaT as the smallest int64."""
+    return np.asarray(s.array.as_unit("us").asi8)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of a listing the metrics read, taken out of the frame once."""
+
+    ids: Any
+    codes: np.ndarray
+    names: list[str]
+    finished: np.ndarray
+    percent: Any
+    records: Any
+    invalid: Any
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> _Columns:
+        # pandas deep-copies a frame's attrs into each column taken out of it: the listing's
+        # attrs are set aside meanwhile (a third of the exporter's CPU per listing, else).
+        attrs, df.attrs = df.attrs, {}
+        try:
+            status = df["status"]
+            return cls(
+                ids=df["id"].array,
+                codes=status.cat.codes.to_numpy(),
+                names=[str(c) for c in status.cat.categories],
+                finished=_micros(df["finished_at"]),
+                percent=df["percent_complete"].array,
+                records=df["records_imported"].array,
+                invalid=df["validation_errors"].array,
+            )
+        finally:
+            df.attrs = attrs
+
+    def texts(self, rows: np.ndarray) -> list[Any]:
+        return list(self.ids[rows].tolist())
+
+    @staticmethod
+    def floats(values: Any, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(values[rows].to_numpy(dtype=np.float64, na_value=np.nan))
+
+
+class ImportsExporter:
+    """List imports on a schedule and show the latest listing as Prometheus metrics.
+
+    One index (the connection's), or every index of the project with
+    ``all_indexes=True`` (those matching ``indexes``). Each :meth:`refresh` lists once and
+    swaps in the metric families a scrape of :attr:`registry` reads; :meth:`run` refreshes
+    every ``interval``; :meth:`serve` serves ``/metrics``; :meth:`write_textfile` writes
+    them for node_exporter's textfile collector. The metrics and their labels are listed
+    in the README (and in ``_metrics.METRICS``); the API key is never in any of them.
+
+    Parameters
+    ----------
+    connection : Connection
+        Key, settings and the index (``Connection.resolve``); its index is ignored with
+        ``all_indexes``.
+    all_indexes : bool
+        Every index of the project (the control plane lists them at each refresh).
+    indexes : str or list of str, optional
+        With ``all_indexes``: only these names or shell patterns (``"prod-*"``).
+    max_workers : int
+        With ``all_indexes``: indexes listed at once.
+    page_size : int
+        Imports per request.
+    window : str or pandas.Timedelta
+        How far back from each listing ``pinecone_imports_failed`` counts failures.
+
+    Raises
+    ------
+    ConfigurationError
+        A bad argument, no index to list, or prometheus_client missing.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame import Connection
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=200, seed=3) as emu:
+    ...     exporter = ImportsExporter(connection=Connection.resolve(emu.url, api_key=emu.api_key))
+    ...     exporter.refresh()
+    True
+    >>> text = exporter.text()
+    >>> 'pinecone_imports_listing_success{index_host="127.0.0.1:' in text
+    True
+    >>> emu.api_key in text
+    False
+    """
+
+    def __init__(
+        self,
+        *,
+        connection: Connection,
+        all_indexes: bool = False,
+        indexes: str | Sequence[str] | None = None,
+        max_workers: int = 16,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        window: Any = "24h",
+    ) -> None:
+        from ..config import check_page_size
+        from ..fleet import check_fleet_arguments, check_patterns
+
+        require_prometheus_client()
+        from prometheus_client import CollectorRegistry
+
+        if not isinstance(connection, Connection):
+            raise ConfigurationError(
+                "connection must be a pinecone_imports_frame.Connection (Connection.resolve(...)), "
+                f"not {type(connection).__name__}"
+            )
+        if not isinstance(all_indexes, bool):
+            raise ConfigurationError(f"all_indexes must be True or False, not {all_indexes!r}")
+        if not all_indexes and indexes is not None:
+            raise ConfigurationError("indexes chooses among the project's indexes: add all_indexes")
+        if not all_indexes and connection.endpoint is None and not connection.index_name:
+            raise ConfigurationError(
+                "no index to list: give the index host (or its name), set PINECONE_INDEX_HOST, "
+                "or list every index of the project (all_indexes=True, --all-indexes)"
+            )
+        check_fleet_arguments(indexes=indexes, max_workers=max_workers)
+        self.connection = connection
+        self.all_indexes = all_indexes
+        self.indexes = check_patterns(indexes)
+        self.max_workers = max_workers
+        self.page_size = check_page_size(page_size)
+        self.window_us = int(parse_duration(window, what="window").total_seconds() * US)
+        self._indexes: dict[str, _Index] = {}
+        #: The metric families of the latest listing, swapped in whole after each.
+        self.families: list[Any] = []
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(_Collector(self))
+
+    # -- listing -----------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """List once and update the metrics; return whether every listing succeeded.
+
+        A listing that fails is shown (``pinecone_imports_listing_success`` 0) and logged
+        once per run of failures, never raised: the exporter goes on.
+        """
+        ok = self._refresh_project() if self.all_indexes else self._refresh_index()
+        self.families = families(index.view for index in self._indexes.values())
+        return ok
+
+    def _label(self, value: object) -> str:
+        return label(value, redact=self.connection.api_key.redact)
+
+    def _refresh_index(self) -> bool:
+        from ..loader import read_imports
+
+        conn = self.connection
+        index = self._indexes.get("")
+        if index is None:
+            index = _Index(IndexView(self._label(conn.index_name), self._label(conn.index_host)))
+            self._indexes[""] = index
+        started = _clock()
+        try:
+            df = read_imports(connection=conn, page_size=self.page_size, progress=False)
+        except PineconeImportsError as exc:
+            self._failed(index, exc, _clock() - started)
+            return False
+        if df.attrs.get("index_host"):
+            index.view.host = self._label(df.attrs["index_host"])
+        return self._take(index, df, _clock() - started)
+
+    def _refresh_project(self) -> bool:
+        from ..control import list_indexes
+        from ..fleet import select_indexes
+
+        conn = self.connection
+        started = _clock()
+        try:
+            targets, _ = select_indexes(list_indexes(conn), self.indexes)
+        except PineconeImportsError as exc:  # the control plane: no index can be listed
+            if not self._indexes:
+                self._indexes[""] = _Index(IndexView("", ""))
+            for index in self._indexes.values():
+                self._failed(index, exc, _clock() - started)
+            return False
+        listed = {t.name for t in targets}
+        self._indexes = {k: v for k, v in self._indexes.items() if k in listed}
+        for t in targets:
+            if t.name not in self._indexes:
+                self._indexes[t.name] = _Index(IndexView(self._label(t.name), self._label(t.host)))
+            self._indexes[t.name].view.host = self._label(t.host)
+
+        def list_one(name: str, host: str) -> tuple[pd.DataFrame | None, Exception | None, float]:
+            from ..loader import read_imports
+
+            begun = _clock()
+            try:
+                one = conn.for_index(host, name)
+                df = read_imports(connection=one, page_size=self.page_size, progress=False)
+            except PineconeImportsError as exc:
+                return None, exc, _clock() - begun
+            return df, None, _clock() - begun
+
+        ok = True
+        if not targets:
+            return ok
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(targets)),
+            thread_name_prefix="pinecone-imports-metrics",
+        ) as pool:
+            futures = {pool.submit(list_one, t.name, t.host): t.name for t in targets}
+            for future in as_completed(futures):
+                index = self._indexes[futures[future]]
+                df, error, took = future.result()
+                if error is not None:
+                    self._failed(index, error, took)
+                    ok = False
+                else:
+                    assert df is not None
+                    ok = self._take(index, df, took) and ok
+        return ok
+
+    def _failed(
+        self, index: _Index, error: BaseException, took: float, *, unreadable: bool = False
+    ) -> None:
+        view = index.view
+        view.success = False
+        view.duration_seconds = took
+        where = f"index {view.name or view.host}" if view.name or view.host else "the project"
+        if unreadable:  # a listing the exporter could not turn into metrics: a bug to see
+            logger.error(
+                "the listing of %s arrived but could not be turned into metrics "
+                "(pinecone_imports_listing_success is 0; the exporter goes on): %s",
+                where,
+                printable(error),
+                exc_info=error,
+            )
+        else:
+            (logger.debug if index.failing else logger.warning)(
+                "the listing of %s failed (pinecone_imports_listing_success is 0; the "
+                "exporter lists again at the next interval): %s",
+                where,
+                printable(error),
+            )
+        index.failing = True
+
+    # -- one listing to the view -----------------------------------------------------------
+
+    def _take(self, index: _Index, df: pd.DataFrame, took: float) -> bool:
+        """Show a listing; whatever a server sent, a listing that cannot be shown fails alone."""
+        try:
+            view = self._view(index, df, took)
+        except Exception as exc:  # never the exporter's end: it alerts and goes on
+            self._failed(index, exc, took, unreadable=True)
+            return False
+        if index.failing:
+            where = f"index {view.name or view.host}" if view.name or view.host else "the project"
+            logger.info("the listing of %s succeeded again", where)
+            index.failing = False
+        index.view = view
+        return True
+
+    def _view(self, index: _Index, df: pd.DataFrame, took: float) -> IndexView:
+        """Make the index's view of a listing (a new one: the last stays until it is done)."""
+        view = replace(index.view)
+        if not view.name and df.attrs.get("index_name"):
+            view.name = self._label(df.attrs["index_name"])
+        listed = _listed_at_us(df)
+        c = _Columns.of(df)
+        counts = np.bincount(c.codes[c.codes >= 0], minlength=len(c.names))
+        view.statuses = {
+            n if n in STATUSES else self._label(n): int(k)
+            for n, k in zip(c.names, counts, strict=True)
+        }
+        self._take_failures(index, view, df, c, listed)
+        self._take_running(index, view, c, listed)
+        self._take_finished(view, c, listed)
+        view.success = True
+        view.listed_unix = _wall()
+        view.duration_seconds = took
+        return view
+
+    def _take_failures(
+        self, index: _Index, view: IndexView, df: pd.DataFrame, c: _Columns, listed: int
+    ) -> None:
+        failed_code = c.names.index(_FAILED) if _FAILED in c.names else -2
+        rows = np.flatnonzero(c.codes == failed_code)
+        key = hash((tuple(c.texts(rows)), c.finished[rows].tobytes()))
+        if key != index.failed_key:  # a new failure: the trends again, on the failed rows
+            from .. import trends
+
+            needed = list(trends.COLUMNS_NEEDED["failed_imports"])
+            failed = trends.failed_imports(df.take(rows)[needed])
+            failed = failed[(failed["status"] == _FAILED).to_numpy()]
+            when = _micros(failed["finished_at"])
+            created = _micros(failed["created_at"])
+            nat = np.iinfo(np.int64).min
+            index.failed_when = np.where(when == nat, created, when)
+            category = failed["error_category"].astype(object).to_numpy()
+            index.failed_category = np.where(pd.isna(category), "other", category)
+            index.failed_trap = failed["retry_trap"].to_numpy(dtype=bool)
+            index.failed_key = key
+        recent = index.failed_when >= listed - self.window_us
+        found, n = np.unique(index.failed_category[recent], return_counts=True)
+        view.failed = {str(c): int(k) for c, k in zip(found, n, strict=True)}
+        view.retry_traps = int(index.failed_trap[recent].sum())
+
+    def _take_running(self, index: _Index, view: IndexView, c: _Columns, listed: int) -> None:
+        running_codes = [c.names.index(s) for s in (_PENDING, _IN_PROGRESS) if s in c.names]
+        rows = np.flatnonzero(np.isin(c.codes, running_codes))
+        view.running = index.running.update(
+            listed,
+            [self._label(i) for i in c.texts(rows)],
+            [c.names[code] for code in c.codes[rows]],
+            c.floats(c.percent, rows),
+            c.floats(c.records, rows),
+            c.floats(c.invalid, rows),
+        )
+
+    def _take_finished(self, view: IndexView, c: _Columns, listed: int) -> None:
+        rows = np.flatnonzero(c.finished >= listed - RECENT_SECONDS * US)
+        rows = rows[np.argsort(-c.finished[rows], kind="stable")][:MAX_FINISHED]
+        records, invalid = c.floats(c.records, rows), c.floats(c.invalid, rows)
+        view.finished = [
+            (self._label(i), float(r), float(v))
+            for i, r, v in zip(c.texts(rows), records, invalid, strict=True)
+        ]
+
+    # -- output ----------------------------------------------------------------------------
+
+    def text(self) -> str:
+        """Return the metrics of the latest listing in Prometheus' text format.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame import Connection
+        >>> exporter = ImportsExporter(connection=Connection.resolve("127.0.0.1:1", api_key="k"))
+        >>> exporter.text()  # nothing listed yet
+        ''
+        """
+        from prometheus_client import generate_latest
+
+        return generate_latest(self.registry).decode("utf-8")
+
+    def write_textfile(self, path: str | os.PathLike[str]) -> None:
+        """Write the metrics to ``path`` atomically (a temporary file, then a rename).
+
+        For node_exporter's textfile collector, which reads ``*.prom`` files: a reader
+        never sees half a file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> path = Path(tempfile.mkdtemp()) / "pinecone_imports.prom"
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     exporter = ImportsExporter(connection=conn)
+        ...     _ = exporter.refresh()
+        >>> exporter.write_textfile(path)
+        >>> path.read_text() == exporter.text()
+        True
+        """
+        from prometheus_client import write_to_textfile
+
+        write_to_textfile(os.fspath(path), self.registry)
+
+    def serve(self, *, bind: str = "127.0.0.1", port: int = DEFAULT_PORT) -> MetricsServer:
+        """Serve the metrics over HTTP from a daemon thread; return the server.
+
+        Parameters
+        ----------
+        bind : str
+            The address to listen on: loopback unless told (``"0.0.0.0"`` for every
+            interface).
+        port : int
+            The port; 0 picks a free one.
+
+        Examples
+        --------
+        >>> import urllib.request
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     exporter = ImportsExporter(connection=conn)
+        ...     _ = exporter.refresh()
+        >>> server = exporter.serve(port=0)
+        >>> with urllib.request.urlopen(server.url) as answer:
+        ...     body = answer.read().decode()
+        >>> server.close()
+        >>> "pinecone_imports_listing_success" in body
+        True
+        """
+        from prometheus_client import start_wsgi_server
+
+        httpd, thread = start_wsgi_server(port, addr=bind, registry=self.registry)
+        return MetricsServer(httpd, thread)
+
+    def run(
+        self,
+        *,
+        interval: Any = "60s",
+        stop: threading.Event | None = None,
+        max_listings: int | None = None,
+    ) -> int:
+        """Refresh every ``interval`` until ``stop`` is set (or ``max_listings``); return listings.
+
+        Ticks follow ``polling.poll``: a listing that runs long skips the ticks it
+        missed, never bursts to catch up.
+
+        Examples
+        --------
+        >>> from pinecone_imports_frame import Connection
+        >>> from pinecone_imports_frame.emulator import Emulator
+        >>> with Emulator(imports=10) as emu:
+        ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+        ...     ImportsExporter(connection=conn).run(interval="10s", max_listings=1)
+        1
+        """
+        every = parse_interval(interval, what="interval")
+        stop = stop if stop is not None else threading.Event()
+        sleep: Callable[[float], Any] = _sleep if _sleep is not None else stop.wait
+        listings = 0
+
+        def tick() -> bool:
+            return False if stop.is_set() else self.refresh()
+
+        for _ in poll(tick, interval=every, max_polls=max_listings, clock=_clock, sleep=sleep):
+            if stop.is_set():
+                break
+            listings += 1
+        return listings

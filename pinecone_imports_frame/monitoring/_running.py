@@ -1,0 +1,255 @@
+"""What the running imports look like across listings: progress, rate, indexing, stalls.
+
+Two views of one definition. :class:`RunningImports` is the exporter's: it takes one
+listing at a time and remembers, per running import and no more, what the next listing
+needs (when its progress last changed, when it reached 100 %, its loading samples of the
+last hour), so that a listing costs a few microseconds per running import, not a pass of
+:mod:`~pinecone_imports_frame.trends` over a history. :func:`progress_since` is the
+history's (a lake read by ``check``). Both follow
+:func:`~pinecone_imports_frame.trends.estimate_completion`: a Pending import shows 0 %
+and 0 records, an InProgress import at 100 % is *indexing*, the rate is measured over the
+loading listings within an hour of the newest (at least the newest two) and extrapolated
+linearly; the tests hold the exporter's figures to ``estimate_completion``'s.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+US = 1_000_000
+#: The rate window of ``trends.estimate_completion`` (its default ``window="1h"``).
+RATE_WINDOW_US = 3600 * US
+#: Running imports remembered per index; beyond, the newest listed are left out (and
+#: logged once): every series and every byte kept has a bound.
+MAX_RUNNING = 500
+#: Loading samples kept per import (at a one-second interval, an hour is 3,600).
+MAX_SAMPLES = 4_000
+
+
+@dataclass(frozen=True)
+class RunningImport:
+    """One running import at the newest listing, as the exporter shows it.
+
+    Every number is a float, NaN where unknown (no rate yet, not indexing...).
+
+    Attributes
+    ----------
+    id : str
+        The import's id, as listed.
+    phase : str
+        ``"pending"``, ``"loading"`` or ``"indexing"`` (InProgress at 100 %).
+    percent_complete, records_imported, validation_errors : float
+        As listed (0 and 0 while Pending).
+    eta_seconds : float
+        Seconds from the listing to the estimated end of loading (loading imports with a
+        positive rate only).
+    records_per_second : float
+        The loading rate (loading imports seen loading in at least two listings).
+    indexing_seconds : float
+        Time at 100 % so far, from the first listing that showed it there (indexing).
+    seconds_since_progress : float
+        Time since its progress last changed, for an import InProgress below 100 %.
+    """
+
+    id: str
+    phase: str
+    percent_complete: float
+    records_imported: float
+    validation_errors: float
+    eta_seconds: float
+    records_per_second: float
+    indexing_seconds: float
+    seconds_since_progress: float
+
+
+NAN = float("nan")
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+@dataclass
+class _Memory:
+    """What one running import's next listing needs of the previous ones."""
+
+    status: str
+    percent: float
+    records: float
+    progress_since: int
+    indexing_since: int | None
+    samples: deque[tuple[int, float, float]]
+
+
+class RunningImports:
+    """The running imports of one index, remembered from listing to listing (bounded).
+
+    Parameters
+    ----------
+    window_us : int
+        How far back from the newest loading listing the rate is measured (µs).
+    limit : int
+        Running imports remembered at most.
+
+    Examples
+    --------
+    >>> running = RunningImports()
+    >>> hour = 3600 * US
+    >>> _ = running.update(0, ["7"], ["InProgress"], [20.0], [2000.0], [NAN])
+    >>> now = running.update(hour, ["7"], ["InProgress"], [40.0], [4000.0], [NAN])[0]
+    >>> now.phase, now.eta_seconds / 3600, now.records_per_second
+    ('loading', 3.0, 0.5555555555555556)
+    """
+
+    def __init__(self, *, window_us: int = RATE_WINDOW_US, limit: int = MAX_RUNNING) -> None:
+        self._window = window_us
+        self._limit = limit
+        self._memory: dict[str, _Memory] = {}
+        self._warned = False
+
+    def __len__(self) -> int:
+        return len(self._memory)
+
+    def update(
+        self,
+        listed_at_us: int,
+        ids: Sequence[str],
+        statuses: Sequence[str],
+        percents: Sequence[float] | np.ndarray,
+        records: Sequence[float] | np.ndarray,
+        validation_errors: Sequence[float] | np.ndarray,
+    ) -> list[RunningImport]:
+        """Take in the running imports of a new listing; return how each looks now.
+
+        The sequences describe the imports that are Pending or InProgress in the listing
+        taken at ``listed_at_us`` (µs since the epoch, by the server's clock), NaN where
+        a value is missing. Imports no longer among them are forgotten.
+        """
+        if len(ids) > self._limit:
+            if not self._warned:
+                logger.warning(
+                    "%d imports are running: only the first %d listed get series of their own",
+                    len(ids),
+                    self._limit,
+                )
+                self._warned = True
+            ids = ids[: self._limit]
+        t = listed_at_us
+        memory: dict[str, _Memory] = {}
+        out: list[RunningImport] = []
+        for i, import_id in enumerate(ids):
+            status = statuses[i]
+            pending = status == "Pending"
+            percent = 0.0 if pending else float(percents[i])
+            done = 0.0 if pending else float(records[i])
+            m = self._memory.get(import_id)
+            if m is None:
+                m = _Memory(status, percent, done, t, None, deque(maxlen=MAX_SAMPLES))
+            elif m.status != status or not _same(m.percent, percent) or not _same(m.records, done):
+                m.status, m.percent, m.records, m.progress_since = status, percent, done, t
+            memory[import_id] = m
+            loading = status == "InProgress" and percent < 100.0  # NaN compares False
+            indexing = status == "InProgress" and percent >= 100.0
+            if indexing:
+                m.indexing_since = t if m.indexing_since is None else m.indexing_since
+            else:
+                m.indexing_since = None
+            samples = m.samples
+            if loading and (not samples or samples[-1][0] < t):
+                samples.append((t, percent, done))
+                while len(samples) > 2 and samples[0][0] < t - self._window:
+                    samples.popleft()
+            eta = rate = NAN
+            if len(samples) >= 2:
+                (t0, p0, r0), (t1, p1, r1) = samples[0], samples[-1]
+                hours = (t1 - t0) / (3600 * US)
+                per_hour = (p1 - p0) / hours
+                rate = (r1 - r0) / (hours * 3600)
+                if loading and per_hour > 0:
+                    eta = round((100.0 - percent) / per_hour * 3600 * US) / US
+            out.append(
+                RunningImport(
+                    id=import_id,
+                    phase="pending" if pending else ("indexing" if indexing else "loading"),
+                    percent_complete=percent,
+                    records_imported=done,
+                    validation_errors=float(validation_errors[i]),
+                    eta_seconds=eta,
+                    records_per_second=rate if loading else NAN,
+                    indexing_seconds=NAN
+                    if m.indexing_since is None
+                    else (t - m.indexing_since) / US,
+                    seconds_since_progress=(t - m.progress_since) / US if loading else NAN,
+                )
+            )
+        self._memory = memory
+        return out
+
+
+def progress_since(history: pd.DataFrame) -> pd.DataFrame:
+    """When each import's progress last changed, from a history of listings.
+
+    Progress is the status, ``percent_complete`` and ``records_imported`` (a Pending
+    import shows 0 and 0, as in :func:`~pinecone_imports_frame.trends.progress_history`);
+    an import's *progress since* is the first listing of the last run of listings that
+    show the same progress.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Listings (needs the columns of ``trends.progress_history``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per import: ``index_host``, ``id`` (``string``), ``listed_at`` (its newest
+        listing) and ``progress_since`` (``datetime64[us, UTC]``).
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> rec = {"id": "7", "status": "InProgress", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> history = pd.concat([
+    ...     pif.to_frame([{**rec, "percentComplete": p}], listed_at=f"2025-05-01T{h}:00:00Z")
+    ...     for h, p in [(11, 20), (12, 40), (13, 40), (14, 40)]])
+    >>> str(progress_since(history).loc[0, "progress_since"])
+    '2025-05-01 12:00:00+00:00'
+    """
+    from .. import trends
+
+    p = trends.progress_history(history)
+    columns = ["index_host", "id", "listed_at", "progress_since"]
+    if not len(p):
+        return p.assign(progress_since=p["listed_at"])[columns]
+    # Integer codes (NA a code of its own) and floats (NaN equal to NaN) compare alike.
+    host = pd.factorize(p["index_host"], use_na_sentinel=False)[0]
+    ids = pd.factorize(p["id"], use_na_sentinel=False)[0]
+    status = pd.factorize(p["status"], use_na_sentinel=False)[0]
+    percent = p["percent_complete"].to_numpy(dtype=float, na_value=np.nan)
+    done = p["records_imported"].to_numpy(dtype=float, na_value=np.nan)
+
+    def changed(values: np.ndarray) -> np.ndarray:
+        out = np.ones(len(values), dtype=bool)
+        a, b = values[1:], values[:-1]
+        same = a == b
+        if values.dtype.kind == "f":
+            same |= np.isnan(a) & np.isnan(b)
+        out[1:] = ~same
+        return out
+
+    other_import = changed(host) | changed(ids)
+    new = other_import | changed(status) | changed(percent) | changed(done)
+    since = p["listed_at"].where(new).ffill()
+    last = np.ones(len(p), dtype=bool)
+    last[:-1] = other_import[1:]
+    out = p.assign(progress_since=since)[columns]
+    return out[last].reset_index(drop=True)

@@ -1,0 +1,158 @@
+"""Tell a chat: post a Slack-compatible message (``{"text": ...}``) to an incoming webhook.
+
+A webhook URL is a secret of its own (whoever has it can post), so it is never shown:
+errors name its host alone. The text is the problems' lines (never the key, which no line
+holds), with Slack's control characters escaped (``&``, ``<``, ``>``: a server's text
+cannot ``<!channel>`` anyone) and its length bounded. One POST, with a timeout, no
+redirect followed, the answer read up to 4 KiB.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+
+from ..config import Endpoint, is_loopback
+from ..errors import ApiError, ConfigurationError, InsecureTransportError, TransportError
+
+logger = logging.getLogger(__name__)
+
+#: Problems listed in one message; the rest are counted.
+MAX_LINES = 20
+#: The most characters a message holds (Slack cuts a message at 40,000).
+MAX_TEXT = 8_000
+_READ_LIMIT = 4096
+
+
+def slack_escape(text: str) -> str:
+    """Escape what Slack reads as markup or mentions: ``&``, ``<`` and ``>``.
+
+    Examples
+    --------
+    >>> slack_escape("<!channel> a & b")
+    '&lt;!channel&gt; a &amp; b'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def message_text(lines: Sequence[str], *, title: str = "pinecone-imports check") -> str:
+    """Compose the message: a title with the count, then one bullet per problem (20 at most).
+
+    Examples
+    --------
+    >>> print(message_text(["index a: import 7 failed"]))
+    *pinecone-imports check*: 1 problem
+    • index a: import 7 failed
+    """
+    count = f"{len(lines)} problem" + ("" if len(lines) == 1 else "s")
+    out = [f"*{slack_escape(title)}*: {count}"]
+    out += [f"• {slack_escape(line)}" for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:
+        out.append(f"… and {len(lines) - MAX_LINES} more")
+    text = "\n".join(out)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _endpoint(url: str, *, allow_insecure: bool) -> Endpoint:
+    if not isinstance(url, str):
+        raise ConfigurationError(f"the webhook URL must be a str, not {type(url).__name__}")
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            "the webhook URL is not an http(s) URL (it is not shown: it is a secret); give it "
+            "as the chat shows it, e.g. https://hooks.slack.com/services/..."
+        )
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+        raise InsecureTransportError(
+            f"refusing to post to the webhook at {parts.hostname} over plain http (its URL "
+            "and the message would travel in clear): use https, or allow insecure transport"
+        )
+    return Endpoint(f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}")
+
+
+def notify_webhook(
+    url: str,
+    *,
+    text: str,
+    timeout: float = 10.0,
+    allow_insecure: bool = False,
+) -> None:
+    """Post ``{"text": text}`` to a Slack-compatible incoming webhook.
+
+    Parameters
+    ----------
+    url : str
+        The webhook's URL (https; plain http only to loopback or with ``allow_insecure``).
+        Never shown in an error or a log: it is a secret.
+    text : str
+        The message (see :func:`message_text`).
+    timeout : float
+        Seconds to connect and, separately, to wait for the answer.
+    allow_insecure : bool
+        Allow plain http to a host that is not loopback.
+
+    Raises
+    ------
+    ConfigurationError
+        Not an http(s) URL; plain http to a remote host.
+    TransportError
+        The webhook could not be reached in time.
+    ApiError
+        It answered with an error status (or a redirect, which is not followed).
+
+    Examples
+    --------
+    >>> notify_webhook("ftp://hooks.example/x", text="hi")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: the webhook URL is not an http(s) URL ...
+    """
+    from ..client import _tls_context, proxy_for
+
+    endpoint = _endpoint(url, allow_insecure=allow_insecure)
+    options: dict[str, Any] = {
+        "retries": False,
+        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+    }
+    if endpoint.is_https:
+        options["ssl_context"] = _tls_context()
+    proxy = proxy_for(endpoint)
+    manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
+    where = endpoint.hostname
+    try:
+        response = manager.request(
+            "POST",
+            url.strip(),
+            body=body,
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            redirect=False,
+            preload_content=False,
+        )
+        try:
+            response.read(_READ_LIMIT)
+        finally:
+            response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        raise TransportError(
+            f"could not post to the webhook at {where} ({type(exc).__name__}); check the "
+            "URL and the network"
+        ) from None
+    finally:
+        manager.clear()
+    if not 200 <= response.status < 300:
+        raise ApiError(
+            f"the webhook at {where} answered HTTP {response.status}; check its URL (not "
+            "shown: it is a secret)",
+            status=response.status,
+        )
+    logger.debug("posted %d bytes to the webhook at %s", len(body), where)
