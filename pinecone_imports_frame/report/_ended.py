@@ -84,6 +84,7 @@ def throughput(facts: Facts) -> str:
     bins = trends.throughput(facts.latest, freq=freq)
     if not len(bins) or facts.end is None:
         return f'<p class="note">No import has finished {facts.scope}.</p>'
+    bins = _up_to(bins, facts.end, freq)
     periods = pd.DatetimeIndex(bins["period"])
     first_bin = periods.min()
     if facts.start is not None:
@@ -120,6 +121,22 @@ def throughput(facts: Facts) -> str:
             f'<p class="note">{plural(hidden, "import")} that finished earlier are not drawn.</p>'
         )
     return "\n".join(parts)
+
+
+def _up_to(bins: pd.DataFrame, end: pd.Timestamp, freq: str) -> pd.DataFrame:
+    """Add the periods after the last finish, up to the one ``end`` falls in, as zeros.
+
+    A period that begins at ``end`` is left out: nothing of it was seen.
+    """
+    last = (end - pd.Timedelta(microseconds=1)).floor(freq)
+    first = pd.Timestamp(bins["period"].min())
+    if last <= bins["period"].max():
+        return bins
+    every = pd.date_range(first, last, freq=freq).as_unit("us")
+    out = bins.set_index("period").reindex(every)
+    counts = ["finished", "Completed", "Failed", "Cancelled", "records_imported"]
+    out[counts] = out[counts].fillna(0)
+    return out.rename_axis("period").reset_index()
 
 
 def _throughput_table(shown: pd.DataFrame, unit: str, *, partial_end: Any) -> str:
@@ -253,7 +270,8 @@ def _uris(uris: Any) -> str:
     beyond = len(rest) - URIS_LISTED
     tail = f'<p class="note">and {beyond:,} more</p>' if beyond > 0 else ""
     return (
-        f"{shown}<details><summary>+{len(rest):,} more</summary><ul>{listed}</ul>{tail}</details>"
+        f'{shown}<details class="more"><summary>+{len(rest):,} more</summary>'
+        f"<ul>{listed}</ul>{tail}</details>"
     )
 
 

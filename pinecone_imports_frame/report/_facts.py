@@ -178,18 +178,18 @@ def status_counts(facts: Facts) -> tuple[pd.DataFrame, list[str]]:
     columns = list(timeline.columns)
     statuses = columns[columns.index("listed_at") + 1 : columns.index("total")]
     keep = [s for s in statuses if s in schema.STATUSES or timeline[s].sum() > 0]
-    timeline = timeline.assign(host=host_keys(timeline["index_host"]))
+    hosts = host_keys(timeline["index_host"])
     times = pd.DatetimeIndex(timeline["listed_at"]).tz_convert("UTC").tz_localize(None)
-    timeline = timeline.assign(at=times)
     index = pd.DatetimeIndex(sorted(set(times)))
     # Indexes listed together (within a few minutes) start together: the sum begins when
     # the last of them is first listed, not with a partial sum of the first.
-    firsts = timeline.groupby("host")["at"].min()
+    firsts = pd.Series(times).groupby(hosts).min()
     if len(firsts) > 1 and firsts.max() - firsts.min() <= TOGETHER:
         index = index[index >= firsts.max()]
     counts = pd.DataFrame(index=index)
-    for status in keep:
-        wide = timeline.pivot_table(index="at", columns="host", values=status, aggfunc="last")
+    for status in keep:  # (a status may be called "host" or "at": the enum is open)
+        one = pd.DataFrame({"at": times, "host": hosts, "n": timeline[status].to_numpy()})
+        wide = one.pivot_table(index="at", columns="host", values="n", aggfunc="last")
         counts[status] = wide.ffill().reindex(index).sum(axis=1).astype(np.int64)
     return counts, keep
 

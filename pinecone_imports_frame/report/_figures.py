@@ -107,7 +107,13 @@ def _time_axis(ax: Any, layout: str) -> None:
 
     locator = mdates.AutoDateLocator(minticks=2, maxticks=6 if layout == "wide" else 4)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    # Days as "Dec 06" (a bare "06" reads as an hour), hours as "14:00", midnight as its day.
+    formats = ["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"]
+    zero_formats = ["", "%Y", "%b", "%b %d", "%H:%M", "%H:%M"]
+    formatter = mdates.ConciseDateFormatter(
+        locator, formats=formats, zero_formats=zero_formats, show_offset=False
+    )
+    ax.xaxis.set_major_formatter(formatter)
 
 
 def _counts_axis(ax: Any, top: float) -> None:
@@ -130,8 +136,8 @@ def status_figure(counts: pd.DataFrame, colors: list[str], layout: str) -> Figur
     fig = _figure(layout, (2.3 if layout == "wide" else 1.9) * nrows + 0.5)
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
     x = counts.index.to_numpy()
-    for ax, name, color in zip(axes, counts.columns, colors, strict=False):
-        y = counts[name].to_numpy(dtype=float)
+    for i, (ax, name, color) in enumerate(zip(axes, counts.columns, colors, strict=False)):
+        y = counts.iloc[:, i].to_numpy(dtype=float)  # by place: a new status may be "Pending"
         if len(x) > 1:
             ax.fill_between(x, y, step="post", color=color, alpha=0.25, linewidth=0)
             ax.step(x, y, where="post", color=color, linewidth=1.5)
@@ -196,7 +202,7 @@ def throughput_figure(
             edgecolor="#444444",
             linewidth=0,
         )
-        until = partial_until.strftime("%H:%MZ")
+        until = pd.Timestamp(partial_until).round("min").strftime("%H:%MZ")
         handles.append((hatch, f"{unit} so far (until {until})"))
     ax.set_xlim(left, right)
     ax.xaxis_date()

@@ -111,18 +111,20 @@ def cut(value: Any, width: int, *, middle: bool = False, css: str = "") -> str:
 
 
 def when(value: Any) -> str:
-    """Write a time to the minute, in UTC: ``2026-12-09 15:42Z``.
+    """Write a time to the nearest minute, in UTC: ``2026-12-09 15:42Z``.
 
     Examples
     --------
     >>> when(pd.Timestamp("2026-12-09 15:42:19.427513+00:00")), when(pd.NaT)
     ('2026-12-09 15:42Z', '—')
+    >>> when(pd.Timestamp("2026-12-09 23:59:59.6Z"))
+    '2026-12-10 00:00Z'
     """
     if missing(value):
         return MISSING
     t = pd.Timestamp(value)
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    return t.strftime("%Y-%m-%d %H:%MZ")
+    return t.round("min").strftime("%Y-%m-%d %H:%MZ")
 
 
 def at(value: Any) -> str:
@@ -190,8 +192,12 @@ def span(value: Any) -> str:
     --------
     >>> span(pd.Timedelta(days=4, hours=4)), span(pd.Timedelta(minutes=45)), span(pd.Timedelta(0))
     ('4 days 4 hours', '45 minutes', 'an instant')
+    >>> span(pd.Timedelta("4 days 03:59:59.8")), span(pd.Timedelta("1 days 00:10:00"))
+    ('4 days 4 hours', '1 day')
     """
-    seconds = int(pd.Timedelta(value).total_seconds())
+    exact = pd.Timedelta(value).total_seconds()
+    step = 3600 if exact >= 86_400 else 60  # rounded to the smaller unit shown
+    seconds = int(round(exact / step) * step)
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60

@@ -50,7 +50,9 @@ td .uri, td .sub {{ display: block; }}
 td .sub {{ color: #555; font-size: 0.9em; }}
 .tag {{ display: inline-block; font-size: 0.85em; padding: 0 0.4em; border-radius: 4px;
   background: #eee; color: #333; margin-right: 0.3em; }}
-details summary {{ cursor: pointer; color: #1a5fb4; }}
+details summary {{ cursor: pointer; }}
+details.more summary {{ color: #1a5fb4; }}
+.name {{ white-space: nowrap; }}
 details ul {{ margin: 0.3em 0; padding-left: 1.2em; }}
 span[title] {{ text-decoration: underline dotted #999; }}
 figure {{ margin: 1em 0; }}

@@ -37,6 +37,8 @@ from ._html import Column, card, picture, table
 
 logger = logging.getLogger(__name__)
 
+#: The longest index name shown whole.
+NAME_WIDTH = 40
 #: The most rows a table shows (the rest are counted under it).
 MAX_RUNNING = 100
 
@@ -54,9 +56,9 @@ def _index(facts: Facts, host: Any) -> str:
     """Show an index's name, its host one hover away."""
     name = facts.name(host)
     key = "" if missing(host) else str(host)
-    if not key or name == key:
-        return cut(name, 40)
-    return f'<span title="{html.escape(key, quote=True)}">{text(name)}</span>'
+    if not key or name == key or len(name) > NAME_WIDTH:
+        return cut(name, NAME_WIDTH, css="name")  # a long name whole in the title
+    return f'<span class="name" title="{html.escape(key, quote=True)}">{text(name)}</span>'
 
 
 def _import(facts: Facts, host: Any, import_id: Any) -> str:
