@@ -8,7 +8,7 @@ The report of that lake is rendered in headless Chromium (Debian's ``chromium``,
 Playwright; no browser is downloaded) at 1,400 and 390 pixels wide.
 
     python docs/make_report_picture.py                  # docs/report.png, docs/report-phone.png
-    python docs/make_report_picture.py --out /tmp/pics --full-page
+    python docs/make_report_picture.py --out /tmp/pics --full-page --keep /tmp/report.html
 
 The tests import :func:`build_lake` and :func:`launch` from here: the report they check in
 a browser is the one in the pictures.
@@ -173,11 +173,22 @@ def render(lake: Path, html: Path) -> str:
     return page
 
 
-def shoot(html: Path, out: Path, *, width: int, height: int, full_page: bool) -> None:
-    """Take a picture of the report at ``width`` pixels: its first ``height``, or all of it."""
-    with launch(width, height) as page:
+def shoot(html: Path, out: Path, *, width: int, until: str | None) -> None:
+    """Take a picture of the report ``width`` pixels wide, down to an element, or whole.
+
+    ``until`` selects the element (its first match) the picture ends with; None: the page.
+    """
+    with launch(width) as page:
         page.goto(html.resolve().as_uri())
-        page.screenshot(path=str(out), full_page=full_page)
+        if until is None:
+            page.screenshot(path=str(out), full_page=True)
+            return
+        bottom = page.evaluate(
+            "(s) => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY",
+            until,
+        )
+        clip = {"x": 0, "y": 0, "width": width, "height": round(bottom) + 16}
+        page.screenshot(path=str(out), full_page=True, clip=clip)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         lake = build_lake(Path(work) / "lake")
         html = Path(work) / "report.html"
         render(lake, html)
-        shoot(html, args.out / "report.png", width=1400, height=1100, full_page=args.full_page)
-        shoot(html, args.out / "report-phone.png", width=390, height=1500, full_page=args.full_page)
+        whole = args.full_page
+        # Wide: the header, the summary and the first figure; a phone: the header and summary.
+        shoot(html, args.out / "report.png", width=1400, until=None if whole else "figure")
+        shoot(html, args.out / "report-phone.png", width=390, until=None if whole else "ul.summary")
         if args.keep:
             shutil.copyfile(html, args.keep)
     print(f"wrote {args.out / 'report.png'} and {args.out / 'report-phone.png'}")

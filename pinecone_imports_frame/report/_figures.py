@@ -102,14 +102,15 @@ def _figure(layout: str, height: float) -> Figure:
     return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
 
 
-def _time_axis(ax: Any, layout: str) -> None:
+def _time_axis(ax: Any, layout: str, *, small: bool = False) -> None:
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=6 if layout == "wide" else 4)
+    most = 4 if small else (6 if layout == "wide" else 4)
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=most)
     ax.xaxis.set_major_locator(locator)
     # Days as "Dec 06" (a bare "06" reads as an hour), hours as "14:00", midnight as its day.
     formats = ["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"]
-    zero_formats = ["", "%Y", "%b", "%b %d", "%H:%M", "%H:%M"]
+    zero_formats = ["", "%Y", "%b %d", "%b %d", "%H:%M", "%H:%M"]
     formatter = mdates.ConciseDateFormatter(
         locator, formats=formats, zero_formats=zero_formats, show_offset=False
     )
@@ -147,7 +148,7 @@ def status_figure(counts: pd.DataFrame, colors: list[str], layout: str) -> Figur
         last = int(y[-1]) if len(y) else 0
         ax.set_title(f"{label(name)}: {last:,} now", loc="left", color=color, fontsize=10)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-        _time_axis(ax, layout)
+        _time_axis(ax, layout, small=ncols > 2)
     for ax in axes[n:]:
         fig.delaxes(ax)
     fig.supxlabel("listed at (UTC)", fontsize=9)
@@ -205,8 +206,7 @@ def throughput_figure(
         until = pd.Timestamp(partial_until).round("min").strftime("%H:%MZ")
         handles.append((hatch, f"{unit} so far (until {until})"))
     ax.set_xlim(left, right)
-    ax.xaxis_date()
-    _time_axis(ax, layout)
+    _period_ticks(ax, bins.index, centres, unit=unit, most=8 if layout == "wide" else 4)
     _counts_axis(ax, bottom.max() if len(bottom) else 0)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -221,6 +221,25 @@ def throughput_figure(
         fontsize=9,
     )
     return fig
+
+
+def _period_ticks(ax: Any, starts: pd.Index, centres: Any, *, unit: str, most: int) -> None:
+    """Name the bars under their middles: "Dec 03" for days, "14:00" for hours.
+
+    An hour's label has its date under it at the first tick and at each midnight.
+    """
+    step = max(1, math.ceil(len(centres) / most))
+    chosen = list(range(len(centres) - 1, -1, -step))[::-1]  # the newest period named
+    labels = []
+    for n, i in enumerate(chosen):
+        t = pd.Timestamp(starts[i])
+        if unit == "day":
+            labels.append(t.strftime("%b %d"))
+        elif n == 0 or (t.hour == 0 and t.minute == 0):
+            labels.append(t.strftime("%H:%M\n%b %d"))
+        else:
+            labels.append(t.strftime("%H:%M"))
+    ax.set_xticks([centres[i] for i in chosen], labels)
 
 
 def progress_figure(lines: pd.DataFrame, layout: str) -> Figure:
