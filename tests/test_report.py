@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -524,3 +525,37 @@ def test_any_text_keeps_the_report_well_formed(tmp_path: Path) -> None:
     text = text_of(root)
     assert "\\x1b" in text and "\\x00" in text and "\\ud800" in text  # shown, escaped
     assert "]]></script>" in text and "&#x1b;" in text  # as text, not markup
+
+
+@pytest.mark.parametrize("minutes", [60, 90])
+def test_figures_draw_without_warnings_whatever_the_span(minutes: int) -> None:
+    """matplotlib found no tick interval for a span of 90 minutes, and warned."""
+    first = pd.Timestamp("2026-03-01T09:00:00Z")
+    common = {"createdAt": "2026-03-01T08:00:00Z"}
+    listings = [
+        pif.to_frame(
+            [
+                {
+                    **common,
+                    "id": "1",
+                    "uri": "s3://b/1/",
+                    "status": "InProgress",
+                    "percentComplete": percent,
+                },
+                {
+                    **common,
+                    "id": "2",
+                    "uri": "s3://b/2/",
+                    "status": "Completed",
+                    "finishedAt": "2026-03-01T08:30:00Z",
+                },
+            ],
+            listed_at=first + pd.Timedelta(minutes=minutes * n),
+            index_host="i:1",
+        )
+        for n, percent in enumerate([10.0, 20.0])
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        page = report(pif.concat_frames(listings))
+    assert page.count("<img ") == 3

@@ -107,6 +107,10 @@ def _time_axis(ax: Any, layout: str, *, small: bool = False) -> None:
 
     most = 4 if small else (6 if layout == "wide" else 4)
     locator = mdates.AutoDateLocator(minticks=2, maxticks=most)
+    # More steps than matplotlib's own, so that a span of 90 minutes finds one for 4 ticks.
+    locator.intervald[mdates.SECONDLY] = [1, 2, 5, 10, 15, 20, 30, 45]
+    locator.intervald[mdates.MINUTELY] = [1, 2, 5, 10, 15, 20, 30, 45]
+    locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 8, 12]
     ax.xaxis.set_major_locator(locator)
     # Days as "Dec 06" (a bare "06" reads as an hour), hours as "14:00", midnight as its day.
     formats = ["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"]
