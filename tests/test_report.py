@@ -410,12 +410,16 @@ def test_the_throughput_marks_what_is_older_than_the_lake_and_a_partial_last_hou
 def test_one_listing_says_it_is_one_and_counts_as_listed() -> None:
     with Emulator(imports=50, seed=1, now=NOW) as emu:
         listing = pif.read_imports(emu.url, api_key=emu.api_key, progress=False)
-    root = parse_strictly(report(listing))
+    page = report(listing)
+    root = parse_strictly(page)
     period = text_of(root.find(".//h:p[@class='period']", NS))  # type: ignore[arg-type]
     assert period == ("One listing, at 2026-03-02 09:10Z: every import Pinecone still listed then.")
     labels = [text_of(s) for s in root.iterfind(".//h:span[@class='label']", NS)]
     assert "finished as listed" in labels and "failed as listed" in labels
     assert not RAW_PANDAS.findall(text_of(root))
+    # One point per status panel (on an axis of years) said less than the summary's line.
+    assert page.count("<img ") == 1  # imports finished per day
+    assert text_of(section(root, "Statuses over time")[0]).startswith("One listing: its statuses")
 
 
 def test_an_empty_history_still_renders() -> None:

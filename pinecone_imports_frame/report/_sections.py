@@ -94,9 +94,10 @@ def header(facts: Facts, title: str) -> str:
             f"<strong>{when(facts.end)}</strong> ({span(facts.end - facts.start)}), "
             f"{listings}.</p>"
         )
-    indexes = ", ".join(_index(facts, h) for h in facts.hosts)
-    which = f"{plural(len(facts.hosts), 'index', 'indexes')}: " if facts.several else "Index: "
-    parts.append(f'<p class="period">{which}{indexes}.</p>')
+    if facts.hosts != [""]:  # a frame that names no index: nothing to say
+        indexes = ", ".join(_index(facts, h) for h in facts.hosts)
+        which = f"{plural(len(facts.hosts), 'index', 'indexes')}: " if facts.several else "Index: "
+        parts.append(f'<p class="period">{which}{indexes}.</p>')
     t = totals(facts)
     scope = facts.scope
     share = f"{100 * t['failed'] / t['finished']:.1f} % of those finished" if t["finished"] else ""
@@ -392,6 +393,10 @@ def _progress_lines(facts: Facts, loading: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 def statuses(facts: Facts) -> str:
     """Small multiples: the imports in each status at each listing, each on its own scale."""
+    if facts.start is None:  # a point per panel says less than the summary's last line
+        return (
+            '<p class="note">One listing: its statuses are in the summary ("As last listed").</p>'
+        )
     counts, raw = status_counts(facts)
     if not len(counts):
         return '<p class="note">No listing.</p>'
