@@ -718,7 +718,9 @@ def _print_running(history: pd.DataFrame) -> None:
     print(_table_text(running, columns))
 
 
-def _read_lake(args: argparse.Namespace, *functions: str) -> pd.DataFrame:
+def _read_lake(
+    args: argparse.Namespace, *functions: str, extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Read the lake's history: only the columns the given trends functions need."""
     from .snapshots import read_snapshots
     from .trends import COLUMNS_NEEDED
@@ -728,17 +730,15 @@ def _read_lake(args: argparse.Namespace, *functions: str) -> pd.DataFrame:
         index_host=args.index_host,
         since=args.since,
         until=args.until,
-        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]}),
+        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]} | set(extra)),
         storage_options=_storage_options(args),
     )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import report
+    from .report import COLUMNS_NEEDED, report
 
-    history = _read_lake(
-        args, "summary", "status_timeline", "estimate_completion", "throughput", "failures"
-    )
+    history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
     page = report(history, title=args.title)
     Path(args.output).write_text(page, encoding="utf-8")
     listings = history["listed_at"].nunique() if len(history) else 0
