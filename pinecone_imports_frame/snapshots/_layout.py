@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import schema
+from .. import config, schema
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,22 @@ def encode_host(host: str) -> str:
     'index_host=127.0.0.1%3A8080'
     """
     return f"{HOST_KEY}{quote(host, safe='')}"
+
+
+def partition_host(name: str) -> str | None:
+    """Return the index host an ``index_host=`` folder is of, spelled one way; None otherwise.
+
+    Hosts written differently (``LOCALHOST:5080``, ``localhost.:5080``, ``h.io:443``) are
+    one index: each is read as :func:`config.index_host_value` spells it, so that a lake
+    written before hosts were normalised reads (and compacts, and prunes) as one index.
+
+    Examples
+    --------
+    >>> partition_host("index_host=LOCALHOST.%3A5080"), partition_host("date=2025-05-01")
+    ('localhost:5080', None)
+    """
+    raw = parse_partition(name, HOST_KEY)
+    return None if raw is None else config.index_host_value(raw)
 
 
 def stamp(listed_at: pd.Timestamp) -> str:
@@ -334,7 +350,7 @@ class SnapshotFile:
     path : str
         Its path on the store (no protocol for fsspec stores).
     host, date : str
-        The decoded partition values.
+        The decoded partition values (the host spelled one way: :func:`partition_host`).
     listed_us : int or None
         ``listed_at`` in microseconds from the file name's stamp; None for a name of another
         tool (for a compacted file, its first listing's).
@@ -359,6 +375,15 @@ class SnapshotFile:
     def name(self) -> str:
         """The file's name (its last path segment)."""
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def in_host_folder(self) -> bool:
+        """Whether it is in the folder of its host as this version spells it.
+
+        False for a file of a lake written before hosts were normalised (an
+        ``index_host=LOCALHOST%3A5080`` folder): compaction moves it.
+        """
+        return self.path.replace("\\", "/").rsplit("/", 3)[-3] == encode_host(self.host)
 
     @property
     def last_listed_us(self) -> int | None:
