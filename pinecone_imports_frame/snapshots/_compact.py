@@ -199,11 +199,12 @@ def _compact_day(
     merged = _merge(store, host, date, parts, inputs, known)
     if merged is None:
         return None
-    path, size, held = merged
+    path, size, held, losers = merged
     names = {x.name for x in held}
     # Each file the merged one holds every listing of (never one whose rows could not be
     # read, nor one holding a listing left out): its copies are all in the merged file.
     gone = [f for f, xs in inputs.values() if f.path != path and {x.name for x in xs} <= names]
+    gone += losers
     _remove(store, gone)
     store.remove_empty_dirs(gone)
     result.update(
@@ -224,7 +225,7 @@ def _merge(
     parts: list[tuple[Listing, pa.Table]],
     inputs: dict[str, tuple[SnapshotFile, list[Listing]]],
     known: dict[str, Facts],
-) -> tuple[str, int, list[Listing]] | None:
+) -> tuple[str, int, list[Listing], list[SnapshotFile]] | None:
     """Write the merged file, then make sure it brings back nothing pruned meanwhile.
 
     Between reading the day and writing the merged file, a prune may have removed some
@@ -234,7 +235,9 @@ def _merge(
     again until it holds the merged file with nothing pruned in it. None when there is
     nothing left to do: every listing was pruned, another process already replaced the
     merged file (a prune's rewrite, another compaction), or another compaction running at
-    the same moment wrote a file holding all of its listings that counts before it.
+    the same moment wrote a file holding all of its listings that counts before it (see
+    ``_catalog.rank``). Else its path, size and listings, and the files such a
+    compaction wrote that it holds every listing of (they count after it: removed too).
     """
     path, size, held = write_merged(store, host, date, parts)
     _fault("written")
@@ -285,7 +288,14 @@ def _merge(
             logger.info("%s merged %s on %s already; %s removed", rival, host, date, path)
             store.remove(path)
             return None
-        return path, size, held
+        # And the files such a compaction wrote that count after this one, each of its
+        # listings in this one: they go with the files this one merged.
+        losers = [
+            files[p]
+            for p, names in holds.items()
+            if p != path and p not in inputs and files[p].kind == COMPACTED and names <= mine
+        ]
+        return path, size, held, losers
     store.remove(path)  # the files it merged are all still there
     raise SnapshotError(
         f"could not compact {host} on {date} in {store.user_path(store.root)}: the day kept "

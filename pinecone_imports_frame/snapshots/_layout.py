@@ -149,21 +149,26 @@ def last_listed_us_from_name(name: str) -> int | None:
 
 
 def _stamp_us(s: str) -> int | None:
-    """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant."""
+    """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant.
+
+    The day is looked up (a lake's names share a few hundred days), the time of day is
+    added: a scan judges every name it meets, twice or more per read.
+    """
+    day_us = _day_us(s[0:8])
+    hour, minute, second = int(s[9:11]), int(s[11:13]), int(s[13:15])
+    if day_us is None or hour > 23 or minute > 59 or second > 59:
+        return None
+    return day_us + ((hour * 60 + minute) * 60 + second) * 1_000_000 + int(s[16:22])
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_us(yyyymmdd: str) -> int | None:
+    """Midnight (UTC) of ``YYYYMMDD`` in microseconds since the epoch; None for no such day."""
     try:
-        t = dt.datetime(
-            int(s[0:4]),
-            int(s[4:6]),
-            int(s[6:8]),
-            int(s[9:11]),
-            int(s[11:13]),
-            int(s[13:15]),
-            tzinfo=dt.timezone.utc,
-        )
+        d = dt.date(int(yyyymmdd[0:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return None
-    delta = t - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + int(s[16:22])
+    return (d - _EPOCH.date()).days * 86_400_000_000
 
 
 def compacted_name(first: pd.Timestamp, last: pd.Timestamp, suffix: str) -> str:
@@ -217,10 +222,15 @@ def file_kind(name: str, date: str) -> tuple[str | None, int | None]:
     >>> file_kind("20250501T120000.000000Z-ab12.parquet", "20250501")
     ('other', None)
     """
-    kind = name_kind(name)
+    m = NAME_RE.match(name) or COMPACTED_RE.match(name)
+    if m is not None and _stamps_ok(m):  # one parse of each stamp, then its value
+        kind: str | None = SNAPSHOT if m.re is NAME_RE else COMPACTED
+        listed_us = _stamp_us(m.group(1))
+    else:
+        kind, listed_us = name_kind(name), None
     if kind is not None and not DATE_RE.match(date):
-        kind = OTHER
-    return kind, (listed_us_from_name(name) if kind in (SNAPSHOT, COMPACTED) else None)
+        return OTHER, None
+    return kind, listed_us
 
 
 def _written_types(name: str) -> tuple[pa.DataType, ...]:

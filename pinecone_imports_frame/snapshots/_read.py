@@ -190,8 +190,9 @@ def read_snapshots(
     reader = _Reader(store, read_cols, names, skipped, (since_us, until_us))
     settled = reader.gather(scan)
     _warn_skipped(store, skipped)
-    _warn_lost(store, reader.lost(), settled)
-    table = _stack_pieces(reader.pieces)
+    if not settled:
+        _warn_unsettled(store)
+    table = _without(_stack_pieces(reader.pieces), reader.gone() if settled else set())
     if table is None or table.num_rows == 0:
         return _empty(wanted, dtype_backend)
 
@@ -246,6 +247,8 @@ def as_window(since: Any, until: Any) -> tuple[pd.Timestamp | None, pd.Timestamp
 
 #: A listing: its index host and the name of the snapshot file it was written as.
 Key = tuple[str, str]
+#: A listing as its rows say it: index host and ``listed_at`` (µs).
+Stamp = tuple[str, int]
 
 
 class _Reader:
@@ -254,10 +257,10 @@ class _Reader:
     A look scans the lake, opens the compacted files it had not seen (their footers say
     which listings each holds), chooses one copy of each listing not read yet, and reads
     those. A file gone when it is read (merged by a compaction, rewritten or removed by a
-    prune) makes the next look find where its listings went; the read ends when a look's
-    scan lists exactly the files of the previous one, every one of them read: the frame
-    then holds every listing the lake held at that scan, each once. What the read meant to
-    read and found nowhere any more (pruned meanwhile) is in :meth:`lost`.
+    prune) makes the next look find where its listings went; the read ends when a look
+    read every listing its scan found and the next scan finds no new file. The frame is
+    then the lake as that look's scan found it: :meth:`gone` names what was read before a
+    prune removed it, to be left out.
     """
 
     def __init__(
@@ -272,16 +275,22 @@ class _Reader:
         self.since_us, self.until_us = window
         self.pieces: list[pa.Table] = []
         self.got: set[Key] = set()  # read, or dealt with (skipped, another index name)
-        self.meant: dict[Key, tuple[SnapshotFile, int]] = {}  # where each was seen, when
+        self.read: set[Stamp] = set()  # the listings read, as their rows say them
+        self.held: set[Stamp] = set()  # what the files of the last look hold
         self.opened: dict[str, Compacted | None] = {}  # compacted files (None: skipped)
 
     def gather(self, scan: Callable[[], list[SnapshotFile]]) -> bool:
-        """Look until a scan finds the lake as the last one did; whether one did."""
-        previous: set[str] | None = None
+        """Look until a look read all it found and the next scan finds no new file.
+
+        The frame is then the lake at that look's scan (see :func:`_view.settle`); False
+        if the lake kept bringing new files (or taking files being read) for MAX_LOOKS.
+        """
+        paths: set[str] = set()
+        clean = False
         for look in range(MAX_LOOKS):
             found = scan()
-            paths = {f.path for f in found}
-            if paths == previous:
+            now = {f.path for f in found}
+            if look and clean and not now - paths:
                 return True
             if look == 0:
                 self.skipped += [
@@ -289,13 +298,12 @@ class _Reader:
                     for f in found
                     if f.kind == OTHER
                 ]
-            clean = self._look(found)
-            previous = paths if clean else None
+            clean, paths = self._look(found), now
         return False
 
-    def lost(self) -> dict[Key, tuple[SnapshotFile, int]]:
-        """Return the listings the read meant to read and found nowhere any more (pruned)."""
-        return {k: v for k, v in self.meant.items() if k not in self.got}
+    def gone(self) -> set[Stamp]:
+        """Return the listings read that the lake no longer held at the last look (pruned)."""
+        return self.read - self.held
 
     def _look(self, found: list[SnapshotFile]) -> bool:
         """Read the listings ``found`` holds that are not read yet; False if a file vanished."""
@@ -316,11 +324,9 @@ class _Reader:
                 if c is not None:
                     xs = [x for x in c.listings if _listed_in(x.listed_us, since_us, until_us)]
                     held.append((f, xs))
+        self.held = {(f.host, x.listed_us) for f, xs in held for x in xs}
         held = [(f, [x for x in xs if (f.host, x.name) not in self.got]) for f, xs in held]
         held = [(f, xs) for f, xs in held if xs]
-        for f, xs in held:
-            for x in xs:
-                self.meant.setdefault((f.host, x.name), (f, x.listed_us))
         chosen = choose_copies(held)  # one copy of each: a merged file over its originals
         todo = [(f, [x for x in xs if x.name in chosen[f.path]]) for f, xs in held]
         todo.sort(key=lambda item: (item[0].listed_us or 0, item[0].path))
@@ -343,6 +349,7 @@ class _Reader:
         clean = True
         for b in read_batches(self.store, files, self.read_cols, self.names, self.skipped):
             self.got.update((f.host, f.name) for f in b.done)
+            self.read.update((f.host, f.listed_us or 0) for f, _ in b.decoded)
             clean = clean and not b.vanished
             self._keep(stack(b.decoded, self.read_cols, self.skipped, {}))
         return clean
@@ -357,6 +364,7 @@ class _Reader:
             return False
         self.got.update((f.host, x.name) for x in keep)
         if t is not None:
+            self.read.update((f.host, x.listed_us) for x in keep)
             order = sorted(keep, key=lambda x: x.offset)
             runs = {f.path: [(x.listed_us, x.rows or 0) for x in order]}
             self._keep(stack([(f, t)], self.read_cols, self.skipped, runs))
@@ -382,34 +390,34 @@ def _stack_pieces(pieces: list[pa.Table]) -> pa.Table | None:
     return table.combine_chunks() if _string_bytes(table) < _BIG_STRINGS else table
 
 
-def _warn_lost(store: Store, lost: dict[Key, tuple[SnapshotFile, int]], settled: bool) -> None:
-    """Name the listings that vanished while the lake was read: they are not in the frame."""
-    if not lost and settled:
-        return
-    shown = sorted(lost.values(), key=lambda v: (v[1], v[0].path))
-    names = "; ".join(
-        f"{store.user_path(f.path)} (listed_at {pd.Timestamp(us, unit='us', tz='UTC')})"
-        for f, us in shown[:_SHOWN]
+def _without(table: pa.Table | None, gone: set[Stamp]) -> pa.Table | None:
+    """Leave out the rows of listings the lake no longer held when the read ended.
+
+    Rows say a listing by host and ``listed_at``: two listings of one index at the same
+    microsecond (two writers) are kept or left out together.
+    """
+    if table is None or not gone:
+        return table
+    by_host: dict[str, list[int]] = {}
+    for host, us in gone:
+        by_host.setdefault(host, []).append(us)
+    stamps = table["listed_at"].cast(pa.int64())
+    drop = None
+    for host, us in by_host.items():
+        hit = pc.and_(pc.equal(table["index_host"], host), pc.is_in(stamps, value_set=pa.array(us)))
+        drop = hit if drop is None else pc.or_(drop, hit)
+    assert drop is not None
+    return table.filter(pc.invert(pc.fill_null(drop, False)))
+
+
+def _warn_unsettled(store: Store) -> None:
+    warnings.warn(
+        f"the lake {store.user_path(store.root)} kept changing through {MAX_LOOKS} looks "
+        "while it was read (other processes writing, compacting or pruning it): listings "
+        "moved meanwhile may be missing from the frame; read it again",
+        SkippedFileWarning,
+        stacklevel=3,
     )
-    more = f" and {len(shown) - _SHOWN} more" if len(shown) > _SHOWN else ""
-    said = []
-    if lost:
-        said.append(
-            f"{len(lost)} listing(s) vanished from the lake while it was read and are not in "
-            f"the frame (pruned by another process meanwhile): {names}{more}"
-        )
-    if not settled:
-        said.append(
-            f"the lake kept changing through {MAX_LOOKS} looks while it was read (other "
-            "processes writing, compacting or pruning it), so listings moved meanwhile may "
-            "be missing: read it again"
-        )
-    text = "; ".join(said)
-    warnings.warn(text, SkippedFileWarning, stacklevel=3)
-
-
-#: Listings a warning names, at most.
-_SHOWN = 10
 
 
 def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None:

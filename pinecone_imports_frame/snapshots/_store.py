@@ -254,6 +254,10 @@ def _visible(name: str) -> bool:
 class LocalStore(Store):
     """A root on local disk: walked level by level, written through a renamed temporary."""
 
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self._seen: dict[str, SnapshotFile] = {}
+
     def user_path(self, path: str) -> str:
         return path
 
@@ -292,6 +296,10 @@ class LocalStore(Store):
                 except (FileNotFoundError, NotADirectoryError):
                     continue
                 for fe in file_entries:
+                    seen = self._seen.get(fe.path)  # met by an earlier scan: judged already
+                    if seen is not None and self._is(fe, dir=False):
+                        out.append(seen)
+                        continue
                     kind, listed_us = file_kind(fe.name, date)
                     if kind is None or not self._is(fe, dir=False):
                         continue
@@ -299,7 +307,10 @@ class LocalStore(Store):
                     if kind == TEMPORARY:
                         with contextlib.suppress(FileNotFoundError):
                             mtime = fe.stat().st_mtime
-                    out.append(SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime))
+                    f = SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime)
+                    if kind != TEMPORARY:  # a temporary file's age changes; a name's kind not
+                        self._seen[fe.path] = f
+                    out.append(f)
         return out, lake_like
 
     def _is(self, entry: os.DirEntry[str], *, dir: bool) -> bool:

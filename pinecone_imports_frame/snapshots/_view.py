@@ -40,13 +40,18 @@ def settle(
     *,
     looks: int = MAX_LOOKS,
 ) -> tuple[list[SnapshotFile], bool]:
-    """Scan and judge until two scans in a row agree; return the last scan and whether they did.
+    """Scan and judge until a scan finds nothing new; return the scan before it, and whether.
 
     ``judge`` returns, for each file given, what it holds, or None for a file that
     vanished before it could be judged; ``known`` keeps the judgements by path across
-    scans (and across calls: a path names the same bytes for as long as it exists).
-    Returns the files of the last scan (only judged ones) and True when two scans agreed,
-    else (the lake kept changing ``looks`` times) the last one and False.
+    scans (and across calls: a path names the same bytes for as long as it exists). A
+    scan whose files were all judged (none vanished meanwhile) is the lake at that scan
+    once the next scan finds no file it did not list: a listing a scan missed (moved,
+    during the scan, from a file not listed yet into one listed before it was written)
+    is in a file the next scan finds new. Files removed in between change nothing (the
+    lake as it was at the earlier scan is what is returned). Returns those files and
+    True, or, if the lake kept bringing new files through ``looks`` scans, the last
+    scan's judged files and False.
 
     Examples
     --------
@@ -57,12 +62,13 @@ def settle(
     >>> known
     {'/l/h/d/a.parquet': 'ok'}
     """  # noqa: E501
-    previous: set[str] | None = None
     files: list[SnapshotFile] = []
+    clean = False
     for look in range(looks):
-        files = scan()
-        paths = {f.path for f in files}
-        new = [f for f in files if f.path not in known]
+        found = scan()
+        new = [f for f in found if f.path not in known]
+        if look and clean and not {f.path for f in found} - {f.path for f in files}:
+            return files, True
         vanished = 0
         if new:
             for path, verdict in judge(new).items():
@@ -70,9 +76,7 @@ def settle(
                     vanished += 1
                 else:
                     known[path] = verdict
-        if not vanished and paths == previous:
-            return files, True
         if look:
             logger.debug("the lake changed while it was looked at (%d vanished)", vanished)
-        previous = None if vanished else paths
-    return [f for f in files if f.path in known], False
+        files, clean = [f for f in found if f.path in known], not vanished
+    return files, False
