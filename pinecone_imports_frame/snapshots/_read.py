@@ -309,10 +309,11 @@ class _Reader:
         """Read the listings ``found`` holds that are not read yet; False if a file vanished."""
         since_us, until_us = self.since_us, self.until_us
         clean = True
-        held: list[tuple[SnapshotFile, list[Listing]]] = []
+        merged: list[tuple[SnapshotFile, list[Listing]]] = []
+        snapshots: list[SnapshotFile] = []
         for f in found:
             if f.kind == SNAPSHOT and _in_window(f, since_us, until_us):
-                held.append((f, [Listing(f.name, f.listed_us or 0)]))
+                snapshots.append(f)
             elif f.kind == COMPACTED and _overlaps(f, since_us, until_us):
                 if f.path not in self.opened:
                     try:
@@ -323,23 +324,31 @@ class _Reader:
                 c = self.opened[f.path]
                 if c is not None:
                     xs = [x for x in c.listings if _listed_in(x.listed_us, since_us, until_us)]
-                    held.append((f, xs))
-        self.held = {(f.host, x.listed_us) for f, xs in held for x in xs}
-        held = [(f, [x for x in xs if (f.host, x.name) not in self.got]) for f, xs in held]
-        held = [(f, xs) for f, xs in held if xs]
-        chosen = choose_copies(held)  # one copy of each: a merged file over its originals
-        todo = [(f, [x for x in xs if x.name in chosen[f.path]]) for f, xs in held]
+                    merged.append((f, xs))
+        self.held = {(f.host, f.listed_us or 0) for f in snapshots}
+        self.held.update((f.host, x.listed_us) for f, xs in merged for x in xs)
+        # One copy of each listing (see choose_copies): a merged file's over a snapshot
+        # file's, the merged file holding the most over the others.
+        in_merged = {(f.host, x.name) for f, xs in merged for x in xs}
+        merged = [(f, [x for x in xs if (f.host, x.name) not in self.got]) for f, xs in merged]
+        chosen = choose_copies([(f, xs) for f, xs in merged if xs])
+        todo: list[tuple[SnapshotFile, list[Listing]]] = [
+            (f, [x for x in xs if x.name in chosen[f.path]]) for f, xs in merged if xs
+        ]
+        todo += [
+            (f, [])
+            for f in snapshots
+            if (f.host, f.name) not in self.got and (f.host, f.name) not in in_merged
+        ]
         todo.sort(key=lambda item: (item[0].listed_us or 0, item[0].path))
         batch: list[SnapshotFile] = []
         for f, xs in todo:
-            if not xs:
-                continue
             if f.kind == SNAPSHOT:
                 batch.append(f)
                 if len(batch) >= BATCH_FILES:
                     clean &= self._read_snapshots(batch)
                     batch = []
-            else:
+            elif xs:
                 clean &= self._read_snapshots(batch)
                 batch = []
                 clean &= self._read_compacted(f, xs)
