@@ -151,8 +151,10 @@ def _workers(n: int) -> int:
 #: Snapshot files fetched, decoded and stacked at a time. Each decoded file costs tens of
 #: kilobytes (its bytes, and Arrow's buffers and objects for each column) whatever its
 #: rows, so a lake of many small files is read batch by batch, each batch stacked into one
-#: compact table before the next is fetched: memory grows with the rows, not the files.
-BATCH_FILES = 1024
+#: compact table before the next is fetched: memory grows with the rows, not the files
+#: (a batch of small files holds about 6 MB; reading 50,000 files of 3 rows once took
+#: 1.2 GB). As fast as one batch for a lake of 1,000 files of 100 rows.
+BATCH_FILES = 256
 
 
 @dataclass
