@@ -64,8 +64,6 @@ def read(root: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     what, *args = sys.argv[1:]
-    if what == "write":
-        result = write(args[0], int(args[1]), int(args[2]))
-    else:
-        result = read(args[0])
-    print(json.dumps(result))
+    print(
+        json.dumps(write(args[0], int(args[1]), int(args[2])) if what == "write" else read(args[0]))
+    )

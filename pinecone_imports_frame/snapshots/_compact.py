@@ -2,18 +2,31 @@
 
 A lake written every 5 minutes holds 288 files a day per index; every reader pays per file
 (and object stores per request). :func:`compact_snapshots` merges the files of each day
-older than ``older_than`` into one, in three steps, each safe to be killed after:
+older than ``older_than`` into one, in four steps, each safe to be killed after:
 
-1. read the day's listings (every stored column) and merge them, in ``listed_at`` order
-   then by name, each listing's rows by ``id``, into one table; its footer lists the
-   listings it holds (name, ``listed_at``, rows, first row, and each one's metadata);
+1. read the day's listings (every stored column; files of every spelling of the host)
+   and merge them, in ``listed_at`` order then by name, each listing's rows by ``id``,
+   into one table; its footer lists the listings it holds (name, ``listed_at``, rows,
+   first row, and each one's metadata);
 2. write it atomically (a renamed temporary on disk, one put on an object store) and read
    its footer back;
-3. only then remove the files it was merged from.
+3. look at the day again: a listing of the merged file that no other file holds any more
+   was pruned meanwhile, and the merged file is written again without it; a merged file
+   another compaction wrote at the same moment, holding all of it and counting first
+   (``_catalog.rank``), makes this one go instead;
+4. only then remove the files it was merged from (and such other merged files it holds
+   all of).
 
-Killed after 2, both copies exist: readers count the merged file's (see
-``_catalog.choose_copies``) and the next compaction, or prune, removes the rest. Killed during
-1 or 2, the originals are untouched and no merged file is visible.
+Killed after 2 or 3, both copies exist: readers count the merged file's (see
+``_catalog.choose_copies``) and the next compaction merges the day again and removes the
+rest. Killed during 1 or 2, the originals are untouched and no merged file is visible.
+
+Why step 3 is enough without a lock: a prune removes a listing's files first and looks
+for other copies after; a compaction writes its copy first and looks for the originals
+after. Whichever looks last sees the other's change, so a pruned listing never outlives
+both. And nothing removes a file because another holds its listings except the process
+that wrote that other file (or a prune, for listings it removes): a listing found in no
+other file was pruned, never merged away.
 """
 
 from __future__ import annotations
@@ -90,7 +103,14 @@ def compact_snapshots(
     rows. The originals are removed only once the merged file is written whole; a
     compaction killed at any point leaves the lake readable, no listing counted twice,
     and the next one finishes the job. A day whose only file is already one file is left
-    as it is; files that are not this package's snapshots are never touched.
+    as it is; files that are not this package's snapshots (or symbolic links) are never
+    touched. A day's files under other spellings of its host (``LOCALHOST:5080``) are
+    merged into the host's one partition.
+
+    Safe beside other processes: before removing anything it checks that each listing
+    of the merged file is still held by another file, and leaves out those a prune
+    removed meanwhile (a pruned listing never comes back); two compactions of one day at
+    once end with one merged file, and neither calls the other's work an error.
 
     Parameters
     ----------

@@ -300,7 +300,9 @@ def list_snapshots(
     """List every file of the lake under ``root``: one row per snapshot, with its file status.
 
     From partition folders and Parquet footers only: no row of any snapshot is read.
-    Files that readers skip are listed too, so that they can be found and removed.
+    Files that readers skip are listed too, so that they can be found and removed. The
+    list is the lake as one look found it, also while other processes compact or prune
+    it (files are listed and judged again until a look finds no new file).
 
     Parameters
     ----------
@@ -329,6 +331,12 @@ def list_snapshots(
     SnapshotError
         The root does not exist or is not a lake (permanent), or the store cannot be
         reached (transient).
+
+    Warns
+    -----
+    SkippedFileWarning
+        For each symbolic link in the lake (never followed), and once if the lake kept
+        changing through 12 looks (the list is then its last look).
 
     Examples
     --------

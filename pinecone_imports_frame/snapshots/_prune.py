@@ -56,6 +56,12 @@ def prune_snapshots(
     not readable (``corrupt=True``). Temporary files of killed writers older than an
     hour are swept every time. Emptied partition folders are removed on local disk.
 
+    Safe beside other processes: a pruned listing is removed from every file holding it
+    (a merged file is written again without it), then the lake is looked at again until
+    no file holds it, so that a compaction running meanwhile cannot bring it back. The
+    copies an interrupted compaction left (``superseded``) are left to the next
+    compaction. Hosts written differently are one index for ``keep_last``.
+
     Parameters
     ----------
     {root}

@@ -103,14 +103,22 @@ def read_snapshots(
     The frame has the dtypes :func:`read_imports` gives (status categories, UTC microsecond
     timestamps, nullable integers), derived columns recomputed, rows sorted by
     ``listed_at`` then ``id`` and a fresh RangeIndex. Files are selected from their
-    partition folders and names before any is opened, then read in one multithreaded
-    Arrow pass and converted to pandas once.
+    partition folders and names before any is opened, then read by a few threads, 256 at
+    a time (memory grows with the rows, not the files), and converted to pandas once.
+
+    Other processes may write, compact and prune the lake meanwhile: the frame is the
+    lake as it stood at one moment near the end of the read, every listing it then held
+    once, none it no longer held. A file gone between listing and reading is looked up
+    again (its listings are in the merged file a compaction wrote, or were pruned); the
+    read ends when a look at the lake read everything it found and the next look finds
+    no new file. Hosts written differently (``LOCALHOST:5080``, ``localhost.:5080``) are
+    one index, read with the one spelling; symbolic links in the lake are not followed.
 
     Parameters
     ----------
     {root}
     index_host : str or list of str, optional
-        Only these hosts (their partitions alone are listed).
+        Only these hosts, in any spelling or as URLs (their partitions alone are listed).
     index_name : str or list of str, optional
         Only rows of these index names (row groups are skipped from their statistics).
     since, until : timestamp-like, optional
@@ -143,8 +151,9 @@ def read_snapshots(
     Warns
     -----
     SkippedFileWarning
-        Once for each file skipped (empty, damaged, or not this package's); the others
-        are read. A file pruned while the read runs is skipped without a warning. Each
+        Once for each file skipped (empty, damaged, not this package's, or a symbolic
+        link); the others are read. Once if the lake kept changing through 12 looks
+        (the frame may then miss listings moved meanwhile: read again). Each
         file's content is checked against what :func:`write_snapshot` writes: every
         column read must have the Arrow type this package writes (never cast from
         another), ``id``, ``status`` and ``listed_at`` columns must be there, and every
@@ -412,8 +421,10 @@ def _without(table: pa.Table | None, gone: set[Stamp]) -> pa.Table | None:
         by_host.setdefault(host, []).append(us)
     stamps = table["listed_at"].cast(pa.int64())
     drop = None
-    for host, us in by_host.items():
-        hit = pc.and_(pc.equal(table["index_host"], host), pc.is_in(stamps, value_set=pa.array(us)))
+    for host, times in by_host.items():
+        hit = pc.and_(
+            pc.equal(table["index_host"], host), pc.is_in(stamps, value_set=pa.array(times))
+        )
         drop = hit if drop is None else pc.or_(drop, hit)
     assert drop is not None
     return table.filter(pc.invert(pc.fill_null(drop, False)))
