@@ -154,6 +154,35 @@ def test_a_prune_between_listing_and_reading_reads_what_it_left(
     assert counts == dict.fromkeys(keep, ROWS)  # the kept ones of the rewritten day too
 
 
+def test_a_lake_that_never_settles_is_said_never_short_silently(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A writer adds a snapshot after every look at the lake (a test's writer, a hundred
+    # times faster than any real one): no look ever finds the lake as the one before.
+    from pinecone_imports_frame.errors import SkippedFileWarning, SnapshotError
+
+    lake = (str(tmp_path / "lake"), None)
+    stamps = build(lake, per_day=2)
+    real_scan = Store.scan
+    more = iter(pd.Timestamp.now(tz="UTC").floor("D") - pd.Timedelta(hours=h) for h in range(1, 99))
+
+    def scan_and_a_writer(self: Store, **kw: Any) -> Any:
+        found = real_scan(self, **kw)
+        records = [{"id": str(n), "status": "InProgress"} for n in range(ROWS)]
+        write_snapshot(to_frame(records, listed_at=next(more), index_host=HOST), lake[0])
+        return found
+
+    monkeypatch.setattr(Store, "scan", scan_and_a_writer)
+    counts, said = read(lake)
+    assert len(said) == 1 and "kept changing through 12 looks" in said[0]
+    assert set(stamps) <= set(counts) and set(counts.values()) == {ROWS}  # whole, once
+    with pytest.warns(SkippedFileWarning, match="kept changing through 12 looks"):
+        list_snapshots(lake[0])
+    with pytest.raises(SnapshotError, match="kept changing") as caught:
+        compact_snapshots(lake[0])
+    assert not caught.value.permanent  # the next try may pass
+
+
 # --- prune and compaction agree --------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ from ._layout import (
     schema_problem,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
-from ._view import settle
+from ._view import MAX_LOOKS, settle
 
 logger = logging.getLogger(__name__)
 
@@ -354,9 +354,9 @@ def list_snapshots(
     entries, settled = survey(store)
     if not settled:
         warnings.warn(
-            f"the lake {store.user_path(store.root)} kept changing while it was listed "
-            "(other processes writing, compacting or pruning it): this list is its last "
-            "look, and may miss files; list it again",
+            f"the lake {store.user_path(store.root)} kept changing through {MAX_LOOKS} "
+            "looks while it was listed (other processes writing, compacting or pruning "
+            "it): this list is its last look, and may miss files; list it again",
             SkippedFileWarning,
             stacklevel=2,
         )
