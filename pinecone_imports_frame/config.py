@@ -222,7 +222,7 @@ def is_loopback(hostname: str | None) -> bool:
     """Tell whether ``hostname`` is localhost or a loopback address (127.0.0.0/8, ::1)."""
     if not hostname:
         return False
-    if hostname.lower() in ("localhost", "localhost.localdomain"):
+    if hostname.lower().rstrip(".") in ("localhost", "localhost.localdomain"):
         return True
     try:
         return ipaddress.ip_address(hostname.strip("[]")).is_loopback
@@ -255,6 +255,10 @@ class Endpoint:
 def normalize_host(host: str, *, what: str = "host") -> Endpoint:
     """Make a base URL from a bare host (https implied, http for loopback) or a full URL.
 
+    The host is normalised: lower case, no trailing dot, no default port (443 for https,
+    80 for http), so that ``Endpoint.netloc`` (the ``index_host`` of rows and of a lake's
+    partitions) is spelled one way for one index.
+
     Refuses what is not a host: user info (``user:password@``, never quoted back, since
     credentials go in ``api_key``), spaces or other characters a host name cannot have, a
     path, a query, a bad port.
@@ -265,6 +269,8 @@ def normalize_host(host: str, *, what: str = "host") -> Endpoint:
     'https://my-index-abc123.svc.aped-4627-b74a.pinecone.io'
     >>> normalize_host("127.0.0.1:5080").url
     'http://127.0.0.1:5080'
+    >>> normalize_host("HTTPS://Idx.SVC.pinecone.io.:443/").url  # one spelling of a host
+    'https://idx.svc.pinecone.io'
     >>> normalize_host("https://user:pw@example.com")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -303,10 +309,52 @@ def normalize_host(host: str, *, what: str = "host") -> Endpoint:
             "e.g. https://my-index-abc123.svc.aped-4627-b74a.pinecone.io"
         )
     try:
-        parts.port  # noqa: B018  (raises on a malformed port)
+        port = parts.port
     except ValueError as exc:
         raise ConfigurationError(f"{what} {host!r} has an invalid port") from exc
-    return Endpoint(f"{parts.scheme}://{parts.netloc}")
+    return Endpoint(f"{parts.scheme}://{_canonical_netloc(parts.hostname, port, parts.scheme)}")
+
+
+#: The port a scheme implies: written nowhere in a normalised host.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _canonical_netloc(hostname: str, port: int | None, scheme: str) -> str:
+    """``host[:port]`` spelled one way: lower case, no trailing dot, no default port.
+
+    ``localhost:P``, ``LOCALHOST:P`` and ``localhost.:P`` name one index, as do
+    ``host:443`` and ``host`` over https: they must give one ``index_host`` value (and
+    one partition of a lake), not several.
+    """
+    name = hostname.lower().rstrip(".") or hostname.lower()
+    if ":" in name:  # an IPv6 address, bracketed again in a netloc
+        name = f"[{name}]"
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return name
+    return f"{name}:{port}"
+
+
+@functools.lru_cache(maxsize=1024)
+def index_host_value(host: str) -> str:
+    """Return the ``index_host`` value of a host or URL: the one spelling of an index's host.
+
+    What rows, lake partitions and ``index_host=`` filters all go through, so that
+    differently written hosts of one index are one ``index_host``: lower case, no trailing
+    dot, no default port (443 for https, 80 for http; for a bare ``host:port`` the scheme
+    :func:`normalize_host` implies). Text that is not a host (a partition named by hand)
+    comes back as it is.
+
+    Examples
+    --------
+    >>> index_host_value("LOCALHOST.:5080"), index_host_value("Idx.svc.pinecone.io:443")
+    ('localhost:5080', 'idx.svc.pinecone.io')
+    >>> index_host_value("https://idx.svc.pinecone.io./"), index_host_value("not a host")
+    ('idx.svc.pinecone.io', 'not a host')
+    """
+    try:
+        return normalize_host(host, what="index_host").netloc
+    except ConfigurationError:
+        return host
 
 
 def _valid_hostname(hostname: str) -> bool:

@@ -742,8 +742,13 @@ class ListingInfo:
         index_name: str | None = None,
         api_version: str | None = None,
     ) -> ListingInfo:
-        """Check ``listed_at`` (UTC at the schema's unit; now by default) and keep the rest."""
+        """Check ``listed_at`` (UTC at the schema's unit; now by default) and keep the rest.
+
+        ``index_host`` is spelled the one way :func:`config.index_host_value` gives.
+        """
         listed = config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
+        if isinstance(index_host, str):
+            index_host = config.index_host_value(index_host)
         return cls(listed, index_host, index_name, api_version)
 
     def attrs(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import signal
@@ -774,3 +775,61 @@ def test_killed_writer_leaves_nothing_readers_pick_up(tmp_path: Path, mode: str)
         f"select count(*) from read_parquet('{tmp_path}/**/*.parquet', hive_partitioning = true)"
     )
     assert rel is not None and rel.fetchall() == [(len(got),)]
+
+
+_PEAK_OF_A_READ = """
+import json, sys
+import pandas as pd  # imported before the baseline: the read's own memory is measured
+from pinecone_imports_frame import read_snapshots
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(key))
+
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # the peak (VmHWM) starts again from what is resident now
+before = status("VmRSS:")
+frame = read_snapshots(sys.argv[1])
+print(json.dumps({"rows": len(frame), "kb": status("VmHWM:") - before}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="Linux's /proc")
+def test_reading_many_small_files_costs_memory_by_the_rows_not_the_files(tmp_path: Path) -> None:
+    # The same 4,000 rows, in 4,000 snapshots of one import and in 40 of 100: each read in
+    # a fresh process, its peak memory. Each file read once cost about 23 KB (its bytes,
+    # and Arrow's buffers for each column) until the whole lake was stacked: 90 MB more
+    # for the many files. Read in batches, a file costs a few hundred bytes of catalogue.
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = pd.Timestamp("2025-01-01T00:00:00Z")
+    n = 4_000
+
+    def lake(name: str, files: int) -> Path:
+        per = n // files
+
+        def one(i: int) -> None:
+            records = [{"id": f"{i}-{k}", "status": "InProgress"} for k in range(per)]
+            when = start + pd.Timedelta(minutes=5 * i)
+            write_snapshot(to_frame(records, listed_at=when, index_host="h"), tmp_path / name)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(one, range(files)))
+        return tmp_path / name
+
+    def peak_kb(root: Path) -> int:
+        proc = subprocess.run(
+            [sys.executable, "-c", _PEAK_OF_A_READ, str(root)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        got = json.loads(proc.stdout)
+        assert got["rows"] == n
+        return int(got["kb"])
+
+    many, few = peak_kb(lake("many", n)), peak_kb(lake("few", n // 100))
+    print(f"peak memory of the read: {many} KB for {n} files, {few} KB for {n // 100}")
+    assert many - few < n * 4  # KB: under 4 KB a file (it was about 23)

@@ -284,7 +284,7 @@ def test_files_that_pass_alone_are_never_dropped_silently(
     # alone (a listing's row count that disagrees with its rows, which no reader gives
     # today). Each file is judged alone then: none fails, so all are kept, none skipped.
     from pinecone_imports_frame.frame import micros
-    from pinecone_imports_frame.snapshots import _read
+    from pinecone_imports_frame.snapshots import _decode
     from pinecone_imports_frame.snapshots._layout import FILE_COLUMNS, SnapshotFile
 
     paths = [write_snapshot(df, tmp_path) for df in _frames(records)[:2]]
@@ -297,6 +297,6 @@ def test_files_that_pass_alone_are_never_dropped_silently(
     runs = {first.path: [(first.listed_us or 0, tables[0].num_rows + 1)]}
     skipped: list[tuple[SnapshotFile, str]] = []
 
-    got = _read._stack_group(tables, files, list(FILE_COLUMNS), skipped, runs)
+    got = _decode._stack_group(tables, files, list(FILE_COLUMNS), skipped, runs)
     assert skipped == []
     assert got is not None and got.num_rows == sum(t.num_rows for t in tables)

@@ -456,3 +456,67 @@ def test_a_lake_whose_strings_pass_2_gib_reads(tmp_path: Path) -> None:
     got = read_snapshots(tmp_path, columns=["error", "status"], dtype_backend="pyarrow")
     assert got["error"].str.len().tolist() == [760_000_000] * 3
     assert got["status"].astype(str).tolist() == ["Failed"] * 3
+
+
+# --- symbolic links ---------------------------------------------------------------------------
+
+
+def test_no_lake_operation_follows_a_symlink_out_of_the_root(tmp_path: Path) -> None:
+    # Another lake's partition, date folder and file, linked into this one. Reads, lists,
+    # compaction and prune skip each link with a warning naming it; the other lake stays
+    # as it was, byte for byte; a write through a linked folder is refused.
+    mine, other = tmp_path / "mine", tmp_path / "other"
+    today = pd.Timestamp.now(tz="UTC").floor("D")
+
+    written = [0]
+
+    def write(root: Path, days: int, host: str) -> Path:
+        written[0] += 1  # each listing its own minute
+        when = today - pd.Timedelta(days=days) + pd.Timedelta(minutes=written[0])
+        frame = to_frame([{"id": "1", "status": "Pending"}], listed_at=when, index_host=host)
+        return Path(write_snapshot(frame, root))
+
+    for days in (5, 5, 4, 4, 3):
+        write(other, days, "h")
+        write(other, days, "other-host")
+    theirs = {p: p.read_bytes() for p in other.rglob("*.parquet")}
+    for days in (3, 3, 1):
+        write(mine, days, "h")
+    links = [
+        mine / "index_host=other-host",  # a whole partition
+        mine / "index_host=h" / (today - pd.Timedelta(days=5)).strftime("date=%Y-%m-%d"),
+        mine
+        / "index_host=h"
+        / (today - pd.Timedelta(days=3)).strftime("date=%Y-%m-%d")
+        / "20000101T000000.000000Z-ab.parquet",
+    ]
+    links[0].symlink_to(other / "index_host=other-host", target_is_directory=True)
+    links[1].symlink_to(other / "index_host=h" / links[1].name, target_is_directory=True)
+    links[2].symlink_to(next(other.glob("index_host=h/date=*/*.parquet")))
+    own = sorted(
+        p for p in mine.rglob("*.parquet") if not any(k in p.parents or k == p for k in links)
+    )
+    assert len(own) == 3
+
+    def skips_each_link(call: object) -> object:
+        with pytest.warns(SkippedFileWarning) as caught:
+            result = call()  # type: ignore[operator]
+        said = " ".join(str(w.message) for w in caught)
+        assert all(str(link) in said for link in links) and "symbolic link" in said
+        return result
+
+    frame = skips_each_link(lambda: read_snapshots(mine))
+    assert len(frame) == 3 and set(frame["index_host"]) == {"h"}
+    assert len(skips_each_link(lambda: list_snapshots(mine))) == 3
+    merged = skips_each_link(lambda: compact_snapshots(mine))
+    assert merged["files_before"].tolist() == [2]  # its own day of two, nothing of theirs
+    removed = skips_each_link(lambda: prune_snapshots(mine, keep_last=0, all=True))
+    assert len(removed) == 3
+    with pytest.raises(SnapshotError, match="symbolic link") as refused:
+        write(mine, 5, "h")  # into the linked date folder
+    assert refused.value.permanent
+    with pytest.raises(SnapshotError, match="symbolic link"):
+        write(mine, 2, "other-host")  # into the linked partition
+
+    assert {p: p.read_bytes() for p in other.rglob("*.parquet")} == theirs
+    assert all(os.path.islink(link) for link in links)

@@ -28,18 +28,26 @@ Rows are stored sorted by ``id``; types come from Parquet's own logical types (n
 Reading a lake of many small files is dominated by per-file costs, so
 :func:`read_snapshots` picks files from folder and file names alone (no listing of
 unselected partitions, no opening of unselected files), reads each selected file with a
-single request, decodes them on a few threads, stacks the Arrow tables and converts to
-pandas once.
+single request, decodes them on a few threads 256 at a time, stacks each batch's Arrow
+tables and converts to pandas once.
 
 :func:`compact_snapshots` merges the files of a past day of an index into one
 (``{first}_{last}-{suffix}.parquet``, its listings in its footer); readers, this package's
 and others, see the same rows, and a compaction killed at any point never makes a listing
 count twice.
 
+Any number of processes may read, write, compact and prune one lake at once, without a
+lock (see ``_view``): a file is never changed in place, a read or a list is the lake as
+one look found it, a file gone when read is looked up again, and compaction and prune
+each check, after changing the lake, what the other did meanwhile. A host is spelled one
+way in partitions and rows (``config.index_host_value``), also for folders written before
+(``_layout.partition_host``); symbolic links inside the root are never followed.
+
 The package is split by job: ``_layout`` (names), ``_store`` (local disk and fsspec behind
-one interface, where store errors are translated), ``_write``, ``_read``, ``_inventory``
-(``list_snapshots``, the status of each file), ``_catalog`` (which copy of a listing
-counts), ``_prune`` and ``_compact``.
+one interface, where store errors are translated), ``_write``, ``_view`` (a look at a lake
+that settles), ``_decode`` (reading files' columns, stacking them), ``_read``,
+``_inventory`` (``list_snapshots``, the status of each file), ``_catalog`` (which copy of a
+listing counts), ``_prune`` and ``_compact``.
 
 Polars must be given the ``**/*.parquet`` glob rather than the root folder: a folder scan
 refuses a tree holding the temporary file of a write in progress (or of a killed writer).

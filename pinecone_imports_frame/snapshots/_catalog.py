@@ -115,9 +115,7 @@ def choose_copies(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[st
     >>> sorted(chosen["/l/m.parquet"]), sorted(chosen["/l/a.parquet"])
     (['a', 'b'], [])
     """
-    ordered = sorted(
-        held, key=lambda item: (-len(item[1]), item[0].kind != COMPACTED, item[0].path)
-    )
+    ordered = sorted(held, key=lambda item: rank(item[0], len(item[1])))
     taken: set[tuple[str, str]] = set()
     out: dict[str, set[str]] = {}
     for f, listings in ordered:
@@ -125,6 +123,22 @@ def choose_copies(held: Iterable[tuple[SnapshotFile, list[Listing]]]) -> dict[st
         taken.update((f.host, name) for name in mine)
         out[f.path] = mine
     return out
+
+
+def rank(f: SnapshotFile, held: int) -> tuple[int, bool, str]:
+    """Order files by whose copy of a listing counts: first the file holding the most.
+
+    Then compacted files over snapshot files, then by path: every process that decides
+    (readers, compaction, prune) orders two copies the same way.
+
+    Examples
+    --------
+    >>> a = SnapshotFile("/l/a.parquet", "h", "d", 1, 9, "snapshot")
+    >>> m = SnapshotFile("/l/m.parquet", "h", "d", 1, 9, "compacted")
+    >>> rank(m, 2) < rank(a, 1), rank(m, 1) < rank(a, 1)
+    (True, True)
+    """
+    return (-held, f.kind != COMPACTED, f.path)
 
 
 def listings_json(listings: list[Listing]) -> str:

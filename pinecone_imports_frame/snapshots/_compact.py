@@ -2,18 +2,31 @@
 
 A lake written every 5 minutes holds 288 files a day per index; every reader pays per file
 (and object stores per request). :func:`compact_snapshots` merges the files of each day
-older than ``older_than`` into one, in three steps, each safe to be killed after:
+older than ``older_than`` into one, in four steps, each safe to be killed after:
 
-1. read the day's listings (every stored column) and merge them, in ``listed_at`` order
-   then by name, each listing's rows by ``id``, into one table; its footer lists the
-   listings it holds (name, ``listed_at``, rows, first row, and each one's metadata);
+1. read the day's listings (every stored column; files of every spelling of the host)
+   and merge them, in ``listed_at`` order then by name, each listing's rows by ``id``,
+   into one table; its footer lists the listings it holds (name, ``listed_at``, rows,
+   first row, and each one's metadata);
 2. write it atomically (a renamed temporary on disk, one put on an object store) and read
    its footer back;
-3. only then remove the files it was merged from.
+3. look at the day again: a listing of the merged file that no other file holds any more
+   was pruned meanwhile, and the merged file is written again without it; a merged file
+   another compaction wrote at the same moment, holding all of it and counting first
+   (``_catalog.rank``), makes this one go instead;
+4. only then remove the files it was merged from (and such other merged files it holds
+   all of).
 
-Killed after 2, both copies exist: readers count the merged file's (see
-``_catalog.choose_copies``) and the next compaction, or prune, removes the rest. Killed during
-1 or 2, the originals are untouched and no merged file is visible.
+Killed after 2 or 3, both copies exist: readers count the merged file's (see
+``_catalog.choose_copies``) and the next compaction merges the day again and removes the
+rest. Killed during 1 or 2, the originals are untouched and no merged file is visible.
+
+Why step 3 is enough without a lock: a prune removes a listing's files first and looks
+for other copies after; a compaction writes its copy first and looks for the originals
+after. Whichever looks last sees the other's change, so a pruned listing never outlives
+both. And nothing removes a file because another holds its listings except the process
+that wrote that other file (or a prune, for listings it removes): a listing found in no
+other file was pruned, never merged away.
 """
 
 from __future__ import annotations
@@ -33,12 +46,11 @@ from .. import frame as _frame
 from .. import schema
 from ..errors import SkippedFileWarning, SnapshotError
 from ._args import as_age, shared_params
-from ._catalog import LISTINGS_KEY, Listing, listings_json
-from ._inventory import OK, SUPERSEDED, Entry, inspect
+from ._catalog import LISTINGS_KEY, Listing, listings_json, rank
+from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
     DATE_KEY,
-    SNAPSHOT,
     SnapshotFile,
     compacted_name,
     day,
@@ -47,6 +59,7 @@ from ._layout import (
 )
 from ._read import as_hosts, read_stored
 from ._store import Store, open_store, store_errors
+from ._view import MAX_LOOKS
 from ._write import encode_parquet
 
 logger = logging.getLogger(__name__)
@@ -90,7 +103,14 @@ def compact_snapshots(
     rows. The originals are removed only once the merged file is written whole; a
     compaction killed at any point leaves the lake readable, no listing counted twice,
     and the next one finishes the job. A day whose only file is already one file is left
-    as it is; files that are not this package's snapshots are never touched.
+    as it is; files that are not this package's snapshots (or symbolic links) are never
+    touched. A day's files under other spellings of its host (``LOCALHOST:5080``) are
+    merged into the host's one partition.
+
+    Safe beside other processes: before removing anything it checks that each listing
+    of the merged file is still held by another file, and leaves out those a prune
+    removed meanwhile (a pruned listing never comes back); two compactions of one day at
+    once end with one merged file, and neither calls the other's work an error.
 
     Parameters
     ----------
@@ -140,44 +160,45 @@ def compact_snapshots(
     store = open_store(root, storage_options)
     cutoff = pd.Timestamp.now(tz="UTC") - age
     last_day = day(cutoff.floor("D") - pd.Timedelta(days=1))
-    files = [
-        f for f in store.scan(hosts=hosts, last_date=last_day) if f.kind in (SNAPSHOT, COMPACTED)
-    ]
-    days: dict[tuple[str, str], list[SnapshotFile]] = {}
-    for f in files:
-        days.setdefault((f.host, f.date), []).append(f)
+    known: dict[str, Facts] = {}  # footers read, by path: a path's bytes never change
+    entries = settled_entries(store, "compact", hosts=hosts, last_date=last_day, known=known)
+    days: dict[tuple[str, str], list[Entry]] = {}
+    for e in entries:
+        if e.listing is not None:  # a listing of this package's, the copy that counts or not
+            days.setdefault((e.file.host, e.file.date), []).append(e)
     results = []
-    for (host, date), day_files in sorted(days.items()):
-        if len(day_files) < 2:
-            continue  # one file a day is what compaction makes: nothing to read
-        entries = inspect(store, day_files)
-        done = _compact_day(store, host, date, entries, dry_run=dry_run)
+    for (host, date), day_entries in sorted(days.items()):
+        files = {e.file.path: e.file for e in day_entries}
+        if len(files) < 2 and all(f.in_host_folder for f in files.values()):
+            continue  # one file a day, in its host's folder, is what compaction makes
+        done = _compact_day(store, host, date, day_entries, known, dry_run=dry_run)
         if done is not None:
             results.append(done)
     return _result_frame(results)
 
 
 def _compact_day(
-    store: Store, host: str, date: str, entries: list[Entry], *, dry_run: bool
+    store: Store,
+    host: str,
+    date: str,
+    entries: list[Entry],
+    known: dict[str, Facts],
+    *,
+    dry_run: bool,
 ) -> dict[str, Any] | None:
-    """Merge one day of one index; None when there is nothing to do."""
-    held: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
-    leftovers: dict[str, SnapshotFile] = {}
+    """Merge one day of one index; None when there is nothing (left) to do."""
+    inputs: dict[str, tuple[SnapshotFile, list[Listing]]] = {}  # every listing each holds
+    chosen: dict[str, tuple[SnapshotFile, list[Listing]]] = {}  # the copies that count
     for e in entries:
-        if e.file_status == OK and e.listing is not None:
-            held.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
-        elif e.file_status == SUPERSEDED:
-            leftovers[e.file.path] = e.file
-    leftovers = {p: f for p, f in leftovers.items() if p not in held}
-    if len(held) < 2 and not leftovers:
-        return None
-    listings = sorted(
-        (x for _, xs in held.values() for x in xs), key=lambda x: (x.listed_us, x.name)
-    )
+        assert e.listing is not None
+        inputs.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
+        if e.file_status == OK:
+            chosen.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
+    listings = [x for _, xs in chosen.values() for x in xs]
     result: dict[str, Any] = {
         "index_host": host,
         "date": date,
-        "files_before": len(held) + len(leftovers),
+        "files_before": len(inputs),
         "listings": len(listings),
         "rows": sum(x.rows or 0 for x in listings),
         "path": None,
@@ -185,39 +206,122 @@ def _compact_day(
     }
     if dry_run:
         return result
-    if len(held) < 2:  # already one file: only the leftovers of a killed compaction go
-        _remove(store, list(leftovers.values()))
-        for survivor, _ in held.values():
-            result["path"] = store.user_path(survivor.path)
-            result["bytes"] = survivor.size
-        return result
-
-    parts, skipped = read_stored(store, list(held.values()))
+    parts, skipped = read_stored(store, list(chosen.values()))
     for f, why in skipped:  # left where they are, untouched
         warnings.warn(
             f"not compacting {store.user_path(f.path)}: {why}; it stays as it is",
             SkippedFileWarning,
             stacklevel=3,
         )
-        held.pop(f.path, None)
-    kept = {x.name for _, xs in held.values() for x in xs}
-    parts = [(x, t) for x, t in parts if x.name in kept]
     if not parts:
         return None
     _fault("read")
-    path, size, merged = write_merged(store, host, date, parts)
-    _fault("written")
-    gone = [f for f, _ in held.values()] + list(leftovers.values())
+    merged = _merge(store, host, date, parts, inputs, known)
+    if merged is None:
+        return None
+    path, size, held, losers = merged
+    names = {x.name for x in held}
+    # Each file the merged one holds every listing of (never one whose rows could not be
+    # read, nor one holding a listing left out): its copies are all in the merged file.
+    gone = [f for f, xs in inputs.values() if f.path != path and {x.name for x in xs} <= names]
+    gone += losers
     _remove(store, gone)
+    store.remove_empty_dirs(gone)
     result.update(
         files_before=len(gone),
-        listings=len(merged),
-        rows=sum(x.rows or 0 for x in merged),
+        listings=len(held),
+        rows=sum(x.rows or 0 for x in held),
         path=store.user_path(path),
         bytes=size,
     )
     logger.info("compacted %d files of %s on %s into %s", len(gone), host, date, path)
     return result
+
+
+def _merge(
+    store: Store,
+    host: str,
+    date: str,
+    parts: list[tuple[Listing, pa.Table]],
+    inputs: dict[str, tuple[SnapshotFile, list[Listing]]],
+    known: dict[str, Facts],
+) -> tuple[str, int, list[Listing], list[SnapshotFile]] | None:
+    """Write the merged file, then make sure it brings back nothing pruned meanwhile.
+
+    Between reading the day and writing the merged file, a prune may have removed some
+    of its listings (their files are gone, and no other file holds them): the merged file
+    is written again without them, before any file is removed (a prune that looked after
+    the merged file was written finds it and removes them itself). The day is looked at
+    again until it holds the merged file with nothing pruned in it. None when there is
+    nothing left to do: every listing was pruned, another process already replaced the
+    merged file (a prune's rewrite, another compaction), or another compaction running at
+    the same moment wrote a file holding all of its listings that counts before it (see
+    ``_catalog.rank``). Else its path, size and listings, and the files such a
+    compaction wrote that it holds every listing of (they count after it: removed too).
+    """
+    path, size, held = write_merged(store, host, date, parts)
+    _fault("written")
+    for _ in range(MAX_LOOKS):
+        entries = settled_entries(
+            store, "compact", hosts=frozenset({host}), first_date=date, last_date=date, known=known
+        )
+        holds: dict[str, set[str]] = {}
+        files: dict[str, SnapshotFile] = {}
+        for e in entries:
+            if e.listing is not None:
+                holds.setdefault(e.file.path, set()).add(e.listing.name)
+                files[e.file.path] = e.file
+        mine = holds.get(path)
+        if mine is None:
+            logger.info("%s was replaced by another process meanwhile", path)
+            return None
+        elsewhere = {name for p, names in holds.items() if p != path for name in names}
+        pruned = mine - elsewhere
+        if pruned:
+            logger.info(
+                "%d listing(s) of %s on %s were pruned while it was compacted: left out",
+                len(pruned),
+                host,
+                date,
+            )
+            parts = [(x, t) for x, t in parts if x.name not in pruned]
+            written = write_merged(store, host, date, parts) if parts else None
+            store.remove(path)
+            if written is None:
+                return None
+            path, size, held = written
+            continue
+        me = rank(files[path], len(mine))
+        rival = next(
+            (
+                p
+                for p, names in holds.items()
+                if p != path
+                and p not in inputs
+                and files[p].kind == COMPACTED
+                and mine <= names
+                and rank(files[p], len(names)) < me
+            ),
+            None,
+        )
+        if rival is not None:  # another compaction merged the same day at the same time
+            logger.info("%s merged %s on %s already; %s removed", rival, host, date, path)
+            store.remove(path)
+            return None
+        # And the files such a compaction wrote that count after this one, each of its
+        # listings in this one: they go with the files this one merged.
+        losers = [
+            files[p]
+            for p, names in holds.items()
+            if p != path and p not in inputs and files[p].kind == COMPACTED and names <= mine
+        ]
+        return path, size, held, losers
+    store.remove(path)  # the files it merged are all still there
+    raise SnapshotError(
+        f"could not compact {host} on {date} in {store.user_path(store.root)}: the day kept "
+        "changing while it was merged (other processes pruning or compacting it); nothing "
+        "of it was removed: try again"
+    )
 
 
 def write_merged(
@@ -269,9 +373,14 @@ def write_merged(
     where = store.user_path(path)
     with store_errors("write the compacted file", where):
         store.write_atomic(path, data)
-        _, md = store.footer(
-            SnapshotFile(path, host, date, merged[0].listed_us, len(data), COMPACTED)
-        )
+    try:
+        with store_errors("read back the compacted file", where, vanish_ok=True):
+            _, md = store.footer(
+                SnapshotFile(path, host, date, merged[0].listed_us, len(data), COMPACTED)
+            )
+    except FileNotFoundError:  # another process already merged it again, or pruned it
+        logger.info("%s was replaced by another process as soon as it was written", where)
+        return path, len(data), merged
     kv = md.metadata or {}
     if md.num_rows != table.num_rows or LISTINGS_KEY not in kv:
         raise SnapshotError(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +15,7 @@ import pyarrow as pa
 
 from .. import frame as _frame
 from .. import schema
+from ..errors import SkippedFileWarning, SnapshotError
 from ._args import shared_params
 from ._catalog import LISTINGS_KEY, Listing, choose_copies, listings_of
 from ._layout import (
@@ -27,6 +30,7 @@ from ._layout import (
     schema_problem,
 )
 from ._store import Store, is_arrow_error, open_store, store_errors
+from ._view import MAX_LOOKS, settle
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +108,9 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class _Facts:
+class Facts:
+    """What a file's name and footer say: its status and the listings it holds."""
+
     file: SnapshotFile
     file_status: str
     size: int | None
@@ -112,12 +118,12 @@ class _Facts:
     listings: list[Listing]
 
 
-def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
+def _judge(store: Store, f: SnapshotFile) -> Facts | None:
     """Read one file's footer and judge it; None if it vanished meanwhile."""
     if f.kind == TEMPORARY:
-        return _Facts(f, TEMPORARY_STATUS, f.size, None, [])
+        return Facts(f, TEMPORARY_STATUS, f.size, None, [])
     if f.kind not in (SNAPSHOT, COMPACTED):
-        return _Facts(f, FOREIGN, f.size, None, [])
+        return Facts(f, FOREIGN, f.size, None, [])
     try:
         with store_errors("read the footer of", store.user_path(f.path), vanish_ok=True):
             try:
@@ -127,13 +133,13 @@ def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
             except Exception as exc:
                 if not is_arrow_error(exc):
                     raise
-                return _Facts(f, CORRUPT, f.size, None, [])
+                return Facts(f, CORRUPT, f.size, None, [])
     except FileNotFoundError:
         logger.debug("%s vanished while the lake was listed", f.path)
         return None
     kv = md.metadata or {}
     if not is_ours(kv):
-        return _Facts(f, FOREIGN, size, md.num_rows, [])
+        return Facts(f, FOREIGN, size, md.num_rows, [])
     meta = {
         k.decode("utf-8", "replace")[len(METADATA_PREFIX) :]: v.decode("utf-8", "replace")
         for k, v in kv.items()
@@ -141,16 +147,42 @@ def _judge(store: Store, f: SnapshotFile) -> _Facts | None:
     }
     listings = listings_of(f, kv, md.num_rows, meta)
     if listings is None:  # a compacted file whose list of listings is damaged
-        return _Facts(f, CORRUPT, size, md.num_rows, [])
+        return Facts(f, CORRUPT, size, md.num_rows, [])
     try:
         stored = md.schema.to_arrow_schema()
     except Exception as exc:
         if not is_arrow_error(exc):
             raise
-        return _Facts(f, CORRUPT, size, md.num_rows, [])
+        return Facts(f, CORRUPT, size, md.num_rows, [])
     if schema_problem(stored.remove_metadata()) is not None:  # a column of another type
-        return _Facts(f, CORRUPT, size, md.num_rows, [])
-    return _Facts(f, OK, size, md.num_rows, listings)
+        return Facts(f, CORRUPT, size, md.num_rows, [])
+    return Facts(f, OK, size, md.num_rows, listings)
+
+
+def judge(store: Store, files: list[SnapshotFile]) -> dict[str, Facts | None]:
+    """Judge files from their names and footers, a few threads at once; None: it vanished."""
+    if not files:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(_FOOTER_THREADS, len(files))) as pool:
+        verdicts = list(pool.map(lambda f: _judge(store, f), files))
+    return {f.path: x for f, x in zip(files, verdicts, strict=True)}
+
+
+def entries_of(found: list[Facts]) -> list[Entry]:
+    """One entry per listing (``ok`` for the copy that counts) and one per other file."""
+    chosen = choose_copies((x.file, x.listings) for x in found if x.file_status == OK)
+    out = []
+    for x in found:
+        if x.file_status != OK:
+            out.append(Entry(x.file, x.file_status, {}, x.size, x.rows))
+            continue
+        mine = chosen[x.file.path]
+        for item in x.listings:
+            file_status = OK if item.name in mine else SUPERSEDED
+            out.append(
+                Entry(x.file, file_status, item.meta, x.size, item.rows, item, len(x.listings))
+            )
+    return out
 
 
 def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
@@ -169,23 +201,58 @@ def inspect(store: Store, files: list[SnapshotFile]) -> list[Entry]:
     >>> sorted((e.file.kind, e.file_status) for e in inspect(store, store.scan()))
     [('other', 'foreign'), ('snapshot', 'ok')]
     """
-    if not files:
-        return []
-    with ThreadPoolExecutor(max_workers=min(_FOOTER_THREADS, len(files))) as pool:
-        found = [x for x in pool.map(lambda f: _judge(store, f), files) if x is not None]
-    chosen = choose_copies((x.file, x.listings) for x in found if x.file_status == OK)
-    out = []
-    for x in found:
-        if x.file_status != OK:
-            out.append(Entry(x.file, x.file_status, {}, x.size, x.rows))
-            continue
-        mine = chosen[x.file.path]
-        for item in x.listings:
-            file_status = OK if item.name in mine else SUPERSEDED
-            out.append(
-                Entry(x.file, file_status, item.meta, x.size, item.rows, item, len(x.listings))
-            )
-    return out
+    return entries_of([x for x in judge(store, files).values() if x is not None])
+
+
+def survey(
+    store: Store,
+    *,
+    hosts: frozenset[str] | None = None,
+    first_date: str | None = None,
+    last_date: str | None = None,
+    select: Callable[[SnapshotFile], bool] | None = None,
+    known: dict[str, Facts] | None = None,
+) -> tuple[list[Entry], bool]:
+    """Judge the lake as one instant saw it (see :func:`_view.settle`); return its entries.
+
+    Only files ``select`` keeps are judged (all by default); ``known`` keeps footers
+    already read, by path, across calls. Returns the entries and whether the view
+    settled (two scans in a row agreed).
+
+    Examples
+    --------
+    >>> entries, settled = survey(open_store(lake("2025-05-01T12:00Z"), None))
+    >>> [e.file_status for e in entries], settled
+    (['ok'], True)
+    """
+    cache: dict[str, Facts] = {} if known is None else known
+
+    def scan() -> list[SnapshotFile]:
+        found = store.scan(hosts=hosts, first_date=first_date, last_date=last_date)
+        return found if select is None else [f for f in found if select(f)]
+
+    files, settled = settle(scan, lambda new: judge(store, new), cache)
+    return entries_of([cache[f.path] for f in files]), settled
+
+
+def settled_entries(store: Store, what: str, **survey_options: Any) -> list[Entry]:
+    """:func:`survey`'s entries; a transient SnapshotError if the lake would not settle.
+
+    What compaction and prune decide on: never a view mixing two moments of the lake.
+
+    Examples
+    --------
+    >>> [e.file.date for e in settled_entries(open_store(lake("2025-05-01T12:00Z"), None), "x")]
+    ['2025-05-01']
+    """
+    entries, settled = survey(store, **survey_options)
+    if not settled:
+        raise SnapshotError(
+            f"could not {what} {store.user_path(store.root)}: it kept changing while it "
+            "was looked at (other processes writing, compacting or pruning it), so "
+            "nothing was changed from a view mixing two moments; try again"
+        )
+    return entries
 
 
 def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
@@ -233,7 +300,9 @@ def list_snapshots(
     """List every file of the lake under ``root``: one row per snapshot, with its file status.
 
     From partition folders and Parquet footers only: no row of any snapshot is read.
-    Files that readers skip are listed too, so that they can be found and removed.
+    Files that readers skip are listed too, so that they can be found and removed. The
+    list is the lake as one look found it, also while other processes compact or prune
+    it (files are listed and judged again until a look finds no new file).
 
     Parameters
     ----------
@@ -263,6 +332,12 @@ def list_snapshots(
         The root does not exist or is not a lake (permanent), or the store cannot be
         reached (transient).
 
+    Warns
+    -----
+    SkippedFileWarning
+        For each symbolic link in the lake (never followed), and once if the lake kept
+        changing through 12 looks (the list is then its last look).
+
     Examples
     --------
     >>> import tempfile
@@ -276,4 +351,13 @@ def list_snapshots(
     0  127.0.0.1:8080  2025-05-01          ok     1
     """
     store = open_store(root, storage_options)
-    return inventory_frame(store, inspect(store, store.scan()))
+    entries, settled = survey(store)
+    if not settled:
+        warnings.warn(
+            f"the lake {store.user_path(store.root)} kept changing through {MAX_LOOKS} "
+            "looks while it was listed (other processes writing, compacting or pruning "
+            "it): this list is its last look, and may miss files; list it again",
+            SkippedFileWarning,
+            stacklevel=2,
+        )
+    return inventory_frame(store, entries)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import schema
+from .. import config, schema
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,22 @@ def encode_host(host: str) -> str:
     'index_host=127.0.0.1%3A8080'
     """
     return f"{HOST_KEY}{quote(host, safe='')}"
+
+
+def partition_host(name: str) -> str | None:
+    """Return the index host an ``index_host=`` folder is of, spelled one way; None otherwise.
+
+    Hosts written differently (``LOCALHOST:5080``, ``localhost.:5080``, ``h.io:443``) are
+    one index: each is read as :func:`config.index_host_value` spells it, so that a lake
+    written before hosts were normalised reads (and compacts, and prunes) as one index.
+
+    Examples
+    --------
+    >>> partition_host("index_host=LOCALHOST.%3A5080"), partition_host("date=2025-05-01")
+    ('localhost:5080', None)
+    """
+    raw = parse_partition(name, HOST_KEY)
+    return None if raw is None else config.index_host_value(raw)
 
 
 def stamp(listed_at: pd.Timestamp) -> str:
@@ -133,21 +149,26 @@ def last_listed_us_from_name(name: str) -> int | None:
 
 
 def _stamp_us(s: str) -> int | None:
-    """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant."""
+    """``YYYYMMDDTHHMMSS.ffffff`` in microseconds since the epoch; None if no such instant.
+
+    The day is looked up (a lake's names share a few hundred days), the time of day is
+    added: a scan judges every name it meets, twice or more per read.
+    """
+    day_us = _day_us(s[0:8])
+    hour, minute, second = int(s[9:11]), int(s[11:13]), int(s[13:15])
+    if day_us is None or hour > 23 or minute > 59 or second > 59:
+        return None
+    return day_us + ((hour * 60 + minute) * 60 + second) * 1_000_000 + int(s[16:22])
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_us(yyyymmdd: str) -> int | None:
+    """Midnight (UTC) of ``YYYYMMDD`` in microseconds since the epoch; None for no such day."""
     try:
-        t = dt.datetime(
-            int(s[0:4]),
-            int(s[4:6]),
-            int(s[6:8]),
-            int(s[9:11]),
-            int(s[11:13]),
-            int(s[13:15]),
-            tzinfo=dt.timezone.utc,
-        )
+        d = dt.date(int(yyyymmdd[0:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
     except ValueError:
         return None
-    delta = t - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + int(s[16:22])
+    return (d - _EPOCH.date()).days * 86_400_000_000
 
 
 def compacted_name(first: pd.Timestamp, last: pd.Timestamp, suffix: str) -> str:
@@ -201,10 +222,15 @@ def file_kind(name: str, date: str) -> tuple[str | None, int | None]:
     >>> file_kind("20250501T120000.000000Z-ab12.parquet", "20250501")
     ('other', None)
     """
-    kind = name_kind(name)
+    m = NAME_RE.match(name) or COMPACTED_RE.match(name)
+    if m is not None and _stamps_ok(m):  # one parse of each stamp, then its value
+        kind: str | None = SNAPSHOT if m.re is NAME_RE else COMPACTED
+        listed_us = _stamp_us(m.group(1))
+    else:
+        kind, listed_us = name_kind(name), None
     if kind is not None and not DATE_RE.match(date):
-        kind = OTHER
-    return kind, (listed_us_from_name(name) if kind in (SNAPSHOT, COMPACTED) else None)
+        return OTHER, None
+    return kind, listed_us
 
 
 def _written_types(name: str) -> tuple[pa.DataType, ...]:
@@ -334,7 +360,7 @@ class SnapshotFile:
     path : str
         Its path on the store (no protocol for fsspec stores).
     host, date : str
-        The decoded partition values.
+        The decoded partition values (the host spelled one way: :func:`partition_host`).
     listed_us : int or None
         ``listed_at`` in microseconds from the file name's stamp; None for a name of another
         tool (for a compacted file, its first listing's).
@@ -359,6 +385,15 @@ class SnapshotFile:
     def name(self) -> str:
         """The file's name (its last path segment)."""
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def in_host_folder(self) -> bool:
+        """Whether it is in the folder of its host as this version spells it.
+
+        False for a file of a lake written before hosts were normalised (an
+        ``index_host=LOCALHOST%3A5080`` folder): compaction moves it.
+        """
+        return self.path.replace("\\", "/").rsplit("/", 3)[-3] == encode_host(self.host)
 
     @property
     def last_listed_us(self) -> int | None:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,10 +16,19 @@ from ..frame import micros
 from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
-from ._inventory import CORRUPT, OK, SUPERSEDED, TEMPORARY_STATUS, Entry, inspect, inventory_frame
-from ._layout import COMPACTED, SNAPSHOT, TEMPORARY, SnapshotFile
+from ._inventory import (
+    CORRUPT,
+    OK,
+    TEMPORARY_STATUS,
+    Entry,
+    Facts,
+    inventory_frame,
+    settled_entries,
+)
+from ._layout import TEMPORARY, SnapshotFile
 from ._read import read_stored
 from ._store import Store, open_store
+from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +55,12 @@ def prune_snapshots(
     tool's Parquet files in the lake are left alone), plus, when asked, snapshots that are
     not readable (``corrupt=True``). Temporary files of killed writers older than an
     hour are swept every time. Emptied partition folders are removed on local disk.
+
+    Safe beside other processes: a pruned listing is removed from every file holding it
+    (a merged file is written again without it), then the lake is looked at again until
+    no file holds it, so that a compaction running meanwhile cannot bring it back. The
+    copies an interrupted compaction left (``superseded``) are left to the next
+    compaction. Hosts written differently are one index for ``keep_last``.
 
     Parameters
     ----------
@@ -96,11 +112,30 @@ def prune_snapshots(
     age = None if older_than is None else as_age(older_than)
     store = open_store(root, storage_options)
     cutoff = None if age is None else micros(pd.Timestamp.now(tz="UTC") - age)
-    doomed, entries = plan(store, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
+    known: dict[str, Facts] = {}  # footers read, by path: a path's bytes never change
+
+    def look() -> list[Entry]:
+        return settled_entries(
+            store, "prune", select=_selector(cutoff, keep_last, corrupt), known=known
+        )
+
+    entries = look()
+    doomed = plan(entries, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
     removed = inventory_frame(store, doomed)
     if not dry_run:
-        remove(store, doomed, entries)
+        remove(store, doomed, entries, look)
     return removed
+
+
+def _selector(
+    cutoff: int | None, keep_last: int | None, corrupt: bool
+) -> Callable[[SnapshotFile], bool] | None:
+    """Which files a prune reads the footer of: by age alone, the names say enough."""
+    if keep_last is not None or corrupt or cutoff is None:
+        return None  # every file: counts and corrupt ones need footers
+    # Only the old ones (a compacted file's name holds its first listing), and temporary
+    # files, swept wherever they are.
+    return lambda f: f.kind == TEMPORARY or (f.listed_us is not None and f.listed_us < cutoff)
 
 
 def _check_rules(older_than: Any, keep_last: Any, all: bool, corrupt: bool) -> int | None:
@@ -129,38 +164,28 @@ def _check_rules(older_than: Any, keep_last: Any, all: bool, corrupt: bool) -> i
 
 
 def plan(
-    store: Store, *, cutoff: int | None, keep_last: int | None, corrupt: bool
-) -> tuple[list[Entry], list[Entry]]:
+    entries: list[Entry],
+    *,
+    cutoff: int | None,
+    keep_last: int | None,
+    corrupt: bool,
+    now: float | None = None,
+) -> list[Entry]:
     """Choose what a prune removes: snapshots by age and count, corrupt ones, old temporaries.
 
     A snapshot goes when it is older than ``cutoff`` (microseconds since the epoch) and not
     among the newest ``keep_last`` of its host (either rule alone when the other is None).
-    Files whose every listing is also held by another file (the leftovers of a killed
-    compaction) go too. Returns what goes, and every entry looked at.
+    Only the copy of a listing that counts is looked at; :func:`remove` removes its every
+    copy. Temporary files go once they are an hour old (``now``: this machine's clock).
 
     Examples
     --------
     >>> store = open_store(lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z"), None)
-    >>> doomed, looked_at = plan(store, cutoff=None, keep_last=1, corrupt=False)
-    >>> [e.file.date for e in doomed], len(looked_at)  # the older goes, the newest stays
-    (['2025-05-01'], 2)
+    >>> entries = settled_entries(store, "prune")
+    >>> [e.file.date for e in plan(entries, cutoff=None, keep_last=1, corrupt=False)]
+    ['2025-05-01']
     """
-    by_age_only = keep_last is None and not corrupt and cutoff is not None
-    files = store.scan()  # every folder: temporary files are swept wherever they are
-    now = time.time()
-    stale = [
-        f
-        for f in files
-        if f.kind == TEMPORARY
-        and f.mtime is not None
-        and now - f.mtime > TEMPORARY_MAX_AGE.total_seconds()
-    ]
-    candidates = [f for f in files if f.kind in (SNAPSHOT, COMPACTED)]
-    if by_age_only:  # the names say enough: only the old ones need their footers read
-        candidates = [
-            f for f in candidates if f.listed_us is not None and f.listed_us < (cutoff or 0)
-        ]
-    entries = inspect(store, candidates + stale)
+    now = time.time() if now is None else now
     snapshots = [e for e in entries if e.file_status == OK]
 
     def key(e: Entry) -> tuple[str, str | None]:
@@ -175,67 +200,100 @@ def plan(
             group.sort(key=lambda e: (e.listed_us or 0, e.listing.name if e.listing else ""))
             if keep_last:
                 protected.update(key(e) for e in group[-keep_last:])
-    holds_ok = {e.file.path for e in entries if e.file_status == OK}
     doomed = []
     for e in entries:
-        if e.file_status == TEMPORARY_STATUS or (corrupt and e.file_status == CORRUPT):
+        if e.file_status == TEMPORARY_STATUS:
+            mtime = e.file.mtime
+            if mtime is not None and now - mtime > TEMPORARY_MAX_AGE.total_seconds():
+                doomed.append(e)
+        elif corrupt and e.file_status == CORRUPT:
             doomed.append(e)
-        elif e.file_status == SUPERSEDED and e.file.path not in holds_ok:
-            doomed.append(e)  # every listing it holds is counted from another file
         elif e.file_status != OK or key(e) in protected:
             continue  # foreign files are never removed; corrupt ones only when asked
         elif keep_last is not None or cutoff is not None:
             listed_us = e.listed_us
             if cutoff is None or (listed_us is not None and listed_us < cutoff):
                 doomed.append(e)
-    return doomed, entries
+    return doomed
 
 
-def remove(store: Store, doomed: list[Entry], entries: list[Entry]) -> None:
-    """Delete what ``doomed`` holds, one call a file; rewrite a compacted file kept in part.
+def remove(
+    store: Store, doomed: list[Entry], entries: list[Entry], look: Callable[[], list[Entry]]
+) -> None:
+    """Remove every copy of the ``doomed`` listings, and the doomed files that hold none.
 
-    A compacted file some of whose listings stay is written again without the others (a
-    new file, atomically), and only then is the old one deleted.
+    A file holding only doomed listings is deleted (one call a file); a compacted file
+    that also holds others is written again without the doomed ones (a new file,
+    atomically), and only then deleted. Then the lake is looked at again (``look``) and
+    this repeats until no file holds a doomed listing: a compaction running meanwhile
+    may have merged one into a file written after the first look, and a pruned listing
+    must not come back.
 
     Examples
     --------
     >>> root = lake("2025-05-01T12:00:00Z", "2025-05-02T12:00:00Z")
     >>> store = open_store(root, None)
-    >>> remove(store, *plan(store, cutoff=None, keep_last=1, corrupt=False))
+    >>> entries = settled_entries(store, "prune")
+    >>> doomed = plan(entries, cutoff=None, keep_last=1, corrupt=False)
+    >>> remove(store, doomed, entries, lambda: settled_entries(store, "prune"))
     >>> [f.date for f in store.scan()]
     ['2025-05-02']
     >>> os.listdir(os.path.join(root, "index_host=h"))  # the emptied date folder is gone too
     ['date=2025-05-02']
     """
-    going = {(e.file.path, e.listing.name if e.listing else None) for e in doomed}
-    files: dict[str, Any] = {}
+    touched: list[SnapshotFile] = []
     for e in doomed:
-        files.setdefault(e.file.path, e.file)
-    for path, f in files.items():
-        if f.kind == COMPACTED:
-            staying = [
-                e.listing
-                for e in entries
-                if e.file.path == path
-                and e.file_status == OK
-                and e.listing is not None
-                and (path, e.listing.name) not in going
-            ]
-            if staying:
-                _rewrite(store, f, staying)
-        store.remove(path)
-        logger.info("pruned %s", store.user_path(path))
-    store.remove_empty_dirs(list(files.values()))
+        if e.listing is None:  # a temporary or corrupt file: no listing of it counts
+            store.remove(e.file.path)
+            logger.info("pruned %s", store.user_path(e.file.path))
+            touched.append(e.file)
+    going = {(e.file.host, e.listing.name) for e in doomed if e.listing is not None}
+    for attempt in range(MAX_LOOKS):
+        holders: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
+        for e in entries:
+            if e.listing is not None:
+                holders.setdefault(e.file.path, (e.file, []))[1].append(e.listing)
+        holders = {
+            p: (f, xs)
+            for p, (f, xs) in holders.items()
+            if any((f.host, x.name) in going for x in xs)
+        }
+        if not holders:
+            store.remove_empty_dirs(touched)
+            return
+        if attempt:
+            logger.info(
+                "%d file(s) brought pruned listings back (a compaction meanwhile)", len(holders)
+            )
+        for path, (f, listings) in holders.items():
+            staying = [x for x in listings if (f.host, x.name) not in going]
+            if staying and not _rewrite(store, f, staying):
+                continue  # gone meanwhile: the next look finds where its listings went
+            store.remove(path)
+            logger.info("pruned %s", store.user_path(path))
+            touched.append(f)
+        entries = look()
+    raise SnapshotError(
+        f"could not prune {store.user_path(store.root)}: pruned listings kept coming back "
+        f"through {MAX_LOOKS} looks (another process compacting it meanwhile); run the "
+        "prune again"
+    )
 
 
-def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> None:
-    """Write the ``staying`` listings of a compacted file as a new compacted file."""
+def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
+    """Write the ``staying`` listings of a compacted file as a new compacted file.
+
+    False when the file vanished meanwhile (merged again by a compaction).
+    """
     parts, skipped = read_stored(store, [(f, staying)])
-    if skipped or len(parts) != len(staying):
-        why = skipped[0][1] if skipped else "it vanished"
+    if skipped:
         raise SnapshotError(
-            f"could not rewrite {store.user_path(f.path)} without the pruned listings: {why}; "
-            "it was left whole"
+            f"could not rewrite {store.user_path(f.path)} without the pruned listings: "
+            f"{skipped[0][1]}; it was left whole"
         )
+    if len(parts) != len(staying):
+        logger.info("%s vanished before it was rewritten", f.path)
+        return False
     path, _, _ = write_merged(store, f.host, f.date, parts)
     logger.info("rewrote %s as %s without the pruned listings", f.path, path)
+    return True

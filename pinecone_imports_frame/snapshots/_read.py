@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .. import config, schema
 from .. import frame as _frame
@@ -23,25 +20,25 @@ from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarnin
 from ..frame import micros
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc, shared_params
-from ._catalog import Listing, choose_copies, listings_of
-from ._layout import (
-    COMPACTED,
-    FILE_COLUMNS,
-    METADATA_PREFIX,
-    OTHER,
-    REQUIRED_COLUMNS,
-    SNAPSHOT,
-    SnapshotFile,
-    day,
-    is_ours,
-    rows_problem,
-    schema_problem,
+from ._catalog import Listing, choose_copies
+from ._decode import (
+    _BIG_STRINGS,
+    BATCH_FILES,
+    Compacted,
+    _string_bytes,
+    open_compacted,
+    read_batches,
+    read_stored,
+    rows_of,
+    stack,
 )
-from ._store import Store, is_arrow_error, open_store, store_errors
+from ._layout import COMPACTED, FILE_COLUMNS, OTHER, SNAPSHOT, SnapshotFile, day
+from ._store import Store, open_store
+from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
 
-_MAX_DECODE_THREADS = 16
+__all__ = ["as_hosts", "as_window", "read_snapshots", "read_stored"]
 
 
 def _check_columns(columns: Sequence[str] | None) -> list[str]:
@@ -106,14 +103,22 @@ def read_snapshots(
     The frame has the dtypes :func:`read_imports` gives (status categories, UTC microsecond
     timestamps, nullable integers), derived columns recomputed, rows sorted by
     ``listed_at`` then ``id`` and a fresh RangeIndex. Files are selected from their
-    partition folders and names before any is opened, then read in one multithreaded
-    Arrow pass and converted to pandas once.
+    partition folders and names before any is opened, then read by a few threads, 256 at
+    a time (memory grows with the rows, not the files), and converted to pandas once.
+
+    Other processes may write, compact and prune the lake meanwhile: the frame is the
+    lake as it stood at one moment near the end of the read, every listing it then held
+    once, none it no longer held. A file gone between listing and reading is looked up
+    again (its listings are in the merged file a compaction wrote, or were pruned); the
+    read ends when a look at the lake read everything it found and the next look finds
+    no new file. Hosts written differently (``LOCALHOST:5080``, ``localhost.:5080``) are
+    one index, read with the one spelling; symbolic links in the lake are not followed.
 
     Parameters
     ----------
     {root}
     index_host : str or list of str, optional
-        Only these hosts (their partitions alone are listed).
+        Only these hosts, in any spelling or as URLs (their partitions alone are listed).
     index_name : str or list of str, optional
         Only rows of these index names (row groups are skipped from their statistics).
     since, until : timestamp-like, optional
@@ -146,8 +151,9 @@ def read_snapshots(
     Warns
     -----
     SkippedFileWarning
-        Once for each file skipped (empty, damaged, or not this package's); the others
-        are read. A file pruned while the read runs is skipped without a warning. Each
+        Once for each file skipped (empty, damaged, not this package's, or a symbolic
+        link); the others are read. Once if the lake kept changing through 12 looks
+        (the frame may then miss listings moved meanwhile: read again). Each
         file's content is checked against what :func:`write_snapshot` writes: every
         column read must have the Arrow type this package writes (never cast from
         another), ``id``, ``status`` and ``listed_at`` columns must be there, and every
@@ -173,25 +179,6 @@ def read_snapshots(
     since_ts, until_ts = as_window(since, until)
     store = open_store(root, storage_options)
     since_us, until_us = micros(since_ts), micros(until_ts)
-    found = store.scan(
-        hosts=hosts,
-        first_date=None if since_ts is None else day(since_ts),
-        last_date=None if until_ts is None else day(until_ts),
-    )
-    skipped: list[tuple[SnapshotFile, str]] = [
-        (f, "its name is not one this package writes, so it is not a snapshot of it")
-        for f in found
-        if f.kind == OTHER
-    ]
-    files = [f for f in found if f.kind == SNAPSHOT and _in_window(f, since_us, until_us)]
-    merged = [f for f in found if f.kind == COMPACTED and _overlaps(f, since_us, until_us)]
-    logger.debug(
-        "read_snapshots: %d snapshot and %d compacted file(s) selected under %s",
-        len(files),
-        len(merged),
-        store.root,
-    )
-
     # What to read: the requested stored columns, what derived ones are computed from,
     # and the sort keys. (That each file has a status column is judged from its footer.)
     need = {"listed_at", "id"}
@@ -201,39 +188,21 @@ def read_snapshots(
         need.add("index_name")
     read_cols = [c for c in FILE_COLUMNS if c in need]
 
-    decoded: list[tuple[SnapshotFile, pa.Table]] = []
-    runs: dict[str, list[tuple[int, int]]] = {}  # a compacted file's listings, in row order
-    if merged:
-        opened = _open_compacted(store, merged, skipped)
-        chosen = choose_copies(
-            [(f, [Listing(f.name, f.listed_us or 0)]) for f in files]
-            + [(comp.file, comp.listings) for comp in opened]
+    def scan() -> list[SnapshotFile]:
+        return store.scan(
+            hosts=hosts,
+            first_date=None if since_ts is None else day(since_ts),
+            last_date=None if until_ts is None else day(until_ts),
         )
-        files = [f for f in files if chosen[f.path]]  # the others were merged elsewhere
-        for comp in opened:
-            keep = [
-                x
-                for x in comp.listings
-                if x.name in chosen[comp.file.path] and _listed_in(x.listed_us, since_us, until_us)
-            ]
-            if keep:
-                t = _rows_of(comp, keep, read_cols, skipped)
-                if t is not None:
-                    decoded.append((comp.file, t))
-                    runs[comp.file.path] = [
-                        (x.listed_us, x.rows or 0) for x in sorted(keep, key=lambda x: x.offset)
-                    ]
-    files.sort(key=lambda f: (f.listed_us, f.path))
-    decoded += _read_files(store, files, read_cols, names, skipped) if files else []
-    decoded.sort(key=lambda item: (item[0].listed_us, item[0].path))
-    table = _stack(decoded, read_cols, skipped, runs)
+
+    skipped: list[tuple[SnapshotFile, str]] = []
+    reader = _Reader(store, read_cols, names, skipped, (since_us, until_us))
+    settled = reader.gather(scan)
     _warn_skipped(store, skipped)
-    if table is None:
-        return _empty(wanted, dtype_backend)
-    if names is not None:
-        keep = pc.is_in(table["index_name"], value_set=pa.array(sorted(names)))
-        table = table.filter(pc.fill_null(keep, False))
-    if table.num_rows == 0:
+    if not settled:
+        _warn_unsettled(store)
+    table = _without(_stack_pieces(reader.pieces), reader.gone() if settled else set())
+    if table is None or table.num_rows == 0:
         return _empty(wanted, dtype_backend)
 
     if not _is_sorted(table):  # files are stored sorted by id and read in listed_at order
@@ -285,99 +254,190 @@ def as_window(since: Any, until: Any) -> tuple[pd.Timestamp | None, pd.Timestamp
     return since_ts, until_ts
 
 
-@dataclass
-class _Compacted:
-    """A compacted file opened for reading: its footer read, its rows not yet."""
-
-    file: SnapshotFile
-    parquet: pq.ParquetFile
-    listings: list[Listing]
-    kv: dict[bytes, bytes]
+#: A listing: its index host and the name of the snapshot file it was written as.
+Key = tuple[str, str]
+#: A listing as its rows say it: index host and ``listed_at`` (µs).
+Stamp = tuple[str, int]
 
 
-def _open_compacted(
-    store: Store, files: list[SnapshotFile], skipped: list[tuple[SnapshotFile, str]]
-) -> list[_Compacted]:
-    """Open compacted files and read their footers; skip (or note) those that are not right."""
-    out = []
-    for f in files:
-        try:
-            with store_errors("open", store.user_path(f.path), vanish_ok=True):
-                try:
-                    pf = store.parquet(f.path)
-                except FileNotFoundError:
-                    raise
-                except Exception as exc:
-                    if not is_arrow_error(exc):
-                        raise
-                    skipped.append((f, f"it is not readable Parquet ({exc})"))
-                    continue
-        except FileNotFoundError:
-            logger.debug("%s vanished before it was read (pruned meanwhile?)", f.path)
-            continue
-        kv = pf.metadata.metadata or {}
-        if not is_ours(kv):
-            skipped.append((f, "its metadata does not say pinecone-imports-frame wrote it"))
-            continue
-        listings = listings_of(f, kv, pf.metadata.num_rows, {})
-        if listings is None:
-            skipped.append((f, "its list of listings is missing or does not match its rows"))
-            continue
-        problem = schema_problem(pf.schema_arrow.remove_metadata())
-        if problem is not None:
-            skipped.append((f, problem))
-            continue
-        out.append(_Compacted(f, pf, listings, kv))
-    return out
+class _Reader:
+    """Reads the lake as it stands, looking again while other processes change it.
 
-
-def _rows_of(
-    c: _Compacted,
-    keep: list[Listing],
-    read_cols: list[str],
-    skipped: list[tuple[SnapshotFile, str]],
-) -> pa.Table | None:
-    """Read the rows of the ``keep`` listings of a compacted file (and only ``read_cols``).
-
-    Only the row groups that hold them are read; a row group straddling a listing that
-    is not wanted is read and sliced.
+    A look scans the lake, opens the compacted files it had not seen (their footers say
+    which listings each holds), chooses one copy of each listing not read yet, and reads
+    those. A file gone when it is read (merged by a compaction, rewritten or removed by a
+    prune) makes the next look find where its listings went; the read ends when a look
+    read every listing its scan found and the next scan finds no new file. The frame is
+    then the lake as that look's scan found it: :meth:`gone` names what was read before a
+    prune removed it, to be left out.
     """
-    ranges: list[list[int]] = []
-    for x in sorted(keep, key=lambda x: x.offset):
-        start, stop = x.offset, x.offset + (x.rows or 0)
-        if ranges and ranges[-1][1] == start:
-            ranges[-1][1] = stop
-        else:
-            ranges.append([start, stop])
-    md = c.parquet.metadata
-    starts, at = [], 0
-    for g in range(md.num_row_groups):
-        starts.append(at)
-        at += md.row_group(g).num_rows
-    groups = [
-        g
-        for g in range(md.num_row_groups)
-        if any(r0 < starts[g] + md.row_group(g).num_rows and r1 > starts[g] for r0, r1 in ranges)
-    ]
-    present = set(c.parquet.schema_arrow.names)
-    try:
-        table = c.parquet.read_row_groups(
-            groups, columns=[col for col in read_cols if col in present], use_threads=True
-        )
-    except (pa.ArrowException, OSError) as exc:
-        skipped.append((c.file, f"its rows do not decode ({exc})"))
+
+    def __init__(
+        self,
+        store: Store,
+        read_cols: list[str],
+        names: frozenset[str] | None,
+        skipped: list[tuple[SnapshotFile, str]],
+        window: tuple[int | None, int | None],
+    ) -> None:
+        self.store, self.read_cols, self.names, self.skipped = store, read_cols, names, skipped
+        self.since_us, self.until_us = window
+        self.pieces: list[pa.Table] = []
+        self.got: set[Key] = set()  # read, or dealt with (skipped, another index name)
+        self.read: set[Stamp] = set()  # the listings read, as their rows say them
+        self.held: set[Stamp] = set()  # what the files of the last look hold
+        self.opened: dict[str, Compacted | None] = {}  # compacted files (None: skipped)
+
+    def gather(self, scan: Callable[[], list[SnapshotFile]]) -> bool:
+        """Look until a look read all it found and the next scan finds no new file.
+
+        The frame is then the lake at that look's scan (see :func:`_view.settle`); False
+        if the lake kept bringing new files (or taking files being read) for MAX_LOOKS.
+        """
+        paths: set[str] = set()
+        clean = False
+        for look in range(MAX_LOOKS):
+            found = scan()
+            now = {f.path for f in found}
+            if look and clean and not now - paths:
+                return True
+            if look == 0:
+                self.skipped += [
+                    (f, "its name is not one this package writes, so it is not a snapshot of it")
+                    for f in found
+                    if f.kind == OTHER
+                ]
+            clean, paths = self._look(found), now
+        return False
+
+    def gone(self) -> set[Stamp]:
+        """Return the listings read that the lake no longer held at the last look (pruned)."""
+        return self.read - self.held
+
+    def _look(self, found: list[SnapshotFile]) -> bool:
+        """Read the listings ``found`` holds that are not read yet; False if a file vanished."""
+        since_us, until_us = self.since_us, self.until_us
+        clean = True
+        merged: list[tuple[SnapshotFile, list[Listing]]] = []
+        snapshots: list[SnapshotFile] = []
+        for f in found:
+            if f.kind == SNAPSHOT and _in_window(f, since_us, until_us):
+                snapshots.append(f)
+            elif f.kind == COMPACTED and _overlaps(f, since_us, until_us):
+                if f.path not in self.opened:
+                    try:
+                        self.opened[f.path] = open_compacted(self.store, f, self.skipped)
+                    except FileNotFoundError:
+                        clean = False
+                        continue
+                c = self.opened[f.path]
+                if c is not None:
+                    xs = [x for x in c.listings if _listed_in(x.listed_us, since_us, until_us)]
+                    merged.append((f, xs))
+        self.held = {(f.host, f.listed_us or 0) for f in snapshots}
+        self.held.update((f.host, x.listed_us) for f, xs in merged for x in xs)
+        # One copy of each listing (see choose_copies): a merged file's over a snapshot
+        # file's, the merged file holding the most over the others.
+        in_merged = {(f.host, x.name) for f, xs in merged for x in xs}
+        merged = [(f, [x for x in xs if (f.host, x.name) not in self.got]) for f, xs in merged]
+        chosen = choose_copies([(f, xs) for f, xs in merged if xs])
+        todo: list[tuple[SnapshotFile, list[Listing]]] = [
+            (f, [x for x in xs if x.name in chosen[f.path]]) for f, xs in merged if xs
+        ]
+        todo += [
+            (f, [])
+            for f in snapshots
+            if (f.host, f.name) not in self.got and (f.host, f.name) not in in_merged
+        ]
+        todo.sort(key=lambda item: (item[0].listed_us or 0, item[0].path))
+        batch: list[SnapshotFile] = []
+        for f, xs in todo:
+            if f.kind == SNAPSHOT:
+                batch.append(f)
+                if len(batch) >= BATCH_FILES:
+                    clean &= self._read_snapshots(batch)
+                    batch = []
+            elif xs:
+                clean &= self._read_snapshots(batch)
+                batch = []
+                clean &= self._read_compacted(f, xs)
+        return self._read_snapshots(batch) and clean
+
+    def _read_snapshots(self, files: list[SnapshotFile]) -> bool:
+        clean = True
+        for b in read_batches(self.store, files, self.read_cols, self.names, self.skipped):
+            self.got.update((f.host, f.name) for f in b.done)
+            self.read.update((f.host, f.listed_us or 0) for f, _ in b.decoded)
+            clean = clean and not b.vanished
+            self._keep(stack(b.decoded, self.read_cols, self.skipped, {}))
+        return clean
+
+    def _read_compacted(self, f: SnapshotFile, keep: list[Listing]) -> bool:
+        c = self.opened[f.path]
+        assert c is not None
+        try:
+            t = rows_of(c, keep, self.read_cols, self.skipped)
+        except FileNotFoundError:
+            logger.debug("%s vanished while it was read", f.path)
+            return False
+        self.got.update((f.host, x.name) for x in keep)
+        if t is not None:
+            self.read.update((f.host, x.listed_us) for x in keep)
+            order = sorted(keep, key=lambda x: x.offset)
+            runs = {f.path: [(x.listed_us, x.rows or 0) for x in order]}
+            self._keep(stack([(f, t)], self.read_cols, self.skipped, runs))
+        return True
+
+    def _keep(self, table: pa.Table | None) -> None:
+        if table is None:
+            return
+        if self.names is not None:
+            keep = pc.is_in(table["index_name"], value_set=pa.array(sorted(self.names)))
+            table = table.filter(pc.fill_null(keep, False))
+        if table.num_rows:
+            self.pieces.append(table)
+
+
+def _stack_pieces(pieces: list[pa.Table]) -> pa.Table | None:
+    """Stack the pieces read (one chunk per column, unless its strings are huge)."""
+    if not pieces:
         return None
-    base, pos = {}, 0
-    for g in groups:
-        base[g] = pos
-        pos += md.row_group(g).num_rows
-    if ranges != [[0, md.num_rows]]:
-        pieces = []
-        for r0, r1 in ranges:
-            g = max(g for g in groups if starts[g] <= r0)
-            pieces.append(table.slice(base[g] + r0 - starts[g], r1 - r0))
-        table = pa.concat_tables(pieces) if len(pieces) > 1 else pieces[0]
-    return table
+    if len(pieces) == 1:
+        return pieces[0]
+    table = pa.concat_tables(pieces)
+    return table.combine_chunks() if _string_bytes(table) < _BIG_STRINGS else table
+
+
+def _without(table: pa.Table | None, gone: set[Stamp]) -> pa.Table | None:
+    """Leave out the rows of listings the lake no longer held when the read ended.
+
+    Rows say a listing by host and ``listed_at``: two listings of one index at the same
+    microsecond (two writers) are kept or left out together.
+    """
+    if table is None or not gone:
+        return table
+    by_host: dict[str, list[int]] = {}
+    for host, us in gone:
+        by_host.setdefault(host, []).append(us)
+    stamps = table["listed_at"].cast(pa.int64())
+    drop = None
+    for host, times in by_host.items():
+        hit = pc.and_(
+            pc.equal(table["index_host"], host), pc.is_in(stamps, value_set=pa.array(times))
+        )
+        drop = hit if drop is None else pc.or_(drop, hit)
+    assert drop is not None
+    return table.filter(pc.invert(pc.fill_null(drop, False)))
+
+
+def _warn_unsettled(store: Store) -> None:
+    warnings.warn(
+        f"the lake {store.user_path(store.root)} kept changing through {MAX_LOOKS} looks "
+        "while it was read (other processes writing, compacting or pruning it): listings "
+        "moved meanwhile may be missing from the frame; read it again",
+        SkippedFileWarning,
+        stacklevel=3,
+    )
 
 
 def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None:
@@ -389,19 +449,6 @@ def _warn_skipped(store: Store, skipped: list[tuple[SnapshotFile, str]]) -> None
             SkippedFileWarning,
             stacklevel=3,
         )
-
-
-#: Above this many bytes of strings, a column is kept in chunks (Arrow's string arrays
-#: hold at most 2 GiB each): concatenated, taken and converted chunk by chunk.
-_BIG_STRINGS = 1 << 30
-
-
-def _string_bytes(table: pa.Table) -> int:
-    return sum(
-        table[c].nbytes
-        for c in table.column_names
-        if pa.types.is_string(table.schema.field(c).type)
-    )
 
 
 def _take(table: pa.Table, order: pa.Array) -> pa.Table:
@@ -507,287 +554,3 @@ def _is_sorted(table: pa.Table) -> bool:
     id_ok = pc.less_equal(ids.slice(0, n - 1), ids.slice(1))
     ok = pc.or_(pc.less(before, after), pc.and_(pc.equal(before, after), id_ok))
     return bool(pc.all(pc.fill_null(ok, False)).as_py())
-
-
-def _workers(n: int) -> int:
-    """Count decoding threads: decoding is CPU-bound (fetching is done by then, or cheap)."""
-    return max(1, min(n, _MAX_DECODE_THREADS, os.cpu_count() or 1))
-
-
-def _read_files(
-    store: Store,
-    files: list[SnapshotFile],
-    read_cols: list[str],
-    names: frozenset[str] | None,
-    skipped: list[tuple[SnapshotFile, str]],
-) -> list[tuple[SnapshotFile, pa.Table]]:
-    """Each selected file's stored ``read_cols``, read whole in one request per file.
-
-    Snapshot files are small and read almost whole, so one read of the file's bytes
-    (instead of a footer read and then one per column chunk) is what makes a lake of many
-    small files fast. Local files are read and decoded by a few threads, each taking a
-    contiguous share of the files; an fsspec filesystem fetches every file with one
-    ``cat`` (concurrent on object stores), then the bytes are decoded by the threads.
-    A file that vanished since the listing (a concurrent prune) is skipped; one that does
-    not decode is added to ``skipped`` with the reason.
-    """
-    where = store.user_path(store.root)
-    with store_errors("read the snapshots under", where):
-        blobs = store.read_many([f.path for f in files])
-
-    def fetch(f: SnapshotFile) -> bytes | None:
-        got = blobs.get(f.path)
-        if got is None:
-            try:
-                with store_errors("read", store.user_path(f.path), vanish_ok=True):
-                    return store.read(f.path)
-            except FileNotFoundError:
-                got = FileNotFoundError(f.path)
-        if isinstance(got, FileNotFoundError):
-            logger.debug("%s vanished before it was read (pruned meanwhile?)", f.path)
-            return None
-        if isinstance(got, BaseException):
-            with store_errors("read", store.user_path(f.path)):
-                raise got
-        return got
-
-    def work(share: list[SnapshotFile]) -> list[tuple[SnapshotFile, pa.Table | str]]:
-        out: list[tuple[SnapshotFile, pa.Table | str]] = []
-        for f in share:
-            data = fetch(f)
-            if data is not None:
-                t = _decode(f, data, read_cols, names)
-                if t is not None:
-                    out.append((f, t))
-        return out
-
-    n = _workers(len(files)) if len(files) >= 16 else 1
-    if n == 1:
-        results = work(files)
-    else:
-        size = -(-len(files) // n)
-        shares = [files[i : i + size] for i in range(0, len(files), size)]
-        with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-            results = [item for part in pool.map(work, shares) for item in part]
-    decoded = []
-    for f, t in results:
-        if isinstance(t, str):
-            skipped.append((f, t))
-        else:
-            decoded.append((f, t))
-    return decoded
-
-
-_API_VERSION_KEY = (METADATA_PREFIX + "api_version").encode()
-_INDEX_NAME_KEY = (METADATA_PREFIX + "index_name").encode()
-
-
-def _judged(stored: pa.Schema, read_cols: list[str]) -> pa.Schema:
-    """Keep the part of a file's schema a read judges: the columns read and the required ones.
-
-    A column that is not read does not keep a file's other columns from being read (a
-    bad ``uri`` matters only to a read of ``uri``); two columns of one name among these
-    (which pyarrow cannot select) or a required one missing makes the file damaged.
-    """
-    wanted = set(read_cols).union(REQUIRED_COLUMNS)
-    return pa.schema([f for f in stored.remove_metadata() if f.name in wanted])
-
-
-def _decode(
-    f: SnapshotFile, data: bytes, read_cols: list[str], names: frozenset[str] | None
-) -> pa.Table | str | None:
-    """Decode the ``read_cols`` a file has; None if it is another index's, else why not."""
-    if not data:
-        return "it is empty (0 bytes)"
-    try:
-        pf = pq.ParquetFile(pa.BufferReader(data))
-        kv = pf.metadata.metadata or {}
-    except (pa.ArrowException, OSError) as exc:
-        return f"it is not readable Parquet ({exc})"
-    if not is_ours(kv):
-        return "its metadata does not say pinecone-imports-frame wrote it"
-    problem = schema_problem(_judged(pf.schema_arrow, read_cols))
-    if problem is not None:  # from the footer: a damaged schema is never decoded
-        return problem
-    if names is not None:
-        stored = kv.get(_INDEX_NAME_KEY)
-        if stored and stored.decode("utf-8", "replace") not in names:
-            return None
-    present = set(pf.schema_arrow.names)
-    try:
-        table = pf.read(columns=[c for c in read_cols if c in present], use_threads=False)
-    except (pa.ArrowException, OSError) as exc:
-        return f"its rows do not decode ({exc})"
-    if "api_version" in read_cols and "api_version" not in present:
-        # Written before api_version was a column: the listing's version is in the footer.
-        version = kv.get(_API_VERSION_KEY)
-        value = None if version is None else version.decode("utf-8", "replace")
-        table = table.append_column(
-            "api_version", pa.array([value] * table.num_rows, type=pa.string())
-        )
-    return table
-
-
-def _stack(
-    decoded: list[tuple[SnapshotFile, pa.Table]],
-    read_cols: list[str],
-    skipped: list[tuple[SnapshotFile, str]],
-    runs: dict[str, list[tuple[int, int]]],
-) -> pa.Table | None:
-    """Every file's rows in one table of ``read_cols`` plus ``index_host``, or None.
-
-    Files are grouped by their stored schema (one group in a lake written by one version)
-    and each group is concatenated, checked, cast and completed once, not file by file: a
-    column a group lacks (written by an older version) becomes nulls, status becomes plain
-    strings (files differ in their dictionaries), ``index_host`` comes from the partition.
-    Columns' types were judged from each file's footer before it was read; a file whose
-    rows are not one listing's (see :func:`rows_problem`) is skipped and added to
-    ``skipped``. ``runs`` gives a compacted file's listings (``listed_at``, rows) in row
-    order; a snapshot file's is its name's ``listed_at`` for all its rows.
-    """
-    groups: list[tuple[pa.Schema, list[pa.Table], list[SnapshotFile]]] = []
-    last: tuple[pa.Schema, list[pa.Table], list[SnapshotFile]] | None = None
-    for f, t in decoded:
-        if last is None or not last[0].equals(t.schema, check_metadata=False):
-            last = next((g for g in groups if g[0].equals(t.schema, check_metadata=False)), None)
-            if last is None:
-                last = (t.schema, [], [])
-                groups.append(last)
-        last[1].append(t.replace_schema_metadata(None))
-        last[2].append(f)
-    out = []
-    for _schema, tables, group_files in groups:
-        got = _stack_group(tables, group_files, read_cols, skipped, runs)
-        if got is not None:
-            out.append(got)
-    if not out:
-        return None
-    return pa.concat_tables(out) if len(out) > 1 else out[0]
-
-
-def _stack_group(
-    tables: list[pa.Table],
-    files: list[SnapshotFile],
-    read_cols: list[str],
-    skipped: list[tuple[SnapshotFile, str]],
-    runs: dict[str, list[tuple[int, int]]],
-) -> pa.Table | None:
-    """Stack the rows of files of one stored schema, typed, with ``index_host``; or None.
-
-    The rows of all files are checked at once (one comparison of the stacked
-    ``listed_at`` column); only when that fails is each file judged alone, and that
-    judgement decides: a file that fails it is added to ``skipped``, the others are
-    stacked. No file is ever left out without being added to ``skipped``.
-    """
-    got = _concat(tables)
-    file_runs = [
-        runs.get(f.path) or [(f.listed_us or 0, t.num_rows)]
-        for f, t in zip(files, tables, strict=True)
-    ]
-    if rows_problem(got, [r for each in file_runs for r in each]) is not None:
-        # Rare (a damaged or tampered file): find which files, and stack the others.
-        judged = [rows_problem(t, r) for t, r in zip(tables, file_runs, strict=True)]
-        skipped.extend((f, why) for f, why in zip(files, judged, strict=True) if why is not None)
-        keep = [i for i, why in enumerate(judged) if why is None]
-        if not keep:
-            return None
-        if len(keep) < len(files):
-            tables, files = [tables[i] for i in keep], [files[i] for i in keep]
-            got = _concat(tables)
-        else:  # each file's rows are its listings' alone: the stacked check was wrong
-            logger.debug("rows of %d file(s) fail together but not alone; all kept", len(files))
-    arrays = _stored_arrays(got, read_cols)
-    hosts = [f.host for f in files]
-    host_names = sorted(set(hosts))
-    codes = {h: i for i, h in enumerate(host_names)}
-    indices = np.repeat(
-        np.array([codes[h] for h in hosts], dtype=np.int32),
-        [t.num_rows for t in tables],
-    )
-    host_col = pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(host_names))
-    arrays.append(pa.chunked_array([host_col.cast(pa.string())]))
-    return pa.Table.from_arrays(arrays, names=[*read_cols, "index_host"])
-
-
-def _concat(tables: list[pa.Table]) -> pa.Table:
-    got = pa.concat_tables(tables)
-    if _string_bytes(got) < _BIG_STRINGS:
-        got = got.combine_chunks()  # one chunk: cheaper from here on
-    return got
-
-
-def _stored_arrays(table: pa.Table, columns: list[str]) -> list[pa.ChunkedArray]:
-    """Give stored columns the schema's types.
-
-    Status stays plain strings (files differ in their dictionaries); a column the table
-    lacks (written by an older version) is nulls. Every column's type was judged from its
-    file's footer (:func:`schema_problem`) before it was read: one this package writes,
-    never another that happens to cast (an integer status would come back as "1").
-    """
-    n = table.num_rows
-    arrays = []
-    for c in columns:
-        target = pa.string() if c == "status" else schema.arrow_type(c)
-        if c not in table.column_names:
-            arrays.append(pa.chunked_array([pa.nulls(n, target)]))
-            continue
-        col = table[c]
-        if col.type != target:
-            col = col.cast(target)
-        arrays.append(col)
-    return arrays
-
-
-def read_stored(
-    store: Store, held: list[tuple[SnapshotFile, list[Listing]]]
-) -> tuple[list[tuple[Listing, pa.Table]], list[tuple[SnapshotFile, str]]]:
-    """Read every stored column of the given listings: one table each, sorted by ``id``.
-
-    What compaction and a prune's rewrite of a compacted file merge and write again.
-    Returns the tables (status as plain strings, the other columns in the schema's types)
-    and the files that could not be read, with why; a file that vanished is in neither.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame.snapshots._inventory import inspect
-    >>> records = [{"id": "2", "status": "Pending"}, {"id": "1"}]
-    >>> store = open_store(lake("2025-05-01T12:00:00Z", records=records), None)
-    >>> (entry,) = inspect(store, store.scan())
-    >>> [(listing, table)], skipped = read_stored(store, [(entry.file, [entry.listing])])
-    >>> table["id"].to_pylist(), table["status"].type, skipped
-    (['1', '2'], DataType(string), [])
-    """
-    skipped: list[tuple[SnapshotFile, str]] = []
-    snapshots = [f for f, _ in held if f.kind == SNAPSHOT]
-    found = {f.path: t for f, t in _read_files(store, snapshots, list(FILE_COLUMNS), None, skipped)}
-    out: list[tuple[Listing, pa.Table]] = []
-    for f, listings in held:
-        if f.kind == SNAPSHOT:
-            raw = found.get(f.path)
-            parts = [] if raw is None else [(listings[0], raw)]
-        else:
-            opened = _open_compacted(store, [f], skipped)
-            if not opened:
-                continue
-            pf = opened[0].parquet
-            present = [c for c in FILE_COLUMNS if c in pf.schema_arrow.names]
-            try:
-                whole = pf.read(columns=present, use_threads=True)
-            except (pa.ArrowException, OSError) as exc:
-                skipped.append((f, f"its rows do not decode ({exc})"))
-                continue
-            parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
-        mine = []
-        for listing, raw in parts:
-            problem = rows_problem(raw, [(listing.listed_us, raw.num_rows)])
-            if problem is not None:
-                skipped.append((f, problem))
-                break
-            arrays = _stored_arrays(raw, list(FILE_COLUMNS))
-            typed = pa.Table.from_arrays(arrays, names=list(FILE_COLUMNS))
-            if typed.num_rows > 1:
-                typed = typed.take(pc.sort_indices(typed, sort_keys=[("id", "ascending")]))
-            mine.append((listing, typed))
-        else:
-            out += mine  # all of a file's listings, or none
-    return out, skipped

@@ -19,13 +19,14 @@ import logging
 import os
 import secrets
 import traceback
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ConfigurationError, SnapshotError
+from ..errors import ConfigurationError, SkippedFileWarning, SnapshotError
 from ._layout import (
     DATE_KEY,
     DATE_RE,
@@ -34,6 +35,7 @@ from ._layout import (
     SnapshotFile,
     file_kind,
     parse_partition,
+    partition_host,
 )
 
 logger = logging.getLogger(__name__)
@@ -118,6 +120,12 @@ class Store(abc.ABC):
 
     root: str
 
+    def __init__(self, root: str) -> None:
+        self.root = root
+        #: The symbolic links the walks met inside the root (skipped, never followed).
+        self.links: set[str] = set()
+        self._warned: set[str] = set()
+
     @abc.abstractmethod
     def user_path(self, path: str) -> str:
         """Return a path as a user writes it: a local path, or a full URL with its protocol."""
@@ -149,7 +157,20 @@ class Store(abc.ABC):
             found, lake_like = self._walk(hosts, first_date, last_date)
             if not found and not lake_like:
                 self._check_empty_root()
+        self._warn_links()
         return found
+
+    def _warn_links(self) -> None:
+        """Warn once of each symbolic link the walks skipped (local disk has them)."""
+        for link in sorted(self.links - self._warned):
+            self._warned.add(link)
+            warnings.warn(
+                f"skipped {link}: it is a symbolic link, and the lake never follows one (a "
+                "link could lead reads, compaction and prune into another lake); move the "
+                "folder or file it points to into the lake instead",
+                SkippedFileWarning,
+                stacklevel=4,
+            )
 
     @abc.abstractmethod
     def _walk(
@@ -234,7 +255,8 @@ class LocalStore(Store):
     """A root on local disk: walked level by level, written through a renamed temporary."""
 
     def __init__(self, root: str) -> None:
-        self.root = root
+        super().__init__(root)
+        self._seen: dict[str, SnapshotFile] = {}
 
     def user_path(self, path: str) -> str:
         return path
@@ -253,35 +275,53 @@ class LocalStore(Store):
         except NotADirectoryError:
             raise self._missing("is a file, not a folder") from None
         lake_like = False
+        # No symbolic link is followed (DirEntry.is_dir() would): each is noted and skipped.
         for he in host_entries:
-            host = parse_partition(he.name, HOST_KEY)
-            if host is None or not he.is_dir():
+            host = partition_host(he.name)
+            if host is None or not self._is(he, dir=True):
                 continue
             lake_like = True
             if hosts is not None and host not in hosts:
                 continue
             try:
                 date_entries = list(os.scandir(he.path))
-            except FileNotFoundError:  # pruned away meanwhile
+            except (FileNotFoundError, NotADirectoryError):  # pruned away meanwhile
                 continue
             for de in date_entries:
                 date = parse_partition(de.name, DATE_KEY)
                 if date is None or not self._date_ok(date, first_date, last_date):
                     continue
                 try:
-                    file_entries = list(os.scandir(de.path)) if de.is_dir() else []
-                except FileNotFoundError:
+                    file_entries = list(os.scandir(de.path)) if self._is(de, dir=True) else []
+                except (FileNotFoundError, NotADirectoryError):
                     continue
                 for fe in file_entries:
+                    seen = self._seen.get(fe.path)  # met by an earlier scan: judged already
+                    if seen is not None and self._is(fe, dir=False):
+                        out.append(seen)
+                        continue
                     kind, listed_us = file_kind(fe.name, date)
-                    if kind is None or not fe.is_file():
+                    if kind is None or not self._is(fe, dir=False):
                         continue
                     mtime = None
                     if kind == TEMPORARY:
                         with contextlib.suppress(FileNotFoundError):
                             mtime = fe.stat().st_mtime
-                    out.append(SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime))
+                    f = SnapshotFile(fe.path, host, date, listed_us, None, kind, mtime)
+                    if kind != TEMPORARY:  # a temporary file's age changes; a name's kind not
+                        self._seen[fe.path] = f
+                    out.append(f)
         return out, lake_like
+
+    def _is(self, entry: os.DirEntry[str], *, dir: bool) -> bool:
+        """Whether an entry is a folder (or a file), never through a link (links are noted)."""
+        try:
+            if entry.is_symlink():
+                self.links.add(entry.path)
+                return False
+            return entry.is_dir(follow_symlinks=False) if dir else entry.is_file()
+        except OSError:  # gone meanwhile
+            return False
 
     def _check_empty_root(self) -> None:
         seen = sorted(e.name for e in os.scandir(self.root) if _visible(e.name))
@@ -302,6 +342,7 @@ class LocalStore(Store):
 
     def write_atomic(self, path: str, data: bytes) -> None:
         folder, name = os.path.split(path)
+        self._refuse_links(folder)
         tmp = os.path.join(folder, f".{name}.tmp-{secrets.token_hex(4)}")
         for attempt in range(3):
             os.makedirs(folder, exist_ok=True)
@@ -335,6 +376,19 @@ class LocalStore(Store):
     def _unlink(self, path: str) -> None:
         os.unlink(path)
 
+    def _refuse_links(self, folder: str) -> None:
+        """Refuse to write through a partition folder that is a symbolic link."""
+        at = folder
+        while len(at) > len(self.root) and at.startswith(self.root):
+            if os.path.islink(at):
+                raise SnapshotError(
+                    f"cannot write into {at}: it is a symbolic link, and the lake never "
+                    "follows one (its files would land in another folder, perhaps another "
+                    "lake); replace the link with a folder",
+                    permanent=True,
+                )
+            at = os.path.dirname(at)
+
     def remove_empty_dirs(self, files: list[SnapshotFile]) -> None:
         folders = {os.path.dirname(f.path) for f in files}
         for folder in sorted(folders | {os.path.dirname(d) for d in folders}, reverse=True):
@@ -363,7 +417,7 @@ class FsspecStore(Store):
     """A root on an fsspec filesystem: listed once per host prefix, written in one put."""
 
     def __init__(self, root: str, fs: Any) -> None:
-        self.root = root
+        super().__init__(root)
         self.fs = fs
         proto = fs.protocol
         protocols = {proto} if isinstance(proto, str) else set(proto)
@@ -396,7 +450,7 @@ class FsspecStore(Store):
             bases = []
             for p in top:
                 name = str(p).rstrip("/").rsplit("/", 1)[-1]
-                host = parse_partition(name, HOST_KEY)
+                host = partition_host(name)
                 lake_like = lake_like or host is not None
                 if host is not None and host in hosts:
                     bases.append(str(p).rstrip("/"))
@@ -410,7 +464,7 @@ class FsspecStore(Store):
             for path, info in found.items():
                 rel = str(path)[len(root) :].lstrip("/")
                 parts = rel.split("/")
-                host = parse_partition(parts[0], HOST_KEY)
+                host = partition_host(parts[0])
                 lake_like = lake_like or host is not None
                 if len(parts) != 3 or host is None or (hosts is not None and host not in hosts):
                     continue
