@@ -69,11 +69,17 @@ def index_hosts(model: dict[str, Any]) -> tuple[str | None, str | None]:
     ('a.svc.pinecone.io', 'a.svc.private.pinecone.io')
     >>> index_hosts({"host": "", "private_host": 5})
     (None, None)
+
+    Spelled as every ``index_host`` is (lower case, no trailing dot, no default port), so
+    that the fleet's skip and error records name the host its rows carry:
+
+    >>> index_hosts({"host": "IDX.svc.pinecone.io.:443"})
+    ('idx.svc.pinecone.io', None)
     """
     host, private = model.get("host"), model.get("private_host")
     return (
-        host if isinstance(host, str) and host else None,
-        private if isinstance(private, str) and private else None,
+        config.index_host_value(host) if isinstance(host, str) and host else None,
+        config.index_host_value(private) if isinstance(private, str) and private else None,
     )
 
 

@@ -257,3 +257,35 @@ def test_watch_project_imports_drains_through_the_private_endpoint(fresh: Projec
     assert set(history.loc[history["index_name"] == "prod-search", "index_host"]) == {
         fresh["prod-search"].address
     }
+
+
+def test_errors_and_skips_name_the_host_as_the_rows_spell_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A control plane that writes hosts in capitals with a trailing dot: the rows' index_host
+    # is the one spelling (lower case, no dot), and so must be the failed index's record, or
+    # a watch of the project cannot tell that index's imports from ended ones.
+    from pinecone_imports_frame.emulator import control_plane
+
+    shout = control_plane.index_model
+
+    def model(*args: object, **kwargs: object) -> dict[str, object]:
+        out = shout(*args, **kwargs)  # type: ignore[arg-type]
+        if isinstance(out.get("host"), str):
+            out["host"] = out["host"].replace("127.0.0.1", "LOCALHOST.")
+        return out
+
+    monkeypatch.setattr(control_plane, "index_model", model)
+    indexes = [IndexConfig("good", imports=5, seed=1), IndexConfig("bad", imports=5, seed=2)]
+    with Project(indexes=indexes, now=NOW) as p:
+        p["bad"].inject("status", status=500, times=100)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)
+            fleet = read_project_imports(
+                api_key=p.api_key, controller_host=p.control.url, progress=False, max_retries=0
+            )
+        ports = {name: p[name].port for name in ("good", "bad")}
+    rows = set(fleet["index_host"].astype(str))
+    (error,) = fleet.attrs["errors"]
+    assert rows == {f"localhost:{ports['good']}"}
+    assert error["index_host"] == f"localhost:{ports['bad']}"
