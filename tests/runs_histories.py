@@ -77,9 +77,9 @@ def frame_of(listing: tuple[str, Any, Any, str, Any], dtype_backend: str) -> pd.
 
 
 def listings_frame(history: list[Any], dtype_backend: str) -> pd.DataFrame:
-    """What read_snapshots gives of these listings: stacked, sorted by listed_at, id."""
+    """What read_snapshots gives of these listings: sorted by listed_at, id (and host)."""
     frames = [frame_of(x, dtype_backend) for x in history]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         df = concat_frames(frames)
-    return df.sort_values(["listed_at", "id"], kind="stable").reset_index(drop=True)
+    return df.sort_values(["listed_at", "id", "index_host"], kind="stable").reset_index(drop=True)
