@@ -20,6 +20,8 @@ from ._layout import COMPACTED, METADATA_PREFIX, SnapshotFile
 logger = logging.getLogger(__name__)
 
 LISTINGS_KEY = (METADATA_PREFIX + "listings").encode()
+#: A runs file's number of runs (its rows); its listings' rows add up to more.
+RUNS_KEY = (METADATA_PREFIX + "runs").encode()
 #: Per-listing metadata carried from a snapshot's footer into a compacted file's.
 LISTING_META = ("listed_at", "index_name", "api_version", "package_version", "schema_version")
 
@@ -66,7 +68,8 @@ def listings_of(
 ) -> list[Listing] | None:
     """Return the listings a file of this package holds, from its name and footer.
 
-    None when a compacted file's list is missing or does not add up to its rows.
+    None when a compacted file's list is missing or does not add up to its rows (for a
+    file of runs: when its footer's count of runs is not its rows).
 
     Examples
     --------
@@ -93,7 +96,12 @@ def listings_of(
         ]
     except (ValueError, TypeError, KeyError):
         return None
-    if not listings or sum(x.rows or 0 for x in listings) != num_rows:
+    if not listings:
+        return None
+    if f.is_runs:  # its rows are runs: its footer counts them
+        runs = kv.get(RUNS_KEY)
+        return listings if runs is not None and runs == str(num_rows).encode() else None
+    if sum(x.rows or 0 for x in listings) != num_rows:
         return None
     return listings
 
