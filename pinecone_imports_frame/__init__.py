@@ -43,10 +43,12 @@ if TYPE_CHECKING:
     from . import trends
     from .emulator import Emulator
     from .monitoring import check_imports
+    from .runs import to_listings, to_runs
     from .snapshots import (
         compact_snapshots,
         list_snapshots,
         prune_snapshots,
+        read_history,
         read_snapshots,
         write_snapshot,
     )
@@ -60,7 +62,10 @@ _LAZY = {
     "compact_snapshots": "snapshots",
     "list_snapshots": "snapshots",
     "prune_snapshots": "snapshots",
+    "read_history": "snapshots",
     "read_snapshots": "snapshots",
+    "to_listings": "runs",
+    "to_runs": "runs",
     "write_snapshot": "snapshots",
     "watch_imports": "watch",
     "watch_project_imports": "watch",
@@ -119,10 +124,13 @@ __all__ = [
     "last_partial",
     "list_snapshots",
     "prune_snapshots",
+    "read_history",
     "read_imports",
     "read_project_imports",
     "read_snapshots",
     "to_frame",
+    "to_listings",
+    "to_runs",
     "trends",
     "watch_imports",
     "watch_project_imports",

@@ -596,3 +596,38 @@ def listing_frame(rows: pa.Table, dtype_backend: DtypeBackend) -> pd.DataFrame:
         warnings.simplefilter("ignore", UnknownStatusWarning)
         full = _frame.conform_table(rows)
     return _frame.frame_from_table(full, dtype_backend=dtype_backend)
+
+
+def coverage(table: pa.Table, every: np.ndarray) -> np.ndarray:
+    """Return how many runs of one host span each of its instants ``every`` (sorted µs).
+
+    What a file's footer says each listing's rows are, checked without rebuilding them.
+    Raises ValueError when a run does not begin and end at instants of ``every`` or its
+    ``listings`` is not the number of instants between.
+
+    Examples
+    --------
+    >>> runs = pa.table({"first_listed_at": [1, 1], "last_listed_at": [3, 1],
+    ...                  "listings": [3, 1]})
+    >>> coverage(runs, np.array([1, 2, 3])).tolist()
+    [2, 1, 1]
+    """
+    first, last = _micros_of(table["first_listed_at"]), _micros_of(table["last_listed_at"])
+    pf = np.searchsorted(every, first, "left")
+    pl = np.searchsorted(every, last, "right") - 1
+    listings = table["listings"]
+    if len(first) and (
+        listings.null_count
+        or pf.max() >= len(every)
+        or pl.min() < 0
+        or not np.array_equal(every[pf], first)
+        or not np.array_equal(every[pl], last)
+        or not np.array_equal(
+            pl - pf + 1, np.asarray(listings.to_numpy(zero_copy_only=False), dtype=np.int64)
+        )
+    ):
+        raise ValueError("its runs do not span the listings it lists")
+    delta = np.zeros(len(every) + 1, dtype=np.int64)
+    np.add.at(delta, pf, 1)
+    np.add.at(delta, pl + 1, -1)
+    return np.cumsum(delta)[:-1]
