@@ -47,7 +47,7 @@ from .. import frame as _frame
 from .. import runs, schema
 from ..errors import SkippedFileWarning, SnapshotError
 from ._args import as_age, shared_params
-from ._catalog import LISTINGS_KEY, Listing, listings_json, rank
+from ._catalog import LISTINGS_KEY, Listing, compact_listings_json, listings_json, rank
 from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
@@ -393,6 +393,7 @@ def write_merged(
     }
     if as_runs:
         meta["runs"] = str(table.num_rows)
+        meta["listings"], meta["listing_defaults"] = compact_listings_json(merged)
     data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
     name = compacted_name(first, last, secrets.token_hex(6), runs=as_runs)
     path = store.join(encode_host(host), f"{DATE_KEY}{date}", name)
