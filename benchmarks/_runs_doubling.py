@@ -34,6 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _peak_mb() -> float:
+    """This process's peak RSS: VmHWM (ru_maxrss keeps the parent's across exec on Linux)."""
+    from _trends import _rss_kb
+
+    hwm = _rss_kb("VmHWM")
+    if hwm is not None:
+        return hwm / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -87,6 +87,8 @@ def listings_of(
     raw = kv.get(LISTINGS_KEY)
     try:
         items = json.loads(raw) if raw else None
+        if isinstance(items, dict):  # a runs file's columns of listings
+            items = _rows_of_columns(items)
         defaults = json.loads(kv.get(DEFAULTS_KEY) or b"{}")
         if not isinstance(defaults, dict):
             return None
@@ -100,7 +102,7 @@ def listings_of(
             )
             for i in items or []
         ]
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None
     if not listings:
         return None
@@ -155,17 +157,46 @@ def rank(f: SnapshotFile, held: int) -> tuple[int, bool, str]:
     return (-held, f.kind != COMPACTED, f.path)
 
 
-def compact_listings_json(listings: list[Listing]) -> tuple[str, str]:
-    """Return a runs file's list of listings and the defaults it leaves out (both JSON).
+def _rows_of_columns(cols: dict[str, object]) -> list[dict[str, object]]:
+    """Turn a runs file's columns of listings back into one item per listing."""
+    first = int(cols["first"])  # type: ignore[call-overload]
+    at, names, rows = cols["at"], cols["name"], cols["rows"]
+    meta = cols.get("meta") or {}
+    if not (isinstance(at, list) and isinstance(names, list) and isinstance(rows, list)):
+        raise TypeError("not columns of listings")
+    if not isinstance(meta, dict) or not len(at) == len(names) == len(rows):
+        raise ValueError("not columns of listings")
+    out = []
+    for i, (offset, name, n) in enumerate(zip(at, names, rows, strict=True)):
+        stamp = first + int(offset)
+        if "." not in str(name):  # the random part of a snapshot's name: the rest is its stamp
+            name = f"{_stamp_text(stamp)}Z-{name}.parquet"
+        out.append({"name": name, "stamp": stamp, "rows": n, **meta.get(str(i), {})})
+    return out
 
-    Each listing keeps its name, ``stamp`` and rows, and of its metadata only what is not
-    the value most of the listings share (``listed_at`` is its stamp).
+
+def _stamp_text(us: int) -> str:
+    import datetime as dt
+
+    t = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=us)
+    return f"{t.year:04d}{t.month:02d}{t.day:02d}T{t:%H%M%S}.{t.microsecond:06d}"
+
+
+def compact_listings_json(listings: list[Listing]) -> tuple[str, str]:
+    """Return a runs file's listings and the metadata most of them share (both JSON).
+
+    The listings are columns, a few dozen bytes a listing: ``first`` (the first
+    ``listed_at``, µs), ``at`` (each one's ``listed_at`` minus ``first``), ``name`` (the
+    random part of a snapshot's name, which its stamp completes; a whole name otherwise),
+    ``rows``, and ``meta``: by position, only the metadata a listing does not share with
+    most (``listed_at`` is its stamp).
 
     Examples
     --------
     >>> meta = {"api_version": "2025-10", "listed_at": "1970-01-01T00:00:00.000001+00:00"}
-    >>> compact_listings_json([Listing("a.parquet", 1, 2, 0, meta)])
-    ('[{"name": "a.parquet", "stamp": 1, "rows": 2}]', '{"api_version": "2025-10"}')
+    >>> x = Listing("19700101T000000.000001Z-ab12.parquet", 1, 2, 0, meta)
+    >>> compact_listings_json([x])
+    ('{"first": 1, "at": [0], "name": ["ab12"], "rows": [2]}', '{"api_version": "2025-10"}')
     """
     from collections import Counter
 
@@ -177,14 +208,31 @@ def compact_listings_json(listings: list[Listing]) -> tuple[str, str]:
         value, _ = counts.most_common(1)[0] if counts else (None, 0)
         if value is not None:
             defaults[k] = value
-    items = []
-    for x in listings:
-        item: dict[str, object] = {"name": x.name, "stamp": x.listed_us, "rows": x.rows}
+    first = min((x.listed_us for x in listings), default=0)
+    cols: dict[str, object] = {
+        "first": first,
+        "at": [x.listed_us - first for x in listings],
+        "name": [_short_name(x) for x in listings],
+        "rows": [x.rows for x in listings],
+    }
+    meta: dict[str, dict[str, object]] = {}
+    for i, x in enumerate(listings):
         for k in LISTING_META:
             if k != "listed_at" and x.meta.get(k) != defaults.get(k):
-                item[k] = x.meta.get(k)  # None: this listing has none
-        items.append(item)
-    return json.dumps(items), json.dumps(defaults)
+                meta.setdefault(str(i), {})[k] = x.meta.get(k)  # None: this one has none
+    if meta:
+        cols["meta"] = meta
+    return json.dumps(cols), json.dumps(defaults)
+
+
+def _short_name(x: Listing) -> str:
+    """The random part of a snapshot's name when its stamp completes it, else the name."""
+    stem = f"{_stamp_text(x.listed_us)}Z-"
+    if x.name.startswith(stem) and x.name.endswith(".parquet"):
+        short = x.name[len(stem) : -len(".parquet")]
+        if short and "." not in short:
+            return short
+    return x.name
 
 
 def listings_json(listings: list[Listing]) -> str:
