@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._layout import COMPACTED, METADATA_PREFIX, SnapshotFile
 
@@ -86,7 +87,7 @@ def listings_of(
         return [Listing(f.name, f.listed_us, num_rows, 0, own)]
     raw = kv.get(LISTINGS_KEY)
     try:
-        items = json.loads(raw) if raw else None
+        items: Any = json.loads(raw) if raw else None
         if isinstance(items, dict):  # a runs file's columns of listings
             items = _rows_of_columns(items)
         defaults = json.loads(kv.get(DEFAULTS_KEY) or b"{}")
@@ -157,9 +158,9 @@ def rank(f: SnapshotFile, held: int) -> tuple[int, bool, str]:
     return (-held, f.kind != COMPACTED, f.path)
 
 
-def _rows_of_columns(cols: dict[str, object]) -> list[dict[str, object]]:
+def _rows_of_columns(cols: dict[str, Any]) -> list[dict[str, Any]]:
     """Turn a runs file's columns of listings back into one item per listing."""
-    first = int(cols["first"])  # type: ignore[call-overload]
+    first = int(cols["first"])
     at, names, rows = cols["at"], cols["name"], cols["rows"]
     meta = cols.get("meta") or {}
     if not (isinstance(at, list) and isinstance(names, list) and isinstance(rows, list)):
@@ -226,7 +227,7 @@ def compact_listings_json(listings: list[Listing]) -> tuple[str, str]:
 
 
 def _short_name(x: Listing) -> str:
-    """The random part of a snapshot's name when its stamp completes it, else the name."""
+    """Return the random part of a snapshot's name when its stamp completes it, else the name."""
     stem = f"{_stamp_text(x.listed_us)}Z-"
     if x.name.startswith(stem) and x.name.endswith(".parquet"):
         short = x.name[len(stem) : -len(".parquet")]
