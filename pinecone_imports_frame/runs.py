@@ -172,7 +172,7 @@ class ListingInstants:
     def __copy__(self) -> ListingInstants:
         return self
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> ListingInstants:
+    def __deepcopy__(self, _memo: dict[int, Any]) -> ListingInstants:
         return self
 
     def __repr__(self) -> str:
