@@ -217,3 +217,51 @@ def _write_old(store: Any, parts: list[Any]) -> str:
     path = store.join(encode_host("h"), f"{DATE_KEY}{first.strftime('%Y-%m-%d')}", name)
     store.write_atomic(path, encode_parquet(table, meta))
     return path
+
+
+@pytest.mark.parametrize("lake", ["local", "s3"], indirect=True)
+def test_prune_and_windows_work_on_days_of_runs_as_on_listings(lake: Lake, tmp_path: Any) -> None:
+    from pinecone_imports_frame import prune_snapshots
+
+    root, options = lake
+    twin = str(tmp_path / "twin")  # the same listings, never compacted
+    states = ["Pending", "InProgress", "InProgress", "Completed"]
+    history = []
+    for i, t in enumerate(pd.date_range("2025-05-01T22:00Z", periods=12, freq="47min")):
+        records = [
+            {"id": str(k), "status": states[min(3, (i + k) // 3)], "recordsImported": i // 4}
+            for k in range(4)
+            if (i + k) % 5
+        ]
+        history.append(_day_of("h", str(t), records))
+    _write(history, root, options)
+    _write(history, twin, None)
+    compact_snapshots(root, storage_options=options)
+    assert any(
+        p.endswith(".runs.parquet") for p in list_snapshots(root, storage_options=options)["path"]
+    )
+    for since, until in [
+        ("2025-05-02T01:00Z", "2025-05-02T05:00Z"),
+        (None, "2025-05-02"),
+        ("2025-05-02T03:00Z", None),
+    ]:
+        pd.testing.assert_frame_equal(
+            read_snapshots(root, since=since, until=until, storage_options=options),
+            read_snapshots(twin, since=since, until=until),
+        )
+        pd.testing.assert_frame_equal(
+            read_history(root, since=since, until=until, storage_options=options),
+            read_history(twin, since=since, until=until),
+        )
+    for kw in ({"keep_last": 9}, {"keep_last": 3}):
+        a = prune_snapshots(root, storage_options=options, **kw)
+        b = prune_snapshots(twin, **kw)
+        assert sorted(a["listed_at"]) == sorted(b["listed_at"]) and len(a)
+        pd.testing.assert_frame_equal(
+            read_snapshots(root, storage_options=options), read_snapshots(twin)
+        )
+        pd.testing.assert_frame_equal(
+            read_history(root, storage_options=options), read_history(twin)
+        )
+        listed = list_snapshots(root, storage_options=options)
+        assert sorted(listed["listed_at"]) == sorted(list_snapshots(twin)["listed_at"])
