@@ -51,6 +51,7 @@ class _Runs:
         self.closed: list[pa.Table] = []
         self.open: pa.Table | None = None
         self.seen: dict[str, np.ndarray] = {}  # the instants each merge was made with
+        self._last: dict[str, np.ndarray] | None = None
 
     def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
         """Merge a piece (listing rows, or runs) into the open runs."""
@@ -59,8 +60,10 @@ class _Runs:
         piece = _segments(piece)
         both = piece if self.open is None else pa.concat_tables([self.open, piece])
         merged = runs.normalize(both, instants).select(_SEGMENT)
-        for h, v in instants.items():
-            self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
+        if instants is not self._last:  # a new look's listings (once per look, not per piece)
+            self._last = instants
+            for h, v in instants.items():
+                self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
         if merged.num_rows == 0:
             self.open = None
             return
@@ -118,19 +121,22 @@ class _HistoryReader(_Reader):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.runs = _Runs()
-        self._held_key: frozenset[tuple[str, int]] | None = None
+        self._fresh = False  # whether _instants is the current look's
         self._instants: dict[str, np.ndarray] = {}
 
     def instants(self) -> dict[str, np.ndarray]:
         """Return the current look's listings of each host (sorted µs)."""
-        key = frozenset(self.held)
-        if key != self._held_key:
+        if not self._fresh:
             by_host: dict[str, list[int]] = {}
             for h, us in self.held:
                 by_host.setdefault(h, []).append(us)
             self._instants = {h: np.unique(np.array(v, dtype=np.int64)) for h, v in by_host.items()}
-            self._held_key = key
+            self._fresh = True
         return self._instants
+
+    def _look(self, found: list[SnapshotFile]) -> bool:
+        self._fresh = False  # a look says what it holds (``held``) before it reads any of it
+        return super()._look(found)
 
     def _keep(self, table: pa.Table | None) -> None:
         if table is None:
