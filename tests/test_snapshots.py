@@ -551,6 +551,9 @@ def test_missing_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
         read_snapshots("gs://bucket/lake")
     with pytest.raises(ConfigurationError, match=re.escape("pinecone-imports-frame[lake]")):
         write_snapshot(empty_frame(), "gs://bucket/lake")
+    # The package is not published yet: the hint also says what works from a checkout.
+    with pytest.raises(ConfigurationError, match=re.escape("pip install -e '.[lake]'")):
+        read_snapshots("gs://bucket/lake")
 
 
 # --- list and prune ------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def require_prometheus_client() -> None:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise ConfigurationError(
-            "the exporter needs prometheus_client: pip install 'pinecone-imports-frame[metrics]'"
+            "the exporter needs prometheus_client: pip install 'pinecone-imports-frame[metrics]' "
+            "(from a checkout: pip install -e '.[metrics]')"
         ) from None
 
 
