@@ -148,3 +148,18 @@ def test_every_name_the_readme_gives_exists(capsys: pytest.CaptureFixture[str]) 
     options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)) - OTHER_TOOLS
     known = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", "\n".join(helps.values())))
     assert options <= known, sorted(options - known)
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_inside_the_readme_leads_to_a_heading() -> None:
+    text = README.read_text(encoding="utf-8")
+    outside = re.sub(r"```.*?```", "", text, flags=re.S)  # a "# comment" is no heading
+    anchors = {_slug(h) for h in re.findall(r"^#+ (.+)$", outside, re.M)}
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    assert links and set(links) <= anchors, sorted(set(links) - anchors)
+    for path in re.findall(r"\]\((?!#|https?:)([^)]+)\)", text):
+        assert (ROOT / path).exists(), path
