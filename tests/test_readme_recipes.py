@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from faketime import FakeTime
 from test_readme import README, _local, _shell_line, world
 
 import pinecone_imports_frame as pif
 from pinecone_imports_frame import cli, monitoring, trends
-from pinecone_imports_frame.emulator import Project
+from pinecone_imports_frame.emulator import Emulator, Project
 
 __all__ = ["world"]  # a fixture, used by name
 ROOT = README.parent
@@ -163,3 +164,23 @@ def test_every_link_inside_the_readme_leads_to_a_heading() -> None:
     assert links and set(links) <= anchors, sorted(set(links) - anchors)
     for path in re.findall(r"\]\((?!#|https?:)([^)]+)\)", text):
         assert (ROOT / path).exists(), path
+
+
+def test_the_offline_watch_shows_a_minute_of_imports_ending(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It ran a watch that ended after two polls: every running import ended in between."""
+    shown = _section("Watching imports live").split("**Try it offline**", 1)[1]
+    block = re.search(r"```text\n(.*?)```", shown, re.S)
+    assert block is not None
+    serve, watch = block.group(1).splitlines()
+    speed = float(re.search(r"--speed (\d+)", serve).group(1))  # type: ignore[union-attr]
+    interval = re.search(r"--interval (\S+)", watch).group(1)  # type: ignore[union-attr]
+    with Emulator(imports=250, seed=0) as emu:  # the emulator command's defaults
+        fake = FakeTime(emu, speed=speed).install(monkeypatch)
+        argv = ["watch", "--host", emu.url, "--api-key", emu.api_key, "--interval", interval]
+        assert cli.main([*argv, "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert 20 <= sum(fake.sleeps) <= 150, fake.sleeps  # "about a minute" of real time
+    ended = [x for x in lines if re.search(r" import \S+ (Completed|Failed|Cancelled)", x)]
+    assert len(ended) >= 3, lines
