@@ -423,6 +423,53 @@ def read_project_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
+    return drain_project(
+        conn,
+        indexes=indexes,
+        max_workers=max_workers,
+        page_size=page_size,
+        dtype_backend=dtype_backend,
+        progress=progress,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        on_error=on_error,
+        on_bad_record=on_bad_record,
+        verbose=verbose,
+    )
+
+
+def drain_project(
+    conn: Connection,
+    *,
+    indexes: str | Sequence[str] | None,
+    max_workers: int,
+    page_size: int,
+    dtype_backend: DtypeBackend,
+    progress: bool | None,
+    snapshot_to: str | os.PathLike[str] | None,
+    storage_options: dict[str, Any] | None,
+    on_error: OnError,
+    on_bad_record: OnBadRecord,
+    verbose: bool,
+) -> pd.DataFrame:
+    """Drain a project over a resolved connection, its arguments checked by the caller.
+
+    The body of :func:`read_project_imports`, which each poll of
+    :func:`~pinecone_imports_frame.watch_project_imports` runs without resolving and
+    checking its arguments again.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=4, index_name="docs") as emu:
+    ...     conn = Connection.resolve(api_key=emu.api_key, controller_host=emu.url)
+    ...     df = drain_project(conn, indexes=None, max_workers=2, page_size=100,
+    ...                        dtype_backend="numpy_nullable", progress=False,
+    ...                        snapshot_to=None, storage_options=None, on_error="collect",
+    ...                        on_bad_record="raise", verbose=False)
+    >>> len(df), df["index_name"].unique().tolist()
+    (4, ['docs'])
+    """
     targets, skipped = select_indexes(
         control.list_indexes(conn), indexes, use_private_host=conn.use_private_host
     )
@@ -485,7 +532,7 @@ def read_project_imports(
             f"{len(errors)} of {len(tried)} indexes failed ({names}); their rows so far "
             "are kept, and frame.attrs['errors'] says what went wrong",
             FleetWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of read_project_imports
         )
     return result
 

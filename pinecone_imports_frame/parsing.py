@@ -217,3 +217,34 @@ def parse_timestamp(
         raise ConfigurationError(f"{what} must be a timestamp, not NaT")
     ts = ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
     return ts.as_unit(TIME_UNIT)
+
+
+def parse_until(
+    until: Duration | Moment, *, what: str = "until", quote: bool = True
+) -> pd.Timedelta | pd.Timestamp | None:
+    """Parse a watch's ``until``: ``"done"`` (None: no other limit), a duration or a time.
+
+    ``quote=False`` keeps the value out of the error message (the command line's way).
+
+    Examples
+    --------
+    >>> parse_until("done") is None, parse_until("2h")
+    (True, Timedelta('0 days 02:00:00'))
+    """
+    if isinstance(until, str) and until.strip().lower() == "done":
+        return None
+    try:
+        return parse_duration(until, what="until")
+    except ConfigurationError:
+        pass
+    if isinstance(until, (str, datetime, pd.Timestamp)) and not isinstance(until, bool):
+        try:
+            return parse_timestamp(until, what="until")
+        except ConfigurationError:
+            pass
+    shown = f"{what}={until!r}" if quote else what
+    raise ConfigurationError(
+        f"{shown} is not 'done', a duration or a time: pass 'done' (until every import "
+        "running at the start has ended), a duration such as '2h' or '30m', or a UTC time "
+        "such as '2026-12-01T18:00:00Z'"
+    )

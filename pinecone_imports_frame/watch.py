@@ -19,7 +19,6 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -39,7 +38,7 @@ from .config import (
 from .control import with_index_endpoint
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError, SnapshotError
 from .frame import concat_frames, empty_frame
-from .parsing import Duration, Interval, Moment
+from .parsing import Duration, Interval, Moment, parse_until
 from .polling import poll
 from .schema import DtypeBackend
 
@@ -116,37 +115,6 @@ class WatchEvent:
         if self.error:
             line += f": {printable(self.error)}"
         return line
-
-
-def parse_until(
-    until: Duration | Moment, *, what: str = "until", quote: bool = True
-) -> pd.Timedelta | pd.Timestamp | None:
-    """Parse a watch's ``until``: ``"done"`` (None: no other limit), a duration or a time.
-
-    ``quote=False`` keeps the value out of the error message (the command line's way).
-
-    Examples
-    --------
-    >>> parse_until("done") is None, parse_until("2h")
-    (True, Timedelta('0 days 02:00:00'))
-    """
-    if isinstance(until, str) and until.strip().lower() == "done":
-        return None
-    try:
-        return parsing.parse_duration(until, what="until")
-    except ConfigurationError:
-        pass
-    if isinstance(until, (str, datetime, pd.Timestamp)) and not isinstance(until, bool):
-        try:
-            return parsing.parse_timestamp(until, what="until")
-        except ConfigurationError:
-            pass
-    shown = f"{what}={until!r}" if quote else what
-    raise ConfigurationError(
-        f"{shown} is not 'done', a duration or a time: pass 'done' (until every import "
-        "running at the start has ended), a duration such as '2h' or '30m', or a UTC time "
-        "such as '2026-12-01T18:00:00Z'"
-    )
 
 
 def _keys(listing: pd.DataFrame, *, fleet: bool) -> pd.Series:
@@ -669,7 +637,7 @@ def watch_project_imports(
     >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
     (['prod-a', 'prod-b'], 'done')
     """
-    from .fleet import check_fleet_arguments, read_project_imports
+    from .fleet import check_fleet_arguments, drain_project
 
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
@@ -704,15 +672,18 @@ def watch_project_imports(
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
-            return read_project_imports(
-                connection=conn,
+            return drain_project(
+                conn,
                 indexes=indexes,
                 max_workers=max_workers,
                 page_size=page_size,
+                dtype_backend=dtype_backend,
                 progress=False,
                 snapshot_to=snapshot_to,  # one snapshot per index, written there
                 storage_options=storage_options,
-                dtype_backend=dtype_backend,
+                on_error="collect",
+                on_bad_record="raise",
+                verbose=False,
             )
 
     return watch.run(list_once)

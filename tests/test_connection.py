@@ -325,3 +325,39 @@ def test_the_fleet_view_resolves_once_for_all_its_indexes(
             api_key=project.api_key, controller_host=project.control.url, progress=False
         )
     assert len(df) == 9 and resolved[0] == 1
+
+
+_DONE = {
+    "id": "1",
+    "uri": "s3://b/",
+    "status": "Completed",
+    "createdAt": "2025-05-01T10:00:00Z",
+    "finishedAt": "2025-05-01T10:30:00Z",
+}
+
+
+def test_a_watch_resolves_once_not_at_every_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each poll was a public read_imports(connection=...): resolved and checked again."""
+    from pinecone_imports_frame import config
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    checked = _count(monkeypatch, config, "check_page_size")
+    with Emulator(records=[_DONE]) as emu:
+        history = pif.watch_imports(emu.url, api_key=emu.api_key, progress=False)
+    assert history.attrs["watch"]["polls"] == 1 and (resolved[0], checked[0]) == (1, 1)
+
+
+def test_a_project_watch_resolves_once_not_at_every_poll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import config
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    checked = _count(monkeypatch, config, "check_page_size")
+    indexes = [IndexConfig(name, records=(_DONE,)) for name in ("a", "b")]
+    with Project(indexes=indexes) as project:
+        history = pif.watch_project_imports(
+            api_key=project.api_key, controller_host=project.control.url, progress=False
+        )
+    assert history.attrs["watch"]["polls"] == 1 and (resolved[0], checked[0]) == (1, 1)
