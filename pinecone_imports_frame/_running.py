@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .config import parse_duration
+from .parsing import Duration, parse_duration
 from .trends import _history as h
 
 logger = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class RunningImports:
     30.0
     """
 
-    def __init__(self, *, window: Any = WINDOW) -> None:
+    def __init__(self, *, window: Duration = WINDOW) -> None:
         self.window = window
         self.window_us = int(parse_duration(window, what="window").value // 1000)
         self._imports: dict[str, _Import] = {}

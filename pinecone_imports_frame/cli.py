@@ -886,7 +886,7 @@ def _cmd_prune(args: argparse.Namespace) -> int:
             args.root,
             older_than=args.older_than,
             keep_last=args.keep_last,
-            all=args.all,
+            all_snapshots=args.all,
             corrupt=args.corrupt,
             dry_run=dry_run,
             storage_options=_storage_options(args),

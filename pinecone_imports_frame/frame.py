@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import config, schema
+from . import _hosts, parsing, schema
 from ._duplicates import keep_last_of_each_id
 from ._text import printable
 from .error_categories import categorize
@@ -744,11 +744,11 @@ class ListingInfo:
     ) -> ListingInfo:
         """Check ``listed_at`` (UTC at the schema's unit; now by default) and keep the rest.
 
-        ``index_host`` is spelled the one way :func:`config.index_host_value` gives.
+        ``index_host`` is spelled the one way :func:`_hosts.index_host_value` gives.
         """
-        listed = config.parse_timestamp(listed_at, what="listed_at") or _now_utc()
+        listed = parsing.parse_timestamp(listed_at, what="listed_at") or _now_utc()
         if isinstance(index_host, str):
-            index_host = config.index_host_value(index_host)
+            index_host = _hosts.index_host_value(index_host)
         return cls(listed, index_host, index_name, api_version)
 
     def attrs(self) -> dict[str, Any]:

@@ -19,22 +19,28 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any
 
 import pandas as pd
 
-from . import _progress, config, schema
+from . import _progress, config, parsing, schema
+from ._apikey import ApiKey, take_api_key
 from ._text import printable, short_duration
-from .config import DEFAULT_PAGE_SIZE, Connection, IndexOptions, ProjectOptions
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
 from .control import with_index_endpoint
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError, SnapshotError
 from .frame import concat_frames, empty_frame
+from .parsing import Duration, Interval, Moment, parse_until
 from .polling import poll
 from .schema import DtypeBackend
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 logger = logging.getLogger(__name__)
 
@@ -109,37 +115,6 @@ class WatchEvent:
         if self.error:
             line += f": {printable(self.error)}"
         return line
-
-
-def parse_until(
-    until: Any, *, what: str = "until", quote: bool = True
-) -> pd.Timedelta | pd.Timestamp | None:
-    """Parse a watch's ``until``: ``"done"`` (None: no other limit), a duration or a time.
-
-    ``quote=False`` keeps the value out of the error message (the command line's way).
-
-    Examples
-    --------
-    >>> parse_until("done") is None, parse_until("2h")
-    (True, Timedelta('0 days 02:00:00'))
-    """
-    if isinstance(until, str) and until.strip().lower() == "done":
-        return None
-    try:
-        return config.parse_duration(until, what="until")
-    except ConfigurationError:
-        pass
-    if isinstance(until, (str, datetime, pd.Timestamp)) and not isinstance(until, bool):
-        try:
-            return config.parse_timestamp(until, what="until")
-        except ConfigurationError:
-            pass
-    shown = f"{what}={until!r}" if quote else what
-    raise ConfigurationError(
-        f"{shown} is not 'done', a duration or a time: pass 'done' (until every import "
-        "running at the start has ended), a duration such as '2h' or '30m', or a UTC time "
-        "such as '2026-12-01T18:00:00Z'"
-    )
 
 
 def _keys(listing: pd.DataFrame, *, fleet: bool) -> pd.Series:
@@ -223,24 +198,20 @@ class _Watch:
         fleet: bool,
         page_size: int,
         *,
-        interval: Any = None,
-        until: Any = "done",
+        interval: Interval | None = None,
+        until: Duration | Moment = "done",
         snapshot_to: str | os.PathLike[str] | None = None,
         storage_options: dict[str, Any] | None = None,
         progress: bool | None = None,
         dtype_backend: DtypeBackend = "numpy_nullable",
         on_event: Callable[[WatchEvent], None] | None = None,
     ) -> None:
-        """Check every argument of a watch but the connection's; nothing is sent.
-
-        The keyword-only parameters are the table of a watch's own keywords: both watch
-        functions show them in their signatures (``config.takes_connection``).
-        """
+        """Check every argument of a watch but the connection's; nothing is sent."""
         schema.check_dtype_backend(dtype_backend)
         config.check_page_size(page_size)
         if interval is None:  # a project's poll lists every index: less often
             interval = "30s" if fleet else "10s"
-        self.every = config.parse_interval(interval, what="interval")
+        self.every = parsing.parse_interval(interval, what="interval")
         self.limit = parse_until(until)
         if on_event is not None and not callable(on_event):
             raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
@@ -475,33 +446,26 @@ class _Watch:
         return history
 
 
-class WatchOptions(TypedDict, total=False):
-    """The keywords of a watch beside the connection's (the table is ``_Watch``'s)."""
-
-    interval: Any
-    until: Any
-    snapshot_to: str | os.PathLike[str] | None
-    storage_options: dict[str, Any] | None
-    progress: bool | None
-    dtype_backend: DtypeBackend
-    on_event: Callable[[WatchEvent], None] | None
-
-
-class IndexWatchOptions(IndexOptions, WatchOptions, total=False):
-    """The keywords :func:`watch_imports` takes as ``**options``."""
-
-
-class ProjectWatchOptions(ProjectOptions, WatchOptions, total=False):
-    """The keywords :func:`watch_project_imports` takes as ``**options``."""
-
-
-@config.takes_connection(index=True, then=_Watch)
 def watch_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    index_name: str | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     page_size: int = DEFAULT_PAGE_SIZE,
-    **options: Unpack[IndexWatchOptions],
+    interval: Interval | None = None,
+    until: Duration | Moment = "done",
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    on_event: Callable[[WatchEvent], None] | None = None,
 ) -> pd.DataFrame:
     """Poll an index's imports until the running ones end, showing their progress live.
 
@@ -516,7 +480,7 @@ def watch_imports(
     host, connection, api_key, index_name, controller_host : optional
         As for :func:`~pinecone_imports_frame.read_imports`; resolved and checked once,
         before the first request.
-    page_size, timeout, max_retries, allow_insecure, api_version
+    page_size, timeout, max_retries, allow_insecure, api_version, use_private_host
         As for :func:`~pinecone_imports_frame.read_imports`.
     interval : str, float or pandas.Timedelta, optional
         Time between polls: ``"10s"``, ``"1m"``, or seconds (at least 1); 10 s when None.
@@ -573,31 +537,67 @@ def watch_imports(
     >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
     (3, 'done', 1)
     """
-    settings = config.take_keywords(options, _Watch)
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
-    conn = config.resolve_connection(connection, host, options, caller="watch_imports")
-    watch = _Watch(False, page_size, **settings)
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
+    conn = config.resolve_connection(
+        connection,
+        host,
+        api_key=key,
+        index_name=index_name,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
+    )
+    watch = _Watch(
+        False,
+        page_size,
+        interval=interval,
+        until=until,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        progress=progress,
+        dtype_backend=dtype_backend,
+        on_event=on_event,
+    )
     conn = with_index_endpoint(conn)  # the control plane, for an index given by name
 
     def list_once() -> pd.DataFrame:
-        from .loader import read_imports
+        from .loader import drain_listing, listing_frame, open_pages
 
-        return read_imports(
-            connection=conn, page_size=page_size, progress=False, dtype_backend=watch.dtype_backend
-        )
+        pages = open_pages(conn, page_size=page_size, max_pages=DEFAULT_MAX_PAGES, progress=False)
+        table, attrs = drain_listing(pages, dtype_backend=dtype_backend)
+        return listing_frame(table, attrs, dtype_backend=dtype_backend)
 
     return watch.run(list_once)
 
 
-@config.takes_connection(index=False, then=_Watch)
 def watch_project_imports(
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     indexes: str | Sequence[str] | None = None,
-    max_workers: int = 16,
+    max_workers: int = DEFAULT_MAX_WORKERS,
     page_size: int = DEFAULT_PAGE_SIZE,
-    **options: Unpack[ProjectWatchOptions],
+    interval: Interval | None = None,
+    until: Duration | Moment = "done",
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    on_event: Callable[[WatchEvent], None] | None = None,
 ) -> pd.DataFrame:
     """Watch the running imports of every index of a project until they end.
 
@@ -610,7 +610,9 @@ def watch_project_imports(
     ----------
     connection, api_key, controller_host, indexes, max_workers
         As for :func:`~pinecone_imports_frame.read_project_imports`.
-    page_size, timeout, max_retries, allow_insecure, api_version, interval, until
+    page_size, timeout, max_retries, allow_insecure, api_version, use_private_host
+        As for :func:`~pinecone_imports_frame.read_project_imports`.
+    interval, until
         As for :func:`watch_imports` (``interval`` is 30 s when None: a poll lists
         every index).
     snapshot_to, storage_options, progress, dtype_backend, on_event
@@ -635,29 +637,53 @@ def watch_project_imports(
     >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
     (['prod-a', 'prod-b'], 'done')
     """
-    from .fleet import check_fleet_arguments, read_project_imports
+    from .fleet import check_fleet_arguments, drain_project
 
-    settings = config.take_keywords(options, _Watch)
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
     conn = config.resolve_connection(
-        connection, None, options, caller="watch_project_imports", index=False
+        connection,
+        None,
+        api_key=key,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
     )
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
-    watch = _Watch(True, page_size, **settings)
+    watch = _Watch(
+        True,
+        page_size,
+        interval=interval,
+        until=until,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        progress=progress,
+        dtype_backend=dtype_backend,
+        on_event=on_event,
+    )
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
-            return read_project_imports(
-                connection=conn,
+            return drain_project(
+                conn,
                 indexes=indexes,
                 max_workers=max_workers,
                 page_size=page_size,
+                dtype_backend=dtype_backend,
                 progress=False,
-                snapshot_to=watch.snapshot_to,  # one snapshot per index, written there
-                storage_options=watch.storage_options,
-                dtype_backend=watch.dtype_backend,
+                snapshot_to=snapshot_to,  # one snapshot per index, written there
+                storage_options=storage_options,
+                on_error="collect",
+                on_bad_record="raise",
+                verbose=False,
             )
 
     return watch.run(list_once)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..errors import ConfigurationError
 from .app import PAGINATION_END_FORMS, EndpointApp, EndpointSettings, Runtime
 from .clock import SimulatedClock, check_seconds
 from .control_plane import ControlPlane
@@ -664,7 +665,10 @@ class Emulator(IndexServer, ProjectControls):
 
 def _check_port(port: int) -> int:
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65_535:
-        raise ValueError(f"port must be a whole number from 0 to 65535, got {port!r}")
+        raise ConfigurationError(
+            f"the emulator's port must be a whole number from 0 to 65535, not {port!r}: pass "
+            "port=0 (the default) for any free port, or a free port such as 5080"
+        )
     return port
 
 

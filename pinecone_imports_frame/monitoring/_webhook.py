@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 
-from ..config import Endpoint, is_loopback
+from .._hosts import Endpoint, is_loopback
 from ..errors import ApiError, ConfigurationError, InsecureTransportError, TransportError
 
 logger = logging.getLogger(__name__)

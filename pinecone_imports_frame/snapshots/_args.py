@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from .. import config
+from .. import parsing
 from ..errors import ConfigurationError
+from ..parsing import Moment
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def shared_params(func: F) -> F:
     return func
 
 
-def as_utc(value: Any, name: str) -> pd.Timestamp | None:
+def as_utc(value: Moment | None, name: str) -> pd.Timestamp | None:
     """Parse a timestamp argument (None stays None); naive values are UTC.
 
     Examples
@@ -63,7 +64,7 @@ def as_utc(value: Any, name: str) -> pd.Timestamp | None:
     >>> as_utc("2025-05-01", "since")
     Timestamp('2025-05-01 00:00:00+0000', tz='UTC')
     """
-    return config.parse_timestamp(value, what=name)
+    return parsing.parse_timestamp(value, what=name)
 
 
 def as_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
@@ -98,4 +99,4 @@ def as_age(value: Any) -> pd.Timedelta:
     ...
     pinecone_imports_frame.errors.ConfigurationError: older_than='90' has no unit: ...
     """
-    return config.parse_duration(value, what="older_than")
+    return parsing.parse_duration(value, what="older_than")

@@ -36,6 +36,7 @@ import logging
 import os
 import secrets
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -89,7 +90,7 @@ def compact_snapshots(
     root: str | os.PathLike[str],
     *,
     older_than: str | dt.timedelta | pd.Timedelta = "1d",
-    index_host: str | list[str] | None = None,
+    index_host: str | Sequence[str] | None = None,
     dry_run: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:

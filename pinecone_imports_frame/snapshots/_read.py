@@ -13,11 +13,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import config, schema
+from .. import _hosts, schema
 from .. import frame as _frame
 from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..frame import micros
+from ..parsing import Moment
 from ..schema import DtypeBackend
 from ._args import as_set, as_utc, shared_params
 from ._catalog import Listing, choose_copies
@@ -92,8 +93,8 @@ def read_snapshots(
     *,
     index_host: str | Sequence[str] | None = None,
     index_name: str | Sequence[str] | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     columns: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
@@ -230,13 +231,15 @@ def as_hosts(index_host: str | Sequence[str] | None) -> frozenset[str] | None:
     out = set()
     for h in given:
         try:
-            out.add(config.normalize_host(h, what="index_host").netloc)
+            out.add(_hosts.normalize_host(h, what="index_host").netloc)
         except ConfigurationError:
             out.add(h)  # not a host read_imports takes, but a partition may still be named so
     return frozenset(out)
 
 
-def as_window(since: Any, until: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def as_window(
+    since: Moment | None, until: Moment | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """Parse ``since`` and ``until``; refuse a window that ends before it starts.
 
     Examples

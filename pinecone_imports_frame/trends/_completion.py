@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..config import parse_duration
+from ..parsing import Duration, parse_duration
 from . import _history as h
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ REASONS = {
 }
 
 
-def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.DataFrame:
+def estimate_completion(history: pd.DataFrame, *, window: Duration = "1h") -> pd.DataFrame:
     """Estimate when each running import will finish loading, from its observed rate.
 
     An import is *running* when its status at the last listing of its index is Pending or
