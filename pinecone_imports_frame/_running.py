@@ -128,6 +128,10 @@ class RunningImports:
     def __len__(self) -> int:
         return len(self._imports)
 
+    def kept(self) -> list[str]:
+        """Return the keys of the imports kept (running at the latest listing taken)."""
+        return list(self._imports)
+
     def take(self, listing: pd.DataFrame, keys: pd.Series, *, keep: Any = None) -> pd.DataFrame:
         """Take in a listing; return the rows of its running imports the estimates need.
 

@@ -198,9 +198,18 @@ def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
     return None
 
 
+def _left(value: Any) -> str:
+    """Write a time left as a bar says it: ``42m00s``, or ``3h45m`` from an hour on (no seconds)."""
+    text = short_duration(value)
+    return text[:-3] if "h" in text and text.endswith("s") else text
+
+
 def _bar_text(row: Any) -> str:
-    """Compose what follows an import's bar: records, rate and ETA, or its phase."""
-    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
+    """Compose what follows an import's bar: records, rate and ETA, or its phase.
+
+    Short enough to fit an 80-column terminal beside the bar: the most telling first.
+    """
+    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} rec"
     if row.phase == "indexing":
         return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
     if row.phase == "pending":
@@ -209,7 +218,7 @@ def _bar_text(row: Any) -> str:
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
-        parts.append(f"ETA {row.eta:%H:%M}Z (in {short_duration(row.time_left)})")
+        parts.append(f"ETA {row.eta:%H:%M}Z in {_left(row.time_left)}")
     else:
         parts.append("ETA ?")
     return ", ".join(parts)
@@ -364,7 +373,7 @@ class _Watch:
             self.names.update(zip(hosts, names, strict=True))
         for event in _events(previous, listing, fleet=self.fleet):
             key = f"{event.index_host}/{event.id}" if self.fleet else event.id
-            self.bars.end(self._label(key))
+            self.bars.end(self._label(key))  # counted among the imports ended
             self._emit(event)
         # An index that failed this poll lists nothing: its imports are not "gone", they
         # stay waited for until a poll answers for them.
@@ -373,14 +382,18 @@ class _Watch:
         def unknown(key: str) -> bool:
             return self.fleet and key.split("/", 1)[0] in failed
 
-        gone = {k for k in self.waiting - set(keys) if not unknown(k)}
+        listed = set(keys)
+        gone = {k for k in self.waiting - listed if not unknown(k)}
         for import_id in sorted(gone):
             logger.info("import %s is no longer listed: counted as ended", import_id)
         self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
-        self.bars.ended(self.started_with - len(self.waiting))
 
         if not self.bars.enabled:  # the estimates are for the bars
             return not self.waiting
+        # Any import with a bar no longer listed (one that started during the watch too)
+        # has ended as far as the watch can tell: its bar closes and counts as ended.
+        for key in [k for k in self.running.kept() if k not in listed and not unknown(k)]:
+            self.bars.end(self._label(key))
         # A few rows per running import, whatever the number of polls: a flat cost.
         needed = self.running.take(listing, keys, keep=unknown)
         estimates = trends.estimate_completion(needed, window=self.running.window)
@@ -392,6 +405,7 @@ class _Watch:
             strict=True,
         ):
             self.bars.show(self._label(key), percent=float(percent), text=_bar_text(row))
+        self.bars.tally()
         return not self.waiting
 
     def _label(self, key: str) -> str:
@@ -432,26 +446,32 @@ class _Watch:
             return bool(newest - first >= limit)
         return bool(newest >= limit)
 
+    def _loop(self, list_once: Callable[[], pd.DataFrame]) -> str:
+        """Poll ``list_once`` until the watch ends; return why it stopped."""
+        for tick in poll(
+            lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
+        ):
+            if tick.error is not None:
+                if not self.listings:  # a wrong host or port: said now, not retried forever
+                    raise tick.error
+                self.failed_polls += 1
+                self.failed_in_a_row += 1
+            elif tick.value is not None and self._see(tick.value):
+                return "done"
+            if self._past():
+                return "until"
+        return "interrupted"  # pragma: no cover - poll() never ends by itself
+
     def run(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Poll ``list_once`` until the watch ends; return the history it saw."""
         stopped = "interrupted"
         self.started = self.last_listing_at = _clock()
         try:
-            for tick in poll(
-                lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
-            ):
-                if tick.error is not None:
-                    if not self.listings:  # a wrong host or port: said now, not retried forever
-                        raise tick.error
-                    self.failed_polls += 1
-                    self.failed_in_a_row += 1
-                elif tick.value is not None and self._see(tick.value):
-                    stopped = "done"
-                    break
-                if self._past():
-                    stopped = "until"
-                    break
+            # Log lines (a failed poll, a clock standing still) go above the bars.
+            with _progress.lines_above_bars(self.bars.enabled):
+                stopped = self._loop(list_once)
         except KeyboardInterrupt:
+            self.bars.close()  # the bars first: the line goes below them, not over one
             logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
         except PineconeImportsError as exc:
             exc.partial = self._history()

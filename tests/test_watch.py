@@ -253,7 +253,7 @@ def test_bars_show_each_running_import_and_lines_show_endings(
 ) -> None:
     watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=True)
     err = capsys.readouterr().err
-    assert "imports ended" in err and "ETA" in err and "records" in err
+    assert "imports ended" in err and "ETA" in err and " rec" in err
     assert " Completed after " in err and " Failed after " in err
 
 
@@ -279,12 +279,14 @@ def estimate_row(**fields: Any) -> Any:
 
 
 def test_the_bar_text_says_eta_indexing_or_pending() -> None:
-    assert watch._bar_text(estimate_row()) == ("1,234,567 records, 2,500/s, ETA 10:30Z (in 42m00s)")
+    assert watch._bar_text(estimate_row()) == "1,234,567 rec, 2,500/s, ETA 10:30Z in 42m00s"
+    later = estimate_row(time_left=pd.Timedelta(hours=3, minutes=45, seconds=15))
+    assert watch._bar_text(later) == "1,234,567 rec, 2,500/s, ETA 10:30Z in 3h45m"
     indexing = estimate_row(phase="indexing", indexing_for=pd.Timedelta(minutes=12))
-    assert watch._bar_text(indexing) == "indexing 12m00s, 1,234,567 records"
+    assert watch._bar_text(indexing) == "indexing 12m00s, 1,234,567 rec"
     assert watch._bar_text(estimate_row(phase="pending")) == "pending"
     unknown = estimate_row(eta=pd.NaT, records_per_second=float("nan"))
-    assert watch._bar_text(unknown) == "1,234,567 records, ETA ?"
+    assert watch._bar_text(unknown) == "1,234,567 rec, ETA ?"
 
 
 def test_an_event_line_escapes_server_text() -> None:
