@@ -6,8 +6,9 @@ transient failure retried at the next tick, a permanent one raised). Between pol
 bars (``_progress.WatchBars``) show each running import's percent, records, rate and ETA
 from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %,
 over the few rows of each running import it reads (``_running``: a poll costs the same
-at poll 20 and poll 1,500); a line reports each import that ends. The watch returns
-every listing it saw, a history the trends functions take as it is.
+at poll 20 and poll 1,500); a line reports each import that ends. The watch returns what
+its listings told (``_running.WatchHistory``: each import's changes, not every listing),
+a history the trends functions take as it is.
 """
 
 from __future__ import annotations
@@ -264,9 +265,12 @@ class _Watch:
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
-        from ._running import RunningImports
+        from ._running import RunningImports, WatchHistory
 
-        self.listings: list[pd.DataFrame] = []
+        # Every listing's news, not every listing: memory grows with the imports and their
+        # changes, not with the polls (issue 18).
+        self.listings = WatchHistory(key=lambda listing: _keys(listing, fleet=fleet))
+        self.first_listed_at: pd.Timestamp | None = None
         self.running = RunningImports()  # what the estimates need of each running import
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
@@ -281,7 +285,9 @@ class _Watch:
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
-        self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
+        self.listings.add(df)  # kept before the snapshot: a failed write loses nothing
+        if self.listings.polls == 1:
+            self.first_listed_at = _listed_at(df)
         self.last_listing_at = _clock()
         self.failed_in_a_row = 0
         self._check_server_clock(df)
@@ -350,16 +356,16 @@ class _Watch:
             logger.info("%s", event)
 
     def _history(self) -> pd.DataFrame:
-        if not self.listings:
+        if not self.listings.polls:
             return empty_frame(dtype_backend=self.dtype_backend)
         # One listing may see a status the others do not: its category is kept.
-        return concat_frames(self.listings)
+        return concat_frames(self.listings.frames())
 
     def _see(self, listing: pd.DataFrame) -> bool:
         """Take in one listing; return whether every import waited for has ended."""
         from . import trends
 
-        previous = self.listings[-2] if len(self.listings) > 1 else None
+        previous = self.listings.previous
         running = ~listing["is_terminal"].fillna(False).to_numpy(dtype=bool)
         keys = _keys(listing, fleet=self.fleet)
         ids = set(keys[running])
@@ -436,7 +442,8 @@ class _Watch:
         if isinstance(limit, pd.Timestamp) and _now() >= limit + self.every:
             return True
         # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
-        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
+        assert self.listings.last is not None
+        first, last = self.first_listed_at, _listed_at(self.listings.last)
         if first is None or last is None:
             return isinstance(limit, pd.Timestamp) and _now() >= limit
         newest = last + self.every / 2
@@ -452,7 +459,7 @@ class _Watch:
             lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
         ):
             if tick.error is not None:
-                if not self.listings:  # a wrong host or port: said now, not retried forever
+                if not self.listings.polls:  # a wrong host or port: said now, not retried forever
                     raise tick.error
                 self.failed_polls += 1
                 self.failed_in_a_row += 1
@@ -472,7 +479,7 @@ class _Watch:
                 stopped = self._loop(list_once)
         except KeyboardInterrupt:
             self.bars.close()  # the bars first: the line goes below them, not over one
-            logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
+            logger.warning("watch interrupted: returning the %d listings seen", self.listings.polls)
         except PineconeImportsError as exc:
             exc.partial = self._history()
             raise
@@ -483,11 +490,11 @@ class _Watch:
         finally:
             self.bars.close()
         history = self._history()
-        if self.fleet and self.listings:
-            history.attrs["errors"] = self.listings[-1].attrs.get("errors", [])
+        if self.fleet and self.listings.last is not None:
+            history.attrs["errors"] = self.listings.last.attrs.get("errors", [])
         history.attrs["watch"] = {
             "stopped": stopped,
-            "polls": len(self.listings) + self.failed_polls,
+            "polls": self.listings.polls + self.failed_polls,
             "failed_polls": self.failed_polls,
             "failed_snapshots": self.failed_snapshots,
             "running_at_start": self.started_with,
@@ -567,8 +574,13 @@ def watch_imports(
     Returns
     -------
     pandas.DataFrame
-        Every listing of the watch stacked (the schema of ``read_imports``, one
-        ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
+        What the watch's listings told, stacked (the schema of ``read_imports``): every
+        loading row (InProgress under 100 %), of every other import its first and last
+        row in each state, and the last listing whole. A history for
+        :mod:`~pinecone_imports_frame.trends` with the figures of every listing (but the
+        ``listings`` counts and ``status_timeline`` between changes); ``snapshot_to``
+        keeps each listing whole. Its memory grows with the imports and their changes,
+        not with the polls.
         ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
         ``"interrupted"``), how many polls failed and were retried, and how many
         listings a passing error kept out of ``snapshot_to`` (they are in the history).
