@@ -567,7 +567,7 @@ def test_until_a_time_is_on_the_servers_clock_when_it_runs_ahead(
 
 
 def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
-    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Before: every row of every running import, so each poll cost more than the last.
 
@@ -582,8 +582,9 @@ def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
         return out
 
     monkeypatch.setattr(trends, "estimate_completion", spy)
-    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m",
-                            progress=True)  # fmt: skip
+    watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m", progress=True,
+                  snapshot_to=tmp_path)  # fmt: skip
+    history = pif.read_snapshots(tmp_path)  # every listing whole (the watch keeps its news)
     times = sorted(history["listed_at"].unique())
     assert len(calls) == len(times) == 91
     rows_per_import = [len(given) / max(len(out), 1) for given, out in calls]
