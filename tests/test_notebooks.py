@@ -114,7 +114,7 @@ def test_the_notebook_runs_against_the_emulator_and_draws_its_figures(name: str)
     if name == "imports_overview.ipynb":
         assert "1000 imports" in text
     else:  # a week from midnight: seven calendar days
-        assert re.search(r"99 listings over 6 days 22:30:00", text)
+        assert re.search(r"99 listings over 6 days 22:(29:5\d|30:0\d)", text)  # Date: seconds
 
 
 def figure_facts(notebook: Any) -> list[dict[str, Any]]:
