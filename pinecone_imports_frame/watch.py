@@ -6,8 +6,9 @@ transient failure retried at the next tick, a permanent one raised). Between pol
 bars (``_progress.WatchBars``) show each running import's percent, records, rate and ETA
 from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %,
 over the few rows of each running import it reads (``_running``: a poll costs the same
-at poll 20 and poll 1,500); a line reports each import that ends. The watch returns
-every listing it saw, a history the trends functions take as it is.
+at poll 20 and poll 1,500); a line reports each import that ends. The watch returns what
+its listings told (``_running.WatchHistory``: each import's changes, not every listing),
+a history the trends functions take as it is.
 """
 
 from __future__ import annotations
@@ -173,9 +174,18 @@ def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
     return None
 
 
+def _left(value: Any) -> str:
+    """Write a time left as a bar says it: ``42m00s``, or ``3h45m`` from an hour on (no seconds)."""
+    text = short_duration(value)
+    return text[:-3] if "h" in text and text.endswith("s") else text
+
+
 def _bar_text(row: Any) -> str:
-    """Compose what follows an import's bar: records, rate and ETA, or its phase."""
-    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
+    """Compose what follows an import's bar: records, rate and ETA, or its phase.
+
+    Short enough to fit an 80-column terminal beside the bar: the most telling first.
+    """
+    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} rec"
     if row.phase == "indexing":
         return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
     if row.phase == "pending":
@@ -184,7 +194,7 @@ def _bar_text(row: Any) -> str:
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
-        parts.append(f"ETA {row.eta:%H:%M}Z (in {short_duration(row.time_left)})")
+        parts.append(f"ETA {row.eta:%H:%M}Z in {_left(row.time_left)}")
     else:
         parts.append("ETA ?")
     return ", ".join(parts)
@@ -226,9 +236,12 @@ class _Watch:
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
-        from ._running import RunningImports
+        from ._running import RunningImports, WatchHistory
 
-        self.listings: list[pd.DataFrame] = []
+        # Every listing's news, not every listing: memory grows with the imports and their
+        # changes, not with the polls (issue 18).
+        self.listings = WatchHistory(key=lambda listing: _keys(listing, fleet=fleet))
+        self.first_listed_at: pd.Timestamp | None = None
         self.running = RunningImports()  # what the estimates need of each running import
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
@@ -243,7 +256,9 @@ class _Watch:
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
-        self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
+        self.listings.add(df)  # kept before the snapshot: a failed write loses nothing
+        if self.listings.polls == 1:
+            self.first_listed_at = _listed_at(df)
         self.last_listing_at = _clock()
         self.failed_in_a_row = 0
         self._check_server_clock(df)
@@ -312,16 +327,16 @@ class _Watch:
             logger.info("%s", event)
 
     def _history(self) -> pd.DataFrame:
-        if not self.listings:
+        if not self.listings.polls:
             return empty_frame(dtype_backend=self.dtype_backend)
         # One listing may see a status the others do not: its category is kept.
-        return concat_frames(self.listings)
+        return concat_frames(self.listings.frames())
 
     def _see(self, listing: pd.DataFrame) -> bool:
         """Take in one listing; return whether every import waited for has ended."""
         from . import trends
 
-        previous = self.listings[-2] if len(self.listings) > 1 else None
+        previous = self.listings.previous
         running = ~listing["is_terminal"].fillna(False).to_numpy(dtype=bool)
         keys = _keys(listing, fleet=self.fleet)
         ids = set(keys[running])
@@ -335,7 +350,7 @@ class _Watch:
             self.names.update(zip(hosts, names, strict=True))
         for event in _events(previous, listing, fleet=self.fleet):
             key = f"{event.index_host}/{event.id}" if self.fleet else event.id
-            self.bars.end(self._label(key))
+            self.bars.end(self._label(key))  # counted among the imports ended
             self._emit(event)
         # An index that failed this poll lists nothing: its imports are not "gone", they
         # stay waited for until a poll answers for them.
@@ -344,14 +359,18 @@ class _Watch:
         def unknown(key: str) -> bool:
             return self.fleet and key.split("/", 1)[0] in failed
 
-        gone = {k for k in self.waiting - set(keys) if not unknown(k)}
+        listed = set(keys)
+        gone = {k for k in self.waiting - listed if not unknown(k)}
         for import_id in sorted(gone):
             logger.info("import %s is no longer listed: counted as ended", import_id)
         self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
-        self.bars.ended(self.started_with - len(self.waiting))
 
         if not self.bars.enabled:  # the estimates are for the bars
             return not self.waiting
+        # Any import with a bar no longer listed (one that started during the watch too)
+        # has ended as far as the watch can tell: its bar closes and counts as ended.
+        for key in [k for k in self.running.kept() if k not in listed and not unknown(k)]:
+            self.bars.end(self._label(key))
         # A few rows per running import, whatever the number of polls: a flat cost.
         needed = self.running.take(listing, keys, keep=unknown)
         estimates = trends.estimate_completion(needed, window=self.running.window)
@@ -363,6 +382,7 @@ class _Watch:
             strict=True,
         ):
             self.bars.show(self._label(key), percent=float(percent), text=_bar_text(row))
+        self.bars.tally()
         return not self.waiting
 
     def _label(self, key: str) -> str:
@@ -393,7 +413,8 @@ class _Watch:
         if isinstance(limit, pd.Timestamp) and _now() >= limit + self.every:
             return True
         # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
-        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
+        assert self.listings.last is not None
+        first, last = self.first_listed_at, _listed_at(self.listings.last)
         if first is None or last is None:
             return isinstance(limit, pd.Timestamp) and _now() >= limit
         newest = last + self.every / 2
@@ -403,27 +424,33 @@ class _Watch:
             return bool(newest - first >= limit)
         return bool(newest >= limit)
 
+    def _loop(self, list_once: Callable[[], pd.DataFrame]) -> str:
+        """Poll ``list_once`` until the watch ends; return why it stopped."""
+        for tick in poll(
+            lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
+        ):
+            if tick.error is not None:
+                if not self.listings.polls:  # a wrong host or port: said now, not retried forever
+                    raise tick.error
+                self.failed_polls += 1
+                self.failed_in_a_row += 1
+            elif tick.value is not None and self._see(tick.value):
+                return "done"
+            if self._past():
+                return "until"
+        return "interrupted"  # pragma: no cover - poll() never ends by itself
+
     def run(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Poll ``list_once`` until the watch ends; return the history it saw."""
         stopped = "interrupted"
         self.started = self.last_listing_at = _clock()
         try:
-            for tick in poll(
-                lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
-            ):
-                if tick.error is not None:
-                    if not self.listings:  # a wrong host or port: said now, not retried forever
-                        raise tick.error
-                    self.failed_polls += 1
-                    self.failed_in_a_row += 1
-                elif tick.value is not None and self._see(tick.value):
-                    stopped = "done"
-                    break
-                if self._past():
-                    stopped = "until"
-                    break
+            # Log lines (a failed poll, a clock standing still) go above the bars.
+            with _progress.lines_above_bars(self.bars.enabled):
+                stopped = self._loop(list_once)
         except KeyboardInterrupt:
-            logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
+            self.bars.close()  # the bars first: the line goes below them, not over one
+            logger.warning("watch interrupted: returning the %d listings seen", self.listings.polls)
         except PineconeImportsError as exc:
             exc.partial = self._history()
             raise
@@ -434,11 +461,11 @@ class _Watch:
         finally:
             self.bars.close()
         history = self._history()
-        if self.fleet and self.listings:
-            history.attrs["errors"] = self.listings[-1].attrs.get("errors", [])
+        if self.fleet and self.listings.last is not None:
+            history.attrs["errors"] = self.listings.last.attrs.get("errors", [])
         history.attrs["watch"] = {
             "stopped": stopped,
-            "polls": len(self.listings) + self.failed_polls,
+            "polls": self.listings.polls + self.failed_polls,
             "failed_polls": self.failed_polls,
             "failed_snapshots": self.failed_snapshots,
             "running_at_start": self.started_with,
@@ -511,8 +538,13 @@ def watch_imports(
     Returns
     -------
     pandas.DataFrame
-        Every listing of the watch stacked (the schema of ``read_imports``, one
-        ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
+        What the watch's listings told, stacked (the schema of ``read_imports``): every
+        loading row (InProgress under 100 %), of every other import its first and last
+        row in each state, and the last listing whole. A history for
+        :mod:`~pinecone_imports_frame.trends` with the figures of every listing (but the
+        ``listings`` counts and ``status_timeline`` between changes); ``snapshot_to``
+        keeps each listing whole. Its memory grows with the imports and their changes,
+        not with the polls.
         ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
         ``"interrupted"``), how many polls failed and were retried, and how many
         listings a passing error kept out of ``snapshot_to`` (they are in the history).
