@@ -10,7 +10,7 @@ drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,43 @@ from .records import conform_table as conform_table
 from .records import micros as micros
 from .schema import DtypeBackend
 
+#: The pandas dtype of each Arrow type in the ``numpy_nullable`` backend; the other types
+#: convert as pyarrow converts them (timestamps and durations at the schema's unit,
+#: dictionaries to categoricals).
+_NULLABLE_DTYPES: dict[pa.DataType, Any] = {
+    pa.string(): pd.StringDtype("pyarrow"),
+    pa.int64(): pd.Int64Dtype(),
+    pa.float64(): pd.Float64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+}
+_TYPES_MAPPERS: dict[str, Callable[[pa.DataType], Any]] = {
+    "numpy_nullable": _NULLABLE_DTYPES.get,
+    "pyarrow": pd.ArrowDtype,
+}
+_ERROR_CATEGORIES = pa.array(schema.ERROR_CATEGORIES, type=pa.string())
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+
+
+def _for_pandas(
+    col: pa.ChunkedArray | pa.Array, kind: str, dtype_backend: DtypeBackend
+) -> pa.ChunkedArray | pa.Array:
+    """Shape a schema column so that ``to_pandas`` with the backend's mapper gives its dtype."""
+    if isinstance(col, pa.ChunkedArray) and kind in ("status", "category"):
+        col = col.combine_chunks()
+    if kind == "float" and pa.types.is_floating(col.type):
+        # NaN is not a value of any float column here (a percent, a rate): NA, as pandas'
+        # isna() sees it. A file another writer made may hold NaN; JSON cannot.
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
+    if dtype_backend == "pyarrow":
+        return col.cast(_DICTIONARY) if kind in ("status", "category") else col
+    if kind == "category":  # every category, in the schema's order, whichever appear
+        values = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+        indices = pc.index_in(values, value_set=_ERROR_CATEGORIES)
+        return pa.DictionaryArray.from_arrays(indices, _ERROR_CATEGORIES)
+    if kind == "string":
+        return col.cast(pa.string())
+    return col  # a status is dictionary-encoded over its categories (status_array)
+
 
 def column_to_pandas(
     col: pa.ChunkedArray | pa.Array, name: str, dtype_backend: DtypeBackend
@@ -51,64 +88,17 @@ def column_to_pandas(
     [1, <NA>]
     Length: 2, dtype: Int64
     """
-    kind = schema.BY_NAME[name].kind
-    # Chunked columns stay chunked where pandas takes them so (strings, zero-copy) or
-    # copies them anyway (numbers, times): joining the chunks first would double them.
-    if isinstance(col, pa.ChunkedArray) and kind in ("status", "category"):
-        col = col.combine_chunks()
-    if kind == "float" and pa.types.is_floating(col.type):
-        # NaN is not a value of any float column here (a percent, a rate): NA, as pandas'
-        # isna() sees it. A file another writer made may hold NaN; JSON cannot.
-        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)
-    if dtype_backend == "pyarrow":
-        if kind in ("status", "category"):
-            col = col.cast(pa.dictionary(pa.int32(), pa.string()))
-        return pd.arrays.ArrowExtensionArray(col)
-    if kind == "status":
-        dictionary = col.dictionary.to_pylist()
-        codes = col.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
-        return pd.Categorical.from_codes(codes, dtype=schema.status_dtype(dictionary))
-    if kind == "category":
-        values = col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
-        indices = pc.index_in(values, value_set=pa.array(schema.ERROR_CATEGORIES))
-        codes = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int8)
-        return pd.Categorical.from_codes(codes, dtype=schema.error_category_dtype())
-    if kind == "string":
-        return pd.arrays.ArrowStringArray(col.cast(pa.string()))
-    if kind in ("int", "float", "bool"):
-        mask = col.is_null().to_numpy(zero_copy_only=False)
-        fill: Any = {"int": 0, "float": 0.0, "bool": False}[kind]
-        values = col.fill_null(fill).to_numpy(zero_copy_only=False)
-        cls = {
-            "int": pd.arrays.IntegerArray,
-            "float": pd.arrays.FloatingArray,
-            "bool": pd.arrays.BooleanArray,
-        }[kind]
-        return cls(values, mask)
-    if kind == "timestamp":
-        values = _micros(col).view(f"datetime64[{schema.TIME_UNIT}]")
-        return pd.Series(values, copy=False).dt.tz_localize("UTC").array
-    # duration
-    return _micros(col).view(f"timedelta64[{schema.TIME_UNIT}]")
-
-
-_NAT = np.iinfo(np.int64).min  # NaT's integer value in numpy
-
-
-def _micros(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Return the column's microseconds as int64, null as NaT's value.
-
-    Through integers, not ``to_numpy()`` of the timestamps: older pyarrow converts them via
-    nanoseconds, which turns years outside 1678..2261 (Go's zero time) into garbage.
-    """
-    ints = col.cast(pa.int64())
-    return np.asarray(ints.fill_null(_NAT).to_numpy(zero_copy_only=False), dtype=np.int64)
+    col = _for_pandas(col, schema.BY_NAME[name].kind, dtype_backend)
+    return col.to_pandas(types_mapper=_TYPES_MAPPERS[dtype_backend]).array
 
 
 def frame_from_table(
     table: pa.Table, *, dtype_backend: DtypeBackend = "numpy_nullable"
 ) -> pd.DataFrame:
     """Convert an Arrow table of every column to a pandas frame in the package's schema.
+
+    One ``Table.to_pandas`` with a types mapper; chunked columns stay chunked where
+    pandas takes them so (strings, zero-copy) or copies them anyway (numbers, times).
 
     Examples
     --------
@@ -117,10 +107,14 @@ def frame_from_table(
     True
     """
     schema.check_dtype_backend(dtype_backend)
-    data = {
-        name: column_to_pandas(table[name], name, dtype_backend) for name in schema.COLUMN_NAMES
-    }
-    return pd.DataFrame(data, copy=False)
+    arrays = [
+        _for_pandas(table[name], schema.BY_NAME[name].kind, dtype_backend)
+        for name in schema.COLUMN_NAMES
+    ]
+    shaped = pa.Table.from_arrays(arrays, names=list(schema.COLUMN_NAMES))
+    return shaped.to_pandas(
+        types_mapper=_TYPES_MAPPERS[dtype_backend], split_blocks=True, ignore_metadata=True
+    )
 
 
 def _now_utc() -> pd.Timestamp:
