@@ -116,7 +116,7 @@ def notify_webhook(
     ...
     pinecone_imports_frame.errors.ConfigurationError: the webhook URL is not an http(s) URL ...
     """
-    from ..client import _tls_context, proxy_for
+    from ..transport import _tls_context, proxy_for
 
     endpoint = _endpoint(url, allow_insecure=allow_insecure)
     options: dict[str, Any] = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from .. import parsing
+from .. import _hosts, parsing
 from ..errors import ConfigurationError
 from ..parsing import Moment
 
@@ -100,3 +100,23 @@ def as_age(value: Any) -> pd.Timedelta:
     pinecone_imports_frame.errors.ConfigurationError: older_than='90' has no unit: ...
     """
     return parsing.parse_duration(value, what="older_than")
+
+
+def as_hosts(index_host: str | Sequence[str] | None) -> frozenset[str] | None:
+    """Normalise ``index_host=`` as ``read_imports`` does: a URL or a bare host, one or many.
+
+    Examples
+    --------
+    >>> sorted(as_hosts(["http://127.0.0.1:5080/", "idx.svc.pinecone.io"]))
+    ['127.0.0.1:5080', 'idx.svc.pinecone.io']
+    """
+    given = as_set(index_host, "index_host")
+    if given is None:
+        return None
+    out = set()
+    for h in given:
+        try:
+            out.add(_hosts.normalize_host(h, what="index_host").netloc)
+        except ConfigurationError:
+            out.add(h)  # not a host read_imports takes, but a partition may still be named so
+    return frozenset(out)

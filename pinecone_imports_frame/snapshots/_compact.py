@@ -46,8 +46,9 @@ import pyarrow.compute as pc
 from .. import frame as _frame
 from .. import schema
 from ..errors import SkippedFileWarning, SnapshotError
-from ._args import as_age, shared_params
+from ._args import as_age, as_hosts, shared_params
 from ._catalog import LISTINGS_KEY, Listing, listings_json, rank
+from ._decode import read_stored
 from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
@@ -58,7 +59,6 @@ from ._layout import (
     encode_host,
     package_version,
 )
-from ._read import as_hosts, read_stored
 from ._store import Store, open_store, store_errors
 from ._view import MAX_LOOKS
 from ._write import encode_parquet

@@ -17,6 +17,7 @@ from ..frame import micros
 from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
+from ._decode import read_stored
 from ._inventory import (
     CORRUPT,
     OK,
@@ -27,7 +28,6 @@ from ._inventory import (
     settled_entries,
 )
 from ._layout import TEMPORARY, SnapshotFile
-from ._read import read_stored
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
