@@ -1,0 +1,310 @@
+"""trends on runs: every function gives on a runs frame what it gives on its listings.
+
+The runs come from ``tests/runs_reference.py``, a slow and obviously correct converter;
+the listings from hand-made histories (an import vanishing for a listing, a status coming
+back, the retry trap, validation errors, two API versions, two indexes) and from the
+emulator over HTTP, in both dtype backends.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from runs_reference import ListingInstants, to_runs
+
+import pinecone_imports_frame as pif
+from pinecone_imports_frame import ConfigurationError, trends
+from pinecone_imports_frame.emulator import Emulator
+
+T0 = pd.Timestamp("2025-05-01T10:00:00Z")
+HOST_A = "idx-a.svc.pinecone.io"
+HOST_B = "idx-b.svc.pinecone.io"
+NAMESPACE_EXISTS = (
+    'User error: The namespace "docs" already exists. Imports are only allowed into '
+    "nonexistent namespaces."
+)
+
+#: Every trend function, and how to call it.
+CALLS: dict[str, Any] = {
+    "latest": trends.latest,
+    "status_timeline": trends.status_timeline,
+    "status_history": trends.status_history,
+    "transitions": trends.transitions,
+    "progress_history": trends.progress_history,
+    "estimate_completion": trends.estimate_completion,
+    "throughput": trends.throughput,
+    "throughput_7D": lambda df: trends.throughput(df, freq="7D"),
+    "throughput_1h": lambda df: trends.throughput(df, freq="1h"),
+    "failed_imports": trends.failed_imports,
+    "failures": trends.failures,
+    "summary": trends.summary,
+    "summary_text": trends.summary_text,
+}
+BACKENDS = ["numpy_nullable", "pyarrow"]
+
+
+def test_every_trend_function_is_covered() -> None:
+    assert {name for name in CALLS if "_" not in name or name in trends.__all__} >= set(
+        trends.COLUMNS_NEEDED
+    )
+
+
+def iso(minutes: float) -> str:
+    return (T0 + pd.Timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rec(import_id: str, status: str, **fields: Any) -> dict[str, Any]:
+    out = {
+        "id": import_id,
+        "uri": fields.pop("uri", f"s3://bucket/{import_id}/"),
+        "status": status,
+        "createdAt": iso(fields.pop("created", 0)),
+    }
+    if "finished" in fields:
+        out["finishedAt"] = iso(fields.pop("finished"))
+    out.update(fields)
+    return out
+
+
+def hand_history(backend: str) -> pd.DataFrame:
+    """Ten listings of two indexes, every 30 minutes, with what trends must keep apart."""
+    frames = []
+    for k in range(10):
+        m = 30 * k
+        a: list[dict[str, Any]] = []
+        # 1: Pending, loads in steps (a step repeated: no change), completes, stays listed.
+        if k == 0:
+            a.append(rec("1", "Pending"))
+        elif k < 5:
+            p = [0, 10.0, 40.0, 40.0, 70.0][k]
+            a.append(rec("1", "InProgress", percentComplete=p, recordsImported=int(p * 100)))
+        else:
+            a.append(
+                rec("1", "Completed", finished=140, percentComplete=100.0, recordsImported=10_000)
+            )
+        # 2: InProgress, vanishes for listing 3 and comes back the same: two runs.
+        if k != 3:
+            a.append(rec("2", "InProgress", percentComplete=20.0, recordsImported=50))
+        # 3 fails; 4 retries into the namespace 3 wrote: the retry trap.
+        if k >= 2:
+            a.append(
+                rec(
+                    "3",
+                    "Failed",
+                    uri="s3://bucket/docs/",
+                    finished=50,
+                    error="Exceeds system limit 100",
+                )
+            )
+        if k >= 4:
+            a.append(
+                rec(
+                    "4",
+                    "Failed",
+                    uri="s3://bucket/docs/",
+                    created=100,
+                    finished=101,
+                    error=NAMESPACE_EXISTS,
+                )
+            )
+        # 5: at 100 % and still InProgress (indexing) for the last three listings.
+        if k >= 7:
+            a.append(
+                rec("5", "InProgress", created=200, percentComplete=100.0, recordsImported=900)
+            )
+        elif k >= 5:
+            a.append(
+                rec(
+                    "5",
+                    "InProgress",
+                    created=200,
+                    percentComplete=10.0 * k,
+                    recordsImported=100 * k,
+                )
+            )
+        # 6: first seen in the last listing.
+        if k == 9:
+            a.append(rec("6", "Pending", created=265))
+        api = "2025-04" if k < 6 else "2026-07"
+        if api == "2026-07":  # 7: completed with records that failed validation
+            a.append(
+                rec(
+                    "7",
+                    "Completed",
+                    created=170,
+                    finished=175,
+                    recordsImported=80,
+                    percentComplete=100.0,
+                    validationResult={"importSuccesses": 80, "importErrors": 20},
+                )
+            )
+        frames.append(
+            pif.to_frame(
+                a,
+                listed_at=T0 + pd.Timedelta(minutes=m),
+                index_host=HOST_A,
+                index_name="a",
+                api_version=api,
+                dtype_backend=backend,
+            )
+        )
+        if k % 2 == 0:  # index B, listed every hour, a moment later
+            b = [
+                rec("1", "InProgress", created=-60, percentComplete=5.0 * k, recordsImported=10 * k)
+            ]
+            if k >= 6:
+                b.append(rec("9", "Cancelled", created=100, finished=170))
+            frames.append(
+                pif.to_frame(
+                    b,
+                    listed_at=T0 + pd.Timedelta(minutes=m, seconds=2),
+                    index_host=HOST_B,
+                    index_name="b",
+                    api_version="2025-04",
+                    dtype_backend=backend,
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def assert_same(name: str, listings: pd.DataFrame, runs: pd.DataFrame) -> None:
+    on_listings = CALLS[name](listings)
+    on_runs = CALLS[name](runs)
+    if isinstance(on_listings, str):
+        assert on_runs == on_listings
+    else:
+        pd.testing.assert_frame_equal(on_runs, on_listings)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", list(CALLS))
+def test_every_function_answers_the_same_on_runs_and_on_listings(name: str, backend: str) -> None:
+    listings = hand_history(backend)
+    runs = to_runs(listings)
+    assert len(runs) < len(listings)  # runs, not listings again
+    assert_same(name, listings, runs)
+
+
+def test_the_hand_history_has_what_the_comparison_needs() -> None:
+    listings = hand_history("numpy_nullable")
+    runs = to_runs(listings)
+    two = runs[(runs["index_host"] == HOST_A) & (runs["id"] == "2")]
+    # vanished for listing 3 and came back: a new run; then the API version changed
+    assert two["listings"].tolist() == [3, 2, 4]
+    assert trends.failed_imports(runs)["retry_trap"].sum() == 1
+    assert set(trends.estimate_completion(runs)["phase"]) == {"pending", "loading", "indexing"}
+    assert set(runs["api_version"]) == {"2025-04", "2026-07"}
+
+
+@pytest.fixture(scope="module")
+def emulator_listings() -> pd.DataFrame:
+    """Three simulated hours of an emulator over HTTP, a listing every 10 minutes."""
+    with Emulator(imports=120, seed=5, now=datetime(2026, 3, 2, 9, tzinfo=timezone.utc)) as emu:
+        frames = []
+        for _ in range(18):
+            records = [
+                r
+                for page in pif.iter_pages(emu.url, api_key=emu.api_key, progress=False)
+                for r in page
+            ]
+            frames.append(pif.to_frame(records, listed_at=emu.now(), index_host=emu.address))
+            emu.advance(600)
+        return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_on_the_emulator_every_function_answers_the_same_on_runs(
+    name: str, emulator_listings: pd.DataFrame
+) -> None:
+    runs = to_runs(emulator_listings)
+    assert len(runs) < len(emulator_listings) / 3
+    assert_same(name, emulator_listings, runs)
+
+
+def test_the_timeline_counts_a_listing_without_imports_when_the_runs_know_it() -> None:
+    listings = hand_history("numpy_nullable")
+    empty_at = T0 + pd.Timedelta(hours=10)
+    runs = to_runs(listings, instants={HOST_B: [empty_at]})
+    timeline = trends.status_timeline(runs)
+    row = timeline[(timeline["index_host"] == HOST_B) & (timeline["listed_at"] == empty_at)]
+    assert row["total"].tolist() == [0]
+    # every other listing as the listings count it
+    pd.testing.assert_frame_equal(
+        timeline.drop(row.index).reset_index(drop=True), trends.status_timeline(listings)
+    )
+
+
+def test_the_timeline_counts_at_each_listing_without_rebuilding_the_listings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    listings = hand_history("numpy_nullable")
+    runs = to_runs(listings)
+    from pinecone_imports_frame.trends import _on_runs
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("status_timeline rebuilt the listings")
+
+    monkeypatch.setattr(_on_runs, "expand", refuse)
+    monkeypatch.setattr(_on_runs, "listing_rows", refuse)
+    for name in ("status_timeline", "status_history", "transitions"):
+        assert_same(name, listings, runs)
+
+
+def test_without_the_instants_the_timeline_has_the_runs_first_and_last_listings() -> None:
+    listings = hand_history("numpy_nullable")
+    runs = to_runs(listings)
+    runs.attrs = {}
+    timeline = trends.status_timeline(runs)
+    full = trends.status_timeline(listings)
+    known = set(runs["first_listed_at"]) | set(runs["last_listed_at"])
+    assert set(timeline["listed_at"]) == known
+    merged = timeline.merge(full, on=["index_host", "listed_at"], suffixes=("", "_l"))
+    assert len(merged) == len(timeline)
+    assert (merged["total"] == merged["total_l"]).all()
+
+
+def test_duplicate_ids_in_a_listing_still_warn_on_listings() -> None:
+    listings = hand_history("numpy_nullable")
+    twice = pd.concat([listings, listings.iloc[[0]]], ignore_index=True)
+    for name in ("status_timeline", "latest", "summary"):
+        with pytest.warns(pif.DuplicateImportWarning):
+            CALLS[name](twice)
+    runs = to_runs(listings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in CALLS:
+            CALLS[name](runs)
+
+
+@pytest.mark.parametrize("name", list(trends.COLUMNS_NEEDED))
+def test_an_empty_runs_frame_gives_the_empty_answer(name: str) -> None:
+    listings = hand_history("numpy_nullable").iloc[:0]
+    runs = to_runs(listings)
+    assert list(runs.columns[-3:]) == ["first_listed_at", "last_listed_at", "listings"]
+    assert_same(name, listings, runs)
+
+
+def test_a_runs_frame_without_its_times_is_refused_with_what_to_read() -> None:
+    runs = to_runs(hand_history("numpy_nullable")).drop(columns="last_listed_at")
+    with pytest.raises(ConfigurationError, match="last_listed_at"):
+        trends.summary(runs)
+
+
+def test_the_instants_stand_in_travels_with_copies() -> None:
+    runs = to_runs(hand_history("numpy_nullable"))
+    instants = runs.attrs["listings"]
+    assert isinstance(instants, ListingInstants)
+    assert runs.copy().attrs["listings"] is instants
+    assert runs[runs["id"] == "1"].attrs["listings"] is instants
+    assert list(instants.hosts) == [HOST_A, HOST_B]
+    assert np.array_equal(
+        instants.by_host()[HOST_B],
+        pd.DatetimeIndex(
+            sorted(set(hand_history("numpy_nullable").query("index_host == @HOST_B")["listed_at"]))
+        ),
+    )
