@@ -469,7 +469,7 @@ def month(root: Path, *, days: float, every_s: int, visible: int) -> dict[str, A
     frame = pif_frame.frame_from_table(pif_frame.conform_table(table))
     for lo, hi in itertools.pairwise(bounds):
         write_snapshot(frame.iloc[lo:hi], root)
-    compact_snapshots(root, older_than="0s")
+    compact_snapshots(root)  # its days are long past: all compacted
     size = sum(p.stat().st_size for p in root.rglob("*.parquet"))
     return {"listing_rows": int(table.num_rows), "bytes": size, "build_s": time.perf_counter() - t}
 
@@ -482,6 +482,101 @@ def month_read(root: Path) -> dict[str, Any]:
     read_s = time.perf_counter() - t
     answers = _questions(listings)
     return {"read_s": read_s, "rows": len(listings), "total_s": time.perf_counter() - t, **answers}
+
+
+#: Targets of issue 19 for the year of a fleet.
+LAKE_BYTES_GOAL = 1_000_000_000
+READ_S_GOAL = 30.0
+READ_RSS_MB_GOAL = 4_096.0
+
+
+def targets(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The year section's targets, as ``run.py`` lists them."""
+    year, read_year = section["build"], section["read"]
+    scale = f"{section['hosts']} indexes x {section['days']:g} days"
+    wall = read_year["process"]["wall_s"]
+    rss = read_year["process"]["peak_rss_mb"]
+    return [
+        {
+            "name": f"year of a fleet ({scale}): lake on disk",
+            "target": "<= 1 GB",
+            "value": f"{year['bytes'] / 1e6:,.0f} MB ({year['files']:,} files)",
+            "met": year["bytes"] <= LAKE_BYTES_GOAL,
+        },
+        {
+            "name": f"year of a fleet ({scale}): read + summary + failures + throughput(7D)",
+            "target": f"<= {READ_S_GOAL:.0f} s",
+            "value": f"{wall:.1f} s (fresh process; {read_year['reader']})",
+            "met": wall <= READ_S_GOAL,
+        },
+        {
+            "name": f"year of a fleet ({scale}): peak RSS of the same",
+            "target": f"<= {READ_RSS_MB_GOAL / 1024:.0f} GB",
+            "value": f"{rss:,.0f} MB",
+            "met": rss <= READ_RSS_MB_GOAL,
+        },
+    ]
+
+
+def markdown(section: dict[str, Any]) -> list[str]:
+    """The year section of ``run.py``'s report, as lines."""
+    year, read_year, month_, month_read_ = (
+        section["build"],
+        section["read"],
+        section["month"],
+        section["month_read"],
+    )
+    rows = [
+        [
+            f"year, {section['hosts']} indexes, runs lake ({read_year['reader']})",
+            f"{year['listing_rows']:,}",
+            f"{read_year['runs']:,}",
+            f"{year['bytes'] / 1e6:,.1f}",
+            f"{read_year['process']['wall_s']:.1f}",
+            f"{read_year['read_s']:.1f}",
+            f"{read_year['total_s'] - read_year['read_s']:.1f}",
+            f"{read_year['process']['peak_rss_mb']:,.0f}",
+        ],
+        [
+            f"{section['month_days']:g} days, 1 index, read_snapshots (today's path)",
+            f"{month_['listing_rows']:,}",
+            f"{month_read_['rows']:,}",
+            f"{month_['bytes'] / 1e6:,.1f}",
+            f"{month_read_['process']['wall_s']:.1f}",
+            f"{month_read_['read_s']:.1f}",
+            f"{month_read_['total_s'] - month_read_['read_s']:.1f}",
+            f"{month_read_['process']['peak_rss_mb']:,.0f}",
+        ],
+    ]
+    header = [
+        "lake",
+        "listing rows",
+        "rows read",
+        "MB on disk",
+        "wall s",
+        "read s",
+        "trends s",
+        "peak RSS MB",
+    ]
+    per_year = read_year["process"]["wall_s"] / max(year["listing_rows"], 1)
+    per_month = month_read_["process"]["wall_s"] / max(month_["listing_rows"], 1)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return [
+        "",
+        "## 9. A year of a fleet",
+        "",
+        f"{section['days']:g} days of listings every {section['every_s']} s of "
+        f"{section['hosts']} indexes of about {section['visible']:,} visible imports each, "
+        f"written as runs (one file per index and day) by a closed-form generator in "
+        f"{year['build_s']:.1f} s ({year['stored_runs']:,} stored runs, a run cut at each "
+        "midnight); read whole and asked trends.summary, trends.failures and "
+        "trends.throughput(freq='7D') in a fresh process. Beside it, the same questions "
+        "from read_snapshots on a compacted month of listings of one index (today's path). "
+        f"Per listing row the runs lake answers {per_month / per_year:,.0f}x faster.",
+        "",
+        *lines,
+    ]
 
 
 def main() -> None:

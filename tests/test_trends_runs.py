@@ -308,3 +308,59 @@ def test_the_instants_stand_in_travels_with_copies() -> None:
             sorted(set(hand_history("numpy_nullable").query("index_host == @HOST_B")["listed_at"]))
         ),
     )
+
+
+def test_the_report_is_the_same_page_from_runs_and_from_listings() -> None:
+    pytest.importorskip("matplotlib")
+    from pinecone_imports_frame.report import report
+
+    listings = hand_history("numpy_nullable")
+    assert report(to_runs(listings)) == report(listings)
+
+
+def test_the_report_rebuilds_the_listings_of_the_running_imports_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pytest.importorskip("matplotlib")
+    from pinecone_imports_frame.report import report
+    from pinecone_imports_frame.trends import _on_runs
+
+    listings = hand_history("numpy_nullable")
+    runs = to_runs(listings)
+    running = set(trends.estimate_completion(runs)["id"])
+    rebuilt: list[pd.DataFrame] = []
+    real = _on_runs.expand
+
+    def spy(frame: pd.DataFrame, rows: np.ndarray, columns: tuple[str, ...]) -> pd.DataFrame:
+        out = real(frame, rows, columns)
+        rebuilt.append(out)
+        return out
+
+    monkeypatch.setattr(_on_runs, "expand", spy)
+    report(runs)
+    assert rebuilt and all(set(part["id"]) <= running for part in rebuilt)
+
+
+def test_the_cli_trends_and_report_say_the_same_from_runs(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reads the lake through report._lake.read_lake; given runs, it says the same."""
+    pytest.importorskip("matplotlib")
+    from pinecone_imports_frame.cli import main
+    from pinecone_imports_frame.report import _lake
+
+    listings = hand_history("numpy_nullable")
+    for _, one in listings.groupby(["index_host", "listed_at"], sort=True):
+        pif.write_snapshot(one.reset_index(drop=True), tmp_path / "lake")
+    lake = str(tmp_path / "lake")
+    outputs = []
+    for as_runs in (False, True):
+        if as_runs:
+            read = _lake.read_lake
+            monkeypatch.setattr(_lake, "read_lake", lambda *a, **k: to_runs(read(*a, **k)))
+        assert main(["trends", lake]) == 0
+        page = tmp_path / f"report-{as_runs}.html"
+        assert main(["report", lake, "--output", str(page)]) == 0
+        outputs.append((capsys.readouterr().out.replace(str(page), "PAGE"), page.read_text()))
+    assert outputs[1] == outputs[0]
+    assert "(15 listings" in outputs[0][0]  # 10 of one index, 5 of the other

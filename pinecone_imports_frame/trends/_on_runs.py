@@ -219,3 +219,14 @@ def running_history(runs: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
         codes[last], [schema.STATUSES.index(s) for s in h.RUNNING]
     )
     return expand(runs, np.sort(by.rows[running[by.group]]), columns)
+
+
+def listings_by_index(runs: pd.DataFrame) -> dict[str | None, np.ndarray]:
+    """Each index's listing times (microseconds, sorted, unique), from a runs frame's instants.
+
+    The key is ``index_host`` (None for a frame of one index without it); an index whose
+    listings showed no import is there too when ``attrs["listings"]`` knows it.
+    """
+    instants = Instants(runs)
+    bounds = np.searchsorted(instants.host, np.arange(len(instants.hosts) + 1))
+    return {host: instants.t[bounds[i] : bounds[i + 1]] for i, host in enumerate(instants.hosts)}
