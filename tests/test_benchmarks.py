@@ -13,8 +13,8 @@ pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 SECTIONS = (
-    "drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends", "monitoring",
-    "year",
+    "drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends",
+    "monitoring", "year",
 )  # fmt: skip
 
 

@@ -354,9 +354,9 @@ def test_the_cli_trends_and_report_say_the_same_from_runs(
         pif.write_snapshot(one.reset_index(drop=True), tmp_path / "lake")
     lake = str(tmp_path / "lake")
     outputs = []
+    read = _lake.read_lake
     for as_runs in (False, True):
         if as_runs:
-            read = _lake.read_lake
             monkeypatch.setattr(_lake, "read_lake", lambda *a, **k: to_runs(read(*a, **k)))
         assert main(["trends", lake]) == 0
         page = tmp_path / f"report-{as_runs}.html"
