@@ -364,3 +364,12 @@ def test_the_cli_trends_and_report_say_the_same_from_runs(
         outputs.append((capsys.readouterr().out.replace(str(page), "PAGE"), page.read_text()))
     assert outputs[1] == outputs[0]
     assert "(15 listings" in outputs[0][0]  # 10 of one index, 5 of the other
+
+
+@pytest.mark.parametrize("name", ["status_timeline", "summary", "estimate_completion"])
+def test_runs_of_one_index_answer_as_that_indexs_listings(name: str) -> None:
+    listings = hand_history("numpy_nullable")
+    runs = to_runs(listings)  # attrs still know both indexes' listings
+    one = runs[runs["index_host"] == HOST_B]
+    assert one.attrs["listings"].hosts == (HOST_A, HOST_B)
+    assert_same(name, listings[listings["index_host"] == HOST_B].reset_index(drop=True), one)

@@ -112,10 +112,10 @@ def last_rows(frame: pd.DataFrame) -> pd.DataFrame:
 class Instants:
     """Every listing of the runs' indexes, as (host code, time) pairs sorted by both.
 
-    The instants are those in ``attrs["listings"]`` (see :mod:`._runs`), with every run's
-    ``first_listed_at`` and ``last_listed_at`` added; without ``attrs["listings"]`` (a
-    runs frame built by hand) they are only the latter, and a listing where no run starts
-    or ends is not known.
+    The instants are those in ``attrs["listings"]`` (see :mod:`._runs`) of the indexes the
+    frame has runs of, with every run's ``first_listed_at`` and ``last_listed_at`` added;
+    without ``attrs["listings"]`` (a runs frame built by hand) they are only the latter,
+    and a listing where no run starts or ends is not known.
 
     Attributes
     ----------
@@ -134,7 +134,7 @@ class Instants:
         host_parts, time_parts = [self.run_host, self.run_host], [first, last]
         for name, times in (instants_by_host(runs) or {}).items():
             if name not in self.hosts:
-                self.hosts.append(name)  # an index whose listings show no import
+                continue  # an index filtered out of the frame (or whose listings show none)
             us = h.micros(pd.Series(pd.DatetimeIndex(times, tz="UTC")))
             host_parts.append(np.full(len(us), self.hosts.index(name), dtype=np.int64))
             time_parts.append(us)
@@ -224,8 +224,8 @@ def running_history(runs: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFram
 def listings_by_index(runs: pd.DataFrame) -> dict[str | None, np.ndarray]:
     """Each index's listing times (microseconds, sorted, unique), from a runs frame's instants.
 
-    The key is ``index_host`` (None for a frame of one index without it); an index whose
-    listings showed no import is there too when ``attrs["listings"]`` knows it.
+    The key is ``index_host`` (None for a frame of one index without it): the indexes the
+    frame has runs of.
     """
     instants = Instants(runs)
     bounds = np.searchsorted(instants.host, np.arange(len(instants.hosts) + 1))
