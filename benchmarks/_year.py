@@ -29,9 +29,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -406,11 +408,15 @@ def read_runs(root: Path) -> pd.DataFrame:
     """STAND-IN for ``read_history``: every run of the lake, merged across days, typed."""
     from pinecone_imports_frame import frame as pif_frame
 
-    parts, times = [], {}
-    for folder in sorted(root.glob("index_host=*")):
-        runs, instants = _index_runs(folder)
-        parts.append(runs)
-        times[urllib.parse.unquote(folder.name.split("=", 1)[1])] = instants
+    folders = sorted(root.glob("index_host=*"))
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # pyarrow and numpy free the GIL
+        done = list(pool.map(_index_runs, folders))
+    parts = [runs for runs, _ in done]
+    times = {
+        urllib.parse.unquote(folder.name.split("=", 1)[1]): instants
+        for folder, (_, instants) in zip(folders, done, strict=True)
+    }
+    del done
     table = pa.concat_tables(parts, promote_options="permissive").combine_chunks()
     del parts
     stored = {n: table[n] for n in (*STORED, "index_host")}
