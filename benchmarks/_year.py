@@ -378,9 +378,9 @@ def _index_runs(folder: Path) -> tuple[pa.Table, np.ndarray]:
     for name in STORED:
         if name == "id" or not joins.any():
             continue
-        column = table[name]
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
+        column = table[name].chunk(0) if table[name].num_chunks else table[name]
+        if pa.types.is_dictionary(column.type):  # one dictionary (unified): equal codes
+            column = column.indices
         joins[1:] &= _null_equal(column.slice(1), column.slice(0, len(column) - 1))
     starts = np.flatnonzero(~joins)
     ends = np.append(starts[1:], len(first)) - 1
