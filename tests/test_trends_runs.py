@@ -373,3 +373,50 @@ def test_runs_of_one_index_answer_as_that_indexs_listings(name: str) -> None:
     one = runs[runs["index_host"] == HOST_B]
     assert one.attrs["listings"].hosts == (HOST_A, HOST_B)
     assert_same(name, listings[listings["index_host"] == HOST_B].reset_index(drop=True), one)
+
+
+def random_history(seed: int, backend: str) -> pd.DataFrame:
+    """Random listings of two indexes: imports appear, vanish, come back, change at random."""
+    rng = np.random.default_rng(seed)
+    statuses = ["Pending", "InProgress", "Completed", "Failed", "Cancelled"]
+    frames = []
+    for host in (HOST_A, HOST_B):
+        state: dict[str, dict[str, Any]] = {}
+        minutes = 0.0
+        for _ in range(int(rng.integers(1, 12))):
+            minutes += float(rng.choice([5, 10, 30]))
+            for n in range(int(rng.integers(0, 3))):  # new imports
+                i = f"{len(state) + n}"
+                state[i] = rec(i, "Pending", created=minutes - 1)
+            for record in state.values():  # some change
+                if rng.random() < 0.3:
+                    status = str(rng.choice(statuses))
+                    record["status"] = status
+                    record["percentComplete"] = float(rng.integers(0, 101))
+                    if status in ("Completed", "Failed", "Cancelled"):
+                        record["finishedAt"] = iso(minutes - 0.5)
+                    if status == "Failed":
+                        record["error"] = str(
+                            rng.choice(["Exceeds system limit", NAMESPACE_EXISTS])
+                        )
+            shown = [dict(r) for r in state.values() if rng.random() < 0.85]  # some vanish
+            api = str(rng.choice(["2025-04", "2026-07"]))
+            frames.append(
+                pif.to_frame(
+                    shown,
+                    listed_at=T0 + pd.Timedelta(minutes=minutes),
+                    index_host=host,
+                    api_version=api,
+                    dtype_backend=backend,
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_histories_answer_the_same_on_runs(seed: int) -> None:
+    backend = BACKENDS[seed % 2]
+    listings = random_history(seed, backend)
+    runs = to_runs(listings)
+    for name in CALLS:
+        assert_same(name, listings, runs)
