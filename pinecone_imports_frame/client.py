@@ -396,12 +396,17 @@ class ApiClient:
                 strict=ok,
                 deadline=deadline,
             )
-        except _TooLarge:
+        except _TooLarge as exc:
             response.close()
+            what = (
+                exc.args[0]
+                if exc.args and exc.args[0]
+                else f"larger than {MAX_BODY_BYTES // 2**20} MiB (decompressed), far more "
+                "than a page of imports"
+            )
             raise ResponseFormatError(
-                f"GET {path} answered {status} with a body larger than "
-                f"{MAX_BODY_BYTES // 2**20} MiB (decompressed), far more than a page of "
-                "imports: check the host is a Pinecone index host"
+                f"GET {path} answered {status} with a body {what}: check the host is a "
+                "Pinecone index host"
             ) from None
         except _BODY_ERRORS as exc:
             response.close()
@@ -493,7 +498,7 @@ class ApiClient:
 
 
 class _TooLarge(Exception):
-    """The body is larger than the limit (decompressed)."""
+    """The body is larger than the limit (decompressed), or a reason it cannot be read."""
 
 
 def _read_body(
@@ -529,8 +534,23 @@ def _read_body(
     parts: list[bytes] = []
     size = 0
     read1 = response.read1
+    cap: _WireCap | None = None
+    if decode:
+        # urllib3's read1 reads on until the decoder gives a byte, and its deflate decoder
+        # keeps (and copies) its input until then: a stream that never inflates would pile
+        # up in memory and CPU. The bytes off the wire are capped where urllib3 reads them,
+        # tightly until the first byte comes out.
+        cap = response._fp = _WireCap(response._fp, limit)
     while True:
-        piece: bytes = read1(_CHUNK, decode_content=decode)
+        try:
+            piece: bytes = read1(_CHUNK, decode_content=decode)
+        except _TooLarge:
+            if strict:
+                raise
+            response.close()
+            return b"".join(parts)
+        if cap is not None and piece:
+            cap.started()
         if not piece:
             break
         if deadline is not None:
@@ -551,6 +571,59 @@ def _read_body(
         # leniently). A 2xx of this API always has a body, so it is retried as cut off.
         raise _CutShort("the connection closed where the body should have begun")
     return b"".join(parts)
+
+
+class _WireCap:
+    """The socket file under a urllib3 response, refusing to give more than ``limit`` bytes.
+
+    Every read urllib3 makes of the body goes through ``read``, ``read1`` or ``readinto``;
+    the rest (``closed``, ``isclosed``, ``fp``...) is the wrapped file's.
+    """
+
+    #: Bytes off the wire before the first byte inflates: a page's first deflate block
+    #: is far smaller.
+    FIRST_OUTPUT_WITHIN = 2**20
+
+    def __init__(self, fp: Any, limit: int) -> None:
+        self._wrapped = fp
+        self._limit = limit
+        self._read = 0
+        self._left = min(limit, self.FIRST_OUTPUT_WITHIN)
+        self._started = False
+
+    def started(self) -> None:
+        """Lift the tight cap: the body inflates."""
+        if not self._started:
+            self._started = True
+            self._left = self._limit - self._read
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wrapped, name)
+
+    def _count(self, n: int) -> None:
+        self._read += n
+        self._left -= n
+        if self._left < 0:
+            raise _TooLarge(
+                None
+                if self._started
+                else f"its first {self.FIRST_OUTPUT_WITHIN // 2**20} MiB inflate to nothing"
+            )
+
+    def read(self, *args: Any) -> bytes:
+        data: bytes = self._wrapped.read(*args)
+        self._count(len(data))
+        return data
+
+    def read1(self, *args: Any) -> bytes:
+        data: bytes = self._wrapped.read1(*args)
+        self._count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n: int = self._wrapped.readinto(buffer)
+        self._count(n)
+        return n
 
 
 def _stream_ended(response: Any) -> bool:
