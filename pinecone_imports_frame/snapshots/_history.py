@@ -27,11 +27,11 @@ from .. import runs
 from ..errors import SkippedFileWarning
 from ..frame import micros
 from ..schema import DtypeBackend, check_dtype_backend
-from ._args import as_set, shared_params
+from ._args import as_hosts, as_set, shared_params
 from ._catalog import Listing
 from ._decode import rows_of_runs
 from ._layout import FILE_COLUMNS, SnapshotFile, day
-from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_hosts, as_window
+from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
 from ._store import open_store
 from ._view import MAX_LOOKS
 
