@@ -226,7 +226,7 @@ def test_snapshot_every_skips_missed_ticks_instead_of_bursting(
     fake_time: FakeTime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pinecone_imports_frame import cli
+    from pinecone_imports_frame.cli import snapshot_command as cli
 
     real_read = cli._read
     calls: list[float] = []

@@ -1,0 +1,36 @@
+"""``pinecone-imports report``: one self-contained HTML report of a lake."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._args import _argument_text
+from ._common import _add_lake_window, _read_lake
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ..report import COLUMNS_NEEDED, report
+
+    history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
+    page = report(history, title=args.title)
+    Path(args.output).write_text(page, encoding="utf-8")
+    listings = history["listed_at"].nunique() if len(history) else 0
+    print(f"wrote {args.output} ({listings} listings, {len(page) // 1024:,} KiB)")
+    return 0
+
+
+def add_report_command(sub: Commands) -> None:
+    """Add ``pinecone-imports report``."""
+    p = sub.add_parser(
+        "report", _cmd_report, help="one self-contained HTML report of a lake's trends"
+    )
+    _add_lake_window(p)
+    p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
+    p.add_argument(
+        "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
+    )

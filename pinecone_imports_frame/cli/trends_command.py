@@ -1,0 +1,59 @@
+"""``pinecone-imports trends``: a lake's status timeline, running imports and failures."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ._args import _int_in
+from ._common import _add_lake_window, _read_lake
+from ._table import _print_running, _table_text
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from ..trends import failures, status_timeline
+
+    history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
+    if not len(history):
+        print(
+            f"no snapshots under {args.root}"
+            + (" in that window" if args.since or args.until else "")
+        )
+        return 0
+    timeline = status_timeline(history)
+    shown = timeline.tail(args.listings)
+    more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
+    print(f"status timeline ({len(timeline)} listings{more}):")
+    columns = [c for c in timeline.columns if c != "index_host"]
+    if timeline["index_host"].nunique() > 1:
+        columns.insert(0, "index_host")
+    print(_table_text(shown, columns))
+    print()
+    _print_running(history)
+    print()
+    table = failures(history)
+    if not len(table):
+        print("no failed imports")
+        return 0
+    print(f"failures ({int(table['imports'].sum())} imports):")
+    columns = ["problem", "error_category", "imports", "retry_traps", "last_finished_at"]
+    print(_table_text(table, [*columns, "message"]))
+    return 0
+
+
+def add_trends_command(sub: Commands) -> None:
+    """Add ``pinecone-imports trends``."""
+    p = sub.add_parser(
+        "trends", _cmd_trends, help="status timeline, running imports and failures of a lake"
+    )
+    _add_lake_window(p)
+    p.add_argument(
+        "--listings",
+        type=_int_in(1, 10**6, "listings"),
+        default=24,
+        metavar="N",
+        help="show the latest N listings of the timeline (default 24)",
+    )
