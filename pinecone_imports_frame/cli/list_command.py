@@ -13,7 +13,10 @@ import pandas as pd
 from ..errors import ConfigurationError
 from ._common import _add_connection, _add_fleet, _read, _report_fleet
 from ._export import _csv_text, _write_stdout, plain_records
-from ._table import _table_text
+from ._table import shown_path, table_text, with_index_column
+
+#: A table written to a file is not cut.
+_WHOLE = 1_000_000
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -36,7 +39,7 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         if not output:
             raise ConfigurationError("--format parquet needs --output FILE")
         df.to_parquet(output, index=False)
-        print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
+        print(f"wrote {len(df)} imports to {shown_path(output)}", file=sys.stderr)
         return
     if fmt == "csv":
         text = _csv_text(plain_records(df)).rstrip("\n")
@@ -45,11 +48,14 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         # ensure_ascii=False and no escaped "/": grep finds s3://... as written.
         text = json.dumps(rows, ensure_ascii=False, indent=1, allow_nan=False)
     else:
-        widths = {"id": None, "error": 40}
-        text = _table_text(df, _TABLE_COLUMNS, widths=widths) if len(df) else "no imports"
+        # On a terminal as wide as it; into a file whole.
+        columns = with_index_column(df, _TABLE_COLUMNS)
+        optional = ["finished_at", "records_imported"]
+        whole = _WHOLE if output else None
+        text = table_text(df, columns, optional=optional, width=whole) if len(df) else "no imports"
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {len(df)} imports to {output}", file=sys.stderr)
+        print(f"wrote {len(df)} imports to {shown_path(output)}", file=sys.stderr)
     else:
         _write_stdout(text + "\n")
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ._args import _argument_text
 from ._common import _add_lake_window, _read_lake
+from ._table import shown_path
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -20,7 +21,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     page = report(history, title=args.title)
     Path(args.output).write_text(page, encoding="utf-8")
     listings = history["listed_at"].nunique() if len(history) else 0
-    print(f"wrote {args.output} ({listings} listings, {len(page) // 1024:,} KiB)")
+    print(f"wrote {shown_path(args.output)} ({listings} listings, {len(page) // 1024:,} KiB)")
     return 0
 
 

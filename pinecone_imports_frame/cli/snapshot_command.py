@@ -19,6 +19,7 @@ from ._common import (
     _report_fleet,
     _storage_options,
 )
+from ._table import shown_path
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -51,12 +52,12 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
             df = _read(args, snapshot_to=args.to, storage_options=options)
             _report_fleet(df)
             hosts = df["index_host"].nunique()
-            print(f"{len(df)} imports of {hosts} indexes -> {printable(args.to)}", flush=True)
+            print(f"{len(df)} imports of {hosts} indexes -> {shown_path(args.to)}", flush=True)
             return
         df = _read(args)
         path = write_snapshot(df, args.to, storage_options=options)
         listed = df.attrs.get("listed_at") or ""
-        print(f"{printable(listed[:19])}Z  {len(df)} imports -> {printable(path)}", flush=True)
+        print(f"{printable(listed[:19])}Z  {len(df)} imports -> {shown_path(path)}", flush=True)
         if args.compact_after is not None:
             from ..snapshots import compact_snapshots
 
@@ -67,7 +68,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
                 storage_options=options,
             )
             for row in done.itertuples():
-                print(f"compacted {row.files_before} files of {row.date} -> {printable(row.path)}")
+                print(f"compacted {row.files_before} files of {row.date} -> {shown_path(row.path)}")
 
     if args.every is None:
         once()

@@ -13,7 +13,22 @@ from ..errors import ConfigurationError
 from ._args import _duration, _int_in
 from ._common import _add_lake_root, _storage_options
 from ._export import _csv_text, _write_stdout
-from ._table import _table_text
+from ._table import shown_path, table_text
+
+#: Columns of the snapshots table left out, in this order, when the terminal is narrow.
+_SNAPSHOTS_OPTIONAL = (
+    "package_version",
+    "schema_version",
+    "api_version",
+    "file_listings",
+    "date",
+    "bytes",
+)
+
+
+def _one_index(inventory: pd.DataFrame) -> bool:
+    return inventory["index_host"].nunique() <= 1
+
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -26,10 +41,10 @@ def _cmd_snapshots(args: argparse.Namespace) -> int:
     if args.format == "csv":
         _write_stdout(_csv_text(inventory))
     elif len(inventory):
-        columns = list(inventory.columns)
-        sys.stdout.write(_table_text(inventory, columns, width=None) + "\n")
+        optional = [*_SNAPSHOTS_OPTIONAL, *(["index_name"] if _one_index(inventory) else [])]
+        sys.stdout.write(table_text(inventory, list(inventory.columns), optional=optional) + "\n")
     else:
-        print(f"no snapshots under {printable(args.root)}")
+        print(f"no snapshots under {shown_path(args.root)}")
     return 0
 
 
@@ -74,7 +89,7 @@ def _destructive(args: argparse.Namespace, run: Any, what: str) -> int:
     verb = "would remove" if args.dry_run else "will remove"
     print(f"{_describe(plan, verb)}; {kept} snapshots stay{what}")
     for path in plan["path"]:
-        print(f"  {printable(path)}")
+        print(f"  {shown_path(path)}")
     if args.dry_run or not len(plan):
         return 0
     removing = int((plan["file_status"] == "ok").sum())
@@ -108,7 +123,7 @@ def _cmd_compact(args: argparse.Namespace) -> int:
     before, held = int(done["files_before"].sum()), int(done["listings"].sum())
     print(f"{verb} {before} files into {len(done)} ({held} listings)")
     for row in done.itertuples():
-        into = "" if args.dry_run else f" -> {printable(row.path)}"
+        into = "" if args.dry_run else f" -> {shown_path(row.path)}"
         print(f"  {printable(row.index_host)} {row.date}: {row.files_before} files{into}")
     return 0
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ._args import _int_in
 from ._common import _add_lake_window, _read_lake
-from ._table import _print_running, _table_text
+from ._table import _print_running, shown_path, table_text, with_index_column
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -19,7 +19,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
     if not len(history):
         print(
-            f"no snapshots under {args.root}"
+            f"no snapshots under {shown_path(args.root)}"
             + (" in that window" if args.since or args.until else "")
         )
         return 0
@@ -27,10 +27,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     shown = timeline.tail(args.listings)
     more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
     print(f"status timeline ({len(timeline)} listings{more}):")
-    columns = [c for c in timeline.columns if c != "index_host"]
-    if timeline["index_host"].nunique() > 1:
-        columns.insert(0, "index_host")
-    print(_table_text(shown, columns))
+    print(table_text(shown, with_index_column(timeline, list(timeline.columns))))
     print()
     _print_running(history)
     print()
@@ -40,7 +37,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
         return 0
     print(f"failures ({int(table['imports'].sum())} imports):")
     columns = ["problem", "error_category", "imports", "retry_traps", "last_finished_at"]
-    print(_table_text(table, [*columns, "message"]))
+    print(table_text(table, [*columns, "message"], optional=["retry_traps"]))
     return 0
 
 
