@@ -1,0 +1,128 @@
+"""What a person sees of ``pinecone-imports``: tables, help, messages, edges (issue 22).
+
+Run as a user runs it (``main([...])`` or the command in a subprocess) against the
+emulator over HTTP, at ``COLUMNS=80`` and ``120``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from faketime import FakeTime
+
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import Emulator, IndexConfig, Project
+
+NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+#: What pandas prints and a person should not have to read.
+RAW = ("+00:00", "0 days", "<NA>", "NaT", "nan", "None", "days ")
+TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d")
+HUMAN_TIME = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator(imports=60, seed=4, now=NOW) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def project() -> Iterator[Project]:
+    indexes = [IndexConfig("prod-a", imports=15), IndexConfig("prod-b", imports=15)]
+    with Project(indexes=indexes) as p:
+        yield p
+
+
+def _conn(emu: Emulator) -> list[str]:
+    return ["--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
+
+
+def check_table(text: str, columns: int) -> None:
+    """Each line fits; times, durations and missing values are in the human format."""
+    lines = text.splitlines()
+    assert lines
+    too_long = [line for line in lines if len(line) > columns]
+    assert not too_long, too_long
+    for raw in RAW:
+        assert raw not in text, (raw, text)
+    # Every time shown is 2026-12-09T15:42:19Z.
+    assert len(TIME.findall(text)) == len(HUMAN_TIME.findall(text)), text
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_list_fits_the_terminal_in_human_formats(
+    emu: Emulator, columns: int, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    assert main(["list", *_conn(emu)]) == 0
+    out = capsys.readouterr().out
+    check_table(out, columns)
+    assert HUMAN_TIME.search(out) and re.search(r"\b\d+m\d\ds\b", out)  # 12m49s
+    assert re.search(r"  -(  |$)", out, re.M)  # running imports have no duration: a dash
+    assert "..." in out  # the failures' messages are cut to fit, and say so
+    assert len(out.splitlines()) == 61
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_list_of_every_index_says_which_index(
+    project: Project,
+    columns: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    args = ["list", "--all-indexes", "--controller-host", project.control.url]
+    assert main([*args, "--api-key", project.api_key, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    check_table(out, columns)
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["index_name", "id"]
+    assert {line.split()[0] for line in lines[1:]} == {"prod-a", "prod-b"}
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_trends_snapshots_and_watch_summary_fit_in_human_formats(
+    emu: Emulator,
+    columns: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    FakeTime(emu).install(monkeypatch)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.chdir(tmp_path)
+    watch = ["watch", *_conn(emu), "--interval", "10m", "--until", "1h"]
+    assert main([*watch, "--snapshot-to", "lake"]) == 0
+    out = capsys.readouterr().out
+    summary = out.split("running at the last listing", 1)[1]
+    check_table(summary.split("\n", 1)[1].rsplit("\n", 2)[0], columns)
+    assert main(["trends", "lake"]) == 0
+    check_table(capsys.readouterr().out, columns)
+    assert main(["snapshots", "lake"]) == 0
+    out = capsys.readouterr().out
+    check_table(out, columns)
+    # Paths under the working directory are relative to it: no absolute path.
+    assert str(tmp_path) not in out
+    assert all(line.startswith(("lake/", "...", "path")) for line in out.splitlines()), out
+
+
+def test_a_table_into_a_pipe_is_written_whole(emu: Emulator, tmp_path: Path) -> None:
+    """Without COLUMNS, a table read by another program is not cut (as ps and ls do)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pinecone_imports_frame", "list", *_conn(emu)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "..." not in proc.stdout and "Missing required column" in proc.stdout
