@@ -6,6 +6,7 @@ emulator over HTTP, at ``COLUMNS=80`` and ``120``.
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from faketime import FakeTime
 
-from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.cli import build_parser, main
 from pinecone_imports_frame.emulator import Emulator, IndexConfig, Project
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
@@ -126,3 +127,33 @@ def test_a_table_into_a_pipe_is_written_whole(emu: Emulator, tmp_path: Path) -> 
     )
     assert proc.returncode == 0, proc.stderr
     assert "..." not in proc.stdout and "Missing required column" in proc.stdout
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices) if actions else {}
+
+
+def test_every_command_has_a_description_and_every_option_a_help() -> None:
+    parser = build_parser()
+    commands = _subcommands(parser)
+    assert len(commands) >= 12
+    missing = []
+    for name, command in [("", parser), *commands.items()]:
+        if name and not (command.description or "").strip():
+            missing.append(f"{name}: no description")
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            if not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{name or 'pinecone-imports'} {'/'.join(action.option_strings)}")
+    assert not missing, missing
+    # The top level's description names every command.
+    top = parser.description or ""
+    assert all(re.search(rf"\b{name}\b", top) for name in commands), top
+
+
+def test_progress_is_an_option_only_where_there_are_progress_bars() -> None:
+    commands = _subcommands(build_parser())
+    with_bars = {n for n, c in commands.items() if "--progress" in c._option_string_actions}
+    assert with_bars == {"list", "snapshot", "watch", "demo"}

@@ -41,7 +41,10 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help="seconds per request")
     g.add_argument(
-        "--max-retries", type=_int_in(0, 100, "max retries"), default=DEFAULT_MAX_RETRIES
+        "--max-retries",
+        type=_int_in(0, 100, "max retries"),
+        default=DEFAULT_MAX_RETRIES,
+        help=f"retries of a failed request, 0-100 (default {DEFAULT_MAX_RETRIES})",
     )
     g.add_argument(
         "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
@@ -192,7 +195,7 @@ def _read_lake(
 
 
 def _common_options(*, top: bool) -> _Parser:
-    """``--verbose`` and ``--no-progress``, accepted before and after the sub-command."""
+    """``--verbose``, accepted before and after the sub-command; ``--progress`` before it."""
     common = _Parser(add_help=False)
     # Defaults only on the top level: a sub-command's SUPPRESS keeps what was set before it.
     default: Any = argparse.SUPPRESS
@@ -203,10 +206,21 @@ def _common_options(*, top: bool) -> _Parser:
         default=False if top else default,
         help="DEBUG logging to stderr",
     )
-    common.add_argument(
+    if top:  # the commands that draw bars take it after their name too (add_progress)
+        common.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bars of list, snapshot, watch and demo (default: on in a terminal)",
+        )
+    return common
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """Add ``--progress``/``--no-progress`` to a command that draws progress bars."""
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
-        default=None if top else default,
+        default=argparse.SUPPRESS,  # keeps what was given before the command's name
         help="progress bars (default: on in a terminal)",
     )
-    return common

@@ -10,14 +10,30 @@ from .._version import __version__
 from ._args import _Parser
 from ._common import _common_options
 
+#: What ``pinecone-imports --help`` says first: every command, by what it is for.
+DESCRIPTION = """\
+Pinecone bulk imports as typed tables.
+
+  an index's imports:   list, watch, snapshot (into a lake of Parquet files)
+  a lake of snapshots:  trends, report (HTML), snapshots, prune, compact
+  monitoring:           metrics (Prometheus), check (exit 1 on a problem)
+  offline:              demo, emulator (a local imports API)
+
+Each command's --help says more."""
+
 
 class Commands(Protocol):
     """What each ``add_*_command`` is handed: ``add_parser(name, run, help=...)``."""
 
     def add_parser(
-        self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
+        self,
+        name: str,
+        run: Callable[[argparse.Namespace], int],
+        *,
+        help: str,
+        description: str | None = None,
     ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``."""
+        """Add the command ``name``, run by ``run(args)``; ``help`` is its line in the list."""
         ...
 
 
@@ -29,10 +45,21 @@ class _Sub:
         self._common = common
 
     def add_parser(
-        self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
+        self,
+        name: str,
+        run: Callable[[argparse.Namespace], int],
+        *,
+        help: str,
+        description: str | None = None,
     ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``."""
-        command = self._subparsers.add_parser(name, help=help, parents=[self._common])
+        """Add the command ``name``, run by ``run(args)``; ``help`` is its line in the list.
+
+        Its ``--help`` starts with ``description``, else with ``help`` as a sentence.
+        """
+        about = description or f"{help[:1].upper()}{help[1:]}."
+        command = self._subparsers.add_parser(
+            name, help=help, description=about, parents=[self._common]
+        )
         command.set_defaults(func=run)
         return command
 
@@ -60,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="pinecone-imports",
-        description="Pinecone bulk imports as typed tables: list, snapshot, emulate.",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_common_options(top=True)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

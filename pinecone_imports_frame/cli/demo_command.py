@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._args import _int_in
+from ._common import add_progress
 
 if TYPE_CHECKING:
     from ._parser import Commands
@@ -45,8 +46,23 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def add_demo_command(sub: Commands) -> None:
     """Add ``pinecone-imports demo``."""
     p = sub.add_parser(
-        "demo", _cmd_demo, help="drain a local emulator and summarise it (no key, no network)"
+        "demo",
+        _cmd_demo,
+        help="drain a local emulator and summarise it (no key, no network)",
+        description="Start a local emulator of the imports API, list its imports as a "
+        "user would, print a summary and save the frame as Parquet: no key, no network.",
     )
-    p.add_argument("--imports", type=_int_in(0, 1_000_000, "imports"), default=2500)
-    p.add_argument("--seed", type=_int_in(0, 2**63 - 1, "seed"), default=0)
+    add_progress(p)
+    p.add_argument(
+        "--imports",
+        type=_int_in(0, 1_000_000, "imports"),
+        default=2500,
+        help="synthetic imports to serve (default 2500)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_int_in(0, 2**63 - 1, "seed"),
+        default=0,
+        help="the same seed makes the same imports (default 0)",
+    )
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")

@@ -78,7 +78,11 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 def add_emulator_command(sub: Commands) -> None:
     """Add ``pinecone-imports emulator``."""
     p = sub.add_parser(
-        "emulator", _cmd_emulator, help="serve the local imports API until interrupted"
+        "emulator",
+        _cmd_emulator,
+        help="serve the local imports API until interrupted",
+        description="Serve a local emulator of Pinecone's imports API (or of a project "
+        "of indexes behind a control plane) until Ctrl-C; it prints its URL and key.",
     )
     p.add_argument(
         "--port",
@@ -86,9 +90,20 @@ def add_emulator_command(sub: Commands) -> None:
         default=0,
         help="0 picks a free port (a project's: its control plane's)",
     )
-    p.add_argument("--imports", type=_whole("imports"), default=250)
-    p.add_argument("--seed", type=_whole("seed"), default=0)
-    p.add_argument("--api-key", default="emulator-key")
+    p.add_argument(
+        "--imports",
+        type=_whole("imports"),
+        default=250,
+        help="synthetic imports of the index (default 250; each index's with --indexes)",
+    )
+    p.add_argument(
+        "--seed", type=_whole("seed"), default=0, help="the same seed serves the same imports"
+    )
+    p.add_argument(
+        "--api-key",
+        default="emulator-key",
+        help="the key it accepts (default emulator-key); it prints it",
+    )
     p.add_argument("--index-name", help="the single index's name (default emulator-index)")
     p.add_argument(
         "--indexes",

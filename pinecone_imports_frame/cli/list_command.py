@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ConfigurationError
-from ._common import _add_connection, _add_fleet, _read, _report_fleet
+from ._common import _add_connection, _add_fleet, _read, _report_fleet, add_progress
 from ._export import _csv_text, _write_stdout, plain_records
 from ._table import shown_path, table_text, with_index_column
 
@@ -81,8 +81,13 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def add_list_command(sub: Commands) -> None:
     """Add ``pinecone-imports list``."""
     p = sub.add_parser(
-        "list", _cmd_list, help="list an index's imports as a table, CSV, JSON or Parquet"
+        "list",
+        _cmd_list,
+        help="list an index's imports as a table, CSV, JSON or Parquet",
+        description="List the bulk imports of an index (or of every index of the project, "
+        "--all-indexes) as a table that fits the terminal, or as CSV, JSON or Parquet.",
     )
+    add_progress(p)
     _add_connection(p)
     _add_fleet(p)
     p.add_argument(

@@ -18,6 +18,7 @@ from ._common import (
     _read,
     _report_fleet,
     _storage_options,
+    add_progress,
 )
 from ._table import shown_path
 
@@ -90,8 +91,13 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 def add_snapshot_command(sub: Commands) -> None:
     """Add ``pinecone-imports snapshot``."""
     p = sub.add_parser(
-        "snapshot", _cmd_snapshot, help="write the listing as a Parquet snapshot into a lake"
+        "snapshot",
+        _cmd_snapshot,
+        help="write the listing as a Parquet snapshot into a lake",
+        description="List an index's imports (or every index's) and write the listing as a "
+        "Parquet snapshot into a lake, once or every PERIOD: trends and report read it.",
     )
+    add_progress(p)
     _add_connection(p)
     _add_fleet(p)
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")

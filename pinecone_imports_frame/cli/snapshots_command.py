@@ -158,7 +158,12 @@ def add_snapshots_command(sub: Commands) -> None:
         "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
     )
     _add_lake_root(p)
-    p.add_argument("--format", choices=["table", "csv"], default="table")
+    p.add_argument(
+        "--format",
+        choices=["table", "csv"],
+        default="table",
+        help="table (default, fits the terminal) or csv",
+    )
 
 
 def add_prune_command(sub: Commands) -> None:
