@@ -328,7 +328,7 @@ def test_argument_errors_are_one_line_and_status_2(
         (["compact", "lake", "--older-than", "0h"], "AGE is not a positive duration"),
         (["snapshot", "--to", "lake", "--every", "0.5"], "PERIOD is under one second"),
         (["watch", "--interval", "fortnightly"], "PERIOD is not a duration"),
-        (["trends", "lake", "--since", "yesterdayish"], "time is not a timestamp"),
+        (["trends", "lake", "--since", "yesterdayish"], "must be a UTC time"),
     ],
 )
 def test_an_argument_error_names_its_own_cause_without_the_value(

@@ -42,6 +42,14 @@ def _conn(emu: Emulator) -> list[str]:
     return ["--host", emu.url, "--api-key", emu.api_key, "--no-progress"]
 
 
+def exit_code(argv: list[str]) -> int:
+    """The exit status of the command, argparse's refusals (SystemExit) included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
 def check_table(text: str, columns: int) -> None:
     """Each line fits; times, durations and missing values are in the human format."""
     lines = text.splitlines()
@@ -157,3 +165,56 @@ def test_progress_is_an_option_only_where_there_are_progress_bars() -> None:
     commands = _subcommands(build_parser())
     with_bars = {n for n, c in commands.items() if "--progress" in c._option_string_actions}
     assert with_bars == {"list", "snapshot", "watch", "demo"}
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.html"])
+def test_an_output_ending_list_cannot_write_is_refused(
+    emu: Emulator, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """list -o out.xlsx wrote a text table into a .xlsx."""
+    assert main(["list", *_conn(emu), "-o", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ".csv, .json, .parquet or .txt" in err, err
+    assert not (tmp_path / name).exists() and emu.requests == []
+
+
+def test_a_report_ending_it_cannot_write_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path), "-o", str(tmp_path / "r.pdf")]) == 2
+    assert ".html" in capsys.readouterr().err and not (tmp_path / "r.pdf").exists()
+
+
+def test_since_and_until_take_an_age_before_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    with Emulator(imports=20, seed=1) as live:  # its clock is now
+        assert main(["snapshot", *_conn(live), "--to", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["trends", str(tmp_path), "--since", "7d"]) == 0
+    assert capsys.readouterr().out.startswith("status timeline (1 listings):")
+    assert main(["trends", str(tmp_path), "--until", "36h"]) == 0
+    assert "in that window" in capsys.readouterr().out
+    assert main(["trends", str(tmp_path), "--since", "90m", "--until", "2099-01-01"]) == 0
+    assert capsys.readouterr().out.startswith("status timeline (1 listings):")
+    assert main(["report", str(tmp_path), "--since", "7d", "-o", str(tmp_path / "r.html")]) == 0
+    assert exit_code(["trends", str(tmp_path), "--since", "a week"]) == 2
+    err = capsys.readouterr().err
+    assert "--since" in err and "7d" in err and "pandas" not in err
+
+
+def test_errors_speak_of_options_not_python_keywords(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PINECONE_API_KEY", raising=False)
+    monkeypatch.delenv("PINECONE_INDEX_HOST", raising=False)
+    assert main(["list", "--host", emu.url, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--api-key" in err and "api_key" not in err, err
+    assert main(["list", "--api-key", "k", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--host" in err and "--index-name" in err and "host=" not in err, err
+    assert exit_code(["prune", "lake", "--older-than", "7"]) == 2
+    err = capsys.readouterr().err
+    assert "pandas" not in err and "datetime" not in err and "30s" in err, err

@@ -24,6 +24,7 @@ from ..errors import ConfigurationError, PineconeImportsError
 from ._args import _duration as _duration
 from ._args import _interval as _interval
 from ._args import _seconds as _seconds
+from ._args import shell_terms
 from ._common import _add_connection as _add_connection
 from ._common import _add_fleet as _add_fleet
 from ._common import _add_storage as _add_storage
@@ -92,12 +93,13 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
-        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {printable(shell_terms(str(exc)))}", file=sys.stderr)
         return 2
     except PineconeImportsError as exc:
         partial = getattr(exc, "partial", None)
         extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
-        print(f"pinecone-imports: error: {printable(str(exc))}{extra}", file=sys.stderr)
+        said = printable(shell_terms(str(exc)))
+        print(f"pinecone-imports: error: {said}{extra}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pinecone-imports: interrupted", file=sys.stderr)

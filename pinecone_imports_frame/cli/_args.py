@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors that never repeat a value (it could be the key)."""
 
     def error(self, message: str) -> NoReturn:
-        message = printable(_without_values(message))
+        message = printable(shell_terms(_without_values(message)))
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -99,12 +99,83 @@ def _interval(text: str) -> pd.Timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _time(text: str) -> str:
+#: What a time option takes, said in its error.
+TIME_FORMS = "a UTC time (2026-12-01, 2026-12-01T18:00:00Z) or an age before now (7d, 36h, 90m)"
+
+
+def _time(text: str) -> pd.Timestamp:
+    """Parse a time option (``--since``, ``--until``): every command's, here only.
+
+    A time (UTC unless it says otherwise), or an age before now: ``7d`` is seven days
+    ago, ``36h``, ``90m``, ``1h30m`` alike.
+
+    Examples
+    --------
+    >>> _time("2026-12-01T18:00:00Z")
+    Timestamp('2026-12-01 18:00:00+0000', tz='UTC')
+    >>> abs(_time("7d") - (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=7))) < pd.Timedelta("1min")
+    True
+    """  # noqa: E501
     try:
-        parse_timestamp(text, what="time", quote=False)
-    except ConfigurationError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
+        age = parse_duration(text, what="time", quote=False)
+    except ConfigurationError:
+        age = None
+    if age is not None:
+        return (pd.Timestamp.now(tz="UTC") - age).as_unit("us")
+    try:
+        when = parse_timestamp(text, what="time", quote=False)
+    except ConfigurationError:
+        when = None
+    if when is None:
+        raise argparse.ArgumentTypeError(f"must be {TIME_FORMS}")
+    return when
+
+
+#: Python's words in the package's messages, and the command line's for them.
+_SHELL_TERMS = (
+    (r"\bapi_key=(?:'\.\.\.'|\.\.\.)", "--api-key KEY"),
+    (r"\bapi_key=", "--api-key"),
+    (r"\bpass host=\.\.\.", "pass --host HOST"),
+    (r"\bindex_name=\.\.\.", "--index-name NAME"),
+    (r"\ballow_insecure=True\b", "--allow-insecure"),
+    (r"\btimeout=([0-9][0-9.]*)", r"--timeout \1"),
+    (r"\braise timeout=", "raise --timeout"),
+    (r"\bcheck controller_host\b", "check --controller-host"),
+    (r"\bstorage_options=", "--storage-option "),
+    (r", a datetime\.timedelta or a pandas\.Timedelta", ""),
+    (r",? a datetime or a pandas\.Timestamp", ""),
+)
+
+
+def refuse_ending(option: str, ending: str, endings: list[str]) -> NoReturn:
+    """Refuse an output file's ending (``.xlsx``), naming the endings written instead.
+
+    The ending is named only when it looks like one: a value typed after the wrong
+    option may be the key.
+    """
+    if not ending:
+        shown = " a file without an ending"
+    else:
+        shown = f" .{ending}" if re.fullmatch(r"[a-z0-9]{1,8}", ending) else " that ending"
+    raise ConfigurationError(
+        f"{option} cannot write{shown}: give a file ending in {', '.join(endings[:-1])} "
+        f"or {endings[-1]}"
+    )
+
+
+def shell_terms(message: str) -> str:
+    """Say a library message in the command line's words: ``--api-key``, not ``api_key=``.
+
+    Examples
+    --------
+    >>> shell_terms("no API key: pass api_key=... or set PINECONE_API_KEY")
+    'no API key: pass --api-key KEY or set PINECONE_API_KEY'
+    >>> shell_terms("pass e.g. '2025-05-01T12:00:00Z', a datetime or a pandas.Timestamp")
+    "pass e.g. '2025-05-01T12:00:00Z'"
+    """
+    for python, shell in _SHELL_TERMS:
+        message = re.sub(python, shell, message)
+    return message
 
 
 def _whole(what: str) -> Callable[[str], int]:

@@ -173,8 +173,18 @@ def _add_lake_root(p: argparse.ArgumentParser) -> None:
 def _add_lake_window(p: argparse.ArgumentParser) -> None:
     _add_lake_root(p)
     p.add_argument("--index-host", help="only this index's snapshots")
-    p.add_argument("--since", type=_time, help="only listings at or after this time (UTC)")
-    p.add_argument("--until", type=_time, help="only listings before this time (UTC)")
+    p.add_argument(
+        "--since",
+        type=_time,
+        metavar="TIME",
+        help="only listings at or after this time: UTC (2026-12-01T18:00Z) or ago (7d, 36h)",
+    )
+    p.add_argument(
+        "--until",
+        type=_time,
+        metavar="TIME",
+        help="only listings before this time: UTC (2026-12-01) or ago (7d, 36h, 90m)",
+    )
 
 
 def _read_lake(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ConfigurationError
+from ._args import refuse_ending
 from ._common import _add_connection, _add_fleet, _read, _report_fleet, add_progress
 from ._export import _csv_text, _write_stdout, plain_records
 from ._table import shown_path, table_text, with_index_column
@@ -63,11 +64,20 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
 _LIST_FORMATS = ("table", "csv", "json", "parquet")
 
 
+#: The endings ``list --output`` writes: a table into .txt or a file without one.
+_ENDINGS = ("csv", "json", "parquet", "txt")
+
+
 def _list_format(given: str | None, output: str | None) -> str:
-    """Return the format asked for, else the one the output file's ending names, else table."""
+    """Return the format asked for, else the one the output file's ending names, else table.
+
+    An ending it cannot write (``-o out.xlsx``) is refused before anything is listed.
+    """
+    ending = Path(output).suffix.lower().lstrip(".") if output else ""
+    if ending and ending not in _ENDINGS:
+        refuse_ending("list --output", ending, [f".{e}" for e in _ENDINGS])
     if given is not None:
         return given
-    ending = Path(output).suffix.lower().lstrip(".") if output else ""
     return ending if ending in _LIST_FORMATS and ending != "table" else "table"
 
 
@@ -96,4 +106,9 @@ def add_list_command(sub: Commands) -> None:
         help="table (default), csv, json or parquet; with --output, its ending picks it "
         "(.csv, .json, .parquet) unless given",
     )
-    p.add_argument("--output", "-o", help="write to this file instead of stdout")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE instead of stdout: .csv, .json, .parquet, or .txt (the table)",
+    )

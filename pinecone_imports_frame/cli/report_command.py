@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._args import _argument_text
+from ._args import _argument_text, refuse_ending
 from ._common import _add_lake_window, _read_lake
 from ._table import shown_path
 
@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    ending = Path(args.output).suffix.lower().lstrip(".")
+    if ending not in ("html", "htm"):  # before the lake is read
+        refuse_ending("report --output", ending, [".html", ".htm"])
     from ..report import COLUMNS_NEEDED, report
 
     history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
@@ -35,7 +38,13 @@ def add_report_command(sub: Commands) -> None:
         "period, headline numbers, running imports, failures and charts.",
     )
     _add_lake_window(p)
-    p.add_argument("--output", "-o", required=True, metavar="FILE", help="e.g. imports.html")
+    p.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="FILE",
+        help="the page to write: a file ending in .html (e.g. imports.html)",
+    )
     p.add_argument(
         "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
     )
