@@ -218,3 +218,19 @@ def test_errors_speak_of_options_not_python_keywords(
     assert exit_code(["prune", "lake", "--older-than", "7"]) == 2
     err = capsys.readouterr().err
     assert "pandas" not in err and "datetime" not in err and "30s" in err, err
+
+
+def test_https_to_a_plain_http_server_fails_at_once_saying_so(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It retried for 17 s and ended in SSLError: WRONG_VERSION_NUMBER."""
+    import time
+
+    host_port = emu.url.split("://", 1)[1]
+    started = time.perf_counter()
+    code = main(["list", "--host", f"https://{host_port}", "--api-key", emu.api_key])
+    took = time.perf_counter() - started
+    err = capsys.readouterr().err
+    assert code == 1 and took < 2, (took, err)
+    assert "speaks plain HTTP" in err and f"use http://{host_port}" in err, err
+    assert err.count("\n") == 1 and emu.api_key not in err
