@@ -234,3 +234,32 @@ def test_https_to_a_plain_http_server_fails_at_once_saying_so(
     assert code == 1 and took < 2, (took, err)
     assert "speaks plain HTTP" in err and f"use http://{host_port}" in err, err
     assert err.count("\n") == 1 and emu.api_key not in err
+
+
+def test_the_emulator_says_its_url_its_key_and_how_to_stop_it() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pinecone_imports_frame", "emulator", "--api-key", "local-key"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    rest = proc.stdout.read()  # through the same buffer as the first line
+    proc.stdout.close()
+    assert proc.stderr is not None
+    proc.stderr.close()
+    assert "api key: local-key" in rest.splitlines()
+    assert f"--host {url} --api-key local-key" in rest
+    assert "Ctrl-C" in rest
