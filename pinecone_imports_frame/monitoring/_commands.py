@@ -206,7 +206,12 @@ def add_check_command(sub: Commands) -> None:
         metavar="AGE",
         help="with --lake: an index whose newest listing is older is a problem (default 1h)",
     )
-    g.add_argument("--format", choices=["text", "json"], default="text")
+    g.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default: a line per problem) or json",
+    )
     g.add_argument(
         "--notify",
         metavar="URL",
