@@ -20,6 +20,62 @@ from pinecone_imports_frame.emulator import Emulator
 #: Read by vulture (tests/test_house.py), never imported: its lines are bare names.
 collect_ignore = ["vulture_whitelist.py"]
 
+_VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, oldest first
+
+#: Tests marked slow here, besides those marked ``@pytest.mark.slow`` where they are
+#: defined: each takes seconds on 2 cores for what cheaper tests of the everyday run check
+#: too (another page size, API version, store or format). ``python -m pytest`` leaves
+#: them out, ``python -m pytest -m ""`` (and ``.ci/run``) runs them. By node id below
+#: ``tests/``; one without brackets names every parametrization of the test.
+SLOW = {
+    # A linter in a subprocess.
+    "test_connection.py::test_mypy_checks_each_connection_keyword_of_a_call",
+    "test_house.py::test_the_package_has_no_dead_code",
+    # A dozen CLI processes each, under foreign locales.
+    "test_cli.py::test_a_console_that_is_not_utf8_gets_escapes_not_a_traceback",
+    "test_cli.py::test_a_title_the_locale_cannot_decode_is_replaced_not_a_traceback",
+    "test_hostile_text.py::test_csv_and_json_are_escaped_on_a_terminal_and_verbatim_in_a_pipe[csv]",
+    # Many emulators or many imports; the smaller cases stay.
+    "test_emulator_history.py::test_a_few_run_at_once[2000-3]",
+    "test_emulator_history.py::test_describing_first_or_listing_first_gives_the_same_answers",
+    "test_emulator_project.py::test_a_fleet_of_twenty_indexes_serves_concurrently",
+    "test_watch.py::test_bars_show_each_running_import_and_lines_show_endings",
+    # Every page one at a time, every import of the older API versions: the page sizes
+    # 7 and 100 and the newest version stay.
+    *(f"test_emulator_conformance.py::test_every_list_page[{v}-1]" for v in _VERSIONS),
+    *(
+        f"test_emulator_conformance.py::test_every_import_across_the_clock[{v}]"
+        for v in _VERSIONS[:-1]
+    ),
+    # Compactors and prunes in processes on moto's S3: the same interleavings stay on disk.
+    *(
+        f"test_snapshots_races.py::{name}[s3{rest}]"
+        for name, rests in {
+            "test_a_compaction_between_listing_and_reading_is_invisible": [""],
+            "test_a_compaction_between_listing_and_footers_is_invisible_to_list_snapshots": [""],
+            "test_a_prune_between_listing_and_reading_reads_what_it_left": [""],
+            "test_a_prune_during_a_compaction_stays_pruned": ["-read", "-written"],
+            "test_compactions_at_once_are_no_error_and_leave_each_listing_once": [""],
+            "test_compactions_looking_at_once_never_remove_each_others_files": [""],
+        }.items()
+        for rest in rests
+    ),
+    *(
+        f"test_snapshots_compact.py::"
+        f"test_a_killed_compactor_leaves_the_lake_readable_and_counted_once[s3-{step}]"
+        for step in ("read", "written", "removing")
+    ),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SLOW` slow."""
+    for item in items:
+        node = item.nodeid.removeprefix("tests/")
+        if node in SLOW or node.split("[", 1)[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def start_emulator() -> Iterator[Callable[..., Emulator]]:
