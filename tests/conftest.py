@@ -40,6 +40,7 @@ SLOW = {
     "test_emulator_history.py::test_describing_first_or_listing_first_gives_the_same_answers",
     "test_emulator_project.py::test_a_fleet_of_twenty_indexes_serves_concurrently",
     "test_watch.py::test_bars_show_each_running_import_and_lines_show_endings",
+    "test_watch.py::test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself",
     # Every page one at a time, every import of the older API versions: the page sizes
     # 7 and 100 and the newest version stay.
     *(f"test_emulator_conformance.py::test_every_list_page[{v}-1]" for v in _VERSIONS),
@@ -65,6 +66,7 @@ SLOW = {
         f"test_a_killed_compactor_leaves_the_lake_readable_and_counted_once[s3-{step}]"
         for step in ("read", "written", "removing")
     ),
+    "test_snapshots_compact.py::test_prune_works_on_compacted_days[s3]",
 }
 
 
