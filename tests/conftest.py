@@ -26,7 +26,8 @@ _VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, ol
 #: defined: each takes seconds on 2 cores for what cheaper tests of the everyday run check
 #: too (another page size, API version, store or format). ``python -m pytest`` leaves
 #: them out, ``python -m pytest -m ""`` (and ``.ci/run``) runs them. By node id below
-#: ``tests/``; one without brackets names every parametrization of the test.
+#: ``tests/``; one without brackets names every parametrization of the test, a file name
+#: every test of the file.
 SLOW = {
     # A linter in a subprocess.
     "test_connection.py::test_mypy_checks_each_connection_keyword_of_a_call",
@@ -41,6 +42,9 @@ SLOW = {
     "test_emulator_project.py::test_a_fleet_of_twenty_indexes_serves_concurrently",
     "test_watch.py::test_bars_show_each_running_import_and_lines_show_endings",
     "test_watch.py::test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself",
+    "test_watch.py::test_the_watch_ends_when_the_imports_running_at_the_start_have_ended",
+    "test_watch.py::test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import",
+    "test_watch.py::test_without_bars_the_endings_are_logged",
     # Every page one at a time, every import of the older API versions: the page sizes
     # 7 and 100 and the newest version stay.
     *(f"test_emulator_conformance.py::test_every_list_page[{v}-1]" for v in _VERSIONS),
@@ -48,24 +52,11 @@ SLOW = {
         f"test_emulator_conformance.py::test_every_import_across_the_clock[{v}]"
         for v in _VERSIONS[:-1]
     ),
-    # Compactors and prunes in processes on moto's S3: the same interleavings stay on disk.
-    *(
-        f"test_snapshots_races.py::{name}[s3{rest}]"
-        for name, rests in {
-            "test_a_compaction_between_listing_and_reading_is_invisible": [""],
-            "test_a_compaction_between_listing_and_footers_is_invisible_to_list_snapshots": [""],
-            "test_a_prune_between_listing_and_reading_reads_what_it_left": [""],
-            "test_a_prune_during_a_compaction_stays_pruned": ["-read", "-written"],
-            "test_compactions_at_once_are_no_error_and_leave_each_listing_once": [""],
-            "test_compactions_looking_at_once_never_remove_each_others_files": [""],
-        }.items()
-        for rest in rests
-    ),
-    *(
-        f"test_snapshots_compact.py::"
-        f"test_a_killed_compactor_leaves_the_lake_readable_and_counted_once[s3-{step}]"
-        for step in ("read", "written", "removing")
-    ),
+    # Compactors and prunes in processes racing a reader (a file name: all its tests), or
+    # killed between their steps; the S3 variants of compaction (the disk ones stay).
+    "test_snapshots_races.py",
+    "test_snapshots_compact.py::test_a_killed_compactor_leaves_the_lake_readable_and_counted_once",
+    "test_snapshots_compact.py::test_readers_see_the_same_lake_after_compaction[s3]",
     "test_snapshots_compact.py::test_prune_works_on_compacted_days[s3]",
 }
 
@@ -75,7 +66,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests of :data:`SLOW` slow."""
     for item in items:
         node = item.nodeid.removeprefix("tests/")
-        if node in SLOW or node.split("[", 1)[0] in SLOW:
+        if {node, node.split("[", 1)[0], node.split("::", 1)[0]} & SLOW:
             item.add_marker(pytest.mark.slow)
 
 
