@@ -15,7 +15,10 @@ Sections (all in one run, on the same data):
 5. the fleet: 20 indexes with 20 ms per request, concurrently vs one by one;
 6. the emulator's own throughput, to show it is never what is measured;
 7. every ``trends`` function on a synthetic history of 10 million rows (``_trends.py``);
-8. the Prometheus exporter's CPU per listing against the drain alone (``_monitoring.py``).
+8. the Prometheus exporter's CPU per listing against the drain alone (``_monitoring.py``);
+9. a year of a fleet: 365 days of five-minute listings of 20 indexes (2.1 billion listing
+   rows) as a lake of runs, read whole and asked three trends, beside a month of one index
+   through ``read_snapshots`` (``_year.py``).
 
 The emulator runs in its own process, so the CPU figures are the client's alone. Prints
 Markdown tables (figures beside their targets) and writes JSON (``benchmarks/results.json``
@@ -78,6 +81,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_runs": 3,
         "trends_rows": 10_000_000,
         "monitoring_runs": {1_000: 20, 10_000: 10, 100_000: 3},
+        "year": {"hosts": 20, "days": 365, "every_s": 300, "visible": 1_000, "month_days": 30},
     },
     "quick": {
         "sizes": [1_000],
@@ -100,6 +104,7 @@ MODES: dict[str, dict[str, Any]] = {
         "fleet_runs": 1,
         "trends_rows": 20_000,
         "monitoring_runs": {1_000: 3},
+        "year": {"hosts": 2, "days": 3, "every_s": 1_800, "visible": 100, "month_days": 1},
     },
 }
 
@@ -408,6 +413,31 @@ def section_trends(cfg: dict[str, Any]) -> dict[str, Any]:
     return _child_json([str(HERE / "_trends.py"), str(cfg["trends_rows"])])
 
 
+def section_year(cfg: dict[str, Any]) -> dict[str, Any]:
+    """A year of a fleet as runs, read in a fresh process; a month through read_snapshots."""
+    y = cfg["year"]
+    print(
+        f"[year] {y['hosts']} indexes x {y['days']} days of listings every {y['every_s']} s ...",
+        file=sys.stderr,
+        flush=True,
+    )
+    script = str(HERE / "_year.py")
+    with tempfile.TemporaryDirectory(prefix="pif-year-") as tmp:
+        lake, month = Path(tmp) / "year", Path(tmp) / "month"
+        shape = [str(y["every_s"]), str(y["visible"])]
+        build = _child_json([script, "build", str(lake), str(y["hosts"]), str(y["days"]), *shape])
+        read = _child_json([script, "read", str(lake)])
+        month_build = _child_json([script, "month", str(month), str(y["month_days"]), *shape])
+        month_read = _child_json([script, "month_read", str(month)])
+    return {
+        **y,
+        "build": build,
+        "read": read,
+        "month": month_build,
+        "month_read": month_read,
+    }
+
+
 def section_monitoring(servers: dict[int, Server], cfg: dict[str, Any]) -> dict[str, Any]:
     """The exporter against the drain alone, at each size of ``monitoring_runs``."""
     sizes: dict[str, Any] = {}
@@ -685,6 +715,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         from _monitoring import targets as monitoring_targets
 
         out += monitoring_targets(sec["monitoring"])
+    if "year" in sec:
+        from _year import targets as year_targets
+
+        out += year_targets(sec["year"])
     return out
 
 
@@ -973,6 +1007,10 @@ def markdown(results: dict[str, Any]) -> str:
         from _monitoring import markdown as monitoring_markdown
 
         parts += monitoring_markdown(sec["monitoring"])
+    if "year" in sec:
+        from _year import markdown as year_markdown
+
+        parts += year_markdown(sec["year"])
     return "\n".join(parts) + "\n"
 
 
@@ -1021,6 +1059,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         sections["trends"] = _guard("trends", lambda: section_trends(cfg))
         sections["monitoring"] = _guard("monitoring", lambda: section_monitoring(servers, cfg))
+        sections["year"] = _guard("year", lambda: section_year(cfg))
     finally:
         for server in servers.values():
             server.stop()

@@ -11,6 +11,7 @@ Examples
 
 from typing import TYPE_CHECKING, Any
 
+from . import schema
 from ._version import __version__
 from .config import API_VERSIONS, Connection, UnlistedApiVersion
 from .errors import (
@@ -40,7 +41,7 @@ from .loader import iter_pages, last_partial, read_imports
 from .schema import COLUMN_NAMES, STATUSES
 
 if TYPE_CHECKING:
-    from . import trends
+    from . import report, trends
     from .emulator import Emulator
     from .monitoring import check_imports
     from .snapshots import (
@@ -50,10 +51,11 @@ if TYPE_CHECKING:
         read_snapshots,
         write_snapshot,
     )
-    from .watch import watch_imports, watch_project_imports
+    from .watch import WatchEvent, watch_imports, watch_project_imports
 
 # Imported on first use, not by every script that only reads imports: the emulator (an
-# HTTP server), the lake (pyarrow.dataset, pyarrow.parquet, fsspec) and the checks.
+# HTTP server), the lake (pyarrow.parquet, fsspec), the watch, the checks, and the
+# modules trends and report.
 _LAZY = {
     "Emulator": "emulator",
     "check_imports": "monitoring",
@@ -62,16 +64,20 @@ _LAZY = {
     "prune_snapshots": "snapshots",
     "read_snapshots": "snapshots",
     "write_snapshot": "snapshots",
+    "WatchEvent": "watch",
     "watch_imports": "watch",
     "watch_project_imports": "watch",
 }
 
+#: Modules imported on first use: ``pif.trends.latest(...)``, ``pif.report.report(...)``.
+_LAZY_MODULES = ("report", "trends")
+
 
 def __getattr__(name: str) -> Any:
-    if name == "trends":  # the module itself: pif.trends.latest(...)
+    if name in _LAZY_MODULES:  # the module itself: pif.trends.latest(...)
         import importlib
 
-        return importlib.import_module(".trends", __name__)
+        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         import importlib
 
@@ -81,7 +87,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     # The lazily imported names too, so that dir() and Jupyter's tab completion show them.
-    return sorted(set(globals()) | set(_LAZY) | {"trends"})
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [
@@ -110,6 +116,7 @@ __all__ = [
     "TransportError",
     "UnknownStatusWarning",
     "UnlistedApiVersion",
+    "WatchEvent",
     "__version__",
     "check_imports",
     "compact_snapshots",
@@ -122,6 +129,8 @@ __all__ = [
     "read_imports",
     "read_project_imports",
     "read_snapshots",
+    "report",
+    "schema",
     "to_frame",
     "trends",
     "watch_imports",

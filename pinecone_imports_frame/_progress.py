@@ -7,10 +7,15 @@ otherwise (never the "IProgress not found" warning), and counts are shown as int
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import logging
+import os
+import shutil
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from ._text import printable
@@ -218,12 +223,101 @@ def write(line: str, *, file: Any = None) -> None:
     text_tqdm.write(printable(line), file=sys.stderr if file is None else file)
 
 
-class WatchBars:
-    """The bars of a watch: one per running import (0-100 %) and one of imports ended.
+#: The columns of a watch's bars: labels at least as wide as the overall bar's and at
+#: most this wide (cut with "..." beyond), then the bar, its figure, and the text.
+_LABEL_MAX = 24
+_OVERALL = "imports ended"
 
-    Each import's bar shows its percent and, after it, a text the caller composes
-    (records, rate, ETA, "indexing 12m"); the overall bar counts the imports that were
-    running at the start and have ended. Disabled, every method does nothing.
+
+def _fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` characters, ending in "..." when cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(width - 3, 0)] + "..."[: max(width, 0)]
+
+
+def _literal(text: str) -> str:
+    """Escape ``text`` for a tqdm ``bar_format`` (a ``str.format`` template)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _columns(file: Any) -> int:
+    """Return the width of the terminal ``file`` writes to (else $COLUMNS, else 80)."""
+    try:
+        return os.get_terminal_size(file.fileno()).columns
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        return shutil.get_terminal_size((80, 24)).columns
+
+
+class _TqdmHandler(logging.Handler):
+    """A console log handler's stand-in while bars are open: its lines go above them."""
+
+    def __init__(self, console: logging.StreamHandler[Any]) -> None:
+        super().__init__(console.level)
+        self.setFormatter(console.formatter)
+        for f in console.filters:
+            self.addFilter(f)
+        self.stream = console.stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm as text_tqdm
+
+        try:
+            text_tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # pragma: no cover - as logging's own handlers do
+            self.handleError(record)
+
+
+def _is_console(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and handler.stream in (
+        sys.stdout,
+        sys.stderr,
+    )
+
+
+@contextlib.contextmanager
+def lines_above_bars(enabled: bool) -> Iterator[None]:
+    """While open, log lines to the console are written above the text bars, not over them.
+
+    The console handlers of the root logger and the package's (the CLI's), and logging's
+    last resort (a script that configured no logging), write through ``tqdm.write``.
+
+    Examples
+    --------
+    >>> with lines_above_bars(True):
+    ...     logging.lastResort.__class__.__name__
+    '_TqdmHandler'
+    """
+    if not enabled:
+        yield
+        return
+    loggers = [logging.getLogger(), logging.getLogger("pinecone_imports_frame")]
+    saved = [(log, log.handlers) for log in loggers]
+    resort = logging.lastResort
+    try:
+        for log in loggers:
+            log.handlers = [
+                _TqdmHandler(h) if isinstance(h, logging.StreamHandler) and _is_console(h) else h
+                for h in log.handlers
+            ]
+        if isinstance(resort, logging.StreamHandler):
+            logging.lastResort = _TqdmHandler(resort)
+        yield
+    finally:
+        for log, handlers in saved:
+            log.handlers = handlers
+        logging.lastResort = resort
+
+
+class WatchBars:
+    r"""The bars of a watch: one per running import (0-100 %) and one of imports ended.
+
+    Every bar starts at the same column and is as wide as the others: a label column as
+    wide as the longest label (at most 24 characters, cut beyond), the bar, its figure
+    (``28.2%``, or ``3/7`` imports ended), then a text the caller composes (records, rate,
+    ETA, "indexing 12m"), cut to the terminal's width. The overall bar counts every import
+    that had a bar and has ended, out of every import that had one: its total grows as
+    imports start during the watch. Disabled, every method does nothing.
 
     Examples
     --------
@@ -233,53 +327,98 @@ class WatchBars:
     ...     bars = WatchBars(enabled=True)
     ...     bars.start(total=2)
     ...     bars.show("7", percent=40.0, text="ETA 12:30Z")
+    ...     bars.show("8", percent=10.0, text="pending")
     ...     bars.end("7")
-    ...     bars.ended(1)
+    ...     bars.tally()
     ...     bars.close()
-    >>> text = shown.getvalue()
-    >>> "7:  40.0%" in text, "ETA 12:30Z" in text, "imports ended:  50%" in text
-    (True, True, True)
+    >>> last = shown.getvalue().rsplit("\r", 1)[-1]
+    >>> last.startswith("imports ended |"), last.rstrip().endswith("  1/2")
+    (True, True)
     """
 
     def __init__(self, *, enabled: bool | None = None) -> None:
         self.enabled = progress_enabled(enabled)
         self._imports: dict[str, Any] = {}
         self._overall: Any = None
+        self._drawn: set[str] = set()  # every import that had a bar
+        self._ended: set[str] = set()  # of those, the ones that ended
+        self._label_width = len(_OVERALL)
+        self._text_bars = True
 
     def start(self, *, total: int) -> None:
-        """Open the overall bar: ``total`` imports running at the start."""
+        """Open the overall bar (on top): ``total`` imports running at the start."""
         if self.enabled and self._overall is None:
-            self._overall = bar("imports ended", unit=" imports", total=total)
+            cls = _tqdm_class()
+            self._text_bars = cls.__module__ == "tqdm.std"
+            self._total = total
+            self._overall = cls(
+                total=max(total, 1),
+                leave=True,
+                file=sys.stderr,
+                bar_format=self._template(_OVERALL, f"0/{total}", ""),
+                **_LOOK,
+            )
+
+    def _template(self, label: str, figure: str, text: str) -> str:
+        """One bar's line: label column, bar, figure, and text, fitted to the terminal."""
+        width = self._label_width
+        label = _fit(printable(label), width).ljust(width)
+        if not self._text_bars:  # a notebook widget draws the bar itself
+            return f"{_literal(label)} {{bar}} {_literal(figure)}  {_literal(text)}".rstrip()
+        columns = _columns(sys.stderr)
+        bar_width = max(8, min(30, columns - width - 66))
+        # label, " |", bar, "|", figure (7), "  ", text: the text fills the rest but one
+        room = columns - 1 - (width + 2 + bar_width + 1 + 7 + 2)
+        tail = f"  {_fit(text, room)}" if text and room > 3 else ""
+        return f"{_literal(label)} |{{bar:{bar_width}}}|{figure:>7}{_literal(tail)}"
 
     def show(self, key: str, *, percent: float | None, text: str) -> None:
         """Set an import's bar (opened on first use) to ``percent`` with ``text`` after it."""
         if not self.enabled:
             return
+        label = printable(key)
+        if len(label) > self._label_width:
+            self._label_width = min(len(label), _LABEL_MAX)
+        known = percent is not None and percent == percent  # not NaN
+        n = min(max(float(percent), 0.0), 100.0) if known else 0.0  # type: ignore[arg-type]
+        template = self._template(key, f"{n:5.1f}%" if known else "?", printable(text))
         b = self._imports.get(key)
         if b is None:
-            b = self._imports[key] = bar(key, unit="%", total=100, leave=False)
-            b.bar_format = "{desc}: {percentage:5.1f}%|{bar}| {postfix}"
-        if percent is not None and percent == percent:  # not NaN
-            b.n = min(max(float(percent), 0.0), 100.0)
-        b.set_postfix_str(printable(text), refresh=False)
+            b = self._imports[key] = _tqdm_class()(
+                total=100, leave=False, file=sys.stderr, bar_format=template, **_LOOK
+            )
+        self._drawn.add(key)
+        self._ended.discard(key)
+        if known:
+            b.n = n
+        b.bar_format = template
         b.refresh()
 
     def end(self, key: str) -> None:
-        """Close an import's bar (it ended)."""
+        """Close an import's bar: it ended (counted if it had a bar)."""
         b = self._imports.pop(key, None)
+        if key in self._drawn:
+            self._ended.add(key)
         if b is not None:
             b.close()
 
-    def ended(self, count: int) -> None:
-        """Set the overall bar to ``count`` imports ended."""
-        if self._overall is not None:
-            self._overall.n = count
-            self._overall.refresh()
+    def tally(self) -> None:
+        """Redraw the overall bar: imports ended out of every import that had a bar."""
+        if self._overall is None:
+            return
+        total = max(len(self._drawn), self._total)
+        ended = len(self._ended)
+        self._overall.total = max(total, 1)
+        self._overall.n = ended
+        self._overall.bar_format = self._template(_OVERALL, f"{ended}/{total}", "")
+        self._overall.refresh()
 
     def close(self) -> None:
         """Close every bar (the overall one stays on screen)."""
         for key in list(self._imports):
-            self.end(key)
+            b = self._imports.pop(key)
+            b.close()
         if self._overall is not None:
+            self.tally()
             self._overall.close()
             self._overall = None

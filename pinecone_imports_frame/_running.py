@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .config import parse_duration
+from .parsing import Duration, parse_duration
 from .trends import _history as h
 
 logger = logging.getLogger(__name__)
@@ -120,13 +120,17 @@ class RunningImports:
     30.0
     """
 
-    def __init__(self, *, window: Any = WINDOW) -> None:
+    def __init__(self, *, window: Duration = WINDOW) -> None:
         self.window = window
         self.window_us = int(parse_duration(window, what="window").value // 1000)
         self._imports: dict[str, _Import] = {}
 
     def __len__(self) -> int:
         return len(self._imports)
+
+    def kept(self) -> list[str]:
+        """Return the keys of the imports kept (running at the latest listing taken)."""
+        return list(self._imports)
 
     def take(self, listing: pd.DataFrame, keys: pd.Series, *, keep: Any = None) -> pd.DataFrame:
         """Take in a listing; return the rows of its running imports the estimates need.
@@ -180,3 +184,76 @@ class RunningImports:
                 "index_host": pd.array(host, dtype=h.STRING),
             }
         )
+
+
+def _same_as(rows: pd.Series, other: pd.Series) -> np.ndarray:
+    """Tell, for each row's content hash in ``rows``, whether ``other`` holds the same.
+
+    Both are indexed by key; should a key come twice in ``other``, its last row counts (a
+    listing keeps one row per import, its last).
+    """
+    other = other[~other.index.duplicated(keep="last")]
+    at = other.index.get_indexer(rows.index)
+    found = at >= 0
+    same = np.zeros(len(rows), dtype=bool)
+    same[found] = other.to_numpy()[at[found]] == rows.to_numpy()[found]
+    return same
+
+
+class WatchHistory:
+    """The listings of a watch, kept as what they tell: memory grows with the changes.
+
+    A watch polls the same imports again and again; most rows repeat the one before (an
+    import that ended long ago, a Pending one). Of each import, the history keeps every
+    *loading* row (InProgress under 100 %: rates are measured over them), and of every
+    other run of identical rows (all columns but ``listed_at``) its first and its last
+    row: the row a status began and the last listing that showed it, so that the trends
+    find every change, when it was first and last seen, and each import's newest row.
+    The newest listing is kept whole until the next one comes.
+
+    Examples
+    --------
+    >>> import pinecone_imports_frame as pif
+    >>> done = {"id": "1", "status": "Completed", "createdAt": "2025-05-01T10:00:00Z"}
+    >>> kept = WatchHistory()
+    >>> for minute in range(50):
+    ...     kept.add(pif.to_frame([done], listed_at=f"2025-05-01T11:{minute:02d}:00Z"))
+    >>> kept.polls, len(pif.concat_frames(kept.frames()))  # the first row and the last
+    (50, 2)
+    """
+
+    def __init__(self, *, key: Any = None) -> None:
+        #: How an import is named across listings (the watch's keys), from a listing.
+        self._key = key or (lambda listing: listing["id"].astype(str))
+        self._kept: list[pd.DataFrame] = []  # rows of listings before the newest
+        self.previous: pd.DataFrame | None = None  # the listing before the newest
+        self.last: pd.DataFrame | None = None  # the newest listing, whole
+        self._last_first: np.ndarray = np.zeros(0, dtype=bool)  # rows starting a run
+        self._last_hash: pd.Series | None = None  # a row's content, by key
+        self.polls = 0
+
+    def _hashes(self, listing: pd.DataFrame) -> pd.Series:
+        content = listing.drop(columns=["listed_at", "elapsed"], errors="ignore")
+        hashes = pd.util.hash_pandas_object(content, index=False).to_numpy()
+        return pd.Series(hashes, index=pd.Index(self._key(listing).to_numpy(dtype=object)))
+
+    def add(self, listing: pd.DataFrame) -> None:
+        """Take in the newest listing; keep of the one before it what tells something."""
+        hashes = self._hashes(listing)
+        before = self._last_hash
+        # A row starts a run: a new import, or one that changed.
+        first = np.ones(len(listing), dtype=bool) if before is None else ~_same_as(hashes, before)
+        if self.last is not None and before is not None:
+            ends_run = ~_same_as(before, hashes)  # it changes next, or is not listed
+            status = self.last["status"].astype(object).to_numpy()
+            percent = h.floats(h.col(self.last, "percent_complete"))
+            loading = (status == "InProgress") & ~(percent >= 100.0)
+            keep = loading | self._last_first | ends_run
+            self._kept.append(self.last if keep.all() else self.last[keep])
+        self.previous, self.last = self.last, listing
+        self._last_first, self._last_hash = first, hashes
+        self.polls += 1
+
+    def frames(self) -> list[pd.DataFrame]:
+        """Return the rows kept, oldest listing first, the newest listing whole."""
+        return [*self._kept, *([] if self.last is None else [self.last])]

@@ -722,10 +722,10 @@ def _read_lake(
     args: argparse.Namespace, *functions: str, extra: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     """Read the lake's history: only the columns the given trends functions need."""
-    from .snapshots import read_snapshots
+    from .report._lake import read_lake
     from .trends import COLUMNS_NEEDED
 
-    return read_snapshots(
+    return read_lake(
         args.root,
         index_host=args.index_host,
         since=args.since,
@@ -741,7 +741,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
     page = report(history, title=args.title)
     Path(args.output).write_text(page, encoding="utf-8")
-    listings = history["listed_at"].nunique() if len(history) else 0
+    from .report._lake import count_listings
+
+    listings = count_listings(history)
     print(f"wrote {args.output} ({listings} listings, {len(page) // 1024:,} KiB)")
     return 0
 
@@ -886,7 +888,7 @@ def _cmd_prune(args: argparse.Namespace) -> int:
             args.root,
             older_than=args.older_than,
             keep_last=args.keep_last,
-            all=args.all,
+            all_snapshots=args.all,
             corrupt=args.corrupt,
             dry_run=dry_run,
             storage_options=_storage_options(args),

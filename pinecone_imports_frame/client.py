@@ -1,65 +1,53 @@
-"""The HTTP client: one kept-alive connection per host, one retry loop, one error translation.
+"""The HTTP client: one kept-alive connection per host, one retry loop, one decoder.
 
 Every request of the package goes through :class:`ApiClient`. :meth:`ApiClient.get_json`
 is the one place where an HTTP answer becomes data: the body is streamed, decompressed
-and capped (:data:`MAX_BODY_BYTES`, counted as it inflates), the key is redacted from it,
-it is decoded with a nesting limit (``_json``), and every failure on the way becomes one
-of the package's errors. Failures while reading a body (a stall, a reset, a short body, a
-corrupt gzip stream, broken chunked framing) are retried like dropped connections. Each
-attempt, from connecting to the last byte of the body, has ``timeout`` seconds in all
-(``_deadline``: urllib3's timeouts bound each socket operation, not a request).
+by urllib3 and capped (:data:`MAX_BODY_BYTES`, counted as it inflates), the key is
+redacted from it, it is decoded with a nesting limit (``_json``), and every failure on
+the way becomes one of the package's errors (``_translate``). Failures while reading a
+body (a stall, a reset, a short body, a corrupt gzip stream, broken chunked framing) are
+retried like dropped connections. Each attempt, from connecting to the last byte of the
+body, has ``timeout`` seconds in all (``_deadline``: urllib3's timeouts bound each socket
+operation, not a request).
 
-The transport is urllib3's connection pool, used directly (requests' session adds CPU
-per page and nothing this API needs): urllib3 frames the answers, opens connections and
-``CONNECT`` tunnels, speaks TLS to the host and to an ``https://`` proxy. Its own retries,
-redirects and decoding are off: the retry loop, the redirect policy and the capped
-decompression are this module's. Proxies come from the environment as requests reads them
-(``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``), except that loopback hosts
-are never proxied, and the key is never sent in clear to a proxy unless
-``allow_insecure``. The CA bundle is ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` if set,
-else certifi's where installed, else the system's.
+The transport (``transport``: proxies, TLS, the pool) is urllib3's connection pool, used
+directly. Its own retries and redirects are off: the retry loop and the redirect policy
+are this module's.
 """
 
 from __future__ import annotations
 
-import functools
-import http.client
-import ipaddress
 import logging
 import math
-import os
 import random
 import re
-import socket
-import ssl
 import time
-import traceback
-import urllib.request
-import zlib
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote_plus, unquote
+from urllib.parse import quote_plus
 
-import urllib3
-from urllib3.exceptions import (
-    HeaderParsingError,
-    InvalidHeader,
-    LocationParseError,
-    NameResolutionError,
-    NewConnectionError,
-    ProxyError,
-)
 from urllib3.exceptions import HTTPError as _Urllib3Error
-from urllib3.exceptions import TimeoutError as _Urllib3Timeout
 
 from . import _json
-from ._deadline import DeadlinePassed, RequestDeadline, watched
+from ._deadline import DeadlinePassed, RequestDeadline
+from ._translate import (
+    _BODY_ERRORS,
+    _EXCHANGE_ERRORS,
+    RETRY_STATUSES,
+    _BadAnswer,
+    _cleared,
+    _CorruptBody,
+    _CutShort,
+    _FailedAttempt,
+    _redact_values,
+    _stale,
+    status_failure,
+    transport_failure,
+)
 from ._version import __version__
 from .config import (
-    API_VERSIONS,
     DEFAULT_API_VERSION,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -68,23 +56,12 @@ from .config import (
     Endpoint,
     is_loopback,
 )
-from .errors import (
-    BODY_EXCERPT,
-    ApiError,
-    AuthenticationError,
-    ConfigurationError,
-    InsecureTransportError,
-    NotFoundError,
-    PineconeImportsError,
-    RateLimitError,
-    ResponseFormatError,
-    ServerError,
-    TransportError,
-)
+from .errors import BODY_EXCERPT, ResponseFormatError
+from .transport import Transport
+from .transport import proxy_for as proxy_for  # where it was: tests and scripts import it
 
 logger = logging.getLogger(__name__)
 
-RETRY_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
 #: A Retry-After longer than this is cut to it: a listing should not hang for an hour.
 MAX_RETRY_AFTER = 60.0
 #: The largest body accepted, decompressed (a page of 100 imports is tens of kilobytes).
@@ -109,7 +86,7 @@ _sleep = time.sleep
 _CHUNK = 64 * 2**10
 #: What each GET asks of urllib3: the bare exchange. This client retries (its own policy,
 #: with Retry-After and .partial), refuses redirects (the key must not follow one), keeps
-#: to one host, and reads and inflates the body itself, under a cap.
+#: to one host, and reads the body itself, inflated by urllib3 under a cap.
 _RAW_REQUEST = {
     "retries": False,
     "redirect": False,
@@ -117,36 +94,6 @@ _RAW_REQUEST = {
     "preload_content": False,
     "decode_content": False,
 }
-
-
-class _CorruptBody(Exception):
-    """A compressed body that does not decompress (garbage, or cut short)."""
-
-
-class _CutShort(Exception):
-    """A 2xx answer whose body, delimited by the end of the connection, is empty."""
-
-
-class _BadAnswer(Exception):
-    """An answer urllib3 reads but this client refuses (a 1xx as the final answer)."""
-
-
-# Exceptions of a request or of reading its body that mean "the exchange failed": every
-# urllib3 error (refused, not resolved, timed out, TLS, proxy, framing: ProtocolError,
-# IncompleteRead, InvalidChunkLength, InvalidHeader, LocationParseError, ...), and the
-# OSError and http.client errors it lets through. With _CorruptBody and _BadAnswer, that
-# is every failure of the network; anything else is a bug and is not hidden.
-_EXCHANGE_ERRORS: tuple[type[BaseException], ...] = (
-    _Urllib3Error,
-    OSError,
-    http.client.HTTPException,
-    _BadAnswer,
-)
-_BODY_ERRORS: tuple[type[BaseException], ...] = (*_EXCHANGE_ERRORS, _CorruptBody, _CutShort)
-# The server closed a kept-alive connection as the request went out (no byte of an
-# answer came): on a reused connection that GET is sent again at once on a new one, as
-# browsers and Go's client do.
-_STALE: tuple[type[BaseException], ...] = (ConnectionResetError, BrokenPipeError)
 _DELTA_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
@@ -192,90 +139,6 @@ def parse_retry_after(value: str | None, *, date: str | None = None) -> float | 
     if not math.isfinite(seconds) or seconds < 0:
         return None
     return min(seconds, MAX_RETRY_AFTER)
-
-
-def proxy_for(endpoint: Endpoint) -> str | None:
-    """Find the proxy that requests to ``endpoint`` go through (from the environment), or None.
-
-    Reads ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` (either case) and ``NO_PROXY`` (host
-    names, domain suffixes, ``*``, and CIDR ranges such as ``10.0.0.0/8``), as requests
-    does; a loopback host is never proxied.
-
-    Examples
-    --------
-    >>> from pinecone_imports_frame.config import normalize_host
-    >>> proxy_for(normalize_host("127.0.0.1:5080")) is None  # whatever the environment says
-    True
-    """
-    hostname = endpoint.hostname
-    if is_loopback(hostname):
-        return None
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get("https" if endpoint.is_https else "http") or proxies.get("all")
-    if not proxy or _bypasses_proxy(endpoint.netloc, hostname):
-        return None
-    return proxy if "://" in proxy else "http://" + proxy
-
-
-def _bypasses_proxy(netloc: str, hostname: str) -> bool:
-    if urllib.request.proxy_bypass(netloc):
-        return True
-    no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
-    try:
-        address = ipaddress.ip_address(hostname)
-    except ValueError:
-        return False
-    for entry in no_proxy.replace(" ", "").split(","):
-        if "/" in entry:
-            try:
-                if address in ipaddress.ip_network(entry, strict=False):
-                    return True
-            except ValueError:
-                continue
-    return False
-
-
-def _tls_context() -> ssl.SSLContext:
-    """Make a verifying TLS context: the environment's CA bundle, else certifi's."""
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        value = os.environ.get(name)
-        if value:
-            if not os.path.exists(value):
-                raise ConfigurationError(
-                    f"{name}={value!r} is neither a file nor a directory of CA certificates; "
-                    "fix or unset it"
-                )
-            try:
-                return _context_for(value, os.path.getmtime(value))
-            except (ssl.SSLError, ValueError) as exc:
-                raise ConfigurationError(
-                    f"{name}={value!r} holds no usable CA certificate ({exc}); fix or unset it"
-                ) from None
-    try:
-        import certifi
-    except ImportError:  # pragma: no cover - certifi comes with most installs
-        return _context_for(None, 0.0)
-    return _context_for(certifi.where(), 0.0)
-
-
-@functools.lru_cache(maxsize=8)
-def _context_for(bundle: str | None, mtime: float) -> ssl.SSLContext:
-    # Loading a CA bundle costs ~10 ms; a context serves any number of connections, so one
-    # per bundle (and version of it: the mtime is in the key) is made.
-    if bundle is not None and os.path.isdir(bundle):
-        return ssl.create_default_context(capath=bundle)
-    return ssl.create_default_context(cafile=bundle)
-
-
-@dataclass
-class _FailedAttempt:
-    """One failed attempt: what the final error would be, and whether to try again."""
-
-    make: Callable[[int], PineconeImportsError]  # the error, given the retries done
-    retry: bool
-    retry_after: float | None = None
-    fast: bool = False  # retried at most FAST_FAILURE_RETRIES times
-    cause: BaseException | None = None
 
 
 class ApiClient:
@@ -351,83 +214,18 @@ class ApiClient:
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
         }
-        #: ``scheme://host:port`` of the proxy in use (never its credentials), or None.
-        self.proxy: str | None = None
-        self._proxy_host: str | None = None
-        self._proxy_port = 0
-        self._proxy_headers: dict[str, str] | None = None
-        proxy = proxy_for(endpoint)
-        if proxy is not None:
-            self._use_proxy(proxy, allow_insecure=allow_insecure)
-        tls = endpoint.is_https or (self.proxy or "").startswith("https:")
-        self._pool_kw: dict[str, Any] = {
-            "maxsize": 1,
-            "block": False,
-            "retries": False,
-            "timeout": urllib3.Timeout(connect=timeout, read=timeout),
-        }
-        if tls:
-            self._pool_kw["ssl_context"] = _tls_context()
-        # Plain http through a proxy is forwarded (the absolute URL in the request line,
-        # through the ProxyManager, which adds the proxy's headers); https is tunnelled
-        # (CONNECT), and the pool then talks to the index as it would without a proxy.
-        self._forwarded = proxy is not None and not endpoint.is_https
-        self._manager: urllib3.ProxyManager | None = None
-        self._pool: urllib3.HTTPConnectionPool | None = None
-        self._urlopen: Callable[..., urllib3.BaseHTTPResponse] | None = None
+        # Proxies, TLS and the pool (``transport``), made on first use.
+        self._transport = Transport(
+            endpoint, timeout=timeout, deadline=self._deadline, allow_insecure=allow_insecure
+        )
         # The connection that served the last answer in full: if it is still open when
         # the next request goes out, that request reuses it.
         self._kept: Any = None
 
-    def _use_proxy(self, proxy: str, *, allow_insecure: bool) -> None:
-        """Send every request through ``proxy``: tunnelled for https, forwarded for http."""
-        try:
-            url = urllib3.util.parse_url(proxy)
-            host, port = url.host, url.port
-        except (LocationParseError, ValueError):
-            host, port, url = None, None, None
-        if url is None or url.scheme not in ("http", "https") or not host:
-            what = f"{url.scheme}://{host}" if url is not None and host else "it"
-            raise ConfigurationError(
-                f"the proxy set in the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY: "
-                f"{what}) is not an http:// or https:// proxy, which is all this package "
-                "speaks (https traffic goes through it in a CONNECT tunnel, still "
-                "encrypted); fix it, or add this host to NO_PROXY"
-            )
-        port = port or (443 if url.scheme == "https" else 80)
-        self.proxy = f"{url.scheme}://{host}:{port}"
-        self._proxy_host, self._proxy_port = host, port
-        if not self.endpoint.is_https and not allow_insecure:
-            raise InsecureTransportError(
-                f"refusing to send the API key in clear through the proxy {self.proxy} "
-                f"(from the environment) to plain-http {self.endpoint.netloc}: use https, "
-                "add the host to NO_PROXY, or pass allow_insecure=True if both are trusted"
-            )
-        if url.auth is not None:
-            user, _, password = url.auth.partition(":")
-            credentials = f"{unquote(user)}:{unquote(password)}"
-            self._proxy_headers = urllib3.make_headers(proxy_basic_auth=credentials)
-
-    def _connect(self) -> Callable[..., urllib3.BaseHTTPResponse]:
-        """Make the pool (on first use, and after :meth:`close`); return its ``urlopen``."""
-        if self.proxy is None:
-            pool = urllib3.connection_from_url(self.endpoint.url, **self._pool_kw)
-            self._urlopen = pool.urlopen
-        else:
-            tls = self._pool_kw.get("ssl_context")
-            self._manager = urllib3.ProxyManager(
-                self.proxy,
-                num_pools=1,
-                proxy_headers=self._proxy_headers,
-                proxy_ssl_context=tls,
-                **self._pool_kw,
-            )
-            pool = self._manager.connection_from_url(self.endpoint.url)
-            self._urlopen = self._manager.urlopen if self._forwarded else pool.urlopen
-        # Its connections report to the deadline, which cuts a request that overruns.
-        pool.ConnectionCls = watched(pool.ConnectionCls, self._deadline)
-        self._pool = pool
-        return self._urlopen
+    @property
+    def proxy(self) -> str | None:
+        """``scheme://host:port`` of the proxy in use (never its credentials), or None."""
+        return self._transport.proxy
 
     @classmethod
     def for_connection(cls, connection: Connection, endpoint: Endpoint) -> ApiClient:
@@ -479,12 +277,8 @@ class ApiClient:
         >>> first == again
         True
         """
-        pool, manager = self._pool, self._manager
-        self._pool = self._manager = self._urlopen = self._kept = None
-        if manager is not None:
-            manager.clear()
-        if pool is not None:
-            pool.close()
+        self._kept = None
+        self._transport.close()
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode its JSON body; raise a package error for anything else.
@@ -564,8 +358,9 @@ class ApiClient:
         client's :class:`~pinecone_imports_frame._deadline.RequestDeadline` of ``timeout``
         seconds: past it, the socket is shut down and the attempt is a timeout.
         """
-        urlopen = self._urlopen or self._connect()
-        url = self.endpoint.url + target if self._forwarded else target
+        transport = self._transport
+        urlopen = transport.urlopen or transport.connect()
+        url = self.endpoint.url + target if transport.forwarded else target
         kept = self._kept
         reused = kept is not None and kept.is_connected
         deadline = self._deadline
@@ -601,12 +396,17 @@ class ApiClient:
                 strict=ok,
                 deadline=deadline,
             )
-        except _TooLarge:
+        except _TooLarge as exc:
             response.close()
+            what = (
+                exc.args[0]
+                if exc.args and exc.args[0]
+                else f"larger than {MAX_BODY_BYTES // 2**20} MiB (decompressed), far more "
+                "than a page of imports"
+            )
             raise ResponseFormatError(
-                f"GET {path} answered {status} with a body larger than "
-                f"{MAX_BODY_BYTES // 2**20} MiB (decompressed), far more than a page of "
-                "imports: check the host is a Pinecone index host"
+                f"GET {path} answered {status} with a body {what}: check the host is a "
+                "Pinecone index host"
             ) from None
         except _BODY_ERRORS as exc:
             response.close()
@@ -664,84 +464,16 @@ class ApiClient:
     def _transport_failure(
         self, exc: BaseException, path: str, *, reading: bool, late: bool = False
     ) -> _FailedAttempt:
-        """Translate a failed exchange (urllib3's error, and what it wraps); whether to retry.
-
-        ``late``: the deadline's watchdog cut the exchange, whatever error that caused.
-        """
-        if late and not isinstance(exc, DeadlinePassed):
-            exc = DeadlinePassed(f"the request took longer than {self.timeout:g} s")
-        causes = list(_chain(exc))
-        at_proxy = self._proxy_host is not None and any(isinstance(e, ProxyError) for e in causes)
-        if at_proxy:
-            target, host = "the proxy", self._proxy_host or ""
-            where = f"{host}:{self._proxy_port}"
-            check = "check HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY), or add the host to NO_PROXY"
-        else:
-            target, host, where = "the host", self.endpoint.hostname, self.endpoint.netloc
-            check = ""
-        fast = False
-        retry = True
-        tunnel = next((e for e in causes if str(e).startswith("Tunnel connection failed")), None)
-        if any(isinstance(e, (NameResolutionError, socket.gaierror)) for e in causes):
-            what = f"could not be sent: {target} {host} does not resolve"
-            todo = check or (
-                # The control plane's paths are /indexes...: its host is controller_host.
-                "check controller_host (or PINECONE_CONTROLLER_HOST; the default is "
-                "https://api.pinecone.io)"
-                if path.startswith("/indexes")
-                else "check the host name (an index host looks like "
-                "NAME-xxxx.svc.REGION.pinecone.io)"
-            )
-            fast = True
-        elif any(isinstance(e, ConnectionRefusedError) for e in causes):
-            what = f"could not connect: nothing listens on {where}"
-            what += " (the proxy)" if at_proxy else ""
-            todo = check or "check the host and port, and that the server (or tunnel) is running"
-            fast = is_loopback(host)
-        elif any(isinstance(e, ssl.SSLCertVerificationError) for e in causes):
-            what = f"failed TLS verification with {target} {where}"
-            todo = (
-                "check the host name; behind a proxy that inspects TLS, point "
-                "REQUESTS_CA_BUNDLE at its CA certificate"
-            )
-            retry = False
-        elif tunnel is not None:
-            what = f"was refused by the proxy {self.proxy}"
-            todo = "check HTTPS_PROXY (and its credentials), or add the host to NO_PROXY"
-            retry = " 407 " not in str(tunnel)  # wrong proxy credentials do not heal
-        elif any(_is_timeout(e) for e in causes):
-            what = "timed out while reading the answer" if reading else "timed out"
-            todo = (
-                f"timeout={self.timeout:g} bounds each request whole: connecting, the "
-                "answer's head and its body; the host or the network is slow or "
-                "unreachable: raise timeout= or try again"
-            )
-        elif isinstance(exc, _CorruptBody):
-            what = "answered a compressed body that does not decompress"
-            todo = "try again; if it persists, the host or a proxy on the way corrupts answers"
-        elif reading:
-            what = "was cut off while reading the answer"
-            todo = "the connection dropped mid-answer; try again"
-        elif any(isinstance(e, ConnectionError) for e in causes):
-            what = f"was dropped by {target} before an answer came"
-            todo = check or "try again; if it persists, check the host and your network"
-        elif isinstance(exc, _BadAnswer) or any(
-            isinstance(e, (http.client.HTTPException, InvalidHeader, HeaderParsingError))
-            for e in causes
-        ):
-            what = "got an answer that is not valid HTTP/1.1"
-            todo = "check the host is a Pinecone index host; try again"
-        else:
-            what = f"failed to connect to {target} or was dropped"
-            todo = check or "check the host and your network, or try again"
-        reason = _reason(exc, self._key)
-        key = self._key
-
-        def make(retries: int) -> PineconeImportsError:
-            text = f"GET {path} {what} ({_retried(retries)}): {reason} ({todo})"
-            return TransportError(key.redact(text))
-
-        return _FailedAttempt(make, retry=retry, fast=fast, cause=exc)
+        """Translate a failed exchange (``_translate``); whether to retry."""
+        return transport_failure(
+            exc,
+            path,
+            reading=reading,
+            late=late,
+            timeout=self.timeout,
+            key=self._key,
+            transport=self._transport,
+        )
 
     def _status_failure(
         self,
@@ -751,114 +483,39 @@ class ApiClient:
         body: bytes | None,
         body_error: BaseException | None,
     ) -> _FailedAttempt:
-        """Translate an error status with the server's error body fields."""
-        code, message, details = _error_fields(body, self._key) if body else (None, "", [])
-        if not message:
-            message = (
-                "(the error body was cut off)"
-                if body_error
-                else (http.client.responses.get(status, "") or "no message")
-            )
-        message = self._key.redact(message)[:BODY_EXCERPT]
-        location = headers.get("location")
-        api_version = str(self.api_version)
-
-        if 300 <= status < 400:
-            where = self._key.redact(_strip_userinfo(location or "(no Location header)"))
-            hint = (
-                f"redirected to {where[:200]}; redirects are not followed (the key would go "
-                "along): use that host if you trust it"
-            )
-        elif status == 400 and _mentions_version(message, api_version):
-            hint = (
-                f"the API refused X-Pinecone-API-Version {api_version!r}; try one of "
-                f"{', '.join(API_VERSIONS)} (api_version=...)"
-            )
-        else:
-            hint = _HINTS.get(status) or (
-                "the server failed; {retried}, try again later" if status >= 500 else ""
-            )
-        retry = status in RETRY_STATUSES or body_error is not None
-        retry_after = (
-            parse_retry_after(headers.get("retry-after"), date=headers.get("date"))
-            if status in RETRY_STATUSES
-            else None
+        """Translate an error status (``_translate``), with the wait ``Retry-After`` asks."""
+        failure = status_failure(
+            path, status, headers, body, body_error, key=self._key, api_version=self.api_version
         )
-        cls = _status_class(status)
-
-        def make(retries: int) -> PineconeImportsError:
-            text = f"HTTP {status} from GET {path}: {message}"
-            if hint:
-                retried = {0: "not retried", 1: "retried once"}.get(
-                    retries, f"retried {retries} times"
-                )
-                text += f" ({hint.format(retried=retried)})"
-            return cls(text, status=status, code=code, message=message, details=details, path=path)
-
-        return _FailedAttempt(make, retry=retry, retry_after=retry_after, cause=None)
+        if status in RETRY_STATUSES:
+            failure.retry_after = parse_retry_after(
+                headers.get("retry-after"), date=headers.get("date")
+            )
+        return failure
 
 
 # --- reading a body -----------------------------------------------------------------------
 
 
 class _TooLarge(Exception):
-    """The body is larger than the limit (decompressed)."""
-
-
-class _Inflater:
-    """gzip or deflate, decompressed with a bound on the output of each call."""
-
-    def __init__(self, encoding: str) -> None:
-        self.encoding = encoding
-        self._raw_deflate = False
-        self._obj = self._new()
-        self._started = False
-
-    def _new(self) -> Any:
-        if self.encoding == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return zlib.decompressobj(-zlib.MAX_WBITS if self._raw_deflate else zlib.MAX_WBITS)
-
-    def feed(self, data: bytes, room: int) -> bytes:
-        """Decompress ``data``; raise _TooLarge if it inflates past ``room`` bytes."""
-        out: list[bytes] = []
-        while data:
-            try:
-                chunk = self._obj.decompress(data, room + 1)
-            except zlib.error as exc:
-                # "deflate" is zlib-wrapped by the standard, raw in some servers: try both.
-                if self.encoding == "deflate" and not self._started and not self._raw_deflate:
-                    self._raw_deflate = True
-                    self._obj = self._new()
-                    continue
-                raise _CorruptBody(f"{self.encoding}: {exc}") from None
-            self._started = True
-            room -= len(chunk)
-            if room < 0 or self._obj.unconsumed_tail:
-                raise _TooLarge
-            out.append(chunk)
-            data = b""
-            if self._obj.eof and self._obj.unused_data:
-                if self.encoding != "gzip":
-                    raise _CorruptBody("data after the end of the deflate stream")
-                data = self._obj.unused_data  # another gzip member follows
-                self._obj = self._new()
-        return b"".join(out)
-
-    def finish(self) -> None:
-        """Raise _CorruptBody unless the stream ended where the body did."""
-        if not self._obj.eof:
-            raise _CorruptBody(f"the {self.encoding} stream is cut short")
+    """The body is larger than the limit (decompressed), or a reason it cannot be read."""
 
 
 def _read_body(
     response: Any, *, limit: int, strict: bool, deadline: RequestDeadline | None = None
 ) -> bytes:
-    """Read a body as it streams, decompressed, refusing more than ``limit`` bytes.
+    """Read a body as it streams, decompressed by urllib3, refusing more than ``limit`` bytes.
 
     With ``strict`` False (an error answer), a body past the limit is cut there instead,
     and the connection is dropped rather than read to the end. ``deadline`` is checked
     between reads (its watchdog cuts a read that blocks past it).
+
+    ``read1(amt, decode_content=True)`` takes at most ``amt`` bytes off the wire and
+    inflates at most ``amt`` bytes per call (urllib3 2.6, after CVE-2025-66471), so a
+    bomb is refused at the cap, never inflated whole. ``read1`` and not ``stream``: a
+    chunk whose size line is negative (``-1``) makes the chunked readers behind ``stream``
+    and ``read`` read the rest of the connection in one call, past any cap; ``read1``
+    reads it one buffer at a time.
     """
     encoding = (response.headers.get("content-encoding") or "identity").strip().lower()
     length = response.length_remaining  # None when chunked or read to the close
@@ -869,30 +526,46 @@ def _read_body(
             data: bytes = response.read(decode_content=False)  # one read, length enforced
             return data
     if encoding in ("identity", ""):
-        inflater = None
+        decode = False
     elif encoding in ("gzip", "x-gzip", "deflate"):
-        inflater = _Inflater("deflate" if encoding == "deflate" else "gzip")
+        decode = True
     else:
         raise _CorruptBody(f"the body is encoded as {encoding[:40]!r}, which was not asked for")
     parts: list[bytes] = []
     size = 0
-    wire = 0
-    for raw in _raw_pieces(response):
+    read1 = response.read1
+    cap: _WireCap | None = None
+    if decode:
+        # urllib3's read1 reads on until the decoder gives a byte, and its deflate decoder
+        # keeps (and copies) its input until then: a stream that never inflates would pile
+        # up in memory and CPU. The bytes off the wire are capped where urllib3 reads them,
+        # tightly until the first byte comes out.
+        cap = response._fp = _WireCap(response._fp, limit)
+    while True:
+        try:
+            piece: bytes = read1(_CHUNK, decode_content=decode)
+        except _TooLarge:
+            if strict:
+                raise
+            response.close()
+            return b"".join(parts)
+        if cap is not None and piece:
+            cap.started()
+        if not piece:
+            break
         if deadline is not None:
             deadline.check()
-        wire += len(raw)
-        piece = raw if inflater is None else inflater.feed(raw, limit - size)
         size += len(piece)
-        if size > limit or wire > limit:
+        if size > limit or response.tell() > limit:  # tell(): the bytes off the wire
             if strict:
                 raise _TooLarge
             parts.append(piece[: max(0, len(piece) - (size - limit))])
             response.close()  # the rest is not read; the connection is not reused
             return b"".join(parts)
         parts.append(piece)
-    if inflater is not None:
-        inflater.finish()
-    if strict and not wire and not response.chunked:
+    if decode and not _stream_ended(response):
+        raise _CorruptBody(f"the {encoding} stream is cut short")
+    if strict and not response.tell() and not response.chunked:
         # A body that ends with the connection, and is empty: nothing tells it from an
         # answer cut off after its head (an HTTP/1.0 server, or a head urllib3 read
         # leniently). A 2xx of this API always has a body, so it is retried as cut off.
@@ -900,32 +573,70 @@ def _read_body(
     return b"".join(parts)
 
 
-def _raw_pieces(response: Any) -> Iterator[bytes]:
-    """Yield the body as it arrives, still compressed, at most ``_CHUNK`` bytes at a time.
+class _WireCap:
+    """The socket file under a urllib3 response, refusing to give more than ``limit`` bytes.
 
-    ``read1`` (urllib3 2.2) and not ``stream``: a chunk whose size line is negative
-    (``-1``) makes the chunked readers behind ``stream`` and ``read`` read the rest of
-    the connection in one call, past any cap; ``read1`` reads it one buffer at a time.
+    Every read urllib3 makes of the body goes through ``read``, ``read1`` or ``readinto``;
+    the rest (``closed``, ``isclosed``, ``fp``...) is the wrapped file's.
     """
-    read1 = response.read1
-    while True:
-        data: bytes = read1(_CHUNK, decode_content=False)
-        if not data:
-            return
-        yield data
+
+    #: Bytes off the wire before the first byte inflates: a page's first deflate block
+    #: is far smaller.
+    FIRST_OUTPUT_WITHIN = 2**20
+
+    def __init__(self, fp: Any, limit: int) -> None:
+        self._wrapped = fp
+        self._limit = limit
+        self._read = 0
+        self._left = min(limit, self.FIRST_OUTPUT_WITHIN)
+        self._started = False
+
+    def started(self) -> None:
+        """Lift the tight cap: the body inflates."""
+        if not self._started:
+            self._started = True
+            self._left = self._limit - self._read
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wrapped, name)
+
+    def _count(self, n: int) -> None:
+        self._read += n
+        self._left -= n
+        if self._left < 0:
+            raise _TooLarge(
+                None
+                if self._started
+                else f"its first {self.FIRST_OUTPUT_WITHIN // 2**20} MiB inflate to nothing"
+            )
+
+    def read(self, *args: Any) -> bytes:
+        data: bytes = self._wrapped.read(*args)
+        self._count(len(data))
+        return data
+
+    def read1(self, *args: Any) -> bytes:
+        data: bytes = self._wrapped.read1(*args)
+        self._count(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        n: int = self._wrapped.readinto(buffer)
+        self._count(n)
+        return n
+
+
+def _stream_ended(response: Any) -> bool:
+    """Tell whether urllib3's gzip or deflate decoder reached the end of the stream.
+
+    urllib3 takes a compressed stream that stops short (no gzip trailer) for a whole one;
+    a page cut there is retried as a body cut off, not read as broken JSON.
+    """
+    decoder = getattr(response, "_decoder", None)
+    return bool(getattr(getattr(decoder, "_obj", None), "eof", False))
 
 
 # --- translating --------------------------------------------------------------------------
-
-_HINTS = {
-    400: "the request was refused as invalid",
-    401: "check the API key (api_key=... or PINECONE_API_KEY) belongs to this project",
-    403: "the API key is not allowed to read this index; check its project and role",
-    404: "check the host is this index's host as the console shows it, or the index name",
-    408: "the server timed out; {retried}, try again later",
-    429: "rate limited; {retried}, wait and try again or raise max_retries",
-}
-
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]*")
 
@@ -945,63 +656,6 @@ def _query(params: Mapping[str, Any]) -> str:
             text = quote_plus(text, safe="")
         parts.append(f"{quote_plus(str(name), safe='')}={text}")
     return "&".join(parts)
-
-
-def _retried(retries: int) -> str:
-    """Say how many retries were made: "no retry", "after 1 retry", "after 3 retries"."""
-    if retries == 0:
-        return "no retry"
-    return f"after {retries} retr{'y' if retries == 1 else 'ies'}"
-
-
-def _status_class(status: int) -> type[ApiError]:
-    if status in (401, 403):
-        return AuthenticationError
-    if status == 404:
-        return NotFoundError
-    if status == 429:
-        return RateLimitError
-    if status >= 500:
-        return ServerError
-    return ApiError
-
-
-def _mentions_version(message: str, api_version: str) -> bool:
-    lowered = message.lower()
-    return api_version in message or "version" in lowered
-
-
-def _error_fields(body: bytes, key: ApiKey) -> tuple[int | None, str, list[Any]]:
-    """``code``, ``message`` and ``details`` of an error body, whatever its shape.
-
-    The data plane answers rpcStatus ``{code, message, details}``; the control plane
-    ``{"error": {"code": "NOT_FOUND", "message": ...}, "status": 404}``; the authentication
-    and rate-limiting layer of API 2026-07 plain text (``Unauthorized``). Anything else is
-    quoted as text.
-    """
-    body = key.redact_bytes(body)
-    try:
-        decoded = _json.loads(body)
-    except _json.JsonError:
-        decoded = None
-    if isinstance(decoded, dict):
-        inner = decoded.get("error")
-        fields = inner if isinstance(inner, dict) else decoded
-        raw_code = fields.get("code")
-        code = raw_code if type(raw_code) is int else None
-        raw_message = fields.get("message")
-        message = raw_message if isinstance(raw_message, str) else ""
-        if isinstance(inner, dict) and isinstance(raw_code, str):
-            message = f"{raw_code}: {message}" if message else raw_code
-        elif not message and isinstance(inner, str):  # {"error": "text"}
-            message = inner
-        raw_details = fields.get("details")
-        details = _redact_values(raw_details, key) if isinstance(raw_details, list) else []
-        if message or code is not None or details:
-            return code, key.redact(message), details
-    text = body[: BODY_EXCERPT * 4].decode("utf-8", "replace")
-    text = " ".join(key.redact(text).split())  # plain text, HTML: one line
-    return None, text[:BODY_EXCERPT], []
 
 
 def _has_unicode_escape(body: bytes) -> bool:
@@ -1024,89 +678,6 @@ def _has_unicode_escape(body: bytes) -> bool:
             return True
         at = body.find(b"\\", at + 2)
     return at != -1 and b"\\u" in body
-
-
-def _redact_values(value: Any, key: ApiKey) -> Any:
-    """``value`` with the key redacted from every string in it (keys of objects too)."""
-    if isinstance(value, str):
-        return key.redact(value)
-    if isinstance(value, list):
-        return [_redact_values(v, key) for v in value]
-    if isinstance(value, dict):
-        return {_redact_values(k, key): _redact_values(v, key) for k, v in value.items()}
-    return value
-
-
-def _strip_userinfo(url: str) -> str:
-    return re.sub(r"(?<=://)[^/@\s]*@", "", url)
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """Yield ``exc``, then what it wraps: urllib3's errors hold the socket's or TLS's error.
-
-    Follows ``ProxyError.original_error``, an exception among the ``args`` (``ProtocolError``
-    and ``SSLError`` keep theirs there), then ``__cause__`` and ``__context__``.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        inner = [getattr(current, "original_error", None), *current.args]
-        inner += [current.__cause__, current.__context__]
-        current = next((x for x in inner if isinstance(x, BaseException)), None)
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    # urllib3's NewConnectionError derives from its ConnectTimeoutError, for history only.
-    if isinstance(exc, _Urllib3Timeout):
-        return not isinstance(exc, NewConnectionError)
-    return isinstance(exc, TimeoutError)
-
-
-def _stale(exc: BaseException) -> bool:
-    """Tell whether the server closed the connection before any byte of an answer."""
-    return any(isinstance(e, _STALE) for e in _chain(exc))
-
-
-def _reason(exc: BaseException, key: ApiKey) -> str:
-    """Say the underlying cause of a failed exchange (refused, not resolved, reset) in a line.
-
-    urllib3's wrappers name the pool or the connection object; the innermost error says
-    what happened (``ConnectionRefusedError: [Errno 111] Connection refused``), except for
-    a timeout, which urllib3 words best (``Read timed out. (read timeout=2)``).
-    """
-    causes = list(_chain(exc))
-    said = next((e for e in causes if _is_timeout(e)), causes[-1])
-    if isinstance(said, DeadlinePassed):
-        return str(said)
-    text = str(said) or type(said).__name__
-    if isinstance(said, _Urllib3Error) and "): " in text:
-        text = text.split("): ", 1)[1]  # "HTTPConnectionPool(host=..., port=...): ..."
-    if type(said).__name__ not in text and not type(said).__name__.startswith("_"):
-        text = f"{type(said).__name__}: {text}"
-    return key.redact(" ".join(text.split()))[:BODY_EXCERPT]
-
-
-def _cleared(exc: BaseException) -> BaseException:
-    """``exc`` and every exception chained to it, with their frames' locals cleared.
-
-    The transport's frames may hold the request's bytes, the key among them; a traceback
-    formatted with locals (Sentry, ``pytest -l``) would show them.
-    """
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if current.__traceback__ is not None:
-            traceback.clear_frames(current.__traceback__)
-        linked = [current.__cause__, current.__context__, *current.args]
-        linked += [getattr(current, "reason", None), getattr(current, "original_error", None)]
-        todo.extend(x for x in linked if isinstance(x, BaseException))
-    return exc
 
 
 def _http_date(value: str | None) -> datetime | None:

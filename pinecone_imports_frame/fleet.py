@@ -26,14 +26,23 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
 
 from . import _progress, config, control, schema
+from ._apikey import ApiKey, take_api_key
 from ._text import printable
-from .config import DEFAULT_PAGE_SIZE, Connection, ProjectOptions
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -51,9 +60,6 @@ from .frame import (
     status_array,
 )
 from .schema import DtypeBackend
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 logger = logging.getLogger(__name__)
 
@@ -301,12 +307,18 @@ def _stack(
     return concat_frames([frame, *partials])
 
 
-@config.takes_connection(index=False)
 def read_project_imports(
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     indexes: str | Sequence[str] | None = None,
-    max_workers: int = 16,
+    max_workers: int = DEFAULT_MAX_WORKERS,
     page_size: int = DEFAULT_PAGE_SIZE,
     dtype_backend: DtypeBackend = "numpy_nullable",
     progress: bool | None = None,
@@ -315,7 +327,6 @@ def read_project_imports(
     on_error: OnError = "collect",
     on_bad_record: OnBadRecord = "raise",
     verbose: bool = False,
-    **options: Unpack[ProjectOptions],
 ) -> pd.DataFrame:
     """Drain the imports of every index of a project, concurrently, into one frame.
 
@@ -382,10 +393,22 @@ def read_project_imports(
     >>> len(df), df["index_name"].unique().tolist(), df.attrs["errors"]
     (30, ['docs'], [])
     """
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
     conn = config.resolve_connection(
-        connection, None, options, caller="read_project_imports", index=False
+        connection,
+        None,
+        api_key=key,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
     )
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
@@ -400,6 +423,53 @@ def read_project_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
+    return drain_project(
+        conn,
+        indexes=indexes,
+        max_workers=max_workers,
+        page_size=page_size,
+        dtype_backend=dtype_backend,
+        progress=progress,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        on_error=on_error,
+        on_bad_record=on_bad_record,
+        verbose=verbose,
+    )
+
+
+def drain_project(
+    conn: Connection,
+    *,
+    indexes: str | Sequence[str] | None,
+    max_workers: int,
+    page_size: int,
+    dtype_backend: DtypeBackend,
+    progress: bool | None,
+    snapshot_to: str | os.PathLike[str] | None,
+    storage_options: dict[str, Any] | None,
+    on_error: OnError,
+    on_bad_record: OnBadRecord,
+    verbose: bool,
+) -> pd.DataFrame:
+    """Drain a project over a resolved connection, its arguments checked by the caller.
+
+    The body of :func:`read_project_imports`, which each poll of
+    :func:`~pinecone_imports_frame.watch_project_imports` runs without resolving and
+    checking its arguments again.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=4, index_name="docs") as emu:
+    ...     conn = Connection.resolve(api_key=emu.api_key, controller_host=emu.url)
+    ...     df = drain_project(conn, indexes=None, max_workers=2, page_size=100,
+    ...                        dtype_backend="numpy_nullable", progress=False,
+    ...                        snapshot_to=None, storage_options=None, on_error="collect",
+    ...                        on_bad_record="raise", verbose=False)
+    >>> len(df), df["index_name"].unique().tolist()
+    (4, ['docs'])
+    """
     targets, skipped = select_indexes(
         control.list_indexes(conn), indexes, use_private_host=conn.use_private_host
     )
@@ -408,11 +478,13 @@ def read_project_imports(
     _report_unknown_deployments(targets)
 
     def list_one(target: IndexTarget) -> pa.Table:
-        from .loader import drain_listing, iter_pages, listing_frame, snapshot_listing
+        from .loader import drain_listing, listing_frame, open_pages, snapshot_listing
 
         public = None if target.via is None else target.host
         index_conn = conn.for_index(target.host_used, target.name, public=public)
-        pages = iter_pages(connection=index_conn, page_size=page_size, progress=False)
+        pages = open_pages(
+            index_conn, page_size=page_size, max_pages=DEFAULT_MAX_PAGES, progress=False
+        )
         table, attrs = drain_listing(
             pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend
         )
@@ -460,7 +532,7 @@ def read_project_imports(
             f"{len(errors)} of {len(tried)} indexes failed ({names}); their rows so far "
             "are kept, and frame.attrs['errors'] says what went wrong",
             FleetWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of read_project_imports
         )
     return result
 

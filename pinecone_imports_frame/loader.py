@@ -12,16 +12,24 @@ import os
 import warnings
 from collections.abc import Generator, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from . import config, schema
+from ._apikey import ApiKey, take_api_key
 from ._progress import PageProgress, check_progress
 from .client import ApiClient
-from .config import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, Connection, IndexOptions
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
 from .control import with_index_endpoint
 from .errors import ClockSkewWarning, PineconeImportsError
 from .frame import (
@@ -36,21 +44,24 @@ from .frame import (
 from .pagination import TokenPaginator, drain
 from .schema import DtypeBackend
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
-
 logger = logging.getLogger(__name__)
 
 
-@config.takes_connection(index=True)
 def iter_pages(
     host: str | None = None,
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    index_name: str | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = DEFAULT_MAX_PAGES,
     progress: bool | None = None,
-    **options: Unpack[IndexOptions],
 ) -> PageIterator:
     """Iterate the pages of ``list_imports`` as the API sent them (lists of dicts).
 
@@ -67,7 +78,7 @@ def iter_pages(
         Stop with :class:`PaginationError` past this many pages (None: no limit).
     progress : bool, optional
         A bar of pages and imports; None: on in a terminal or Jupyter.
-    timeout, max_retries, allow_insecure, api_version
+    timeout, max_retries, allow_insecure, api_version, use_private_host
         As for :func:`read_imports`.
 
     Returns
@@ -91,13 +102,48 @@ def iter_pages(
     >>> sizes
     [10, 10, 5]
     """
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
-    conn = config.resolve_connection(connection, host, options, caller="iter_pages")
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
+    conn = config.resolve_connection(
+        connection,
+        host,
+        api_key=key,
+        index_name=index_name,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
+    )
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
     check_progress(progress)
-    conn = with_index_endpoint(conn)
+    return open_pages(conn, page_size=page_size, max_pages=max_pages, progress=progress)
+
+
+def open_pages(
+    connection: Connection, *, page_size: int, max_pages: int | None, progress: bool | None
+) -> PageIterator:
+    """Start a listing over a resolved connection, its arguments checked by the caller.
+
+    What :func:`iter_pages`, :func:`read_imports` and the fleet view share, so that a
+    call resolves and checks its arguments once. An index given by name is looked up now.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.emulator import Emulator
+    >>> with Emulator(imports=5) as emu:
+    ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+    ...     pages = list(open_pages(conn, page_size=2, max_pages=None, progress=False))
+    >>> [len(page) for page in pages]
+    [2, 2, 1]
+    """
+    conn = with_index_endpoint(connection)
     return PageIterator(conn, page_size=page_size, max_pages=max_pages, progress=progress)
 
 
@@ -231,11 +277,18 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self._pages.close()
 
 
-@config.takes_connection(index=True)
 def read_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    index_name: str | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     dtype_backend: DtypeBackend = "numpy_nullable",
     page_size: int = DEFAULT_PAGE_SIZE,
     max_pages: int | None = DEFAULT_MAX_PAGES,
@@ -243,7 +296,6 @@ def read_imports(
     snapshot_to: str | os.PathLike[str] | None = None,
     storage_options: dict[str, Any] | None = None,
     on_bad_record: OnBadRecord = "raise",
-    **options: Unpack[IndexOptions],
 ) -> pd.DataFrame:
     """Drain every page of an index's bulk imports into one typed DataFrame.
 
@@ -255,7 +307,8 @@ def read_imports(
     connection : Connection, optional
         Settings resolved once with :meth:`Connection.resolve`, instead of the connection
         arguments (``host``, ``api_key``, ``index_name``, ``controller_host``,
-        ``timeout``, ``max_retries``, ``allow_insecure``, ``api_version``).
+        ``timeout``, ``max_retries``, ``allow_insecure``, ``api_version``,
+        ``use_private_host``); beside it, those that differ from it are refused.
     api_key : str, optional
         Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.
     index_name : str, optional
@@ -285,6 +338,9 @@ def read_imports(
         Allow plain http to a host that is not loopback.
     api_version : str
         ``X-Pinecone-API-Version`` header.
+    use_private_host : bool
+        Drain an index given by ``index_name`` through its private endpoint where the
+        control plane gives one (from inside the VPC); ``index_host`` stays the public host.
     snapshot_to : str or path, optional
         Also write the frame as one Parquet snapshot under this root (local or fsspec URL).
     storage_options : dict, optional
@@ -318,9 +374,24 @@ def read_imports(
     >>> len(df), str(df["status"].dtype)
     (250, 'category')
     """
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
-    conn = config.resolve_connection(connection, host, options, caller="read_imports")
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
+    conn = config.resolve_connection(
+        connection,
+        host,
+        api_key=key,
+        index_name=index_name,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
+    )
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
     check_progress(progress)
@@ -330,7 +401,7 @@ def read_imports(
         from .snapshots import check_destination
 
         check_destination(snapshot_to, storage_options=storage_options)
-    pages = iter_pages(connection=conn, page_size=page_size, max_pages=max_pages, progress=progress)
+    pages = open_pages(conn, page_size=page_size, max_pages=max_pages, progress=progress)
     table, attrs = drain_listing(pages, on_bad_record=on_bad_record, dtype_backend=dtype_backend)
     result = listing_frame(table, attrs, dtype_backend=dtype_backend)
     if snapshot_to is not None:

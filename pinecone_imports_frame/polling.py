@@ -82,7 +82,7 @@ def poll(
         One poll (a listing, a snapshot).
     interval : pandas.Timedelta or float
         Time between the starts of polls (float: seconds); checked by the caller
-        (``config.parse_interval``).
+        (``parsing.parse_interval``).
     max_polls : int, optional
         Stop after this many polls.
     clock, sleep : callable

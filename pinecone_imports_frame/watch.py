@@ -6,8 +6,9 @@ transient failure retried at the next tick, a permanent one raised). Between pol
 bars (``_progress.WatchBars``) show each running import's percent, records, rate and ETA
 from :func:`~pinecone_imports_frame.trends.estimate_completion`, or "indexing" at 100 %,
 over the few rows of each running import it reads (``_running``: a poll costs the same
-at poll 20 and poll 1,500); a line reports each import that ends. The watch returns
-every listing it saw, a history the trends functions take as it is.
+at poll 20 and poll 1,500); a line reports each import that ends. The watch returns what
+its listings told (``_running.WatchHistory``: each import's changes, not every listing),
+a history the trends functions take as it is.
 """
 
 from __future__ import annotations
@@ -19,22 +20,28 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any
 
 import pandas as pd
 
-from . import _progress, config, schema
+from . import _progress, config, parsing, schema
+from ._apikey import ApiKey, take_api_key
 from ._text import printable, short_duration
-from .config import DEFAULT_PAGE_SIZE, Connection, IndexOptions, ProjectOptions
+from .config import (
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    Connection,
+)
 from .control import with_index_endpoint
 from .errors import ConfigurationError, FleetWarning, PineconeImportsError, SnapshotError
 from .frame import concat_frames, empty_frame
+from .parsing import Duration, Interval, Moment, parse_until
 from .polling import poll
 from .schema import DtypeBackend
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 logger = logging.getLogger(__name__)
 
@@ -111,37 +118,6 @@ class WatchEvent:
         return line
 
 
-def parse_until(
-    until: Any, *, what: str = "until", quote: bool = True
-) -> pd.Timedelta | pd.Timestamp | None:
-    """Parse a watch's ``until``: ``"done"`` (None: no other limit), a duration or a time.
-
-    ``quote=False`` keeps the value out of the error message (the command line's way).
-
-    Examples
-    --------
-    >>> parse_until("done") is None, parse_until("2h")
-    (True, Timedelta('0 days 02:00:00'))
-    """
-    if isinstance(until, str) and until.strip().lower() == "done":
-        return None
-    try:
-        return config.parse_duration(until, what="until")
-    except ConfigurationError:
-        pass
-    if isinstance(until, (str, datetime, pd.Timestamp)) and not isinstance(until, bool):
-        try:
-            return config.parse_timestamp(until, what="until")
-        except ConfigurationError:
-            pass
-    shown = f"{what}={until!r}" if quote else what
-    raise ConfigurationError(
-        f"{shown} is not 'done', a duration or a time: pass 'done' (until every import "
-        "running at the start has ended), a duration such as '2h' or '30m', or a UTC time "
-        "such as '2026-12-01T18:00:00Z'"
-    )
-
-
 def _keys(listing: pd.DataFrame, *, fleet: bool) -> pd.Series:
     """Key each import of a listing: its id, or ``index_host/id`` when several indexes are."""
     ids = listing["id"].astype(str)
@@ -198,9 +174,18 @@ def _listed_at(listing: pd.DataFrame) -> pd.Timestamp | None:
     return None
 
 
+def _left(value: Any) -> str:
+    """Write a time left as a bar says it: ``42m00s``, or ``3h45m`` from an hour on (no seconds)."""
+    text = short_duration(value)
+    return text[:-3] if "h" in text and text.endswith("s") else text
+
+
 def _bar_text(row: Any) -> str:
-    """Compose what follows an import's bar: records, rate and ETA, or its phase."""
-    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} records"
+    """Compose what follows an import's bar: records, rate and ETA, or its phase.
+
+    Short enough to fit an 80-column terminal beside the bar: the most telling first.
+    """
+    imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} rec"
     if row.phase == "indexing":
         return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
     if row.phase == "pending":
@@ -209,7 +194,7 @@ def _bar_text(row: Any) -> str:
     if not pd.isna(row.records_per_second):
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
-        parts.append(f"ETA {row.eta:%H:%M}Z (in {short_duration(row.time_left)})")
+        parts.append(f"ETA {row.eta:%H:%M}Z in {_left(row.time_left)}")
     else:
         parts.append("ETA ?")
     return ", ".join(parts)
@@ -223,24 +208,20 @@ class _Watch:
         fleet: bool,
         page_size: int,
         *,
-        interval: Any = None,
-        until: Any = "done",
+        interval: Interval | None = None,
+        until: Duration | Moment = "done",
         snapshot_to: str | os.PathLike[str] | None = None,
         storage_options: dict[str, Any] | None = None,
         progress: bool | None = None,
         dtype_backend: DtypeBackend = "numpy_nullable",
         on_event: Callable[[WatchEvent], None] | None = None,
     ) -> None:
-        """Check every argument of a watch but the connection's; nothing is sent.
-
-        The keyword-only parameters are the table of a watch's own keywords: both watch
-        functions show them in their signatures (``config.takes_connection``).
-        """
+        """Check every argument of a watch but the connection's; nothing is sent."""
         schema.check_dtype_backend(dtype_backend)
         config.check_page_size(page_size)
         if interval is None:  # a project's poll lists every index: less often
             interval = "30s" if fleet else "10s"
-        self.every = config.parse_interval(interval, what="interval")
+        self.every = parsing.parse_interval(interval, what="interval")
         self.limit = parse_until(until)
         if on_event is not None and not callable(on_event):
             raise ConfigurationError(f"on_event must be callable, not {type(on_event).__name__}")
@@ -255,9 +236,12 @@ class _Watch:
         self.dtype_backend = dtype_backend
         self.bars = _progress.WatchBars(enabled=progress)
         self.on_event = on_event
-        from ._running import RunningImports
+        from ._running import RunningImports, WatchHistory
 
-        self.listings: list[pd.DataFrame] = []
+        # Every listing's news, not every listing: memory grows with the imports and their
+        # changes, not with the polls (issue 18).
+        self.listings = WatchHistory(key=lambda listing: _keys(listing, fleet=fleet))
+        self.first_listed_at: pd.Timestamp | None = None
         self.running = RunningImports()  # what the estimates need of each running import
         self.waiting: set[str] | None = None  # ids running at the start, not ended yet
         self.started_with = 0
@@ -272,7 +256,9 @@ class _Watch:
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
-        self.listings.append(df)  # kept before the snapshot: a failed write loses nothing
+        self.listings.add(df)  # kept before the snapshot: a failed write loses nothing
+        if self.listings.polls == 1:
+            self.first_listed_at = _listed_at(df)
         self.last_listing_at = _clock()
         self.failed_in_a_row = 0
         self._check_server_clock(df)
@@ -341,16 +327,16 @@ class _Watch:
             logger.info("%s", event)
 
     def _history(self) -> pd.DataFrame:
-        if not self.listings:
+        if not self.listings.polls:
             return empty_frame(dtype_backend=self.dtype_backend)
         # One listing may see a status the others do not: its category is kept.
-        return concat_frames(self.listings)
+        return concat_frames(self.listings.frames())
 
     def _see(self, listing: pd.DataFrame) -> bool:
         """Take in one listing; return whether every import waited for has ended."""
         from . import trends
 
-        previous = self.listings[-2] if len(self.listings) > 1 else None
+        previous = self.listings.previous
         running = ~listing["is_terminal"].fillna(False).to_numpy(dtype=bool)
         keys = _keys(listing, fleet=self.fleet)
         ids = set(keys[running])
@@ -364,7 +350,7 @@ class _Watch:
             self.names.update(zip(hosts, names, strict=True))
         for event in _events(previous, listing, fleet=self.fleet):
             key = f"{event.index_host}/{event.id}" if self.fleet else event.id
-            self.bars.end(self._label(key))
+            self.bars.end(self._label(key))  # counted among the imports ended
             self._emit(event)
         # An index that failed this poll lists nothing: its imports are not "gone", they
         # stay waited for until a poll answers for them.
@@ -373,14 +359,18 @@ class _Watch:
         def unknown(key: str) -> bool:
             return self.fleet and key.split("/", 1)[0] in failed
 
-        gone = {k for k in self.waiting - set(keys) if not unknown(k)}
+        listed = set(keys)
+        gone = {k for k in self.waiting - listed if not unknown(k)}
         for import_id in sorted(gone):
             logger.info("import %s is no longer listed: counted as ended", import_id)
         self.waiting = {k for k in self.waiting if k in ids or unknown(k)}
-        self.bars.ended(self.started_with - len(self.waiting))
 
         if not self.bars.enabled:  # the estimates are for the bars
             return not self.waiting
+        # Any import with a bar no longer listed (one that started during the watch too)
+        # has ended as far as the watch can tell: its bar closes and counts as ended.
+        for key in [k for k in self.running.kept() if k not in listed and not unknown(k)]:
+            self.bars.end(self._label(key))
         # A few rows per running import, whatever the number of polls: a flat cost.
         needed = self.running.take(listing, keys, keep=unknown)
         estimates = trends.estimate_completion(needed, window=self.running.window)
@@ -392,6 +382,7 @@ class _Watch:
             strict=True,
         ):
             self.bars.show(self._label(key), percent=float(percent), text=_bar_text(row))
+        self.bars.tally()
         return not self.waiting
 
     def _label(self, key: str) -> str:
@@ -422,7 +413,8 @@ class _Watch:
         if isinstance(limit, pd.Timestamp) and _now() >= limit + self.every:
             return True
         # run() raises on a first failed poll: a listing is in. A fleet's may be empty.
-        first, last = _listed_at(self.listings[0]), _listed_at(self.listings[-1])
+        assert self.listings.last is not None
+        first, last = self.first_listed_at, _listed_at(self.listings.last)
         if first is None or last is None:
             return isinstance(limit, pd.Timestamp) and _now() >= limit
         newest = last + self.every / 2
@@ -432,27 +424,33 @@ class _Watch:
             return bool(newest - first >= limit)
         return bool(newest >= limit)
 
+    def _loop(self, list_once: Callable[[], pd.DataFrame]) -> str:
+        """Poll ``list_once`` until the watch ends; return why it stopped."""
+        for tick in poll(
+            lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
+        ):
+            if tick.error is not None:
+                if not self.listings.polls:  # a wrong host or port: said now, not retried forever
+                    raise tick.error
+                self.failed_polls += 1
+                self.failed_in_a_row += 1
+            elif tick.value is not None and self._see(tick.value):
+                return "done"
+            if self._past():
+                return "until"
+        return "interrupted"  # pragma: no cover - poll() never ends by itself
+
     def run(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         """Poll ``list_once`` until the watch ends; return the history it saw."""
         stopped = "interrupted"
         self.started = self.last_listing_at = _clock()
         try:
-            for tick in poll(
-                lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
-            ):
-                if tick.error is not None:
-                    if not self.listings:  # a wrong host or port: said now, not retried forever
-                        raise tick.error
-                    self.failed_polls += 1
-                    self.failed_in_a_row += 1
-                elif tick.value is not None and self._see(tick.value):
-                    stopped = "done"
-                    break
-                if self._past():
-                    stopped = "until"
-                    break
+            # Log lines (a failed poll, a clock standing still) go above the bars.
+            with _progress.lines_above_bars(self.bars.enabled):
+                stopped = self._loop(list_once)
         except KeyboardInterrupt:
-            logger.warning("watch interrupted: returning the %d listings seen", len(self.listings))
+            self.bars.close()  # the bars first: the line goes below them, not over one
+            logger.warning("watch interrupted: returning the %d listings seen", self.listings.polls)
         except PineconeImportsError as exc:
             exc.partial = self._history()
             raise
@@ -463,11 +461,11 @@ class _Watch:
         finally:
             self.bars.close()
         history = self._history()
-        if self.fleet and self.listings:
-            history.attrs["errors"] = self.listings[-1].attrs.get("errors", [])
+        if self.fleet and self.listings.last is not None:
+            history.attrs["errors"] = self.listings.last.attrs.get("errors", [])
         history.attrs["watch"] = {
             "stopped": stopped,
-            "polls": len(self.listings) + self.failed_polls,
+            "polls": self.listings.polls + self.failed_polls,
             "failed_polls": self.failed_polls,
             "failed_snapshots": self.failed_snapshots,
             "running_at_start": self.started_with,
@@ -475,33 +473,26 @@ class _Watch:
         return history
 
 
-class WatchOptions(TypedDict, total=False):
-    """The keywords of a watch beside the connection's (the table is ``_Watch``'s)."""
-
-    interval: Any
-    until: Any
-    snapshot_to: str | os.PathLike[str] | None
-    storage_options: dict[str, Any] | None
-    progress: bool | None
-    dtype_backend: DtypeBackend
-    on_event: Callable[[WatchEvent], None] | None
-
-
-class IndexWatchOptions(IndexOptions, WatchOptions, total=False):
-    """The keywords :func:`watch_imports` takes as ``**options``."""
-
-
-class ProjectWatchOptions(ProjectOptions, WatchOptions, total=False):
-    """The keywords :func:`watch_project_imports` takes as ``**options``."""
-
-
-@config.takes_connection(index=True, then=_Watch)
 def watch_imports(
     host: str | None = None,
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    index_name: str | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     page_size: int = DEFAULT_PAGE_SIZE,
-    **options: Unpack[IndexWatchOptions],
+    interval: Interval | None = None,
+    until: Duration | Moment = "done",
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    on_event: Callable[[WatchEvent], None] | None = None,
 ) -> pd.DataFrame:
     """Poll an index's imports until the running ones end, showing their progress live.
 
@@ -516,7 +507,7 @@ def watch_imports(
     host, connection, api_key, index_name, controller_host : optional
         As for :func:`~pinecone_imports_frame.read_imports`; resolved and checked once,
         before the first request.
-    page_size, timeout, max_retries, allow_insecure, api_version
+    page_size, timeout, max_retries, allow_insecure, api_version, use_private_host
         As for :func:`~pinecone_imports_frame.read_imports`.
     interval : str, float or pandas.Timedelta, optional
         Time between polls: ``"10s"``, ``"1m"``, or seconds (at least 1); 10 s when None.
@@ -547,8 +538,13 @@ def watch_imports(
     Returns
     -------
     pandas.DataFrame
-        Every listing of the watch stacked (the schema of ``read_imports``, one
-        ``listed_at`` per poll): a history for :mod:`~pinecone_imports_frame.trends`.
+        What the watch's listings told, stacked (the schema of ``read_imports``): every
+        loading row (InProgress under 100 %), of every other import its first and last
+        row in each state, and the last listing whole. A history for
+        :mod:`~pinecone_imports_frame.trends` with the figures of every listing (but the
+        ``listings`` counts and ``status_timeline`` between changes); ``snapshot_to``
+        keeps each listing whole. Its memory grows with the imports and their changes,
+        not with the polls.
         ``attrs["watch"]`` says why it stopped (``"done"``, ``"until"``,
         ``"interrupted"``), how many polls failed and were retried, and how many
         listings a passing error kept out of ``snapshot_to`` (they are in the history).
@@ -573,31 +569,67 @@ def watch_imports(
     >>> len(history), history.attrs["watch"]["stopped"], history.attrs["watch"]["polls"]
     (3, 'done', 1)
     """
-    settings = config.take_keywords(options, _Watch)
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
-    conn = config.resolve_connection(connection, host, options, caller="watch_imports")
-    watch = _Watch(False, page_size, **settings)
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
+    conn = config.resolve_connection(
+        connection,
+        host,
+        api_key=key,
+        index_name=index_name,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
+    )
+    watch = _Watch(
+        False,
+        page_size,
+        interval=interval,
+        until=until,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        progress=progress,
+        dtype_backend=dtype_backend,
+        on_event=on_event,
+    )
     conn = with_index_endpoint(conn)  # the control plane, for an index given by name
 
     def list_once() -> pd.DataFrame:
-        from .loader import read_imports
+        from .loader import drain_listing, listing_frame, open_pages
 
-        return read_imports(
-            connection=conn, page_size=page_size, progress=False, dtype_backend=watch.dtype_backend
-        )
+        pages = open_pages(conn, page_size=page_size, max_pages=DEFAULT_MAX_PAGES, progress=False)
+        table, attrs = drain_listing(pages, dtype_backend=dtype_backend)
+        return listing_frame(table, attrs, dtype_backend=dtype_backend)
 
     return watch.run(list_once)
 
 
-@config.takes_connection(index=False, then=_Watch)
 def watch_project_imports(
     *,
     connection: Connection | None = None,
+    api_key: str | ApiKey | None = None,
+    controller_host: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_retries: int = DEFAULT_MAX_RETRIES,
+    allow_insecure: bool = False,
+    api_version: str = DEFAULT_API_VERSION,
+    use_private_host: bool = False,
     indexes: str | Sequence[str] | None = None,
-    max_workers: int = 16,
+    max_workers: int = DEFAULT_MAX_WORKERS,
     page_size: int = DEFAULT_PAGE_SIZE,
-    **options: Unpack[ProjectWatchOptions],
+    interval: Interval | None = None,
+    until: Duration | Moment = "done",
+    snapshot_to: str | os.PathLike[str] | None = None,
+    storage_options: dict[str, Any] | None = None,
+    progress: bool | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+    on_event: Callable[[WatchEvent], None] | None = None,
 ) -> pd.DataFrame:
     """Watch the running imports of every index of a project until they end.
 
@@ -610,7 +642,9 @@ def watch_project_imports(
     ----------
     connection, api_key, controller_host, indexes, max_workers
         As for :func:`~pinecone_imports_frame.read_project_imports`.
-    page_size, timeout, max_retries, allow_insecure, api_version, interval, until
+    page_size, timeout, max_retries, allow_insecure, api_version, use_private_host
+        As for :func:`~pinecone_imports_frame.read_project_imports`.
+    interval, until
         As for :func:`watch_imports` (``interval`` is 30 s when None: a poll lists
         every index).
     snapshot_to, storage_options, progress, dtype_backend, on_event
@@ -635,29 +669,53 @@ def watch_project_imports(
     >>> sorted(history["index_name"].unique()), history.attrs["watch"]["stopped"]
     (['prod-a', 'prod-b'], 'done')
     """
-    from .fleet import check_fleet_arguments, read_project_imports
+    from .fleet import check_fleet_arguments, drain_project
 
-    settings = config.take_keywords(options, _Watch)
-    # The connection first (nothing is sent): resolving takes the plain key out of
-    # ``options``, so no error below, a bad argument included, finds it in this frame.
+    # The key first, wrapped, and the plain string out of this frame at once: no error
+    # below, a bad argument included, finds it here. Then the connection (nothing is sent).
+    try:
+        key = take_api_key(api_key)
+    finally:
+        del api_key
     conn = config.resolve_connection(
-        connection, None, options, caller="watch_project_imports", index=False
+        connection,
+        None,
+        api_key=key,
+        controller_host=controller_host,
+        timeout=timeout,
+        max_retries=max_retries,
+        allow_insecure=allow_insecure,
+        api_version=api_version,
+        use_private_host=use_private_host,
     )
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
-    watch = _Watch(True, page_size, **settings)
+    watch = _Watch(
+        True,
+        page_size,
+        interval=interval,
+        until=until,
+        snapshot_to=snapshot_to,
+        storage_options=storage_options,
+        progress=progress,
+        dtype_backend=dtype_backend,
+        on_event=on_event,
+    )
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
-            return read_project_imports(
-                connection=conn,
+            return drain_project(
+                conn,
                 indexes=indexes,
                 max_workers=max_workers,
                 page_size=page_size,
+                dtype_backend=dtype_backend,
                 progress=False,
-                snapshot_to=watch.snapshot_to,  # one snapshot per index, written there
-                storage_options=watch.storage_options,
-                dtype_backend=watch.dtype_backend,
+                snapshot_to=snapshot_to,  # one snapshot per index, written there
+                storage_options=storage_options,
+                on_error="collect",
+                on_bad_record="raise",
+                verbose=False,
             )
 
     return watch.run(list_once)

@@ -29,8 +29,7 @@ _VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, ol
 #: ``tests/``; one without brackets names every parametrization of the test, a file name
 #: every test of the file.
 SLOW = {
-    # A linter in a subprocess.
-    "test_connection.py::test_mypy_checks_each_connection_keyword_of_a_call",
+    # A linter in a subprocess (vulture).
     "test_house.py::test_the_package_has_no_dead_code",
     # A dozen CLI processes each, under foreign locales.
     "test_cli.py::test_a_console_that_is_not_utf8_gets_escapes_not_a_traceback",

@@ -13,7 +13,8 @@ pytest.importorskip("pinecone")  # the SDK path is one of the compared paths
 
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 SECTIONS = (
-    "drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends", "monitoring"
+    "drain", "latency", "convert", "lake", "lake_month", "fleet", "emulator", "trends",
+    "monitoring", "year",
 )  # fmt: skip
 
 
@@ -39,6 +40,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
         "## 6. Emulator",
         "## 7. Trends at scale",
         "## 8. The exporter",
+        "## 9. A year of a fleet",
     ):
         assert title in text
 
@@ -74,3 +76,7 @@ def test_quick_benchmark_runs_every_section(tmp_path: Path) -> None:
     assert exporter["rows"] == 1000 and exporter["series"] > 0
     assert exporter["cpu_ms"]["exporter"] > 0 and exporter["cpu_ms"]["drain"] > 0
     assert any(t["name"].startswith("exporter at 1,000 imports") for t in results["targets"])
+    year = sections["year"]
+    assert year["build"]["listing_rows"] > 20 * year["read"]["runs"]  # runs, not listings
+    assert year["read"]["finished"] > 0 and year["month_read"]["rows"] > 0
+    assert any(t["name"].startswith("year of a fleet") for t in results["targets"])

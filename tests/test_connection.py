@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
-import os
-from pathlib import Path
 
 import pytest
 
@@ -45,48 +43,59 @@ def test_an_index_name_wins_over_the_host_in_the_environment(
     assert conn.endpoint is None and conn.index_name == "docs"
 
 
-def test_defaults_are_defined_once_and_shown_in_signatures() -> None:
-    import inspect
-
-    conn = Connection.resolve("127.0.0.1:1", api_key=KEY)
-    for func in (pif.read_imports, pif.iter_pages, Connection.resolve):
-        params = inspect.signature(func).parameters
-        assert params["timeout"].default == conn.timeout == pif.config.DEFAULT_TIMEOUT
-        assert params["max_retries"].default == conn.max_retries
-        assert params["api_version"].default == conn.api_version
-
-
 _INDEX_CALLS = ("read_imports", "iter_pages", "watch_imports")
 _PROJECT_CALLS = ("read_project_imports", "watch_project_imports")
 
+#: The connection keywords of every call that reaches Pinecone, in order, with their
+#: defaults: the one table the signatures must show (a project call has no index_name).
+_CONNECTION_KEYWORDS = {
+    "api_key": None,
+    "index_name": None,
+    "controller_host": None,
+    "timeout": 30.0,
+    "max_retries": 5,
+    "allow_insecure": False,
+    "api_version": "2026-07",
+    "use_private_host": False,
+}
 
-@pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
-def test_every_call_shows_the_connection_keywords_of_connection_resolve(name: str) -> None:
+
+def _keyword_table(func: object, *, index: bool) -> dict[str, object]:
     import inspect
 
-    wanted = {
-        n: p
-        for n, p in inspect.signature(Connection.resolve).parameters.items()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and (name in _INDEX_CALLS or n != "index_name")
-    }
-    params = inspect.signature(getattr(pif, name)).parameters
+    params = inspect.signature(func).parameters  # type: ignore[arg-type]
     assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
-    shown = {n: p for n, p in params.items() if n in wanted}
-    assert shown == wanted  # same names, defaults and annotations, for help() and Jupyter
-    assert ("index_name" in params) == (name in _INDEX_CALLS)
+    names = [n for n in _CONNECTION_KEYWORDS if index or n != "index_name"]
+    shown = {n: p for n, p in params.items() if n in _CONNECTION_KEYWORDS}
+    assert list(shown) == names  # the same keywords, in the same order
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in shown.values())
+    return {n: p.default for n, p in shown.items()}
 
 
-def test_the_typed_options_name_the_keywords_of_their_tables() -> None:
-    """mypy checks **options against these TypedDicts: they must name what the tables take."""
-    from pinecone_imports_frame import config, watch
+@pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
+def test_every_call_lists_the_connection_keywords_with_the_same_defaults(name: str) -> None:
+    func = getattr(pif, name)
+    index = name in _INDEX_CALLS
+    table = {n: d for n, d in _CONNECTION_KEYWORDS.items() if index or n != "index_name"}
+    assert _keyword_table(func, index=index) == table
+    assert _keyword_table(Connection.resolve, index=True) == _CONNECTION_KEYWORDS
+    assert "__signature__" not in vars(func)  # its own signature, as written
+    defaults = _keyword_table(func, index=index)
+    # Each default is the constant config defines once, not a copy of its value.
+    assert defaults["timeout"] is pif.config.DEFAULT_TIMEOUT
+    assert defaults["max_retries"] is pif.config.DEFAULT_MAX_RETRIES
+    assert defaults["api_version"] is pif.config.DEFAULT_API_VERSION
 
-    resolve = set(config.keyword_parameters(Connection.resolve))
-    assert (
-        set(config.IndexOptions.__annotations__) | set(config.ProjectOptions.__annotations__)
-        == resolve
-    )
-    assert "index_name" not in config.ProjectOptions.__annotations__
-    assert set(watch.WatchOptions.__annotations__) == set(config.keyword_parameters(watch._Watch))
+
+def test_a_default_is_shown_as_its_value_and_resolves_to_it() -> None:
+    import inspect
+
+    shown = str(inspect.signature(pif.read_imports))
+    assert "timeout: 'float' = 30.0" in shown and "api_version: 'str' = '2026-07'" in shown
+    conn = Connection.resolve("127.0.0.1:1", api_key=KEY)
+    assert (conn.timeout, conn.max_retries, conn.api_version) == (30.0, 5, "2026-07")
+    assert type(conn.timeout) is float and type(conn.max_retries) is int
+    assert type(conn.api_version) is str
 
 
 @pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
@@ -97,64 +106,31 @@ def test_a_mistyped_keyword_is_a_type_error_naming_the_call(name: str) -> None:
         getattr(pif, name)(api_kye=KEY)
 
 
-def test_mypy_checks_each_connection_keyword_of_a_call(tmp_path: Path) -> None:
-    """py.typed promises users' type checkers the keywords, though the calls take **options."""
-    import subprocess
-    import sys
-
-    code = tmp_path / "user_code.py"
-    code.write_text(
-        "import pinecone_imports_frame as pif\n"
-        'pif.read_imports("h", api_kye="x")\n'
-        'pif.read_imports("h", timeout="5")\n'
-        'pif.read_project_imports(index_name="a")\n'
-        'pif.watch_imports("h", interval="1m", api_key="k", timeout=5.0, max_retries=2)\n'
-        'pif.watch_project_imports(controller_host="c", until="2h", on_event=print)\n'
-    )
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mypy",
-            "--no-incremental",
-            "--follow-imports=silent",
-            "--config-file",
-            os.devnull,
-            str(code),
-        ],
-        cwd=Path(pif.__file__).parent.parent,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    errors = [line for line in run.stdout.splitlines() if ": error:" in line]
-    assert [line.split(":")[1] for line in errors] == ["2", "3", "4"], run.stdout
-    assert '"api_kye"' in errors[0] and '"timeout"' in errors[1] and '"index_name"' in errors[2]
-
-
 @pytest.mark.parametrize("name", _PROJECT_CALLS)
 def test_a_project_call_takes_no_index_name(name: str) -> None:
     with pytest.raises(TypeError, match="index_name"):
         getattr(pif, name)(api_key=KEY, index_name="docs")
 
 
-def test_the_plain_key_leaves_the_callers_frame_once_resolved() -> None:
+@pytest.mark.parametrize("name", _INDEX_CALLS + _PROJECT_CALLS)
+def test_the_plain_key_leaves_the_callers_frame_once_wrapped(name: str) -> None:
     import sys
 
     seen: list[dict[str, object]] = []
 
     def tracer(frame, event, arg):
-        if event == "return" and frame.f_code.co_name == "read_imports":
+        if event == "return" and frame.f_code.co_name == name:
             seen.append(dict(frame.f_locals))
         return tracer if event == "call" else None
 
     sys.settrace(tracer)
     try:
         with pytest.raises(ConfigurationError):
-            pif.read_imports(api_key=KEY)  # no host: resolved, then refused
+            # Refused once the key is wrapped: no host, or a bad max_workers.
+            getattr(pif, name)(api_key=KEY, **({} if name in _INDEX_CALLS else {"max_workers": 0}))
     finally:
         sys.settrace(None)
-    assert seen and seen[0]["options"] == {}
+    assert seen and "api_key" not in seen[0]
     assert KEY not in repr(seen[0])
 
 
@@ -306,3 +282,82 @@ def test_a_bare_number_is_not_a_timestamp(value: object) -> None:
 def test_intervals_under_a_second_are_refused(value: object) -> None:
     with pytest.raises(ConfigurationError):
         pif.config.parse_interval(value)
+
+
+# --- arguments resolved and checked once per call (issue 21) -----------------------------
+
+
+def _count(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    calls = [0]
+    real = getattr(module, name)
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_read_imports_resolves_and_checks_its_arguments_once(
+    monkeypatch: pytest.MonkeyPatch, imports_emulator: Emulator
+) -> None:
+    """It called the public iter_pages, which resolved and checked them all again."""
+    from pinecone_imports_frame import config
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    checked = _count(monkeypatch, config, "check_page_size")
+    df = pif.read_imports(imports_emulator.url, api_key=imports_emulator.api_key, progress=False)
+    assert len(df) == len(imports_emulator.records())
+    assert (resolved[0], checked[0]) == (1, 1)
+
+
+def test_the_fleet_view_resolves_once_for_all_its_indexes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import config
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    indexes = [IndexConfig(name, imports=3) for name in ("a", "b", "c")]
+    with Project(indexes=indexes) as project:
+        df = pif.read_project_imports(
+            api_key=project.api_key, controller_host=project.control.url, progress=False
+        )
+    assert len(df) == 9 and resolved[0] == 1
+
+
+_DONE = {
+    "id": "1",
+    "uri": "s3://b/",
+    "status": "Completed",
+    "createdAt": "2025-05-01T10:00:00Z",
+    "finishedAt": "2025-05-01T10:30:00Z",
+}
+
+
+def test_a_watch_resolves_once_not_at_every_poll(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each poll was a public read_imports(connection=...): resolved and checked again."""
+    from pinecone_imports_frame import config
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    checked = _count(monkeypatch, config, "check_page_size")
+    with Emulator(records=[_DONE]) as emu:
+        history = pif.watch_imports(emu.url, api_key=emu.api_key, progress=False)
+    assert history.attrs["watch"]["polls"] == 1 and (resolved[0], checked[0]) == (1, 1)
+
+
+def test_a_project_watch_resolves_once_not_at_every_poll(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame import config
+    from pinecone_imports_frame.emulator import IndexConfig, Project
+
+    resolved = _count(monkeypatch, config, "resolve_connection")
+    checked = _count(monkeypatch, config, "check_page_size")
+    indexes = [IndexConfig(name, records=(_DONE,)) for name in ("a", "b")]
+    with Project(indexes=indexes) as project:
+        history = pif.watch_project_imports(
+            api_key=project.api_key, controller_host=project.control.url, progress=False
+        )
+    assert history.attrs["watch"]["polls"] == 1 and (resolved[0], checked[0]) == (1, 1)

@@ -209,6 +209,35 @@ def test_a_gzip_bomb_is_refused_without_inflating_it(bomb: bytes) -> None:
     assert len(server.requests) == 2  # too large is not retried
 
 
+def test_a_deflate_stream_that_never_inflates_is_capped_on_the_wire() -> None:
+    """Empty deflate blocks inflate to nothing: urllib3 keeps every byte of them.
+
+    Its deflate decoder holds the input until the first byte of output (to try raw
+    deflate after zlib), so 64 MiB of empty blocks would sit in memory, and be asked for
+    again on each retry, copied on each read (minutes of CPU). A body whose first MiB
+    inflates to nothing is refused.
+    """
+    blocks = b"\x00\x00\x00\xff\xff" * (2**20 // 5)  # about a MiB of empty blocks
+
+    def never_inflates(sock: socket.socket, request: object) -> str:
+        sock.sendall(_head(200, "Transfer-Encoding: chunked\r\nContent-Encoding: deflate"))
+        sock.sendall(b"2\r\n\x78\x01\r\n")
+        for _ in range(64):  # no length announced: 64 MiB, read as it streams
+            sock.sendall(b"%x\r\n" % len(blocks) + blocks + b"\r\n")
+        return CLOSE
+
+    with HostileServer([never_inflates]) as server:
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseFormatError, match="first 1 MiB inflate to nothing"):
+                read(server)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert peak < 16 * 2**20  # never the 64 MiB sent
+    assert len(server.requests) == 1  # not retried: it would come again
+
+
 def test_a_body_announced_larger_than_the_cap_is_not_read() -> None:
     huge = raw(_head(200, f"Content-Length: {MAX_BODY_BYTES + 1}"), then=STALL)
     with (

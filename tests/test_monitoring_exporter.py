@@ -560,6 +560,7 @@ def test_the_pinecone_imports_alone_do_not_need_prometheus_client() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stdout.split() == ["True", "2"], proc.stderr
     assert "pip install 'pinecone-imports-frame[metrics]'" in proc.stderr
+    assert "pip install -e '.[metrics]'" in proc.stderr  # what works from a checkout
 
 
 def test_an_index_given_by_name_is_labelled_with_its_name_and_host() -> None:

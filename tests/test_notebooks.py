@@ -8,6 +8,7 @@ standing in for it, over HTTP), changing nothing but the environment.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,9 +26,39 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 FIGURES = {"imports_overview.ipynb": 6, "imports_trends.ipynb": 4}
 
 
-def run(name: str) -> Any:
+#: Appended to each code cell by ``run(inspect=True)``: what each axes of the cell's
+#: figures shows, drawn (the inline backend closes them once the cell has run).
+_FACTS = """
+import json as _json
+import matplotlib.pyplot as _plt
+
+for _number in _plt.get_fignums():
+    _figure = _plt.figure(_number)
+    _figure.canvas.draw()
+    _renderer = _figure.canvas.get_renderer()
+    for _axes in _figure.axes:
+        _legend = _axes.get_legend()
+        _box = _axes.get_window_extent(_renderer)
+        print("FACTS" + _json.dumps({
+            "title": _axes.get_title(),
+            "xlabel": _axes.get_xlabel(),
+            "ylabel": _axes.get_ylabel(),
+            "xlim": [float(v) for v in _axes.get_xlim()],
+            "ylim": [float(v) for v in _axes.get_ylim()],
+            "xticks": [t.get_text() for t in _axes.get_xticklabels()],
+            "legend_on_data": bool(
+                _legend is not None and _legend.get_window_extent(_renderer).overlaps(_box)
+            ),
+        }))
+"""
+
+
+def run(name: str, *, inspect: bool = False) -> Any:
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
-    # A cell that raises fails the test here (CellExecutionError names the cell).
+    if inspect:  # describe each cell's figures at its end
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.source += "\n" + _FACTS
     NotebookClient(
         notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": NOTEBOOKS}}
     ).execute()
@@ -82,8 +113,36 @@ def test_the_notebook_runs_against_the_emulator_and_draws_its_figures(name: str)
     assert "Traceback" not in text and "Warning" not in text
     if name == "imports_overview.ipynb":
         assert "1000 imports" in text
-    else:
-        assert re.search(r"99 listings over 7 days", text)
+    else:  # a week from midnight: seven calendar days
+        assert re.search(r"99 listings over 6 days 22:(29:5\d|30:0\d)", text)  # Date: seconds
+
+
+def figure_facts(notebook: Any) -> list[dict[str, Any]]:
+    """Return what ``_FACTS`` said of the figures of a notebook run with ``inspect=True``."""
+    text = text_of(notebook)
+    return [json.loads(line[5:]) for line in text.splitlines() if line.startswith("FACTS")]
+
+
+#: Count axes (labelled so), which start at 0: a bar twice as high is twice as many.
+COUNTS = ("imports", "imports finished", "million records imported", "status changes")
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("no_pinecone")
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_no_legend_covers_data_and_every_count_starts_at_zero(name: str) -> None:
+    """Before: legends on the bars of three charts, a right axis from 300, ten days a week."""
+    facts = figure_facts(run(name, inspect=True))
+    assert len([f for f in facts if f["title"]]) == FIGURES[name]
+    assert not [f["title"] for f in facts if f["legend_on_data"]]
+    for f in facts:
+        if f["ylabel"] in COUNTS:
+            assert f["ylim"][0] == 0, f
+        if f["xlabel"] in COUNTS:
+            assert f["xlim"][0] == 0, f
+    if name == "imports_trends.ipynb":  # the week simulated: seven days, not ten
+        (daily,) = [f for f in facts if f["title"].startswith("Imports finished per day")]
+        assert len(daily["xticks"]) == 7
 
 
 @pytest.mark.slow

@@ -6,8 +6,8 @@ Against an emulated project (the index of ``PINECONE_INDEX_HOST`` is one of its 
 folder, and a fake clock for the commands that poll (``--every``, ``watch``) that moves the
 project's simulated clock as it sleeps. Python blocks share one namespace, as in a
 notebook; shell blocks run their ``pinecone-imports`` lines through the CLI's ``main``;
-the SQL block runs in DuckDB. Only set-up lines (creating a venv, ``pip install``,
-``jupyter lab``) are not run: CI runs the two quick-start commands itself.
+the SQL blocks run in DuckDB. Only set-up lines (creating a venv, ``pip install``,
+``jupyter lab``) and the test command are not run: CI runs those itself.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pinecone_imports_frame.emulator import IndexConfig, Project
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 START = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
-SETUP = ("python3 -m venv", "pip install", "jupyter lab")
+SETUP = ("python3 -m venv", "pip install", "jupyter lab", "python -m pytest")
 
 
 def _blocks() -> list[tuple[str, str]]:

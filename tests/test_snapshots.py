@@ -551,6 +551,9 @@ def test_missing_backend_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
         read_snapshots("gs://bucket/lake")
     with pytest.raises(ConfigurationError, match=re.escape("pinecone-imports-frame[lake]")):
         write_snapshot(empty_frame(), "gs://bucket/lake")
+    # The package is not published yet: the hint also says what works from a checkout.
+    with pytest.raises(ConfigurationError, match=re.escape("pip install -e '.[lake]'")):
+        read_snapshots("gs://bucket/lake")
 
 
 # --- list and prune ------------------------------------------------------------------------
@@ -629,10 +632,12 @@ def test_prune_by_age_and_count(tmp_path: Path, records: list[dict[str, Any]]) -
     pd.testing.assert_frame_equal(read_snapshots(tmp_path), stacked(b[1], a[3]))
     dates = sorted(p.name for p in tmp_path.glob("*/*"))
     assert dates == sorted({f"date={df['listed_at'].iloc[0]:%Y-%m-%d}" for df in (a[3], b[1])})
-    with pytest.raises(ConfigurationError, match=r"keep_last=0 removes every snapshot.*all=True"):
+    with pytest.raises(
+        ConfigurationError, match=r"keep_last=0 removes every snapshot.*all_snapshots=True"
+    ):
         prune_snapshots(tmp_path, keep_last=0)
     assert len(list_snapshots(tmp_path)) == 2
-    assert prune_snapshots(tmp_path, keep_last=0, all=True)["rows"].sum() == 44
+    assert prune_snapshots(tmp_path, keep_last=0, all_snapshots=True)["rows"].sum() == 44
     assert list(tmp_path.iterdir()) == []  # emptied partition folders are gone
 
     with pytest.raises(ConfigurationError, match=r"older_than= .* or keep_last="):

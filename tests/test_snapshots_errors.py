@@ -255,7 +255,9 @@ def test_files_it_did_not_write_never_block_the_rest(
     assert set(removed["file_status"]) == {"corrupt"}
     left = list_snapshots(root, storage_options=options)
     assert sorted(left["path"]) == sorted([paths[1], odd["renamed"], odd["unsigned"]])
-    removed = prune_snapshots(root, keep_last=0, all=True, corrupt=True, storage_options=options)
+    removed = prune_snapshots(
+        root, keep_last=0, all_snapshots=True, corrupt=True, storage_options=options
+    )
     assert removed["path"].tolist() == [paths[1]]  # foreign files stay, whatever is asked
 
 
@@ -305,7 +307,9 @@ def test_a_name_with_an_impossible_timestamp_is_a_file_it_did_not_write(
     done = compact_snapshots(root, storage_options=options)
     assert done["files_before"].tolist() == [2]  # the two snapshots, not the odd files
     read_warns()
-    removed = prune_snapshots(root, keep_last=0, all=True, corrupt=True, storage_options=options)
+    removed = prune_snapshots(
+        root, keep_last=0, all_snapshots=True, corrupt=True, storage_options=options
+    )
     assert removed["path"].tolist() == done["path"].tolist() * 2  # its two listings
     left = list_snapshots(root, storage_options=options)
     assert sorted(left["path"]) == sorted(odd) and set(left["file_status"]) == {"foreign"}
@@ -510,7 +514,7 @@ def test_no_lake_operation_follows_a_symlink_out_of_the_root(tmp_path: Path) -> 
     assert len(skips_each_link(lambda: list_snapshots(mine))) == 3
     merged = skips_each_link(lambda: compact_snapshots(mine))
     assert merged["files_before"].tolist() == [2]  # its own day of two, nothing of theirs
-    removed = skips_each_link(lambda: prune_snapshots(mine, keep_last=0, all=True))
+    removed = skips_each_link(lambda: prune_snapshots(mine, keep_last=0, all_snapshots=True))
     assert len(removed) == 3
     with pytest.raises(SnapshotError, match="symbolic link") as refused:
         write(mine, 5, "h")  # into the linked date folder

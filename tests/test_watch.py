@@ -192,9 +192,17 @@ def test_each_poll_is_written_as_a_snapshot(emu: Emulator, fake: FakeTime, tmp_p
     lake = pif.read_snapshots(tmp_path)
     assert len(pif.list_snapshots(tmp_path)) == history["listed_at"].nunique() == 4
     key = ["listed_at", "id"]
+
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(key, ignore_index=True)
+
+    # The lake holds every listing whole; the history, each listing's news and the last
+    # listing whole (test_watch_memory), every row of it as the lake holds it.
+    last = lake["listed_at"].max()
     pd.testing.assert_frame_equal(
-        lake.sort_values(key, ignore_index=True), history.sort_values(key, ignore_index=True)
+        rows(lake[lake["listed_at"] == last]), rows(history[history["listed_at"] == last])
     )
+    pd.testing.assert_frame_equal(rows(lake.merge(history[key], on=key)), rows(history))
 
 
 def test_a_listing_whose_snapshot_failed_in_passing_is_still_watched(
@@ -253,7 +261,7 @@ def test_bars_show_each_running_import_and_lines_show_endings(
 ) -> None:
     watch_imports(emu.url, api_key=emu.api_key, interval="1m", progress=True)
     err = capsys.readouterr().err
-    assert "imports ended" in err and "ETA" in err and "records" in err
+    assert "imports ended" in err and "ETA" in err and " rec" in err
     assert " Completed after " in err and " Failed after " in err
 
 
@@ -279,12 +287,14 @@ def estimate_row(**fields: Any) -> Any:
 
 
 def test_the_bar_text_says_eta_indexing_or_pending() -> None:
-    assert watch._bar_text(estimate_row()) == ("1,234,567 records, 2,500/s, ETA 10:30Z (in 42m00s)")
+    assert watch._bar_text(estimate_row()) == "1,234,567 rec, 2,500/s, ETA 10:30Z in 42m00s"
+    later = estimate_row(time_left=pd.Timedelta(hours=3, minutes=45, seconds=15))
+    assert watch._bar_text(later) == "1,234,567 rec, 2,500/s, ETA 10:30Z in 3h45m"
     indexing = estimate_row(phase="indexing", indexing_for=pd.Timedelta(minutes=12))
-    assert watch._bar_text(indexing) == "indexing 12m00s, 1,234,567 records"
+    assert watch._bar_text(indexing) == "indexing 12m00s, 1,234,567 rec"
     assert watch._bar_text(estimate_row(phase="pending")) == "pending"
     unknown = estimate_row(eta=pd.NaT, records_per_second=float("nan"))
-    assert watch._bar_text(unknown) == "1,234,567 records, ETA ?"
+    assert watch._bar_text(unknown) == "1,234,567 rec, ETA ?"
 
 
 def test_an_event_line_escapes_server_text() -> None:
@@ -454,13 +464,17 @@ def test_an_import_listed_twice_is_watched_once_as_its_last_row(
     assert history.attrs["watch"]["stopped"] == "until"
     assert history["listed_at"].nunique() == 4
     assert sum(issubclass(w.category, pif.DuplicateImportWarning) for w in caught) == 4
-    for _, one in history.groupby("listed_at"):
-        assert one["id"].tolist() == ["1", "2", "3", "9"]
+    times = sorted(history["listed_at"].unique())
+    for t, one in history.groupby("listed_at"):
+        # The running imports in every listing; 9, which never changes, in the first and
+        # the last (a watch keeps each listing's news, and the last listing whole).
+        ended = ["9"] if t in (times[0], times[-1]) else []
+        assert one["id"].tolist() == ["1", "2", "3", *ended]
         assert one.loc[one["id"] == "2", "percent_complete"].tolist() == [12.0]
     # The trends count what the watch saw: four imports, three running.
     with warnings.catch_warnings():
         warnings.simplefilter("error", pif.DuplicateImportWarning)
-        assert trends.status_timeline(history)["total"].tolist() == [4] * 4
+        assert trends.status_timeline(history)["total"].tolist() == [4, 3, 3, 4]
         assert int(trends.summary(history).loc[0, "imports"]) == len(trends.latest(history)) == 4
         assert len(trends.estimate_completion(history)) == 3
 
@@ -478,7 +492,12 @@ def test_a_watch_of_a_listing_with_an_import_twice_keeps_its_history_on_an_error
             )
     partial = info.value.partial
     assert partial is not None and partial["listed_at"].nunique() == 3
-    assert partial.groupby("listed_at")["id"].apply(list).tolist() == [["1", "2", "3", "9"]] * 3
+    # Every running import at each listing; 9 (unchanged) first and last.
+    assert partial.groupby("listed_at")["id"].apply(list).tolist() == [
+        ["1", "2", "3", "9"],
+        ["1", "2", "3"],
+        ["1", "2", "3", "9"],
+    ]
 
 
 def test_an_error_from_on_event_keeps_the_history_in_partial(emu: Emulator, fake: FakeTime) -> None:
@@ -548,7 +567,7 @@ def test_until_a_time_is_on_the_servers_clock_when_it_runs_ahead(
 
 
 def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
-    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
+    emu: Emulator, fake: FakeTime, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Before: every row of every running import, so each poll cost more than the last.
 
@@ -563,8 +582,9 @@ def test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import(
         return out
 
     monkeypatch.setattr(trends, "estimate_completion", spy)
-    history = watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m",
-                            progress=True)  # fmt: skip
+    watch_imports(emu.url, api_key=emu.api_key, interval="1m", until="90m", progress=True,
+                  snapshot_to=tmp_path)  # fmt: skip
+    history = pif.read_snapshots(tmp_path)  # every listing whole (the watch keeps its news)
     times = sorted(history["listed_at"].unique())
     assert len(calls) == len(times) == 91
     rows_per_import = [len(given) / max(len(out), 1) for given, out in calls]

@@ -11,8 +11,6 @@ only when something outside the code calls it, and say what.
 # Module hooks: lazy imports and dir() of the package (PEP 562).
 __getattr__
 __dir__
-# The signature that help(), Jupyter and IDEs show for a takes_connection function.
-_.__signature__
 # tqdm reads it when it draws a bar.
 _.bar_format
 # The warnings module calls it to show a warning (the CLI's, one escaped line).

@@ -3,8 +3,9 @@
 Split as moto splits a service: state (:mod:`.clock`, :mod:`.plans`, :mod:`.history`,
 :mod:`.state`), HTTP (:mod:`.versions`, :mod:`.routes`, the planes :mod:`.data_plane` and
 :mod:`.control_plane`, :mod:`.responses`, :mod:`.faults`, the pipeline :mod:`.app`, the
-socket :mod:`.handler`) and lifecycle (:mod:`.server` for one index, :mod:`.project` for
-several, each on its own port; :mod:`.layouts`, ready-made projects for the command line).
+socket :mod:`.handler`) and lifecycle (:mod:`.endpoint` for one port, :mod:`.server` for one
+index, :mod:`.project` for several, each on its own port; :mod:`.layouts`, ready-made
+projects for the command line).
 
 >>> from pinecone_imports_frame.emulator import Emulator
 >>> with Emulator(imports=10, seed=0) as emu:

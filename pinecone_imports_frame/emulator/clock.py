@@ -182,7 +182,7 @@ class SimulatedClock:
         '2025-05-01T01:00:01.500000+00:00'
         """
         if isinstance(seconds, (str, timedelta)):  # pandas.Timedelta is a timedelta
-            from ..config import parse_duration
+            from ..parsing import parse_duration
 
             seconds = parse_duration(seconds, what="advance()").total_seconds()
         self._stepped_us += round(check_seconds("advance()", seconds) * US)

@@ -16,9 +16,10 @@ from datetime import datetime
 from .app import EndpointApp, Runtime
 from .clock import SimulatedClock
 from .control_plane import ControlPlane
+from .endpoint import ServedEndpoint
 from .request import RecordedRequest
 from .routes import Router
-from .server import IndexServer, ProjectControls, ServedEndpoint
+from .server import IndexServer, ProjectControls
 from .state import IndexConfig, ProjectState
 from .tokens import PageTokens
 

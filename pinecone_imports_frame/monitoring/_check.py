@@ -23,8 +23,9 @@ import pandas as pd
 
 from .. import trends
 from .._text import printable, short_duration
-from ..config import DEFAULT_PAGE_SIZE, Connection, parse_duration, parse_timestamp
+from ..config import DEFAULT_MAX_WORKERS, DEFAULT_PAGE_SIZE, Connection
 from ..errors import ConfigurationError, FleetWarning, PineconeImportsError
+from ..parsing import Duration, parse_duration, parse_timestamp
 from ._running import progress_since
 
 logger = logging.getLogger(__name__)
@@ -71,12 +72,12 @@ def check_imports(
     connection: Connection | None = None,
     all_indexes: bool = False,
     indexes: str | Sequence[str] | None = None,
-    max_workers: int = 16,
+    max_workers: int = DEFAULT_MAX_WORKERS,
     page_size: int = DEFAULT_PAGE_SIZE,
-    since: Any = "24h",
+    since: Duration = "24h",
     stalled_after: Any = "30m",
     indexing_after: Any = "1h",
-    max_age: Any = None,
+    max_age: Duration | None = None,
     now: Any = None,
 ) -> pd.DataFrame:
     """Find the imports that need a person: failed, stalled, indexing too long; failed listings.

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 
 from .._text import printable
-from ..config import DEFAULT_PAGE_SIZE, Connection, parse_duration, parse_interval
+from ..config import DEFAULT_MAX_WORKERS, DEFAULT_PAGE_SIZE, Connection
 from ..errors import ConfigurationError, PineconeImportsError
+from ..parsing import Duration, Interval, parse_duration, parse_interval
 from ..polling import poll
 from ..schema import STATUSES
 from . import DEFAULT_PORT
@@ -49,7 +50,8 @@ def require_prometheus_client() -> None:
         import prometheus_client  # noqa: F401
     except ImportError:
         raise ConfigurationError(
-            "the exporter needs prometheus_client: pip install 'pinecone-imports-frame[metrics]'"
+            "the exporter needs prometheus_client: pip install 'pinecone-imports-frame[metrics]' "
+            "(from a checkout: pip install -e '.[metrics]')"
         ) from None
 
 
@@ -207,9 +209,9 @@ class ImportsExporter:
         connection: Connection,
         all_indexes: bool = False,
         indexes: str | Sequence[str] | None = None,
-        max_workers: int = 16,
+        max_workers: int = DEFAULT_MAX_WORKERS,
         page_size: int = DEFAULT_PAGE_SIZE,
-        window: Any = "24h",
+        window: Duration = "24h",
     ) -> None:
         from ..config import check_page_size
         from ..fleet import check_fleet_arguments, check_patterns
@@ -510,7 +512,7 @@ class ImportsExporter:
     def run(
         self,
         *,
-        interval: Any = "60s",
+        interval: Interval = "60s",
         stop: threading.Event | None = None,
         max_listings: int | None = None,
     ) -> int:

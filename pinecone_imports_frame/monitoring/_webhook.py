@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 
-from ..config import Endpoint, is_loopback
+from .._hosts import Endpoint, is_loopback
 from ..errors import ApiError, ConfigurationError, InsecureTransportError, TransportError
 
 logger = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def notify_webhook(
     ...
     pinecone_imports_frame.errors.ConfigurationError: the webhook URL is not an http(s) URL ...
     """
-    from ..client import _tls_context, proxy_for
+    from ..transport import _tls_context, proxy_for
 
     endpoint = _endpoint(url, allow_insecure=allow_insecure)
     options: dict[str, Any] = {

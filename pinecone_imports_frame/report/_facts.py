@@ -17,6 +17,8 @@ import pandas as pd
 
 from .. import schema, trends
 from .._text import printable
+from ..trends._on_runs import listings_by_index
+from ..trends._runs import is_runs
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,8 @@ class Facts:
 def _names(history: pd.DataFrame, hosts: list[str]) -> dict[str, str]:
     """Name each index: its ``index_name`` where known, else its host; names kept distinct."""
     known: dict[str, str] = {}
+    if is_runs(history) and len(history):  # the newest listing's name, as for listings
+        history = history.sort_values("last_listed_at", kind="stable")
     if "index_name" in history.columns and len(history):
         named = pd.DataFrame(
             {
@@ -119,9 +123,22 @@ def _names(history: pd.DataFrame, hosts: list[str]) -> dict[str, str]:
     return names
 
 
-def gather(history: pd.DataFrame) -> Facts:
-    """Work out the period, the names and each import's last row from a history."""
-    latest = trends.latest(history) if len(history) else history.iloc[:0].copy()
+def _period(history: pd.DataFrame) -> tuple[Any, Any, dict[str, int]]:
+    """Return the first listing (None for one per index), the last, and listings per index.
+
+    Of a listing frame, its rows' ``listed_at``; of a runs frame (``read_history``), the
+    listings it knows (those showing no import included).
+    """
+    if is_runs(history):
+        by_index = {NO_HOST if h is None else h: t for h, t in listings_by_index(history).items()}
+        listings = {h: len(t) for h, t in by_index.items()}
+        every = np.concatenate(list(by_index.values())) if by_index else np.array([], np.int64)
+        if not len(every):
+            return None, None, listings
+        end = pd.Timestamp(int(every.max()), unit="us", tz="UTC")
+        several = max(listings.values()) > 1
+        start = pd.Timestamp(int(every.min()), unit="us", tz="UTC") if several else None
+        return start, end, listings
     hosts_all = (
         host_keys(history["index_host"])
         if "index_host" in history.columns
@@ -130,13 +147,20 @@ def gather(history: pd.DataFrame) -> Facts:
     frame = pd.DataFrame({"host": hosts_all, "listed_at": history["listed_at"].to_numpy()})
     per_index = frame.groupby("host", sort=False)["listed_at"].nunique()
     listings = {str(h): int(n) for h, n in per_index.items()}
-    hosts = list(listings)
     several_listings = bool(len(per_index) and per_index.max() > 1)
     start = end = None
     if len(history):
         times = pd.to_datetime(history["listed_at"], utc=True)
         end = times.max()
         start = times.min() if several_listings else None
+    return start, end, listings
+
+
+def gather(history: pd.DataFrame) -> Facts:
+    """Work out the period, the names and each import's last row from a history."""
+    latest = trends.latest(history) if len(history) else history.iloc[:0].copy()
+    start, end, listings = _period(history)
+    hosts = list(listings)
     latest = latest.assign(
         host=host_keys(latest["index_host"])
         if "index_host" in latest.columns

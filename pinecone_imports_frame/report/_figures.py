@@ -57,8 +57,8 @@ def require_matplotlib() -> None:
     except ImportError as exc:
         raise ConfigurationError(
             "the report draws its figures with matplotlib, which is not installed: install "
-            "the package's report extra (pip install 'pinecone-imports-frame[report]', or "
-            "pip install matplotlib)"
+            "the package's report extra (pip install 'pinecone-imports-frame[report]'; from a "
+            "checkout: pip install -e '.[report]'), or pip install matplotlib"
         ) from exc
 
 

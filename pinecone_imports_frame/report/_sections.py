@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import trends
 from . import _figures as fig
-from ._facts import Facts, by_index, status_counts, totals
+from ._facts import Facts, by_index, host_keys, status_counts, totals
 from ._format import (
     MISSING,
     STATUS_NAMES,
@@ -366,7 +366,15 @@ def _progress_lines(facts: Facts, loading: pd.DataFrame) -> tuple[pd.DataFrame, 
         + loading["eta"].isna().astype(int)
     ).sort_values(["_rank", "eta"], kind="stable")
     keys = list(zip(order["host"], order["id"].astype(object), strict=True))
-    p = trends.progress_history(facts.history)
+    # Only the running imports' rows: of a year of runs, a handful (never every listing).
+    h = facts.history
+    own = pd.MultiIndex.from_arrays(
+        [
+            host_keys(h["index_host"]) if "index_host" in h.columns else [""] * len(h),
+            h["id"].astype(object),
+        ]
+    )
+    p = trends.progress_history(h[own.isin(keys)])
     p = p.assign(host=p["index_host"].astype(object).where(p["index_host"].notna(), ""))
     pairs = pd.MultiIndex.from_arrays([p["host"], p["id"].astype(object)])
     p = p[pairs.isin(keys)]

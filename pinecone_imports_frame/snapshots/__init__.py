@@ -40,7 +40,7 @@ Any number of processes may read, write, compact and prune one lake at once, wit
 lock (see ``_view``): a file is never changed in place, a read or a list is the lake as
 one look found it, a file gone when read is looked up again, and compaction and prune
 each check, after changing the lake, what the other did meanwhile. A host is spelled one
-way in partitions and rows (``config.index_host_value``), also for folders written before
+way in partitions and rows (``_hosts.index_host_value``), also for folders written before
 (``_layout.partition_host``); symbolic links inside the root are never followed.
 
 The package is split by job: ``_layout`` (names), ``_store`` (local disk and fsspec behind

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import pandas as pd
 
-from .. import config
+from .. import _hosts, parsing
 from ..errors import ConfigurationError
+from ..parsing import Moment
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def shared_params(func: F) -> F:
     return func
 
 
-def as_utc(value: Any, name: str) -> pd.Timestamp | None:
+def as_utc(value: Moment | None, name: str) -> pd.Timestamp | None:
     """Parse a timestamp argument (None stays None); naive values are UTC.
 
     Examples
@@ -63,7 +64,7 @@ def as_utc(value: Any, name: str) -> pd.Timestamp | None:
     >>> as_utc("2025-05-01", "since")
     Timestamp('2025-05-01 00:00:00+0000', tz='UTC')
     """
-    return config.parse_timestamp(value, what=name)
+    return parsing.parse_timestamp(value, what=name)
 
 
 def as_set(value: str | Iterable[str] | None, name: str) -> frozenset[str] | None:
@@ -98,4 +99,24 @@ def as_age(value: Any) -> pd.Timedelta:
     ...
     pinecone_imports_frame.errors.ConfigurationError: older_than='90' has no unit: ...
     """
-    return config.parse_duration(value, what="older_than")
+    return parsing.parse_duration(value, what="older_than")
+
+
+def as_hosts(index_host: str | Sequence[str] | None) -> frozenset[str] | None:
+    """Normalise ``index_host=`` as ``read_imports`` does: a URL or a bare host, one or many.
+
+    Examples
+    --------
+    >>> sorted(as_hosts(["http://127.0.0.1:5080/", "idx.svc.pinecone.io"]))
+    ['127.0.0.1:5080', 'idx.svc.pinecone.io']
+    """
+    given = as_set(index_host, "index_host")
+    if given is None:
+        return None
+    out = set()
+    for h in given:
+        try:
+            out.add(_hosts.normalize_host(h, what="index_host").netloc)
+        except ConfigurationError:
+            out.add(h)  # not a host read_imports takes, but a partition may still be named so
+    return frozenset(out)

@@ -42,6 +42,7 @@ import logging
 import os
 import secrets
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -51,8 +52,9 @@ import pyarrow.compute as pc
 from .. import frame as _frame
 from .. import schema
 from ..errors import SkippedFileWarning, SnapshotError
-from ._args import as_age, shared_params
+from ._args import as_age, as_hosts, shared_params
 from ._catalog import LISTINGS_KEY, Listing, listings_json, rank
+from ._decode import read_stored
 from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
@@ -63,7 +65,6 @@ from ._layout import (
     encode_host,
     package_version,
 )
-from ._read import as_hosts, read_stored
 from ._store import Store, open_store, store_errors
 from ._view import MAX_LOOKS
 from ._write import encode_parquet
@@ -95,7 +96,7 @@ def compact_snapshots(
     root: str | os.PathLike[str],
     *,
     older_than: str | dt.timedelta | pd.Timedelta = "1d",
-    index_host: str | list[str] | None = None,
+    index_host: str | Sequence[str] | None = None,
     dry_run: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import config, schema
+from .. import _hosts, schema
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def partition_host(name: str) -> str | None:
     """Return the index host an ``index_host=`` folder is of, spelled one way; None otherwise.
 
     Hosts written differently (``LOCALHOST:5080``, ``localhost.:5080``, ``h.io:443``) are
-    one index: each is read as :func:`config.index_host_value` spells it, so that a lake
+    one index: each is read as :func:`_hosts.index_host_value` spells it, so that a lake
     written before hosts were normalised reads (and compacts, and prunes) as one index.
 
     Examples
@@ -82,7 +82,7 @@ def partition_host(name: str) -> str | None:
     ('localhost:5080', None)
     """
     raw = parse_partition(name, HOST_KEY)
-    return None if raw is None else config.index_host_value(raw)
+    return None if raw is None else _hosts.index_host_value(raw)
 
 
 def stamp(listed_at: pd.Timestamp) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..frame import micros
 from ._args import as_age, shared_params
 from ._catalog import Listing
 from ._compact import write_merged
+from ._decode import read_stored
 from ._inventory import (
     CORRUPT,
     OK,
@@ -26,7 +28,6 @@ from ._inventory import (
     settled_entries,
 )
 from ._layout import TEMPORARY, SnapshotFile
-from ._read import read_stored
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
@@ -42,10 +43,11 @@ def prune_snapshots(
     *,
     older_than: str | dt.timedelta | pd.Timedelta | None = None,
     keep_last: int | None = None,
-    all: bool = False,  # the word users say: "prune them all"
+    all_snapshots: bool = False,
     corrupt: bool = False,
     dry_run: bool = False,
     storage_options: dict[str, Any] | None = None,
+    **deprecated: bool,
 ) -> pd.DataFrame:
     """Delete whole snapshots by age or count; return the ones removed.
 
@@ -72,9 +74,10 @@ def prune_snapshots(
         Keep the newest ``keep_last`` snapshots of each index host. Alone, it removes all
         others; with ``older_than``, a snapshot is removed only if it is both older than
         ``older_than`` and not one of the newest ``keep_last`` of its host. ``0`` (remove
-        every snapshot) needs ``all=True`` as well.
-    all : bool
+        every snapshot) needs ``all_snapshots=True`` as well.
+    all_snapshots : bool
         Remove every snapshot (the same as ``keep_last=0``, which it must accompany).
+        Formerly ``all=``, still taken for one release with a ``DeprecationWarning``.
     corrupt : bool
         Also remove files named like snapshots that are not readable Parquet (the files
         :func:`list_snapshots` shows as ``corrupt``).
@@ -91,7 +94,7 @@ def prune_snapshots(
     ------
     ConfigurationError
         Nothing to prune by was given, an argument is invalid, or ``keep_last=0`` came
-        without ``all=True``.
+        without ``all_snapshots=True``.
     SnapshotError
         The root does not exist or is not a lake, or a file could not be deleted (those
         deleted before it stay deleted).
@@ -108,7 +111,8 @@ def prune_snapshots(
     >>> list_snapshots(root)["date"].tolist()
     ['2025-05-02']
     """
-    keep_last = _check_rules(older_than, keep_last, all, corrupt)
+    all_snapshots = _renamed_all(all_snapshots, deprecated)
+    keep_last = _check_rules(older_than, keep_last, all_snapshots, corrupt)
     age = None if older_than is None else as_age(older_than)
     store = open_store(root, storage_options)
     cutoff = None if age is None else micros(pd.Timestamp.now(tz="UTC") - age)
@@ -138,22 +142,37 @@ def _selector(
     return lambda f: f.kind == TEMPORARY or (f.listed_us is not None and f.listed_us < cutoff)
 
 
-def _check_rules(older_than: Any, keep_last: Any, all: bool, corrupt: bool) -> int | None:
+def _renamed_all(all_snapshots: bool, deprecated: dict[str, bool]) -> bool:
+    """Take ``all=`` (renamed ``all_snapshots=``: it hid the builtin) with a warning."""
+    unknown = sorted(set(deprecated) - {"all"})
+    if unknown:
+        raise TypeError(f"prune_snapshots() got an unexpected keyword argument {unknown[0]!r}")
+    if "all" not in deprecated:
+        return all_snapshots
+    warnings.warn(
+        "prune_snapshots(all=...) is renamed all_snapshots=...; all= goes in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return bool(deprecated["all"]) or all_snapshots
+
+
+def _check_rules(older_than: Any, keep_last: Any, all_snapshots: bool, corrupt: bool) -> int | None:
     if keep_last is not None and (
         isinstance(keep_last, bool) or not isinstance(keep_last, int) or keep_last < 0
     ):
         raise ConfigurationError(f"keep_last must be a whole number >= 0, not {keep_last!r}")
-    if all:
+    if all_snapshots:
         if keep_last not in (None, 0) or older_than is not None:
             raise ConfigurationError(
-                "all=True removes every snapshot; it goes with keep_last=0 only, not with "
-                "older_than or another keep_last"
+                "all_snapshots=True removes every snapshot; it goes with keep_last=0 only, "
+                "not with older_than or another keep_last"
             )
         return 0
     if keep_last == 0:
         raise ConfigurationError(
-            "keep_last=0 removes every snapshot of the lake: pass all=True too if that is "
-            "what you mean (--all on the command line)"
+            "keep_last=0 removes every snapshot of the lake: pass all_snapshots=True too if "
+            "that is what you mean (--all on the command line)"
         )
     if older_than is None and keep_last is None and not corrupt:
         raise ConfigurationError(

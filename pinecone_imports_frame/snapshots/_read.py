@@ -13,13 +13,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import config, schema
 from .. import frame as _frame
+from .. import schema
 from ..error_categories import categorize
 from ..errors import ConfigurationError, SkippedFileWarning, UnknownStatusWarning
 from ..frame import micros
+from ..parsing import Moment
 from ..schema import DtypeBackend
-from ._args import as_set, as_utc, shared_params
+from ._args import as_hosts, as_set, as_utc, shared_params
 from ._catalog import Listing, choose_copies
 from ._decode import (
     _BIG_STRINGS,
@@ -28,7 +29,6 @@ from ._decode import (
     _string_bytes,
     open_compacted,
     read_batches,
-    read_stored,
     rows_of,
     stack,
 )
@@ -38,7 +38,7 @@ from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["as_hosts", "as_window", "read_snapshots", "read_stored"]
+__all__ = ["as_window", "read_snapshots"]
 
 
 def _check_columns(columns: Sequence[str] | None) -> list[str]:
@@ -92,8 +92,8 @@ def read_snapshots(
     *,
     index_host: str | Sequence[str] | None = None,
     index_name: str | Sequence[str] | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     columns: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
@@ -216,27 +216,9 @@ def read_snapshots(
     return pd.DataFrame(data, copy=False)
 
 
-def as_hosts(index_host: str | Sequence[str] | None) -> frozenset[str] | None:
-    """Normalise ``index_host=`` as ``read_imports`` does: a URL or a bare host, one or many.
-
-    Examples
-    --------
-    >>> sorted(as_hosts(["http://127.0.0.1:5080/", "idx.svc.pinecone.io"]))
-    ['127.0.0.1:5080', 'idx.svc.pinecone.io']
-    """
-    given = as_set(index_host, "index_host")
-    if given is None:
-        return None
-    out = set()
-    for h in given:
-        try:
-            out.add(config.normalize_host(h, what="index_host").netloc)
-        except ConfigurationError:
-            out.add(h)  # not a host read_imports takes, but a partition may still be named so
-    return frozenset(out)
-
-
-def as_window(since: Any, until: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def as_window(
+    since: Moment | None, until: Moment | None
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """Parse ``since`` and ``until``; refuse a window that ends before it starts.
 
     Examples

@@ -40,7 +40,8 @@ from ._layout import (
 
 logger = logging.getLogger(__name__)
 
-LAKE_HINT = "pip install pinecone-imports-frame[lake]"
+#: What to install, as published and from a checkout (the package is not on PyPI yet).
+LAKE_HINT = "pip install 'pinecone-imports-frame[lake]' (from a checkout: pip install -e '.[lake]')"
 _OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oci", "oss"})
 #: Mistakes in this package's own code: never dressed up as a store error.
 _BUGS = (TypeError, AttributeError, NameError, AssertionError, NotImplementedError)
@@ -624,8 +625,8 @@ def _open_fsspec(root: str, storage_options: dict[str, Any] | None) -> Store:
         fs, path = fsspec.core.url_to_fs(root, **(storage_options or {}))
     except ImportError as exc:
         raise ConfigurationError(
-            f"no fsspec backend for {root!r} ({exc}); {LAKE_HINT} "
-            "(it installs s3fs, gcsfs and adlfs)"
+            f"no fsspec backend for {root!r} ({exc}); the lake extra installs s3fs, gcsfs "
+            f"and adlfs: {LAKE_HINT}"
         ) from exc
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(f"cannot open {root!r} with fsspec: {exc}") from exc

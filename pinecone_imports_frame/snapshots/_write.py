@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import config, schema
+from .. import _hosts, schema
 from ..config import DEFAULT_API_VERSION
 from ..errors import SnapshotError
 from ._args import as_utc, shared_params
@@ -165,7 +165,7 @@ def write_snapshot(
     listed_raw = _shared_value(frame, "listed_at", frame.attrs.get("listed_at"))
     listed_at = as_utc(listed_raw, "listed_at")
     assert listed_at is not None
-    host = config.index_host_value(str(host))  # one folder per index, however written
+    host = _hosts.index_host_value(str(host))  # one folder per index, however written
     if not host:
         raise SnapshotError("index_host is empty; a snapshot needs the host it was listed from")
     names: Any = frame["index_name"].dropna().unique() if "index_name" in frame else []

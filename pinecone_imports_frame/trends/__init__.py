@@ -24,6 +24,15 @@ per listing, so a month of five-minute listings (ten million rows) takes seconds
 (``benchmarks/run.py``). Each function reads only some columns (:data:`COLUMNS_NEEDED`):
 ``read_snapshots(root, columns=COLUMNS_NEEDED["progress_history"])`` reads just those.
 
+Runs: every function also takes the frame ``read_history``
+returns (one row per run, an import's unchanged state over consecutive listings, with
+``first_listed_at``, ``last_listed_at`` and ``listings`` in place of ``listed_at``) and
+gives the answer it gives on the listings the runs stand for, without rebuilding them
+(``status_timeline`` counts by intervals over the listings in ``attrs["listings"]``; a
+runs frame without them is counted at its runs' first and last listings only). Only
+:func:`progress_history`, one row per listing, and the running imports of
+:func:`estimate_completion` rebuild listing rows.
+
 API versions: a Pending import has no ``percentComplete`` nor ``recordsImported`` under API
 2025-04 and 0 under 2026-07. :func:`progress_history` and :func:`estimate_completion` take both as
 0, so that a lake mixing versions shows no jump and a change from NA to 0 is not progress.

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..config import parse_duration
+from ..parsing import Duration, parse_duration
 from . import _history as h
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,22 @@ def _progress_values(df: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np
     return percent, records
 
 
+def _listings_of(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Return the listing rows ``what`` reads: ``frame`` itself, or rebuilt from its runs.
+
+    For ``estimate_completion``, only the running imports' rows are rebuilt.
+    """
+    from ._on_runs import expand, running_history  # here: the imports above may move
+    from ._runs import is_runs
+
+    if not is_runs(frame):
+        return frame
+    columns = h.COLUMNS_NEEDED[what]
+    if what == "estimate_completion":
+        return running_history(frame, columns)
+    return expand(frame, np.arange(len(frame)), columns)
+
+
 def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     """Trace each import's progress across listings, ready to plot.
 
@@ -86,6 +102,7 @@ def progress_history(history: pd.DataFrame) -> pd.DataFrame:
     [[0.0, 0], [40.0, 4000]]
     """
     h.check_frame(history, "progress_history")
+    history = _listings_of(history, "progress_history")
     if not len(history):
         return h.empty(_PROGRESS_HISTORY_DTYPES)
     by = h.ByImport(history)
@@ -97,7 +114,8 @@ def progress_history(history: pd.DataFrame) -> pd.DataFrame:
         "percent_complete": h.nullable_floats(percent),
         "records_imported": h.nullable_ints(records),
     }
-    return h.make_frame(columns, _PROGRESS_HISTORY_DTYPES)
+    # Sorted as documented, whatever order the frame's imports first appear in.
+    return h.make_frame(columns, _PROGRESS_HISTORY_DTYPES, sort=["index_host", "id", "listed_at"])
 
 
 #: Why ``estimate_completion`` gives no estimate, by phase.
@@ -110,7 +128,7 @@ REASONS = {
 }
 
 
-def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.DataFrame:
+def estimate_completion(history: pd.DataFrame, *, window: Duration = "1h") -> pd.DataFrame:
     """Estimate when each running import will finish loading, from its observed rate.
 
     An import is *running* when its status at the last listing of its index is Pending or
@@ -167,6 +185,7 @@ def estimate_completion(history: pd.DataFrame, *, window: Any = "1h") -> pd.Data
     """
     h.check_frame(history, "estimate_completion")
     window_us = int(parse_duration(window, what="window").value // 1000)
+    history = _listings_of(history, "estimate_completion")
     if not len(history):
         return h.empty(_ESTIMATE_COMPLETION_DTYPES)
     by = h.ByImport(history)

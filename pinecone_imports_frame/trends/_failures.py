@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from . import _history as h
+from . import _on_runs as r
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ def failed_imports(frame: pd.DataFrame) -> pd.DataFrame:
     'User error: The namespace "…" already exists. Imports are only allowed into nonexistent namespaces.'
     """  # noqa: E501
     h.check_frame(frame, "failed_imports")
-    last = h.last_rows(frame)
+    last = r.last_rows(frame)
     if not len(last):
         return h.empty(_FAILED_IMPORTS_DTYPES)
     status = h.col(last, "status")

@@ -18,6 +18,7 @@ import pandas as pd
 from .. import schema
 from .._duplicates import warn_duplicates
 from ..errors import ConfigurationError
+from ._runs import RUNS_ONLY, is_runs
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,10 @@ def check_frame(df: Any, what: str) -> None:
             f"{what}() takes a DataFrame from read_imports or read_snapshots, not "
             f"{type(df).__name__}"
         )
-    missing = [c for c in COLUMNS_NEEDED[what] if c not in df.columns and c != "index_host"]
+    needed = COLUMNS_NEEDED[what]
+    if is_runs(df):  # a runs frame (read_history) has its runs' times in place of listed_at
+        needed = (*(c for c in needed if c != "listed_at"), *RUNS_ONLY)
+    missing = [c for c in needed if c not in df.columns and c != "index_host"]
     if missing:
         raise ConfigurationError(
             f"{what}() needs the column(s) {', '.join(missing)}, which the frame lacks; read "
@@ -116,6 +120,8 @@ def as_status(s: pd.Series) -> pd.Series:
 @functools.cache
 def _dtype(name: str) -> object:
     """Return the ``numpy_nullable`` dtype of ``name`` (built once: a categorical is slow)."""
+    if name in RUNS_ONLY and name not in schema.COLUMN_NAMES:  # until schema has runs' columns
+        return pd.Int64Dtype() if name == "listings" else TIMESTAMP
     return schema.pandas_dtype(name)
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 
 from .. import schema
 from . import _history as h
+from . import _on_runs as r
+from ._runs import is_runs
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +83,26 @@ def latest(history: pd.DataFrame) -> pd.DataFrame:
     """
     h.check_frame(history, "latest")
     if not len(history):
-        out = history.iloc[:0].reset_index(drop=True)
+        out = (
+            r.listing_rows(history, np.array([], dtype=np.int64))
+            if is_runs(history)
+            else history.iloc[:0].reset_index(drop=True)
+        )
         for name, dtype in _LATEST_DTYPES.items():
             out[name] = pd.Series([], dtype=cast(Any, dtype))
         return out
-    by = h.ByImport(history)
-    out = history.take(by.last).reset_index(drop=True)
-    out["first_seen"] = h.timestamps(by.t[by.starts])
-    out["last_seen"] = h.timestamps(by.t[by.ends - 1])
-    out["listings"] = (by.ends - by.starts).astype(np.int64)
+    if is_runs(history):
+        runs = r.RunsByImport(history)
+        out = r.listing_rows(history, runs.rows[runs.ends - 1])
+        out["first_seen"] = h.timestamps(runs.first[runs.starts])
+        out["last_seen"] = h.timestamps(runs.last[runs.ends - 1])
+        out["listings"] = np.add.reduceat(runs.listings, runs.starts).astype(np.int64)
+    else:
+        by = h.ByImport(history)
+        out = history.take(by.last).reset_index(drop=True)
+        out["first_seen"] = h.timestamps(by.t[by.starts])
+        out["last_seen"] = h.timestamps(by.t[by.ends - 1])
+        out["listings"] = (by.ends - by.starts).astype(np.int64)
     keys = [c for c in ("index_host", "created_at", "id") if c in out.columns]
     return out.sort_values(keys, kind="stable", na_position="last", ignore_index=True)
 
@@ -134,6 +147,18 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     dtypes = h.with_status_counts(_STATUS_TIMELINE_DTYPES, names, before="total")
     if not len(history):
         return h.empty(dtypes)
+    if is_runs(history):
+        instants, counts, _ = r.status_counts(history)
+        columns: dict[str, Any] = {
+            "index_host": pd.array(
+                np.array(instants.hosts, dtype=object)[instants.host], dtype=h.STRING
+            ),
+            "listed_at": h.timestamps(instants.t),
+        }
+        for i, name in enumerate(names):
+            columns[name] = counts[:, i]
+        columns["total"] = counts.sum(axis=1)
+        return h.make_frame(columns, dtypes, sort=["index_host", "listed_at"])
     t = h.listing_times(history)
     host, hosts = pd.factorize(h.col(history, "index_host"), use_na_sentinel=False)
     times, time_uniques = pd.factorize(t)
@@ -146,7 +171,7 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     cells = listing * width + np.where(codes < 0, width - 1, codes)
     counts = np.bincount(cells, minlength=n_listings * width).reshape(n_listings, width)
     key_host, key_time = np.divmod(listing_keys, len(time_uniques))
-    columns: dict[str, Any] = {
+    columns = {
         "index_host": pd.array(hosts.take(key_host), dtype=h.STRING),
         "listed_at": h.timestamps(np.asarray(time_uniques)[key_time]),
     }
@@ -156,16 +181,30 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     return h.make_frame(columns, dtypes, sort=["index_host", "listed_at"])
 
 
-def _runs(df: pd.DataFrame) -> tuple[h.ByImport, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Find the runs of one status within each import: (by, sorted codes, starts, ends, names)."""
-    by = h.ByImport(df)
-    codes, categories = h.status_codes(df)
-    s = codes[by.rows]
-    change = np.ones(len(s), dtype=bool)
-    change[1:] = (s[1:] != s[:-1]) | (by.group[1:] != by.group[:-1])
-    starts = np.flatnonzero(change)
-    ends = np.append(starts[1:], len(s)).astype(np.int64)
-    return by, s, starts, ends, categories
+class _Spans:
+    """The spans of one status within each import, over its listings or its runs.
+
+    A listing row is a span of one listing; a run spans ``listings`` listings from
+    ``first_listed_at`` to ``last_listed_at``. Either way the rows are sorted by import and
+    time, and consecutive rows of an import with one status make one span.
+    """
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        if is_runs(df):
+            runs = r.RunsByImport(df)
+            self.rows, self.group = runs.rows, runs.group
+            self.first, self.last, self.listings = runs.first, runs.last, runs.listings
+        else:
+            by = h.ByImport(df)
+            self.rows, self.group = by.rows, by.group
+            self.first = self.last = by.t
+            self.listings = np.ones(len(by.rows), dtype=np.int64)
+        codes, self.categories = h.status_codes(df)
+        self.s = codes[self.rows]
+        change = np.ones(len(self.s), dtype=bool)
+        change[1:] = (self.s[1:] != self.s[:-1]) | (self.group[1:] != self.group[:-1])
+        self.starts = np.flatnonzero(change)
+        self.ends = np.append(self.starts[1:], len(self.s)).astype(np.int64)
 
 
 def status_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -207,18 +246,18 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     h.check_frame(history, "status_history")
     if not len(history):
         return h.empty(_STATUS_HISTORY_DTYPES)
-    by, s, starts, ends, categories = _runs(history)
-    rows = by.rows[starts]
+    sp = _Spans(history)
+    starts, ends = sp.starts, sp.ends
     last_of_import = np.ones(len(starts), dtype=bool)
-    last_of_import[:-1] = by.group[starts[1:]] != by.group[starts[:-1]]
-    to = np.where(last_of_import, h.NAT, by.t[np.minimum(ends, len(s) - 1)])
+    last_of_import[:-1] = sp.group[starts[1:]] != sp.group[starts[:-1]]
+    to = np.where(last_of_import, h.NAT, sp.first[np.minimum(ends, len(sp.s) - 1)])
     columns = {
-        **h.import_columns(history, rows),
-        "status": h.status_values(s[starts], categories),
-        "from": h.timestamps(by.t[starts]),
+        **h.import_columns(history, sp.rows[starts]),
+        "status": h.status_values(sp.s[starts], sp.categories),
+        "from": h.timestamps(sp.first[starts]),
         "to": h.timestamps(to),
-        "last_seen": h.timestamps(by.t[ends - 1]),
-        "listings": ends - starts,
+        "last_seen": h.timestamps(sp.last[ends - 1]),
+        "listings": np.add.reduceat(sp.listings, starts).astype(np.int64),
         "current": last_of_import,
     }
     return h.make_frame(columns, _STATUS_HISTORY_DTYPES, sort=["index_host", "id", "from"])
@@ -266,14 +305,14 @@ def transitions(history: pd.DataFrame) -> pd.DataFrame:
     h.check_frame(history, "transitions")
     if not len(history):
         return h.empty(_TRANSITIONS_DTYPES)
-    by, s, starts, _, categories = _runs(history)
-    changes = starts[1:][by.group[starts[1:]] == by.group[starts[1:] - 1]]
-    rows = by.rows[changes]
+    sp = _Spans(history)
+    starts = sp.starts
+    changes = starts[1:][sp.group[starts[1:]] == sp.group[starts[1:] - 1]]
     columns = {
-        **h.import_columns(history, rows),
-        "from_status": h.status_values(s[changes - 1], categories),
-        "to_status": h.status_values(s[changes], categories),
-        "changed_after": h.timestamps(by.t[changes - 1]),
-        "first_seen": h.timestamps(by.t[changes]),
+        **h.import_columns(history, sp.rows[changes]),
+        "from_status": h.status_values(sp.s[changes - 1], sp.categories),
+        "to_status": h.status_values(sp.s[changes], sp.categories),
+        "changed_after": h.timestamps(sp.last[changes - 1]),
+        "first_seen": h.timestamps(sp.first[changes]),
     }
     return h.make_frame(columns, _TRANSITIONS_DTYPES, sort=["first_seen", "index_host", "id"])

@@ -12,6 +12,7 @@ from .. import schema
 from .._text import printable, short_duration
 from ..errors import ConfigurationError
 from . import _history as h
+from . import _on_runs as r
 from ._failures import failed_imports
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     (2, 1, '0 days 00:10:00', 10)
     """
     h.check_frame(frame, "summary")
-    last = h.last_rows(frame)
+    last = r.last_rows(frame)
     categories = (
         [str(c) for c in h.col(last, "status").cat.categories]
         if len(last)
@@ -186,7 +187,7 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
     h.check_frame(frame, "summary_text")
     if isinstance(max_failed, bool) or not isinstance(max_failed, int) or max_failed < 0:
         raise ConfigurationError(f"max_failed must be a whole number >= 0, not {max_failed!r}")
-    last = h.last_rows(frame)  # once: an import twice in a listing is said once
+    last = r.last_rows(frame)  # once: an import twice in a listing is said once
     figures = summary(last)
     if not len(figures):
         return "0 imports"

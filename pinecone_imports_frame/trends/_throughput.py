@@ -11,6 +11,7 @@ import pandas as pd
 from .. import schema
 from ..errors import ConfigurationError
 from . import _history as h
+from . import _on_runs as r
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
     """
     h.check_frame(frame, "throughput")
     offset = _offset(freq)
-    last = h.last_rows(frame)
+    last = r.last_rows(frame)
     if not len(last):
         return h.empty(_THROUGHPUT_DTYPES)
     status = h.col(last, "status")
