@@ -44,6 +44,8 @@ SLOW = {
     "test_watch.py::test_the_watch_ends_when_the_imports_running_at_the_start_have_ended",
     "test_watch.py::test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import",
     "test_watch.py::test_without_bars_the_endings_are_logged",
+    "test_watch_memory.py::test_a_long_watch_keeps_what_changed_not_every_listing",
+    "test_watch_screen.py::test_bars_are_aligned_clean_and_the_ended_bar_counts_every_import_it_drew",
     # Every page one at a time, every import of the older API versions: the page sizes
     # 7 and 100 and the newest version stay.
     *(f"test_emulator_conformance.py::test_every_list_page[{v}-1]" for v in _VERSIONS),
