@@ -204,7 +204,9 @@ def server_clock_offset(
 def _warn_clock_skew(server_date: datetime, diff: pd.Timedelta, host: str | None) -> None:
     # The same words while the clocks stay as far apart (whole days, the date alone): the
     # warnings module then says it once, not at every listing of a watch.
-    days = abs(diff) // pd.Timedelta(days=1)
+    # .days, not ``// pd.Timedelta(days=1)``: pandas 2.2 would cast the microsecond diff to
+    # the divisor's nanoseconds and overflow past 292 years.
+    days = abs(diff).days
     way = "ahead of" if diff > pd.Timedelta(0) else "behind"
     hours = MAX_CLOCK_CORRECTION // pd.Timedelta(hours=1)
     bound = f"{hours // 24} day" if hours == 24 else f"{hours} hours"
