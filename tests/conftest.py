@@ -71,6 +71,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as in a pipe, whoever starts them: without ``COLUMNS`` and ``LINES``.
+
+    xdist's workers inherit ``COLUMNS=80`` from their launcher, which cut the CLI's tables
+    in one run and not in the other; a test that wants a width sets it.
+    """
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture
 def start_emulator() -> Iterator[Callable[..., Emulator]]:
     """Start emulators of this test's own (its options, clock and key), checked at teardown."""
