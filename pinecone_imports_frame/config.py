@@ -440,24 +440,55 @@ def _contradicts(connection: Connection, name: str, value: Any) -> bool:
     return isinstance(value, bool) != isinstance(own, bool) or bool(value != own)
 
 
+#: The connection keywords of the public calls beside ``connection``, ``host`` and
+#: ``api_key``, as :meth:`Connection.resolve` takes them (a project call has no ``index_name``).
+CONNECTION_KEYWORDS = (
+    "index_name",
+    "controller_host",
+    "timeout",
+    "max_retries",
+    "allow_insecure",
+    "api_version",
+    "use_private_host",
+)
+
+
+def connection_from(arguments: dict[str, Any]) -> Connection:
+    """Resolve the connection a public call's arguments (its ``locals()``) describe, once.
+
+    The plain ``api_key`` is popped from ``arguments`` and wrapped first
+    (:func:`take_api_key`), so that no frame below holds it; the caller deletes its own
+    ``api_key`` in a ``finally`` around this call, so that no error, a bad argument
+    included, finds it there either. Arguments that are not connection keywords are left
+    alone; nothing is sent.
+
+    Examples
+    --------
+    >>> def read(host=None, *, connection=None, api_key=None, timeout=DEFAULT_TIMEOUT):
+    ...     try:
+    ...         return connection_from(locals())
+    ...     finally:
+    ...         del api_key
+    >>> conn = read("127.0.0.1:5080", api_key="pcsk_example", timeout=5.0)
+    >>> conn.index_host, conn.timeout, conn.api_key
+    ('127.0.0.1:5080', 5.0, ApiKey('***'))
+    """
+    key = take_api_key(arguments.pop("api_key", None))
+    settings = {name: arguments[name] for name in CONNECTION_KEYWORDS if name in arguments}
+    return resolve_connection(
+        arguments.get("connection"), arguments.get("host"), api_key=key, **settings
+    )
+
+
 def resolve_connection(
-    connection: Connection | None,
-    host: str | None,
-    *,
-    api_key: ApiKey | None,
-    index_name: str | None = None,
-    controller_host: str | None,
-    timeout: float,
-    max_retries: int,
-    allow_insecure: bool,
-    api_version: str,
-    use_private_host: bool,
+    connection: Connection | None, host: str | None, *, api_key: ApiKey | None, **settings: Any
 ) -> Connection:
     """Return ``connection`` if given (and no other connection argument), else resolve one.
 
-    What every public call that reaches Pinecone does first with its connection keywords,
-    once: the key arrives wrapped (:func:`take_api_key`), so that no frame below holds it
-    plain.
+    What every public call that reaches Pinecone does first with its connection keywords
+    (``settings``: those of :data:`CONNECTION_KEYWORDS` it takes), once, through
+    :func:`connection_from`: the key arrives wrapped (:func:`take_api_key`), so that no
+    frame below holds it plain.
 
     Examples
     --------
@@ -474,32 +505,13 @@ def resolve_connection(
     pinecone_imports_frame.errors.ConfigurationError: pass either connection= or timeout, ...
     """
     if connection is None:
-        return Connection.resolve(
-            host,
-            api_key=api_key,
-            index_name=index_name,
-            controller_host=controller_host,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            api_version=api_version,
-            use_private_host=use_private_host,
-        )
+        return Connection.resolve(host, api_key=api_key, **settings)
     if not isinstance(connection, Connection):
         raise ConfigurationError(
             f"connection must be a pinecone_imports_frame.Connection, not "
             f"{type(connection).__name__}"
         )
-    given: dict[str, Any] = {
-        "api_key": api_key,
-        "index_name": index_name,
-        "controller_host": controller_host,
-        "timeout": timeout,
-        "max_retries": max_retries,
-        "allow_insecure": allow_insecure,
-        "api_version": api_version,
-        "use_private_host": use_private_host,
-    }
+    given: dict[str, Any] = {"api_key": api_key, **settings}
     both = ["host"] if host is not None else []
     both += [name for name, value in given.items() if _contradicts(connection, name, value)]
     if both:

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _progress, config, control, schema
-from ._apikey import ApiKey, take_api_key
+from ._apikey import ApiKey
 from ._text import printable
 from .config import (
     DEFAULT_API_VERSION,
@@ -396,20 +396,9 @@ def read_project_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        None,
-        api_key=key,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     if not isinstance(verbose, bool):

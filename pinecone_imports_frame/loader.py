@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config, schema
-from ._apikey import ApiKey, take_api_key
+from ._apikey import ApiKey
 from ._progress import PageProgress, check_progress
 from .client import ApiClient
 from .config import (
@@ -105,21 +105,9 @@ def iter_pages(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
     check_progress(progress)
@@ -375,21 +363,9 @@ def read_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
     check_progress(progress)
