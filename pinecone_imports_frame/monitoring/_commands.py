@@ -178,34 +178,20 @@ def add_check_command(sub: Commands) -> None:
         "instead of listing once",
     )
     cli._add_storage(g)  # type: ignore[arg-type]
-    g.add_argument(
-        "--since",
-        type=cli._duration,
-        default=pd.Timedelta("24h"),
-        metavar="AGE",
-        help="failures this recent are problems (default 24h)",
-    )
-    g.add_argument(
-        "--stalled-after",
-        type=cli._duration,
-        default=pd.Timedelta("30m"),
-        metavar="AGE",
-        help="InProgress below 100 %% with no progress this long (default 30m)",
-    )
-    g.add_argument(
-        "--indexing-after",
-        type=cli._duration,
-        default=pd.Timedelta("1h"),
-        metavar="AGE",
-        help="at 100 %% (indexing) this long (default 1h)",
-    )
-    g.add_argument(
-        "--max-age",
-        type=cli._duration,
-        default=pd.Timedelta("1h"),
-        metavar="AGE",
-        help="with --lake: an index whose newest listing is older is a problem (default 1h)",
-    )
+    # Four ages, each default written once (the help says it too).
+    for flag, default, text in (
+        ("--since", "24h", "failures this recent are problems"),
+        ("--stalled-after", "30m", "InProgress below 100 %% with no progress this long"),
+        ("--indexing-after", "1h", "at 100 %% (indexing) this long"),
+        ("--max-age", "1h", "with --lake: an index whose newest listing is older is a problem"),
+    ):
+        g.add_argument(
+            flag,
+            type=cli._duration,
+            default=pd.Timedelta(default),
+            metavar="AGE",
+            help=f"{text} (default {default})",
+        )
     g.add_argument("--format", choices=["text", "json"], default="text")
     g.add_argument(
         "--notify",
