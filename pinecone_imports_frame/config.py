@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._apikey import _KEY_PIECE, ENV_API_KEY, ApiKey, resolve_api_key, take_api_key
+from ._docs import shared_docs
 from ._hosts import Endpoint, index_host_value, is_loopback, normalize_host
 from .errors import ConfigurationError, InsecureTransportError
 from .parsing import (
@@ -221,6 +222,38 @@ def _check_api_version(api_version: Any) -> str:
     return value
 
 
+#: What each public call that reaches Pinecone says of its connection keywords, written
+#: once: in a docstring, a line holding only ``{timeout}`` (say) stands for it (filled by
+#: :func:`connection_docs`, as the lake's ``shared_params`` fills ``{root}``).
+CONNECTION_DOCS: dict[str, str] = {
+    "api_key": """api_key : str or ApiKey, optional
+    Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.""",
+    "controller_host": """controller_host : str, optional
+    The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.""",
+    "timeout": """timeout : float
+    Seconds each request may take in all: connecting, the answer's head and its body
+    (positive, at most a day). A request past it is cut and retried (``max_retries``)
+    like a dropped connection, so a page takes at most ``(max_retries + 1) * timeout``
+    plus the waits between.""",
+    "max_retries": """max_retries : int
+    Retries (>= 0) of 408, 429, 5xx gateways and dropped connections (backoff with
+    jitter, ``Retry-After`` honoured).""",
+    "allow_insecure": """allow_insecure : bool
+    Allow plain http to a host that is not loopback.""",
+    "api_version": """api_version : str
+    ``X-Pinecone-API-Version`` header: one of
+    :data:`~pinecone_imports_frame.API_VERSIONS`, or a newer version wrapped in
+    :class:`~pinecone_imports_frame.UnlistedApiVersion`.""",
+    "use_private_host": """use_private_host : bool
+    Drain an index looked up through the control plane (by ``index_name``, or every
+    index of the fleet view) through its private endpoint where the control plane gives
+    one (from inside the VPC); ``index_host`` stays the public host.""",
+}
+
+#: Fills a public call's docstring from :data:`CONNECTION_DOCS`.
+connection_docs = shared_docs(CONNECTION_DOCS)
+
+
 @dataclass(frozen=True)
 class Connection:
     """Where and how to reach a Pinecone project and, optionally, one of its indexes.
@@ -276,6 +309,7 @@ class Connection:
     public_endpoint: Endpoint | None = None
 
     @classmethod
+    @connection_docs
     def resolve(
         cls,
         host: str | None = None,
@@ -300,27 +334,15 @@ class Connection:
         host : str, optional
             The index host as the console shows it (https implied; http for loopback) or
             an ``http(s)://`` URL.
-        api_key : str or ApiKey, optional
-            Else ``PINECONE_API_KEY``.
+        {api_key}
         index_name : str, optional
             The index's name.
-        controller_host : str, optional
-            Else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
-        timeout : float
-            Seconds each request may take in all: connecting, the answer's head and its
-            body (positive, at most a day). A request past it is cut and retried as a
-            timeout.
-        max_retries : int
-            Retries of 408, 429, 5xx gateways and dropped connections (>= 0).
-        allow_insecure : bool
-            Allow plain http to a host that is not loopback.
-        api_version : str
-            ``X-Pinecone-API-Version``: one of :data:`API_VERSIONS`, or a newer version
-            wrapped in :class:`UnlistedApiVersion`.
-        use_private_host : bool
-            Drain an index looked up through the control plane (by ``index_name``, or
-            every index of the fleet view) through its private endpoint where the control
-            plane gives one (from inside the VPC); ``index_host`` stays the public host.
+        {controller_host}
+        {timeout}
+        {max_retries}
+        {allow_insecure}
+        {api_version}
+        {use_private_host}
 
         Returns
         -------

@@ -42,6 +42,7 @@ from .config import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
     Connection,
+    connection_docs,
 )
 from .errors import (
     ApiError,
@@ -307,6 +308,7 @@ def _stack(
     return concat_frames([frame, *partials])
 
 
+@connection_docs
 def read_project_imports(
     *,
     connection: Connection | None = None,
@@ -335,10 +337,8 @@ def read_project_imports(
     connection : Connection, optional
         Settings resolved once (its index, if any, is ignored: the control plane names
         the indexes), instead of the connection arguments.
-    api_key : str, optional
-        Else ``PINECONE_API_KEY``.
-    controller_host : str, optional
-        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    {api_key}
+    {controller_host}
     indexes : str or list of str, optional
         Index names or shell-style patterns (``"prod-*"``); every index when None. A name
         or pattern that matches nothing is reported in ``attrs["skipped"]``.

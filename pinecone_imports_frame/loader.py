@@ -29,6 +29,7 @@ from .config import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
     Connection,
+    connection_docs,
 )
 from .control import with_index_endpoint
 from .errors import ClockSkewWarning, PineconeImportsError
@@ -263,6 +264,7 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self._pages.close()
 
 
+@connection_docs
 def read_imports(
     host: str | None = None,
     *,
@@ -295,13 +297,11 @@ def read_imports(
         arguments (``host``, ``api_key``, ``index_name``, ``controller_host``,
         ``timeout``, ``max_retries``, ``allow_insecure``, ``api_version``,
         ``use_private_host``); beside it, those that differ from it are refused.
-    api_key : str, optional
-        Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.
+    {api_key}
     index_name : str, optional
         Resolved to its host through the control plane when ``host`` is not given; fills
         ``index_name``.
-    controller_host : str, optional
-        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    {controller_host}
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     page_size : int
@@ -313,20 +313,11 @@ def read_imports(
         bring no new import for 10 pages in a row.
     progress : bool, optional
         A tqdm bar of pages and imports; None: on in a terminal or Jupyter.
-    timeout : float
-        Seconds each request may take in all: connecting, the answer's head and its body.
-        A request past it is cut and retried (``max_retries``) like a dropped connection,
-        so a page takes at most ``(max_retries + 1) * timeout`` plus the waits between.
-    max_retries : int
-        Retries of 408, 429, 5xx gateways and dropped connections (backoff with jitter,
-        ``Retry-After`` honoured).
-    allow_insecure : bool
-        Allow plain http to a host that is not loopback.
-    api_version : str
-        ``X-Pinecone-API-Version`` header.
-    use_private_host : bool
-        Drain an index given by ``index_name`` through its private endpoint where the
-        control plane gives one (from inside the VPC); ``index_host`` stays the public host.
+    {timeout}
+    {max_retries}
+    {allow_insecure}
+    {api_version}
+    {use_private_host}
     snapshot_to : str or path, optional
         Also write the frame as one Parquet snapshot under this root (local or fsspec URL).
     storage_options : dict, optional
