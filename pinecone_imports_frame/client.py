@@ -164,8 +164,6 @@ class ApiClient:
         Sent as ``X-Pinecone-API-Version``.
     {allow_insecure}
 
-    Raises
-    ------
     {transport_raises}
 
     Examples

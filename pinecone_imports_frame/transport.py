@@ -28,12 +28,15 @@ from ._docs import shared_docs
 from .config import Endpoint, is_loopback
 from .errors import ConfigurationError, InsecureTransportError
 
-#: What a client says of its proxy setting and of the errors its transport raises, written
-#: once for :class:`Transport` and :class:`~pinecone_imports_frame.client.ApiClient`.
+#: What a client says of its proxy setting and of the errors its transport raises (its
+#: whole Raises section), written once for :class:`Transport` and
+#: :class:`~pinecone_imports_frame.client.ApiClient`.
 TRANSPORT_DOCS: dict[str, str] = {
     "allow_insecure": """allow_insecure : bool
     Allow the key in clear through a proxy to a plain-http host.""",
-    "transport_raises": """InsecureTransportError
+    "transport_raises": """Raises
+------
+InsecureTransportError
     A proxy from the environment would receive the key in clear.
 ConfigurationError
     A proxy or CA bundle from the environment is malformed.""",
@@ -57,8 +60,6 @@ class Transport:
         The client's deadline, which the pool's connections report to.
     {allow_insecure}
 
-    Raises
-    ------
     {transport_raises}
 
     Examples

@@ -59,6 +59,18 @@ def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
     return conn, more
 
 
+def _add_listing_command(
+    sub: Commands, name: str, run: Callable[[argparse.Namespace], int], *, help: str, group: str
+) -> argparse._ArgumentGroup:
+    """Add a command that lists imports as ``list`` does; return ``group``, for its own options."""
+    from .. import cli
+
+    p = sub.add_parser(name, run, help=help)
+    cli._add_connection(p)
+    cli._add_fleet(p)
+    return p.add_argument_group(group)
+
+
 # -- metrics -------------------------------------------------------------------------------
 
 
@@ -77,12 +89,13 @@ def add_metrics_command(sub: Commands) -> None:
     from .. import cli
     from . import DEFAULT_PORT
 
-    p = sub.add_parser(
-        "metrics", run_metrics, help="serve the imports as Prometheus metrics (or write a file)"
+    g = _add_listing_command(
+        sub,
+        "metrics",
+        run_metrics,
+        help="serve the imports as Prometheus metrics (or write a file)",
+        group="exporter",
     )
-    cli._add_connection(p)
-    cli._add_fleet(p)
-    g = p.add_argument_group("exporter")
     g.add_argument(
         "--interval",
         type=cli._interval,
@@ -165,12 +178,13 @@ def add_check_command(sub: Commands) -> None:
     """Add ``pinecone-imports check``: exit 1 and say why when imports need a person."""
     from .. import cli
 
-    p = sub.add_parser(
-        "check", run_check, help="exit 1, one line per problem, if imports failed or stalled"
+    g = _add_listing_command(
+        sub,
+        "check",
+        run_check,
+        help="exit 1, one line per problem, if imports failed or stalled",
+        group="check",
     )
-    cli._add_connection(p)
-    cli._add_fleet(p)
-    g = p.add_argument_group("check")
     g.add_argument(
         "--lake",
         metavar="ROOT",
