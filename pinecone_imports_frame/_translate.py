@@ -158,6 +158,9 @@ the server (or tunnel) is running)
         what += " (the proxy)" if at_proxy else ""
         todo = check or "check the host and port, and that the server (or tunnel) is running"
         fast = is_loopback(host)
+    elif not at_proxy and _speaks_plain_http(causes):
+        what, todo = _plain_http_words(where, loopback=is_loopback(host))
+        retry = False  # https:// to a plain-http server never heals: say so at once
     elif any(isinstance(e, ssl.SSLCertVerificationError) for e in causes):
         what = f"failed TLS verification with {target} {where}"
         todo = (
@@ -346,6 +349,40 @@ def _redact_values(value: Any, key: ApiKey) -> Any:
 
 def _strip_userinfo(url: str) -> str:
     return re.sub(r"(?<=://)[^/@\s]*@", "", url)
+
+
+#: OpenSSL's reasons when a TLS handshake gets a plain-HTTP answer: "wrong version number"
+#: (OpenSSL 1.1 to 3.1), "record layer failure" (3.2 and later), "http request".
+_PLAIN_HTTP_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST")
+
+
+def _speaks_plain_http(causes: list[BaseException]) -> bool:
+    """Whether a TLS handshake failed because the server answered in plain HTTP.
+
+    ``https://`` to a plain-http server (the emulator, a local proxy) retried for 17 s
+    and ended in ``SSLError: WRONG_VERSION_NUMBER``; it is a wrong URL, never transient.
+
+    Examples
+    --------
+    >>> error = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    >>> _speaks_plain_http([error]), _speaks_plain_http([ConnectionResetError()])
+    (True, False)
+    """
+    for e in causes:
+        if not isinstance(e, ssl.SSLError) and "SSL" not in type(e).__name__:
+            continue
+        said = f"{getattr(e, 'reason', '') or ''} {e}".upper().replace(" ", "_")
+        if any(reason in said for reason in _PLAIN_HTTP_REASONS):
+            return True
+    return False
+
+
+def _plain_http_words(where: str, *, loopback: bool) -> tuple[str, str]:
+    """Say what failed, and what to do, when ``https://`` reached a plain-http server."""
+    todo = f"use http://{where}"
+    if not loopback:
+        todo += " and allow_insecure=True, if sending the key unencrypted is acceptable"
+    return f"failed: the server at {where} speaks plain HTTP, not HTTPS", todo
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -57,7 +57,7 @@ from .config import (
     is_loopback,
 )
 from .errors import BODY_EXCERPT, ResponseFormatError
-from .transport import Transport
+from .transport import Transport, transport_docs
 from .transport import proxy_for as proxy_for  # where it was: tests and scripts import it
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def parse_retry_after(value: str | None, *, date: str | None = None) -> float | 
     return min(seconds, MAX_RETRY_AFTER)
 
 
+@transport_docs
 class ApiClient:
     """An HTTP client of one host of the Pinecone API (an index, or the control plane).
 
@@ -161,15 +162,9 @@ class ApiClient:
         Retries of 408, 429, 5xx gateways, dropped connections and bodies cut short.
     api_version : str
         Sent as ``X-Pinecone-API-Version``.
-    allow_insecure : bool
-        Allow the key in clear through a proxy to a plain-http host.
+    {allow_insecure}
 
-    Raises
-    ------
-    InsecureTransportError
-        A proxy from the environment would receive the key in clear.
-    ConfigurationError
-        A proxy or CA bundle from the environment is malformed.
+    {transport_raises}
 
     Examples
     --------

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._apikey import _KEY_PIECE, ENV_API_KEY, ApiKey, resolve_api_key, take_api_key
+from ._docs import shared_docs
 from ._hosts import Endpoint, index_host_value, is_loopback, normalize_host
 from .errors import ConfigurationError, InsecureTransportError
 from .parsing import (
@@ -221,6 +222,38 @@ def _check_api_version(api_version: Any) -> str:
     return value
 
 
+#: What each public call that reaches Pinecone says of its connection keywords, written
+#: once: in a docstring, a line holding only ``{timeout}`` (say) stands for it (filled by
+#: :func:`connection_docs`, as the lake's ``shared_params`` fills ``{root}``).
+CONNECTION_DOCS: dict[str, str] = {
+    "api_key": """api_key : str or ApiKey, optional
+    Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.""",
+    "controller_host": """controller_host : str, optional
+    The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.""",
+    "timeout": """timeout : float
+    Seconds each request may take in all: connecting, the answer's head and its body
+    (positive, at most a day). A request past it is cut and retried (``max_retries``)
+    like a dropped connection, so a page takes at most ``(max_retries + 1) * timeout``
+    plus the waits between.""",
+    "max_retries": """max_retries : int
+    Retries (>= 0) of 408, 429, 5xx gateways and dropped connections (backoff with
+    jitter, ``Retry-After`` honoured).""",
+    "allow_insecure": """allow_insecure : bool
+    Allow plain http to a host that is not loopback.""",
+    "api_version": """api_version : str
+    ``X-Pinecone-API-Version`` header: one of
+    :data:`~pinecone_imports_frame.API_VERSIONS`, or a newer version wrapped in
+    :class:`~pinecone_imports_frame.UnlistedApiVersion`.""",
+    "use_private_host": """use_private_host : bool
+    Drain an index looked up through the control plane (by ``index_name``, or every
+    index of the fleet view) through its private endpoint where the control plane gives
+    one (from inside the VPC); ``index_host`` stays the public host.""",
+}
+
+#: Fills a public call's docstring from :data:`CONNECTION_DOCS`.
+connection_docs = shared_docs(CONNECTION_DOCS)
+
+
 @dataclass(frozen=True)
 class Connection:
     """Where and how to reach a Pinecone project and, optionally, one of its indexes.
@@ -276,6 +309,7 @@ class Connection:
     public_endpoint: Endpoint | None = None
 
     @classmethod
+    @connection_docs
     def resolve(
         cls,
         host: str | None = None,
@@ -300,27 +334,15 @@ class Connection:
         host : str, optional
             The index host as the console shows it (https implied; http for loopback) or
             an ``http(s)://`` URL.
-        api_key : str or ApiKey, optional
-            Else ``PINECONE_API_KEY``.
+        {api_key}
         index_name : str, optional
             The index's name.
-        controller_host : str, optional
-            Else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
-        timeout : float
-            Seconds each request may take in all: connecting, the answer's head and its
-            body (positive, at most a day). A request past it is cut and retried as a
-            timeout.
-        max_retries : int
-            Retries of 408, 429, 5xx gateways and dropped connections (>= 0).
-        allow_insecure : bool
-            Allow plain http to a host that is not loopback.
-        api_version : str
-            ``X-Pinecone-API-Version``: one of :data:`API_VERSIONS`, or a newer version
-            wrapped in :class:`UnlistedApiVersion`.
-        use_private_host : bool
-            Drain an index looked up through the control plane (by ``index_name``, or
-            every index of the fleet view) through its private endpoint where the control
-            plane gives one (from inside the VPC); ``index_host`` stays the public host.
+        {controller_host}
+        {timeout}
+        {max_retries}
+        {allow_insecure}
+        {api_version}
+        {use_private_host}
 
         Returns
         -------
@@ -440,24 +462,55 @@ def _contradicts(connection: Connection, name: str, value: Any) -> bool:
     return isinstance(value, bool) != isinstance(own, bool) or bool(value != own)
 
 
+#: The connection keywords of the public calls beside ``connection``, ``host`` and
+#: ``api_key``, as :meth:`Connection.resolve` takes them (a project call has no ``index_name``).
+CONNECTION_KEYWORDS = (
+    "index_name",
+    "controller_host",
+    "timeout",
+    "max_retries",
+    "allow_insecure",
+    "api_version",
+    "use_private_host",
+)
+
+
+def connection_from(arguments: dict[str, Any]) -> Connection:
+    """Resolve the connection a public call's arguments (its ``locals()``) describe, once.
+
+    The plain ``api_key`` is popped from ``arguments`` and wrapped first
+    (:func:`take_api_key`), so that no frame below holds it; the caller deletes its own
+    ``api_key`` in a ``finally`` around this call, so that no error, a bad argument
+    included, finds it there either. Arguments that are not connection keywords are left
+    alone; nothing is sent.
+
+    Examples
+    --------
+    >>> def read(host=None, *, connection=None, api_key=None, timeout=DEFAULT_TIMEOUT):
+    ...     try:
+    ...         return connection_from(locals())
+    ...     finally:
+    ...         del api_key
+    >>> conn = read("127.0.0.1:5080", api_key="pcsk_example", timeout=5.0)
+    >>> conn.index_host, conn.timeout, conn.api_key
+    ('127.0.0.1:5080', 5.0, ApiKey('***'))
+    """
+    key = take_api_key(arguments.pop("api_key", None))
+    settings = {name: arguments[name] for name in CONNECTION_KEYWORDS if name in arguments}
+    return resolve_connection(
+        arguments.get("connection"), arguments.get("host"), api_key=key, **settings
+    )
+
+
 def resolve_connection(
-    connection: Connection | None,
-    host: str | None,
-    *,
-    api_key: ApiKey | None,
-    index_name: str | None = None,
-    controller_host: str | None,
-    timeout: float,
-    max_retries: int,
-    allow_insecure: bool,
-    api_version: str,
-    use_private_host: bool,
+    connection: Connection | None, host: str | None, *, api_key: ApiKey | None, **settings: Any
 ) -> Connection:
     """Return ``connection`` if given (and no other connection argument), else resolve one.
 
-    What every public call that reaches Pinecone does first with its connection keywords,
-    once: the key arrives wrapped (:func:`take_api_key`), so that no frame below holds it
-    plain.
+    What every public call that reaches Pinecone does first with its connection keywords
+    (``settings``: those of :data:`CONNECTION_KEYWORDS` it takes), once, through
+    :func:`connection_from`: the key arrives wrapped (:func:`take_api_key`), so that no
+    frame below holds it plain.
 
     Examples
     --------
@@ -474,32 +527,13 @@ def resolve_connection(
     pinecone_imports_frame.errors.ConfigurationError: pass either connection= or timeout, ...
     """
     if connection is None:
-        return Connection.resolve(
-            host,
-            api_key=api_key,
-            index_name=index_name,
-            controller_host=controller_host,
-            timeout=timeout,
-            max_retries=max_retries,
-            allow_insecure=allow_insecure,
-            api_version=api_version,
-            use_private_host=use_private_host,
-        )
+        return Connection.resolve(host, api_key=api_key, **settings)
     if not isinstance(connection, Connection):
         raise ConfigurationError(
             f"connection must be a pinecone_imports_frame.Connection, not "
             f"{type(connection).__name__}"
         )
-    given: dict[str, Any] = {
-        "api_key": api_key,
-        "index_name": index_name,
-        "controller_host": controller_host,
-        "timeout": timeout,
-        "max_retries": max_retries,
-        "allow_insecure": allow_insecure,
-        "api_version": api_version,
-        "use_private_host": use_private_host,
-    }
+    given: dict[str, Any] = {"api_key": api_key, **settings}
     both = ["host"] if host is not None else []
     both += [name for name, value in given.items() if _contradicts(connection, name, value)]
     if both:

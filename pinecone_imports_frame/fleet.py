@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import _progress, config, control, schema
-from ._apikey import ApiKey, take_api_key
+from ._apikey import ApiKey
 from ._text import printable
 from .config import (
     DEFAULT_API_VERSION,
@@ -42,6 +42,7 @@ from .config import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
     Connection,
+    connection_docs,
 )
 from .errors import (
     ApiError,
@@ -307,6 +308,7 @@ def _stack(
     return concat_frames([frame, *partials])
 
 
+@connection_docs
 def read_project_imports(
     *,
     connection: Connection | None = None,
@@ -335,10 +337,8 @@ def read_project_imports(
     connection : Connection, optional
         Settings resolved once (its index, if any, is ignored: the control plane names
         the indexes), instead of the connection arguments.
-    api_key : str, optional
-        Else ``PINECONE_API_KEY``.
-    controller_host : str, optional
-        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    {api_key}
+    {controller_host}
     indexes : str or list of str, optional
         Index names or shell-style patterns (``"prod-*"``); every index when None. A name
         or pattern that matches nothing is reported in ``attrs["skipped"]``.
@@ -396,20 +396,9 @@ def read_project_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        None,
-        api_key=key,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     if on_error not in ("collect", "raise"):
         raise ConfigurationError(f"on_error must be 'collect' or 'raise', not {on_error!r}")
     if not isinstance(verbose, bool):

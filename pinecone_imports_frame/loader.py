@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config, schema
-from ._apikey import ApiKey, take_api_key
+from ._apikey import ApiKey
 from ._progress import PageProgress, check_progress
 from .client import ApiClient
 from .config import (
@@ -29,6 +29,7 @@ from .config import (
     DEFAULT_PAGE_SIZE,
     DEFAULT_TIMEOUT,
     Connection,
+    connection_docs,
 )
 from .control import with_index_endpoint
 from .errors import ClockSkewWarning, PineconeImportsError
@@ -105,21 +106,9 @@ def iter_pages(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     config.check_page_size(page_size)
     config.check_max_pages(max_pages)
     check_progress(progress)
@@ -204,7 +193,9 @@ def server_clock_offset(
 def _warn_clock_skew(server_date: datetime, diff: pd.Timedelta, host: str | None) -> None:
     # The same words while the clocks stay as far apart (whole days, the date alone): the
     # warnings module then says it once, not at every listing of a watch.
-    days = abs(diff) // pd.Timedelta(days=1)
+    # .days, not ``// pd.Timedelta(days=1)``: pandas 2.2 would cast the microsecond diff to
+    # the divisor's nanoseconds and overflow past 292 years.
+    days = abs(diff).days
     way = "ahead of" if diff > pd.Timedelta(0) else "behind"
     hours = MAX_CLOCK_CORRECTION // pd.Timedelta(hours=1)
     bound = f"{hours // 24} day" if hours == 24 else f"{hours} hours"
@@ -275,6 +266,7 @@ class PageIterator(Iterator[list[dict[str, Any]]]):
         self._pages.close()
 
 
+@connection_docs
 def read_imports(
     host: str | None = None,
     *,
@@ -307,13 +299,11 @@ def read_imports(
         arguments (``host``, ``api_key``, ``index_name``, ``controller_host``,
         ``timeout``, ``max_retries``, ``allow_insecure``, ``api_version``,
         ``use_private_host``); beside it, those that differ from it are refused.
-    api_key : str, optional
-        Else ``PINECONE_API_KEY``. Sent only in the ``Api-Key`` header, never logged.
+    {api_key}
     index_name : str, optional
         Resolved to its host through the control plane when ``host`` is not given; fills
         ``index_name``.
-    controller_host : str, optional
-        The control plane, else ``PINECONE_CONTROLLER_HOST``, else https://api.pinecone.io.
+    {controller_host}
     dtype_backend : {"numpy_nullable", "pyarrow"}
         pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
     page_size : int
@@ -325,20 +315,11 @@ def read_imports(
         bring no new import for 10 pages in a row.
     progress : bool, optional
         A tqdm bar of pages and imports; None: on in a terminal or Jupyter.
-    timeout : float
-        Seconds each request may take in all: connecting, the answer's head and its body.
-        A request past it is cut and retried (``max_retries``) like a dropped connection,
-        so a page takes at most ``(max_retries + 1) * timeout`` plus the waits between.
-    max_retries : int
-        Retries of 408, 429, 5xx gateways and dropped connections (backoff with jitter,
-        ``Retry-After`` honoured).
-    allow_insecure : bool
-        Allow plain http to a host that is not loopback.
-    api_version : str
-        ``X-Pinecone-API-Version`` header.
-    use_private_host : bool
-        Drain an index given by ``index_name`` through its private endpoint where the
-        control plane gives one (from inside the VPC); ``index_host`` stays the public host.
+    {timeout}
+    {max_retries}
+    {allow_insecure}
+    {api_version}
+    {use_private_host}
     snapshot_to : str or path, optional
         Also write the frame as one Parquet snapshot under this root (local or fsspec URL).
     storage_options : dict, optional
@@ -375,21 +356,9 @@ def read_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     schema.check_dtype_backend(dtype_backend)
     check_on_bad_record(on_bad_record)
     check_progress(progress)

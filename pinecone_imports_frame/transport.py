@@ -24,10 +24,29 @@ import urllib3
 from urllib3.exceptions import LocationParseError
 
 from ._deadline import RequestDeadline, watched
+from ._docs import shared_docs
 from .config import Endpoint, is_loopback
 from .errors import ConfigurationError, InsecureTransportError
 
+#: What a client says of its proxy setting and of the errors its transport raises (its
+#: whole Raises section), written once for :class:`Transport` and
+#: :class:`~pinecone_imports_frame.client.ApiClient`.
+TRANSPORT_DOCS: dict[str, str] = {
+    "allow_insecure": """allow_insecure : bool
+    Allow the key in clear through a proxy to a plain-http host.""",
+    "transport_raises": """Raises
+------
+InsecureTransportError
+    A proxy from the environment would receive the key in clear.
+ConfigurationError
+    A proxy or CA bundle from the environment is malformed.""",
+}
 
+#: Fills a docstring from :data:`TRANSPORT_DOCS`.
+transport_docs = shared_docs(TRANSPORT_DOCS)
+
+
+@transport_docs
 class Transport:
     """The pool (or proxy manager) of one client's host, made on first use and after :meth:`close`.
 
@@ -39,15 +58,9 @@ class Transport:
         urllib3's connect and read timeouts (each socket operation).
     deadline : RequestDeadline
         The client's deadline, which the pool's connections report to.
-    allow_insecure : bool
-        Allow the key in clear through a proxy to a plain-http host.
+    {allow_insecure}
 
-    Raises
-    ------
-    InsecureTransportError
-        A proxy from the environment would receive the key in clear.
-    ConfigurationError
-        A proxy or CA bundle from the environment is malformed.
+    {transport_raises}
 
     Examples
     --------

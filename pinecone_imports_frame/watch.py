@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from . import _progress, config, parsing, schema
-from ._apikey import ApiKey, take_api_key
+from ._apikey import ApiKey
 from ._text import printable, short_duration
 from .config import (
     DEFAULT_API_VERSION,
@@ -572,21 +572,9 @@ def watch_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        host,
-        api_key=key,
-        index_name=index_name,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     watch = _Watch(
         False,
         page_size,
@@ -674,20 +662,9 @@ def watch_project_imports(
     # The key first, wrapped, and the plain string out of this frame at once: no error
     # below, a bad argument included, finds it here. Then the connection (nothing is sent).
     try:
-        key = take_api_key(api_key)
+        conn = config.connection_from(locals())
     finally:
         del api_key
-    conn = config.resolve_connection(
-        connection,
-        None,
-        api_key=key,
-        controller_host=controller_host,
-        timeout=timeout,
-        max_retries=max_retries,
-        allow_insecure=allow_insecure,
-        api_version=api_version,
-        use_private_host=use_private_host,
-    )
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     watch = _Watch(
         True,

@@ -20,6 +20,67 @@ from pinecone_imports_frame.emulator import Emulator
 #: Read by vulture (tests/test_house.py), never imported: its lines are bare names.
 collect_ignore = ["vulture_whitelist.py"]
 
+_VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, oldest first
+
+#: Tests marked slow here, besides those marked ``@pytest.mark.slow`` where they are
+#: defined: each takes seconds on 2 cores for what cheaper tests of the everyday run check
+#: too (another page size, API version, store or format). ``python -m pytest`` leaves
+#: them out, ``python -m pytest -m ""`` (and ``.ci/run``) runs them. By node id below
+#: ``tests/``; one without brackets names every parametrization of the test, a file name
+#: every test of the file.
+SLOW = {
+    # A linter in a subprocess (vulture).
+    "test_house.py::test_the_package_has_no_dead_code",
+    # A dozen CLI processes each, under foreign locales.
+    "test_cli.py::test_a_console_that_is_not_utf8_gets_escapes_not_a_traceback",
+    "test_cli.py::test_a_title_the_locale_cannot_decode_is_replaced_not_a_traceback",
+    "test_hostile_text.py::test_csv_and_json_are_escaped_on_a_terminal_and_verbatim_in_a_pipe[csv]",
+    # Many emulators or many imports; the smaller cases stay.
+    "test_emulator_history.py::test_a_few_run_at_once[2000-3]",
+    "test_emulator_history.py::test_describing_first_or_listing_first_gives_the_same_answers",
+    "test_emulator_project.py::test_a_fleet_of_twenty_indexes_serves_concurrently",
+    "test_watch.py::test_bars_show_each_running_import_and_lines_show_endings",
+    "test_watch.py::test_the_watch_command_prints_a_line_per_ending_and_ends_by_itself",
+    "test_watch.py::test_the_watch_ends_when_the_imports_running_at_the_start_have_ended",
+    "test_watch.py::test_a_long_watch_hands_its_estimates_a_few_rows_per_running_import",
+    "test_watch.py::test_without_bars_the_endings_are_logged",
+    "test_watch_memory.py::test_a_long_watch_keeps_what_changed_not_every_listing",
+    "test_watch_screen.py::test_bars_are_aligned_clean_and_the_ended_bar_counts_every_import_it_drew",
+    # Every page one at a time, every import of the older API versions: the page sizes
+    # 7 and 100 and the newest version stay.
+    *(f"test_emulator_conformance.py::test_every_list_page[{v}-1]" for v in _VERSIONS),
+    *(
+        f"test_emulator_conformance.py::test_every_import_across_the_clock[{v}]"
+        for v in _VERSIONS[:-1]
+    ),
+    # Compactors and prunes in processes racing a reader (a file name: all its tests), or
+    # killed between their steps; the S3 variants of compaction (the disk ones stay).
+    "test_snapshots_races.py",
+    "test_snapshots_compact.py::test_a_killed_compactor_leaves_the_lake_readable_and_counted_once",
+    "test_snapshots_compact.py::test_readers_see_the_same_lake_after_compaction[s3]",
+    "test_snapshots_compact.py::test_prune_works_on_compacted_days[s3]",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests of :data:`SLOW` slow."""
+    for item in items:
+        node = item.nodeid.removeprefix("tests/")
+        if {node, node.split("[", 1)[0], node.split("::", 1)[0]} & SLOW:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as in a pipe, whoever starts them: without ``COLUMNS`` and ``LINES``.
+
+    xdist's workers inherit ``COLUMNS=80`` from their launcher, which cut the CLI's tables
+    in one run and not in the other; a test that wants a width sets it.
+    """
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
 
 @pytest.fixture
 def start_emulator() -> Iterator[Callable[..., Emulator]]:

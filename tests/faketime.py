@@ -61,7 +61,8 @@ class FakeTime:
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeTime:
         """Stand in for the clock and sleep of the watch and the CLI; no retry waits."""
-        from pinecone_imports_frame import cli, client, watch
+        from pinecone_imports_frame import client, watch
+        from pinecone_imports_frame.cli import snapshot_command as cli
 
         for module in (watch, cli):
             monkeypatch.setattr(module, "_clock", self.clock)

@@ -226,7 +226,7 @@ def test_snapshot_every_skips_missed_ticks_instead_of_bursting(
     fake_time: FakeTime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pinecone_imports_frame import cli
+    from pinecone_imports_frame.cli import snapshot_command as cli
 
     real_read = cli._read
     calls: list[float] = []
@@ -328,7 +328,7 @@ def test_argument_errors_are_one_line_and_status_2(
         (["compact", "lake", "--older-than", "0h"], "AGE is not a positive duration"),
         (["snapshot", "--to", "lake", "--every", "0.5"], "PERIOD is under one second"),
         (["watch", "--interval", "fortnightly"], "PERIOD is not a duration"),
-        (["trends", "lake", "--since", "yesterdayish"], "time is not a timestamp"),
+        (["trends", "lake", "--since", "yesterdayish"], "must be a UTC time"),
     ],
 )
 def test_an_argument_error_names_its_own_cause_without_the_value(
@@ -387,7 +387,10 @@ def test_csv_and_json_write_the_same_values(
     assert running["finished_at"] is None and running["duration"] is None
 
 
-def test_table_output_escapes_control_characters(capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_output_escapes_control_characters(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that the error is not cut
     records = [
         {
             "id": "1\x1b[2J",
@@ -436,8 +439,13 @@ _LISTINGS = {
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "parquet"])
 @pytest.mark.parametrize("listing", list(_LISTINGS))
 def test_every_format_lists_all_successful_and_all_failed_imports(
-    listing: str, fmt: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    listing: str,
+    fmt: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")  # the table fits 80 columns: the error is cut
     # An all-NA error column (no import failed) once lost its string dtype on the way to
     # the table, and the table crashed with a traceback.
     records = _LISTINGS[listing]
@@ -460,12 +468,12 @@ def test_every_format_lists_all_successful_and_all_failed_imports(
         assert lines[0].split()[0] == "id" and lines[0].split()[-1] == "error"
         assert [line.split()[0] for line in lines[1:]] == ["0", "1", "2"]
         cells = [line.split(None, 1)[1] for line in lines[1:]]
-        if failed:  # escaped, then cut to 40 characters
-            shown = printable(_FAILED["error"])[:40]
-            assert shown.startswith("bad\\x1b[31m file x") and len(shown) == 40
-            assert all(c.endswith(f" {shown}") for c in cells), cells
-        else:
-            assert all(c.endswith(" <NA>") for c in cells), cells
+        if failed:  # escaped, then cut to fit the line, with an ellipsis
+            error = [c.rsplit("  ", 1)[1] for c in cells]
+            assert all(e.startswith("bad\\x1b[31m") and e.endswith("...") for e in error)
+            assert all(printable(_FAILED["error"]).startswith(e[:-3]) for e in error), error
+        else:  # a missing value is a dash
+            assert all(c.endswith(" -") for c in cells), cells
         return
     if failed:
         assert errors == [_FAILED["error"]] * 3

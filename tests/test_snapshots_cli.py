@@ -186,7 +186,8 @@ def test_snapshot_every_keeps_going_while_the_lake_is_unreachable(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pinecone_imports_frame import cli, client
+    from pinecone_imports_frame import client
+    from pinecone_imports_frame.cli import snapshot_command as cli
 
     now, sleeps = [1000.0], []
 

@@ -350,8 +350,9 @@ def test_compact_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_snapshot_every_compacts_as_it_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from pinecone_imports_frame import cli, client
+    from pinecone_imports_frame import client
     from pinecone_imports_frame.cli import main
+    from pinecone_imports_frame.cli import snapshot_command as cli
 
     clock = [1000.0]
     monkeypatch.setattr(cli, "_clock", lambda: clock[0])

@@ -186,12 +186,20 @@ def test_a_lake_that_never_settles_is_said_never_short_silently(
 # --- prune and compaction agree --------------------------------------------------------------
 
 
-def paused_compactor(lake: Lake, *, at: str, name_last: bool = False) -> subprocess.Popen[str]:
+def paused_compactor(
+    lake: Lake,
+    *,
+    at: str,
+    name_last: bool = False,
+    suffix: str | None = None,
+    older_than: str = "1d",
+) -> subprocess.Popen[str]:
     """A compactor stopped at its step ``at`` (``_compact._fault``) until told to go on.
 
     It prints ``paused <at>`` and waits for a line on stdin; with ``name_last`` it also
     stops right after writing each merged file (``paused wrote``), and names them so that
-    they sort after any other's (they count after them).
+    they sort after any other's (they count after them). ``suffix`` ends the names of the
+    merged files it writes from snapshots alone; it merges days ``older_than`` old.
     """
     root, options = lake
     script = textwrap.dedent(
@@ -209,6 +217,8 @@ def paused_compactor(lake: Lake, *, at: str, name_last: bool = False) -> subproc
                 pause(step)
 
         _compact._fault = fault
+        if {suffix!r} is not None:
+            _compact.secrets.token_hex = lambda n: {suffix!r}
         if {name_last!r}:
             _compact.secrets.token_hex = lambda n: "f" * (2 * n)
             kind = type(open_store({root!r}, {options!r}))
@@ -220,7 +230,7 @@ def paused_compactor(lake: Lake, *, at: str, name_last: bool = False) -> subproc
                     pause("wrote")
 
             kind.write_atomic = write_atomic
-        compact_snapshots({root!r}, storage_options={options!r})
+        compact_snapshots({root!r}, older_than={older_than!r}, storage_options={options!r})
         print("done", flush=True)
         """
     )
@@ -305,6 +315,32 @@ def test_compactions_at_once_are_no_error_and_leave_each_listing_once(lake: Lake
     assert (listed["file_status"] == "ok").all()  # no copy left over
     assert listed.groupby("date")["path"].nunique().tolist() == [1, 1, 1]
     assert compact_snapshots(lake[0], storage_options=lake[1]).empty
+
+
+def test_compactions_looking_at_once_never_remove_each_others_files(lake: Lake) -> None:
+    # A merges the oldest day into a file named to count first, and stops. B merges the
+    # day with A's file among its files, looks at it (A's file is one it merged) and
+    # removes the first original. Then A looks: B's file held every listing of its own.
+    # A removed B's file as a copy counting after its own, B removed A's as one it had
+    # merged: the day was gone, from the lake and from every read, though both said
+    # "compacted". A merged file must count before the merged files it merged.
+    stamps = build(lake)
+    oldest = [t for t in stamps if t.floor("D") == min(stamps).floor("D")]
+    a = paused_compactor(lake, at="written", suffix="000000000001", older_than="3d")
+    expect(a, "paused written")
+    b = paused_compactor(lake, at="removing", older_than="3d")
+    expect(b, "paused removing")
+    go_on(a)
+    finish(a)
+    go_on(b)
+    finish(b)
+
+    counts, said = read(lake)
+    assert said == [] and counts == dict.fromkeys(stamps, ROWS)
+    listed = list_snapshots(lake[0], storage_options=lake[1])
+    assert (listed["file_status"] == "ok").all()
+    day = listed[listed["listed_at"].isin(oldest)]
+    assert day["path"].nunique() == 1 and len(day) == len(oldest)  # merged, once
 
 
 # --- processes running freely ----------------------------------------------------------------

@@ -486,8 +486,20 @@ class Emulator(IndexServer, ProjectControls):
         return f"Emulator(index_name={self.index_name!r}, {where})"
 
     def banner(self) -> list[str]:
-        """Return the line :func:`serve` prints: the base URL."""
-        return [self.url]
+        """Return what :func:`serve` prints: the base URL first, the key, a command to try.
+
+        Examples
+        --------
+        >>> with Emulator(imports=1, api_key="k") as emu:
+        ...     lines, url = emu.banner(), emu.url
+        >>> lines[0] == url, lines[1]
+        (True, 'api key: k')
+        """
+        return [
+            self.url,
+            f"api key: {self.api_key}",
+            f"try: pinecone-imports list --host {self.url} --api-key {self.api_key}",
+        ]
 
     def reset(self) -> None:
         """Back to the initial state: data, clock, faults, options, request log, errors.
@@ -518,9 +530,10 @@ def serve(
 ) -> int:
     """Run an emulator in the foreground until Ctrl-C, SIGTERM or ``stop`` is set.
 
-    The base URL (a project's: its control plane's, then its key and indexes) is printed
-    (and flushed) from the first line of ``stdout``; the emulator is stopped (its ports
-    released) when this returns.
+    The base URL (a project's: its control plane's), then its key (and a project's
+    indexes) and a command to try, are printed (and flushed) from the first line of
+    ``stdout``, then how to stop it; the emulator is stopped (its ports released) when
+    this returns.
 
     Parameters
     ----------
@@ -564,6 +577,8 @@ def serve(
         if in_main:  # before the URL goes out: whoever reads it may send SIGTERM at once
             previous = signal.signal(signal.SIGTERM, _on_term)
         print("\n".join(emulator.banner()), file=out, flush=True)
+        if stop is None:  # a person may be reading: say how it ends
+            print("serving until Ctrl-C (or SIGTERM)", file=out, flush=True)
         try:
             while not stop_event.wait(0.2):
                 pass

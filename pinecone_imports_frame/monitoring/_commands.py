@@ -59,6 +59,18 @@ def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
     return conn, more
 
 
+def _add_listing_command(
+    sub: Commands, name: str, run: Callable[[argparse.Namespace], int], *, help: str, group: str
+) -> argparse._ArgumentGroup:
+    """Add a command that lists imports as ``list`` does; return ``group``, for its own options."""
+    from .. import cli
+
+    p = sub.add_parser(name, run, help=help)
+    cli._add_connection(p)
+    cli._add_fleet(p)
+    return p.add_argument_group(group)
+
+
 # -- metrics -------------------------------------------------------------------------------
 
 
@@ -77,12 +89,13 @@ def add_metrics_command(sub: Commands) -> None:
     from .. import cli
     from . import DEFAULT_PORT
 
-    p = sub.add_parser(
-        "metrics", run_metrics, help="serve the imports as Prometheus metrics (or write a file)"
+    g = _add_listing_command(
+        sub,
+        "metrics",
+        run_metrics,
+        help="serve the imports as Prometheus metrics (or write a file)",
+        group="exporter",
     )
-    cli._add_connection(p)
-    cli._add_fleet(p)
-    g = p.add_argument_group("exporter")
     g.add_argument(
         "--interval",
         type=cli._interval,
@@ -165,12 +178,13 @@ def add_check_command(sub: Commands) -> None:
     """Add ``pinecone-imports check``: exit 1 and say why when imports need a person."""
     from .. import cli
 
-    p = sub.add_parser(
-        "check", run_check, help="exit 1, one line per problem, if imports failed or stalled"
+    g = _add_listing_command(
+        sub,
+        "check",
+        run_check,
+        help="exit 1, one line per problem, if imports failed or stalled",
+        group="check",
     )
-    cli._add_connection(p)
-    cli._add_fleet(p)
-    g = p.add_argument_group("check")
     g.add_argument(
         "--lake",
         metavar="ROOT",
@@ -178,35 +192,26 @@ def add_check_command(sub: Commands) -> None:
         "instead of listing once",
     )
     cli._add_storage(g)  # type: ignore[arg-type]
+    # Four ages, each default written once (the help says it too).
+    for flag, default, text in (
+        ("--since", "24h", "failures this recent are problems"),
+        ("--stalled-after", "30m", "InProgress below 100 %% with no progress this long"),
+        ("--indexing-after", "1h", "at 100 %% (indexing) this long"),
+        ("--max-age", "1h", "with --lake: an index whose newest listing is older is a problem"),
+    ):
+        g.add_argument(
+            flag,
+            type=cli._duration,
+            default=pd.Timedelta(default),
+            metavar="AGE",
+            help=f"{text} (default {default})",
+        )
     g.add_argument(
-        "--since",
-        type=cli._duration,
-        default=pd.Timedelta("24h"),
-        metavar="AGE",
-        help="failures this recent are problems (default 24h)",
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default: a line per problem) or json",
     )
-    g.add_argument(
-        "--stalled-after",
-        type=cli._duration,
-        default=pd.Timedelta("30m"),
-        metavar="AGE",
-        help="InProgress below 100 %% with no progress this long (default 30m)",
-    )
-    g.add_argument(
-        "--indexing-after",
-        type=cli._duration,
-        default=pd.Timedelta("1h"),
-        metavar="AGE",
-        help="at 100 %% (indexing) this long (default 1h)",
-    )
-    g.add_argument(
-        "--max-age",
-        type=cli._duration,
-        default=pd.Timedelta("1h"),
-        metavar="AGE",
-        help="with --lake: an index whose newest listing is older is a problem (default 1h)",
-    )
-    g.add_argument("--format", choices=["text", "json"], default="text")
     g.add_argument(
         "--notify",
         metavar="URL",

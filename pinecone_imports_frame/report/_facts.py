@@ -258,8 +258,10 @@ def totals(facts: Facts) -> dict[str, Any]:
     status = last["status"].astype(object)
     ended = last["ended_in_period"].to_numpy(dtype=bool)
     completed = ended & (status == "Completed").to_numpy()
-    duration = pd.to_timedelta(last["duration"])[completed]
-    rps = pd.to_numeric(last["records_per_second"], errors="coerce")[completed]
+    # Only the known values: a median of none is numpy's "Mean of empty slice" warning on
+    # pandas 2.2 (every completed import may lack its end time).
+    duration = pd.to_timedelta(last["duration"])[completed].dropna()
+    rps = pd.to_numeric(last["records_per_second"], errors="coerce")[completed].dropna()
     records = pd.to_numeric(last["records_imported"], errors="coerce")[ended]
     terminal = status.isin(list(schema.TERMINAL_STATUSES)).to_numpy(dtype=bool)
     return {
@@ -270,9 +272,9 @@ def totals(facts: Facts) -> dict[str, Any]:
         "failed": int((ended & (status == "Failed").to_numpy()).sum()),
         "cancelled": int((ended & (status == "Cancelled").to_numpy()).sum()),
         "earlier": int((terminal & ~ended).sum()),
-        "duration_p50": duration.median(),
+        "duration_p50": duration.median() if len(duration) else pd.NaT,
         "duration_p90": duration.quantile(0.9) if len(duration) else pd.NaT,
         "duration_max": duration.max(),
-        "rps_p50": rps.median(),
+        "rps_p50": rps.median() if len(rps) else np.nan,
         "records": records.sum(min_count=1),
     }

@@ -87,10 +87,11 @@ def shorten(value: str, width: int, *, middle: bool = False) -> str:
     return value[: width - 1] + "\u2026"
 
 
-def cut(value: Any, width: int, *, middle: bool = False, css: str = "") -> str:
+def cut(value: Any, width: int, *, middle: bool = False, css: str = "", breaks: str = "") -> str:
     """Show server text shortened to ``width``, the whole of it in the ``title``.
 
-    Short text is shown as it is, with no ``title``.
+    Short text is shown as it is, with no ``title``. A line may break after each character
+    of ``breaks`` (``<wbr />``).
 
     Examples
     --------
@@ -103,11 +104,14 @@ def cut(value: Any, width: int, *, middle: bool = False, css: str = "") -> str:
         return MISSING
     full = printable(value)
     short = shorten(full, width, middle=middle)
+    shown = html.escape(short)
+    for mark in breaks:
+        shown = shown.replace(mark, mark + "<wbr />")
     if short == full and not css:
-        return html.escape(full)
+        return shown
     title = f' title="{html.escape(full, quote=True)}"' if short != full else ""
     klass = f' class="{css}"' if css else ""
-    return f"<span{klass}{title}>{html.escape(short)}</span>"
+    return f"<span{klass}{title}>{shown}</span>"
 
 
 def when(value: Any) -> str:
@@ -147,14 +151,7 @@ def uri(value: Any, width: int) -> str:
     >>> uri("s3://b/x/", 40)
     's3:/<wbr />/<wbr />b/<wbr />x/<wbr />'
     """
-    if missing(value):
-        return MISSING
-    full = printable(value)
-    short = shorten(full, width, middle=True)
-    shown = html.escape(short).replace("/", "/<wbr />")
-    if short == full:
-        return shown
-    return f'<span title="{html.escape(full, quote=True)}">{shown}</span>'
+    return cut(value, width, middle=True, breaks="/")
 
 
 def clock(value: Any, *, day_of: Any = None) -> str:

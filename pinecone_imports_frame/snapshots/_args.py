@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
-import textwrap
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
 from .. import _hosts, parsing
+from .._docs import shared_docs
 from ..errors import ConfigurationError
 from ..parsing import Moment
 
@@ -28,32 +27,8 @@ PARAMS: dict[str, str] = {
     into the lake.""",
 }
 
-_PARAM_LINE = re.compile(r"^( *)\{(" + "|".join(PARAMS) + r")\}$", re.MULTILINE)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def shared_params(func: F) -> F:
-    """Write the shared text of a parameter into ``func``'s docstring at its ``{name}`` line.
-
-    Only a line holding nothing but ``{root}`` or ``{storage_options}`` is replaced,
-    indented like it; other braces (``{root}/index_host={host}``) stay as they are.
-
-    Examples
-    --------
-    >>> @shared_params
-    ... def f(root):
-    ...     '''Parameters
-    ...     ----------
-    ...     {root}
-    ...     '''
-    >>> lines = f.__doc__.splitlines()
-    >>> lines[2], lines[3][:22]
-    ('    root : str or os.PathLike', '        A local folder')
-    """
-    if func.__doc__:  # None under python -OO
-        func.__doc__ = _PARAM_LINE.sub(lambda m: textwrap.indent(PARAMS[m[2]], m[1]), func.__doc__)
-    return func
+#: Fills a lake function's docstring from :data:`PARAMS` (a ``{root}`` line, for example).
+shared_params = shared_docs(PARAMS)
 
 
 def as_utc(value: Moment | None, name: str) -> pd.Timestamp | None:

@@ -21,6 +21,12 @@ Killed after 2 or 3, both copies exist: readers count the merged file's (see
 ``_catalog.choose_copies``) and the next compaction merges the day again and removes the
 rest. Killed during 1 or 2, the originals are untouched and no merged file is visible.
 
+A merged file counts before the merged files it was merged from: its name sorts before
+theirs (``_catalog.rank`` orders copies holding as many listings by path). Otherwise two
+compactions could each remove the other's file: one merging the other's merged file (an
+input it holds all of) while the other finds the newer file counting after its own (a
+copy it holds all of), and the day would be lost.
+
 Why step 3 is enough without a lock: a prune removes a listing's files first and looks
 for other copies after; a compaction writes its copy first and looks for the originals
 after. Whichever looks last sees the other's change, so a pruned listing never outlives
@@ -54,6 +60,7 @@ from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
     DATE_KEY,
+    RUNS_SUFFIX,
     SnapshotFile,
     compacted_name,
     day,
@@ -269,7 +276,9 @@ def _merge(
     ``_catalog.rank``). Else its path, size and listings, and the files such a
     compaction wrote that it holds every listing of (they count after it: removed too).
     """
-    path, size, held = write_merged(store, host, date, parts)
+    # Sorting before the merged files it merges: see the module's docstring.
+    before = [f.path for f, _ in inputs.values() if f.kind == COMPACTED]
+    path, size, held = write_merged(store, host, date, parts, before=before)
     _fault("written")
     for _ in range(MAX_LOOKS):
         entries = settled_entries(
@@ -295,7 +304,7 @@ def _merge(
                 date,
             )
             parts = [(x, t) for x, t in parts if x.name not in pruned]
-            written = write_merged(store, host, date, parts) if parts else None
+            written = write_merged(store, host, date, parts, before=before) if parts else None
             store.remove(path)
             if written is None:
                 return None
@@ -335,7 +344,12 @@ def _merge(
 
 
 def write_merged(
-    store: Store, host: str, date: str, parts: list[tuple[Listing, pa.Table]]
+    store: Store,
+    host: str,
+    date: str,
+    parts: list[tuple[Listing, pa.Table]],
+    *,
+    before: list[str] | tuple[str, ...] = (),
 ) -> tuple[str, int, list[Listing]]:
     """Write listings as one compacted file of runs of a day, atomically, and check it back.
 
@@ -345,7 +359,9 @@ def write_merged(
     A day holding two listings at one microsecond (two writers) keeps every listing's
     rows instead (``{first}_{last}-{random}.parquet``, the footer giving each one's first
     row), as compaction did before runs.
-    Returns its path, its size and the listings it holds.
+    Its path sorts before each of ``before`` (the compacted files it merges) that is
+    named like it but for the random suffix. Returns its path, its size and the listings
+    it holds.
 
     Examples
     --------
@@ -396,8 +412,10 @@ def write_merged(
         meta["runs"] = str(table.num_rows)
         meta["listings"], meta["listing_defaults"] = compact_listings_json(merged)
     data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
-    name = compacted_name(first, last, secrets.token_hex(6), runs=as_runs)
-    path = store.join(encode_host(host), f"{DATE_KEY}{date}", name)
+    name = compacted_name(first, last, "", runs=as_runs)
+    ext = RUNS_SUFFIX if as_runs else ".parquet"
+    stem = store.join(encode_host(host), f"{DATE_KEY}{date}", name)[: -len(ext)]
+    path = f"{stem}{_suffix_before(stem, before)}{ext}"
     where = store.user_path(path)
     with store_errors("write the compacted file", where):
         store.write_atomic(path, data)
@@ -416,6 +434,30 @@ def write_merged(
             f"{table.num_rows}); the files it merges were kept: remove it and compact again"
         )
     return path, len(data), merged
+
+
+def _suffix_before(stem: str, paths: list[str] | tuple[str, ...]) -> str:
+    """Return a random 12-digit hex suffix making ``stem + suffix`` sort before those of ``paths``.
+
+    Only paths ``stem`` begins count; with none, any suffix.
+
+    Examples
+    --------
+    >>> s = _suffix_before("/l/a-", ["/l/a-00000000ff00.parquet", "/l/b-000000000000.parquet"])
+    >>> len(s), s < "00000000ff00"
+    (12, True)
+    """
+    bound = min(
+        (
+            int(p[len(stem) :][:12].split(".")[0].ljust(12, "0"), 16)
+            for p in paths
+            if p.startswith(stem)
+        ),
+        default=None,
+    )
+    if not bound:  # none to sort before (or one suffixed 0: no suffix sorts before it)
+        return secrets.token_hex(6)
+    return f"{secrets.randbelow(bound):012x}"
 
 
 def _remove(store: Store, files: list[SnapshotFile]) -> None:

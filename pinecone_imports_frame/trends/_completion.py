@@ -248,7 +248,9 @@ def estimate_completion(history: pd.DataFrame, *, window: Duration = "1h") -> pd
     eta = np.full(m, h.NAT)
     ok = (phase == "loading") & (percent_per_hour > 0)  # NaN compares False
     left_us = (100.0 - p_now[ok]) / percent_per_hour[ok] * h.US_PER_HOUR
-    eta[ok] = t[now][ok] + np.round(left_us).astype(np.int64)
+    # Whole seconds: an estimate means nothing finer, and float noise in the rate (which
+    # differs between numpy versions) must not turn 30m00s into 29m59s.
+    eta[ok] = t[now][ok] + (np.round(left_us / 1e6) * 1_000_000).astype(np.int64)
     reason = np.where(
         phase == "pending",
         REASONS["pending"],

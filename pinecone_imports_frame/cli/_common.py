@@ -1,0 +1,236 @@
+"""Options and steps several commands share: connection, fleet, lake, storage."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from typing import Any
+
+import pandas as pd
+
+from .._text import printable
+from ..config import (
+    API_VERSIONS,
+    DEFAULT_API_VERSION,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT,
+    MAX_PAGE_SIZE,
+)
+from ..errors import ConfigurationError, FleetWarning
+from ._args import _int_in, _key_value, _Parser, _seconds, _time
+
+logger = logging.getLogger(__name__)
+
+
+def _add_connection(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("connection (else PINECONE_INDEX_HOST / PINECONE_API_KEY)")
+    g.add_argument("--host", help="index host as the console shows it, or a URL")
+    g.add_argument("--index-name", help="index name, resolved to its host via the control plane")
+    g.add_argument("--api-key", help="API key (prefer the PINECONE_API_KEY variable)")
+    g.add_argument(
+        "--controller-host", help="control plane (else PINECONE_CONTROLLER_HOST, or Pinecone's)"
+    )
+    g.add_argument(
+        "--page-size",
+        type=_int_in(1, MAX_PAGE_SIZE, "page size"),
+        default=DEFAULT_PAGE_SIZE,
+        help=f"imports per request, 1-{MAX_PAGE_SIZE}",
+    )
+    g.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help="seconds per request")
+    g.add_argument(
+        "--max-retries",
+        type=_int_in(0, 100, "max retries"),
+        default=DEFAULT_MAX_RETRIES,
+        help=f"retries of a failed request, 0-100 (default {DEFAULT_MAX_RETRIES})",
+    )
+    g.add_argument(
+        "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
+    )
+    g.add_argument(
+        "--private-host",
+        dest="use_private_host",
+        action="store_true",
+        help="reach indexes looked up through the control plane at their private endpoint",
+    )
+    g.add_argument(
+        "--api-version",
+        choices=API_VERSIONS,
+        default=DEFAULT_API_VERSION,
+        help=f"Pinecone API version to ask for (default {DEFAULT_API_VERSION})",
+    )
+
+
+def _add_fleet(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("every index of the project (the control plane lists them)")
+    g.add_argument(
+        "--all-indexes", action="store_true", help="every index of the project, concurrently"
+    )
+    g.add_argument(
+        "--indexes",
+        nargs="+",
+        metavar="PATTERN",
+        help="with --all-indexes: only these names or shell patterns (e.g. 'prod-*')",
+    )
+    g.add_argument(
+        "--max-workers",
+        type=_int_in(1, 256, "max workers"),
+        default=16,
+        help="indexes listed at once (default 16)",
+    )
+
+
+def _report_fleet(df: pd.DataFrame) -> int:
+    """Print the fleet's failed and skipped indexes to stderr; 1 if any failed."""
+    for item in df.attrs.get("skipped", []):
+        logger.info("skipped index %s: %s", item["index_name"], item["reason"])
+    errors = df.attrs.get("errors", [])
+    for item in errors:
+        print(
+            f"pinecone-imports: index {printable(item['index_name'])} failed "
+            f"({item['rows_kept']} imports kept): {printable(item['message'])}",
+            file=sys.stderr,
+        )
+    return 1 if errors else 0
+
+
+def _read(args: argparse.Namespace, **extra: Any) -> pd.DataFrame:
+    from ..loader import read_imports
+
+    fleet = _fleet_arguments(args, verb="lists")
+    if fleet is not None:
+        from ..fleet import read_project_imports
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FleetWarning)  # reported by _report_fleet
+            return read_project_imports(
+                **fleet, progress=args.progress, verbose=args.verbose, **extra
+            )
+    return read_imports(args.host, **_connection(args), progress=args.progress, **extra)
+
+
+def _fleet_arguments(args: argparse.Namespace, *, verb: str) -> dict[str, Any] | None:
+    """Map ``_add_connection`` and ``_add_fleet`` to the project-wide call's arguments.
+
+    None without ``--all-indexes``; ``--indexes`` without it, or ``--host`` or
+    ``--index-name`` with it, are refused.
+    """
+    if not args.all_indexes:
+        if args.indexes:
+            raise ConfigurationError(
+                "--indexes chooses among the project's indexes: add --all-indexes"
+            )
+        return None
+    if args.host or args.index_name:
+        raise ConfigurationError(f"--all-indexes {verb} every index: drop --host/--index-name")
+    options = {k: v for k, v in _connection(args).items() if k != "index_name"}
+    return {**options, "indexes": args.indexes, "max_workers": args.max_workers}
+
+
+#: The options of ``_add_connection`` after ``--host``, named as read_imports names them.
+_CONNECTION_OPTIONS = (
+    "api_key",
+    "index_name",
+    "controller_host",
+    "page_size",
+    "timeout",
+    "max_retries",
+    "allow_insecure",
+    "api_version",
+    "use_private_host",
+)
+
+
+def _connection(args: argparse.Namespace) -> dict[str, Any]:
+    """Map the connection options (``_add_connection``) to their keyword arguments."""
+    return {name: getattr(args, name) for name in _CONNECTION_OPTIONS}
+
+
+def _storage_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    options: dict[str, Any] = dict(args.storage_option or [])  # pairs, typed by _key_value
+    return options or None
+
+
+def _add_storage(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage-option",
+        action="append",
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="fsspec storage option for s3:// gs:// az:// roots (repeatable); true, false, "
+        'null, numbers and JSON ({...}, [...], "text") are read as such, e.g. anon=false',
+    )
+
+
+def _add_lake_root(p: argparse.ArgumentParser) -> None:
+    """Add the lake the command reads or changes, and the options that reach its storage."""
+    p.add_argument("root", metavar="ROOT", help="the lake: a local folder or s3:// gs:// az://")
+    _add_storage(p)
+
+
+def _add_lake_window(p: argparse.ArgumentParser) -> None:
+    _add_lake_root(p)
+    p.add_argument("--index-host", help="only this index's snapshots")
+    p.add_argument(
+        "--since",
+        type=_time,
+        metavar="TIME",
+        help="only listings at or after this time: UTC (2026-12-01T18:00Z) or ago (7d, 36h)",
+    )
+    p.add_argument(
+        "--until",
+        type=_time,
+        metavar="TIME",
+        help="only listings before this time: UTC (2026-12-01) or ago (7d, 36h, 90m)",
+    )
+
+
+def _read_lake(
+    args: argparse.Namespace, *functions: str, extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read the lake's history: only the columns the given trends functions need."""
+    from ..report._lake import read_lake
+    from ..trends import COLUMNS_NEEDED
+
+    return read_lake(
+        args.root,
+        index_host=args.index_host,
+        since=args.since,
+        until=args.until,
+        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]} | set(extra)),
+        storage_options=_storage_options(args),
+    )
+
+
+def _common_options(*, top: bool) -> _Parser:
+    """``--verbose``, accepted before and after the sub-command; ``--progress`` before it."""
+    common = _Parser(add_help=False)
+    # Defaults only on the top level: a sub-command's SUPPRESS keeps what was set before it.
+    default: Any = argparse.SUPPRESS
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else default,
+        help="DEBUG logging to stderr",
+    )
+    if top:  # the commands that draw bars take it after their name too (add_progress)
+        common.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="progress bars of list, snapshot, watch and demo (default: on in a terminal)",
+        )
+    return common
+
+
+def add_progress(p: argparse.ArgumentParser) -> None:
+    """Add ``--progress``/``--no-progress`` to a command that draws progress bars."""
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=argparse.SUPPRESS,  # keeps what was given before the command's name
+        help="progress bars (default: on in a terminal)",
+    )

@@ -1,0 +1,52 @@
+"""``pinecone-imports report``: one self-contained HTML report of a lake."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._args import _argument_text, refuse_ending
+from ._common import _add_lake_window, _read_lake
+from ._table import shown_path
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    ending = Path(args.output).suffix.lower().lstrip(".")
+    if ending not in ("html", "htm"):  # before the lake is read
+        refuse_ending("report --output", ending, [".html", ".htm"])
+    from ..report import COLUMNS_NEEDED, report
+
+    history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
+    page = report(history, title=args.title)
+    Path(args.output).write_text(page, encoding="utf-8")
+    from ..report._lake import count_listings
+
+    listings = count_listings(history)
+    print(f"wrote {shown_path(args.output)} ({listings} listings, {len(page) // 1024:,} KiB)")
+    return 0
+
+
+def add_report_command(sub: Commands) -> None:
+    """Add ``pinecone-imports report``."""
+    p = sub.add_parser(
+        "report",
+        _cmd_report,
+        help="one self-contained HTML report of a lake's trends",
+        description="Write one HTML file (no script, no network) of a lake's trends: "
+        "period, headline numbers, running imports, failures and charts.",
+    )
+    _add_lake_window(p)
+    p.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="FILE",
+        help="the page to write: a file ending in .html (e.g. imports.html)",
+    )
+    p.add_argument(
+        "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
+    )

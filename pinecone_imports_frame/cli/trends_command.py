@@ -1,0 +1,60 @@
+"""``pinecone-imports trends``: a lake's status timeline, running imports and failures."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ._args import _int_in
+from ._common import _add_lake_window, _read_lake
+from ._table import _print_running, shown_path, table_text, with_index_column
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+
+def _cmd_trends(args: argparse.Namespace) -> int:
+    from ..trends import failures, status_timeline
+
+    history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
+    if not len(history):
+        print(
+            f"no snapshots under {shown_path(args.root)}"
+            + (" in that window" if args.since or args.until else "")
+        )
+        return 0
+    timeline = status_timeline(history)
+    shown = timeline.tail(args.listings)
+    more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
+    print(f"status timeline ({len(timeline)} listings{more}):")
+    print(table_text(shown, with_index_column(timeline, list(timeline.columns))))
+    print()
+    _print_running(history)
+    print()
+    table = failures(history)
+    if not len(table):
+        print("no failed imports")
+        return 0
+    print(f"failures ({int(table['imports'].sum())} imports):")
+    columns = ["problem", "error_category", "imports", "retry_traps", "last_finished_at"]
+    print(table_text(table, [*columns, "message"], optional=["retry_traps"]))
+    return 0
+
+
+def add_trends_command(sub: Commands) -> None:
+    """Add ``pinecone-imports trends``."""
+    p = sub.add_parser(
+        "trends",
+        _cmd_trends,
+        help="status timeline, running imports and failures of a lake",
+        description="Read a lake of snapshots and print its status timeline, the imports "
+        "running at the last listing with their ETAs, and the failures grouped by cause.",
+    )
+    _add_lake_window(p)
+    p.add_argument(
+        "--listings",
+        type=_int_in(1, 10**6, "listings"),
+        default=24,
+        metavar="N",
+        help="show the latest N listings of the timeline (default 24)",
+    )
