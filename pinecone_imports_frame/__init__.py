@@ -44,10 +44,12 @@ if TYPE_CHECKING:
     from . import report, trends
     from .emulator import Emulator
     from .monitoring import check_imports
+    from .runs import to_listings, to_runs
     from .snapshots import (
         compact_snapshots,
         list_snapshots,
         prune_snapshots,
+        read_history,
         read_snapshots,
         write_snapshot,
     )
@@ -62,7 +64,10 @@ _LAZY = {
     "compact_snapshots": "snapshots",
     "list_snapshots": "snapshots",
     "prune_snapshots": "snapshots",
+    "read_history": "snapshots",
     "read_snapshots": "snapshots",
+    "to_listings": "runs",
+    "to_runs": "runs",
     "write_snapshot": "snapshots",
     "WatchEvent": "watch",
     "watch_imports": "watch",
@@ -126,12 +131,15 @@ __all__ = [
     "last_partial",
     "list_snapshots",
     "prune_snapshots",
+    "read_history",
     "read_imports",
     "read_project_imports",
     "read_snapshots",
     "report",
     "schema",
     "to_frame",
+    "to_listings",
+    "to_runs",
     "trends",
     "watch_imports",
     "watch_project_imports",

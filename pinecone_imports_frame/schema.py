@@ -54,7 +54,10 @@ ERROR_CATEGORIES: tuple[str, ...] = (
 )
 
 Kind = Literal["string", "status", "category", "timestamp", "float", "int", "duration", "bool"]
-Source = Literal["api", "listing", "derived"]
+Source = Literal["api", "listing", "derived", "run"]
+#: Which frames have a column: both, the listing frame only (``listed_at``), or the runs
+#: frame of ``read_history`` only (``first_listed_at``, ``last_listed_at``, ``listings``).
+Frame = Literal["both", "listings", "runs"]
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,11 @@ class Column:
         :func:`arrow_type`).
     description : str
         The README's description of it.
-    source : {"api", "listing", "derived"}
+    source : {"api", "listing", "derived", "run"}
         ``"api"``: a field of the API's ``ImportModel`` (``wire`` is its path);
         ``"listing"``: one value for the whole listing (when and where it was taken);
-        ``"derived"``: computed from the columns in ``derived_from``.
+        ``"derived"``: computed from the columns in ``derived_from``; ``"run"``: a run's
+        span over the listings of its index (runs frames only).
     wire : tuple of str
         Path of the field in an API record: ``("createdAt",)``, or
         ``("validationResult", "importSuccesses")`` for a nested one.
@@ -95,6 +99,7 @@ class Column:
     derived_from: tuple[str, ...] = ()
     stored: bool = True
     bounds: tuple[float | None, float | None] | None = None
+    frame: Frame = "both"
 
 
 def _api(
@@ -116,8 +121,14 @@ def _derived(name: str, kind: Kind, derived_from: str, description: str) -> Colu
     )
 
 
-def _listing(name: str, kind: Kind, description: str, *, stored: bool = True) -> Column:
-    return Column(name, kind, description, "listing", stored=stored)
+def _listing(
+    name: str, kind: Kind, description: str, *, stored: bool = True, frame: Frame = "both"
+) -> Column:
+    return Column(name, kind, description, "listing", stored=stored, frame=frame)
+
+
+def _run(name: str, kind: Kind, description: str) -> Column:
+    return Column(name, kind, description, "run", frame="runs")
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -168,18 +179,35 @@ COLUMNS: tuple[Column, ...] = (
         "records_imported created_at finished_at",
         "records_imported / duration seconds",
     ),
-    _listing("listed_at", "timestamp", "when the listing was taken, by the server's clock (UTC)"),
+    _listing(
+        "listed_at",
+        "timestamp",
+        "when the listing was taken, by the server's clock (UTC); listings only",
+        frame="listings",
+    ),
     _listing("index_host", "string", "host the rows came from (partition in a lake)", stored=False),
     _listing("index_name", "string", "index name when known, else NA"),
     _listing("api_version", "string", "API version the listing was read with"),
+    _run("first_listed_at", "timestamp", "runs only: the first listing of the run (UTC)"),
+    _run("last_listed_at", "timestamp", "runs only: the last listing of the run (UTC)"),
+    _run("listings", "int", "runs only: listings of the index the run spans, first to last"),
 )
 
-COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+#: Columns of a listing frame (``read_imports``, ``read_snapshots``), in order.
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.frame != "runs")
+#: Columns of a runs frame (``read_history``): the listing columns but ``listed_at``, then
+#: the run's span. ``elapsed`` is computed as at ``last_listed_at``.
+RUN_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.frame != "listings")
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 #: Columns whose values come from API records, in frame order.
 API_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "api")
-#: Columns a snapshot file stores, in frame order.
-STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.stored)
+#: Columns a snapshot file (one listing) stores, in frame order.
+STORED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.stored and c.frame != "runs")
+#: Columns a runs file (a compacted day) stores, in runs frame order (with ``index_host``,
+#: which is the lake's partition).
+RUN_STORED_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in COLUMNS if c.stored and c.frame != "listings"
+)
 #: Columns computed from others, in frame order.
 DERIVED_COLUMNS: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "derived")
 
@@ -271,15 +299,21 @@ def pandas_dtype(name: str, dtype_backend: DtypeBackend = "numpy_nullable") -> o
     }[kind]
 
 
-def pandas_dtypes(dtype_backend: DtypeBackend = "numpy_nullable") -> dict[str, object]:
+def pandas_dtypes(
+    dtype_backend: DtypeBackend = "numpy_nullable", *, runs: bool = False
+) -> dict[str, object]:
     """Map each column name to its pandas dtype, in frame order, for ``dtype_backend``.
+
+    ``runs=True``: the columns of a runs frame (:data:`RUN_COLUMN_NAMES`).
 
     Examples
     --------
     >>> str(pandas_dtypes()["created_at"])
     'datetime64[us, UTC]'
+    >>> str(pandas_dtypes(runs=True)["listings"])
+    'Int64'
     """
-    return {n: pandas_dtype(n, dtype_backend) for n in COLUMN_NAMES}
+    return {n: pandas_dtype(n, dtype_backend) for n in (RUN_COLUMN_NAMES if runs else COLUMN_NAMES)}
 
 
 def check_dtype_backend(dtype_backend: str) -> None:

@@ -4,8 +4,7 @@ A *run* is one import's unchanged state over consecutive listings of its index
 (RUNS_SPEC.md). This converter walks every import's rows one by one in Python: no
 vectorisation to get wrong. Use it on small histories only.
 
-``ListingInstants`` comes from ``pinecone_imports_frame.runs`` once that module exists;
-until then a local stand-in with the same interface (``by_host()``, ``hosts``).
+``ListingInstants`` is the package's (``pinecone_imports_frame.runs``).
 """
 
 from __future__ import annotations
@@ -16,39 +15,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-try:  # the real class, once the lake's runs module is there
-    from pinecone_imports_frame.runs import ListingInstants  # type: ignore[import-not-found]
-except ImportError:
-
-    class ListingInstants:  # type: ignore[no-redef]
-        """Which listings exist per index (stand-in for ``runs.ListingInstants``)."""
-
-        def __init__(self, by_host: Mapping[str, Iterable[Any]]) -> None:
-            self._by_host = {
-                str(host): pd.DatetimeIndex(pd.to_datetime(list(times), utc=True))
-                .as_unit("us")
-                .unique()
-                .sort_values()
-                for host, times in by_host.items()
-            }
-
-        @property
-        def hosts(self) -> tuple[str, ...]:
-            """The indexes, sorted."""
-            return tuple(sorted(self._by_host))
-
-        def by_host(self) -> dict[str, pd.DatetimeIndex]:
-            """Each host's listing instants (µs, UTC, sorted, unique)."""
-            return dict(self._by_host)
-
-        def __deepcopy__(self, memo: Any) -> ListingInstants:
-            return self  # immutable: pandas copies attrs for free
-
-        def __setattr__(self, name: str, value: Any) -> None:
-            if name != "_by_host" or hasattr(self, "_by_host"):
-                raise AttributeError("ListingInstants is immutable")
-            object.__setattr__(self, name, value)
-
+from pinecone_imports_frame.runs import ListingInstants
 
 #: The runs-only columns, after the listing columns (RUNS_SPEC.md).
 RUNS_ONLY = ("first_listed_at", "last_listed_at", "listings")

@@ -18,7 +18,7 @@ def test_readme_column_table_matches_the_schema() -> None:
     text = README.read_text(encoding="utf-8")
     table = text.split("## The columns", 1)[1].split("\n\n- ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| (.+?) \|$", table, re.M)
-    assert [r[0] for r in rows] == list(schema.COLUMN_NAMES)
+    assert [r[0] for r in rows] == [c.name for c in schema.COLUMNS]
     for name, dtype, description in rows:
         assert dtype == str(schema.pandas_dtype(name)), name
         assert description == schema.BY_NAME[name].description, name

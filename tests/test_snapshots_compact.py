@@ -146,6 +146,9 @@ def test_the_merged_file_is_sorted_in_row_groups_and_lists_its_listings(tmp_path
     assert merged["path"].nunique() == 2
     path = merged["path"].iloc[0]
     assert Path(path).name.count("Z") == 2  # first and last listed_at in its name
+    # Two listings at 05:00 (two writers): runs could not tell them apart, so the day
+    # keeps every listing's rows (a day of runs: tests/test_snapshots_runs.py).
+    assert not path.endswith(".runs.parquet")
     pf = pq.ParquetFile(path)
     meta = pf.metadata.metadata
     held = json.loads(meta[b"pinecone_imports_frame.listings"])

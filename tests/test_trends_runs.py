@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from runs_reference import ListingInstants, to_runs
+from runs_reference import RUNS_ONLY, ListingInstants, to_runs
 
 import pinecone_imports_frame as pif
 from pinecone_imports_frame import ConfigurationError, trends
+from pinecone_imports_frame.cli import main
 from pinecone_imports_frame.emulator import Emulator
 
 T0 = pd.Timestamp("2025-05-01T10:00:00Z")
@@ -344,7 +346,7 @@ def test_the_report_rebuilds_the_listings_of_the_running_imports_only(
 def test_the_cli_trends_and_report_say_the_same_from_runs(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The CLI reads the lake through report._lake.read_lake; given runs, it says the same."""
+    """The CLI reads the lake as runs (report._lake.read_lake); it says what listings say."""
     pytest.importorskip("matplotlib")
     from pinecone_imports_frame.cli import main
     from pinecone_imports_frame.report import _lake
@@ -354,10 +356,14 @@ def test_the_cli_trends_and_report_say_the_same_from_runs(
         pif.write_snapshot(one.reset_index(drop=True), tmp_path / "lake")
     lake = str(tmp_path / "lake")
     outputs = []
-    read = _lake.read_lake
+    read_runs = _lake.read_lake
+    assert read_runs(lake).columns[-3:].tolist() == list(RUNS_ONLY)
+
+    def read_listings(root: Any, *, columns: Any = None, **options: Any) -> pd.DataFrame:
+        return pif.read_snapshots(root, **options)
+
     for as_runs in (False, True):
-        if as_runs:
-            monkeypatch.setattr(_lake, "read_lake", lambda *a, **k: to_runs(read(*a, **k)))
+        monkeypatch.setattr(_lake, "read_lake", read_runs if as_runs else read_listings)
         assert main(["trends", lake]) == 0
         page = tmp_path / f"report-{as_runs}.html"
         assert main(["report", lake, "--output", str(page)]) == 0
@@ -420,3 +426,63 @@ def test_random_histories_answer_the_same_on_runs(seed: int) -> None:
     runs = to_runs(listings)
     for name in CALLS:
         assert_same(name, listings, runs)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_package_makes_the_runs_the_reference_makes(backend: str) -> None:
+    """``pif.to_runs`` (vectorised) against the slow reference, on the hand history."""
+    listings = hand_history(backend)
+    ours, reference = pif.to_runs(listings), to_runs(listings)
+    pd.testing.assert_frame_equal(ours, reference, check_dtype=False)
+    assert ours.attrs["listings"].by_host().keys() == reference.attrs["listings"].by_host().keys()
+
+
+@pytest.fixture(scope="module")
+def lake_of_the_hand_history(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hand history written a listing at a time, half of it compacted into runs."""
+    root = str(tmp_path_factory.mktemp("lake"))
+    listings = hand_history("numpy_nullable")
+    for _, listing in listings.groupby(["index_host", "listed_at"], sort=True):
+        pif.write_snapshot(listing.reset_index(drop=True), root)
+    pif.compact_snapshots(root, older_than="1d")  # the day of 2025-05-01 is closed
+    stored = sorted(p.name for p in Path(root).rglob("*.parquet"))
+    assert len(stored) == 2 and all(n.endswith(".runs.parquet") for n in stored), stored
+    return root
+
+
+@pytest.mark.parametrize("name", list(CALLS))
+def test_every_function_answers_the_same_on_a_lake_read_as_runs(
+    name: str, lake_of_the_hand_history: str
+) -> None:
+    """What the report and the CLI do (``read_history``) against today's path
+    (``read_snapshots``), on a lake whose day was compacted into runs."""
+    history = pif.read_history(lake_of_the_hand_history)
+    listings = pif.read_snapshots(lake_of_the_hand_history)
+    assert len(history) < len(listings) and list(pd.unique(listings["listed_at"]))
+    assert_same(name, listings, history)
+
+
+@pytest.mark.parametrize("command", ["trends", "report"])
+def test_the_cli_reads_a_lake_as_runs(
+    command: str,
+    lake_of_the_hand_history: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``trends`` and ``report`` never expand a lake into listings: a year would not fit."""
+    import pinecone_imports_frame.snapshots as snapshots
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the CLI read every listing again")
+
+    monkeypatch.setattr(snapshots, "read_snapshots", refuse)
+    argv = [command, lake_of_the_hand_history]
+    if command == "report":
+        argv += ["-o", str(tmp_path / "report.html")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    if command == "report":
+        assert (tmp_path / "report.html").stat().st_size > 10_000
+    else:  # the retry trap, found from the runs
+        assert "retry" in out.lower(), out

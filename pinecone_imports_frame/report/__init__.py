@@ -50,10 +50,10 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
     Parameters
     ----------
     history : pandas.DataFrame
-        One listing (``read_imports``, ``read_project_imports``) or many
-        (``read_snapshots``, ``watch_imports``). It needs the columns in
-        :data:`COLUMNS_NEEDED` (``index_name`` is optional: without it, indexes are
-        named by their host).
+        One listing (``read_imports``, ``read_project_imports``), many
+        (``read_snapshots``, ``watch_imports``), or the runs of many (``read_history``).
+        It needs the columns in :data:`COLUMNS_NEEDED` (``index_name`` is optional:
+        without it, indexes are named by their host).
     title : str
         The page's title.
 
@@ -83,7 +83,7 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
         raise ConfigurationError(f"title must be a string, not {type(title).__name__}")
     if not isinstance(history, pd.DataFrame):
         raise ConfigurationError(
-            "report() takes a DataFrame from read_imports or read_snapshots, not "
+            "report() takes a DataFrame from read_imports, read_snapshots or read_history, not "
             f"{type(history).__name__}"
         )
     if len(history):

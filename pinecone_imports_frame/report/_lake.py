@@ -1,8 +1,7 @@
 """How the report and the CLI's ``trends`` and ``report`` read a lake: one function.
 
-At merge with the lake's runs (issue 19), :func:`read_lake` returns ``read_history``'s runs
-frame; the trends and the report answer the same on runs as on listings, so nothing else
-changes. Until then it returns ``read_snapshots``' listings.
+:func:`read_lake` returns ``read_history``'s runs frame: the trends and the report answer
+the same on runs as on listings, and a year of a project fits in memory as runs.
 """
 
 from __future__ import annotations
@@ -29,20 +28,19 @@ def read_lake(
     columns: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """Read the lake's history for the trends: only ``columns`` (listing column names).
+    """Read the lake's history for the trends, as runs (``read_history``).
 
-    MERGE: replace the body by ``read_history(root, index_host=..., since=..., until=...,
-    storage_options=...)``, given ``columns`` without ``listed_at`` and with
-    ``first_listed_at``, ``last_listed_at`` and ``listings`` if it takes columns.
+    ``columns`` (listing column names) is accepted for the callers' sake: runs are narrow
+    already, and a compacted day is never expanded into listings.
     """
-    from ..snapshots import read_snapshots
+    from ..snapshots import read_history
 
-    return read_snapshots(
+    del columns  # runs keep every stored column: what changed is what they are made of
+    return read_history(
         root,
         index_host=index_host,
         since=since,
         until=until,
-        columns=None if columns is None else list(columns),
         storage_options=storage_options,
     )
 

@@ -58,6 +58,7 @@ from __future__ import annotations
 import logging
 
 from ._compact import compact_snapshots
+from ._history import read_history
 from ._inventory import list_snapshots
 from ._layout import METADATA_PREFIX
 from ._prune import prune_snapshots
@@ -72,6 +73,7 @@ __all__ = [
     "compact_snapshots",
     "list_snapshots",
     "prune_snapshots",
+    "read_history",
     "read_snapshots",
     "write_snapshot",
 ]

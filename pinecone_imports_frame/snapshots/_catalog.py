@@ -14,12 +14,18 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ._layout import COMPACTED, METADATA_PREFIX, SnapshotFile
 
 logger = logging.getLogger(__name__)
 
 LISTINGS_KEY = (METADATA_PREFIX + "listings").encode()
+#: A runs file's number of runs (its rows); its listings' rows add up to more.
+RUNS_KEY = (METADATA_PREFIX + "runs").encode()
+#: A runs file's metadata shared by most of its listings (JSON): each listing in its list
+#: says only what differs, so that the list grows by a few dozen bytes a listing.
+DEFAULTS_KEY = (METADATA_PREFIX + "listing_defaults").encode()
 #: Per-listing metadata carried from a snapshot's footer into a compacted file's.
 LISTING_META = ("listed_at", "index_name", "api_version", "package_version", "schema_version")
 
@@ -66,7 +72,8 @@ def listings_of(
 ) -> list[Listing] | None:
     """Return the listings a file of this package holds, from its name and footer.
 
-    None when a compacted file's list is missing or does not add up to its rows.
+    None when a compacted file's list is missing or does not add up to its rows (for a
+    file of runs: when its footer's count of runs is not its rows).
 
     Examples
     --------
@@ -80,20 +87,30 @@ def listings_of(
         return [Listing(f.name, f.listed_us, num_rows, 0, own)]
     raw = kv.get(LISTINGS_KEY)
     try:
-        items = json.loads(raw) if raw else None
+        items: Any = json.loads(raw) if raw else None
+        if isinstance(items, dict):  # a runs file's columns of listings
+            items = _rows_of_columns(items)
+        defaults = json.loads(kv.get(DEFAULTS_KEY) or b"{}")
+        if not isinstance(defaults, dict):
+            return None
         listings = [
             Listing(
                 str(i["name"]),
                 int(i["stamp"]),
                 int(i["rows"]),
-                int(i["offset"]),
-                {k: str(i[k]) for k in LISTING_META if i.get(k) is not None},
+                int(i.get("offset", 0)),
+                {k: str(v) for k in LISTING_META if (v := i.get(k, defaults.get(k))) is not None},
             )
             for i in items or []
         ]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
         return None
-    if not listings or sum(x.rows or 0 for x in listings) != num_rows:
+    if not listings:
+        return None
+    if f.is_runs:  # its rows are runs: its footer counts them
+        runs = kv.get(RUNS_KEY)
+        return listings if runs is not None and runs == str(num_rows).encode() else None
+    if sum(x.rows or 0 for x in listings) != num_rows:
         return None
     return listings
 
@@ -139,6 +156,84 @@ def rank(f: SnapshotFile, held: int) -> tuple[int, bool, str]:
     (True, True)
     """
     return (-held, f.kind != COMPACTED, f.path)
+
+
+def _rows_of_columns(cols: dict[str, Any]) -> list[dict[str, Any]]:
+    """Turn a runs file's columns of listings back into one item per listing."""
+    first = int(cols["first"])
+    at, names, rows = cols["at"], cols["name"], cols["rows"]
+    meta = cols.get("meta") or {}
+    if not (isinstance(at, list) and isinstance(names, list) and isinstance(rows, list)):
+        raise TypeError("not columns of listings")
+    if not isinstance(meta, dict) or not len(at) == len(names) == len(rows):
+        raise ValueError("not columns of listings")
+    out = []
+    for i, (offset, name, n) in enumerate(zip(at, names, rows, strict=True)):
+        stamp = first + int(offset)
+        if "." not in str(name):  # the random part of a snapshot's name: the rest is its stamp
+            name = f"{_stamp_text(stamp)}Z-{name}.parquet"
+        out.append({"name": name, "stamp": stamp, "rows": n, **meta.get(str(i), {})})
+    return out
+
+
+def _stamp_text(us: int) -> str:
+    import datetime as dt
+
+    t = dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=us)
+    return f"{t.year:04d}{t.month:02d}{t.day:02d}T{t:%H%M%S}.{t.microsecond:06d}"
+
+
+def compact_listings_json(listings: list[Listing]) -> tuple[str, str]:
+    """Return a runs file's listings and the metadata most of them share (both JSON).
+
+    The listings are columns, a few dozen bytes a listing: ``first`` (the first
+    ``listed_at``, µs), ``at`` (each one's ``listed_at`` minus ``first``), ``name`` (the
+    random part of a snapshot's name, which its stamp completes; a whole name otherwise),
+    ``rows``, and ``meta``: by position, only the metadata a listing does not share with
+    most (``listed_at`` is its stamp).
+
+    Examples
+    --------
+    >>> meta = {"api_version": "2025-10", "listed_at": "1970-01-01T00:00:00.000001+00:00"}
+    >>> x = Listing("19700101T000000.000001Z-ab12.parquet", 1, 2, 0, meta)
+    >>> compact_listings_json([x])
+    ('{"first": 1, "at": [0], "name": ["ab12"], "rows": [2]}', '{"api_version": "2025-10"}')
+    """
+    from collections import Counter
+
+    defaults = {}
+    for k in LISTING_META:
+        if k == "listed_at":
+            continue
+        counts = Counter(x.meta.get(k) for x in listings)
+        value, _ = counts.most_common(1)[0] if counts else (None, 0)
+        if value is not None:
+            defaults[k] = value
+    first = min((x.listed_us for x in listings), default=0)
+    cols: dict[str, object] = {
+        "first": first,
+        "at": [x.listed_us - first for x in listings],
+        "name": [_short_name(x) for x in listings],
+        "rows": [x.rows for x in listings],
+    }
+    meta: dict[str, dict[str, object]] = {}
+    for i, x in enumerate(listings):
+        for k in LISTING_META:
+            if k != "listed_at" and x.meta.get(k) != defaults.get(k):
+                meta.setdefault(str(i), {})[k] = x.meta.get(k)  # None: this one has none
+    if meta:
+        cols["meta"] = meta
+    return json.dumps(cols), json.dumps(defaults)
+
+
+def _short_name(x: Listing) -> str:
+    """Return the random part of a snapshot's name when its stamp completes it, else the name."""
+    stem = f"{_stamp_text(x.listed_us)}Z-"
+    if x.name.startswith(stem) and x.name.endswith(".parquet"):
+        short = x.name[len(stem) : -len(".parquet")]
+        if short and "." not in short:
+            return short
+    return x.name
 
 
 def listings_json(listings: list[Listing]) -> str:

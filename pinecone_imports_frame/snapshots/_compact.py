@@ -45,20 +45,22 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import frame as _frame
-from .. import schema
+from .. import runs, schema
 from ..errors import SkippedFileWarning, SnapshotError
 from ._args import as_age, as_hosts, shared_params
-from ._catalog import LISTINGS_KEY, Listing, listings_json, rank
+from ._catalog import LISTINGS_KEY, Listing, compact_listings_json, listings_json, rank
 from ._decode import read_stored
 from ._inventory import OK, Entry, Facts, settled_entries
 from ._layout import (
     COMPACTED,
     DATE_KEY,
+    RUNS_SUFFIX,
     SnapshotFile,
     compacted_name,
     day,
@@ -176,8 +178,16 @@ def compact_snapshots(
     results = []
     for (host, date), day_entries in sorted(days.items()):
         files = {e.file.path: e.file for e in day_entries}
-        if len(files) < 2 and all(f.in_host_folder for f in files.values()):
-            continue  # one file a day, in its host's folder, is what compaction makes
+        one_instant_twice = len({e.listing.listed_us for e in day_entries if e.listing}) < len(
+            {e.listing.name for e in day_entries if e.listing}
+        )
+        if len(files) < 2 and all(
+            f.in_host_folder and (f.is_runs or f.kind != COMPACTED or one_instant_twice)
+            for f in files.values()
+        ):
+            # One file a day, in its host's folder, is what compaction makes (a day of
+            # listings compacted by an older version is made runs).
+            continue
         done = _compact_day(store, host, date, day_entries, known, dry_run=dry_run)
         if done is not None:
             results.append(done)
@@ -341,11 +351,17 @@ def write_merged(
     *,
     before: list[str] | tuple[str, ...] = (),
 ) -> tuple[str, int, list[Listing]]:
-    """Write listings as one compacted file of a day, atomically, and check it back.
+    """Write listings as one compacted file of runs of a day, atomically, and check it back.
 
+    The listings' rows become runs (``runs.normalize`` over the day's listings: a run
+    ends at the day's last listing, ``read_history`` joins it to the next day's); the
+    footer lists the listings (name, ``listed_at``, rows, metadata) and counts the runs.
+    A day holding two listings at one microsecond (two writers) keeps every listing's
+    rows instead (``{first}_{last}-{random}.parquet``, the footer giving each one's first
+    row), as compaction did before runs.
     Its path sorts before each of ``before`` (the compacted files it merges) that is
     named like it but for the random suffix. Returns its path, its size and the listings
-    it holds (with their rows' offsets).
+    it holds.
 
     Examples
     --------
@@ -357,12 +373,21 @@ def write_merged(
     if not parts:
         raise ValueError("nothing to merge")
     parts = sorted(parts, key=lambda p: (p[0].listed_us, p[0].name))
+    stamps = np.array([x.listed_us for x, _ in parts], dtype=np.int64)
+    # Two listings at one microsecond (two writers) are one instant to runs, which could
+    # not tell their rows apart: such a day keeps every listing's rows, as before runs.
+    as_runs = len(np.unique(stamps)) == len(parts)
     merged: list[Listing] = []
     offset = 0
     for x, t in parts:
-        merged.append(Listing(x.name, x.listed_us, t.num_rows, offset, x.meta))
+        merged.append(Listing(x.name, x.listed_us, t.num_rows, 0 if as_runs else offset, x.meta))
         offset += t.num_rows
+    listing_rows = offset
     table = pa.concat_tables([t for _, t in parts])
+    if as_runs:
+        rows = table.append_column("index_host", pa.array([host] * offset, pa.string()))
+        table = runs.normalize(rows, {host: stamps}).select(list(runs.RUN_FILE_COLUMNS))
+        del rows
     status = table["status"].combine_chunks()
     table = table.set_column(
         table.column_names.index("status"), "status", pc.dictionary_encode(status)
@@ -379,14 +404,18 @@ def write_merged(
         "listed_at": first.isoformat(),
         "index_host": host,
         "index_name": common["index_name"],
-        "rows": str(table.num_rows),
+        "rows": str(listing_rows),
         "schema_version": str(schema.SCHEMA_VERSION),
         "listings": listings_json(merged),
     }
+    if as_runs:
+        meta["runs"] = str(table.num_rows)
+        meta["listings"], meta["listing_defaults"] = compact_listings_json(merged)
     data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
-    name = compacted_name(first, last, "")
-    stem = store.join(encode_host(host), f"{DATE_KEY}{date}", name)[: -len(".parquet")]
-    path = f"{stem}{_suffix_before(stem, before)}.parquet"
+    name = compacted_name(first, last, "", runs=as_runs)
+    ext = RUNS_SUFFIX if as_runs else ".parquet"
+    stem = store.join(encode_host(host), f"{DATE_KEY}{date}", name)[: -len(ext)]
+    path = f"{stem}{_suffix_before(stem, before)}{ext}"
     where = store.user_path(path)
     with store_errors("write the compacted file", where):
         store.write_atomic(path, data)

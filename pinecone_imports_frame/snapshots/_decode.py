@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import schema
+from .. import runs, schema
 from ._catalog import Listing, listings_of
 from ._layout import (
     FILE_COLUMNS,
@@ -72,11 +72,59 @@ def open_compacted(
     if listings is None:
         skipped.append((f, "its list of listings is missing or does not match its rows"))
         return None
-    problem = schema_problem(pf.schema_arrow.remove_metadata())
+    problem = schema_problem(pf.schema_arrow.remove_metadata(), runs=f.is_runs)
     if problem is not None:
         skipped.append((f, problem))
         return None
     return Compacted(f, pf, listings, kv)
+
+
+def rows_of_runs(
+    c: Compacted,
+    keep: list[Listing],
+    read_cols: list[str],
+    skipped: list[tuple[SnapshotFile, str]],
+) -> pa.Table | None:
+    """Rebuild the rows of the ``keep`` listings of a compacted file of runs.
+
+    Returns the ``read_cols`` it has (``listed_at`` rebuilt), rows sorted by
+    ``listed_at`` then ``id``, exactly as the listings were written; None (noted in
+    ``skipped``) when the runs do not add up to the listings its footer lists. Only the
+    runs' columns are read, never a listing's rows. FileNotFoundError passes through.
+    """
+    present = set(c.parquet.schema_arrow.names)
+    wanted = [x for x in read_cols if x != "listed_at"] + ["id", *runs.SPAN_COLUMNS]
+    cols = [x for x in dict.fromkeys(wanted) if x in present]
+    try:
+        table = c.parquet.read(columns=cols, use_threads=True)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as exc:
+        skipped.append((c.file, f"its rows do not decode ({exc})"))
+        return None
+    table = table.replace_schema_metadata(None)
+    host = pa.array([c.file.host] * table.num_rows, pa.string())
+    table = table.append_column("index_host", host)
+    every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
+    try:
+        rows = runs.expand(table, {c.file.host: every})
+    except ValueError as exc:
+        skipped.append((c.file, str(exc)))
+        return None
+    stamps = rows["listed_at"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    at = np.searchsorted(every, stamps)
+    expected = np.zeros(len(every), dtype=np.int64)
+    for x in c.listings:
+        expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
+    if not np.array_equal(np.bincount(at, minlength=len(every)), expected):
+        skipped.append((c.file, "its runs do not add up to the rows of its listings"))
+        return None
+    order = np.argsort(at, kind="stable")  # each listing's rows by id, as runs are stored
+    wanted_us = {x.listed_us for x in keep}
+    if len(wanted_us) < len(every):
+        order = order[np.isin(every[at[order]], np.array(sorted(wanted_us), dtype=np.int64))]
+    rows = rows.take(pa.array(order, pa.int64()))
+    return rows.select([x for x in read_cols if x in rows.column_names])
 
 
 def rows_of(
@@ -460,18 +508,24 @@ def read_stored(
                 if opened is None:
                     continue
                 pf = opened.parquet
-                present = [c for c in FILE_COLUMNS if c in pf.schema_arrow.names]
-                try:
-                    whole = pf.read(columns=present, use_threads=True)
-                except FileNotFoundError:
-                    raise
-                except (pa.ArrowException, OSError) as exc:
-                    skipped.append((f, f"its rows do not decode ({exc})"))
-                    continue
+                if f.is_runs:
+                    whole = rows_of_runs(opened, opened.listings, list(FILE_COLUMNS), skipped)
+                    if whole is None:
+                        continue
+                    parts = _split_listings(whole, opened.listings, listings)
+                else:
+                    present = [c for c in FILE_COLUMNS if c in pf.schema_arrow.names]
+                    try:
+                        whole = pf.read(columns=present, use_threads=True)
+                    except FileNotFoundError:
+                        raise
+                    except (pa.ArrowException, OSError) as exc:
+                        skipped.append((f, f"its rows do not decode ({exc})"))
+                        continue
+                    parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
             except FileNotFoundError:
                 logger.debug("%s vanished before it was read", f.path)
                 continue
-            parts = [(x, whole.slice(x.offset, x.rows or 0)) for x in listings]
         mine = []
         for listing, raw in parts:
             problem = rows_problem(raw, [(listing.listed_us, raw.num_rows)])
@@ -486,3 +540,26 @@ def read_stored(
         else:
             out += mine  # all of a file's listings, or none
     return out, skipped
+
+
+def _split_listings(
+    rows: pa.Table, every: list[Listing], wanted: list[Listing]
+) -> list[tuple[Listing, pa.Table]]:
+    """Cut a runs file's rebuilt rows (sorted by ``listed_at``) into its listings' rows.
+
+    Two listings at the same microsecond (two writers) share their instant's rows: the
+    first of them (by name) gets them all.
+    """
+    stamps = rows["listed_at"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    names = {x.name for x in wanted}
+    out, seen = [], set()
+    for x in sorted(every, key=lambda x: (x.listed_us, x.name)):
+        if x.listed_us in seen:
+            part = rows.slice(0, 0)
+        else:
+            seen.add(x.listed_us)
+            lo, hi = np.searchsorted(stamps, [x.listed_us, x.listed_us + 1])
+            part = rows.slice(int(lo), int(hi - lo))
+        if x.name in names:
+            out.append((x, part))
+    return out

@@ -154,7 +154,7 @@ def _judge(store: Store, f: SnapshotFile) -> Facts | None:
         if not is_arrow_error(exc):
             raise
         return Facts(f, CORRUPT, size, md.num_rows, [])
-    if schema_problem(stored.remove_metadata()) is not None:  # a column of another type
+    if schema_problem(stored.remove_metadata(), runs=f.is_runs) is not None:  # another type
         return Facts(f, CORRUPT, size, md.num_rows, [])
     return Facts(f, OK, size, md.num_rows, listings)
 

@@ -30,8 +30,14 @@ DATE_KEY = "date="
 NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-[0-9A-Za-z_-]+\.parquet$")
 #: The temporary file of a write in progress (or of a killed writer): ``.{name}.tmp-{hex}``.
 TEMP_RE = re.compile(r"^\.(.+\.parquet)\.tmp-[0-9a-f]+$")
-#: A compacted file: the listings of one day of one index, from the first to the last.
-COMPACTED_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z_(\d{8}T\d{6}\.\d{6})Z-[0-9a-f]+\.parquet$")
+#: A compacted file: the listings of one day of one index, from the first to the last. Its
+#: name ends in ``.runs.parquet`` when it stores them as runs (what compaction writes; an
+#: older version wrote every listing's rows, and its files are read as they are).
+COMPACTED_RE = re.compile(
+    r"^(\d{8}T\d{6}\.\d{6})Z_(\d{8}T\d{6}\.\d{6})Z-[0-9a-f]+(?:\.runs)?\.parquet$"
+)
+#: How the name of a compacted file of runs ends.
+RUNS_SUFFIX = ".runs.parquet"
 #: A file's kind, from its name: one listing of this package's, several merged by
 #: compaction, a write in progress (or of a killed writer), or another tool's Parquet file.
 SNAPSHOT, COMPACTED, TEMPORARY, OTHER = "snapshot", "compacted", "temporary", "other"
@@ -171,15 +177,19 @@ def _day_us(yyyymmdd: str) -> int | None:
     return (d - _EPOCH.date()).days * 86_400_000_000
 
 
-def compacted_name(first: pd.Timestamp, last: pd.Timestamp, suffix: str) -> str:
+def compacted_name(
+    first: pd.Timestamp, last: pd.Timestamp, suffix: str, *, runs: bool = True
+) -> str:
     """Return the name of a compacted file holding listings from ``first`` to ``last``.
+
+    ``runs``: the file stores runs (``.runs.parquet``), else every listing's rows.
 
     Examples
     --------
     >>> compacted_name(pd.Timestamp("2025-05-01T00:05Z"), pd.Timestamp("2025-05-01T23:55Z"), "ab")
-    '20250501T000500.000000Z_20250501T235500.000000Z-ab.parquet'
+    '20250501T000500.000000Z_20250501T235500.000000Z-ab.runs.parquet'
     """
-    return f"{stamp(first)}_{stamp(last)}-{suffix}.parquet"
+    return f"{stamp(first)}_{stamp(last)}-{suffix}{RUNS_SUFFIX if runs else '.parquet'}"
 
 
 def name_kind(name: str) -> str | None:
@@ -242,22 +252,28 @@ def _written_types(name: str) -> tuple[pa.DataType, ...]:
 
 #: The Arrow types each stored column has been written with, as Parquet readers give them
 #: back. Every version so far wrote these; older versions lacked some columns (read as NA).
-WRITTEN_TYPES: dict[str, tuple[pa.DataType, ...]] = {c: _written_types(c) for c in FILE_COLUMNS}
+#: (A runs file's columns too.)
+WRITTEN_TYPES: dict[str, tuple[pa.DataType, ...]] = {
+    c: _written_types(c) for c in dict.fromkeys([*FILE_COLUMNS, *schema.RUN_STORED_COLUMNS])
+}
 #: Columns every snapshot file has (write_snapshot refuses a frame without them). Their
 #: values may be NA but for listed_at: to_frame keeps a record whose id or status is
 #: missing or not a string (as NA, with a warning), and write_snapshot stores it so.
 REQUIRED_COLUMNS = ("id", "status", "listed_at")
+#: Columns every runs file (a compacted day, as runs) has.
+RUN_REQUIRED_COLUMNS = ("id", "status", "first_listed_at", "last_listed_at", "listings")
 
 
 @functools.lru_cache(maxsize=64)
-def schema_problem(stored: pa.Schema) -> str | None:
+def schema_problem(stored: pa.Schema, *, runs: bool = False) -> str | None:
     """Say why a file's columns are not the ones this package writes; None when they are.
 
     Only the types are judged (a lake's files share a handful of schemas, so this is a
     lookup): a column read as another type that happens to cast (an integer ``status``, a
     boolean ``percent_complete``) would come back as values nobody listed. A column
     unknown here (of a newer version) is ignored; a missing one reads as NA, unless it is
-    one of :data:`REQUIRED_COLUMNS`.
+    one of :data:`REQUIRED_COLUMNS` (of :data:`RUN_REQUIRED_COLUMNS` for a runs file,
+    ``runs=True``).
 
     Examples
     --------
@@ -270,7 +286,8 @@ def schema_problem(stored: pa.Schema) -> str | None:
         ok = WRITTEN_TYPES.get(field.name)
         if ok is not None and field.type not in ok:
             return f"its column {field.name} is {field.type}, not {ok[0]} as this package writes it"
-    missing = [c for c in REQUIRED_COLUMNS if c not in stored.names]
+    required = RUN_REQUIRED_COLUMNS if runs else REQUIRED_COLUMNS
+    missing = [c for c in required if c not in stored.names]
     if missing:
         return f"it has no {', '.join(missing)} column (every snapshot has them)"
     if len(set(stored.names)) != len(stored.names):
@@ -394,6 +411,11 @@ class SnapshotFile:
         ``index_host=LOCALHOST%3A5080`` folder): compaction moves it.
         """
         return self.path.replace("\\", "/").rsplit("/", 3)[-3] == encode_host(self.host)
+
+    @property
+    def is_runs(self) -> bool:
+        """Whether it is a compacted file of runs (its name says so)."""
+        return self.kind == COMPACTED and self.name.endswith(RUNS_SUFFIX)
 
     @property
     def last_listed_us(self) -> int | None:

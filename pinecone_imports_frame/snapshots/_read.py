@@ -30,6 +30,7 @@ from ._decode import (
     open_compacted,
     read_batches,
     rows_of,
+    rows_of_runs,
     stack,
 )
 from ._layout import COMPACTED, FILE_COLUMNS, OTHER, SNAPSHOT, SnapshotFile, day
@@ -358,14 +359,18 @@ class _Reader:
         c = self.opened[f.path]
         assert c is not None
         try:
-            t = rows_of(c, keep, self.read_cols, self.skipped)
+            if f.is_runs:
+                t = rows_of_runs(c, keep, self.read_cols, self.skipped)
+            else:
+                t = rows_of(c, keep, self.read_cols, self.skipped)
         except FileNotFoundError:
             logger.debug("%s vanished while it was read", f.path)
             return False
         self.got.update((f.host, x.name) for x in keep)
         if t is not None:
             self.read.update((f.host, x.listed_us) for x in keep)
-            order = sorted(keep, key=lambda x: x.offset)
+            # A runs file's rows come by listed_at (it never holds two at one instant).
+            order = sorted(keep, key=lambda x: x.listed_us if f.is_runs else x.offset)
             runs = {f.path: [(x.listed_us, x.rows or 0) for x in order]}
             self._keep(stack([(f, t)], self.read_cols, self.skipped, runs))
         return True

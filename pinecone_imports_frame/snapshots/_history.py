@@ -1,0 +1,311 @@
+"""Reading a lake as runs: what changed, never every listing again (``read_history``).
+
+The lake is looked at and read as :func:`read_snapshots` reads it (``_read._Reader``: one
+copy of each listing, a file gone looked up again, the lake at one moment), but nothing
+is stacked as listing rows: a compacted day's runs are taken as they are stored (its
+listings' rows are never rebuilt), and uncompacted files are turned into runs a batch
+at a time. Runs that reach the newest listing read so far of their index stay open and
+are merged with the next batch or day (a run crossing midnight, or from a compacted
+day into the files after it, is one run); the others are set aside. Memory grows with
+the runs, not with the listings or the files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import runs
+from ..errors import SkippedFileWarning
+from ..frame import micros
+from ..schema import DtypeBackend, check_dtype_backend
+from ._args import as_hosts, as_set, shared_params
+from ._catalog import Listing
+from ._decode import rows_of_runs
+from ._layout import FILE_COLUMNS, SnapshotFile, day
+from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
+from ._store import open_store
+from ._view import MAX_LOOKS
+
+logger = logging.getLogger(__name__)
+
+_SEGMENT = ["index_host", *runs.STATE_COLUMNS, "first_listed_at", "last_listed_at"]
+
+
+class _Restart(Exception):
+    """A listing turned up between two listings already joined: read again."""
+
+
+class _Runs:
+    """Runs gathered as pieces arrive: open ones merged with each piece, closed set aside."""
+
+    def __init__(self) -> None:
+        self.closed: list[pa.Table] = []
+        self.open: pa.Table | None = None
+        self.seen: dict[str, np.ndarray] = {}  # the instants each merge was made with
+        self._last: dict[str, np.ndarray] | None = None
+
+    def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
+        """Merge a piece (listing rows, or runs) into the open runs."""
+        if piece.num_rows == 0:
+            return
+        piece = _segments(piece)
+        both = piece if self.open is None else pa.concat_tables([self.open, piece])
+        merged = runs.normalize(both, instants).select(_SEGMENT)
+        if instants is not self._last:  # a new look's listings (once per look, not per piece)
+            self._last = instants
+            for h, v in instants.items():
+                self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
+        if merged.num_rows == 0:
+            self.open = None
+            return
+        # Open: the runs that reach the newest listing of their host read so far.
+        codes, _ = runs._host_keys(merged)
+        last = runs._micros_of(merged["last_listed_at"])
+        newest = np.full(int(codes.max()) + 1, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(newest, codes, last)
+        is_open = last == newest[codes]
+        if not is_open.all():
+            self.closed.append(merged.filter(pa.array(~is_open)))
+        self.open = merged.filter(pa.array(is_open))
+
+    def result(self, instants: dict[str, np.ndarray]) -> pa.Table:
+        """All runs, merged again over the lake's final listings (a piece read late)."""
+        for h, final in instants.items():
+            known = self.seen.get(h)
+            if known is None or not len(known):
+                continue
+            late = np.setdiff1d(final, known)
+            if len(late) and late.min() < known.max():
+                raise _Restart(h)
+        pieces = [*self.closed, *([self.open] if self.open is not None else [])]
+        if not pieces:
+            pieces = [_segments(pa.table({"listed_at": pa.array([], runs._TS)}))]
+        return runs.normalize(pa.concat_tables(pieces), instants)
+
+
+def _segments(piece: pa.Table) -> pa.Table:
+    """Return listing rows or runs as pieces of runs: the segment columns, in the schema's types."""
+    if "listed_at" in piece.column_names:
+        stamps = piece["listed_at"]
+        piece = piece.append_column("first_listed_at", stamps).append_column(
+            "last_listed_at", stamps
+        )
+    n = piece.num_rows
+    arrays = []
+    for c in _SEGMENT:
+        target = pa.string() if c in ("status", "index_host") else runs.schema.arrow_type(c)
+        if c not in piece.column_names:
+            arrays.append(pa.chunked_array([pa.nulls(n, target)]))
+            continue
+        col = piece[c]
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if col.type != target:
+            col = col.cast(target)
+        arrays.append(col)
+    return pa.Table.from_arrays(arrays, names=_SEGMENT)
+
+
+class _HistoryReader(_Reader):
+    """``_Reader`` that keeps runs: runs files as stored, listing files turned into runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.runs = _Runs()
+        self._fresh = False  # whether _instants is the current look's
+        self._instants: dict[str, np.ndarray] = {}
+
+    def instants(self) -> dict[str, np.ndarray]:
+        """Return the current look's listings of each host (sorted µs)."""
+        if not self._fresh:
+            by_host: dict[str, list[int]] = {}
+            for h, us in self.held:
+                by_host.setdefault(h, []).append(us)
+            self._instants = {h: np.unique(np.array(v, dtype=np.int64)) for h, v in by_host.items()}
+            self._fresh = True
+        return self._instants
+
+    def _look(self, found: list[SnapshotFile]) -> bool:
+        self._fresh = False  # a look says what it holds (``held``) before it reads any of it
+        return super()._look(found)
+
+    def _keep(self, table: pa.Table | None) -> None:
+        if table is None:
+            return
+        if self.names is not None:
+            keep = pc.is_in(table["index_name"], value_set=pa.array(sorted(self.names)))
+            table = table.filter(pc.fill_null(keep, False))
+        self.runs.add(table, self.instants())
+
+    def _read_compacted(self, f: SnapshotFile, keep: list[Listing]) -> bool:
+        c = self.opened[f.path]
+        assert c is not None
+        if not f.is_runs:
+            return super()._read_compacted(f, keep)
+        in_window = {x.name for x in c.listings if _listed_in(x.listed_us, *self._window)}
+        try:
+            if {x.name for x in keep} == in_window:
+                t = self._runs_of(c)
+            else:  # some of its listings count from another file: only the others' rows
+                t = rows_of_runs(c, keep, list(FILE_COLUMNS), self.skipped)
+        except FileNotFoundError:
+            logger.debug("%s vanished while it was read", f.path)
+            return False
+        self.got.update((f.host, x.name) for x in keep)
+        if t is not None:
+            self.read.update((f.host, x.listed_us) for x in keep)
+            t = t.append_column("index_host", pa.array([f.host] * t.num_rows, pa.string()))
+            self._keep(t)
+        return True
+
+    @property
+    def _window(self) -> tuple[int | None, int | None]:
+        return self.since_us, self.until_us
+
+    def _runs_of(self, c: Any) -> pa.Table | None:
+        """Return a runs file's runs as stored, checked against its footer's listings."""
+        present = set(c.parquet.schema_arrow.names)
+        cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
+        try:
+            table = c.parquet.read(columns=cols, use_threads=True)
+        except FileNotFoundError:
+            raise
+        except (pa.ArrowException, OSError) as exc:
+            self.skipped.append((c.file, f"its rows do not decode ({exc})"))
+            return None
+        every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
+        expected = np.zeros(len(every), dtype=np.int64)
+        for x in c.listings:
+            expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
+        try:
+            covered = runs.coverage(table, every)
+        except ValueError as exc:
+            self.skipped.append((c.file, str(exc)))
+            return None
+        if not np.array_equal(covered, expected):
+            self.skipped.append((c.file, "its runs do not add up to the rows of its listings"))
+            return None
+        return table.replace_schema_metadata(None)
+
+
+@shared_params
+def read_history(
+    root: str | os.PathLike[str],
+    *,
+    index_host: str | Sequence[str] | None = None,
+    index_name: str | Sequence[str] | None = None,
+    since: Any = None,
+    until: Any = None,
+    storage_options: dict[str, Any] | None = None,
+    dtype_backend: DtypeBackend = "numpy_nullable",
+) -> pd.DataFrame:
+    """Read the lake's history as runs: one row per import and unchanged state.
+
+    A run is an import's stored state over consecutive listings of its index: it ends
+    when a stored column but ``listed_at`` changes, when the import is absent from a
+    listing of its index, or at the index's last listing (see
+    :mod:`pinecone_imports_frame.runs`). Compacted days are read as the runs they store,
+    never as listings; newer files are turned into runs a batch at a time, and a run
+    crossing midnight or the compacted days' end is one run: memory grows with the runs,
+    not the listings. Other processes may write, compact and prune the lake meanwhile,
+    as for :func:`read_snapshots`, whose listings
+    :func:`~pinecone_imports_frame.runs.to_listings` rebuilds exactly from this frame.
+
+    Parameters
+    ----------
+    {root}
+    index_host : str or list of str, optional
+        Only these hosts, in any spelling or as URLs.
+    index_name : str or list of str, optional
+        Only rows of these index names.
+    since, until : timestamp-like, optional
+        Only listings with ``since <= listed_at < until`` (naive values are UTC): runs
+        are cut to them.
+    {storage_options}
+    dtype_backend : {"numpy_nullable", "pyarrow"}
+        pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``schema.RUN_COLUMN_NAMES`` (every listing column but ``listed_at``,
+        then ``first_listed_at``, ``last_listed_at``, ``listings``), ordered by
+        ``index_host``, ``id`` and ``first_listed_at``, ``elapsed`` as at
+        ``last_listed_at``; ``attrs["listings"]`` holds the
+        :class:`~pinecone_imports_frame.runs.ListingInstants` of every listing read
+        (those with no import too).
+
+    Raises
+    ------
+    SnapshotError
+        As :func:`read_snapshots`.
+    ConfigurationError
+        Bad arguments.
+
+    Warns
+    -----
+    SkippedFileWarning
+        As :func:`read_snapshots`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pinecone_imports_frame import read_history, to_frame, write_snapshot
+    >>> root = tempfile.mkdtemp()
+    >>> for t, s in [("2025-05-01T12:00Z", "Pending"), ("2025-05-01T12:05Z", "Pending"),
+    ...              ("2025-05-01T12:10Z", "Completed")]:
+    ...     _ = write_snapshot(to_frame([{"id": "1", "status": s}], listed_at=t,
+    ...                                 index_host="h"), root)
+    >>> read_history(root)[["id", "status", "listings"]]
+      id     status  listings
+    0  1    Pending         2
+    1  1  Completed         1
+    """
+    check_dtype_backend(dtype_backend)
+    hosts = as_hosts(index_host)
+    names = as_set(index_name, "index_name")
+    since_ts, until_ts = as_window(since, until)
+    store = open_store(root, storage_options)
+    since_us, until_us = micros(since_ts), micros(until_ts)
+
+    def scan() -> list[SnapshotFile]:
+        return store.scan(
+            hosts=hosts,
+            first_date=None if since_ts is None else day(since_ts),
+            last_date=None if until_ts is None else day(until_ts),
+        )
+
+    for _ in range(MAX_LOOKS):
+        skipped: list[tuple[SnapshotFile, str]] = []
+        reader = _HistoryReader(store, list(FILE_COLUMNS), names, skipped, (since_us, until_us))
+        settled = reader.gather(scan)
+        final = reader.instants()  # the listings of the lake's last look, in the window
+        try:
+            table = reader.runs.result(final)
+        except _Restart:
+            logger.info("a listing turned up between listings already read: reading again")
+            continue
+        break
+    else:  # pragma: no cover - the lake kept moving listings back in time
+        warnings.warn(
+            "the lake kept changing while its history was read; read it again",
+            SkippedFileWarning,
+            stacklevel=2,
+        )
+    _warn_skipped(store, skipped)
+    if not settled:
+        _warn_unsettled(store)
+    hosts_seen = set(pc.unique(table["index_host"]).to_pylist()) if names is not None else None
+    if hosts_seen is not None:
+        final = {h: v for h, v in final.items() if h in hosts_seen}
+    instants = runs.ListingInstants._of(final)
+    return runs.runs_frame(table, instants, dtype_backend)
