@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Protocol
 
 from .._version import __version__
 from ._args import _Parser
@@ -22,40 +21,69 @@ Pinecone bulk imports as typed tables.
 Each command's --help says more."""
 
 
-class Commands(Protocol):
-    """What each ``add_*_command`` is handed: ``add_parser(name, run, help=...)``."""
+#: Each command's line in ``pinecone-imports --help`` and the first paragraph of its own
+#: ``--help`` (that line as a sentence where None), by name: the command's module adds
+#: its options and says what runs it.
+ABOUT: dict[str, tuple[str, str | None]] = {
+    "list": (
+        "list an index's imports as a table, CSV, JSON or Parquet",
+        "List the bulk imports of an index (or of every index of the project, "
+        "--all-indexes) as a table that fits the terminal, or as CSV, JSON or Parquet.",
+    ),
+    "demo": (
+        "drain a local emulator and summarise it (no key, no network)",
+        "Start a local emulator of the imports API, list its imports as a "
+        "user would, print a summary and save the frame as Parquet: no key, no network.",
+    ),
+    "snapshot": (
+        "write the listing as a Parquet snapshot into a lake",
+        "List an index's imports (or every index's) and write the listing as a "
+        "Parquet snapshot into a lake, once or every PERIOD: trends and report read it.",
+    ),
+    "watch": (
+        "follow the running imports live until they end",
+        "Poll an index (or every index) and follow its running imports live: "
+        "a line as each ends, then a summary of what still runs if stopped sooner.",
+    ),
+    "trends": (
+        "status timeline, running imports and failures of a lake",
+        "Read a lake of snapshots and print its status timeline, the imports "
+        "running at the last listing with their ETAs, and the failures grouped by cause.",
+    ),
+    "report": (
+        "one self-contained HTML report of a lake's trends",
+        "Write one HTML file (no script, no network) of a lake's trends: "
+        "period, headline numbers, running imports, failures and charts.",
+    ),
+    "snapshots": ("list the snapshots in a lake (metadata only)", None),
+    "prune": ("delete whole snapshots by age or count", None),
+    "compact": ("merge each day's snapshots of an index into one file", None),
+    "metrics": ("serve the imports as Prometheus metrics (or write a file)", None),
+    "check": ("exit 1, one line per problem, if imports failed or stalled", None),
+    "emulator": (
+        "serve the local imports API until interrupted",
+        "Serve a local emulator of Pinecone's imports API (or of a project "
+        "of indexes behind a control plane) until Ctrl-C; it prints its URL and key.",
+    ),
+}
 
-    def add_parser(
-        self,
-        name: str,
-        run: Callable[[argparse.Namespace], int],
-        *,
-        help: str,
-        description: str | None = None,
-    ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``; ``help`` is its line in the list."""
-        ...
 
+class Commands:
+    """What each ``add_*_command`` is handed: ``add_parser(name, run)`` adds a command.
 
-class _Sub:
-    """Add sub-commands that take the common options and run a function of ``args``."""
+    Every command takes the common options (``--verbose``) and runs a function of
+    ``args``; what it says of itself is in :data:`ABOUT`.
+    """
 
     def __init__(self, subparsers: argparse._SubParsersAction, common: _Parser) -> None:
         self._subparsers = subparsers
         self._common = common
 
     def add_parser(
-        self,
-        name: str,
-        run: Callable[[argparse.Namespace], int],
-        *,
-        help: str,
-        description: str | None = None,
+        self, name: str, run: Callable[[argparse.Namespace], int]
     ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``; ``help`` is its line in the list.
-
-        Its ``--help`` starts with ``description``, else with ``help`` as a sentence.
-        """
+        """Add the command ``name``, run by ``run(args)``, saying of itself what ABOUT says."""
+        help, description = ABOUT[name]
         about = description or f"{help[:1].upper()}{help[1:]}."
         command = self._subparsers.add_parser(
             name, help=help, description=about, parents=[self._common]
@@ -95,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    sub = _Sub(subparsers, _common_options(top=False))
+    sub = Commands(subparsers, _common_options(top=False))
     list_command.add_list_command(sub)
     demo_command.add_demo_command(sub)
     snapshot_command.add_snapshot_command(sub)

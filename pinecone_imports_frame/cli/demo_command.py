@@ -45,13 +45,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def add_demo_command(sub: Commands) -> None:
     """Add ``pinecone-imports demo``."""
-    p = sub.add_parser(
-        "demo",
-        _cmd_demo,
-        help="drain a local emulator and summarise it (no key, no network)",
-        description="Start a local emulator of the imports API, list its imports as a "
-        "user would, print a summary and save the frame as Parquet: no key, no network.",
-    )
+    p = sub.add_parser("demo", _cmd_demo)
     add_progress(p)
     p.add_argument(
         "--imports",

@@ -77,13 +77,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 
 def add_emulator_command(sub: Commands) -> None:
     """Add ``pinecone-imports emulator``."""
-    p = sub.add_parser(
-        "emulator",
-        _cmd_emulator,
-        help="serve the local imports API until interrupted",
-        description="Serve a local emulator of Pinecone's imports API (or of a project "
-        "of indexes behind a control plane) until Ctrl-C; it prints its URL and key.",
-    )
+    p = sub.add_parser("emulator", _cmd_emulator)
     p.add_argument(
         "--port",
         type=_whole("port"),

@@ -90,13 +90,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def add_list_command(sub: Commands) -> None:
     """Add ``pinecone-imports list``."""
-    p = sub.add_parser(
-        "list",
-        _cmd_list,
-        help="list an index's imports as a table, CSV, JSON or Parquet",
-        description="List the bulk imports of an index (or of every index of the project, "
-        "--all-indexes) as a table that fits the terminal, or as CSV, JSON or Parquet.",
-    )
+    p = sub.add_parser("list", _cmd_list)
     add_progress(p)
     _add_connection(p)
     _add_fleet(p)

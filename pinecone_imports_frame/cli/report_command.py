@@ -32,13 +32,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def add_report_command(sub: Commands) -> None:
     """Add ``pinecone-imports report``."""
-    p = sub.add_parser(
-        "report",
-        _cmd_report,
-        help="one self-contained HTML report of a lake's trends",
-        description="Write one HTML file (no script, no network) of a lake's trends: "
-        "period, headline numbers, running imports, failures and charts.",
-    )
+    p = sub.add_parser("report", _cmd_report)
     _add_lake_window(p)
     p.add_argument(
         "--output",

@@ -90,13 +90,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 def add_snapshot_command(sub: Commands) -> None:
     """Add ``pinecone-imports snapshot``."""
-    p = sub.add_parser(
-        "snapshot",
-        _cmd_snapshot,
-        help="write the listing as a Parquet snapshot into a lake",
-        description="List an index's imports (or every index's) and write the listing as a "
-        "Parquet snapshot into a lake, once or every PERIOD: trends and report read it.",
-    )
+    p = sub.add_parser("snapshot", _cmd_snapshot)
     add_progress(p)
     _add_connection(p)
     _add_fleet(p)

@@ -154,9 +154,7 @@ def _cmd_prune(args: argparse.Namespace) -> int:
 
 def add_snapshots_command(sub: Commands) -> None:
     """Add ``pinecone-imports snapshots``."""
-    p = sub.add_parser(
-        "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
-    )
+    p = sub.add_parser("snapshots", _cmd_snapshots)
     _add_lake_root(p)
     p.add_argument(
         "--format",
@@ -168,7 +166,7 @@ def add_snapshots_command(sub: Commands) -> None:
 
 def add_prune_command(sub: Commands) -> None:
     """Add ``pinecone-imports prune``."""
-    p = sub.add_parser("prune", _cmd_prune, help="delete whole snapshots by age or count")
+    p = sub.add_parser("prune", _cmd_prune)
     _add_lake_root(p)
     p.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h")
     p.add_argument(
@@ -187,9 +185,7 @@ def add_prune_command(sub: Commands) -> None:
 
 def add_compact_command(sub: Commands) -> None:
     """Add ``pinecone-imports compact``."""
-    p = sub.add_parser(
-        "compact", _cmd_compact, help="merge each day's snapshots of an index into one file"
-    )
+    p = sub.add_parser("compact", _cmd_compact)
     _add_lake_root(p)
     p.add_argument(
         "--older-than", type=_duration, default="1d", metavar="AGE", help="days this old (1d)"

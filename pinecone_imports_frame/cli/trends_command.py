@@ -43,13 +43,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
 
 def add_trends_command(sub: Commands) -> None:
     """Add ``pinecone-imports trends``."""
-    p = sub.add_parser(
-        "trends",
-        _cmd_trends,
-        help="status timeline, running imports and failures of a lake",
-        description="Read a lake of snapshots and print its status timeline, the imports "
-        "running at the last listing with their ETAs, and the failures grouped by cause.",
-    )
+    p = sub.add_parser("trends", _cmd_trends)
     _add_lake_window(p)
     p.add_argument(
         "--listings",

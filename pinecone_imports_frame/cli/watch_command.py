@@ -64,13 +64,7 @@ def _cmd_watch(args: argparse.Namespace) -> int:
 
 def add_watch_command(sub: Commands) -> None:
     """Add ``pinecone-imports watch``."""
-    p = sub.add_parser(
-        "watch",
-        _cmd_watch,
-        help="follow the running imports live until they end",
-        description="Poll an index (or every index) and follow its running imports live: "
-        "a line as each ends, then a summary of what still runs if stopped sooner.",
-    )
+    p = sub.add_parser("watch", _cmd_watch)
     add_progress(p)
     _add_connection(p)
     _add_fleet(p)

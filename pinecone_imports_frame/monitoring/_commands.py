@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,19 +29,10 @@ from ..errors import ConfigurationError, PineconeImportsError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ..cli._parser import Commands
     from ._exporter import ImportsExporter
 
 logger = logging.getLogger(__name__)
-
-
-class Commands(Protocol):
-    """What ``cli.build_parser`` hands over: ``add_parser(name, run, help=...)``."""
-
-    def add_parser(
-        self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
-    ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``."""
-        ...
 
 
 def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
@@ -60,12 +51,12 @@ def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
 
 
 def _add_listing_command(
-    sub: Commands, name: str, run: Callable[[argparse.Namespace], int], *, help: str, group: str
+    sub: Commands, name: str, run: Callable[[argparse.Namespace], int], *, group: str
 ) -> argparse._ArgumentGroup:
     """Add a command that lists imports as ``list`` does; return ``group``, for its own options."""
     from .. import cli
 
-    p = sub.add_parser(name, run, help=help)
+    p = sub.add_parser(name, run)
     cli._add_connection(p)
     cli._add_fleet(p)
     return p.add_argument_group(group)
@@ -89,13 +80,7 @@ def add_metrics_command(sub: Commands) -> None:
     from .. import cli
     from . import DEFAULT_PORT
 
-    g = _add_listing_command(
-        sub,
-        "metrics",
-        run_metrics,
-        help="serve the imports as Prometheus metrics (or write a file)",
-        group="exporter",
-    )
+    g = _add_listing_command(sub, "metrics", run_metrics, group="exporter")
     g.add_argument(
         "--interval",
         type=cli._interval,
@@ -178,13 +163,7 @@ def add_check_command(sub: Commands) -> None:
     """Add ``pinecone-imports check``: exit 1 and say why when imports need a person."""
     from .. import cli
 
-    g = _add_listing_command(
-        sub,
-        "check",
-        run_check,
-        help="exit 1, one line per problem, if imports failed or stalled",
-        group="check",
-    )
+    g = _add_listing_command(sub, "check", run_check, group="check")
     g.add_argument(
         "--lake",
         metavar="ROOT",
