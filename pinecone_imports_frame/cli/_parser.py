@@ -1,9 +1,10 @@
-"""The parser of ``pinecone-imports``: each command module adds its own command."""
+"""The parser of ``pinecone-imports``: each command module describes its commands."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .._version import __version__
 from ._args import _Parser
@@ -23,7 +24,7 @@ Each command's --help says more."""
 
 #: Each command's line in ``pinecone-imports --help`` and the first paragraph of its own
 #: ``--help`` (that line as a sentence where None), by name: the command's module adds
-#: its options and says what runs it.
+#: its options and says what runs it (:class:`Command`).
 ABOUT: dict[str, tuple[str, str | None]] = {
     "list": (
         "list an index's imports as a table, CSV, JSON or Parquet",
@@ -68,28 +69,15 @@ ABOUT: dict[str, tuple[str, str | None]] = {
 }
 
 
-class Commands:
-    """What each ``add_*_command`` is handed: ``add_parser(name, run)`` adds a command.
+class Command(NamedTuple):
+    """A command of ``pinecone-imports`` (its name and texts are in :data:`ABOUT`)."""
 
-    Every command takes the common options (``--verbose``) and runs a function of
-    ``args``; what it says of itself is in :data:`ABOUT`.
-    """
-
-    def __init__(self, subparsers: argparse._SubParsersAction, common: _Parser) -> None:
-        self._subparsers = subparsers
-        self._common = common
-
-    def add_parser(
-        self, name: str, run: Callable[[argparse.Namespace], int]
-    ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``, saying of itself what ABOUT says."""
-        help, description = ABOUT[name]
-        about = description or f"{help[:1].upper()}{help[1:]}."
-        command = self._subparsers.add_parser(
-            name, help=help, description=about, parents=[self._common]
-        )
-        command.set_defaults(func=run)
-        return command
+    #: Runs the command: ``run(args)`` returns the exit code.
+    run: Callable[[argparse.Namespace], int]
+    #: Adds the options that are the command's own, after ``shared``.
+    add_options: Callable[[argparse.ArgumentParser], None]
+    #: Add the options it shares with other commands (the connection's, the lake's...).
+    shared: tuple[Callable[[argparse.ArgumentParser], None], ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     >>> args.progress, args.verbose
     (False, True)
     """
-    from ..monitoring._commands import add_check_command, add_metrics_command
+    from ..monitoring._commands import CHECK, METRICS
     from . import (
         demo_command,
         emulator_command,
@@ -123,17 +111,26 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    sub = Commands(subparsers, _common_options(top=False))
-    list_command.add_list_command(sub)
-    demo_command.add_demo_command(sub)
-    snapshot_command.add_snapshot_command(sub)
-    watch_command.add_watch_command(sub)
-    trends_command.add_trends_command(sub)
-    report_command.add_report_command(sub)
-    snapshots_command.add_snapshots_command(sub)
-    snapshots_command.add_prune_command(sub)
-    snapshots_command.add_compact_command(sub)
-    add_metrics_command(sub)
-    add_check_command(sub)
-    emulator_command.add_emulator_command(sub)
+    common = _common_options(top=False)
+    commands = {
+        "list": list_command.LIST,
+        "demo": demo_command.DEMO,
+        "snapshot": snapshot_command.SNAPSHOT,
+        "watch": watch_command.WATCH,
+        "trends": trends_command.TRENDS,
+        "report": report_command.REPORT,
+        "snapshots": snapshots_command.SNAPSHOTS,
+        "prune": snapshots_command.PRUNE,
+        "compact": snapshots_command.COMPACT,
+        "metrics": METRICS,
+        "check": CHECK,
+        "emulator": emulator_command.EMULATOR,
+    }
+    for name, command in commands.items():
+        help, description = ABOUT[name]
+        about = description or f"{help[:1].upper()}{help[1:]}."
+        p = subparsers.add_parser(name, help=help, description=about, parents=[common])
+        p.set_defaults(func=command.run)
+        for add in (*command.shared, command.add_options):
+            add(p)
     return parser
