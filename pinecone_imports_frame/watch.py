@@ -14,6 +14,7 @@ a history the trends functions take as it is.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import os
 import time
@@ -200,20 +201,6 @@ def _bar_text(row: Any) -> str:
     return ", ".join(parts)
 
 
-#: The arguments of :func:`watch_imports` and :func:`watch_project_imports` that
-#: :class:`_Watch` takes (the rest is the connection's, or the project's).
-_WATCH_ARGUMENTS = (
-    "page_size",
-    "interval",
-    "until",
-    "snapshot_to",
-    "storage_options",
-    "progress",
-    "dtype_backend",
-    "on_event",
-)
-
-
 class _Watch:
     """The state of one watch: listings seen, imports waited for, bars."""
 
@@ -274,8 +261,12 @@ class _Watch:
 
     @classmethod
     def of(cls, fleet: bool, arguments: dict[str, Any]) -> _Watch:
-        """Build the watch that a public call's arguments (its ``locals()``) describe, checked."""
-        return cls(fleet, **{name: arguments[name] for name in _WATCH_ARGUMENTS})
+        """Build the watch that a public call's arguments (its ``locals()``) describe, checked.
+
+        It takes those its own keywords name, whose defaults the public calls hold.
+        """
+        names = [name for name in inspect.signature(cls).parameters if name != "fleet"]
+        return cls(fleet, **{name: arguments[name] for name in names})
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()

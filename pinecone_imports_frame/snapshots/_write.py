@@ -30,6 +30,7 @@ from ._store import open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
+
 def _shared_value(frame: pd.DataFrame, column: str, attr: Any) -> Any:
     """Return the one value of ``column`` all rows share (``attr`` for an empty frame)."""
     values: Any = frame[column].dropna().unique() if len(frame) else []
