@@ -14,6 +14,7 @@ a history the trends functions take as it is.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import os
 import time
@@ -206,17 +207,21 @@ class _Watch:
     def __init__(
         self,
         fleet: bool,
-        page_size: int,
         *,
-        interval: Interval | None = None,
-        until: Duration | Moment = "done",
-        snapshot_to: str | os.PathLike[str] | None = None,
-        storage_options: dict[str, Any] | None = None,
-        progress: bool | None = None,
-        dtype_backend: DtypeBackend = "numpy_nullable",
-        on_event: Callable[[WatchEvent], None] | None = None,
+        page_size: int,
+        interval: Interval | None,
+        until: Duration | Moment,
+        snapshot_to: str | os.PathLike[str] | None,
+        storage_options: dict[str, Any] | None,
+        progress: bool | None,
+        dtype_backend: DtypeBackend,
+        on_event: Callable[[WatchEvent], None] | None,
     ) -> None:
-        """Check every argument of a watch but the connection's; nothing is sent."""
+        """Check every argument of a watch but the connection's; nothing is sent.
+
+        The defaults are the public calls' (:func:`watch_imports`,
+        :func:`watch_project_imports`), which hand their arguments over through :meth:`of`.
+        """
         schema.check_dtype_backend(dtype_backend)
         config.check_page_size(page_size)
         if interval is None:  # a project's poll lists every index: less often
@@ -253,6 +258,15 @@ class _Watch:
         self.clock_seen: tuple[pd.Timestamp, float] | None = None
         self.clock_still_said = False
         self.started = self.last_listing_at = 0.0  # _clock() readings, set by run()
+
+    @classmethod
+    def of(cls, fleet: bool, arguments: dict[str, Any]) -> _Watch:
+        """Build the watch that a public call's arguments (its ``locals()``) describe, checked.
+
+        It takes those its own keywords name, whose defaults the public calls hold.
+        """
+        names = [name for name in inspect.signature(cls).parameters if name != "fleet"]
+        return cls(fleet, **{name: arguments[name] for name in names})
 
     def _poll(self, list_once: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         df = list_once()
@@ -575,17 +589,7 @@ def watch_imports(
         conn = config.connection_from(locals())
     finally:
         del api_key
-    watch = _Watch(
-        False,
-        page_size,
-        interval=interval,
-        until=until,
-        snapshot_to=snapshot_to,
-        storage_options=storage_options,
-        progress=progress,
-        dtype_backend=dtype_backend,
-        on_event=on_event,
-    )
+    watch = _Watch.of(False, locals())
     conn = with_index_endpoint(conn)  # the control plane, for an index given by name
 
     def list_once() -> pd.DataFrame:
@@ -666,33 +670,26 @@ def watch_project_imports(
     finally:
         del api_key
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
-    watch = _Watch(
-        True,
-        page_size,
-        interval=interval,
-        until=until,
-        snapshot_to=snapshot_to,
-        storage_options=storage_options,
-        progress=progress,
-        dtype_backend=dtype_backend,
-        on_event=on_event,
-    )
+    watch = _Watch.of(True, locals())
 
     def list_once() -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
             return drain_project(
                 conn,
+                # The watch's own choices: its bars, not drain_project's; an index that
+                # fails waits for the next poll; a bad record is an error, as read_imports.
+                progress=False,
+                on_error="collect",
+                on_bad_record="raise",
+                verbose=False,
+                # The caller's, as read_project_imports passes them.
                 indexes=indexes,
                 max_workers=max_workers,
                 page_size=page_size,
                 dtype_backend=dtype_backend,
-                progress=False,
                 snapshot_to=snapshot_to,  # one snapshot per index, written there
                 storage_options=storage_options,
-                on_error="collect",
-                on_bad_record="raise",
-                verbose=False,
             )
 
     return watch.run(list_once)

@@ -46,15 +46,16 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_RETRIES,
         help=f"retries of a failed request, 0-100 (default {DEFAULT_MAX_RETRIES})",
     )
-    g.add_argument(
-        "--allow-insecure", action="store_true", help="allow plain http to a non-loopback host"
-    )
-    g.add_argument(
-        "--private-host",
-        dest="use_private_host",
-        action="store_true",
-        help="reach indexes looked up through the control plane at their private endpoint",
-    )
+    # The connection's two flags (config._FLAGS), off unless given.
+    for flag, dest, text in (
+        ("--allow-insecure", "allow_insecure", "allow plain http to a non-loopback host"),
+        (
+            "--private-host",
+            "use_private_host",
+            "reach indexes looked up through the control plane at their private endpoint",
+        ),
+    ):
+        g.add_argument(flag, dest=dest, action="store_true", help=text)
     g.add_argument(
         "--api-version",
         choices=API_VERSIONS,
@@ -234,3 +235,7 @@ def add_progress(p: argparse.ArgumentParser) -> None:
         default=argparse.SUPPRESS,  # keeps what was given before the command's name
         help="progress bars (default: on in a terminal)",
     )
+
+
+#: The options of a command that lists an index, or every index of a project.
+LISTING = (add_progress, _add_connection, _add_fleet)

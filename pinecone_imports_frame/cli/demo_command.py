@@ -6,13 +6,10 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ._args import _int_in
 from ._common import add_progress
-
-if TYPE_CHECKING:
-    from ._parser import Commands
+from ._parser import Command
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -43,16 +40,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_demo_command(sub: Commands) -> None:
-    """Add ``pinecone-imports demo``."""
-    p = sub.add_parser(
-        "demo",
-        _cmd_demo,
-        help="drain a local emulator and summarise it (no key, no network)",
-        description="Start a local emulator of the imports API, list its imports as a "
-        "user would, print a summary and save the frame as Parquet: no key, no network.",
-    )
-    add_progress(p)
+def _demo_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports demo`` that are its own."""
     p.add_argument(
         "--imports",
         type=_int_in(0, 1_000_000, "imports"),
@@ -66,3 +55,7 @@ def add_demo_command(sub: Commands) -> None:
         help="the same seed makes the same imports (default 0)",
     )
     p.add_argument("--out-dir", help="where to write the frame (default: a new temp folder)")
+
+
+#: ``pinecone-imports demo``: what runs it, its options.
+DEMO = Command(_cmd_demo, _demo_options, (add_progress,))

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigurationError
 from ._args import _number, _whole
-
-if TYPE_CHECKING:
-    from ._parser import Commands
+from ._parser import Command
 
 
 def _project(args: argparse.Namespace) -> Any:
@@ -75,15 +73,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_emulator_command(sub: Commands) -> None:
-    """Add ``pinecone-imports emulator``."""
-    p = sub.add_parser(
-        "emulator",
-        _cmd_emulator,
-        help="serve the local imports API until interrupted",
-        description="Serve a local emulator of Pinecone's imports API (or of a project "
-        "of indexes behind a control plane) until Ctrl-C; it prints its URL and key.",
-    )
+def _emulator_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports emulator`` that are its own."""
     p.add_argument(
         "--port",
         type=_whole("port"),
@@ -124,3 +115,7 @@ def add_emulator_command(sub: Commands) -> None:
         default=0.0,
         help="simulated seconds per real second (0: the clock stands still; 600: 10 min/s)",
     )
+
+
+#: ``pinecone-imports emulator``: what runs it, its options.
+EMULATOR = Command(_cmd_emulator, _emulator_options)

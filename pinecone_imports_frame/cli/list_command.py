@@ -6,21 +6,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..errors import ConfigurationError
 from ._args import refuse_ending
-from ._common import _add_connection, _add_fleet, _read, _report_fleet, add_progress
+from ._common import LISTING, _read, _report_fleet
 from ._export import _csv_text, _write_stdout, plain_records
+from ._parser import Command
 from ._table import shown_path, table_text, with_index_column
 
 #: A table written to a file is not cut.
 _WHOLE = 1_000_000
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 
 _TABLE_COLUMNS = [
@@ -88,18 +85,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return _report_fleet(df) if args.all_indexes else 0
 
 
-def add_list_command(sub: Commands) -> None:
-    """Add ``pinecone-imports list``."""
-    p = sub.add_parser(
-        "list",
-        _cmd_list,
-        help="list an index's imports as a table, CSV, JSON or Parquet",
-        description="List the bulk imports of an index (or of every index of the project, "
-        "--all-indexes) as a table that fits the terminal, or as CSV, JSON or Parquet.",
-    )
-    add_progress(p)
-    _add_connection(p)
-    _add_fleet(p)
+def _list_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports list`` that are its own."""
     p.add_argument(
         "--format",
         choices=_LIST_FORMATS,
@@ -112,3 +99,7 @@ def add_list_command(sub: Commands) -> None:
         metavar="FILE",
         help="write to FILE instead of stdout: .csv, .json, .parquet, or .txt (the table)",
     )
+
+
+#: ``pinecone-imports list``: what runs it, its options.
+LIST = Command(_cmd_list, _list_options, LISTING)

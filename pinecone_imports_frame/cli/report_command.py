@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ._args import _argument_text, refuse_ending
 from ._common import _add_lake_window, _read_lake
+from ._parser import Command
 from ._table import shown_path
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -30,16 +27,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_report_command(sub: Commands) -> None:
-    """Add ``pinecone-imports report``."""
-    p = sub.add_parser(
-        "report",
-        _cmd_report,
-        help="one self-contained HTML report of a lake's trends",
-        description="Write one HTML file (no script, no network) of a lake's trends: "
-        "period, headline numbers, running imports, failures and charts.",
-    )
-    _add_lake_window(p)
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports report`` that are its own."""
     p.add_argument(
         "--output",
         "-o",
@@ -50,3 +39,7 @@ def add_report_command(sub: Commands) -> None:
     p.add_argument(
         "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"
     )
+
+
+#: ``pinecone-imports report``: what runs it, its options.
+REPORT = Command(_cmd_report, _report_options, (_add_lake_window,))

@@ -6,24 +6,19 @@ import argparse
 import logging
 import sys
 import time
-from typing import TYPE_CHECKING
 
 from .._text import printable
 from ..polling import poll
 from ._args import _duration, _int_in, _interval
 from ._common import (
-    _add_connection,
-    _add_fleet,
+    LISTING,
     _add_storage,
     _read,
     _report_fleet,
     _storage_options,
-    add_progress,
 )
+from ._parser import Command
 from ._table import shown_path
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 logger = logging.getLogger(__name__)
 
@@ -88,18 +83,8 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_snapshot_command(sub: Commands) -> None:
-    """Add ``pinecone-imports snapshot``."""
-    p = sub.add_parser(
-        "snapshot",
-        _cmd_snapshot,
-        help="write the listing as a Parquet snapshot into a lake",
-        description="List an index's imports (or every index's) and write the listing as a "
-        "Parquet snapshot into a lake, once or every PERIOD: trends and report read it.",
-    )
-    add_progress(p)
-    _add_connection(p)
-    _add_fleet(p)
+def _snapshot_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports snapshot`` that are its own."""
     p.add_argument("--to", required=True, metavar="ROOT", help="local folder or s3:// gs:// az://")
     _add_storage(p)
     p.add_argument(
@@ -120,3 +105,7 @@ def add_snapshot_command(sub: Commands) -> None:
         metavar="AGE",
         help="after each snapshot, merge the days older than AGE (e.g. 1d) into one file each",
     )
+
+
+#: ``pinecone-imports snapshot``: what runs it, its options.
+SNAPSHOT = Command(_cmd_snapshot, _snapshot_options, LISTING)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -13,6 +13,7 @@ from ..errors import ConfigurationError
 from ._args import _duration, _int_in
 from ._common import _add_lake_root, _storage_options
 from ._export import _csv_text, _write_stdout
+from ._parser import Command
 from ._table import shown_path, table_text
 
 #: Columns of the snapshots table left out, in this order, when the terminal is narrow.
@@ -28,10 +29,6 @@ _SNAPSHOTS_OPTIONAL = (
 
 def _one_index(inventory: pd.DataFrame) -> bool:
     return inventory["index_host"].nunique() <= 1
-
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 
 def _cmd_snapshots(args: argparse.Namespace) -> int:
@@ -152,12 +149,8 @@ def _cmd_prune(args: argparse.Namespace) -> int:
     return _destructive(args, run, "")
 
 
-def add_snapshots_command(sub: Commands) -> None:
-    """Add ``pinecone-imports snapshots``."""
-    p = sub.add_parser(
-        "snapshots", _cmd_snapshots, help="list the snapshots in a lake (metadata only)"
-    )
-    _add_lake_root(p)
+def _snapshots_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports snapshots`` that are its own."""
     p.add_argument(
         "--format",
         choices=["table", "csv"],
@@ -166,10 +159,8 @@ def add_snapshots_command(sub: Commands) -> None:
     )
 
 
-def add_prune_command(sub: Commands) -> None:
-    """Add ``pinecone-imports prune``."""
-    p = sub.add_parser("prune", _cmd_prune, help="delete whole snapshots by age or count")
-    _add_lake_root(p)
+def _prune_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports prune`` that are its own."""
     p.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h")
     p.add_argument(
         "--keep-last",
@@ -185,14 +176,22 @@ def add_prune_command(sub: Commands) -> None:
     p.add_argument("--yes", "-y", action="store_true", help="do not ask, even on a terminal")
 
 
-def add_compact_command(sub: Commands) -> None:
-    """Add ``pinecone-imports compact``."""
-    p = sub.add_parser(
-        "compact", _cmd_compact, help="merge each day's snapshots of an index into one file"
-    )
-    _add_lake_root(p)
+def _compact_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports compact`` that are its own."""
     p.add_argument(
         "--older-than", type=_duration, default="1d", metavar="AGE", help="days this old (1d)"
     )
     p.add_argument("--index-host", action="append", metavar="HOST", help="only this index")
     p.add_argument("--dry-run", action="store_true", help="say what would merge, change nothing")
+
+
+#: ``pinecone-imports snapshots``: what runs it, its options.
+SNAPSHOTS = Command(_cmd_snapshots, _snapshots_options, (_add_lake_root,))
+
+
+#: ``pinecone-imports prune``: what runs it, its options.
+PRUNE = Command(_cmd_prune, _prune_options, (_add_lake_root,))
+
+
+#: ``pinecone-imports compact``: what runs it, its options.
+COMPACT = Command(_cmd_compact, _compact_options, (_add_lake_root,))

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from ._args import _int_in
 from ._common import _add_lake_window, _read_lake
+from ._parser import Command
 from ._table import _print_running, shown_path, table_text, with_index_column
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 
 def _cmd_trends(args: argparse.Namespace) -> int:
@@ -41,16 +38,8 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_trends_command(sub: Commands) -> None:
-    """Add ``pinecone-imports trends``."""
-    p = sub.add_parser(
-        "trends",
-        _cmd_trends,
-        help="status timeline, running imports and failures of a lake",
-        description="Read a lake of snapshots and print its status timeline, the imports "
-        "running at the last listing with their ETAs, and the failures grouped by cause.",
-    )
-    _add_lake_window(p)
+def _trends_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports trends`` that are its own."""
     p.add_argument(
         "--listings",
         type=_int_in(1, 10**6, "listings"),
@@ -58,3 +47,7 @@ def add_trends_command(sub: Commands) -> None:
         metavar="N",
         help="show the latest N listings of the timeline (default 24)",
     )
+
+
+#: ``pinecone-imports trends``: what runs it, its options.
+TRENDS = Command(_cmd_trends, _trends_options, (_add_lake_window,))

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._text import printable
 from ._args import _interval
 from ._common import (
-    _add_connection,
-    _add_fleet,
+    LISTING,
     _add_storage,
     _connection,
     _fleet_arguments,
     _report_fleet,
     _storage_options,
-    add_progress,
 )
+from ._parser import Command
 from ._table import _print_running
-
-if TYPE_CHECKING:
-    from ._parser import Commands
 
 
 def _cmd_watch(args: argparse.Namespace) -> int:
@@ -62,18 +58,8 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_watch_command(sub: Commands) -> None:
-    """Add ``pinecone-imports watch``."""
-    p = sub.add_parser(
-        "watch",
-        _cmd_watch,
-        help="follow the running imports live until they end",
-        description="Poll an index (or every index) and follow its running imports live: "
-        "a line as each ends, then a summary of what still runs if stopped sooner.",
-    )
-    add_progress(p)
-    _add_connection(p)
-    _add_fleet(p)
+def _watch_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports watch`` that are its own."""
     p.add_argument(
         "--interval",
         type=_interval,
@@ -91,3 +77,7 @@ def add_watch_command(sub: Commands) -> None:
     )
     p.add_argument("--snapshot-to", metavar="ROOT", help="also write each listing to this lake")
     _add_storage(p)
+
+
+#: ``pinecone-imports watch``: what runs it, its options.
+WATCH = Command(_cmd_watch, _watch_options, LISTING)

@@ -89,15 +89,7 @@ class ServedEndpoint:
 
     @property
     def port(self) -> int:
-        """The bound port.
-
-        Examples
-        --------
-        >>> from pinecone_imports_frame.emulator import Emulator
-        >>> with Emulator(imports=0) as emu:
-        ...     emu.port > 0
-        True
-        """
+        """The bound port (an example of the three addresses: :attr:`url`)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; use start() or a with block")
         return int(self._server.server_address[1])
@@ -106,12 +98,7 @@ class ServedEndpoint:
     def address(self) -> str:
         """``"HOST:PORT"`` with no scheme, as Pinecone gives index hosts (``index_host``).
 
-        Examples
-        --------
-        >>> from pinecone_imports_frame.emulator import Emulator
-        >>> with Emulator(imports=0) as emu:
-        ...     emu.address == f"127.0.0.1:{emu.port}"
-        True
+        An example of the three addresses: :attr:`url`.
         """
         return format_address(self._bind, self.port)
 
@@ -123,8 +110,9 @@ class ServedEndpoint:
         --------
         >>> from pinecone_imports_frame.emulator import Emulator
         >>> with Emulator(imports=0) as emu:
-        ...     emu.url == "http://" + emu.address
-        True
+        ...     port, address, url = emu.port, emu.address, emu.url
+        >>> port > 0, address == f"127.0.0.1:{port}", url == f"http://{address}"
+        (True, True, True)
         """
         return f"http://{self.address}"
 

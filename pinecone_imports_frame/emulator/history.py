@@ -22,7 +22,7 @@ import logging
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .clock import US, format_timestamp
 from .plans import ImportPlan
@@ -281,6 +281,7 @@ def _retry(rng: random.Random, failed: ImportPlan, namespace: str) -> ImportPlan
     )
 
 
+@dataclass(kw_only=True)
 class History:
     """The arrivals of one index, hour by hour from the clock's start.
 
@@ -308,15 +309,16 @@ class History:
     True
     """
 
-    def __init__(
-        self, *, index_name: str, seed: int, imports: int, start_us: int, documents: bool = False
-    ) -> None:
-        self.index_name = index_name
-        self.seed = seed
-        self.imports = imports
-        self.start_us = start_us
-        self.documents = documents
-        self.rate_per_hour = arrival_rate_per_day(imports) / 24
+    index_name: str
+    seed: int
+    imports: int
+    start_us: int
+    documents: bool = False
+    rate_per_hour: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Derive the arrival rate from the imports visible at the start."""
+        self.rate_per_hour = arrival_rate_per_day(self.imports) / 24
 
     def hour(self, k: int) -> list[ImportPlan]:
         """Return the imports created in hour ``k`` since the start (and retries of them).

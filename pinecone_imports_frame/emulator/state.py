@@ -34,12 +34,6 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MAX_IMPORTS = 1_000_000
 #: A deployment type: Pinecone's three, or a lower-case name for one it may add.
 _DEPLOYMENT = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-#: The environment each deployment type runs in (as Pinecone names them).
-_ENVIRONMENTS = {
-    "managed": "aped-4627-b74a",
-    "pod": "us-east-1-aws",
-    "byoc": "aws-us-east-1-b921",
-}
 
 
 def check_index_name(name: str) -> str:
@@ -47,6 +41,8 @@ def check_index_name(name: str) -> str:
 
     Examples
     --------
+    A name the console would take comes back as it is; any other is refused:
+
     >>> check_index_name("prod-search")
     'prod-search'
     >>> check_index_name("Prod_Search")
@@ -83,6 +79,14 @@ def check_imports(imports: int) -> int:
     if isinstance(imports, bool) or not isinstance(imports, int) or not 0 <= imports <= MAX_IMPORTS:
         raise ValueError(f"imports must be a whole number from 0 to {MAX_IMPORTS}, got {imports!r}")
     return imports
+
+
+#: The environment each deployment type runs in (as Pinecone names them).
+_ENVIRONMENTS = {
+    "managed": "aped-4627-b74a",
+    "pod": "us-east-1-aws",
+    "byoc": "aws-us-east-1-b921",
+}
 
 
 @dataclass(frozen=True)

@@ -19,29 +19,18 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..cli._parser import Command
 from ..config import Connection
 from ..errors import ConfigurationError, PineconeImportsError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ._exporter import ImportsExporter
 
 logger = logging.getLogger(__name__)
-
-
-class Commands(Protocol):
-    """What ``cli.build_parser`` hands over: ``add_parser(name, run, help=...)``."""
-
-    def add_parser(
-        self, name: str, run: Callable[[argparse.Namespace], int], *, help: str
-    ) -> argparse.ArgumentParser:
-        """Add the command ``name``, run by ``run(args)``."""
-        ...
 
 
 def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
@@ -59,16 +48,30 @@ def _connection(args: argparse.Namespace) -> tuple[Connection, dict[str, Any]]:
     return conn, more
 
 
-def _add_listing_command(
-    sub: Commands, name: str, run: Callable[[argparse.Namespace], int], *, help: str, group: str
-) -> argparse._ArgumentGroup:
-    """Add a command that lists imports as ``list`` does; return ``group``, for its own options."""
+def _listing_group(p: argparse.ArgumentParser, group: str) -> argparse._ArgumentGroup:
+    """Add ``list``'s connection and fleet options; return ``group``, for the command's own."""
     from .. import cli
 
-    p = sub.add_parser(name, run, help=help)
     cli._add_connection(p)
     cli._add_fleet(p)
     return p.add_argument_group(group)
+
+
+def _add_ages(g: argparse._ArgumentGroup, *ages: tuple[str, str, str]) -> None:
+    """Add options that take an age (``24h``), each ``(flag, default, help)``.
+
+    Each default is written once: the help says it too.
+    """
+    from .. import cli
+
+    for flag, default, text in ages:
+        g.add_argument(
+            flag,
+            type=cli._duration,
+            default=pd.Timedelta(default),
+            metavar="AGE",
+            help=f"{text} (default {default})",
+        )
 
 
 # -- metrics -------------------------------------------------------------------------------
@@ -84,18 +87,12 @@ def _port(text: str) -> int:
     return value
 
 
-def add_metrics_command(sub: Commands) -> None:
-    """Add ``pinecone-imports metrics``: the Prometheus exporter."""
+def _metrics_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports metrics``: the Prometheus exporter."""
     from .. import cli
     from . import DEFAULT_PORT
 
-    g = _add_listing_command(
-        sub,
-        "metrics",
-        run_metrics,
-        help="serve the imports as Prometheus metrics (or write a file)",
-        group="exporter",
-    )
+    g = _listing_group(p, "exporter")
     g.add_argument(
         "--interval",
         type=cli._interval,
@@ -103,13 +100,7 @@ def add_metrics_command(sub: Commands) -> None:
         metavar="PERIOD",
         help="time between listings (default 60s); a scrape never waits on one",
     )
-    g.add_argument(
-        "--window",
-        type=cli._duration,
-        default=pd.Timedelta("24h"),
-        metavar="AGE",
-        help="count failures this recent in pinecone_imports_failed (default 24h)",
-    )
+    _add_ages(g, ("--window", "24h", "count failures this recent in pinecone_imports_failed"))
     g.add_argument(
         "--bind", default="127.0.0.1", help="address to serve on (default 127.0.0.1, this host)"
     )
@@ -174,17 +165,11 @@ def run_metrics(args: argparse.Namespace) -> int:
 # -- check ---------------------------------------------------------------------------------
 
 
-def add_check_command(sub: Commands) -> None:
-    """Add ``pinecone-imports check``: exit 1 and say why when imports need a person."""
+def _check_options(p: argparse.ArgumentParser) -> None:
+    """Add the options of ``pinecone-imports check``: exit 1, saying why, on a problem."""
     from .. import cli
 
-    g = _add_listing_command(
-        sub,
-        "check",
-        run_check,
-        help="exit 1, one line per problem, if imports failed or stalled",
-        group="check",
-    )
+    g = _listing_group(p, "check")
     g.add_argument(
         "--lake",
         metavar="ROOT",
@@ -192,20 +177,13 @@ def add_check_command(sub: Commands) -> None:
         "instead of listing once",
     )
     cli._add_storage(g)  # type: ignore[arg-type]
-    # Four ages, each default written once (the help says it too).
-    for flag, default, text in (
+    _add_ages(
+        g,
         ("--since", "24h", "failures this recent are problems"),
         ("--stalled-after", "30m", "InProgress below 100 %% with no progress this long"),
         ("--indexing-after", "1h", "at 100 %% (indexing) this long"),
         ("--max-age", "1h", "with --lake: an index whose newest listing is older is a problem"),
-    ):
-        g.add_argument(
-            flag,
-            type=cli._duration,
-            default=pd.Timedelta(default),
-            metavar="AGE",
-            help=f"{text} (default {default})",
-        )
+    )
     g.add_argument(
         "--format",
         choices=["text", "json"],
@@ -292,3 +270,8 @@ def run_check(args: argparse.Namespace) -> int:
         except PineconeImportsError as exc:
             print(f"pinecone-imports: the notification failed: {exc}", file=sys.stderr)
     return 1 if lines else 0
+
+
+#: ``pinecone-imports metrics`` and ``pinecone-imports check``: what runs each, its options.
+METRICS = Command(run_metrics, _metrics_options)
+CHECK = Command(run_check, _check_options)

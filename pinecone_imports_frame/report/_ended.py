@@ -19,23 +19,8 @@ from .. import trends
 from .._text import printable
 from ..error_categories import PATTERNS
 from . import _figures as fig
+from . import _format as fmt
 from ._facts import Facts
-from ._format import (
-    MISSING,
-    at,
-    attribute,
-    clock,
-    count,
-    cut,
-    duration,
-    missing,
-    number,
-    plural,
-    shorten,
-    text,
-    uri,
-    when,
-)
 from ._html import Column, picture, table
 
 logger = logging.getLogger(__name__)
@@ -117,9 +102,8 @@ def throughput(facts: Facts) -> str:
     in_period = shown if facts.start is None else shown[starts >= facts.start.floor(freq)]
     parts.append(_throughput_table(in_period, unit, partial_end=facts.end if partial else None))
     if hidden:
-        parts.append(
-            f'<p class="note">{plural(hidden, "import")} that finished earlier are not drawn.</p>'
-        )
+        earlier = fmt.plural(hidden, "import")
+        parts.append(f'<p class="note">{earlier} that finished earlier are not drawn.</p>')
     return "\n".join(parts)
 
 
@@ -143,21 +127,20 @@ def _throughput_table(shown: pd.DataFrame, unit: str, *, partial_end: Any) -> st
     rows = []
     records = shown.to_dict("records")
     for i, r in enumerate(records):
-        label = when(r["period"])[:10] if unit == "day" else when(r["period"])
+        label = fmt.when(r["period"])[:10] if unit == "day" else fmt.when(r["period"])
         if partial_end is not None and i == len(records) - 1:
-            label += (
-                f'<span class="sub">so far: until {clock(partial_end, day_of=r["period"])}</span>'
-            )
+            until = fmt.clock(partial_end, day_of=r["period"])
+            label += f'<span class="sub">so far: until {until}</span>'
         rows.append(
             [
                 label,
-                count(r["finished"]),
-                count(r["Completed"]),
-                count(r["Failed"]),
-                count(r["Cancelled"]),
-                count(r["records_imported"]),
-                duration(r["duration_p50"]),
-                number(r["records_per_second_p50"]),
+                fmt.count(r["finished"]),
+                fmt.count(r["Completed"]),
+                fmt.count(r["Failed"]),
+                fmt.count(r["Cancelled"]),
+                fmt.count(r["records_imported"]),
+                fmt.duration(r["duration_p50"]),
+                fmt.number(r["records_per_second_p50"]),
             ]
         )
     columns = [
@@ -207,8 +190,8 @@ def failures(facts: Facts) -> str:
     if len(groups) > MAX_FAILURE_KINDS:
         rest = groups.iloc[MAX_FAILURE_KINDS:]
         parts.append(
-            f'<p class="note">And {plural(len(rest), "kind")} more, '
-            f"{plural(int(rest['imports'].sum()), 'import')}.</p>"
+            f'<p class="note">And {fmt.plural(len(rest), "kind")} more, '
+            f"{fmt.plural(int(rest['imports'].sum()), 'import')}.</p>"
         )
     if groups["retry_traps"].sum():
         parts.append(
@@ -222,51 +205,51 @@ def failures(facts: Facts) -> str:
 def _failure(r: dict[str, Any]) -> str:
     if r["problem"] != "failed":
         rejected = r["validation_errors"]
-        records = "some records" if missing(rejected) else f"{count(rejected)} records"
+        records = "some records" if fmt.missing(rejected) else f"{fmt.count(rejected)} records"
         return f"Completed, but validation rejected {records}"
-    category = None if missing(r["error_category"]) else str(r["error_category"])
+    category = None if fmt.missing(r["error_category"]) else str(r["error_category"])
     tag = ""
     if category is not None:
         meaning = _MEANINGS.get(category, "")
-        title = f' title="{attribute(meaning)}"' if meaning else ""
-        tag = f'<span class="tag"{title}>{text(_KINDS.get(category, category))}</span>'
-    return tag + cut(r["message"], 120)
+        title = f' title="{fmt.attribute(meaning)}"' if meaning else ""
+        tag = f'<span class="tag"{title}>{fmt.text(_KINDS.get(category, category))}</span>'
+    return tag + fmt.cut(r["message"], 120)
 
 
 def _imports(r: dict[str, Any]) -> str:
-    out = count(r["imports"])
+    out = fmt.count(r["imports"])
     if r["retry_traps"]:
-        out += f'<span class="sub">{count(r["retry_traps"])} retry traps</span>'
+        out += f'<span class="sub">{fmt.count(r["retry_traps"])} retry traps</span>'
     return out
 
 
 def _indexes(facts: Facts, hosts: Any) -> str:
-    if missing(hosts):
-        return MISSING
+    if fmt.missing(hosts):
+        return fmt.MISSING
     names = [facts.name(h) for h in str(hosts).split(",")]
     if len(names) == len(facts.hosts) > 2:
         return f"all {len(names)}"
-    return ", ".join(cut(n, 40) for n in names)
+    return ", ".join(fmt.cut(n, 40) for n in names)
 
 
 def _when(first: Any, last: Any) -> str:
-    if missing(first):
-        return MISSING
-    if missing(last) or when(first) == when(last):
-        return at(first)
-    last_shown = clock(last, day_of=first)
-    return f'{at(first)} to <span class="t">{last_shown}</span>'
+    if fmt.missing(first):
+        return fmt.MISSING
+    if fmt.missing(last) or fmt.when(first) == fmt.when(last):
+        return fmt.at(first)
+    last_shown = fmt.clock(last, day_of=first)
+    return f'{fmt.at(first)} to <span class="t">{last_shown}</span>'
 
 
 def _uris(uris: Any) -> str:
     uris = list(uris) if isinstance(uris, (list, tuple)) else []
     if not uris:
-        return MISSING
-    shown = "".join(f'<span class="uri">{uri(u, 56)}</span>' for u in uris[:URIS_SHOWN])
+        return fmt.MISSING
+    shown = "".join(f'<span class="uri">{fmt.uri(u, 56)}</span>' for u in uris[:URIS_SHOWN])
     rest = uris[URIS_SHOWN:]
     if not rest:
         return shown
-    listed = "".join(f"<li>{uri(u, 80)}</li>" for u in rest[:URIS_LISTED])
+    listed = "".join(f"<li>{fmt.uri(u, 80)}</li>" for u in rest[:URIS_LISTED])
     beyond = len(rest) - URIS_LISTED
     tail = f'<p class="note">and {beyond:,} more</p>' if beyond > 0 else ""
     return (
@@ -277,12 +260,12 @@ def _uris(uris: Any) -> str:
 
 def _error(r: dict[str, Any]) -> str:
     example = r["example"]
-    if missing(example):
-        return MISSING
+    if fmt.missing(example):
+        return fmt.MISSING
     if r["problem"] != "failed":
-        return MISSING
+        return fmt.MISSING
     plain = printable(example)
-    short = shorten(plain, ERROR_WIDTH)
+    short = fmt.shorten(plain, ERROR_WIDTH)
     if short == plain:
         return html.escape(plain)
     full = html.escape(plain)

@@ -7,6 +7,7 @@ and stacking files of one stored schema into one typed table.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -79,52 +80,19 @@ def open_compacted(
     return Compacted(f, pf, listings, kv)
 
 
-def rows_of_runs(
-    c: Compacted,
-    keep: list[Listing],
-    read_cols: list[str],
-    skipped: list[tuple[SnapshotFile, str]],
-) -> pa.Table | None:
-    """Rebuild the rows of the ``keep`` listings of a compacted file of runs.
+class _Unreadable(Exception):
+    """The rows of a compacted file cannot be read or rebuilt: why, for ``skipped``."""
 
-    Returns the ``read_cols`` it has (``listed_at`` rebuilt), rows sorted by
-    ``listed_at`` then ``id``, exactly as the listings were written; None (noted in
-    ``skipped``) when the runs do not add up to the listings its footer lists. Only the
-    runs' columns are read, never a listing's rows. FileNotFoundError passes through.
-    """
-    present = set(c.parquet.schema_arrow.names)
-    wanted = [x for x in read_cols if x != "listed_at"] + ["id", *runs.SPAN_COLUMNS]
-    cols = [x for x in dict.fromkeys(wanted) if x in present]
+
+@contextlib.contextmanager
+def _decoding() -> Iterator[None]:
+    """Say a read that fails to decode as :class:`_Unreadable`; FileNotFoundError passes."""
     try:
-        table = c.parquet.read(columns=cols, use_threads=True)
+        yield
     except FileNotFoundError:
-        raise
+        raise  # removed since it was opened (an object store reads it range by range)
     except (pa.ArrowException, OSError) as exc:
-        skipped.append((c.file, f"its rows do not decode ({exc})"))
-        return None
-    table = table.replace_schema_metadata(None)
-    host = pa.array([c.file.host] * table.num_rows, pa.string())
-    table = table.append_column("index_host", host)
-    every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
-    try:
-        rows = runs.expand(table, {c.file.host: every})
-    except ValueError as exc:
-        skipped.append((c.file, str(exc)))
-        return None
-    stamps = rows["listed_at"].cast(pa.int64()).to_numpy(zero_copy_only=False)
-    at = np.searchsorted(every, stamps)
-    expected = np.zeros(len(every), dtype=np.int64)
-    for x in c.listings:
-        expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
-    if not np.array_equal(np.bincount(at, minlength=len(every)), expected):
-        skipped.append((c.file, "its runs do not add up to the rows of its listings"))
-        return None
-    order = np.argsort(at, kind="stable")  # each listing's rows by id, as runs are stored
-    wanted_us = {x.listed_us for x in keep}
-    if len(wanted_us) < len(every):
-        order = order[np.isin(every[at[order]], np.array(sorted(wanted_us), dtype=np.int64))]
-    rows = rows.take(pa.array(order, pa.int64()))
-    return rows.select([x for x in read_cols if x in rows.column_names])
+        raise _Unreadable(f"its rows do not decode ({exc})") from exc
 
 
 def rows_of(
@@ -135,9 +103,58 @@ def rows_of(
 ) -> pa.Table | None:
     """Read the rows of the ``keep`` listings of a compacted file (and only ``read_cols``).
 
-    Only the row groups that hold them are read; a row group straddling a listing that
-    is not wanted is read and sliced. FileNotFoundError passes through: it vanished.
+    From a file of listing rows, only the row groups that hold them are read; a row group
+    straddling a listing that is not wanted is read and sliced. From a file of runs, only
+    the runs' columns are read and the rows rebuilt (``listed_at`` too), sorted by
+    ``listed_at`` then ``id``, exactly as the listings were written. None (noted in
+    ``skipped``) when the rows do not decode, or the runs do not add up to the listings
+    the footer lists. FileNotFoundError passes through: it vanished.
     """
+    try:
+        if c.file.is_runs:
+            return _rebuilt(c, keep, read_cols)
+        return _sliced(c.parquet, keep, read_cols)
+    except _Unreadable as exc:
+        skipped.append((c.file, str(exc)))
+        return None
+
+
+#: What compaction and the history reader call :func:`rows_of` (they hand it runs).
+rows_of_runs = rows_of
+
+
+def _rebuilt(c: Compacted, keep: list[Listing], read_cols: list[str]) -> pa.Table:
+    """Rebuild the rows of the ``keep`` listings of a compacted file of runs."""
+    present = set(c.parquet.schema_arrow.names)
+    wanted = [x for x in read_cols if x != "listed_at"] + ["id", *runs.SPAN_COLUMNS]
+    cols = [x for x in dict.fromkeys(wanted) if x in present]
+    with _decoding():
+        table = c.parquet.read(columns=cols, use_threads=True)
+    table = table.replace_schema_metadata(None)
+    host = pa.array([c.file.host] * table.num_rows, pa.string())
+    table = table.append_column("index_host", host)
+    every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
+    try:
+        rows = runs.expand(table, {c.file.host: every})
+    except ValueError as exc:
+        raise _Unreadable(str(exc)) from exc
+    stamps = rows["listed_at"].cast(pa.int64()).to_numpy(zero_copy_only=False)
+    at = np.searchsorted(every, stamps)
+    expected = np.zeros(len(every), dtype=np.int64)
+    for x in c.listings:
+        expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
+    if not np.array_equal(np.bincount(at, minlength=len(every)), expected):
+        raise _Unreadable("its runs do not add up to the rows of its listings")
+    order = np.argsort(at, kind="stable")  # each listing's rows by id, as runs are stored
+    wanted_us = {x.listed_us for x in keep}
+    if len(wanted_us) < len(every):
+        order = order[np.isin(every[at[order]], np.array(sorted(wanted_us), dtype=np.int64))]
+    rows = rows.take(pa.array(order, pa.int64()))
+    return rows.select([x for x in read_cols if x in rows.column_names])
+
+
+def _sliced(parquet: pq.ParquetFile, keep: list[Listing], read_cols: list[str]) -> pa.Table:
+    """Read the rows of the ``keep`` listings of a compacted file of listing rows."""
     ranges: list[list[int]] = []
     for x in sorted(keep, key=lambda x: x.offset):
         start, stop = x.offset, x.offset + (x.rows or 0)
@@ -145,7 +162,7 @@ def rows_of(
             ranges[-1][1] = stop
         else:
             ranges.append([start, stop])
-    md = c.parquet.metadata
+    md = parquet.metadata
     starts, at = [], 0
     for g in range(md.num_row_groups):
         starts.append(at)
@@ -155,16 +172,11 @@ def rows_of(
         for g in range(md.num_row_groups)
         if any(r0 < starts[g] + md.row_group(g).num_rows and r1 > starts[g] for r0, r1 in ranges)
     ]
-    present = set(c.parquet.schema_arrow.names)
-    try:
-        table = c.parquet.read_row_groups(
+    present = set(parquet.schema_arrow.names)
+    with _decoding():
+        table = parquet.read_row_groups(
             groups, columns=[col for col in read_cols if col in present], use_threads=True
         )
-    except FileNotFoundError:
-        raise  # removed since it was opened (an object store reads it range by range)
-    except (pa.ArrowException, OSError) as exc:
-        skipped.append((c.file, f"its rows do not decode ({exc})"))
-        return None
     base, pos = {}, 0
     for g in groups:
         base[g] = pos
@@ -248,65 +260,56 @@ def read_batches(
     if not files:
         return
     n = _workers(len(files)) if len(files) >= 16 else 1
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        for start in range(0, len(files), batch):
-            part = files[start : start + batch]
-            yield _read_batch(store, part, read_cols, names, skipped, pool, n)
 
+    def read(part: list[SnapshotFile], pool: ThreadPoolExecutor) -> Batch:
+        where = store.user_path(store.root)
+        with store_errors("read the snapshots under", where):
+            blobs = store.read_many([f.path for f in part])
 
-def _read_batch(
-    store: Store,
-    files: list[SnapshotFile],
-    read_cols: list[str],
-    names: frozenset[str] | None,
-    skipped: list[tuple[SnapshotFile, str]],
-    pool: ThreadPoolExecutor,
-    threads: int,
-) -> Batch:
-    where = store.user_path(store.root)
-    with store_errors("read the snapshots under", where):
-        blobs = store.read_many([f.path for f in files])
+        def fetch(f: SnapshotFile) -> bytes | None:
+            got = blobs.pop(f.path, None)
+            if got is None:
+                try:
+                    with store_errors("read", store.user_path(f.path), vanish_ok=True):
+                        return store.read(f.path)
+                except FileNotFoundError:
+                    got = FileNotFoundError(f.path)
+            if isinstance(got, FileNotFoundError):
+                logger.debug("%s vanished before it was read", f.path)
+                return None
+            if isinstance(got, BaseException):
+                with store_errors("read", store.user_path(f.path)):
+                    raise got
+            return got
 
-    def fetch(f: SnapshotFile) -> bytes | None:
-        got = blobs.pop(f.path, None)
-        if got is None:
-            try:
-                with store_errors("read", store.user_path(f.path), vanish_ok=True):
-                    return store.read(f.path)
-            except FileNotFoundError:
-                got = FileNotFoundError(f.path)
-        if isinstance(got, FileNotFoundError):
-            logger.debug("%s vanished before it was read", f.path)
-            return None
-        if isinstance(got, BaseException):
-            with store_errors("read", store.user_path(f.path)):
-                raise got
-        return got
+        def work(share: list[SnapshotFile]) -> list[tuple[SnapshotFile, pa.Table | str | None]]:
+            out: list[tuple[SnapshotFile, pa.Table | str | None]] = []
+            for f in share:
+                data = fetch(f)
+                out.append(
+                    (f, FileNotFoundError if data is None else _decode(f, data, read_cols, names))
+                )
+            return out
 
-    def work(share: list[SnapshotFile]) -> list[tuple[SnapshotFile, pa.Table | str | None]]:
-        out: list[tuple[SnapshotFile, pa.Table | str | None]] = []
-        for f in share:
-            data = fetch(f)
-            out.append(
-                (f, FileNotFoundError if data is None else _decode(f, data, read_cols, names))
-            )
+        threads = n if len(part) >= 16 else 1
+        size = -(-len(part) // threads)
+        shares = [part[i : i + size] for i in range(0, len(part), size)]
+        results = [item for share in pool.map(work, shares) for item in share]
+        out = Batch()
+        for f, t in results:
+            if t is FileNotFoundError:
+                out.vanished.append(f)
+                continue
+            out.done.append(f)
+            if isinstance(t, str):
+                skipped.append((f, t))
+            elif isinstance(t, pa.Table):
+                out.decoded.append((f, t))
         return out
 
-    n = threads if len(files) >= 16 else 1
-    size = -(-len(files) // n)
-    shares = [files[i : i + size] for i in range(0, len(files), size)]
-    results = [item for part in pool.map(work, shares) for item in part]
-    out = Batch()
-    for f, t in results:
-        if t is FileNotFoundError:
-            out.vanished.append(f)
-            continue
-        out.done.append(f)
-        if isinstance(t, str):
-            skipped.append((f, t))
-        elif isinstance(t, pa.Table):
-            out.decoded.append((f, t))
-    return out
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        for start in range(0, len(files), batch):
+            yield read(files[start : start + batch], pool)
 
 
 _API_VERSION_KEY = (METADATA_PREFIX + "api_version").encode()
@@ -509,7 +512,7 @@ def read_stored(
                     continue
                 pf = opened.parquet
                 if f.is_runs:
-                    whole = rows_of_runs(opened, opened.listings, list(FILE_COLUMNS), skipped)
+                    whole = rows_of(opened, opened.listings, list(FILE_COLUMNS), skipped)
                     if whole is None:
                         continue
                     parts = _split_listings(whole, opened.listings, listings)

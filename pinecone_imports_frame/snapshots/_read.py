@@ -30,7 +30,6 @@ from ._decode import (
     open_compacted,
     read_batches,
     rows_of,
-    rows_of_runs,
     stack,
 )
 from ._layout import COMPACTED, FILE_COLUMNS, OTHER, SNAPSHOT, SnapshotFile, day
@@ -359,10 +358,7 @@ class _Reader:
         c = self.opened[f.path]
         assert c is not None
         try:
-            if f.is_runs:
-                t = rows_of_runs(c, keep, self.read_cols, self.skipped)
-            else:
-                t = rows_of(c, keep, self.read_cols, self.skipped)
+            t = rows_of(c, keep, self.read_cols, self.skipped)  # rows or runs
         except FileNotFoundError:
             logger.debug("%s vanished while it was read", f.path)
             return False

@@ -30,9 +30,6 @@ from ._store import open_store, store_errors
 
 logger = logging.getLogger(__name__)
 
-#: Columns with few distinct values: Parquet dictionary pages (the others are unique).
-_DICTIONARY_COLUMNS = ["status", "index_name", "api_version"]
-
 
 def _shared_value(frame: pd.DataFrame, column: str, attr: Any) -> Any:
     """Return the one value of ``column`` all rows share (``attr`` for an empty frame)."""
@@ -189,6 +186,10 @@ def write_snapshot(
         store.write_atomic(path, data)
     logger.debug("wrote snapshot %s (%d rows, %d bytes)", where, table.num_rows, len(data))
     return where
+
+
+#: Columns with few distinct values: Parquet dictionary pages (the others are unique).
+_DICTIONARY_COLUMNS = ["status", "index_name", "api_version"]
 
 
 def encode_parquet(
