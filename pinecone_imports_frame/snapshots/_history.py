@@ -44,26 +44,46 @@ class _Restart(Exception):
     """A listing turned up between two listings already joined: read again."""
 
 
+#: Rows of pieces gathered before they are merged with the open runs: merging costs a
+#: pass over the open runs (an index's visible imports), so pieces are merged many at a
+#: time (a compacted day of an index holds a few thousand runs), within bounded memory.
+MERGE_ROWS = 1_000_000
+
+
 class _Runs:
-    """Runs gathered as pieces arrive: open ones merged with each piece, closed set aside."""
+    """Runs gathered as pieces arrive: open ones merged with the pieces, closed set aside."""
 
     def __init__(self) -> None:
         self.closed: list[pa.Table] = []
         self.open: pa.Table | None = None
         self.seen: dict[str, np.ndarray] = {}  # the instants each merge was made with
         self._last: dict[str, np.ndarray] | None = None
+        self._pending: list[pa.Table] = []  # pieces not merged yet, all of one look
+        self._pending_rows = 0
 
     def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
-        """Merge a piece (listing rows, or runs) into the open runs."""
+        """Add a piece (listing rows, or runs): merged into the open runs soon."""
         if piece.num_rows == 0:
             return
-        piece = _segments(piece)
-        both = piece if self.open is None else pa.concat_tables([self.open, piece])
-        merged = runs.normalize(both, instants).select(_SEGMENT)
         if instants is not self._last:  # a new look's listings (once per look, not per piece)
+            self._merge()
             self._last = instants
             for h, v in instants.items():
                 self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
+        self._pending.append(_segments(piece))
+        self._pending_rows += piece.num_rows
+        if self._pending_rows >= MERGE_ROWS:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Merge the pending pieces into the open runs, over their look's listings."""
+        if not self._pending:
+            return
+        assert self._last is not None
+        both = [*([self.open] if self.open is not None else []), *self._pending]
+        self._pending, self._pending_rows = [], 0
+        merged = runs.normalize(pa.concat_tables(both), self._last).select(_SEGMENT)
+        del both
         if merged.num_rows == 0:
             self.open = None
             return
@@ -79,6 +99,7 @@ class _Runs:
 
     def result(self, instants: dict[str, np.ndarray]) -> pa.Table:
         """All runs, merged again over the lake's final listings (a piece read late)."""
+        self._merge()
         for h, final in instants.items():
             known = self.seen.get(h)
             if known is None or not len(known):
@@ -182,10 +203,10 @@ class _HistoryReader(_Reader):
         except (pa.ArrowException, OSError) as exc:
             self.skipped.append((c.file, f"its rows do not decode ({exc})"))
             return None
-        every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
-        expected = np.zeros(len(every), dtype=np.int64)
-        for x in c.listings:
-            expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
+        stamps = np.array([x.listed_us for x in c.listings], dtype=np.int64)
+        every, at = np.unique(stamps, return_inverse=True)
+        rows = np.array([x.rows or 0 for x in c.listings], dtype=np.int64)
+        expected = np.bincount(at.reshape(-1), weights=rows, minlength=len(every)).astype(np.int64)
         try:
             covered = runs.coverage(table, every)
         except ValueError as exc:
