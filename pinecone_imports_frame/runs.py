@@ -230,6 +230,42 @@ def _codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(values, dtype=np.int64), valid
 
 
+def _equal_at(col: pa.ChunkedArray | pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return whether rows ``a`` and ``b`` of a column hold equal values.
+
+    Nulls equal nulls; floats are compared bit for bit (-0.0 is not 0.0, a NaN is the NaN
+    it is), as :func:`_codes` tells values apart.
+
+    Examples
+    --------
+    >>> col = pa.array([1.0, -0.0, 0.0, None, None])
+    >>> _equal_at(col, np.array([1, 3, 0]), np.array([2, 4, 3])).tolist()
+    [False, True, False]
+    """
+    x, y = col.take(pa.array(a, pa.int64())), col.take(pa.array(b, pa.int64()))
+    t = col.type
+    if pa.types.is_dictionary(t):
+        x, y, t = x.cast(t.value_type), y.cast(t.value_type), t.value_type
+    if pa.types.is_null(t):
+        return np.ones(len(a), dtype=bool)
+    vx = np.asarray(x.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    vy = np.asarray(y.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_floating(t):
+        bits = [
+            np.ascontiguousarray(
+                v.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False),
+                dtype=np.float64,
+            ).view(np.int64)
+            for v in (x, y)
+        ]
+        equal = bits[0] == bits[1]
+    else:
+        equal = np.asarray(
+            pc.fill_null(pc.equal(x, y), False).to_numpy(zero_copy_only=False), dtype=bool
+        )
+    return (vx == vy) & (equal | ~vx)
+
+
 def _micros_of(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(col.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
@@ -312,12 +348,14 @@ def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
     ).to_numpy()
     hs, pfs, pls = host_codes[order], pf[order], pl[order]
     same = (hs[1:] == hs[:-1]) & (pfs[1:] == pls[:-1] + 1)
+    # Only the pairs that may join are compared, fewer with each column (id first).
+    pairs = np.flatnonzero(same)
     for c in state:
-        if not same.any():
+        if not len(pairs):
             break
-        codes, valid = _codes(table[c])
-        codes, valid = codes[order], valid[order]
-        same &= (valid[1:] == valid[:-1]) & ((codes[1:] == codes[:-1]) | ~valid[1:])
+        equal = _equal_at(table[c], order[pairs], order[pairs + 1])
+        same[pairs[~equal]] = False
+        pairs = pairs[equal]
     starts = np.flatnonzero(np.concatenate([[True], ~same])) if n else _EMPTY
     ends = np.concatenate([starts[1:], [n]]) - 1 if n else _EMPTY
     rows = order[starts]

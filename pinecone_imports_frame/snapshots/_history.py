@@ -12,27 +12,30 @@ the runs, not with the listings or the files.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .. import runs
 from ..errors import SkippedFileWarning
 from ..frame import micros
 from ..schema import DtypeBackend, check_dtype_backend
 from ._args import as_hosts, as_set, shared_params
-from ._catalog import Listing
-from ._decode import rows_of_runs
-from ._layout import FILE_COLUMNS, SnapshotFile, day
+from ._catalog import LISTINGS_KEY, RUNS_KEY, Listing
+from ._decode import open_compacted, rows_of_runs
+from ._layout import FILE_COLUMNS, SnapshotFile, day, is_ours, schema_problem
 from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
-from ._store import open_store
+from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
@@ -144,20 +147,81 @@ class _HistoryReader(_Reader):
         self.runs = _Runs()
         self._fresh = False  # whether _instants is the current look's
         self._instants: dict[str, np.ndarray] = {}
+        # Runs files read whole (their host, listings' instants and rows), by path, and
+        # those the current look holds.
+        self._whole: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
+        self._whole_held: list[str] = []
 
     def instants(self) -> dict[str, np.ndarray]:
         """Return the current look's listings of each host (sorted µs)."""
         if not self._fresh:
-            by_host: dict[str, list[int]] = {}
+            by_host: dict[str, list[np.ndarray]] = {}
             for h, us in self.held:
-                by_host.setdefault(h, []).append(us)
-            self._instants = {h: np.unique(np.array(v, dtype=np.int64)) for h, v in by_host.items()}
+                by_host.setdefault(h, []).append(np.array([us], dtype=np.int64))
+            for path in self._whole_held:
+                h, stamps, _ = self._whole[path]
+                by_host.setdefault(h, []).append(stamps)
+            self._instants = {h: np.unique(np.concatenate(v)) for h, v in by_host.items()}
             self._fresh = True
         return self._instants
 
     def _look(self, found: list[SnapshotFile]) -> bool:
         self._fresh = False  # a look says what it holds (``held``) before it reads any of it
-        return super()._look(found)
+        whole, rest = _whole_files(found, self._window)
+        clean = True
+        tables: dict[str, pa.Table] = {}
+        new = [f for f in whole if f.path not in self._whole]
+        for f, opened in zip(new, _open_whole(self.store, new), strict=True):
+            if opened is None:  # not vanished, not plain: read as any compacted file
+                rest.append(f)
+            elif opened == "gone":
+                clean = False
+            else:
+                host, stamps, rows, table = opened
+                self._whole[f.path] = (host, stamps, rows)
+                tables[f.path] = table
+        for f in rest:  # read whole by an earlier look, now sharing its listings with others
+            if f.path in self._whole:
+                clean &= self._mark_got(f)
+        self._whole_held = [f.path for f in whole if f.path in self._whole]
+        clean &= super()._look(rest)
+        pieces: list[pa.Table | None] = []
+        gathered = 0
+        for f in sorted(whole, key=lambda f: (f.listed_us or 0, f.path)):
+            if f.path in tables:
+                pieces.append(self._checked(f, tables.pop(f.path)))
+                gathered += pieces[-1].num_rows if pieces[-1] is not None else 0
+            if gathered >= MERGE_ROWS // 4:
+                self._keep_all(pieces)
+                gathered = 0
+        self._keep_all(pieces)
+        return clean
+
+    def _keep_all(self, pieces: list[pa.Table | None]) -> None:
+        """Keep the runs of files read whole, a few at a time (one conversion for all)."""
+        kept = [p for p in pieces if p is not None]
+        pieces.clear()
+        if kept:
+            self._keep(pa.concat_tables(kept))
+
+    def _checked(self, f: SnapshotFile, table: pa.Table) -> pa.Table | None:
+        """Return a file's runs (with ``index_host``) if they add up to its listings."""
+        host, stamps, rows = self._whole[f.path]
+        checked = self._adding_up(f, table, stamps, rows)
+        if checked is None:
+            return None
+        return checked.append_column("index_host", pa.array([host] * table.num_rows, pa.string()))
+
+    def _mark_got(self, f: SnapshotFile) -> bool:
+        """Note the listings of a file read whole as read (its names), to read none twice."""
+        try:
+            c = open_compacted(self.store, f, self.skipped)
+        except FileNotFoundError:
+            return False
+        self.opened[f.path] = c
+        if c is not None:
+            self.got.update((f.host, x.name) for x in c.listings)
+        return True
 
     def _keep(self, table: pa.Table | None) -> None:
         if table is None:
@@ -194,28 +258,125 @@ class _HistoryReader(_Reader):
 
     def _runs_of(self, c: Any) -> pa.Table | None:
         """Return a runs file's runs as stored, checked against its footer's listings."""
-        present = set(c.parquet.schema_arrow.names)
-        cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
         try:
-            table = c.parquet.read(columns=cols, use_threads=True)
+            table = _read_runs(c.parquet)
         except FileNotFoundError:
             raise
         except (pa.ArrowException, OSError) as exc:
             self.skipped.append((c.file, f"its rows do not decode ({exc})"))
             return None
         stamps = np.array([x.listed_us for x in c.listings], dtype=np.int64)
-        every, at = np.unique(stamps, return_inverse=True)
         rows = np.array([x.rows or 0 for x in c.listings], dtype=np.int64)
+        return self._adding_up(c.file, table, stamps, rows)
+
+    def _adding_up(
+        self, f: SnapshotFile, table: pa.Table, stamps: np.ndarray, rows: np.ndarray
+    ) -> pa.Table | None:
+        """Return a runs file's runs if they add up to its listings' rows (else skip it)."""
+        every, at = np.unique(stamps, return_inverse=True)
         expected = np.bincount(at.reshape(-1), weights=rows, minlength=len(every)).astype(np.int64)
         try:
             covered = runs.coverage(table, every)
         except ValueError as exc:
-            self.skipped.append((c.file, str(exc)))
+            self.skipped.append((f, str(exc)))
             return None
         if not np.array_equal(covered, expected):
-            self.skipped.append((c.file, "its runs do not add up to the rows of its listings"))
+            self.skipped.append((f, "its runs do not add up to the rows of its listings"))
             return None
         return table.replace_schema_metadata(None)
+
+
+def _read_runs(parquet: pq.ParquetFile) -> pa.Table:
+    """Read a runs file's stored columns."""
+    present = set(parquet.schema_arrow.names)
+    cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
+    return parquet.read(columns=cols, use_threads=False)
+
+
+def _whole_files(
+    found: list[SnapshotFile], window: tuple[int | None, int | None]
+) -> tuple[list[SnapshotFile], list[SnapshotFile]]:
+    """Split the files found into runs files to read whole, and the others.
+
+    A compacted day of runs is read whole (at file level: no listing of it looked at one
+    by one) when it lies in the window and no other file of its index may hold a
+    listing of its span (from the names: no file of its day, as compaction leaves it).
+    """
+    since_us, until_us = window
+    spans: dict[str, list[tuple[int, int, int]]] = {}
+    for i, f in enumerate(found):
+        first, last = f.listed_us, f.last_listed_us
+        if first is not None and last is not None:
+            spans.setdefault(f.host, []).append((first, last, i))
+    alone = set()
+    for items in spans.values():
+        items.sort()
+        reach = np.iinfo(np.int64).min  # the last instant of the files before
+        for k, (first, last, i) in enumerate(items):
+            after = items[k + 1][0] if k + 1 < len(items) else None
+            if first > reach and (after is None or after > last):
+                alone.add(i)
+            reach = max(reach, last)
+    whole: list[SnapshotFile] = []
+    rest: list[SnapshotFile] = []
+    for i, f in enumerate(found):
+        first, last = f.listed_us, f.last_listed_us
+        inside = (
+            first is not None
+            and last is not None
+            and (since_us is None or first >= since_us)
+            and (until_us is None or last < until_us)
+        )
+        (whole if f.is_runs and inside and i in alone else rest).append(f)
+    return whole, rest
+
+
+#: Files opened and read at once by threads (pyarrow decodes without the GIL).
+_THREADS = 4
+_AT_ONCE = 64
+
+
+def _open_whole(store: Store, files: list[SnapshotFile]) -> Iterator[Any]:
+    """Open and read runs files, a few threads at a time, in order.
+
+    Yields, for each, ``(host, stamps, rows, runs)``; "gone" if it vanished; None when it
+    is not a plain runs file of this package (the general path reads it and says why).
+    """
+    if not files:
+        return
+    with ThreadPoolExecutor(min(_THREADS, len(files))) as pool:
+        for lo in range(0, len(files), _AT_ONCE):
+            yield from pool.map(lambda f: _open_one(store, f), files[lo : lo + _AT_ONCE])
+
+
+def _open_one(store: Store, f: SnapshotFile) -> Any:
+    try:
+        pf = store.parquet(f.path)
+        md = pf.metadata
+        kv = md.metadata or {}
+        if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
+            return None
+        cols = json.loads(kv.get(LISTINGS_KEY) or b"null")
+        if not isinstance(cols, dict) or cols.get("meta") or not isinstance(cols.get("first"), int):
+            return None
+        at, rows = cols.get("at"), cols.get("rows")
+        if not (isinstance(at, list) and isinstance(rows, list) and len(at) == len(rows) > 0):
+            return None
+        if not all(type(v) is int for v in (*at, *rows)):
+            return None
+        stamps = cols["first"] + np.array(at, dtype=np.int64)
+        first, last = f.listed_us, f.last_listed_us
+        assert first is not None and last is not None
+        if stamps.min() < first or stamps.max() > last:
+            return None
+        if schema_problem(pf.schema_arrow.remove_metadata(), runs=True) is not None:
+            return None
+        table = _read_runs(pf)
+    except FileNotFoundError:
+        return "gone"
+    except (ValueError, OverflowError, pa.ArrowException, OSError):
+        return None  # read again by the general path, which tells what is wrong
+    return f.host, stamps, np.array(rows, dtype=np.int64), table
 
 
 @shared_params
