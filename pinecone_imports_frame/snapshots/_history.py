@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -85,8 +85,11 @@ class _Runs:
         assert self._last is not None
         both = [*([self.open] if self.open is not None else []), *self._pending]
         self._pending, self._pending_rows = [], 0
-        merged = runs.normalize(pa.concat_tables(both), self._last).select(_SEGMENT)
+        # One chunk a column: taking rows from thousands of chunks costs more than a copy.
+        table = pa.concat_tables(both).combine_chunks()
         del both
+        merged = runs.normalize(table, self._last).select(_SEGMENT)
+        del table
         if merged.num_rows == 0:
             self.open = None
             return
@@ -151,6 +154,7 @@ class _HistoryReader(_Reader):
         # those the current look holds.
         self._whole: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._whole_held: list[str] = []
+        self._whole_read: set[str] = set()  # (or skipped: its rows do not decode)
 
     def instants(self) -> dict[str, np.ndarray]:
         """Return the current look's listings of each host (sorted µs)."""
@@ -169,28 +173,39 @@ class _HistoryReader(_Reader):
         self._fresh = False  # a look says what it holds (``held``) before it reads any of it
         whole, rest = _whole_files(found, self._window)
         clean = True
-        tables: dict[str, pa.Table] = {}
-        new = [f for f in whole if f.path not in self._whole]
-        for f, opened in zip(new, _open_whole(self.store, new), strict=True):
-            if opened is None:  # not vanished, not plain: read as any compacted file
+        new = [f for f in whole if f.path not in self._whole_read]
+        # First every footer (the look's listings), then the rows, a few files at a time.
+        for f, listed in zip(new, _threaded(lambda f: _footer_of(self.store, f), new), strict=True):
+            if listed is None:  # not a plain runs file: read as any compacted file
                 rest.append(f)
-            elif opened == "gone":
+            elif listed == "gone":
                 clean = False
             else:
-                host, stamps, rows, table = opened
-                self._whole[f.path] = (host, stamps, rows)
-                tables[f.path] = table
+                self._whole[f.path] = listed
         for f in rest:  # read whole by an earlier look, now sharing its listings with others
-            if f.path in self._whole:
+            if f.path in self._whole_read:
                 clean &= self._mark_got(f)
-        self._whole_held = [f.path for f in whole if f.path in self._whole]
+        fallen = {f.path for f in rest}
+        whole = [f for f in whole if f.path in self._whole and f.path not in fallen]
+        self._whole_held = [f.path for f in whole]
         clean &= super()._look(rest)
+        todo = sorted(
+            (f for f in whole if f.path not in self._whole_read),
+            key=lambda f: (f.listed_us or 0, f.path),
+        )
         pieces: list[pa.Table | None] = []
         gathered = 0
-        for f in sorted(whole, key=lambda f: (f.listed_us or 0, f.path)):
-            if f.path in tables:
-                pieces.append(self._checked(f, tables.pop(f.path)))
-                gathered += pieces[-1].num_rows if pieces[-1] is not None else 0
+        rows_of = _threaded(lambda f: _rows_of_file(self.store, f), todo)
+        for f, read in zip(todo, rows_of, strict=True):
+            if isinstance(read, str):
+                if read == "gone":
+                    clean = False
+                    continue
+                self.skipped.append((f, read))
+            else:
+                pieces.append(self._checked(f, read))
+                gathered += read.num_rows
+            self._whole_read.add(f.path)
             if gathered >= MERGE_ROWS // 4:
                 self._keep_all(pieces)
                 gathered = 0
@@ -331,28 +346,28 @@ def _whole_files(
     return whole, rest
 
 
-#: Files opened and read at once by threads (pyarrow decodes without the GIL).
+#: Files read at once by threads (pyarrow decodes without the GIL).
 _THREADS = 4
 _AT_ONCE = 64
 
 
-def _open_whole(store: Store, files: list[SnapshotFile]) -> Iterator[Any]:
-    """Open and read runs files, a few threads at a time, in order.
-
-    Yields, for each, ``(host, stamps, rows, runs)``; "gone" if it vanished; None when it
-    is not a plain runs file of this package (the general path reads it and says why).
-    """
+def _threaded(fn: Callable[[SnapshotFile], Any], files: list[SnapshotFile]) -> Iterator[Any]:
+    """Yield ``fn`` of each file, in order, run by a few threads a few files at a time."""
     if not files:
         return
     with ThreadPoolExecutor(min(_THREADS, len(files))) as pool:
         for lo in range(0, len(files), _AT_ONCE):
-            yield from pool.map(lambda f: _open_one(store, f), files[lo : lo + _AT_ONCE])
+            yield from pool.map(fn, files[lo : lo + _AT_ONCE])
 
 
-def _open_one(store: Store, f: SnapshotFile) -> Any:
+def _footer_of(store: Store, f: SnapshotFile) -> Any:
+    """Return a plain runs file's ``(host, instants, rows)`` of its listings, from its footer.
+
+    "gone" if it vanished; None when it is not a plain runs file of this package (the
+    general path reads it, and says what is wrong).
+    """
     try:
-        pf = store.parquet(f.path)
-        md = pf.metadata
+        _, md = store.footer(f)
         kv = md.metadata or {}
         if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
             return None
@@ -366,17 +381,25 @@ def _open_one(store: Store, f: SnapshotFile) -> Any:
             return None
         stamps = cols["first"] + np.array(at, dtype=np.int64)
         first, last = f.listed_us, f.last_listed_us
-        assert first is not None and last is not None
-        if stamps.min() < first or stamps.max() > last:
+        if first is None or last is None or stamps.min() < first or stamps.max() > last:
             return None
-        if schema_problem(pf.schema_arrow.remove_metadata(), runs=True) is not None:
+        if schema_problem(md.schema.to_arrow_schema().remove_metadata(), runs=True) is not None:
             return None
-        table = _read_runs(pf)
     except FileNotFoundError:
         return "gone"
-    except (ValueError, OverflowError, pa.ArrowException, OSError):
-        return None  # read again by the general path, which tells what is wrong
-    return f.host, stamps, np.array(rows, dtype=np.int64), table
+    except Exception:  # the general path reads it again, and reports what is wrong
+        return None
+    return f.host, stamps, np.array(rows, dtype=np.int64)
+
+
+def _rows_of_file(store: Store, f: SnapshotFile) -> pa.Table | str:
+    """Return a runs file's runs; "gone" if it vanished, or why they do not decode."""
+    try:
+        return _read_runs(store.parquet(f.path))
+    except FileNotFoundError:
+        return "gone"
+    except (pa.ArrowException, OSError) as exc:
+        return f"its rows do not decode ({exc})"
 
 
 @shared_params
