@@ -63,6 +63,11 @@ class _Runs:
         self._last: dict[str, np.ndarray] | None = None
         self._pending: list[pa.Table] = []  # pieces not merged yet, all of one look
         self._pending_rows = 0
+        # Whether every piece began after all before it (per host), over one look's
+        # listings: then no run set aside can join a later one, and the runs are final.
+        self._newest: dict[str, int] = {}
+        self._in_order = True
+        self._looks = 0
 
     def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
         """Add a piece (listing rows, or runs): merged into the open runs soon."""
@@ -71,9 +76,13 @@ class _Runs:
         if instants is not self._last:  # a new look's listings (once per look, not per piece)
             self._merge()
             self._last = instants
+            self._looks += 1
             for h, v in instants.items():
                 self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
-        self._pending.append(_segments(piece))
+        piece = _segments(piece)
+        if self._in_order:
+            self._note_order(piece)
+        self._pending.append(piece)
         self._pending_rows += piece.num_rows
         if self._pending_rows >= MERGE_ROWS:
             self._merge()
@@ -94,21 +103,41 @@ class _Runs:
             self.open = None
             return
         # Open: the runs that reach the newest listing of their host read so far.
-        codes, _ = runs._host_keys(merged)
+        codes, hosts = runs._host_keys(merged)
         last = runs._micros_of(merged["last_listed_at"])
-        newest = np.full(int(codes.max()) + 1, np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(newest, codes, last)
+        _, newest = _bounds(codes, len(hosts), last, last)
         is_open = last == newest[codes]
         if not is_open.all():
             self.closed.append(merged.filter(pa.array(~is_open)))
         self.open = merged.filter(pa.array(is_open))
+
+    def _note_order(self, piece: pa.Table) -> None:
+        """Note whether a piece begins, for each of its hosts, after every piece before it."""
+        codes, hosts = runs._host_keys(piece)
+        first = runs._micros_of(piece["first_listed_at"])
+        last = runs._micros_of(piece["last_listed_at"])
+        low, high = _bounds(codes, len(hosts), first, last)
+        for h, lo, hi in zip(hosts, low.tolist(), high.tolist(), strict=True):
+            before = self._newest.get(h)
+            if before is not None and lo <= before:
+                self._in_order = False
+            self._newest[h] = hi if before is None else max(before, hi)
+
+    def _final(self, instants: dict[str, np.ndarray]) -> bool:
+        """Whether the runs merged so far are the runs over ``instants`` as they stand."""
+        if not (self._in_order and self._looks == 1 and self._last is not None):
+            return False
+        last = self._last
+        return last.keys() == instants.keys() and all(
+            np.array_equal(v, instants[h]) for h, v in last.items()
+        )
 
     def result(self, instants: dict[str, np.ndarray]) -> pa.Table:
         """All runs, merged again over the lake's final listings (a piece read late)."""
         self._merge()
         for h, final in instants.items():
             known = self.seen.get(h)
-            if known is None or not len(known):
+            if known is None or not len(known) or np.array_equal(final, known):
                 continue
             late = np.setdiff1d(final, known)
             if len(late) and late.min() < known.max():
@@ -116,7 +145,36 @@ class _Runs:
         pieces = [*self.closed, *([self.open] if self.open is not None else [])]
         if not pieces:
             pieces = [_segments(pa.table({"listed_at": pa.array([], runs._TS)}))]
-        return runs.normalize(pa.concat_tables(pieces), instants)
+        table = pa.concat_tables(pieces)
+        if not self._final(instants):
+            return runs.normalize(table, instants)
+        # Read in order over the final listings: the runs are done; only sorted, counted.
+        del pieces
+        self.closed, self.open = [], None
+        codes, hosts = runs._host_keys(table)
+        first = runs._micros_of(table["first_listed_at"])
+        last = runs._micros_of(table["last_listed_at"])
+        pf, pl, _ = runs._positions(first, last, codes, hosts, instants)
+        order = runs.sort_order(codes, table["id"], pf)
+        table = table.combine_chunks().take(pa.array(order))
+        pf, pl = pf[order], pl[order]
+        return table.append_column("listings", pa.array(pl - pf + 1, pa.int64()))
+
+
+def _bounds(
+    codes: np.ndarray, hosts: int, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each host code's earliest ``first`` and latest ``last`` (a pass per host)."""
+    low = np.full(hosts, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(hosts, np.iinfo(np.int64).min, dtype=np.int64)
+    if hosts == 1 and len(codes):
+        low[0], high[0] = first.min(), last.max()
+        return low, high
+    for k in range(hosts):
+        mine = codes == k
+        if mine.any():
+            low[k], high[k] = first[mine].min(), last[mine].max()
+    return low, high
 
 
 def _segments(piece: pa.Table) -> pa.Table:
