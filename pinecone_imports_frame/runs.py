@@ -699,7 +699,6 @@ def coverage(table: pa.Table, every: np.ndarray) -> np.ndarray:
         )
     ):
         raise ValueError("its runs do not span the listings it lists")
-    delta = np.zeros(len(every) + 1, dtype=np.int64)
-    np.add.at(delta, pf, 1)
-    np.add.at(delta, pl + 1, -1)
-    return np.cumsum(delta)[:-1]
+    size = len(every) + 1
+    delta = np.bincount(pf, minlength=size) - np.bincount(pl + 1, minlength=size)
+    return np.cumsum(delta)[:-1].astype(np.int64)

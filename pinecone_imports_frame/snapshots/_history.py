@@ -16,8 +16,9 @@ import json
 import logging
 import os
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -251,7 +252,7 @@ class _HistoryReader(_Reader):
             (f for f in whole if f.path not in self._whole_read),
             key=lambda f: (f.listed_us or 0, f.path),
         )
-        pieces: list[pa.Table | None] = []
+        pieces: list[tuple[str, pa.Table] | None] = []
         gathered = 0
         rows_of = _threaded(lambda f: _rows_of_file(self.store, f), todo)
         for f, read in zip(todo, rows_of, strict=True):
@@ -270,20 +271,26 @@ class _HistoryReader(_Reader):
         self._keep_all(pieces)
         return clean
 
-    def _keep_all(self, pieces: list[pa.Table | None]) -> None:
+    def _keep_all(self, pieces: list[tuple[str, pa.Table] | None]) -> None:
         """Keep the runs of files read whole, a few at a time (one conversion for all)."""
         kept = [p for p in pieces if p is not None]
         pieces.clear()
-        if kept:
-            self._keep(pa.concat_tables(kept))
+        if not kept:
+            return
+        hosts = sorted({h for h, _ in kept})
+        codes = np.repeat(
+            np.array([hosts.index(h) for h, _ in kept], dtype=np.int32),
+            [t.num_rows for _, t in kept],
+        )
+        column = pa.DictionaryArray.from_arrays(codes, pa.array(hosts, pa.string()))
+        table = pa.concat_tables([t for _, t in kept])
+        self._keep(table.append_column("index_host", column.cast(pa.string())))
 
-    def _checked(self, f: SnapshotFile, table: pa.Table) -> pa.Table | None:
-        """Return a file's runs (with ``index_host``) if they add up to its listings."""
+    def _checked(self, f: SnapshotFile, table: pa.Table) -> tuple[str, pa.Table] | None:
+        """Return a file's host and runs if they add up to its listings."""
         host, stamps, rows = self._whole[f.path]
         checked = self._adding_up(f, table, stamps, rows)
-        if checked is None:
-            return None
-        return checked.append_column("index_host", pa.array([host] * table.num_rows, pa.string()))
+        return None if checked is None else (host, checked)
 
     def _mark_got(self, f: SnapshotFile) -> bool:
         """Note the listings of a file read whole as read (its names), to read none twice."""
@@ -414,8 +421,13 @@ def _threaded(fn: Callable[[SnapshotFile], Any], files: list[SnapshotFile]) -> I
     if not files:
         return
     with ThreadPoolExecutor(min(_THREADS, len(files))) as pool:
-        for lo in range(0, len(files), _AT_ONCE):
-            yield from pool.map(fn, files[lo : lo + _AT_ONCE])
+        running: deque[Future[Any]] = deque()
+        for f in files:  # a few files ahead of the one taken: the threads never wait
+            running.append(pool.submit(fn, f))
+            if len(running) > _AT_ONCE:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
 
 
 def _footer_of(store: Store, f: SnapshotFile) -> Any:
