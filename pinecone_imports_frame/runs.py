@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -347,7 +347,17 @@ def _positions(
     return pf, pl, every
 
 
-def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
+@overload
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: Literal[False] = ...
+) -> pa.Table: ...
+@overload
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: Literal[True]
+) -> tuple[pa.Table, pa.Table]: ...
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: bool = False
+) -> pa.Table | tuple[pa.Table, pa.Table]:
     """Turn rows or pieces of runs into runs: clipped to ``instants``, merged, sorted.
 
     ``table`` has ``index_host``, :data:`STATE_COLUMNS` and either ``listed_at`` (one
@@ -357,7 +367,8 @@ def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
     ends where the next begins (the next listing of its host), in the same state, is one
     run with it. Returns ``index_host``, :data:`STATE_COLUMNS` and :data:`SPAN_COLUMNS`,
     sorted by host, id (nulls last) and ``first_listed_at``; rows of equal keys keep their
-    order.
+    order. ``split_open``: return two such tables, the runs that end before the newest
+    instant of their host among the runs, and those that reach it (still open to a read).
 
     Examples
     --------
@@ -393,11 +404,25 @@ def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
     starts = np.flatnonzero(np.concatenate([[True], ~same])) if n else _EMPTY
     ends = np.concatenate([starts[1:], [n]]) - 1 if n else _EMPTY
     rows = order[starts]
-    out = _take(table.select(["index_host", *state]), rows)
     first_us, last_us = every[pfs[starts]], every[pls[ends]]
-    out = out.append_column("first_listed_at", pa.array(first_us, pa.int64()).cast(_TS))
-    out = out.append_column("last_listed_at", pa.array(last_us, pa.int64()).cast(_TS))
-    return out.append_column("listings", pa.array(pls[ends] - pfs[starts] + 1, pa.int64()))
+    listings = pls[ends] - pfs[starts] + 1
+    columns = table.select(["index_host", *state])
+
+    def runs_at(which: np.ndarray | slice) -> pa.Table:
+        out = _take(columns, rows[which])
+        out = out.append_column("first_listed_at", pa.array(first_us[which]).cast(_TS))
+        out = out.append_column("last_listed_at", pa.array(last_us[which]).cast(_TS))
+        return out.append_column("listings", pa.array(listings[which], pa.int64()))
+
+    if not split_open:
+        return runs_at(slice(None))
+    # Open: the runs reaching the newest instant of their host among these runs.
+    codes = hs[starts]
+    newest = np.full(len(hosts), np.iinfo(np.int64).min, dtype=np.int64)
+    for k in np.unique(codes).tolist():
+        newest[k] = last_us[codes == k].max()
+    is_open = last_us == newest[codes]
+    return runs_at(np.flatnonzero(~is_open)), runs_at(np.flatnonzero(is_open))
 
 
 def _take(table: pa.Table, idx: np.ndarray) -> pa.Table:

@@ -98,19 +98,11 @@ class _Runs:
         # One chunk a column: taking rows from thousands of chunks costs more than a copy.
         table = pa.concat_tables(both).combine_chunks()
         del both
-        merged = runs.normalize(table, self._last).select(_SEGMENT)
+        closed, self.open = runs.normalize(table, self._last, split_open=True)
         del table
-        if merged.num_rows == 0:
-            self.open = None
-            return
-        # Open: the runs that reach the newest listing of their host read so far.
-        codes, hosts = runs._host_keys(merged)
-        last = runs._micros_of(merged["last_listed_at"])
-        _, newest = _bounds(codes, len(hosts), last, last)
-        is_open = last == newest[codes]
-        if not is_open.all():
-            self.closed.append(merged.filter(pa.array(~is_open)))
-        self.open = merged.filter(pa.array(is_open))
+        if closed.num_rows:
+            self.closed.append(closed.select(_SEGMENT))
+        self.open = self.open.select(_SEGMENT) if self.open.num_rows else None
 
     def _note_order(self, piece: pa.Table) -> None:
         """Note whether a piece begins, for each of its hosts, after every piece before it."""
