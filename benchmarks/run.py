@@ -426,13 +426,18 @@ def section_year(cfg: dict[str, Any]) -> dict[str, Any]:
         lake, month = Path(tmp) / "year", Path(tmp) / "month"
         shape = [str(y["every_s"]), str(y["visible"])]
         build = _child_json([script, "build", str(lake), str(y["hosts"]), str(y["days"]), *shape])
+        load = os.getloadavg()[0]
         read = _child_json([script, "read", str(lake)])
+        load = max(load, os.getloadavg()[0])
+        timeline = _child_json([script, "timeline", str(lake)])
         month_build = _child_json([script, "month", str(month), str(y["month_days"]), *shape])
         month_read = _child_json([script, "month_read", str(month)])
     return {
         **y,
         "build": build,
         "read": read,
+        "load_average": round(load, 1),
+        "timeline": timeline,
         "month": month_build,
         "month_read": month_read,
     }
@@ -1034,9 +1039,25 @@ def main(argv: list[str] | None = None) -> int:
         default=HERE / "results.json",
         help="where to write the results (default benchmarks/results.json)",
     )
+    parser.add_argument(
+        "--only-year",
+        action="store_true",
+        help="run only section 9 (a year of a fleet) and print its targets and report",
+    )
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     cfg = MODES[mode]
+    if args.only_year:
+        from _year import markdown as year_markdown
+        from _year import targets as year_targets
+
+        year = section_year(cfg)
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"mode": mode, "year": year}, indent=2) + "\n")
+        print("\n".join(year_markdown(year)))
+        for t in year_targets(year):
+            print(f"- {t['name']}: {t['value']} (target {t['target']}; met: {t['met']})")
+        return 0
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
 
