@@ -230,38 +230,47 @@ def _codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(values, dtype=np.int64), valid
 
 
-def sort_order(
-    host_codes: np.ndarray, ids: pa.ChunkedArray | pa.Array, times: np.ndarray
-) -> np.ndarray:
-    """Return the order of rows by host code, id (nulls last) and time; ties keep their order.
+def id_ranks(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return each row's id as its rank among the distinct ids (no id: after them all).
 
-    Ids are ranked once among their distinct values, then sorted as integers (``times``
-    is best given as positions among the listings: small integers make one key).
+    Equal ids have equal ranks, and ranks sort as the ids do.
 
     Examples
     --------
-    >>> sort_order(np.array([0, 0, 0]), pa.array(["b", None, "a"]), np.array([1, 2, 3]))
-    array([2, 0, 1])
+    >>> id_ranks(pa.array(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
     """
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
     if pa.types.is_dictionary(ids.type):
         ids = ids.cast(ids.type.value_type)
     enc = pc.dictionary_encode(ids)
-    ranks = np.empty(len(enc.dictionary) + 1, dtype=np.int64)
-    ranks[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
-    ranks[-1] = len(enc.dictionary)  # no id: last
-    codes = enc.indices.fill_null(len(enc.dictionary)).to_numpy(zero_copy_only=False)
-    id_ranks = ranks[codes]
+    n = len(enc.dictionary)
+    ranks = np.empty(n + 1, dtype=np.int64)
+    ranks[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(n)
+    ranks[-1] = n
+    return ranks[enc.indices.fill_null(n).to_numpy(zero_copy_only=False)]
+
+
+def sort_order(host_codes: np.ndarray, ranks: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Return the order of rows by host code, id rank and time; ties keep their order.
+
+    ``ranks`` as :func:`id_ranks` gives them; ``times`` best as positions among the
+    listings (small integers make one key, and a stable sort of one key is the fastest).
+
+    Examples
+    --------
+    >>> sort_order(np.array([0, 0, 0]), id_ranks(pa.array(["b", None, "a"])), np.array([1, 2, 3]))
+    array([2, 0, 1])
+    """
     if not len(times):
         return np.zeros(0, dtype=np.int64)
-    # One integer key when the three fit in 63 bits (a stable sort of it is the fastest).
     low, high = int(times.min()), int(times.max())
-    spans = [int(host_codes.max()) + 1, len(enc.dictionary) + 1, high - low + 1]
+    spans = [int(host_codes.max()) + 1, int(ranks.max()) + 1, high - low + 1]
     if spans[0] * spans[1] * spans[2] < 2**63:
-        key = (host_codes.astype(np.int64) * spans[1] + id_ranks) * spans[2] + (times - low)
+        key = (host_codes.astype(np.int64) * spans[1] + ranks) * spans[2] + (times - low)
         return np.argsort(key, kind="stable")
-    keys = pa.table({"h": host_codes, "id": id_ranks, "t": times})
+    keys = pa.table({"h": host_codes, "id": ranks, "t": times})
     return pc.sort_indices(
         keys, sort_keys=[("h", "ascending"), ("id", "ascending"), ("t", "ascending")]
     ).to_numpy()
@@ -310,9 +319,12 @@ def _micros_of(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def _host_keys(table: pa.Table) -> tuple[np.ndarray, list[str]]:
     """Each row's host as a code into a sorted list of hosts (NA hosts as ``_NO_HOST``)."""
     hosts = pc.fill_null(table["index_host"].cast(pa.string()), _NO_HOST)
-    names = sorted(pc.unique(hosts).to_pylist())
-    codes = pc.index_in(hosts, value_set=pa.array(names, pa.string()))
-    return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64), names
+    one = hosts.combine_chunks() if hosts.num_chunks != 1 else hosts.chunk(0)
+    enc = pc.dictionary_encode(one)  # one pass; a few hosts, sorted after
+    found = enc.dictionary.to_pylist()
+    names = sorted(found)
+    where = np.array([names.index(h) for h in found], dtype=np.int64)
+    return where[enc.indices.to_numpy(zero_copy_only=False)], names
 
 
 def _positions(
@@ -390,7 +402,8 @@ def normalize(
         idx = np.flatnonzero(keep)
         table, host_codes, pf, pl = _take(table, idx), host_codes[idx], pf[idx], pl[idx]
     n = table.num_rows
-    order = sort_order(host_codes, table["id"], pf)
+    ranks = id_ranks(table["id"])
+    order = sort_order(host_codes, ranks, pf)
     hs, pfs, pls = host_codes[order], pf[order], pl[order]
     same = (hs[1:] == hs[:-1]) & (pfs[1:] == pls[:-1] + 1)
     # Only the pairs that may join are compared, fewer with each column (id first).
@@ -398,7 +411,8 @@ def normalize(
     for c in state:
         if not len(pairs):
             break
-        equal = _equal_at(table[c], order[pairs], order[pairs + 1])
+        a, b = order[pairs], order[pairs + 1]
+        equal = ranks[a] == ranks[b] if c == "id" else _equal_at(table[c], a, b)
         same[pairs[~equal]] = False
         pairs = pairs[equal]
     starts = np.flatnonzero(np.concatenate([[True], ~same])) if n else _EMPTY

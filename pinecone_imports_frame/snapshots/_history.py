@@ -148,7 +148,7 @@ class _Runs:
         first = runs._micros_of(table["first_listed_at"])
         last = runs._micros_of(table["last_listed_at"])
         pf, pl, _ = runs._positions(first, last, codes, hosts, instants)
-        order = runs.sort_order(codes, table["id"], pf)
+        order = runs.sort_order(codes, runs.id_ranks(table["id"]), pf)
         table = table.combine_chunks().take(pa.array(order))
         pf, pl = pf[order], pl[order]
         return table.append_column("listings", pa.array(pl - pf + 1, pa.int64()))
