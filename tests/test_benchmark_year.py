@@ -114,3 +114,39 @@ def test_the_benchmarks_questions_answer_the_same_on_the_lake(
         return getattr(trends, question)(df)
 
     pd.testing.assert_frame_equal(ask(read_history(generated)), ask(listings))
+
+
+def test_a_day_whose_runs_do_not_add_up_is_skipped_and_said(
+    generated: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import warnings
+
+    from pinecone_imports_frame.errors import SkippedFileWarning
+
+    root = tmp_path / "lake"
+    shutil.copytree(generated, root)
+    damaged = sorted(root.rglob("*.runs.parquet"))[1]
+    table = pq.read_table(damaged)
+    listings = table["listings"].to_pylist()
+    listings[0] += 1  # its footer's listings no longer add up to its runs
+    table = table.set_column(
+        table.column_names.index("listings"), "listings", pa.array(listings, pa.int64())
+    )
+    kv = pq.read_metadata(damaged).metadata
+    pq.write_table(table.replace_schema_metadata(kv), damaged)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = read_history(root)
+    said = [str(w.message) for w in caught if issubclass(w.category, SkippedFileWarning)]
+    assert len(said) == 1 and damaged.name in said[0]
+    host = damaged.parent.parent.name.split("=", 1)[1]
+    other = got[got["index_host"] != host].reset_index(drop=True)
+    whole = read_history(generated)
+    pd.testing.assert_frame_equal(other, whole[whole["index_host"] != host].reset_index(drop=True))
+
+    # Its day's listings show none of its runs: the index's runs span fewer listings.
+    def spanned(df: pd.DataFrame) -> int:
+        return int(df.loc[df["index_host"] == host, "listings"].sum())
+
+    assert spanned(got) < spanned(whole)

@@ -244,7 +244,7 @@ class _HistoryReader(_Reader):
             (f for f in whole if f.path not in self._whole_read),
             key=lambda f: (f.listed_us or 0, f.path),
         )
-        pieces: list[tuple[str, pa.Table] | None] = []
+        batch: list[tuple[SnapshotFile, pa.Table]] = []
         gathered = 0
         rows_of = _threaded(lambda f: _rows_of_file(self.store, f), todo)
         for f, read in zip(todo, rows_of, strict=True):
@@ -254,19 +254,19 @@ class _HistoryReader(_Reader):
                     continue
                 self.skipped.append((f, read))
             else:
-                pieces.append(self._checked(f, read))
+                batch.append((f, read))
                 gathered += read.num_rows
             self._whole_read.add(f.path)
             if gathered >= MERGE_ROWS // 4:
-                self._keep_all(pieces)
+                self._keep_all(batch)
                 gathered = 0
-        self._keep_all(pieces)
+        self._keep_all(batch)
         return clean
 
-    def _keep_all(self, pieces: list[tuple[str, pa.Table] | None]) -> None:
-        """Keep the runs of files read whole, a few at a time (one conversion for all)."""
-        kept = [p for p in pieces if p is not None]
-        pieces.clear()
+    def _keep_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> None:
+        """Keep the runs of files read whole, a few at a time (one check, one conversion)."""
+        kept = self._check_all(batch)
+        batch.clear()
         if not kept:
             return
         hosts = sorted({h for h, _ in kept})
@@ -278,11 +278,51 @@ class _HistoryReader(_Reader):
         table = pa.concat_tables([t for _, t in kept])
         self._keep(table.append_column("index_host", column.cast(pa.string())))
 
-    def _checked(self, f: SnapshotFile, table: pa.Table) -> tuple[str, pa.Table] | None:
-        """Return a file's host and runs if they add up to its listings."""
-        host, stamps, rows = self._whole[f.path]
-        checked = self._adding_up(f, table, stamps, rows)
-        return None if checked is None else (host, checked)
+    def _check_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> list[tuple[str, pa.Table]]:
+        """Return the host and runs of each file whose runs add up to its listings.
+
+        All at once: each file's instants are stacked after the files before it (keys
+        ``file * span + time``), so one coverage check covers the batch; when it fails,
+        the files are checked one by one, to tell which (skipped, as the reader says).
+        """
+        if not batch:
+            return []
+        facts = [self._whole[f.path] for f, _ in batch]
+        try:
+            if all(len(st) and bool(np.all(np.diff(st) > 0)) for _, st, _ in facts):
+                t0 = min(int(st[0]) for _, st, _ in facts)
+                span = max(int(st[-1]) for _, st, _ in facts) - t0 + 1
+                table = pa.concat_tables([t for _, t in batch])
+                file_of = np.repeat(np.arange(len(batch)), [t.num_rows for _, t in batch])
+                base = file_of * span - t0
+                keys = {
+                    "first_listed_at": runs._micros_of(table["first_listed_at"]) + base,
+                    "last_listed_at": runs._micros_of(table["last_listed_at"]) + base,
+                }
+                lo = np.array([i * span + int(st[0]) - t0 for i, (_, st, _) in enumerate(facts)])
+                hi = np.array([i * span + int(st[-1]) - t0 for i, (_, st, _) in enumerate(facts)])
+                inside = bool(
+                    np.all(keys["first_listed_at"] >= lo[file_of])
+                    and np.all(keys["last_listed_at"] <= hi[file_of])
+                )
+                every = np.concatenate([i * span + (st - t0) for i, (_, st, _) in enumerate(facts)])
+                spans = pa.table({**keys, "listings": table["listings"]})
+                if inside and np.array_equal(
+                    runs.coverage(spans, every), np.concatenate([r for _, _, r in facts])
+                ):
+                    return [
+                        (h, t.replace_schema_metadata(None))
+                        for (h, _, _), (_, t) in zip(facts, batch, strict=True)
+                    ]
+        except (ValueError, KeyError, pa.ArrowException):
+            pass  # told file by file below
+        out = []
+        for f, t in batch:
+            host, stamps, rows = self._whole[f.path]
+            checked = self._adding_up(f, t, stamps, rows)
+            if checked is not None:
+                out.append((host, checked))
+        return out
 
     def _mark_got(self, f: SnapshotFile) -> bool:
         """Note the listings of a file read whole as read (its names), to read none twice."""
