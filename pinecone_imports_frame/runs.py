@@ -195,41 +195,6 @@ def is_runs(df: pd.DataFrame) -> bool:
 # --- the vectorised core, on Arrow tables ------------------------------------------------
 
 
-def _codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Return a column as integers equal where its values are equal, and its validity.
-
-    Strings by a dictionary; numbers and times by their bits (floats too: -0.0 is not
-    0.0, a NaN is the NaN it is). Null values have code 0.
-    """
-    if isinstance(col, pa.Array):
-        col = pa.chunked_array([col], type=col.type)
-    n = len(col)
-    valid = np.ones(n, dtype=bool)
-    if col.null_count:
-        valid = col.is_valid().to_numpy(zero_copy_only=False)
-    t = col.type
-    if pa.types.is_dictionary(t):
-        col = col.cast(t.value_type)
-        t = t.value_type
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t):
-        if n == 0:
-            return np.zeros(0, dtype=np.int64), valid
-        enc = pa.table({"c": pc.dictionary_encode(col)}).unify_dictionaries()["c"]
-        parts = [c.indices.fill_null(0).to_numpy(zero_copy_only=False) for c in enc.chunks]
-        codes = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-        return codes, valid
-    if pa.types.is_floating(t):
-        values = col.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
-        return np.ascontiguousarray(values, dtype=np.float64).view(np.int64), valid
-    if pa.types.is_boolean(t):
-        values = col.fill_null(False).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.int64), valid
-    if pa.types.is_null(t):
-        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    values = col.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-    return np.asarray(values, dtype=np.int64), valid
-
-
 def id_ranks(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Return each row's id as its rank among the distinct ids (no id: after them all).
 
@@ -280,7 +245,7 @@ def _equal_at(col: pa.ChunkedArray | pa.Array, a: np.ndarray, b: np.ndarray) -> 
     """Return whether rows ``a`` and ``b`` of a column hold equal values.
 
     Nulls equal nulls; floats are compared bit for bit (-0.0 is not 0.0, a NaN is the NaN
-    it is), as :func:`_codes` tells values apart.
+    it is), as runs are told apart.
 
     Examples
     --------
