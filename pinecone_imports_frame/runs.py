@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -195,39 +195,86 @@ def is_runs(df: pd.DataFrame) -> bool:
 # --- the vectorised core, on Arrow tables ------------------------------------------------
 
 
-def _codes(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Return a column as integers equal where its values are equal, and its validity.
+def id_ranks(ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Return each row's id as its rank among the distinct ids (no id: after them all).
 
-    Strings by a dictionary; numbers and times by their bits (floats too: -0.0 is not
-    0.0, a NaN is the NaN it is). Null values have code 0.
+    Equal ids have equal ranks, and ranks sort as the ids do.
+
+    Examples
+    --------
+    >>> id_ranks(pa.array(["b", None, "a", "b"])).tolist()
+    [1, 2, 0, 1]
     """
-    if isinstance(col, pa.Array):
-        col = pa.chunked_array([col], type=col.type)
-    n = len(col)
-    valid = np.ones(n, dtype=bool)
-    if col.null_count:
-        valid = col.is_valid().to_numpy(zero_copy_only=False)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks() if ids.num_chunks != 1 else ids.chunk(0)
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.cast(ids.type.value_type)
+    enc = pc.dictionary_encode(ids)
+    n = len(enc.dictionary)
+    ranks = np.empty(n + 1, dtype=np.int64)
+    ranks[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(n)
+    ranks[-1] = n
+    return ranks[enc.indices.fill_null(n).to_numpy(zero_copy_only=False)]
+
+
+def sort_order(host_codes: np.ndarray, ranks: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Return the order of rows by host code, id rank and time; ties keep their order.
+
+    ``ranks`` as :func:`id_ranks` gives them; ``times`` best as positions among the
+    listings (small integers make one key, and a stable sort of one key is the fastest).
+
+    Examples
+    --------
+    >>> sort_order(np.array([0, 0, 0]), id_ranks(pa.array(["b", None, "a"])), np.array([1, 2, 3]))
+    array([2, 0, 1])
+    """
+    if not len(times):
+        return np.zeros(0, dtype=np.int64)
+    low, high = int(times.min()), int(times.max())
+    spans = [int(host_codes.max()) + 1, int(ranks.max()) + 1, high - low + 1]
+    if spans[0] * spans[1] * spans[2] < 2**63:
+        key = (host_codes.astype(np.int64) * spans[1] + ranks) * spans[2] + (times - low)
+        return np.argsort(key, kind="stable")
+    keys = pa.table({"h": host_codes, "id": ranks, "t": times})
+    return pc.sort_indices(
+        keys, sort_keys=[("h", "ascending"), ("id", "ascending"), ("t", "ascending")]
+    ).to_numpy()
+
+
+def _equal_at(col: pa.ChunkedArray | pa.Array, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return whether rows ``a`` and ``b`` of a column hold equal values.
+
+    Nulls equal nulls; floats are compared bit for bit (-0.0 is not 0.0, a NaN is the NaN
+    it is), as runs are told apart.
+
+    Examples
+    --------
+    >>> col = pa.array([1.0, -0.0, 0.0, None, None])
+    >>> _equal_at(col, np.array([1, 3, 0]), np.array([2, 4, 3])).tolist()
+    [False, True, False]
+    """
+    x, y = col.take(pa.array(a, pa.int64())), col.take(pa.array(b, pa.int64()))
     t = col.type
     if pa.types.is_dictionary(t):
-        col = col.cast(t.value_type)
-        t = t.value_type
-    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t):
-        if n == 0:
-            return np.zeros(0, dtype=np.int64), valid
-        enc = pa.table({"c": pc.dictionary_encode(col)}).unify_dictionaries()["c"]
-        parts = [c.indices.fill_null(0).to_numpy(zero_copy_only=False) for c in enc.chunks]
-        codes = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-        return codes, valid
-    if pa.types.is_floating(t):
-        values = col.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
-        return np.ascontiguousarray(values, dtype=np.float64).view(np.int64), valid
-    if pa.types.is_boolean(t):
-        values = col.fill_null(False).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.int64), valid
+        x, y, t = x.cast(t.value_type), y.cast(t.value_type), t.value_type
     if pa.types.is_null(t):
-        return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    values = col.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-    return np.asarray(values, dtype=np.int64), valid
+        return np.ones(len(a), dtype=bool)
+    vx = np.asarray(x.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    vy = np.asarray(y.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_floating(t):
+        bits = [
+            np.ascontiguousarray(
+                v.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False),
+                dtype=np.float64,
+            ).view(np.int64)
+            for v in (x, y)
+        ]
+        equal = bits[0] == bits[1]
+    else:
+        equal = np.asarray(
+            pc.fill_null(pc.equal(x, y), False).to_numpy(zero_copy_only=False), dtype=bool
+        )
+    return (vx == vy) & (equal | ~vx)
 
 
 def _micros_of(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -237,9 +284,12 @@ def _micros_of(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def _host_keys(table: pa.Table) -> tuple[np.ndarray, list[str]]:
     """Each row's host as a code into a sorted list of hosts (NA hosts as ``_NO_HOST``)."""
     hosts = pc.fill_null(table["index_host"].cast(pa.string()), _NO_HOST)
-    names = sorted(pc.unique(hosts).to_pylist())
-    codes = pc.index_in(hosts, value_set=pa.array(names, pa.string()))
-    return np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64), names
+    one = hosts.combine_chunks() if hosts.num_chunks != 1 else hosts.chunk(0)
+    enc = pc.dictionary_encode(one)  # one pass; a few hosts, sorted after
+    found = enc.dictionary.to_pylist()
+    names = sorted(found)
+    where = np.array([names.index(h) for h in found], dtype=np.int64)
+    return where[enc.indices.to_numpy(zero_copy_only=False)], names
 
 
 def _positions(
@@ -274,7 +324,17 @@ def _positions(
     return pf, pl, every
 
 
-def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
+@overload
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: Literal[False] = ...
+) -> pa.Table: ...
+@overload
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: Literal[True]
+) -> tuple[pa.Table, pa.Table]: ...
+def normalize(
+    table: pa.Table, instants: Mapping[str, np.ndarray], *, split_open: bool = False
+) -> pa.Table | tuple[pa.Table, pa.Table]:
     """Turn rows or pieces of runs into runs: clipped to ``instants``, merged, sorted.
 
     ``table`` has ``index_host``, :data:`STATE_COLUMNS` and either ``listed_at`` (one
@@ -284,7 +344,8 @@ def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
     ends where the next begins (the next listing of its host), in the same state, is one
     run with it. Returns ``index_host``, :data:`STATE_COLUMNS` and :data:`SPAN_COLUMNS`,
     sorted by host, id (nulls last) and ``first_listed_at``; rows of equal keys keep their
-    order.
+    order. ``split_open``: return two such tables, the runs that end before the newest
+    instant of their host among the runs, and those that reach it (still open to a read).
 
     Examples
     --------
@@ -306,26 +367,41 @@ def normalize(table: pa.Table, instants: Mapping[str, np.ndarray]) -> pa.Table:
         idx = np.flatnonzero(keep)
         table, host_codes, pf, pl = _take(table, idx), host_codes[idx], pf[idx], pl[idx]
     n = table.num_rows
-    keys = pa.table({"h": host_codes, "id": table["id"], "p": pf})
-    order = pc.sort_indices(
-        keys, sort_keys=[("h", "ascending"), ("id", "ascending"), ("p", "ascending")]
-    ).to_numpy()
+    ranks = id_ranks(table["id"])
+    order = sort_order(host_codes, ranks, pf)
     hs, pfs, pls = host_codes[order], pf[order], pl[order]
     same = (hs[1:] == hs[:-1]) & (pfs[1:] == pls[:-1] + 1)
+    # Only the pairs that may join are compared, fewer with each column (id first).
+    pairs = np.flatnonzero(same)
     for c in state:
-        if not same.any():
+        if not len(pairs):
             break
-        codes, valid = _codes(table[c])
-        codes, valid = codes[order], valid[order]
-        same &= (valid[1:] == valid[:-1]) & ((codes[1:] == codes[:-1]) | ~valid[1:])
+        a, b = order[pairs], order[pairs + 1]
+        equal = ranks[a] == ranks[b] if c == "id" else _equal_at(table[c], a, b)
+        same[pairs[~equal]] = False
+        pairs = pairs[equal]
     starts = np.flatnonzero(np.concatenate([[True], ~same])) if n else _EMPTY
     ends = np.concatenate([starts[1:], [n]]) - 1 if n else _EMPTY
     rows = order[starts]
-    out = _take(table.select(["index_host", *state]), rows)
     first_us, last_us = every[pfs[starts]], every[pls[ends]]
-    out = out.append_column("first_listed_at", pa.array(first_us, pa.int64()).cast(_TS))
-    out = out.append_column("last_listed_at", pa.array(last_us, pa.int64()).cast(_TS))
-    return out.append_column("listings", pa.array(pls[ends] - pfs[starts] + 1, pa.int64()))
+    listings = pls[ends] - pfs[starts] + 1
+    columns = table.select(["index_host", *state])
+
+    def runs_at(which: np.ndarray | slice) -> pa.Table:
+        out = _take(columns, rows[which])
+        out = out.append_column("first_listed_at", pa.array(first_us[which]).cast(_TS))
+        out = out.append_column("last_listed_at", pa.array(last_us[which]).cast(_TS))
+        return out.append_column("listings", pa.array(listings[which], pa.int64()))
+
+    if not split_open:
+        return runs_at(slice(None))
+    # Open: the runs reaching the newest instant of their host among these runs.
+    codes = hs[starts]
+    newest = np.full(len(hosts), np.iinfo(np.int64).min, dtype=np.int64)
+    for k in np.unique(codes).tolist():
+        newest[k] = last_us[codes == k].max()
+    is_open = last_us == newest[codes]
+    return runs_at(np.flatnonzero(~is_open)), runs_at(np.flatnonzero(is_open))
 
 
 def _take(table: pa.Table, idx: np.ndarray) -> pa.Table:
@@ -627,7 +703,6 @@ def coverage(table: pa.Table, every: np.ndarray) -> np.ndarray:
         )
     ):
         raise ValueError("its runs do not span the listings it lists")
-    delta = np.zeros(len(every) + 1, dtype=np.int64)
-    np.add.at(delta, pf, 1)
-    np.add.at(delta, pl + 1, -1)
-    return np.cumsum(delta)[:-1]
+    size = len(every) + 1
+    delta = np.bincount(pf, minlength=size) - np.bincount(pl + 1, minlength=size)
+    return np.cumsum(delta)[:-1].astype(np.int64)

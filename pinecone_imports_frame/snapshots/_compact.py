@@ -382,36 +382,13 @@ def write_merged(
     for x, t in parts:
         merged.append(Listing(x.name, x.listed_us, t.num_rows, 0 if as_runs else offset, x.meta))
         offset += t.num_rows
-    listing_rows = offset
     table = pa.concat_tables([t for _, t in parts])
     if as_runs:
         rows = table.append_column("index_host", pa.array([host] * offset, pa.string()))
         table = runs.normalize(rows, {host: stamps}).select(list(runs.RUN_FILE_COLUMNS))
         del rows
-    status = table["status"].combine_chunks()
-    table = table.set_column(
-        table.column_names.index("status"), "status", pc.dictionary_encode(status)
-    )
-    table = table.cast(schema.arrow_schema(table.column_names))
+    data = encode_day(host, table, merged, as_runs=as_runs)
     first, last = (pd.Timestamp(merged[i].listed_us, unit="us", tz="UTC") for i in (0, -1))
-    common = {
-        k: vs.pop() if len(vs := {x.meta.get(k, "") for x in merged}) == 1 else ""
-        for k in ("index_name", "api_version")
-    }
-    meta = {
-        "package_version": package_version(),
-        "api_version": common["api_version"],
-        "listed_at": first.isoformat(),
-        "index_host": host,
-        "index_name": common["index_name"],
-        "rows": str(listing_rows),
-        "schema_version": str(schema.SCHEMA_VERSION),
-        "listings": listings_json(merged),
-    }
-    if as_runs:
-        meta["runs"] = str(table.num_rows)
-        meta["listings"], meta["listing_defaults"] = compact_listings_json(merged)
-    data = encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
     name = compacted_name(first, last, "", runs=as_runs)
     ext = RUNS_SUFFIX if as_runs else ".parquet"
     stem = store.join(encode_host(host), f"{DATE_KEY}{date}", name)[: -len(ext)]
@@ -434,6 +411,42 @@ def write_merged(
             f"{table.num_rows}); the files it merges were kept: remove it and compact again"
         )
     return path, len(data), merged
+
+
+def encode_day(host: str, table: pa.Table, merged: list[Listing], *, as_runs: bool) -> bytes:
+    """Encode one compacted day of one index as the bytes of its file.
+
+    ``table`` holds the day's runs (``runs.RUN_FILE_COLUMNS``, as ``runs.normalize``
+    sorts them) or, with ``as_runs`` false, every listing's rows; ``merged`` lists its
+    listings in ``listed_at`` order. The benchmarks' generator of a year of runs writes
+    its files with it too.
+    """
+    status = table["status"].combine_chunks()
+    table = table.set_column(
+        table.column_names.index("status"), "status", pc.dictionary_encode(status)
+    )
+    table = table.cast(schema.arrow_schema(table.column_names))
+    first = pd.Timestamp(merged[0].listed_us, unit="us", tz="UTC")
+    common = {
+        k: vs.pop() if len(vs := {x.meta.get(k, "") for x in merged}) == 1 else ""
+        for k in ("index_name", "api_version")
+    }
+    meta = {
+        "package_version": package_version(),
+        "api_version": common["api_version"],
+        "listed_at": first.isoformat(),
+        "index_host": host,
+        "index_name": common["index_name"],
+        "rows": str(sum(x.rows or 0 for x in merged)),
+        "schema_version": str(schema.SCHEMA_VERSION),
+        "listings": "",  # (filled below; footer keys keep this order)
+    }
+    if as_runs:
+        meta["runs"] = str(table.num_rows)
+        meta["listings"], meta["listing_defaults"] = compact_listings_json(merged)
+    else:
+        meta["listings"] = listings_json(merged)
+    return encode_parquet(table, meta, row_group_size=ROW_GROUP_ROWS)
 
 
 def _suffix_before(stem: str, paths: list[str] | tuple[str, ...]) -> str:

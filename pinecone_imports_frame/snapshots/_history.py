@@ -12,27 +12,31 @@ the runs, not with the listings or the files.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .. import runs
 from ..errors import SkippedFileWarning
 from ..frame import micros
 from ..schema import DtypeBackend, check_dtype_backend
 from ._args import as_hosts, as_set, shared_params
-from ._catalog import Listing
-from ._decode import rows_of_runs
-from ._layout import FILE_COLUMNS, SnapshotFile, day
+from ._catalog import LISTINGS_KEY, RUNS_KEY, Listing
+from ._decode import open_compacted, rows_of_runs
+from ._layout import FILE_COLUMNS, SnapshotFile, day, is_ours, schema_problem
 from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
-from ._store import open_store
+from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
@@ -44,44 +48,89 @@ class _Restart(Exception):
     """A listing turned up between two listings already joined: read again."""
 
 
+#: Rows of pieces gathered before they are merged with the open runs: merging costs a
+#: pass over the open runs (an index's visible imports), so pieces are merged many at a
+#: time (a compacted day of an index holds a few thousand runs), within bounded memory.
+MERGE_ROWS = 1_000_000
+
+
 class _Runs:
-    """Runs gathered as pieces arrive: open ones merged with each piece, closed set aside."""
+    """Runs gathered as pieces arrive: open ones merged with the pieces, closed set aside."""
 
     def __init__(self) -> None:
         self.closed: list[pa.Table] = []
         self.open: pa.Table | None = None
         self.seen: dict[str, np.ndarray] = {}  # the instants each merge was made with
         self._last: dict[str, np.ndarray] | None = None
+        self._pending: list[pa.Table] = []  # pieces not merged yet, all of one look
+        self._pending_rows = 0
+        # Whether every piece began after all before it (per host), over one look's
+        # listings: then no run set aside can join a later one, and the runs are final.
+        self._newest: dict[str, int] = {}
+        self._in_order = True
+        self._looks = 0
 
     def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
-        """Merge a piece (listing rows, or runs) into the open runs."""
+        """Add a piece (listing rows, or runs): merged into the open runs soon."""
         if piece.num_rows == 0:
             return
-        piece = _segments(piece)
-        both = piece if self.open is None else pa.concat_tables([self.open, piece])
-        merged = runs.normalize(both, instants).select(_SEGMENT)
         if instants is not self._last:  # a new look's listings (once per look, not per piece)
+            self._merge()
             self._last = instants
+            self._looks += 1
             for h, v in instants.items():
                 self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
-        if merged.num_rows == 0:
-            self.open = None
+        piece = _segments(piece)
+        if self._in_order:
+            self._note_order(piece)
+        self._pending.append(piece)
+        self._pending_rows += piece.num_rows
+        if self._pending_rows >= MERGE_ROWS:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Merge the pending pieces into the open runs, over their look's listings."""
+        if not self._pending:
             return
-        # Open: the runs that reach the newest listing of their host read so far.
-        codes, _ = runs._host_keys(merged)
-        last = runs._micros_of(merged["last_listed_at"])
-        newest = np.full(int(codes.max()) + 1, np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(newest, codes, last)
-        is_open = last == newest[codes]
-        if not is_open.all():
-            self.closed.append(merged.filter(pa.array(~is_open)))
-        self.open = merged.filter(pa.array(is_open))
+        assert self._last is not None
+        both = [*([self.open] if self.open is not None else []), *self._pending]
+        self._pending, self._pending_rows = [], 0
+        # One chunk a column: taking rows from thousands of chunks costs more than a copy.
+        table = pa.concat_tables(both).combine_chunks()
+        del both
+        closed, self.open = runs.normalize(table, self._last, split_open=True)
+        del table
+        if closed.num_rows:
+            self.closed.append(closed.select(_SEGMENT))
+        self.open = self.open.select(_SEGMENT) if self.open.num_rows else None
+
+    def _note_order(self, piece: pa.Table) -> None:
+        """Note whether a piece begins, for each of its hosts, after every piece before it."""
+        codes, hosts = runs._host_keys(piece)
+        first = runs._micros_of(piece["first_listed_at"])
+        last = runs._micros_of(piece["last_listed_at"])
+        low, high = _bounds(codes, len(hosts), first, last)
+        for h, lo, hi in zip(hosts, low.tolist(), high.tolist(), strict=True):
+            before = self._newest.get(h)
+            if before is not None and lo <= before:
+                self._in_order = False
+            self._newest[h] = hi if before is None else max(before, hi)
+
+    def _final(self, instants: dict[str, np.ndarray]) -> bool:
+        """Whether the runs merged so far are the runs over ``instants`` as they stand."""
+        if not (self._in_order and self._looks == 1 and self._last is not None):
+            return False
+        last = self._last
+        return last.keys() == instants.keys() and all(
+            np.array_equal(v, instants[h]) for h, v in last.items()
+        )
 
     def result(self, instants: dict[str, np.ndarray]) -> pa.Table:
         """All runs, merged again over the lake's final listings (a piece read late)."""
+        self._merge()
         for h, final in instants.items():
             known = self.seen.get(h)
-            if known is None or not len(known):
+            if known is None or not len(known) or np.array_equal(final, known):
                 continue
             late = np.setdiff1d(final, known)
             if len(late) and late.min() < known.max():
@@ -89,7 +138,36 @@ class _Runs:
         pieces = [*self.closed, *([self.open] if self.open is not None else [])]
         if not pieces:
             pieces = [_segments(pa.table({"listed_at": pa.array([], runs._TS)}))]
-        return runs.normalize(pa.concat_tables(pieces), instants)
+        table = pa.concat_tables(pieces)
+        if not self._final(instants):
+            return runs.normalize(table, instants)
+        # Read in order over the final listings: the runs are done; only sorted, counted.
+        del pieces
+        self.closed, self.open = [], None
+        codes, hosts = runs._host_keys(table)
+        first = runs._micros_of(table["first_listed_at"])
+        last = runs._micros_of(table["last_listed_at"])
+        pf, pl, _ = runs._positions(first, last, codes, hosts, instants)
+        order = runs.sort_order(codes, runs.id_ranks(table["id"]), pf)
+        table = table.combine_chunks().take(pa.array(order))
+        pf, pl = pf[order], pl[order]
+        return table.append_column("listings", pa.array(pl - pf + 1, pa.int64()))
+
+
+def _bounds(
+    codes: np.ndarray, hosts: int, first: np.ndarray, last: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each host code's earliest ``first`` and latest ``last`` (a pass per host)."""
+    low = np.full(hosts, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(hosts, np.iinfo(np.int64).min, dtype=np.int64)
+    if hosts == 1 and len(codes):
+        low[0], high[0] = first.min(), last.max()
+        return low, high
+    for k in range(hosts):
+        mine = codes == k
+        if mine.any():
+            low[k], high[k] = first[mine].min(), last[mine].max()
+    return low, high
 
 
 def _segments(piece: pa.Table) -> pa.Table:
@@ -123,20 +201,139 @@ class _HistoryReader(_Reader):
         self.runs = _Runs()
         self._fresh = False  # whether _instants is the current look's
         self._instants: dict[str, np.ndarray] = {}
+        # Runs files read whole (their host, listings' instants and rows), by path, and
+        # those the current look holds.
+        self._whole: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
+        self._whole_held: list[str] = []
+        self._whole_read: set[str] = set()  # (or skipped: its rows do not decode)
 
     def instants(self) -> dict[str, np.ndarray]:
         """Return the current look's listings of each host (sorted µs)."""
         if not self._fresh:
-            by_host: dict[str, list[int]] = {}
+            by_host: dict[str, list[np.ndarray]] = {}
             for h, us in self.held:
-                by_host.setdefault(h, []).append(us)
-            self._instants = {h: np.unique(np.array(v, dtype=np.int64)) for h, v in by_host.items()}
+                by_host.setdefault(h, []).append(np.array([us], dtype=np.int64))
+            for path in self._whole_held:
+                h, stamps, _ = self._whole[path]
+                by_host.setdefault(h, []).append(stamps)
+            self._instants = {h: np.unique(np.concatenate(v)) for h, v in by_host.items()}
             self._fresh = True
         return self._instants
 
     def _look(self, found: list[SnapshotFile]) -> bool:
         self._fresh = False  # a look says what it holds (``held``) before it reads any of it
-        return super()._look(found)
+        whole, rest = _whole_files(found, self._window)
+        clean = True
+        new = [f for f in whole if f.path not in self._whole_read]
+        # First every footer (the look's listings), then the rows, a few files at a time.
+        for f, listed in zip(new, _threaded(lambda f: _footer_of(self.store, f), new), strict=True):
+            if listed is None:  # not a plain runs file: read as any compacted file
+                rest.append(f)
+            elif listed == "gone":
+                clean = False
+            else:
+                self._whole[f.path] = listed
+        for f in rest:  # read whole by an earlier look, now sharing its listings with others
+            if f.path in self._whole_read:
+                clean &= self._mark_got(f)
+        fallen = {f.path for f in rest}
+        whole = [f for f in whole if f.path in self._whole and f.path not in fallen]
+        self._whole_held = [f.path for f in whole]
+        clean &= super()._look(rest)
+        todo = sorted(
+            (f for f in whole if f.path not in self._whole_read),
+            key=lambda f: (f.listed_us or 0, f.path),
+        )
+        batch: list[tuple[SnapshotFile, pa.Table]] = []
+        gathered = 0
+        rows_of = _threaded(lambda f: _rows_of_file(self.store, f), todo)
+        for f, read in zip(todo, rows_of, strict=True):
+            if isinstance(read, str):
+                if read == "gone":
+                    clean = False
+                    continue
+                self.skipped.append((f, read))
+            else:
+                batch.append((f, read))
+                gathered += read.num_rows
+            self._whole_read.add(f.path)
+            if gathered >= MERGE_ROWS // 4:
+                self._keep_all(batch)
+                gathered = 0
+        self._keep_all(batch)
+        return clean
+
+    def _keep_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> None:
+        """Keep the runs of files read whole, a few at a time (one check, one conversion)."""
+        kept = self._check_all(batch)
+        batch.clear()
+        if not kept:
+            return
+        hosts = sorted({h for h, _ in kept})
+        codes = np.repeat(
+            np.array([hosts.index(h) for h, _ in kept], dtype=np.int32),
+            [t.num_rows for _, t in kept],
+        )
+        column = pa.DictionaryArray.from_arrays(codes, pa.array(hosts, pa.string()))
+        table = pa.concat_tables([t for _, t in kept])
+        self._keep(table.append_column("index_host", column.cast(pa.string())))
+
+    def _check_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> list[tuple[str, pa.Table]]:
+        """Return the host and runs of each file whose runs add up to its listings.
+
+        All at once: each file's instants are stacked after the files before it (keys
+        ``file * span + time``), so one coverage check covers the batch; when it fails,
+        the files are checked one by one, to tell which (skipped, as the reader says).
+        """
+        if not batch:
+            return []
+        facts = [self._whole[f.path] for f, _ in batch]
+        try:
+            if all(len(st) and bool(np.all(np.diff(st) > 0)) for _, st, _ in facts):
+                t0 = min(int(st[0]) for _, st, _ in facts)
+                span = max(int(st[-1]) for _, st, _ in facts) - t0 + 1
+                table = pa.concat_tables([t for _, t in batch])
+                file_of = np.repeat(np.arange(len(batch)), [t.num_rows for _, t in batch])
+                base = file_of * span - t0
+                keys = {
+                    "first_listed_at": runs._micros_of(table["first_listed_at"]) + base,
+                    "last_listed_at": runs._micros_of(table["last_listed_at"]) + base,
+                }
+                lo = np.array([i * span + int(st[0]) - t0 for i, (_, st, _) in enumerate(facts)])
+                hi = np.array([i * span + int(st[-1]) - t0 for i, (_, st, _) in enumerate(facts)])
+                inside = bool(
+                    np.all(keys["first_listed_at"] >= lo[file_of])
+                    and np.all(keys["last_listed_at"] <= hi[file_of])
+                )
+                every = np.concatenate([i * span + (st - t0) for i, (_, st, _) in enumerate(facts)])
+                spans = pa.table({**keys, "listings": table["listings"]})
+                if inside and np.array_equal(
+                    runs.coverage(spans, every), np.concatenate([r for _, _, r in facts])
+                ):
+                    return [
+                        (h, t.replace_schema_metadata(None))
+                        for (h, _, _), (_, t) in zip(facts, batch, strict=True)
+                    ]
+        except (ValueError, KeyError, pa.ArrowException):
+            pass  # told file by file below
+        out = []
+        for f, t in batch:
+            host, stamps, rows = self._whole[f.path]
+            checked = self._adding_up(f, t, stamps, rows)
+            if checked is not None:
+                out.append((host, checked))
+        return out
+
+    def _mark_got(self, f: SnapshotFile) -> bool:
+        """Note the listings of a file read whole as read (its names), to read none twice."""
+        try:
+            c = open_compacted(self.store, f, self.skipped)
+        except FileNotFoundError:
+            return False
+        self.opened[f.path] = c
+        if c is not None:
+            self.got.update((f.host, x.name) for x in c.listings)
+        return True
 
     def _keep(self, table: pa.Table | None) -> None:
         if table is None:
@@ -173,28 +370,138 @@ class _HistoryReader(_Reader):
 
     def _runs_of(self, c: Any) -> pa.Table | None:
         """Return a runs file's runs as stored, checked against its footer's listings."""
-        present = set(c.parquet.schema_arrow.names)
-        cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
         try:
-            table = c.parquet.read(columns=cols, use_threads=True)
+            table = _read_runs(c.parquet)
         except FileNotFoundError:
             raise
         except (pa.ArrowException, OSError) as exc:
             self.skipped.append((c.file, f"its rows do not decode ({exc})"))
             return None
-        every = np.unique(np.array([x.listed_us for x in c.listings], dtype=np.int64))
-        expected = np.zeros(len(every), dtype=np.int64)
-        for x in c.listings:
-            expected[np.searchsorted(every, x.listed_us)] += x.rows or 0
+        stamps = np.array([x.listed_us for x in c.listings], dtype=np.int64)
+        rows = np.array([x.rows or 0 for x in c.listings], dtype=np.int64)
+        return self._adding_up(c.file, table, stamps, rows)
+
+    def _adding_up(
+        self, f: SnapshotFile, table: pa.Table, stamps: np.ndarray, rows: np.ndarray
+    ) -> pa.Table | None:
+        """Return a runs file's runs if they add up to its listings' rows (else skip it)."""
+        every, at = np.unique(stamps, return_inverse=True)
+        expected = np.bincount(at.reshape(-1), weights=rows, minlength=len(every)).astype(np.int64)
         try:
             covered = runs.coverage(table, every)
         except ValueError as exc:
-            self.skipped.append((c.file, str(exc)))
+            self.skipped.append((f, str(exc)))
             return None
         if not np.array_equal(covered, expected):
-            self.skipped.append((c.file, "its runs do not add up to the rows of its listings"))
+            self.skipped.append((f, "its runs do not add up to the rows of its listings"))
             return None
         return table.replace_schema_metadata(None)
+
+
+def _read_runs(parquet: pq.ParquetFile) -> pa.Table:
+    """Read a runs file's stored columns."""
+    present = set(parquet.schema_arrow.names)
+    cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
+    return parquet.read(columns=cols, use_threads=False)
+
+
+def _whole_files(
+    found: list[SnapshotFile], window: tuple[int | None, int | None]
+) -> tuple[list[SnapshotFile], list[SnapshotFile]]:
+    """Split the files found into runs files to read whole, and the others.
+
+    A compacted day of runs is read whole (at file level: no listing of it looked at one
+    by one) when it lies in the window and no other file of its index may hold a
+    listing of its span (from the names: no file of its day, as compaction leaves it).
+    """
+    since_us, until_us = window
+    spans: dict[str, list[tuple[int, int, int]]] = {}
+    for i, f in enumerate(found):
+        first, last = f.listed_us, f.last_listed_us
+        if first is not None and last is not None:
+            spans.setdefault(f.host, []).append((first, last, i))
+    alone = set()
+    for items in spans.values():
+        items.sort()
+        reach = np.iinfo(np.int64).min  # the last instant of the files before
+        for k, (first, last, i) in enumerate(items):
+            after = items[k + 1][0] if k + 1 < len(items) else None
+            if first > reach and (after is None or after > last):
+                alone.add(i)
+            reach = max(reach, last)
+    whole: list[SnapshotFile] = []
+    rest: list[SnapshotFile] = []
+    for i, f in enumerate(found):
+        first, last = f.listed_us, f.last_listed_us
+        inside = (
+            first is not None
+            and last is not None
+            and (since_us is None or first >= since_us)
+            and (until_us is None or last < until_us)
+        )
+        (whole if f.is_runs and inside and i in alone else rest).append(f)
+    return whole, rest
+
+
+#: Files read at once by threads (pyarrow decodes without the GIL).
+_THREADS = 4
+_AT_ONCE = 64
+
+
+def _threaded(fn: Callable[[SnapshotFile], Any], files: list[SnapshotFile]) -> Iterator[Any]:
+    """Yield ``fn`` of each file, in order, run by a few threads a few files at a time."""
+    if not files:
+        return
+    with ThreadPoolExecutor(min(_THREADS, len(files))) as pool:
+        running: deque[Future[Any]] = deque()
+        for f in files:  # a few files ahead of the one taken: the threads never wait
+            running.append(pool.submit(fn, f))
+            if len(running) > _AT_ONCE:
+                yield running.popleft().result()
+        while running:
+            yield running.popleft().result()
+
+
+def _footer_of(store: Store, f: SnapshotFile) -> Any:
+    """Return a plain runs file's ``(host, instants, rows)`` of its listings, from its footer.
+
+    "gone" if it vanished; None when it is not a plain runs file of this package (the
+    general path reads it, and says what is wrong).
+    """
+    try:
+        _, md = store.footer(f)
+        kv = md.metadata or {}
+        if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
+            return None
+        cols = json.loads(kv.get(LISTINGS_KEY) or b"null")
+        if not isinstance(cols, dict) or cols.get("meta") or not isinstance(cols.get("first"), int):
+            return None
+        at, rows = cols.get("at"), cols.get("rows")
+        if not (isinstance(at, list) and isinstance(rows, list) and len(at) == len(rows) > 0):
+            return None
+        if not all(type(v) is int for v in (*at, *rows)):
+            return None
+        stamps = cols["first"] + np.array(at, dtype=np.int64)
+        first, last = f.listed_us, f.last_listed_us
+        if first is None or last is None or stamps.min() < first or stamps.max() > last:
+            return None
+        if schema_problem(md.schema.to_arrow_schema().remove_metadata(), runs=True) is not None:
+            return None
+    except FileNotFoundError:
+        return "gone"
+    except Exception:  # the general path reads it again, and reports what is wrong
+        return None
+    return f.host, stamps, np.array(rows, dtype=np.int64)
+
+
+def _rows_of_file(store: Store, f: SnapshotFile) -> pa.Table | str:
+    """Return a runs file's runs; "gone" if it vanished, or why they do not decode."""
+    try:
+        return _read_runs(store.parquet(f.path))
+    except FileNotFoundError:
+        return "gone"
+    except (pa.ArrowException, OSError) as exc:
+        return f"its rows do not decode ({exc})"
 
 
 @shared_params
