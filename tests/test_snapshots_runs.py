@@ -27,6 +27,7 @@ from pinecone_imports_frame import (
     read_history,
     read_snapshots,
     schema,
+    to_frame,
     write_snapshot,
 )
 from pinecone_imports_frame.runs import ListingInstants, to_listings, to_runs
@@ -265,3 +266,20 @@ def test_prune_and_windows_work_on_days_of_runs_as_on_listings(lake: Lake, tmp_p
         )
         listed = list_snapshots(root, storage_options=options)
         assert sorted(listed["listed_at"]) == sorted(list_snapshots(twin)["listed_at"])
+
+
+def test_two_indexes_listed_at_one_instant_read_in_the_order_runs_give(tmp_path: Any) -> None:
+    """Found by hypothesis: an import of one id in two indexes listed at one microsecond
+    came back in read order from read_snapshots and by host from to_listings(read_history)."""
+    root = str(tmp_path / "lake")
+    hosts = {"b.svc.pinecone.io": ["00:00", "00:01", "00:02"], "a.svc.pinecone.io": ["00:01"]}
+    for host, times in hosts.items():
+        for t in times:
+            one = to_frame(
+                [{"id": "1", "status": "Pending"}], listed_at=f"2025-05-01T{t}Z", index_host=host
+            )
+            write_snapshot(one, root)
+    compact_snapshots(root)
+    listings = read_snapshots(root)
+    assert listings["index_host"].tolist()[1:3] == ["a.svc.pinecone.io", "b.svc.pinecone.io"]
+    pd.testing.assert_frame_equal(to_listings(read_history(root)), listings)

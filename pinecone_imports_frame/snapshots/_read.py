@@ -102,7 +102,7 @@ def read_snapshots(
 
     The frame has the dtypes :func:`read_imports` gives (status categories, UTC microsecond
     timestamps, nullable integers), derived columns recomputed, rows sorted by
-    ``listed_at`` then ``id`` and a fresh RangeIndex. Files are selected from their
+    ``listed_at``, ``id`` then ``index_host`` and a fresh RangeIndex. Files are selected from their
     partition folders and names before any is opened, then read by a few threads, 256 at
     a time (memory grows with the rows, not the files), and converted to pandas once.
 
@@ -206,7 +206,8 @@ def read_snapshots(
         return _empty(wanted, dtype_backend)
 
     if not _is_sorted(table):  # files are stored sorted by id and read in listed_at order
-        order = pc.sort_indices(table, sort_keys=[("listed_at", "ascending"), ("id", "ascending")])
+        keys = [("listed_at", "ascending"), ("id", "ascending"), ("index_host", "ascending")]
+        order = pc.sort_indices(table, sort_keys=keys)
         table = _take(table, order)
     with warnings.catch_warnings():
         # Unknown statuses were reported when they were listed; they stay extra categories.
@@ -528,12 +529,19 @@ def _to_pandas(col: pa.ChunkedArray, name: str, dtype_backend: DtypeBackend) -> 
 
 
 def _is_sorted(table: pa.Table) -> bool:
-    """Whether rows are already in (listed_at, id) order: a few vector ops, not a sort."""
+    """Whether rows are in (listed_at, id, index_host) order: a few vector ops, not a sort.
+
+    The host breaks ties of two indexes listed at one microsecond, as ``to_listings`` does.
+    """
     n = table.num_rows
     if n < 2:
         return True
-    ts, ids = table["listed_at"], table["id"]
+    ts, ids, hosts = table["listed_at"], table["id"], table["index_host"]
+    if pa.types.is_dictionary(hosts.type):
+        hosts = hosts.cast(hosts.type.value_type)
     before, after = ts.slice(0, n - 1), ts.slice(1)
-    id_ok = pc.less_equal(ids.slice(0, n - 1), ids.slice(1))
+    id_before, id_after = ids.slice(0, n - 1), ids.slice(1)
+    host_ok = pc.less_equal(hosts.slice(0, n - 1), hosts.slice(1))
+    id_ok = pc.or_(pc.less(id_before, id_after), pc.and_(pc.equal(id_before, id_after), host_ok))
     ok = pc.or_(pc.less(before, after), pc.and_(pc.equal(before, after), id_ok))
     return bool(pc.all(pc.fill_null(ok, False)).as_py())
