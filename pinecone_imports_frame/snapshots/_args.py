@@ -16,8 +16,9 @@ from ..parsing import Moment
 logger = logging.getLogger(__name__)
 
 #: What each public function of the lake says of these parameters, written once: in a
-#: docstring, a line holding only ``{root}`` or ``{storage_options}`` stands for it (filled
-#: by :func:`shared_params`, as pandas' ``@doc`` shares its ``storage_options`` text).
+#: docstring, a line holding only ``{root}``, ``{storage_options}`` or ``{dtype_backend}``
+#: stands for it (filled by :func:`shared_params`, as pandas' ``@doc`` shares its
+#: ``storage_options`` text).
 PARAMS: dict[str, str] = {
     "root": """root : str or os.PathLike
     A local folder, or an fsspec URL (``s3://bucket/lake``, ``gs://``, ``az://``,
@@ -25,6 +26,8 @@ PARAMS: dict[str, str] = {
     "storage_options": """storage_options : dict, optional
     Passed to fsspec for a URL root (credentials, ``endpoint_url``...). Never written
     into the lake.""",
+    "dtype_backend": """dtype_backend : {"numpy_nullable", "pyarrow"}
+    pandas nullable dtypes, or ``pd.ArrowDtype`` columns.""",
 }
 
 #: Fills a lake function's docstring from :data:`PARAMS` (a ``{root}`` line, for example).

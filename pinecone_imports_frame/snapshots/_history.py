@@ -335,34 +335,22 @@ class _HistoryReader(_Reader):
             self.got.update((f.host, x.name) for x in c.listings)
         return True
 
-    def _keep(self, table: pa.Table | None) -> None:
-        if table is None:
-            return
-        if self.names is not None:
-            keep = pc.is_in(table["index_name"], value_set=pa.array(sorted(self.names)))
-            table = table.filter(pc.fill_null(keep, False))
+    def _add(self, table: pa.Table) -> None:
         self.runs.add(table, self.instants())
 
-    def _read_compacted(self, f: SnapshotFile, keep: list[Listing]) -> bool:
-        c = self.opened[f.path]
-        assert c is not None
+    def _rows(self, f: SnapshotFile, c: Any, keep: list[Listing]) -> pa.Table | None:
         if not f.is_runs:
-            return super()._read_compacted(f, keep)
+            return super()._rows(f, c, keep)
         in_window = {x.name for x in c.listings if _listed_in(x.listed_us, *self._window)}
-        try:
-            if {x.name for x in keep} == in_window:
-                t = self._runs_of(c)
-            else:  # some of its listings count from another file: only the others' rows
-                t = rows_of_runs(c, keep, list(FILE_COLUMNS), self.skipped)
-        except FileNotFoundError:
-            logger.debug("%s vanished while it was read", f.path)
-            return False
-        self.got.update((f.host, x.name) for x in keep)
-        if t is not None:
-            self.read.update((f.host, x.listed_us) for x in keep)
-            t = t.append_column("index_host", pa.array([f.host] * t.num_rows, pa.string()))
-            self._keep(t)
-        return True
+        if {x.name for x in keep} == in_window:
+            return self._runs_of(c)
+        # some of its listings count from another file: only the others' rows
+        return rows_of_runs(c, keep, list(FILE_COLUMNS), self.skipped)
+
+    def _piece(self, f: SnapshotFile, t: pa.Table, keep: list[Listing]) -> pa.Table | None:
+        if not f.is_runs:
+            return super()._piece(f, t, keep)
+        return t.append_column("index_host", pa.array([f.host] * t.num_rows, pa.string()))
 
     @property
     def _window(self) -> tuple[int | None, int | None]:
@@ -538,8 +526,7 @@ def read_history(
         Only listings with ``since <= listed_at < until`` (naive values are UTC): runs
         are cut to them.
     {storage_options}
-    dtype_backend : {"numpy_nullable", "pyarrow"}
-        pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
+    {dtype_backend}
 
     Returns
     -------

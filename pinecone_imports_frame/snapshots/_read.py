@@ -128,8 +128,7 @@ def read_snapshots(
         Only these columns, returned in schema order; only what they need is read. An
         empty list is refused (a frame of rows and no columns says nothing).
     {storage_options}
-    dtype_backend : {"numpy_nullable", "pyarrow"}
-        pandas nullable dtypes, or ``pd.ArrowDtype`` columns.
+    {dtype_backend}
 
     Returns
     -------
@@ -359,18 +358,26 @@ class _Reader:
         c = self.opened[f.path]
         assert c is not None
         try:
-            t = rows_of(c, keep, self.read_cols, self.skipped)  # rows or runs
+            t = self._rows(f, c, keep)
         except FileNotFoundError:
             logger.debug("%s vanished while it was read", f.path)
             return False
         self.got.update((f.host, x.name) for x in keep)
         if t is not None:
             self.read.update((f.host, x.listed_us) for x in keep)
-            # A runs file's rows come by listed_at (it never holds two at one instant).
-            order = sorted(keep, key=lambda x: x.listed_us if f.is_runs else x.offset)
-            runs = {f.path: [(x.listed_us, x.rows or 0) for x in order]}
-            self._keep(stack([(f, t)], self.read_cols, self.skipped, runs))
+            self._keep(self._piece(f, t, keep))
         return True
+
+    def _rows(self, f: SnapshotFile, c: Any, keep: list[Listing]) -> pa.Table | None:
+        """Read the rows of ``keep``, the listings wanted of the compacted file ``f``."""
+        return rows_of(c, keep, self.read_cols, self.skipped)  # rows or runs
+
+    def _piece(self, f: SnapshotFile, t: pa.Table, keep: list[Listing]) -> pa.Table | None:
+        """Make the rows read of a compacted file a piece of the result."""
+        # A runs file's rows come by listed_at (it never holds two at one instant).
+        order = sorted(keep, key=lambda x: x.listed_us if f.is_runs else x.offset)
+        runs = {f.path: [(x.listed_us, x.rows or 0) for x in order]}
+        return stack([(f, t)], self.read_cols, self.skipped, runs)
 
     def _keep(self, table: pa.Table | None) -> None:
         if table is None:
@@ -378,6 +385,10 @@ class _Reader:
         if self.names is not None:
             keep = pc.is_in(table["index_name"], value_set=pa.array(sorted(self.names)))
             table = table.filter(pc.fill_null(keep, False))
+        self._add(table)
+
+    def _add(self, table: pa.Table) -> None:
+        """Keep a piece read (of the index names asked for)."""
         if table.num_rows:
             self.pieces.append(table)
 

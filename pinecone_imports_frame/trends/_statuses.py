@@ -113,7 +113,8 @@ def status_timeline(history: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     history : pandas.DataFrame
-        One listing or many (needs ``id``, ``status`` and ``listed_at``).
+        One listing or many (``id``, ``status``, ``listed_at``), or their runs
+        (``read_history``).
 
     Returns
     -------
@@ -217,7 +218,8 @@ def status_history(history: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     history : pandas.DataFrame
-        One listing or many (needs ``id``, ``status`` and ``listed_at``).
+        Listings (``read_snapshots``, ``watch_imports``) or their runs (``read_history``),
+        with ``id``, ``status`` and when each was listed.
 
     Returns
     -------
