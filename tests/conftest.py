@@ -2,6 +2,9 @@
 
 * ``start_emulator``: start an emulator with the options given; at teardown it is stopped
   and checked (a server-thread error fails the test).
+* Hypothesis profiles: ``ci`` (each property test's full count of examples, as
+  ``.ci/run`` sets ``HYPOTHESIS_PROFILE=ci``) and ``everyday`` (a quarter of them:
+  :func:`everyday.examples`).
 * ``moto_s3_endpoint`` (session): a real S3 endpoint, moto's threaded server on a free
   loopback port; ``s3_lake``: a fresh bucket on it and the ``(root, storage_options)`` to
   reach it with s3fs.
@@ -14,11 +17,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from everyday import PROFILE
+from hypothesis import settings
 
 from pinecone_imports_frame.emulator import Emulator
 
 #: Read by vulture (tests/test_house.py), never imported: its lines are bare names.
 collect_ignore = ["vulture_whitelist.py"]
+
+# The counts themselves are each test's (everyday.examples); what else differs is here.
+settings.register_profile("ci", print_blob=True)
+settings.register_profile("everyday")
+settings.load_profile(PROFILE)
 
 _VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, oldest first
 
