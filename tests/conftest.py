@@ -2,6 +2,9 @@
 
 * ``start_emulator``: start an emulator with the options given; at teardown it is stopped
   and checked (a server-thread error fails the test).
+* Hypothesis profiles: ``ci`` (each property test's full count of examples, as
+  ``.ci/run`` sets ``HYPOTHESIS_PROFILE=ci``) and ``everyday`` (a quarter of them:
+  :func:`everyday.examples`).
 * ``moto_s3_endpoint`` (session): a real S3 endpoint, moto's threaded server on a free
   loopback port; ``s3_lake``: a fresh bucket on it and the ``(root, storage_options)`` to
   reach it with s3fs.
@@ -9,16 +12,24 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from everyday import PROFILE
+from hypothesis import settings
 
 from pinecone_imports_frame.emulator import Emulator
 
 #: Read by vulture (tests/test_house.py), never imported: its lines are bare names.
 collect_ignore = ["vulture_whitelist.py"]
+
+# The counts themselves are each test's (everyday.examples); what else differs is here.
+settings.register_profile("ci", print_blob=True)
+settings.register_profile("everyday")
+settings.load_profile(PROFILE)
 
 _VERSIONS = ["2025-04", "2025-10", "2026-04", "2026-07"]  # the API versions, oldest first
 
@@ -59,7 +70,21 @@ SLOW = {
     "test_snapshots_compact.py::test_a_killed_compactor_leaves_the_lake_readable_and_counted_once",
     "test_snapshots_compact.py::test_readers_see_the_same_lake_after_compaction[s3]",
     "test_snapshots_compact.py::test_prune_works_on_compacted_days[s3]",
+    # The runs property on S3 (moto: 8 s of CPU for CI's 12 examples); on disk it stays, and
+    # S3's runs files stay in test_prune_and_windows_work_on_days_of_runs_as_on_listings[s3].
+    "test_snapshots_runs.py::test_compaction_to_runs_and_prune_give_back_every_listing[s3]",
 }
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than the cores (``--maxprocesses`` caps it).
+
+    Workers often wait, not compute (a server trickling to a timeout, a CLI process, a
+    watch at real speed): about 25 s of the everyday run. A third worker on 2 cores
+    computes meanwhile; it costs its start, 2 s of CPU.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from everyday import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -197,7 +198,7 @@ def _render(instant: dt.datetime, nanos: int, digits: int, offset_min: int, styl
     return f"{text}{sign}{h:02d}:{m:02d}"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     instant=_instants,
     nanos=st.integers(0, 999),

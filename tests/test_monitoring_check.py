@@ -8,6 +8,7 @@ receiver on 127.0.0.1 that records what it is sent. Exit codes: 0 healthy, 1 a p
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -158,7 +159,9 @@ def test_stalls_and_long_indexing_need_a_history(emu: Emulator) -> None:
     assert stalled["id"] == "stuck" and stalled["percent_complete"] == 40.0
     assert abs(stalled["duration"] - pd.Timedelta(minutes=40)) <= pd.Timedelta(seconds=2)
     assert problem_lines(problems)[0].startswith("index 127.0.0.1:")
-    assert "import stuck stalled at 40 %: no progress for 40m0" in problem_lines(problems)[0]
+    # 40 minutes within the 2 seconds above (a loaded machine's listing lands a second late).
+    stall = r"import stuck stalled at 40 %: no progress for (39m5[89]|40m0[0-2])s \(since "
+    assert re.search(stall, problem_lines(problems)[0]), problem_lines(problems)[0]
     assert check_imports(pif.concat_frames(listings), since="1m", stalled_after="45m").empty
 
 

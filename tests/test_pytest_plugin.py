@@ -6,8 +6,13 @@ import inspect
 import textwrap
 
 import pytest
+import requests  # noqa: F401  # see below
 
 pytest_plugins = ["pytester"]
+
+# The user's tests import requests. pytester's in-process runs unload the modules each run
+# imported, and requests imported twice in one process fails ("You can only merge into
+# CookieJar"); a user's session imports it once, as it is here, before the first run.
 
 USER_TEST = """
 import requests
@@ -155,9 +160,15 @@ def test_2_the_next_test_s_key_and_name_work(imports_emulator, imports_project):
 
 
 def run_as_user(pytester: pytest.Pytester, source: str) -> pytest.RunResult:
-    """Run ``source`` as a user's test file, in a pytest run of its own."""
+    """Run ``source`` as a user's test file, in a pytest run of its own.
+
+    Plugins load as in a user's run (ours by its entry point), but for those of our dev
+    tools the user's tests do not use: each run would import them afresh (pytester unloads
+    what a run imported), a second each.
+    """
     pytester.makepyfile(test_user=source)
-    return pytester.runpytest("-p", "no:cacheprovider")
+    unused = ("schemathesis", "anyio", "hypothesispytest", "xdist", "xdist.looponfail")
+    return pytester.runpytest("-p", "no:cacheprovider", *(f"-pno:{p}" for p in unused))
 
 
 @pytest.mark.parametrize(

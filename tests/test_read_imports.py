@@ -353,6 +353,10 @@ def test_iter_pages_streams_the_api_records(imports_emulator: Emulator) -> None:
 
 
 def test_listed_at_is_one_value_and_the_servers_listing_time(imports_emulator: Emulator) -> None:
+    # An hour ahead of this machine's clock, past loader.CLOCK_TOLERANCE: the session's
+    # emulator, whose clock stands at the session's start, was within it for the first
+    # 2 s of a worker's session, and listed_at then rightly stayed this machine's time.
+    imports_emulator.advance("1h")
     df = _read(imports_emulator)
     assert df["listed_at"].nunique() == 1
     # The server's clock (the emulator's simulated one, which stands still here), to the

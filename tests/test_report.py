@@ -133,8 +133,35 @@ def history() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def page(history: pd.DataFrame) -> str:
-    return report(history, title="Imports <weekly> & more")
+def drawn(history: pd.DataFrame) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+    """The report of ``history``, and every figure of it, both layouts, as matplotlib drew
+    them for the page (one report for the tests of the page and those of its figures)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from pinecone_imports_frame.report import _figures
+
+    figures: list[tuple[str, Any]] = []
+    original = _figures.render
+
+    def spy(make: Any) -> Any:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            for layout in ("wide", "narrow"):
+                fig = make(layout)
+                FigureCanvasAgg(fig).draw()
+                figures.append((layout, fig))
+        return original(make)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_figures, "render", spy)
+        page = report(history, title="Imports <weekly> & more")
+    yield page, figures
+
+
+@pytest.fixture(scope="module")
+def page(drawn: tuple[str, list[tuple[str, Any]]]) -> str:
+    return drawn[0]
 
 
 @pytest.fixture(scope="module")
@@ -323,29 +350,9 @@ def test_the_report_embeds_its_figures_and_fetches_nothing(page: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def figures(history: pd.DataFrame) -> Iterator[list[tuple[str, Any]]]:
+def figures(drawn: tuple[str, list[tuple[str, Any]]]) -> list[tuple[str, Any]]:
     """Every figure of the report, both layouts, as matplotlib drew them for the page."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from pinecone_imports_frame.report import _figures
-
-    drawn: list[tuple[str, Any]] = []
-    original = _figures.render
-
-    def spy(make: Any) -> Any:
-        import matplotlib
-
-        with matplotlib.rc_context({"text.parse_math": False}):
-            for layout in ("wide", "narrow"):
-                fig = make(layout)
-                FigureCanvasAgg(fig).draw()
-                drawn.append((layout, fig))
-        return original(make)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_figures, "render", spy)
-        report(history)
-    yield drawn
+    return drawn[1]
 
 
 def test_no_legend_covers_data(figures: list[tuple[str, Any]]) -> None:

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from everyday import examples
 from hypothesis import HealthCheck, given, settings
 from runs_histories import histories, listings_frame
 
@@ -19,7 +20,7 @@ BACKENDS = ["numpy_nullable", "pyarrow"]
 
 
 @pytest.mark.parametrize("dtype_backend", BACKENDS)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories())
 def test_listings_to_runs_and_back_is_exact(dtype_backend: str, history: list) -> None:
     listings = listings_frame(history, dtype_backend)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from everyday import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from runs_histories import frame_of, histories
@@ -70,7 +71,7 @@ def _check(root: str, options: dict[str, Any] | None, backend: str) -> pd.DataFr
 
 @pytest.mark.parametrize("lake", ["local", "s3"], indirect=True)
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from everyday import examples
 from hypothesis import HealthCheck, given, settings
 from runs_histories import frame_of, histories
 
@@ -58,7 +59,7 @@ def _compare(root: str) -> None:
     assert sorted(map(_key, sql_listings)) == sorted(map(_key, mine_rows))
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories(max_listings=6, days=3))
 def test_the_readme_sql_gives_read_history_and_read_snapshots(history: list[Any]) -> None:
     import tempfile
