@@ -175,7 +175,8 @@ class RunningImports:
                 per_hour = (p1 - p0) / hours
                 rate = (r1 - r0) / (hours * 3600)
                 if loading and per_hour > 0:
-                    eta = round((100.0 - percent) / per_hour * 3600 * US) / US
+                    # Whole seconds, as trends.estimate_completion gives them.
+                    eta = float(round((100.0 - percent) / per_hour * (3600 * US) / 1e6))
             out.append(
                 RunningImport(
                     id=import_id,
