@@ -159,11 +159,7 @@ def listing_times(days: float, every_s: int) -> np.ndarray:
 
 def index_listings(h: int, *, days: float, every_s: int, visible: int) -> pa.Table:
     """Every listing row of index ``h`` (for small cases and the month: the listing path)."""
-    imps = imports_of(h, days=days, every_s=every_s, visible=visible)
-    times = listing_times(days, every_s)
-    window = WINDOW_DAYS * DAY_US
-    first = np.searchsorted(imps.created, times - window)
-    last = np.searchsorted(imps.created, times, side="right")
+    imps, times, first, last = _shown(h, days=days, every_s=every_s, visible=visible)
     counts = last - first
     listing = np.repeat(np.arange(len(times)), counts)
     offsets = np.repeat(np.cumsum(counts) - counts, counts)
@@ -248,12 +244,19 @@ def index_runs(h: int, *, days: float, every_s: int, visible: int) -> tuple[pa.T
 
 def listing_counts(h: int, *, days: float, every_s: int, visible: int) -> np.ndarray:
     """How many imports each listing of index ``h`` shows (counted, not made)."""
+    _, _, first, last = _shown(h, days=days, every_s=every_s, visible=visible)
+    return (last - first).astype(np.int64)
+
+
+def _shown(
+    h: int, *, days: float, every_s: int, visible: int
+) -> tuple[Imports, np.ndarray, np.ndarray, np.ndarray]:
+    """Index ``h``'s imports, its listing times, and each listing's first and end import."""
     imps = imports_of(h, days=days, every_s=every_s, visible=visible)
     times = listing_times(days, every_s)
-    window = WINDOW_DAYS * DAY_US
-    first = np.searchsorted(imps.created, times - window)
+    first = np.searchsorted(imps.created, times - WINDOW_DAYS * DAY_US)
     last = np.searchsorted(imps.created, times, side="right")
-    return (last - first).astype(np.int64)
+    return imps, times, first, last
 
 
 def day_listings(h: int, times: np.ndarray, counts: np.ndarray) -> list[Any]:
