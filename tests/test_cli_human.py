@@ -263,3 +263,19 @@ def test_the_emulator_says_its_url_its_key_and_how_to_stop_it() -> None:
     assert "api key: local-key" in rest.splitlines()
     assert f"--host {url} --api-key local-key" in rest
     assert "Ctrl-C" in rest
+
+
+def test_a_newer_api_version_is_sent_as_given_and_a_key_never_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI refused any version it did not list, though Python sends one as given."""
+    from pinecone_imports_frame import UnlistedApiVersion
+
+    parser = build_parser()
+    args = parser.parse_args(["list", "--api-version", "2027-01"])
+    assert args.api_version == UnlistedApiVersion("2027-01")
+    assert parser.parse_args(["list", "--api-version", "2026-07"]).api_version == "2026-07"
+    with pytest.raises(SystemExit) as info:
+        parser.parse_args(["list", "--api-version", "pcsk_secret-key-pasted-here"])
+    assert info.value.code == 2
+    assert "pcsk_secret" not in capsys.readouterr().err

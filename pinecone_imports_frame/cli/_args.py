@@ -13,7 +13,13 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from .._text import printable
-from ..config import parse_duration, parse_interval, parse_timestamp
+from ..config import (
+    API_VERSIONS,
+    UnlistedApiVersion,
+    parse_duration,
+    parse_interval,
+    parse_timestamp,
+)
 from ..errors import ConfigurationError
 
 
@@ -83,6 +89,19 @@ def _seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError("must be a positive, finite number of seconds")
     return value
+
+
+def _api_version(text: str) -> str:
+    """Return a version this package knows, or a newer one to send as given."""
+    value = text.strip()
+    if value in API_VERSIONS:
+        return value
+    # Pinecone's versions are dates (YYYY-MM): nothing else is sent, a key pasted here least.
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(
+            f"is not a version such as {API_VERSIONS[-1]} (a newer one is sent as given)"
+        )
+    return UnlistedApiVersion(value)
 
 
 def _duration(text: str) -> pd.Timedelta:

@@ -20,7 +20,7 @@ from ..config import (
     MAX_PAGE_SIZE,
 )
 from ..errors import ConfigurationError, FleetWarning
-from ._args import _int_in, _key_value, _Parser, _seconds, _time
+from ._args import _api_version, _int_in, _key_value, _Parser, _seconds, _time
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,11 @@ def _add_connection(p: argparse.ArgumentParser) -> None:
         g.add_argument(flag, dest=dest, action="store_true", help=text)
     g.add_argument(
         "--api-version",
-        choices=API_VERSIONS,
+        type=_api_version,
         default=DEFAULT_API_VERSION,
-        help=f"Pinecone API version to ask for (default {DEFAULT_API_VERSION})",
+        metavar="VERSION",
+        help=f"Pinecone API version to ask for: {', '.join(API_VERSIONS)} (default "
+        f"{DEFAULT_API_VERSION}); a newer one is sent as given",
     )
 
 
