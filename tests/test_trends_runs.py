@@ -359,7 +359,7 @@ def test_the_cli_trends_and_report_say_the_same_from_runs(
     read_runs = _lake.read_lake
     assert read_runs(lake).columns[-3:].tolist() == list(RUNS_ONLY)
 
-    def read_listings(root: Any, *, columns: Any = None, **options: Any) -> pd.DataFrame:
+    def read_listings(root: Any, **options: Any) -> pd.DataFrame:
         return pif.read_snapshots(root, **options)
 
     for as_runs in (False, True):

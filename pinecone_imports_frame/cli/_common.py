@@ -190,19 +190,15 @@ def _add_lake_window(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_lake(
-    args: argparse.Namespace, *functions: str, extra: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Read the lake's history: only the columns the given trends functions need."""
+def _read_lake(args: argparse.Namespace) -> pd.DataFrame:
+    """Read the lake's history as runs (a compacted day is never expanded into listings)."""
     from ..report._lake import read_lake
-    from ..trends import COLUMNS_NEEDED
 
     return read_lake(
         args.root,
         index_host=args.index_host,
         since=args.since,
         until=args.until,
-        columns=sorted({c for name in functions for c in COLUMNS_NEEDED[name]} | set(extra)),
         storage_options=_storage_options(args),
     )
 

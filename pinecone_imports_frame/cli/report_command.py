@@ -15,9 +15,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     ending = Path(args.output).suffix.lower().lstrip(".")
     if ending not in ("html", "htm"):  # before the lake is read
         refuse_ending("report --output", ending, [".html", ".htm"])
-    from ..report import COLUMNS_NEEDED, report
+    from ..report import report
 
-    history = _read_lake(args, extra=COLUMNS_NEEDED)  # the indexes' names too
+    history = _read_lake(args)
     page = report(history, title=args.title)
     Path(args.output).write_text(page, encoding="utf-8")
     from ..report._lake import count_listings

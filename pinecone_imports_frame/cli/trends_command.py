@@ -13,7 +13,7 @@ from ._table import _print_running, shown_path, table_text, with_index_column
 def _cmd_trends(args: argparse.Namespace) -> int:
     from ..trends import failures, status_timeline
 
-    history = _read_lake(args, "status_timeline", "estimate_completion", "failures")
+    history = _read_lake(args)
     if not len(history):
         print(
             f"no snapshots under {shown_path(args.root)}"

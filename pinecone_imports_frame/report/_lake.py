@@ -25,17 +25,15 @@ def read_lake(
     index_host: str | Sequence[str] | None = None,
     since: Any = None,
     until: Any = None,
-    columns: Sequence[str] | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read the lake's history for the trends, as runs (``read_history``).
 
-    ``columns`` (listing column names) is accepted for the callers' sake: runs are narrow
-    already, and a compacted day is never expanded into listings.
+    Every stored column (what changed is what runs are made of); a compacted day is never
+    expanded into listings.
     """
     from ..snapshots import read_history
 
-    del columns  # runs keep every stored column: what changed is what they are made of
     return read_history(
         root,
         index_host=index_host,
