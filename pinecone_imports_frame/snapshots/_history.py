@@ -33,6 +33,7 @@ from ..frame import micros
 from ..schema import DtypeBackend, check_dtype_backend
 from ._args import as_hosts, as_set, shared_params
 from ._catalog import LISTINGS_KEY, RUNS_KEY, Listing
+from ._chains import Chains, Refused
 from ._decode import open_compacted, rows_of_runs
 from ._layout import FILE_COLUMNS, SnapshotFile, day, is_ours, schema_problem
 from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
@@ -42,6 +43,10 @@ from ._view import MAX_LOOKS
 logger = logging.getLogger(__name__)
 
 _SEGMENT = ["index_host", *runs.STATE_COLUMNS, "first_listed_at", "last_listed_at"]
+
+
+#: A file's runs checked against its footer: its index, its listings' instants, its runs.
+Checked = tuple[str, np.ndarray, pa.Table]
 
 
 class _Restart(Exception):
@@ -70,23 +75,43 @@ class _Runs:
         self._in_order = True
         self._looks = 0
 
-    def add(self, piece: pa.Table, instants: dict[str, np.ndarray]) -> None:
-        """Add a piece (listing rows, or runs): merged into the open runs soon."""
+    def add(self, piece: pa.Table, instants: dict[str, np.ndarray], *, note: bool = True) -> None:
+        """Add a piece (listing rows, or runs): merged into the open runs soon.
+
+        ``note``: note where the piece begins (see ``_final``); not for runs a
+        :class:`Chains` kept open, whose days were noted as they were joined.
+        """
         if piece.num_rows == 0:
             return
-        if instants is not self._last:  # a new look's listings (once per look, not per piece)
-            self._merge()
-            self._last = instants
-            self._looks += 1
-            for h, v in instants.items():
-                self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
+        self._at(instants)
         piece = _segments(piece)
-        if self._in_order:
+        if note and self._in_order:
             self._note_order(piece)
         self._pending.append(piece)
         self._pending_rows += piece.num_rows
         if self._pending_rows >= MERGE_ROWS:
             self._merge()
+
+    def add_ended(
+        self, host: str, span: tuple[int, int], ended: pa.Table, instants: dict[str, np.ndarray]
+    ) -> None:
+        """Add runs that end before the newest listing read of their host (joined days).
+
+        ``span`` is the first and last listing of the days they were joined from.
+        """
+        self._at(instants)
+        self._note(host, *span)
+        if ended.num_rows:
+            self.closed.append(_segments(ended))
+
+    def _at(self, instants: dict[str, np.ndarray]) -> None:
+        """Note a new look's listings (once per look, not per piece)."""
+        if instants is not self._last:
+            self._merge()
+            self._last = instants
+            self._looks += 1
+            for h, v in instants.items():
+                self.seen[h] = np.union1d(self.seen[h], v) if h in self.seen else v
 
     def _merge(self) -> None:
         """Merge the pending pieces into the open runs, over their look's listings."""
@@ -111,10 +136,13 @@ class _Runs:
         last = runs._micros_of(piece["last_listed_at"])
         low, high = _bounds(codes, len(hosts), first, last)
         for h, lo, hi in zip(hosts, low.tolist(), high.tolist(), strict=True):
-            before = self._newest.get(h)
-            if before is not None and lo <= before:
-                self._in_order = False
-            self._newest[h] = hi if before is None else max(before, hi)
+            self._note(h, lo, hi)
+
+    def _note(self, host: str, lo: int, hi: int) -> None:
+        before = self._newest.get(host)
+        if before is not None and lo <= before:
+            self._in_order = False
+        self._newest[host] = hi if before is None else max(before, hi)
 
     def _final(self, instants: dict[str, np.ndarray]) -> bool:
         """Whether the runs merged so far are the runs over ``instants`` as they stand."""
@@ -206,6 +234,9 @@ class _HistoryReader(_Reader):
         self._whole: dict[str, tuple[str, np.ndarray, np.ndarray]] = {}
         self._whole_held: list[str] = []
         self._whole_read: set[str] = set()  # (or skipped: its rows do not decode)
+        # Days of runs read whole are joined without a sort, unless only some index
+        # names are read (their runs are filtered first) or the days are not as written.
+        self.chains = Chains() if self.names is None else None
 
     def instants(self) -> dict[str, np.ndarray]:
         """Return the current look's listings of each host (sorted µs)."""
@@ -240,9 +271,9 @@ class _HistoryReader(_Reader):
         whole = [f for f in whole if f.path in self._whole and f.path not in fallen]
         self._whole_held = [f.path for f in whole]
         clean &= super()._look(rest)
-        todo = sorted(
+        todo = sorted(  # each index's days together, in time order (joined so)
             (f for f in whole if f.path not in self._whole_read),
-            key=lambda f: (f.listed_us or 0, f.path),
+            key=lambda f: (f.host, f.listed_us or 0, f.path),
         )
         batch: list[tuple[SnapshotFile, pa.Table]] = []
         gathered = 0
@@ -261,25 +292,56 @@ class _HistoryReader(_Reader):
                 self._keep_all(batch)
                 gathered = 0
         self._keep_all(batch)
+        if self.chains is not None:  # the runs still open join whatever comes next
+            for host, carry in self.chains.carry.items():
+                self.runs.add(_with_host(carry, host), self.instants(), note=False)
+            self.chains.carry.clear()
         return clean
 
     def _keep_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> None:
         """Keep the runs of files read whole, a few at a time (one check, one conversion)."""
-        kept = self._check_all(batch)
+        checked = self._check_all(batch)
         batch.clear()
+        kept = self._join(checked) if self.chains is not None else checked
         if not kept:
             return
-        hosts = sorted({h for h, _ in kept})
+        hosts = sorted({h for h, _, _ in kept})
         codes = np.repeat(
-            np.array([hosts.index(h) for h, _ in kept], dtype=np.int32),
-            [t.num_rows for _, t in kept],
+            np.array([hosts.index(h) for h, _, _ in kept], dtype=np.int32),
+            [t.num_rows for _, _, t in kept],
         )
         column = pa.DictionaryArray.from_arrays(codes, pa.array(hosts, pa.string()))
-        table = pa.concat_tables([t for _, t in kept])
+        table = pa.concat_tables([t for _, _, t in kept])
         self._keep(table.append_column("index_host", column.cast(pa.string())))
 
-    def _check_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> list[tuple[str, pa.Table]]:
-        """Return the host and runs of each file whose runs add up to its listings.
+    def _join(self, checked: list[Checked]) -> list[Checked]:
+        """Join the days of each index to its runs (:class:`Chains`); return those refused."""
+        assert self.chains is not None
+        by_host: dict[str, list[Checked]] = {}
+        for item in checked:
+            by_host.setdefault(item[0], []).append(item)
+        refused: list[Checked] = []
+        for host, days in by_host.items():
+            if host not in self.chains.refused:
+                span = (int(days[0][1][0]), int(days[-1][1][-1]))
+                try:
+                    ended = self.chains.join(
+                        host, [(st, t) for _, st, t in days], self.instants()[host]
+                    )
+                except Refused as exc:
+                    logger.debug("days of %s merged by sorting: %s", host, exc)
+                    self.chains.refused.add(host)
+                    carry = self.chains.carry.pop(host, None)
+                    if carry is not None:
+                        self.runs.add(_with_host(carry, host), self.instants(), note=False)
+                else:
+                    self.runs.add_ended(host, span, _with_host(ended, host), self.instants())
+                    continue
+            refused += days
+        return refused
+
+    def _check_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> list[Checked]:
+        """Return the host, instants and runs of each file whose runs add up to its listings.
 
         All at once: each file's instants are stacked after the files before it (keys
         ``file * span + time``), so one coverage check covers the batch; when it fails,
@@ -311,8 +373,8 @@ class _HistoryReader(_Reader):
                     runs.coverage(spans, every), np.concatenate([r for _, _, r in facts])
                 ):
                     return [
-                        (h, t.replace_schema_metadata(None))
-                        for (h, _, _), (_, t) in zip(facts, batch, strict=True)
+                        (h, st, t.replace_schema_metadata(None))
+                        for (h, st, _), (_, t) in zip(facts, batch, strict=True)
                     ]
         except (ValueError, KeyError, pa.ArrowException):
             pass  # told file by file below
@@ -321,7 +383,7 @@ class _HistoryReader(_Reader):
             host, stamps, rows = self._whole[f.path]
             checked = self._adding_up(f, t, stamps, rows)
             if checked is not None:
-                out.append((host, checked))
+                out.append((host, stamps, checked))
         return out
 
     def _mark_got(self, f: SnapshotFile) -> bool:
@@ -384,6 +446,11 @@ class _HistoryReader(_Reader):
             self.skipped.append((f, "its runs do not add up to the rows of its listings"))
             return None
         return table.replace_schema_metadata(None)
+
+
+def _with_host(table: pa.Table, host: str) -> pa.Table:
+    """Return runs of one index with their ``index_host`` column."""
+    return table.append_column("index_host", pa.array([host] * table.num_rows, pa.string()))
 
 
 def _read_runs(parquet: pq.ParquetFile) -> pa.Table:
@@ -461,25 +528,44 @@ def _footer_of(store: Store, f: SnapshotFile) -> Any:
         kv = md.metadata or {}
         if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
             return None
-        cols = json.loads(kv.get(LISTINGS_KEY) or b"null")
+        raw = kv.get(LISTINGS_KEY) or b"null"
+        cols = json.loads(raw)
         if not isinstance(cols, dict) or cols.get("meta") or not isinstance(cols.get("first"), int):
             return None
-        at, rows = cols.get("at"), cols.get("rows")
-        if not (isinstance(at, list) and isinstance(rows, list) and len(at) == len(rows) > 0):
+        if b"true" in raw or b"false" in raw:  # (numpy would take a bool for an int)
             return None
-        if not all(type(v) is int for v in (*at, *rows)):
+        at, rows = np.array(cols.get("at")), np.array(cols.get("rows"))  # floats: not int64
+        if not (at.ndim == rows.ndim == 1 and len(at) == len(rows) > 0):
             return None
-        stamps = cols["first"] + np.array(at, dtype=np.int64)
+        if at.dtype != np.int64 or rows.dtype != np.int64:
+            return None
+        stamps = cols["first"] + at
         first, last = f.listed_us, f.last_listed_us
         if first is None or last is None or stamps.min() < first or stamps.max() > last:
             return None
-        if schema_problem(md.schema.to_arrow_schema().remove_metadata(), runs=True) is not None:
+        if not _runs_schema_ok(md.schema):
             return None
     except FileNotFoundError:
         return "gone"
     except Exception:  # the general path reads it again, and reports what is wrong
         return None
-    return f.host, stamps, np.array(rows, dtype=np.int64)
+    return f.host, stamps, rows
+
+
+#: Parquet schemas of runs files found good (a lake's files share a handful).
+_GOOD_SCHEMAS: list[pq.ParquetSchema] = []
+
+
+def _runs_schema_ok(stored: pq.ParquetSchema) -> bool:
+    """Whether a runs file's columns are the ones this package writes (looked up once)."""
+    if any(stored.equals(good) for good in _GOOD_SCHEMAS):
+        return True
+    arrow = stored.to_arrow_schema().remove_metadata()
+    if schema_problem(arrow, runs=True) is not None:
+        return False
+    if len(_GOOD_SCHEMAS) < 16:
+        _GOOD_SCHEMAS.append(stored)
+    return True
 
 
 def _rows_of_file(store: Store, f: SnapshotFile) -> pa.Table | str:

@@ -1,0 +1,151 @@
+"""Compacted days joined without a sort (``snapshots/_chains.py``) give the runs a sort gives.
+
+``read_history`` joins an index's compacted days, read whole and in time order, by
+looking each day's first runs up among the day before's last. These tests hold it to
+``to_runs(read_snapshots(...))`` where that shortcut could go wrong: a listing written
+late between two compacted days, a day whose runs are not stored as compaction stores
+them (so the reader must merge it by sorting), runs crossing many midnights, and a read
+of some index names only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pinecone_imports_frame import (
+    compact_snapshots,
+    list_snapshots,
+    read_history,
+    read_snapshots,
+    to_frame,
+    write_snapshot,
+)
+from pinecone_imports_frame.runs import to_listings, to_runs
+from pinecone_imports_frame.snapshots._catalog import RUNS_KEY
+
+
+def _write(root: str, host: str, stamps: Any, records_at: Any) -> None:
+    for t in stamps:
+        frame = to_frame(records_at(t), listed_at=t, index_host=host, index_name="idx")
+        write_snapshot(frame, root)
+
+
+def _expected(root: str, **kw: Any) -> pd.DataFrame:
+    history = read_history(root, **kw)
+    listings = read_snapshots(root, **kw)
+    pd.testing.assert_frame_equal(to_listings(history), listings)
+    pd.testing.assert_frame_equal(history, to_runs(listings, history.attrs["listings"]))
+    return history
+
+
+def _done(i: int) -> dict[str, Any]:
+    return {"id": f"imp-{i}", "uri": f"s3://b/{i}", "status": "Completed", "percentComplete": 100.0}
+
+
+def test_runs_crossing_many_midnights_are_one_run_each(tmp_path: Any) -> None:
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T00:00Z", "2025-05-05T23:00Z", freq="1h")
+    for host in ("a.svc.pinecone.io", "b.svc.pinecone.io"):
+        # imp-0 all along; imp-1 changes state each day; imp-2 vanishes on May 3rd.
+        def records(t: pd.Timestamp) -> list[dict[str, Any]]:
+            out = [_done(0), {**_done(1), "recordsImported": t.day}]
+            return out if t.day == 3 else [*out, _done(2)]
+
+        _write(root, host, stamps, records)
+    compact_snapshots(root)
+    assert list_snapshots(root)["path"].str.endswith(".runs.parquet").all()
+    runs = _expected(root)
+    one = runs[runs["id"] == "imp-0"]
+    assert one["listings"].tolist() == [120, 120]  # five days, one run per index
+    assert runs[runs["id"] == "imp-1"]["listings"].tolist() == [24] * 10
+    assert runs[runs["id"] == "imp-2"]["listings"].tolist() == [48, 48, 48, 48]
+
+
+def test_a_listing_written_late_between_two_compacted_days_ends_the_runs_it_lacks(
+    tmp_path: Any,
+) -> None:
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T23:00Z", "2025-05-02T01:00Z", freq="5min")
+    _write(root, "h", stamps, lambda t: [_done(0)])
+    compact_snapshots(root)
+    # After compaction, a listing of 23:58 lands, in which the import is missing.
+    _write(root, "h", [pd.Timestamp("2025-05-01T23:58Z")], lambda t: [])
+    runs = _expected(root)
+    assert runs["listings"].tolist() == [12, 13]
+    assert runs["last_listed_at"].iloc[0] == pd.Timestamp("2025-05-01T23:55Z")
+
+
+def _rewrite(path: str, table: pa.Table) -> None:
+    """Rewrite a runs file's rows, its footer's listings kept (a day not as compaction writes)."""
+    meta = dict(pq.read_schema(path).metadata or {})
+    meta[RUNS_KEY] = str(table.num_rows).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+def test_a_day_whose_runs_are_not_merged_is_merged_by_sorting(tmp_path: Any) -> None:
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T22:00Z", "2025-05-02T02:00Z", freq="30min")
+    _write(root, "h", stamps, lambda t: [_done(0), _done(1)])
+    before = read_snapshots(root)
+    compact_snapshots(root)
+    (first_day,) = [p for p in list_snapshots(root)["path"].unique() if "2025-05-01" in p]
+    stored = pq.read_table(first_day)
+    # imp-0's run of 4 listings stored as two runs of 2, back to back, in the same state.
+    i = stored["id"].to_pylist().index("imp-0")
+    split = [stored.slice(0, i), stored.slice(i, 1), stored.slice(i, 1), stored.slice(i + 1)]
+    table = pa.concat_tables(split)
+    last = table["last_listed_at"].to_pylist()
+    first = table["first_listed_at"].to_pylist()
+    mid = pd.Timestamp("2025-05-01T23:00Z")
+    last[i], first[i + 1] = mid, mid + pd.Timedelta(minutes=30)
+    listings = table["listings"].to_pylist()
+    listings[i], listings[i + 1] = 3, 1
+    for name, values in (("first_listed_at", first), ("last_listed_at", last)):
+        table = table.set_column(
+            table.column_names.index(name), name, pa.array(values, table[name].type)
+        )
+    table = table.set_column(
+        table.column_names.index("listings"), "listings", pa.array(listings, pa.int64())
+    )
+    _rewrite(first_day, table)
+    assert pq.read_metadata(first_day).num_rows == stored.num_rows + 1
+    pd.testing.assert_frame_equal(read_snapshots(root), before)
+    runs = _expected(root)
+    assert runs["listings"].tolist() == [9, 9]  # one run each, across midnight
+
+
+def test_a_day_whose_runs_are_out_of_order_reads_the_same(tmp_path: Any) -> None:
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T22:00Z", "2025-05-02T02:00Z", freq="30min")
+    _write(root, "h", stamps, lambda t: [_done(i) for i in range(5)])
+    compact_snapshots(root)
+    expected = read_history(root)
+    for path in list_snapshots(root)["path"].unique():
+        stored = pq.read_table(path)
+        _rewrite(path, stored.take(pa.array(list(reversed(range(stored.num_rows))))))
+    runs = _expected(root)
+    pd.testing.assert_frame_equal(runs, expected)
+    assert runs["listings"].tolist() == [9] * 5
+
+
+def test_some_index_names_only(tmp_path: Any) -> None:
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T23:00Z", "2025-05-02T01:00Z", freq="30min")
+
+    def records(t: pd.Timestamp) -> list[dict[str, Any]]:
+        return [_done(0)]
+
+    for t in stamps:  # the index is renamed at midnight
+        name = "old" if t.day == 1 else "new"
+        write_snapshot(to_frame(records(t), listed_at=t, index_host="h", index_name=name), root)
+    compact_snapshots(root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runs = _expected(root, index_name="new")
+    assert runs["listings"].tolist() == [3]
+    assert _expected(root)["listings"].tolist() == [2, 3]
