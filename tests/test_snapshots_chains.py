@@ -149,3 +149,35 @@ def test_some_index_names_only(tmp_path: Any) -> None:
         runs = _expected(root, index_name="new")
     assert runs["listings"].tolist() == [3]
     assert _expected(root)["listings"].tolist() == [2, 3]
+
+
+def test_a_read_leaves_arrow_s_default_pool_as_it_found_it(tmp_path: Any) -> None:
+    """A read allocates from the system pool (snapshots/_pool.py), then puts the default back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pinecone_imports_frame.snapshots import _pool
+
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T23:00Z", "2025-05-02T01:00Z", freq="30min")
+    _write(root, "h", stamps, lambda t: [_done(0), _done(1)])
+    compact_snapshots(root)
+    before = pa.default_memory_pool()
+    seen = []
+    original = _pool.pa.set_memory_pool
+
+    def spy(pool: pa.MemoryPool) -> None:
+        seen.append(pool.backend_name)
+        original(pool)
+
+    _pool.pa.set_memory_pool = spy  # type: ignore[assignment]
+    try:
+        with ThreadPoolExecutor(4) as pool:  # reads at once: one switch, one switch back
+            frames = list(pool.map(lambda _: read_history(root), range(8)))
+    finally:
+        _pool.pa.set_memory_pool = original  # type: ignore[assignment]
+    assert pa.default_memory_pool().backend_name == before.backend_name
+    if before.backend_name != "system":
+        assert seen[0] == "system" and seen[-1] == before.backend_name and len(seen) % 2 == 0
+    for frame in frames:  # buffers of the system pool outlive the switch back
+        pd.testing.assert_frame_equal(frame, frames[0])
+    assert frames[0]["listings"].tolist() == [5, 5]
