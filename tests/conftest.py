@@ -70,6 +70,20 @@ SLOW = {
     "test_snapshots_compact.py::test_a_killed_compactor_leaves_the_lake_readable_and_counted_once",
     "test_snapshots_compact.py::test_readers_see_the_same_lake_after_compaction[s3]",
     "test_snapshots_compact.py::test_prune_works_on_compacted_days[s3]",
+    # Two processes writing at one instant (the races, in test_snapshots_races.py, too).
+    "test_snapshots.py::test_two_processes_same_instant_both_keep_their_file",
+    # Every README block (a dozen CLI commands, two reports, DuckDB: 12 s); the recipes,
+    # each its own question, stay (test_readme_recipes.py).
+    "test_readme.py::test_every_readme_block_runs",
+    # The CLI or the other dtype backend of what a test of the everyday run draws: each two
+    # reports or a watch of a project in a CLI (3 to 5 s).
+    "test_report.py::test_a_pyarrow_backed_history_reads_the_same",
+    "test_trends_runs.py::test_the_cli_trends_and_report_say_the_same_from_runs",
+    "test_watch_fleet.py::test_the_watch_command_follows_every_index",
+    # A real emulator process watched by a real watch process, at the emulator's speed.
+    "test_watch.py::test_watch_against_a_running_emulator_ends_by_itself",
+    # The year benchmark's generator against compaction, on a small fleet (a benchmark).
+    "test_benchmark_year.py",
     # The runs property on S3 (moto: 8 s of CPU for CI's 12 examples); on disk it stays, and
     # S3's runs files stay in test_prune_and_windows_work_on_days_of_runs_as_on_listings[s3].
     "test_snapshots_runs.py::test_compaction_to_runs_and_prune_give_back_every_listing[s3]",

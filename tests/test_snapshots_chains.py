@@ -49,7 +49,7 @@ def _done(i: int) -> dict[str, Any]:
 
 def test_runs_crossing_many_midnights_are_one_run_each(tmp_path: Any) -> None:
     root = str(tmp_path / "lake")
-    stamps = pd.date_range("2025-05-01T00:00Z", "2025-05-05T23:00Z", freq="1h")
+    stamps = pd.date_range("2025-05-01T00:00Z", "2025-05-05T23:00Z", freq="4h")
     for host in ("a.svc.pinecone.io", "b.svc.pinecone.io"):
         # imp-0 all along; imp-1 changes state each day; imp-2 vanishes on May 3rd.
         def records(t: pd.Timestamp) -> list[dict[str, Any]]:
@@ -61,9 +61,9 @@ def test_runs_crossing_many_midnights_are_one_run_each(tmp_path: Any) -> None:
     assert list_snapshots(root)["path"].str.endswith(".runs.parquet").all()
     runs = _expected(root)
     one = runs[runs["id"] == "imp-0"]
-    assert one["listings"].tolist() == [120, 120]  # five days, one run per index
-    assert runs[runs["id"] == "imp-1"]["listings"].tolist() == [24] * 10
-    assert runs[runs["id"] == "imp-2"]["listings"].tolist() == [48, 48, 48, 48]
+    assert one["listings"].tolist() == [30, 30]  # five days, one run per index
+    assert runs[runs["id"] == "imp-1"]["listings"].tolist() == [6] * 10
+    assert runs[runs["id"] == "imp-2"]["listings"].tolist() == [12, 12, 12, 12]
 
 
 def test_a_listing_written_late_between_two_compacted_days_ends_the_runs_it_lacks(
