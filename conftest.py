@@ -6,11 +6,14 @@ the wheel.
 ``lake(*listed_at, host="h", records=())`` writes one snapshot of ``records`` per
 ``listed_at`` (an empty listing by default) into a new folder under pytest's ``tmp_path``
 (removed like the test's other files) and returns that folder. The public functions'
-examples build their lakes themselves, so that a reader can run them as they stand.
+examples build their lakes themselves, so that a reader can run them as they stand
+(``tempfile.mkdtemp()``): under pytest those folders are made under the test's
+``tmp_path`` too, not left in the system's temporary folder run after run.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -43,3 +46,14 @@ def _lake_for_doctests(request: pytest.FixtureRequest, doctest_namespace: dict[s
         return str(root)
 
     doctest_namespace["lake"] = lake
+
+
+@pytest.fixture(autouse=True)
+def _doctest_temporary_folders(request: pytest.FixtureRequest) -> Any:
+    """Make a doctest's ``tempfile.mkdtemp()`` folders under its ``tmp_path`` (removed)."""
+    if not isinstance(request.node, pytest.DoctestItem):
+        yield
+        return
+    monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+    monkeypatch.setattr(tempfile, "tempdir", str(request.getfixturevalue("tmp_path")))
+    yield
