@@ -33,6 +33,7 @@ from ._decode import (
     stack,
 )
 from ._layout import COMPACTED, FILE_COLUMNS, OTHER, SNAPSHOT, SnapshotFile, day
+from ._pool import read_pool
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
@@ -194,26 +195,27 @@ def read_snapshots(
             last_date=None if until_ts is None else day(until_ts),
         )
 
-    skipped: list[tuple[SnapshotFile, str]] = []
-    reader = _Reader(store, read_cols, names, skipped, (since_us, until_us))
-    settled = reader.gather(scan)
-    _warn_skipped(store, skipped)
-    if not settled:
-        _warn_unsettled(store)
-    table = _without(_stack_pieces(reader.pieces), reader.gone() if settled else set())
-    if table is None or table.num_rows == 0:
-        return _empty(wanted, dtype_backend)
+    with read_pool():  # (see _pool: the allocator's page faults were a third of a read)
+        skipped: list[tuple[SnapshotFile, str]] = []
+        reader = _Reader(store, read_cols, names, skipped, (since_us, until_us))
+        settled = reader.gather(scan)
+        _warn_skipped(store, skipped)
+        if not settled:
+            _warn_unsettled(store)
+        table = _without(_stack_pieces(reader.pieces), reader.gone() if settled else set())
+        if table is None or table.num_rows == 0:
+            return _empty(wanted, dtype_backend)
 
-    if not _is_sorted(table):  # files are stored sorted by id and read in listed_at order
-        keys = [("listed_at", "ascending"), ("id", "ascending"), ("index_host", "ascending")]
-        order = pc.sort_indices(table, sort_keys=keys)
-        table = _take(table, order)
-    with warnings.catch_warnings():
-        # Unknown statuses were reported when they were listed; they stay extra categories.
-        warnings.simplefilter("ignore", UnknownStatusWarning)
-        full = _conform(table, wanted)
-    data = {c: _to_pandas(full[c], c, dtype_backend) for c in wanted}
-    return pd.DataFrame(data, copy=False)
+        if not _is_sorted(table):  # files are stored sorted by id and read in listed_at order
+            keys = [("listed_at", "ascending"), ("id", "ascending"), ("index_host", "ascending")]
+            order = pc.sort_indices(table, sort_keys=keys)
+            table = _take(table, order)
+        with warnings.catch_warnings():
+            # Unknown statuses were reported when they were listed; they stay extra categories.
+            warnings.simplefilter("ignore", UnknownStatusWarning)
+            full = _conform(table, wanted)
+        data = {c: _to_pandas(full[c], c, dtype_backend) for c in wanted}
+        return pd.DataFrame(data, copy=False)
 
 
 def as_window(
