@@ -12,33 +12,30 @@ the runs, not with the listings or the files.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .. import runs
 from ..errors import SkippedFileWarning
 from ..frame import micros
 from ..schema import DtypeBackend, check_dtype_backend
 from ._args import as_hosts, as_set, shared_params
-from ._catalog import LISTINGS_KEY, RUNS_KEY, Listing
+from ._catalog import Listing
 from ._chains import Chains, Refused
+from ._days import footer_of, read_runs, rows_of_file, threaded, whole_files
 from ._decode import open_compacted, rows_of_runs
-from ._layout import FILE_COLUMNS, SnapshotFile, day, is_ours, schema_problem
+from ._layout import FILE_COLUMNS, SnapshotFile, day
 from ._pool import read_pool
 from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
-from ._store import Store, open_store
+from ._store import open_store
 from ._view import MAX_LOOKS
 
 logger = logging.getLogger(__name__)
@@ -254,11 +251,11 @@ class _HistoryReader(_Reader):
 
     def _look(self, found: list[SnapshotFile]) -> bool:
         self._fresh = False  # a look says what it holds (``held``) before it reads any of it
-        whole, rest = _whole_files(found, self._window)
+        whole, rest = whole_files(found, self._window)
         clean = True
         new = [f for f in whole if f.path not in self._whole_read]
         # First every footer (the look's listings), then the rows, a few files at a time.
-        for f, listed in zip(new, _threaded(lambda f: _footer_of(self.store, f), new), strict=True):
+        for f, listed in zip(new, threaded(lambda f: footer_of(self.store, f), new), strict=True):
             if listed is None:  # not a plain runs file: read as any compacted file
                 rest.append(f)
             elif listed == "gone":
@@ -278,7 +275,7 @@ class _HistoryReader(_Reader):
         )
         batch: list[tuple[SnapshotFile, pa.Table]] = []
         gathered = 0
-        rows_of = _threaded(lambda f: _rows_of_file(self.store, f), todo)
+        rows_of = threaded(lambda f: rows_of_file(self.store, f), todo)
         for f, read in zip(todo, rows_of, strict=True):
             if isinstance(read, str):
                 if read == "gone":
@@ -422,7 +419,7 @@ class _HistoryReader(_Reader):
     def _runs_of(self, c: Any) -> pa.Table | None:
         """Return a runs file's runs as stored, checked against its footer's listings."""
         try:
-            table = _read_runs(c.parquet)
+            table = read_runs(c.parquet)
         except FileNotFoundError:
             raise
         except (pa.ArrowException, OSError) as exc:
@@ -452,131 +449,6 @@ class _HistoryReader(_Reader):
 def _with_host(table: pa.Table, host: str) -> pa.Table:
     """Return runs of one index with their ``index_host`` column."""
     return table.append_column("index_host", pa.array([host] * table.num_rows, pa.string()))
-
-
-def _read_runs(parquet: pq.ParquetFile) -> pa.Table:
-    """Read a runs file's stored columns."""
-    present = set(parquet.schema_arrow.names)
-    cols = [x for x in runs.RUN_FILE_COLUMNS if x in present]
-    return parquet.read(columns=cols, use_threads=False)
-
-
-def _whole_files(
-    found: list[SnapshotFile], window: tuple[int | None, int | None]
-) -> tuple[list[SnapshotFile], list[SnapshotFile]]:
-    """Split the files found into runs files to read whole, and the others.
-
-    A compacted day of runs is read whole (at file level: no listing of it looked at one
-    by one) when it lies in the window and no other file of its index may hold a
-    listing of its span (from the names: no file of its day, as compaction leaves it).
-    """
-    since_us, until_us = window
-    spans: dict[str, list[tuple[int, int, int]]] = {}
-    for i, f in enumerate(found):
-        first, last = f.listed_us, f.last_listed_us
-        if first is not None and last is not None:
-            spans.setdefault(f.host, []).append((first, last, i))
-    alone = set()
-    for items in spans.values():
-        items.sort()
-        reach = np.iinfo(np.int64).min  # the last instant of the files before
-        for k, (first, last, i) in enumerate(items):
-            after = items[k + 1][0] if k + 1 < len(items) else None
-            if first > reach and (after is None or after > last):
-                alone.add(i)
-            reach = max(reach, last)
-    whole: list[SnapshotFile] = []
-    rest: list[SnapshotFile] = []
-    for i, f in enumerate(found):
-        first, last = f.listed_us, f.last_listed_us
-        inside = (
-            first is not None
-            and last is not None
-            and (since_us is None or first >= since_us)
-            and (until_us is None or last < until_us)
-        )
-        (whole if f.is_runs and inside and i in alone else rest).append(f)
-    return whole, rest
-
-
-#: Files read at once by threads (pyarrow decodes without the GIL).
-_THREADS = 4
-_AT_ONCE = 64
-
-
-def _threaded(fn: Callable[[SnapshotFile], Any], files: list[SnapshotFile]) -> Iterator[Any]:
-    """Yield ``fn`` of each file, in order, run by a few threads a few files at a time."""
-    if not files:
-        return
-    with ThreadPoolExecutor(min(_THREADS, len(files))) as pool:
-        running: deque[Future[Any]] = deque()
-        for f in files:  # a few files ahead of the one taken: the threads never wait
-            running.append(pool.submit(fn, f))
-            if len(running) > _AT_ONCE:
-                yield running.popleft().result()
-        while running:
-            yield running.popleft().result()
-
-
-def _footer_of(store: Store, f: SnapshotFile) -> Any:
-    """Return a plain runs file's ``(host, instants, rows)`` of its listings, from its footer.
-
-    "gone" if it vanished; None when it is not a plain runs file of this package (the
-    general path reads it, and says what is wrong).
-    """
-    try:
-        _, md = store.footer(f)
-        kv = md.metadata or {}
-        if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
-            return None
-        raw = kv.get(LISTINGS_KEY) or b"null"
-        cols = json.loads(raw)
-        if not isinstance(cols, dict) or cols.get("meta") or not isinstance(cols.get("first"), int):
-            return None
-        if b"true" in raw or b"false" in raw:  # (numpy would take a bool for an int)
-            return None
-        at, rows = np.array(cols.get("at")), np.array(cols.get("rows"))  # floats: not int64
-        if not (at.ndim == rows.ndim == 1 and len(at) == len(rows) > 0):
-            return None
-        if at.dtype != np.int64 or rows.dtype != np.int64:
-            return None
-        stamps = cols["first"] + at
-        first, last = f.listed_us, f.last_listed_us
-        if first is None or last is None or stamps.min() < first or stamps.max() > last:
-            return None
-        if not _runs_schema_ok(md.schema):
-            return None
-    except FileNotFoundError:
-        return "gone"
-    except Exception:  # the general path reads it again, and reports what is wrong
-        return None
-    return f.host, stamps, rows
-
-
-#: Parquet schemas of runs files found good (a lake's files share a handful).
-_GOOD_SCHEMAS: list[pq.ParquetSchema] = []
-
-
-def _runs_schema_ok(stored: pq.ParquetSchema) -> bool:
-    """Whether a runs file's columns are the ones this package writes (looked up once)."""
-    if any(stored.equals(good) for good in _GOOD_SCHEMAS):
-        return True
-    arrow = stored.to_arrow_schema().remove_metadata()
-    if schema_problem(arrow, runs=True) is not None:
-        return False
-    if len(_GOOD_SCHEMAS) < 16:
-        _GOOD_SCHEMAS.append(stored)
-    return True
-
-
-def _rows_of_file(store: Store, f: SnapshotFile) -> pa.Table | str:
-    """Return a runs file's runs; "gone" if it vanished, or why they do not decode."""
-    try:
-        return _read_runs(store.parquet(f.path))
-    except FileNotFoundError:
-        return "gone"
-    except (pa.ArrowException, OSError) as exc:
-        return f"its rows do not decode ({exc})"
 
 
 @shared_params
