@@ -78,8 +78,9 @@ class Chains:
 
         ``every`` is the host's listings (sorted µs). Returns the runs that ended (they
         can join nothing later); those reaching the last day's end become the carry.
-        Raises :class:`Refused` (the carry left as it was) when the days are not as
-        compaction writes them.
+        Raises :class:`Refused` when the days are not as compaction writes them (and
+        Arrow's or numpy's errors on columns of the wrong kind); the carry is then left
+        as it was.
         """
         carry = self.carry.get(host)
         tables = ([carry] if carry is not None and carry.num_rows else []) + [t for _, t in days]
@@ -159,9 +160,9 @@ class Chains:
             counts = pa.array(new_listings[which], pa.int64())
             return out.set_column(names.index("listings"), "listings", counts)
 
-        self.carry[host] = runs_where(is_open)
-        self.edge[host] = int(last_s[-1])
-        return runs_where(~is_open)
+        still_open, ended = runs_where(is_open), runs_where(~is_open)
+        self.carry[host], self.edge[host] = still_open, int(last_s[-1])
+        return ended
 
     @staticmethod
     def _check_days(

@@ -326,7 +326,7 @@ class _HistoryReader(_Reader):
                     ended = self.chains.join(
                         host, [(st, t) for _, st, t in days], self.instants()[host]
                     )
-                except Refused as exc:
+                except (Refused, pa.ArrowException, ValueError, TypeError) as exc:
                     logger.debug("days of %s merged by sorting: %s", host, exc)
                     self.chains.refused.add(host)
                     carry = self.chains.carry.pop(host, None)
