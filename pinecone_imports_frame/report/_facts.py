@@ -9,6 +9,7 @@ listing has no period: everything it shows counts, "as listed".
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -245,7 +246,12 @@ def by_index(facts: Facts) -> pd.DataFrame:
     out = by[["seen", "finished", "completed", "failed", "cancelled"]].sum()
     out["running"] = facts.running.groupby("host").size().reindex(out.index, fill_value=0)
     out["duration_p50"] = by["duration"].median()
-    out["duration_p90"] = by["duration"].quantile(0.9)
+    with warnings.catch_warnings():
+        # pandas 2.2 casts a group's NaN quantile of timedeltas to NaT through int64 and
+        # numpy warns ("invalid value encountered in cast"); the result is NaT, as wanted
+        # (pandas silences the same cast for masked arrays, and pandas 3 does not warn).
+        warnings.filterwarnings("ignore", "invalid value encountered in cast", RuntimeWarning)
+        out["duration_p90"] = by["duration"].quantile(0.9)
     out["duration_max"] = by["duration"].max()
     out["rps_p50"] = by["rps"].median()
     out["records"] = by["records"].sum(min_count=1)
