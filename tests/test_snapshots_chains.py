@@ -181,3 +181,40 @@ def test_a_read_leaves_arrow_s_default_pool_as_it_found_it(tmp_path: Any) -> Non
     for frame in frames:  # buffers of the system pool outlive the switch back
         pd.testing.assert_frame_equal(frame, frames[0])
     assert frames[0]["listings"].tolist() == [5, 5]
+
+
+def test_days_then_newer_listing_files_need_no_sort_of_every_run(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """A lake as it usually is: compacted days, then today's listing files. The days' runs
+    are joined in order and the files' runs merged with those still open; no sort of every
+    run at the end (the reader once read the files first, and then sorted everything)."""
+    from pinecone_imports_frame import runs as runs_module
+
+    root = str(tmp_path / "lake")
+    days = pd.date_range("2025-05-01T00:00Z", "2025-05-03T23:00Z", freq="6h")
+    today = pd.date_range("2025-05-04T00:00Z", periods=3, freq="6h")
+
+    def records(t: pd.Timestamp) -> list[dict[str, Any]]:
+        return [{**_done(i), "recordsImported": t.day if i % 2 else 0} for i in range(40)]
+
+    _write(root, "h", days, records)
+    compact_snapshots(root)  # (then the newer files come)
+    _write(root, "h", today, records)
+    paths = list_snapshots(root)["path"].drop_duplicates()
+    assert paths.str.endswith(".runs.parquet").sum() == 3 and len(paths) == 6
+    sizes: list[int] = []
+    real = runs_module.normalize
+
+    def spy(table: pa.Table, *args: Any, **kw: Any) -> Any:
+        sizes.append(table.num_rows)
+        return real(table, *args, **kw)
+
+    monkeypatch.setattr(runs_module, "normalize", spy)
+    runs = read_history(root)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(runs, _expected(root))
+    # 20 imports all along, 20 changing each day: 20 + 4 x 20 runs.
+    assert len(runs) == 100 and runs["listings"].max() == 15
+    # Merged: the 40 runs still open after the days and the files' 120 rows, not all runs.
+    assert sizes == [160]

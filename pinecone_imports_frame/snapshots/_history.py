@@ -268,7 +268,11 @@ class _HistoryReader(_Reader):
         fallen = {f.path for f in rest}
         whole = [f for f in whole if f.path in self._whole and f.path not in fallen]
         self._whole_held = [f.path for f in whole]
-        clean &= super()._look(rest)
+        # What the other files hold is known before any day is joined (a listing between
+        # two days ends the runs it lacks); they are read after the days, which they
+        # mostly follow in time: the runs the days leave open then join them in order.
+        planned_clean, planned = self._plan(rest)
+        clean &= planned_clean
         todo = sorted(  # each index's days together, in time order (joined so)
             (f for f in whole if f.path not in self._whole_read),
             key=lambda f: (f.host, f.listed_us or 0, f.path),
@@ -294,7 +298,7 @@ class _HistoryReader(_Reader):
             for host, carry in self.chains.carry.items():
                 self.runs.add(_with_host(carry, host), self.instants(), note=False)
             self.chains.carry.clear()
-        return clean
+        return self._read_planned(planned) and clean
 
     def _keep_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> None:
         """Keep the runs of files read whole, a few at a time (one check, one conversion)."""

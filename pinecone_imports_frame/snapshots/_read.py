@@ -300,6 +300,14 @@ class _Reader:
 
     def _look(self, found: list[SnapshotFile]) -> bool:
         """Read the listings ``found`` holds that are not read yet; False if a file vanished."""
+        clean, todo = self._plan(found)
+        return self._read_planned(todo) and clean
+
+    def _plan(self, found: list[SnapshotFile]) -> tuple[bool, list[tuple[SnapshotFile, Any]]]:
+        """Say what ``found`` holds (``held``) and which of its listings to read, in order.
+
+        Returns False (and the plan) if a file vanished while it was opened.
+        """
         since_us, until_us = self.since_us, self.until_us
         clean = True
         merged: list[tuple[SnapshotFile, list[Listing]]] = []
@@ -334,6 +342,11 @@ class _Reader:
             if (f.host, f.name) not in self.got and (f.host, f.name) not in in_merged
         ]
         todo.sort(key=lambda item: (item[0].listed_us or 0, item[0].path))
+        return clean, todo
+
+    def _read_planned(self, todo: list[tuple[SnapshotFile, Any]]) -> bool:
+        """Read the listings planned (``_plan``); False if a file vanished."""
+        clean = True
         batch: list[SnapshotFile] = []
         for f, xs in todo:
             if f.kind == SNAPSHOT:
