@@ -1,7 +1,8 @@
 """Other processes change a lake while it is read, compacted and pruned (issue 18).
 
 Real ``pinecone-imports compact`` and ``pinecone-imports prune`` processes run on the same
-lake as a reader in this process, on local disk and on moto's S3 server. What a user relies
+lake as a reader in this process (``read_snapshots``, and ``read_history`` whose runs give
+back the listings), on local disk and on moto's S3 server. What a user relies
 on: a read returns the lake as it stands when the read ends (every listing it holds, each
 whole and once, none it no longer holds), whatever moved meanwhile; a pruned listing never
 comes back; concurrent compactions are not an error and leave each listing once.
@@ -27,9 +28,11 @@ import pytest
 from test_snapshots_errors import Lake, lake  # the same lakes: local disk and S3
 
 from pinecone_imports_frame.frame import to_frame
+from pinecone_imports_frame.runs import to_listings
 from pinecone_imports_frame.snapshots import (
     compact_snapshots,
     list_snapshots,
+    read_history,
     read_snapshots,
     write_snapshot,
 )
@@ -81,12 +84,18 @@ def run(lake: Lake, *args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def read(lake: Lake) -> tuple[dict[pd.Timestamp, int], list[str]]:
-    """Rows per listing of a whole read, and every warning it gave."""
+def read(lake: Lake, *, as_runs: bool = False) -> tuple[dict[pd.Timestamp, int], list[str]]:
+    """Rows per listing of a whole read, and every warning it gave.
+
+    ``as_runs``: read by ``read_history``, its runs turned back into listings.
+    """
     root, options = lake
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = read_snapshots(root, columns=["id", "listed_at"], storage_options=options)
+        if as_runs:
+            frame = to_listings(read_history(root, storage_options=options))
+        else:
+            frame = read_snapshots(root, columns=["id", "listed_at"], storage_options=options)
     counts = frame.groupby("listed_at").size().to_dict()
     return counts, [str(w.message) for w in caught]
 
@@ -115,14 +124,15 @@ def between_listing_and_reading(
 # --- a read never short ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("as_runs", [False, True], ids=["listings", "runs"])
 def test_a_compaction_between_listing_and_reading_is_invisible(
-    lake: Lake, monkeypatch: pytest.MonkeyPatch
+    lake: Lake, monkeypatch: pytest.MonkeyPatch, as_runs: bool
 ) -> None:
     # The reader listed 30 files; a whole `pinecone-imports compact` ran before it read
     # them: every one is gone, merged into three files it never listed.
     stamps = build(lake)
     between_listing_and_reading(monkeypatch, lambda: run(lake, "compact"))
-    counts, said = read(lake)
+    counts, said = read(lake, as_runs=as_runs)
     assert said == []
     assert counts == dict.fromkeys(stamps, ROWS)
 
@@ -137,8 +147,9 @@ def test_a_compaction_between_listing_and_footers_is_invisible_to_list_snapshots
         assert ok_listings(lake) == stamps
 
 
+@pytest.mark.parametrize("as_runs", [False, True], ids=["listings", "runs"])
 def test_a_prune_between_listing_and_reading_reads_what_it_left(
-    lake: Lake, monkeypatch: pytest.MonkeyPatch
+    lake: Lake, monkeypatch: pytest.MonkeyPatch, as_runs: bool
 ) -> None:
     # Merged days, then a prune keeping the newest 15 of 30: it removes the oldest day's
     # file and rewrites the middle day's without 5 listings. The reader had listed both:
@@ -149,7 +160,7 @@ def test_a_prune_between_listing_and_reading_reads_what_it_left(
     between_listing_and_reading(
         monkeypatch, lambda: run(lake, "prune", "--keep-last", "15", "--yes")
     )
-    counts, said = read(lake)
+    counts, said = read(lake, as_runs=as_runs)
     assert said == []
     assert counts == dict.fromkeys(keep, ROWS)  # the kept ones of the rewritten day too
 
@@ -361,7 +372,8 @@ class Watcher:
         self.reads += 1
         got = set(counts)
         assert said == []
-        assert all(n == ROWS for n in counts.values()), counts  # each listing whole, once
+        wrong = {k: n for k, n in counts.items() if n != ROWS}
+        assert not wrong, wrong  # each listing whole, once
         assert self.keep <= got, sorted(self.keep - got)  # never short of a kept listing
         assert got <= self.last, sorted(got - self.last)  # nothing gone comes back
         self.last = got
@@ -372,6 +384,7 @@ def poll(lake: Lake, procs: list[subprocess.Popen[str]], watcher: Watcher) -> No
     try:
         while any(p.poll() is None for p in procs):
             watcher.check(*read(lake))
+            watcher.check(*read(lake, as_runs=True))  # the runs, later still
             listed = ok_listings(lake)
             assert len(listed) == len(set(listed)) and watcher.keep <= set(listed)
     finally:

@@ -48,7 +48,11 @@ Checked = tuple[str, np.ndarray, pa.Table]
 
 
 class _Restart(Exception):
-    """A listing turned up between two listings already joined: read again."""
+    """Read again: the lake moved under the read.
+
+    A listing turned up between two listings already joined, or a listing already read
+    turned up in another file (a compaction or a prune moved it meanwhile).
+    """
 
 
 #: Rows of pieces gathered before they are merged with the open runs: merging costs a
@@ -277,6 +281,8 @@ class _HistoryReader(_Reader):
             (f for f in whole if f.path not in self._whole_read),
             key=lambda f: (f.host, f.listed_us or 0, f.path),
         )
+        if self._reads_again(todo, planned):
+            raise _Restart("a listing moved to another file while the lake was read")
         batch: list[tuple[SnapshotFile, pa.Table]] = []
         gathered = 0
         rows_of = threaded(lambda f: rows_of_file(self.store, f), todo)
@@ -299,6 +305,42 @@ class _HistoryReader(_Reader):
                 self.runs.add(_with_host(carry, host), self.instants(), note=False)
             self.chains.carry.clear()
         return self._read_planned(planned) and clean
+
+    def _reads_again(
+        self, whole: list[SnapshotFile], planned: list[tuple[SnapshotFile, Any]]
+    ) -> bool:
+        """Whether this look would read a listing an earlier look read, from another file.
+
+        A compaction or a prune that ran since rewrote it into a file read whole (which
+        is read by instants, not by the names the other path keeps to read each listing
+        once), or a day read whole turned up in a file read by listings: the reader then
+        starts again, the lake as it now stands.
+        """
+        if not self.read and not self._whole_read:  # the first look
+            return False
+        by_whole: dict[str, list[np.ndarray]] = {}
+        for path in self._whole_read:
+            if path in self._whole:
+                h, stamps, _ = self._whole[path]
+                by_whole.setdefault(h, []).append(stamps)
+        by_listing: dict[str, list[int]] = {}
+        for h, us in self.read:
+            by_listing.setdefault(h, []).append(us)
+        before = {
+            h: np.concatenate([*by_whole.get(h, []), np.array(by_listing.get(h, []), np.int64)])
+            for h in {*by_whole, *by_listing}
+        }
+        for f in whole:  # a day to read whole: none of its listings read yet, by any path
+            h, stamps, _ = self._whole[f.path]
+            if h in before and np.isin(stamps, before[h]).any():
+                return True
+        for f, xs in planned:  # a file read by listings: none of them read whole
+            if f.host not in by_whole:
+                continue
+            stamps = np.array([f.listed_us or 0] if not xs else [x.listed_us for x in xs])
+            if np.isin(stamps, np.concatenate(by_whole[f.host])).any():
+                return True
+        return False
 
     def _keep_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> None:
         """Keep the runs of files read whole, a few at a time (one check, one conversion)."""
@@ -545,12 +587,12 @@ def read_history(
         for _ in range(MAX_LOOKS):
             skipped: list[tuple[SnapshotFile, str]] = []
             reader = _HistoryReader(store, list(FILE_COLUMNS), names, skipped, (since_us, until_us))
-            settled = reader.gather(scan)
-            final = reader.instants()  # the listings of the lake's last look, in the window
             try:
+                settled = reader.gather(scan)
+                final = reader.instants()  # the listings of the lake's last look, in the window
                 table = reader.runs.result(final)
-            except _Restart:
-                logger.info("a listing turned up between listings already read: reading again")
+            except _Restart as why:
+                logger.info("reading the lake again: %s", why)
                 continue
             break
         else:  # pragma: no cover - the lake kept moving listings back in time
