@@ -144,7 +144,7 @@ class ListingInfo:
     def of(
         cls,
         *,
-        listed_at: Any = None,
+        listed_at: parsing.Moment | None = None,
         index_host: str | None = None,
         index_name: str | None = None,
         api_version: str | None = None,
@@ -282,7 +282,7 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
 def to_frame(
     records: Iterable[Any],
     *,
-    listed_at: Any = None,
+    listed_at: parsing.Moment | None = None,
     index_host: str | None = None,
     index_name: str | None = None,
     api_version: str | None = None,

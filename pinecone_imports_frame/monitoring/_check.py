@@ -25,7 +25,7 @@ from .. import trends
 from .._text import printable, short_duration
 from ..config import DEFAULT_MAX_WORKERS, DEFAULT_PAGE_SIZE, Connection
 from ..errors import ConfigurationError, FleetWarning, PineconeImportsError
-from ..parsing import Duration, parse_duration, parse_timestamp
+from ..parsing import Duration, Moment, parse_duration, parse_timestamp
 from ._running import progress_since
 
 logger = logging.getLogger(__name__)
@@ -75,10 +75,10 @@ def check_imports(
     max_workers: int = DEFAULT_MAX_WORKERS,
     page_size: int = DEFAULT_PAGE_SIZE,
     since: Duration = "24h",
-    stalled_after: Any = "30m",
-    indexing_after: Any = "1h",
+    stalled_after: Duration = "30m",
+    indexing_after: Duration = "1h",
     max_age: Duration | None = None,
-    now: Any = None,
+    now: Moment | None = None,
 ) -> pd.DataFrame:
     """Find the imports that need a person: failed, stalled, indexing too long; failed listings.
 

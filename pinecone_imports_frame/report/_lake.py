@@ -7,12 +7,14 @@ the same on runs as on listings, and a year of a project fits in memory as runs.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..parsing import Moment
 from ..trends._on_runs import listings_by_index
 from ..trends._runs import is_runs
 
@@ -20,11 +22,11 @@ logger = logging.getLogger(__name__)
 
 
 def read_lake(
-    root: Any,
+    root: str | os.PathLike[str],
     *,
     index_host: str | Sequence[str] | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Read the lake's history for the trends, as runs (``read_history``).

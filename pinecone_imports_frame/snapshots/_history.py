@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from .. import runs
 from ..errors import SkippedFileWarning
 from ..frame import micros
+from ..parsing import Moment
 from ..schema import DtypeBackend, check_dtype_backend
 from ._args import as_hosts, as_set, shared_params
 from ._catalog import Listing
@@ -503,8 +504,8 @@ def read_history(
     *,
     index_host: str | Sequence[str] | None = None,
     index_name: str | Sequence[str] | None = None,
-    since: Any = None,
-    until: Any = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     storage_options: dict[str, Any] | None = None,
     dtype_backend: DtypeBackend = "numpy_nullable",
 ) -> pd.DataFrame:

@@ -42,7 +42,7 @@ def _offset(freq: Any) -> pd.DateOffset:
     return offset
 
 
-def throughput(frame: pd.DataFrame, *, freq: Any = "1D") -> pd.DataFrame:
+def throughput(frame: pd.DataFrame, *, freq: str | pd.DateOffset = "1D") -> pd.DataFrame:
     """Count the imports that finished in each period, with their records and speed.
 
     Each import counts once, in the period of its ``finished_at`` (UTC), with its last
