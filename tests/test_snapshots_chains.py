@@ -173,11 +173,14 @@ def test_a_read_leaves_arrow_s_default_pool_as_it_found_it(tmp_path: Any) -> Non
     try:
         with ThreadPoolExecutor(4) as pool:  # reads at once: one switch, one switch back
             frames = list(pool.map(lambda _: read_history(root), range(8)))
+        listings = read_snapshots(root)  # the same for read_snapshots
     finally:
         _pool.pa.set_memory_pool = original  # type: ignore[assignment]
     assert pa.default_memory_pool().backend_name == before.backend_name
     if before.backend_name != "system":
         assert seen[0] == "system" and seen[-1] == before.backend_name and len(seen) % 2 == 0
+        assert seen[-2:] == ["system", before.backend_name]  # read_snapshots' own switch
+    assert len(listings) == 10
     for frame in frames:  # buffers of the system pool outlive the switch back
         pd.testing.assert_frame_equal(frame, frames[0])
     assert frames[0]["listings"].tolist() == [5, 5]
