@@ -221,3 +221,28 @@ def test_days_then_newer_listing_files_need_no_sort_of_every_run(
     assert len(runs) == 100 and runs["listings"].max() == 15
     # Merged: the 40 runs still open after the days and the files' 120 rows, not all runs.
     assert sizes == [160]
+
+
+def test_a_lake_that_moves_under_every_read_is_an_error_not_a_frame(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Each read of the history met listings moved by another process: no frame is made of
+    a lake at no one moment; the error says what happened and what to do."""
+    import pytest
+
+    from pinecone_imports_frame import SnapshotError
+    from pinecone_imports_frame.snapshots import _history
+
+    root = str(tmp_path / "lake")
+    _write(root, "h", pd.date_range("2025-05-01T23:00Z", periods=3, freq="30min"), lambda t: [])
+    reads = []
+
+    def moving(self: Any, *args: Any) -> bool:
+        reads.append(1)
+        return True  # as if a compaction had moved a listing already read
+
+    monkeypatch.setattr(_history._HistoryReader, "_reads_again", moving)
+    with pytest.raises(SnapshotError, match="kept changing while its history was read") as info:
+        read_history(root)
+    assert root in str(info.value) and "read it again" in str(info.value)
+    assert len(reads) == _history.MAX_LOOKS

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import runs
-from ..errors import SkippedFileWarning
+from ..errors import SnapshotError
 from ..frame import micros
 from ..parsing import Moment
 from ..schema import DtypeBackend, check_dtype_backend
@@ -596,11 +595,12 @@ def read_history(
                 logger.info("reading the lake again: %s", why)
                 continue
             break
-        else:  # pragma: no cover - the lake kept moving listings back in time
-            warnings.warn(
-                "the lake kept changing while its history was read; read it again",
-                SkippedFileWarning,
-                stacklevel=2,
+        else:  # every read met the lake moving: none is the lake at one moment
+            raise SnapshotError(
+                f"the lake {store.user_path(store.root)} kept changing while its history was read: "
+                f"each of {MAX_LOOKS} reads found listings moved by a compaction or a prune "
+                "in another process (or written between listings already read); read it "
+                "again when they are done"
             )
     _warn_skipped(store, skipped)
     if not settled:
