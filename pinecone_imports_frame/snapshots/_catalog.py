@@ -93,7 +93,9 @@ def listings_of(
         defaults = json.loads(kv.get(DEFAULTS_KEY) or b"{}")
         if not isinstance(defaults, dict):
             return None
-        listings = _listings_of_columns(items, defaults) if isinstance(items, dict) else None
+        listings = (
+            _listings_of_columns(items, raw, defaults) if isinstance(items, dict) and raw else None
+        )
         if listings is None:
             if isinstance(items, dict):  # a runs file's columns of listings
                 items = _rows_of_columns(items)
@@ -188,27 +190,53 @@ def _rows_of_columns(cols: dict[str, Any]) -> list[dict[str, Any]]:
 _STAMPS_US = (-62_135_596_800_000_000, 253_402_300_799_999_999)
 
 
-def _listings_of_columns(cols: dict[str, Any], defaults: dict[str, Any]) -> list[Listing] | None:
+def listing_arrays(cols: Any, raw: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a runs file's listings' ``listed_at`` (µs) and rows, as int64 arrays.
+
+    ``cols`` is its footer's columns of listings, parsed from ``raw``. None when some
+    listing has its own metadata or a value is not a whole number (the general path then
+    reads them, as it reads any list).
+
+    Examples
+    --------
+    >>> raw = b'{"first": 10, "at": [0, 5], "name": ["a", "b"], "rows": [2, 3]}'
+    >>> [a.tolist() for a in listing_arrays(json.loads(raw), raw)]
+    [[10, 15], [2, 3]]
+    >>> listing_arrays({"first": 10, "at": [0.5], "rows": [2]}, b"") is None
+    True
+    """
+    if not isinstance(cols, dict) or cols.get("meta"):
+        return None
+    first, at, rows = cols.get("first"), cols.get("at"), cols.get("rows")
+    if type(first) is not int or not isinstance(at, list) or not isinstance(rows, list):
+        return None
+    if len(at) != len(rows) or b"true" in raw or b"false" in raw:  # (numpy takes a bool)
+        return None
+    offsets, counts = np.array(at), np.array(rows)  # a fraction or a string: not int64
+    if offsets.dtype != np.int64 or counts.dtype != np.int64 or offsets.ndim != 1:
+        return None
+    return first + offsets, counts
+
+
+def _listings_of_columns(
+    cols: dict[str, Any], raw: bytes, defaults: dict[str, Any]
+) -> list[Listing] | None:
     """Read a runs file's columns of listings fast (a year of them is millions of listings).
 
     The listings share one metadata dict and their names' stamps are formatted at once;
     None when some listing has its own metadata, or a value is unusual (the general path
     then reads them, as it reads any list).
     """
-    at, names, rows = cols.get("at"), cols.get("name"), cols.get("rows")
-    if cols.get("meta") or not (
-        isinstance(at, list) and isinstance(names, list) and isinstance(rows, list)
-    ):
+    arrays = listing_arrays(cols, raw)
+    names = cols.get("name")
+    if arrays is None or not isinstance(names, list) or len(names) != len(arrays[0]):
         return None
-    first = cols.get("first")
-    if type(first) is not int or not all(type(v) is int for v in (*at, *rows)):
+    if not all(type(v) is str for v in names):
         return None
-    if not len(at) == len(names) == len(rows) or not all(type(v) is str for v in names):
+    stamps, rows = arrays
+    if len(stamps) and (stamps.min() < _STAMPS_US[0] or stamps.max() > _STAMPS_US[1]):
         return None
-    stamps = [first + offset for offset in at]
-    if stamps and (min(stamps) < _STAMPS_US[0] or max(stamps) > _STAMPS_US[1]):
-        return None
-    text = np.datetime_as_string(np.array(stamps, dtype="datetime64[us]")).tolist()
+    text = np.datetime_as_string(stamps.astype("datetime64[us]")).tolist()
     shared = {k: str(v) for k in LISTING_META if (v := defaults.get(k)) is not None}
     return [
         Listing(
@@ -218,7 +246,7 @@ def _listings_of_columns(cols: dict[str, Any], defaults: dict[str, Any]) -> list
             0,
             shared,
         )
-        for name, us, n, t in zip(names, stamps, rows, text, strict=True)
+        for name, us, n, t in zip(names, stamps.tolist(), rows.tolist(), text, strict=True)
     ]
 
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import runs
-from ._catalog import LISTINGS_KEY, RUNS_KEY
+from ._catalog import LISTINGS_KEY, RUNS_KEY, listing_arrays
 from ._layout import SnapshotFile, is_ours, schema_problem
 from ._store import Store
 
@@ -100,17 +100,10 @@ def footer_of(store: Store, f: SnapshotFile) -> Any:
         if not is_ours(kv) or kv.get(RUNS_KEY) != str(md.num_rows).encode():
             return None
         raw = kv.get(LISTINGS_KEY) or b"null"
-        cols = json.loads(raw)
-        if not isinstance(cols, dict) or cols.get("meta") or not isinstance(cols.get("first"), int):
+        arrays = listing_arrays(json.loads(raw), raw)
+        if arrays is None or not len(arrays[0]):
             return None
-        if b"true" in raw or b"false" in raw:  # (numpy would take a bool for an int)
-            return None
-        at, rows = np.array(cols.get("at")), np.array(cols.get("rows"))  # floats: not int64
-        if not (at.ndim == rows.ndim == 1 and len(at) == len(rows) > 0):
-            return None
-        if at.dtype != np.int64 or rows.dtype != np.int64:
-            return None
-        stamps = cols["first"] + at
+        stamps, rows = arrays
         first, last = f.listed_us, f.last_listed_us
         if first is None or last is None or stamps.min() < first or stamps.max() > last:
             return None
