@@ -246,3 +246,50 @@ def test_a_lake_that_moves_under_every_read_is_an_error_not_a_frame(
         read_history(root)
     assert root in str(info.value) and "read it again" in str(info.value)
     assert len(reads) == _history.MAX_LOOKS
+
+
+def _interleaved_day(tmp_path: Any) -> str:
+    """A day of one index held by two runs files whose listings interleave in time.
+
+    Two compactions running at once, each merging the files it saw, leave such a day
+    (the next compaction merges the two): here the first holds the listings on the hour
+    (00:00 to 08:00), the second those at half past (05:30 to 09:30), and a listing
+    file stays after them. Every import is in every listing, so a run of either file
+    spans the other's listings between its first and last.
+    """
+    root, other = str(tmp_path / "lake"), str(tmp_path / "other")
+    on_the_hour = pd.date_range("2025-05-01T00:00Z", "2025-05-01T08:00Z", freq="1h")
+    half_past = pd.date_range("2025-05-01T05:30Z", "2025-05-01T09:30Z", freq="1h")
+
+    def records(t: pd.Timestamp) -> list[dict[str, Any]]:
+        return [_done(0), {**_done(1), "recordsImported": 1 if t.hour < 7 else 2}]
+
+    _write(root, "h", on_the_hour, records)
+    _write(other, "h", half_past, records)
+    compact_snapshots(root)
+    compact_snapshots(other)
+    (runs_file,) = (tmp_path / "other").rglob("*.runs.parquet")
+    (day_folder,) = {p.parent for p in (tmp_path / "lake").rglob("*.runs.parquet")}
+    runs_file.rename(day_folder / runs_file.name)
+    _write(root, "h", [pd.Timestamp("2025-05-01T12:00Z")], records)
+    return root
+
+
+def test_a_day_held_by_two_runs_files_whose_listings_interleave_counts_each_listing_once(
+    tmp_path: Any,
+) -> None:
+    """Each file's runs were taken as they were stored: a run spanning the other file's
+    listings counted them again (two compactions at once made the lake so)."""
+    root = _interleaved_day(tmp_path)
+    listings = read_snapshots(root)
+    assert len(listings) == 2 * 15  # two imports in each of 9 + 5 + 1 listings
+    runs = _expected(root)
+    assert runs.groupby("id")["listings"].sum().tolist() == [15, 15]
+    assert runs[runs["id"] == "imp-0"]["listings"].tolist() == [15]
+    # Read through a window that cuts the files (they are then read by listings).
+    window = {"since": "2025-05-01T03:00Z", "until": "2025-05-01T10:00Z"}
+    assert _expected(root, **window).groupby("id")["listings"].sum().tolist() == [11, 11]
+    # And the next compaction merges the day into one file, as ever.
+    compact_snapshots(root)
+    assert list_snapshots(root)["path"].nunique() == 1
+    pd.testing.assert_frame_equal(to_listings(_expected(root)), listings)

@@ -346,6 +346,14 @@ class _HistoryReader(_Reader):
         """Keep the runs of files read whole, a few at a time (one check, one conversion)."""
         checked = self._check_all(batch)
         batch.clear()
+        # A file whose listings another file's interleave (two compactions of a day at
+        # once): its runs span listings they do not hold, so its listings are rebuilt.
+        apart = [item for item in checked if not self._alone(item[0], item[1])]
+        if apart:
+            checked = [item for item in checked if all(item is not a for a in apart)]
+            for host, stamps, table in apart:
+                self._refuse(host)
+                self._keep(runs.expand(_with_host(table, host), {host: np.unique(stamps)}))
         kept = self._join(checked) if self.chains is not None else checked
         if not kept:
             return
@@ -374,15 +382,32 @@ class _HistoryReader(_Reader):
                     )
                 except (Refused, pa.ArrowException, ValueError, TypeError) as exc:
                     logger.debug("days of %s merged by sorting: %s", host, exc)
-                    self.chains.refused.add(host)
-                    carry = self.chains.carry.pop(host, None)
-                    if carry is not None:
-                        self.runs.add(_with_host(carry, host), self.instants(), note=False)
+                    self._refuse(host)
                 else:
                     self.runs.add_ended(host, span, _with_host(ended, host), self.instants())
                     continue
             refused += days
         return refused
+
+    def _refuse(self, host: str) -> None:
+        """Merge the index's days by sorting from now on (its open runs go with them)."""
+        if self.chains is None or host in self.chains.refused:
+            return
+        self.chains.refused.add(host)
+        carry = self.chains.carry.pop(host, None)
+        if carry is not None:
+            self.runs.add(_with_host(carry, host), self.instants(), note=False)
+
+    def _alone(self, host: str, stamps: np.ndarray) -> bool:
+        """Whether no other listing of the index falls between a file's first and last.
+
+        Only then do its runs, which span its own listings, span the index's listings.
+        """
+        every = self.instants().get(host)
+        if every is None or not len(stamps):
+            return True
+        lo, hi = np.searchsorted(every, [stamps.min(), stamps.max()], side="left")
+        return bool(hi - lo + 1 == len(np.unique(stamps)))
 
     def _check_all(self, batch: list[tuple[SnapshotFile, pa.Table]]) -> list[Checked]:
         """Return the host, instants and runs of each file whose runs add up to its listings.
@@ -447,10 +472,11 @@ class _HistoryReader(_Reader):
     def _rows(self, f: SnapshotFile, c: Any, keep: list[Listing]) -> pa.Table | None:
         if not f.is_runs:
             return super()._rows(f, c, keep)
-        in_window = {x.name for x in c.listings if _listed_in(x.listed_us, *self._window)}
-        if {x.name for x in keep} == in_window:
+        window = [x for x in c.listings if _listed_in(x.listed_us, *self._window)]
+        stamps = np.array([x.listed_us for x in window], dtype=np.int64)
+        if {x.name for x in keep} == {x.name for x in window} and self._alone(f.host, stamps):
             return self._runs_of(c)
-        # some of its listings count from another file: only the others' rows
+        # some of its listings count from another file, or others' fall among them
         return rows_of_runs(c, keep, list(FILE_COLUMNS), self.skipped)
 
     def _piece(self, f: SnapshotFile, t: pa.Table, keep: list[Listing]) -> pa.Table | None:
