@@ -293,3 +293,28 @@ def test_a_day_held_by_two_runs_files_whose_listings_interleave_counts_each_list
     compact_snapshots(root)
     assert list_snapshots(root)["path"].nunique() == 1
     pd.testing.assert_frame_equal(to_listings(_expected(root)), listings)
+
+
+def test_a_snapshot_file_skipped_as_unreadable_is_no_listing_of_the_history(
+    tmp_path: Any,
+) -> None:
+    """An empty file named as a snapshot was skipped, with a warning, yet its name stood
+    as a listing in which no import was: every run ended there, and the trends and the
+    report showed a listing of zeros."""
+    import pytest
+
+    from pinecone_imports_frame import SkippedFileWarning
+
+    root = str(tmp_path / "lake")
+    stamps = pd.date_range("2025-05-01T10:00Z", "2025-05-01T10:40Z", freq="10min")
+    _write(root, "h", stamps, lambda t: [_done(0), _done(1)])
+    compact_snapshots(root)  # a day of runs, then files after it
+    _write(root, "h", pd.date_range("2025-05-02T10:00Z", periods=3, freq="10min"),
+           lambda t: [_done(0), _done(1)])  # fmt: skip
+    (folder,) = {p.parent for p in (tmp_path / "lake").rglob("20250502T*.parquet")}
+    (folder / "20250502T100500.000000Z-0000deadbeef.parquet").write_bytes(b"")
+    for kw in ({}, {"since": "2025-05-01T10:05Z"}):
+        with pytest.warns(SkippedFileWarning, match="0000deadbeef"):
+            runs = read_history(root, **kw)
+        assert len(runs.attrs["listings"]) == (8 if not kw else 7)
+        assert runs["listings"].tolist() == ([8, 8] if not kw else [7, 7])

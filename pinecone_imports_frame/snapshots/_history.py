@@ -253,6 +253,26 @@ class _HistoryReader(_Reader):
             self._fresh = True
         return self._instants
 
+    def read_instants(self) -> dict[str, np.ndarray]:
+        """Return the listings of the last look that were read (sorted µs, by host).
+
+        A file skipped as unreadable holds no listing of the history: none of its
+        imports was seen at its instant (unless another file holds that listing too).
+        """
+        bad = {f.path for f, _ in self.skipped}
+        got: dict[str, list[np.ndarray]] = {}
+        for h, us in self.read:
+            got.setdefault(h, []).append(np.array([us], dtype=np.int64))
+        for path in self._whole_held:
+            if path not in bad:
+                h, stamps, _ = self._whole[path]
+                got.setdefault(h, []).append(stamps)
+        out = {}
+        for h, every in self.instants().items():
+            if h in got:
+                out[h] = np.intersect1d(every, np.concatenate(got[h]))
+        return {h: v for h, v in out.items() if len(v)}
+
     def _look(self, found: list[SnapshotFile]) -> bool:
         self._fresh = False  # a look says what it holds (``held``) before it reads any of it
         whole, rest = whole_files(found, self._window)
@@ -615,7 +635,7 @@ def read_history(
             reader = _HistoryReader(store, list(FILE_COLUMNS), names, skipped, (since_us, until_us))
             try:
                 settled = reader.gather(scan)
-                final = reader.instants()  # the listings of the lake's last look, in the window
+                final = reader.read_instants()  # the lake's last look's, in the window
                 table = reader.runs.result(final)
             except _Restart as why:
                 logger.info("reading the lake again: %s", why)
