@@ -8,6 +8,7 @@ receiver on 127.0.0.1 that records what it is sent. Exit codes: 0 healthy, 1 a p
 from __future__ import annotations
 
 import json
+import logging
 import re
 import socket
 import threading
@@ -411,3 +412,16 @@ def test_a_history_without_hosts_is_one_index() -> None:
     assert problem_lines(problems) == [
         "the project: import 7 stalled at 40 %: no progress for 2h00m00s (since 2026-03-02 07:00Z)"
     ]
+
+
+def test_verbose_logs_never_show_the_webhook_url(
+    emu: Emulator, receiver: Receiver, capsys: Any
+) -> None:
+    """urllib3's DEBUG line named the POST's path, the webhook's secret, under -v."""
+    argv = ["-v", "check", "--host", emu.url, "--api-key", KEY, "--notify", receiver.url]
+    assert exit_code(argv) == 1
+    assert receiver.posts  # posted
+    err = capsys.readouterr().err
+    assert '"POST /***' in err  # urllib3's line is there, its path masked
+    assert "s3cr3tPath" not in err and KEY not in err
+    assert not logging.getLogger("urllib3.connectionpool").filters  # none left behind

@@ -29,6 +29,33 @@ MAX_TEXT = 8_000
 _READ_LIMIT = 4096
 
 
+#: The loggers of urllib3 that name a request's URL or path.
+_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager")
+
+
+class _HideSecret(logging.Filter):
+    """Mask a webhook URL's path and query in log records that quote them (urllib3's)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        parts = urlsplit(url.strip())
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        self.secrets = [s for s in (url.strip(), path) if s not in ("", "/")]
+
+    def _mask(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self.secrets:
+                value = value.replace(secret, "/***")
+        return value
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, with the secret masked in its message and arguments."""
+        record.msg = self._mask(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._mask(a) for a in record.args)
+        return True
+
+
 def slack_escape(text: str) -> str:
     """Escape what Slack reads as markup or mentions: ``&``, ``<`` and ``>``.
 
@@ -129,6 +156,9 @@ def notify_webhook(
     manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
     body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     where = endpoint.hostname
+    hide = _HideSecret(url)
+    for name in _URLLIB3_LOGGERS:  # its DEBUG lines name the request's path (the secret)
+        logging.getLogger(name).addFilter(hide)
     try:
         response = manager.request(
             "POST",
@@ -149,6 +179,8 @@ def notify_webhook(
         ) from None
     finally:
         manager.clear()
+        for name in _URLLIB3_LOGGERS:
+            logging.getLogger(name).removeFilter(hide)
     if not 200 <= response.status < 300:
         raise ApiError(
             f"the webhook at {where} answered HTTP {response.status}; check its URL (not "
