@@ -261,9 +261,9 @@ def status_failure(
 
     def make(retries: int) -> PineconeImportsError:
         text = f"HTTP {status} from GET {path}: {message}"
-        if hint:
+        if hint:  # not str.format: a redirect's hint quotes the server's Location
             retried = {0: "not retried", 1: "retried once"}.get(retries, f"retried {retries} times")
-            text += f" ({hint.format(retried=retried)})"
+            text += f" ({hint.replace('{retried}', retried)})"
         return cls(text, status=status, code=code, message=message, details=details, path=path)
 
     return _FailedAttempt(make, retry=retry, cause=None)

@@ -309,6 +309,18 @@ def test_a_redirect_is_an_error_naming_the_location(status: int, waits: list[flo
 
 
 @pytest.mark.parametrize(
+    "location", ["https://x.example/{0}", "https://x.example/?{", "https://x/{retried.__class__}"]
+)
+def test_braces_in_a_location_are_quoted_not_formatted(location: str) -> None:
+    """The hint quoting the Location was a str.format template: IndexError, ValueError, or
+    the server's expression evaluated, instead of an ApiError."""
+    redirect = answer(302, b"", headers=[("Location", location)])
+    with HostileServer([redirect]) as server, pytest.raises(ApiError) as info:
+        read(server)
+    assert f"redirected to {location};" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [
         ("1.5", 1.5),
