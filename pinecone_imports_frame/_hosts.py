@@ -81,6 +81,18 @@ def normalize_host(host: str, *, what: str = "host") -> Endpoint:
     """
     if not isinstance(host, str):
         raise ConfigurationError(f"{what} must be a str, not {type(host).__name__}")
+    try:
+        return _normalize(host, what)
+    except ConfigurationError:
+        raise
+    except ValueError:  # urlsplit's own: "[::1", "a]b", "[zz]", "\u2100.com" (NFKC)
+        raise ConfigurationError(
+            f"{what} {host!r} is not a host or an http(s) URL; "
+            "give it as the console shows it, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io"
+        ) from None
+
+
+def _normalize(host: str, what: str) -> Endpoint:
     text = host.strip().rstrip("/")
     if not text:
         raise ConfigurationError(f"{what} is empty: give the index host as the console shows it")

@@ -792,3 +792,11 @@ def test_a_pagination_of_the_wrong_kind_is_an_error_not_the_end(pagination: obje
     ):
         read(server)
     assert info.value.partial is not None and info.value.partial["id"].tolist() == PAGE1
+
+
+@pytest.mark.parametrize("host", ["[::1", "a]b", "[zz]", "http://[::1", "\u2100.com"])
+def test_a_host_urlsplit_cannot_parse_is_a_configuration_error(host: str) -> None:
+    """urlsplit's ValueError escaped raw: a control plane naming such a host crashed
+    `check --all-indexes` and the exporter instead of failing that index alone."""
+    with pytest.raises(ConfigurationError, match="is not a host"):
+        normalize_host(host)
