@@ -305,3 +305,34 @@ def test_timeout_cuts_a_proxy_that_trickles_its_tunnel_answer(
         took = time.monotonic() - started
     assert took < 3.0, f"took {took:.1f} s"
     assert [r.method for r in proxy.requests] == ["CONNECT"]
+
+
+def test_a_webhook_goes_through_the_proxy_with_its_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The webhook's ProxyManager was made from the bare URL: no Proxy-Authorization, so
+    an authenticating proxy refused every notification while the listings went through."""
+    from pinecone_imports_frame.monitoring import notify_webhook
+
+    with HostileServer([], default=answer(200, "ok")) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", f"http://alice:s%40crit@{proxy.address}")
+        notify_webhook(
+            "http://hooks.example.test/services/T0/s3cr3t", text="hi", allow_insecure=True
+        )
+    (request,) = proxy.requests
+    assert request.headers["proxy-authorization"] == "Basic YWxpY2U6c0Bjcml0"
+    assert request.target == "http://hooks.example.test/services/T0/s3cr3t"
+
+
+def test_the_webhook_timeout_bounds_the_whole_post() -> None:
+    """--notify-timeout bounded each socket read: a webhook answering a byte a second held
+    `check` (and the cron runs after it) for as long as it kept sending."""
+    from pinecone_imports_frame import TransportError
+    from pinecone_imports_frame.monitoring import notify_webhook
+
+    head = b"HTTP/1.1 200 OK\r\n"
+    with HostileServer([trickle(b"X-Slow: " + b"a" * 60, every=0.1, head=head)]) as hook:
+        started = time.monotonic()
+        with pytest.raises(TransportError, match="no answer in time"):
+            notify_webhook(hook.url + "/services/s3cr3t", text="hi", timeout=1.0)
+        assert time.monotonic() - started < 3.0  # not the 6 s the trickle takes

@@ -123,7 +123,8 @@ def notify_webhook(
     text : str
         The message (see :func:`message_text`).
     timeout : float
-        Seconds to connect and, separately, to wait for the answer.
+        Seconds the whole POST may take: connecting (through the environment's proxy,
+        if any), sending, and the answer.
     allow_insecure : bool
         Allow plain http to a host that is not loopback.
 
@@ -143,48 +144,60 @@ def notify_webhook(
     ...
     pinecone_imports_frame.errors.ConfigurationError: the webhook URL is not an http(s) URL ...
     """
-    from ..transport import _tls_context, proxy_for
+    from .._deadline import RequestDeadline
+    from ..transport import Transport
 
     endpoint = _endpoint(url, allow_insecure=allow_insecure)
-    options: dict[str, Any] = {
-        "retries": False,
-        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
-    }
-    if endpoint.is_https:
-        options["ssl_context"] = _tls_context()
-    proxy = proxy_for(endpoint)
-    manager = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
-    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     where = endpoint.hostname
+    parts = urlsplit(url.strip())
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # The transport of the listings: the environment's proxy (with its credentials), TLS
+    # verified, and a deadline for the whole POST (a trickling server is cut at ``timeout``).
+    deadline = RequestDeadline()
+    transport = Transport(endpoint, timeout=timeout, deadline=deadline, allow_insecure=True)
+    body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     hide = _HideSecret(url)
     for name in _URLLIB3_LOGGERS:  # its DEBUG lines name the request's path (the secret)
         logging.getLogger(name).addFilter(hide)
+    failure: BaseException | None = None
+    status = 0
     try:
-        response = manager.request(
-            "POST",
-            url.strip(),
-            body=body,
-            headers={"Content-Type": "application/json; charset=utf-8"},
-            redirect=False,
-            preload_content=False,
-        )
+        urlopen = transport.connect()
+        deadline.start(timeout)
         try:
-            response.read(_READ_LIMIT)
+            response = urlopen(
+                "POST",
+                endpoint.url + target if transport.forwarded else target,
+                body=body,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                redirect=False,
+                retries=False,
+                preload_content=False,
+            )
+            try:
+                status = response.status
+                response.read(_READ_LIMIT)
+            finally:
+                response.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            failure = exc
         finally:
-            response.release_conn()
-    except urllib3.exceptions.HTTPError as exc:
-        raise TransportError(
-            f"could not post to the webhook at {where} ({type(exc).__name__}); check the "
-            "URL and the network"
-        ) from None
+            if deadline.stop():
+                failure = failure or TimeoutError()
     finally:
-        manager.clear()
+        transport.close()
         for name in _URLLIB3_LOGGERS:
             logging.getLogger(name).removeFilter(hide)
-    if not 200 <= response.status < 300:
+    if failure is not None:
+        what = "no answer in time" if isinstance(failure, TimeoutError) else type(failure).__name__
+        raise TransportError(
+            f"could not post to the webhook at {where} ({what}, {timeout:g} s at most); check "
+            "the URL and the network"
+        ) from None
+    if not 200 <= status < 300:
         raise ApiError(
-            f"the webhook at {where} answered HTTP {response.status}; check its URL (not "
+            f"the webhook at {where} answered HTTP {status}; check its URL (not "
             "shown: it is a secret)",
-            status=response.status,
+            status=status,
         )
     logger.debug("posted %d bytes to the webhook at %s", len(body), where)
