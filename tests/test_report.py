@@ -484,6 +484,35 @@ def test_a_status_of_a_newer_api_version_gets_its_own_colour() -> None:
 # --- any text: math signs, control characters, markup ----------------------------------
 
 
+def test_dates_at_the_ends_of_the_calendar_are_shown_not_binned_or_crashed() -> None:
+    """A createdAt of 9999-12-31T23:59:59Z crashed the report (strftime past year 9999,
+    after rounding to the minute), and finishes in year 1 or 9999 made millions of empty
+    periods (45 s, 20 of them binning)."""
+    records = [
+        {"id": "p", "status": "Pending", "createdAt": "9999-12-31T23:59:59Z"},
+        {"id": "f", "status": "Completed", "createdAt": "2026-03-01T00:00:00Z",
+         "finishedAt": "9999-12-31T23:59:59Z"},
+        {"id": "y1", "status": "Failed", "createdAt": "0001-01-01T00:00:00Z",
+         "finishedAt": "0001-01-01T00:00:01Z", "error": "old"},
+        {"id": "ok", "status": "Completed", "createdAt": "2026-03-01T08:00:00Z",
+         "finishedAt": "2026-03-01T09:00:00Z"},
+    ]  # fmt: skip
+    history = pd.concat(
+        [pif.to_frame(records, listed_at=t) for t in ("2026-03-01T09:30Z", "2026-03-01T10:30Z")]
+    )
+    root = parse_strictly(report(history))
+    assert "9999-12-31 23:59Z" in text_of(root)  # the pending import, created then
+    finishes = section(root, "Imports finished per hour")
+    (table,) = [t for element in finishes for t in element.iterfind(".//h:table", NS)]
+    assert len(list(table.iterfind(".//h:tr", NS))) <= 62
+    notes = [text_of(p) for p in root.iterfind(".//h:p[@class='note']", NS)]
+    assert "1 import that finished earlier is not drawn." in notes
+    assert (
+        "1 import the server says finished after the newest listing (which cannot be) is "
+        "not drawn." in notes
+    )
+
+
 def _running_and_failed(texts: list[str], *, status: str = "InProgress") -> pd.DataFrame:
     """Two listings of imports named by ``texts``: running ones (each a line of the progress
     figure), failed ones (the failures table) and one in a status named by each text."""

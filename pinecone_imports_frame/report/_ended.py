@@ -66,7 +66,8 @@ def unit_of(facts: Facts) -> tuple[str, str, pd.Timedelta]:
 def throughput(facts: Facts) -> str:
     """Show the imports finished per day (or hour): the period's figure, then its table."""
     freq, unit, width = unit_of(facts)
-    bins = trends.throughput(facts.latest, freq=freq)
+    latest, early, late = _drawable(facts, freq, width)
+    bins = trends.throughput(latest, freq=freq)
     if not len(bins) or facts.end is None:
         return f'<p class="note">No import has finished {facts.scope}.</p>'
     bins = _up_to(bins, facts.end, freq)
@@ -75,7 +76,7 @@ def throughput(facts: Facts) -> str:
     if facts.start is not None:
         first_bin = max(first_bin, facts.start.floor(freq) - CONTEXT_BINS * width)
     shown = bins[(periods >= first_bin) & (periods <= facts.end)].tail(MAX_BINS)
-    hidden = int(bins["finished"].sum() - shown["finished"].sum())
+    hidden = int(bins["finished"].sum() - shown["finished"].sum()) + early
     starts = pd.DatetimeIndex(shown["period"])
     partial = bool(len(shown)) and starts[-1] + width > facts.end
     drawn = shown.set_index(starts.tz_convert("UTC").tz_localize(None))
@@ -103,8 +104,36 @@ def throughput(facts: Facts) -> str:
     parts.append(_throughput_table(in_period, unit, partial_end=facts.end if partial else None))
     if hidden:
         earlier = fmt.plural(hidden, "import")
-        parts.append(f'<p class="note">{earlier} that finished earlier are not drawn.</p>')
+        verb = "is" if hidden == 1 else "are"
+        parts.append(f'<p class="note">{earlier} that finished earlier {verb} not drawn.</p>')
+    if late:
+        verb = "is" if late == 1 else "are"
+        parts.append(
+            f'<p class="note">{fmt.plural(late, "import")} the server says finished after the '
+            f"newest listing (which cannot be) {verb} not drawn.</p>"
+        )
     return "\n".join(parts)
+
+
+def _drawable(facts: Facts, freq: str, width: pd.Timedelta) -> tuple[pd.DataFrame, int, int]:
+    """Return the imports whose finish may be drawn, and how many finished before or after.
+
+    Only the last :data:`MAX_BINS` periods up to the newest listing are ever drawn: the
+    finishes before them are counted, not binned (a server's ``finishedAt`` of year 1
+    or 9999 would make millions of empty periods), and a finish after the newest listing
+    cannot be.
+    """
+    latest = facts.latest
+    if facts.end is None or not len(latest):
+        return latest, 0, 0
+    finished = pd.to_datetime(latest["finished_at"], utc=True)
+    ended = latest["status"].isin(["Completed", "Failed", "Cancelled"]).to_numpy(bool)
+    earliest = facts.end.floor(freq) - (MAX_BINS + 1) * width
+    before = (finished < earliest).to_numpy(bool) & ended
+    after = (finished > facts.end).to_numpy(bool) & ended
+    if not (before.any() or after.any()):
+        return latest, 0, 0
+    return latest[~(before | after)], int(before.sum()), int(after.sum())
 
 
 def _up_to(bins: pd.DataFrame, end: pd.Timestamp, freq: str) -> pd.DataFrame:

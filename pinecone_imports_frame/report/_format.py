@@ -121,14 +121,16 @@ def when(value: Any) -> str:
     --------
     >>> when(pd.Timestamp("2026-12-09 15:42:19.427513+00:00")), when(pd.NaT)
     ('2026-12-09 15:42Z', '—')
-    >>> when(pd.Timestamp("2026-12-09 23:59:59.6Z"))
-    '2026-12-10 00:00Z'
+    >>> when(pd.Timestamp("2026-12-09 23:59:59.6Z")), when(pd.Timestamp("9999-12-31 23:59:59Z"))
+    ('2026-12-10 00:00Z', '9999-12-31 23:59Z')
     """
     if missing(value):
         return MISSING
     t = pd.Timestamp(value)
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-    return t.round("min").strftime("%Y-%m-%d %H:%MZ")
+    t = t.round("min") if t.year < 9999 else t.floor("min")  # not into year 10000
+    # Field by field: strftime refuses a year past 9999 (a server's createdAt may say it).
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}Z"
 
 
 def at(value: Any) -> str:
