@@ -126,6 +126,13 @@ def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
             "indexes must be None, a name or pattern, or a non-empty list of them "
             "(e.g. ['prod-*', 'search'])"
         )
+    # Patterns are matched here, never sent; but one that matches nothing is quoted back.
+    if any(p.strip().lower().startswith("pcsk_") for p in listed):
+        raise ConfigurationError(
+            "indexes holds what looks like an API key (it is not repeated here): pass the "
+            "key as api_key= (or PINECONE_API_KEY) and index names or patterns such as "
+            "'prod-*' as indexes"
+        )
     return listed
 
 
