@@ -151,7 +151,7 @@ def check_index_name(index_name: Any, key: ApiKey) -> None:
         raise ConfigurationError(
             "index_name looks like an API key (it is not repeated here): pass the key as "
             "api_key= (or PINECONE_API_KEY) and the index's name as the console shows it, "
-            "e.g. index_name='my-index'"
+            "e.g. my-index"
         )
     if not INDEX_NAME.fullmatch(index_name):
         raise ConfigurationError(
