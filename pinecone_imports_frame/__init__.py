@@ -34,6 +34,7 @@ from .errors import (
     SnapshotError,
     TransportError,
     UnknownStatusWarning,
+    UnmatchedIndexWarning,
 )
 from .fleet import read_project_imports
 from .frame import concat_frames, empty_frame, to_frame
@@ -121,6 +122,7 @@ __all__ = [
     "TransportError",
     "UnknownStatusWarning",
     "UnlistedApiVersion",
+    "UnmatchedIndexWarning",
     "WatchEvent",
     "__version__",
     "check_imports",

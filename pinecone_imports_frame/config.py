@@ -115,14 +115,57 @@ DEFAULT_MAX_PAGES = 100_000
 DEFAULT_MAX_WORKERS = 16
 
 
+#: Pinecone's rule for an index name: 1-45 characters of a-z, 0-9 and '-', starting and
+#: ending with a letter or digit (the control plane's ``CreateIndexRequest.name``).
+INDEX_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,43}[a-z0-9])?")
+
+
+def _holds_a_key(text: str, key: ApiKey) -> bool:
+    """Tell whether ``text`` is (or holds) the API key, or any Pinecone key (``pcsk_``)."""
+    bare = text.strip().split("://", 1)[-1]
+    secret = key.reveal()
+    return (len(secret) >= _KEY_PIECE and secret in text) or bare.lower().startswith("pcsk_")
+
+
+def check_index_name(index_name: Any, key: ApiKey) -> None:
+    """Refuse an index name Pinecone would not accept, without repeating it.
+
+    A key pasted into ``index_name`` was sent as a URL path (``GET /indexes/pcsk_...``)
+    and quoted back in the error; any name that is not an index name is refused here,
+    before any request, and never repeated (it may be a secret).
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame._apikey import ApiKey
+    >>> check_index_name("prod-search", ApiKey("pcsk_example"))
+    >>> check_index_name("pcsk_abc_secret", ApiKey("pcsk_example"))
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: index_name looks like an API key (it is not repeated here): ...
+    """  # noqa: E501
+    if index_name is None:
+        return
+    if not isinstance(index_name, str):
+        raise ConfigurationError(f"index_name must be a string, not a {type(index_name).__name__}")
+    if _holds_a_key(index_name, key):
+        raise ConfigurationError(
+            "index_name looks like an API key (it is not repeated here): pass the key as "
+            "api_key= (or PINECONE_API_KEY) and the index's name as the console shows it, "
+            "e.g. my-index"
+        )
+    if not INDEX_NAME.fullmatch(index_name):
+        raise ConfigurationError(
+            "the index name given (index_name=...) is not a Pinecone index name (it is not "
+            "repeated here): 1 to 45 characters of a-z, 0-9 and '-', starting and ending "
+            "with a letter or digit, e.g. 'my-index'"
+        )
+
+
 def _refuse_a_key_as_host(host: Any, key: ApiKey) -> None:
     """Refuse a host that is (or holds) an API key: it would go to DNS and into logs."""
     if not isinstance(host, str):
         return  # normalize_host says what is wrong
-    text = host.strip()
-    bare = text.split("://", 1)[-1]
-    secret = key.reveal()
-    if (len(secret) >= _KEY_PIECE and secret in text) or bare.lower().startswith("pcsk_"):
+    if _holds_a_key(host.strip(), key):
         raise ConfigurationError(
             "host looks like an API key (it is not repeated here): pass the key as api_key= "
             "(or PINECONE_API_KEY) and the index host as the console shows it, e.g. "
@@ -351,8 +394,9 @@ class Connection:
         Raises
         ------
         ConfigurationError
-            A missing or malformed key, a malformed host (or one with user info), a bad
-            number, an unknown API version.
+            A missing or malformed key, a malformed host (or one with user info), an
+            index name Pinecone would not accept (not repeated), a bad number, an
+            unknown API version.
         InsecureTransportError
             Plain http to a host that is not loopback without ``allow_insecure``.
 
@@ -381,8 +425,7 @@ class Connection:
             raise ConfigurationError(
                 f"use_private_host must be True or False, not {use_private_host!r}"
             )
-        if index_name is not None and (not isinstance(index_name, str) or not index_name.strip()):
-            raise ConfigurationError(f"index_name must be a non-empty string, not {index_name!r}")
+        check_index_name(index_name, key)  # before any request: a key pasted here too
         endpoint: Endpoint | None = None
         if host:
             _refuse_a_key_as_host(host, key)

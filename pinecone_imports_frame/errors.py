@@ -27,6 +27,7 @@ The hierarchy (a builtin base in brackets, for callers who catch those)::
     ├── ClockSkewWarning                     a server Date too far off to correct listed_at
     ├── SkippedFileWarning                   a lake file that is not a readable snapshot
     ├── FleetWarning                         indexes of a project failed (collected)
+    ├── UnmatchedIndexWarning                an ``indexes=`` name or pattern matched no index
     └── DuplicateImportWarning               an import twice in one listing: the last kept
 """
 
@@ -183,6 +184,14 @@ class ClockSkewWarning(UserWarning):
 
 class FleetWarning(UserWarning):
     """Some indexes of a project failed; their failures are in ``frame.attrs["errors"]``."""
+
+
+class UnmatchedIndexWarning(UserWarning):
+    """A name or pattern of ``indexes=`` matched no index of the project (a typo?).
+
+    The indexes the other names and patterns matched are listed; when none is left to
+    list, :class:`ConfigurationError` is raised instead of listing nothing.
+    """
 
 
 class DuplicateImportWarning(UserWarning):

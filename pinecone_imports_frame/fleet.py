@@ -33,6 +33,7 @@ import pyarrow as pa
 
 from . import _progress, config, control, schema
 from ._apikey import ApiKey
+from ._selection import NO_MATCH, check_selection
 from ._text import printable
 from .config import (
     DEFAULT_API_VERSION,
@@ -124,6 +125,13 @@ def check_patterns(patterns: str | Sequence[str] | None) -> list[str] | None:
         raise ConfigurationError(
             "indexes must be None, a name or pattern, or a non-empty list of them "
             "(e.g. ['prod-*', 'search'])"
+        )
+    # Patterns are matched here, never sent; but one that matches nothing is quoted back.
+    if any(p.strip().lower().startswith("pcsk_") for p in listed):
+        raise ConfigurationError(
+            "indexes holds what looks like an API key (it is not repeated here): pass the "
+            "key as api_key= (or PINECONE_API_KEY) and index names or patterns such as "
+            "'prod-*' as indexes"
         )
     return listed
 
@@ -219,7 +227,7 @@ def select_indexes(
         targets.append(IndexTarget(name, host, via, control.deployment_type(model)))
     for pattern in patterns or []:
         if pattern not in matched:
-            skip(pattern, None, "no index of the project matches this name or pattern")
+            skip(pattern, None, NO_MATCH)
     return targets, skipped
 
 
@@ -341,7 +349,9 @@ def read_project_imports(
     {controller_host}
     indexes : str or list of str, optional
         Index names or shell-style patterns (``"prod-*"``); every index when None. A name
-        or pattern that matches nothing is reported in ``attrs["skipped"]``.
+        or pattern that matches nothing is warned about (:class:`UnmatchedIndexWarning`)
+        and reported in ``attrs["skipped"]``; when they leave no index to drain (none
+        matched, or only indexes that are skipped), :class:`ConfigurationError`.
     max_workers : int
         Indexes listed at once; never more requests than this are in flight.
     page_size, dtype_backend, progress, timeout, max_retries, allow_insecure, api_version
@@ -378,7 +388,8 @@ def read_project_imports(
     Raises
     ------
     ConfigurationError
-        Bad arguments; nothing was sent.
+        Bad arguments; nothing was sent. Or ``indexes`` leave no index to drain (after
+        the control plane listed them; no index was asked).
     ApiError, TransportError
         The control plane could not list the indexes.
     FleetError
@@ -440,12 +451,15 @@ def drain_project(
     on_error: OnError,
     on_bad_record: OnBadRecord,
     verbose: bool,
+    check_indexes: bool = True,
 ) -> pd.DataFrame:
     """Drain a project over a resolved connection, its arguments checked by the caller.
 
     The body of :func:`read_project_imports`, which each poll of
     :func:`~pinecone_imports_frame.watch_project_imports` runs without resolving and
-    checking its arguments again.
+    checking its arguments again. ``check_indexes``: warn about each name or pattern of
+    ``indexes`` that matches no index, and refuse a selection of none
+    (:func:`check_selection`); a watch does at its first poll only.
 
     Examples
     --------
@@ -459,11 +473,12 @@ def drain_project(
     >>> len(df), df["index_name"].unique().tolist()
     (4, ['docs'])
     """
-    targets, skipped = select_indexes(
-        control.list_indexes(conn), indexes, use_private_host=conn.use_private_host
-    )
+    models = control.list_indexes(conn)
+    targets, skipped = select_indexes(models, indexes, use_private_host=conn.use_private_host)
     for item in skipped:
         logger.info("skipping index %s: %s", printable(item["index_name"]), item["reason"])
+    if check_indexes:  # the caller of read_project_imports, as FleetWarning below
+        check_selection(models, indexes, targets, skipped, stacklevel=3)
     _report_unknown_deployments(targets)
 
     def list_one(target: IndexTarget) -> pa.Table:

@@ -77,7 +77,8 @@ def test_names_and_patterns_choose_indexes(
 
 
 def test_a_pattern_matching_nothing_is_reported(imports_project: Project) -> None:
-    df = _fleet(imports_project, indexes=["prod-search", "nope-*"])
+    with pytest.warns(pif.UnmatchedIndexWarning, match="nope-"):
+        df = _fleet(imports_project, indexes=["prod-search", "nope-*"])
     assert set(df["index_name"]) == {"prod-search"}
     assert [s["index_name"] for s in df.attrs["skipped"]] == ["nope-*"]
 

@@ -6,8 +6,10 @@ import argparse
 import logging
 import sys
 import time
+import warnings
 
 from .._text import printable
+from ..errors import UnmatchedIndexWarning
 from ..polling import poll
 from ._args import _duration, _int_in, _interval
 from ._common import (
@@ -43,9 +45,16 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         # The store is down for now (unreachable, throttled): each poll will try again.
         logger.warning("the lake is not reachable yet, polling anyway: %s", exc)
 
+    polls = 0
+
     def once() -> None:
+        nonlocal polls
+        polls += 1
         if args.all_indexes:  # one snapshot per index, written as each index finishes
-            df = _read(args, snapshot_to=args.to, storage_options=options)
+            with warnings.catch_warnings():
+                if polls > 1:  # a name of --indexes that matches nothing: said at the first
+                    warnings.simplefilter("ignore", UnmatchedIndexWarning)
+                df = _read(args, snapshot_to=args.to, storage_options=options)
             _report_fleet(df)
             hosts = df["index_host"].nunique()
             print(f"{len(df)} imports of {hosts} indexes -> {shown_path(args.to)}", flush=True)

@@ -175,7 +175,11 @@ class ImportsExporter:
     all_indexes : bool
         Every index of the project (the control plane lists them at each refresh).
     indexes : str or list of str, optional
-        With ``all_indexes``: only these names or shell patterns (``"prod-*"``).
+        With ``all_indexes``: only these names or shell patterns (``"prod-*"``). One that
+        matches no index is warned about once
+        (:class:`~pinecone_imports_frame.UnmatchedIndexWarning`); while they leave no
+        index to list, each refresh fails as when the control plane does
+        (``pinecone_imports_listing_success`` 0, the reason logged), never silently.
     max_workers : int
         With ``all_indexes``: indexes listed at once.
     page_size : int
@@ -241,6 +245,8 @@ class ImportsExporter:
         self.page_size = check_page_size(page_size)
         self.window_us = int(parse_duration(window, what="window").total_seconds() * US)
         self._indexes: dict[str, _Index] = {}
+        #: The names and patterns of ``indexes`` warned about as matching no index.
+        self._unmatched: set[str] = set()
         #: The metric families of the latest listing, swapped in whole after each.
         self.families: list[Any] = []
         self.registry = CollectorRegistry(auto_describe=False)
@@ -280,13 +286,18 @@ class ImportsExporter:
         return self._take(index, df, _clock() - started)
 
     def _refresh_project(self) -> bool:
+        from .._selection import check_selection
         from ..control import list_indexes
         from ..fleet import select_indexes
 
         conn = self.connection
         started = _clock()
         try:
-            targets, _ = select_indexes(list_indexes(conn), self.indexes)
+            models = list_indexes(conn)
+            targets, skipped = select_indexes(models, self.indexes)
+            # A name or pattern that matches no index: warned about once per exporter; if
+            # none is left to list, a failed listing of the project (success 0), not silence.
+            check_selection(models, self.indexes, targets, skipped, warned=self._unmatched)
         except PineconeImportsError as exc:  # the control plane: no index can be listed
             if not self._indexes:
                 self._indexes[""] = _Index(IndexView("", ""))
