@@ -628,10 +628,8 @@ def watch_project_imports(
     Each poll lists the indexes as :func:`~pinecone_imports_frame.read_project_imports`
     does (concurrently, at most ``max_workers`` at a time); an import is named
     ``index/id`` on its bar and in its line. An index that fails in one poll does not
-    end the watch: its imports stay waited for, and the next poll asks again. A name or
-    pattern of ``indexes`` that matches no index is warned about once, at the first poll
-    (:class:`~pinecone_imports_frame.UnmatchedIndexWarning`); if they leave no index to
-    drain there, :class:`~pinecone_imports_frame.ConfigurationError`.
+    end the watch: its imports stay waited for, and the next poll asks again. ``indexes``
+    are checked at the first poll only, as that function checks them.
 
     Parameters
     ----------
@@ -674,11 +672,9 @@ def watch_project_imports(
         del api_key
     check_fleet_arguments(indexes=indexes, max_workers=max_workers)
     watch = _Watch.of(True, locals())
-    polls = 0
+    first = [True]  # the first poll checks ``indexes``
 
     def list_once() -> pd.DataFrame:
-        nonlocal polls
-        polls += 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FleetWarning)  # a failed index: next poll
             return drain_project(
@@ -689,10 +685,9 @@ def watch_project_imports(
                 on_error="collect",
                 on_bad_record="raise",
                 verbose=False,
-                # A name or pattern that matches no index: warned about, or refused when
-                # none is left, at the first poll; later, an index deleted meanwhile has
-                # its imports ended as for any import no longer listed.
-                check_indexes=polls == 1,
+                # Names matching no index: said (or refused) at the first poll only; later,
+                # an index deleted meanwhile has its imports ended as any no longer listed.
+                check_indexes=first.pop() if first else False,
                 # The caller's, as read_project_imports passes them.
                 indexes=indexes,
                 max_workers=max_workers,
