@@ -1,0 +1,30 @@
+"""What a new user of ``pinecone-imports`` met: flags that did nothing, bars on a dumb terminal.
+
+``-o -`` written as a file named "-", a lake's unknown scheme, a retry that was not, and
+an address in use without its port.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import Emulator
+
+
+def _conn(emu: Emulator) -> list[str]:
+    return ["--host", emu.url, "--api-key", emu.api_key]
+
+
+def test_snapshot_count_without_every_is_refused_before_any_request(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--count 3 without --every took one snapshot and said nothing (exit 0)."""
+    lake = tmp_path / "lake"
+    argv = ["snapshot", *_conn(imports_emulator), "--to", str(lake), "--count", "3"]
+    assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "add --every" in err and "--count" in err, err
+    assert imports_emulator.requests == [] and not lake.exists()
