@@ -28,3 +28,14 @@ def test_snapshot_count_without_every_is_refused_before_any_request(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "add --every" in err and "--count" in err, err
     assert imports_emulator.requests == [] and not lake.exists()
+
+
+def test_watch_whose_first_poll_fails_says_only_the_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "poll 1 failed, will retry at the next tick" and then ended with the error."""
+    argv = ["watch", "--host", "http://127.0.0.1:1", "--api-key", "k" * 12]
+    assert main([*argv, "--max-retries", "0", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("pinecone-imports: error: "), err
+    assert "will retry" not in err and "127.0.0.1:1" in err, err
