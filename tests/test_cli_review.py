@@ -39,3 +39,40 @@ def test_watch_whose_first_poll_fails_says_only_the_error(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("pinecone-imports: error: "), err
     assert "will retry" not in err and "127.0.0.1:1" in err, err
+
+
+@pytest.mark.parametrize(
+    "root", ["ftp://127.0.0.1:1/lake", "http://127.0.0.1:1/lake", "sftp://127.0.0.1:1/x"]
+)
+def test_a_lake_url_of_another_scheme_is_refused_before_any_network(
+    root: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ftp://x/lake was handed to fsspec, which looked the host up and tried to connect."""
+    import socket
+
+    from pinecone_imports_frame import ConfigurationError, read_snapshots, write_snapshot
+    from pinecone_imports_frame.frame import empty_frame
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"network access: {args}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    scheme = root.split(":", 1)[0]
+    for call in (lambda: read_snapshots(root), lambda: write_snapshot(empty_frame(), root)):
+        with pytest.raises(ConfigurationError) as info:
+            call()
+        said = str(info.value)
+        assert f"{scheme}://" in said and "s3://" in said and "gs://" in said, said
+        assert "az://" in said and "local folder" in said, said
+
+
+def test_snapshot_to_a_lake_of_another_scheme_is_refused_before_any_request(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["snapshot", *_conn(imports_emulator), "--to", "ftp://127.0.0.1:1/lake"]
+    assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ftp://" in err and "s3://" in err, err
+    assert imports_emulator.requests == []
