@@ -76,3 +76,62 @@ def test_snapshot_to_a_lake_of_another_scheme_is_refused_before_any_request(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "ftp://" in err and "s3://" in err, err
     assert imports_emulator.requests == []
+
+
+def test_list_output_dash_is_standard_output_in_every_format(
+    imports_emulator: Emulator,
+    capsysbinary: pytest.CaptureFixture[bytes],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """list -o - wrote a file named "-"."""
+    import io
+    import json
+
+    import pandas as pd
+
+    monkeypatch.chdir(tmp_path)
+    ids = [r["id"] for r in imports_emulator.records()]
+    base = ["list", *_conn(imports_emulator), "-o", "-", "--no-progress"]
+    assert main([*base, "--format", "csv"]) == 0
+    out = capsysbinary.readouterr()
+    assert pd.read_csv(io.BytesIO(out.out), dtype={"id": str})["id"].tolist() == ids
+    assert out.err == b""  # no "wrote 250 imports to -"
+    assert main([*base, "--format", "json"]) == 0
+    assert [r["id"] for r in json.loads(capsysbinary.readouterr().out)] == ids
+    assert main(base) == 0  # the table, as without -o
+    assert capsysbinary.readouterr().out.split()[:2] == [b"id", b"status"]
+    assert main([*base, "--format", "parquet"]) == 0
+    assert pd.read_parquet(io.BytesIO(capsysbinary.readouterr().out))["id"].tolist() == ids
+    assert list(tmp_path.iterdir()) == []  # no file named "-"
+
+
+def test_list_parquet_to_a_terminal_is_refused_before_any_request(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinecone_imports_frame.cli import list_command
+
+    monkeypatch.setattr(list_command, "_stdout_is_terminal", lambda: True)
+    argv = ["list", *_conn(imports_emulator), "-o", "-", "--format", "parquet"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "redirect stdout" in err, err
+    assert imports_emulator.requests == []
+
+
+def test_report_output_dash_is_standard_output(
+    imports_emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """report -o - was refused as "a file without an ending"."""
+    lake = tmp_path / "lake"
+    assert main(["snapshot", *_conn(imports_emulator), "--to", str(lake), "--no-progress"]) == 0
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", str(lake), "-o", "-"]) == 0
+    out = capsys.readouterr()
+    assert out.out.lstrip().lower().startswith("<!doctype html") and "</html>" in out.out
+    assert out.err.startswith("wrote the report to stdout (1 listings"), out.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
