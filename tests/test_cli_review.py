@@ -135,3 +135,56 @@ def test_report_output_dash_is_standard_output(
     assert out.out.lstrip().lower().startswith("<!doctype html") and "</html>" in out.out
     assert out.err.startswith("wrote the report to stdout (1 listings"), out.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["lake"]
+
+
+def _run_in_a_terminal(argv: list[str], *, term: str) -> tuple[int, bytes]:
+    """Run the CLI in a process whose stdout and stderr are a pseudo-terminal; its output."""
+    import fcntl
+    import os
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = os.openpty()
+    # 24 rows of 100 columns: a new pseudo-terminal has none, and tqdm draws bars that wide.
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    env = {**os.environ, "TERM": term}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pinecone_imports_frame", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    shown = b""
+    try:
+        while select.select([master], [], [], 60)[0]:  # waits for output, never sleeps
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the process ended and closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(master)
+        code = proc.wait(timeout=60)
+    return code, shown
+
+
+@pytest.mark.parametrize("term", ["dumb", "xterm"])
+def test_a_dumb_terminal_gets_no_progress_bar_and_the_rest_unchanged(
+    imports_emulator: Emulator, term: str
+) -> None:
+    """TERM=dumb drew progress bars, cursor movements (ESC [A) and all."""
+    code, shown = _run_in_a_terminal(["list", *_conn(imports_emulator)], term=term)
+    assert code == 0, shown
+    assert b"id   status      created_at" in shown  # the table, as in any terminal
+    assert shown.count(b"\r\n") >= 251  # the table, each import a line
+    if term == "dumb":
+        assert b" pages" not in shown and b"\x1b" not in shown, shown[:300]
+    else:  # the same test sees a bar where the terminal can draw one
+        assert b": 3 pages" in shown
