@@ -6,6 +6,7 @@ an address in use without its port.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,57 @@ def test_a_dumb_terminal_gets_no_progress_bar_and_the_rest_unchanged(
         assert b" pages" not in shown and b"\x1b" not in shown, shown[:300]
     else:  # the same test sees a bar where the terminal can draw one
         assert b": 3 pages" in shown
+
+
+@pytest.fixture
+def port_in_use() -> Iterator[int]:
+    """A port of 127.0.0.1 that a socket of this test listens on."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield int(taken.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", ["metrics", "emulator", "emulator --indexes 2"])
+def test_a_port_in_use_is_named_with_what_to_do(
+    command: str,
+    port_in_use: int,
+    imports_emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "[Errno 98] Address already in use", naming no port."""
+    argv = [*command.split(), "--port", str(port_in_use)]
+    if command == "metrics":
+        argv += _conn(imports_emulator)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("pinecone-imports: error: "), err
+    assert f"127.0.0.1:{port_in_use} is in use" in err and "--port 0" in err, err
+    assert "Errno" not in err
+
+
+def test_metrics_bind_to_an_address_not_of_this_machine_names_it(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "[Errno 99] Cannot assign requested address", naming no address.
+
+    Simulated (no address but loopback is ever bound here): the server's bind raises what
+    Linux raises for an address that is not the machine's.
+    """
+    import errno
+
+    from pinecone_imports_frame.monitoring import _exporter
+
+    def not_here(self: object, *, bind: str, port: int) -> None:
+        raise OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+
+    monkeypatch.setattr(_exporter.ImportsExporter, "serve", not_here)
+    argv = ["metrics", *_conn(imports_emulator), "--bind", "192.0.2.7", "--port", "9999"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "192.0.2.7:9999" in err and "--bind" in err, err
+    assert main([*argv[:-4], "--bind", "sk-not-an-address", "--port", "9999"]) == 2
+    err = capsys.readouterr().err
+    assert "sk-not-an-address" not in err and "the --bind address:9999" in err, err
