@@ -62,6 +62,10 @@ def check_progress(progress: bool | None) -> bool | None:
 def progress_enabled(progress: bool | None) -> bool:
     """``progress`` as given, or, for None, whether stderr is a terminal or this is Jupyter.
 
+    Every bar of the package asks here. A terminal that says it cannot move the cursor
+    (``TERM=dumb``: Emacs' shell, some CI logs) gets no bars, as a pipe gets none: each
+    redraw would print a new line, with escapes it shows as text.
+
     Examples
     --------
     >>> import contextlib, io
@@ -74,9 +78,10 @@ def progress_enabled(progress: bool | None) -> bool:
     if in_jupyter():
         return True
     try:
-        return sys.stderr.isatty()
+        terminal = sys.stderr.isatty()
     except (AttributeError, ValueError):
         return False
+    return bool(terminal) and os.environ.get("TERM", "").strip().lower() != "dumb"
 
 
 #: How every bar looks: the terminal's width, and whole counts ("20000", never "20.0k").

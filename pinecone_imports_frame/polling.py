@@ -67,6 +67,7 @@ def poll(
     *,
     interval: pd.Timedelta | float,
     max_polls: int | None = None,
+    retry_first: bool = True,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Tick[T]]:
@@ -85,6 +86,9 @@ def poll(
         (``parsing.parse_interval``).
     max_polls : int, optional
         Stop after this many polls.
+    retry_first : bool, default True
+        False: a failure of the first poll is raised as a permanent one is, and not logged
+        (a watch of a wrong host or port says so at once instead of promising a retry).
     clock, sleep : callable
         A monotonic clock in seconds and a sleep (tests pass fakes).
 
@@ -95,7 +99,8 @@ def poll(
     Raises
     ------
     Exception
-        The first permanent failure of ``tick`` (see :func:`is_permanent`).
+        The first permanent failure of ``tick`` (see :func:`is_permanent`), or any failure
+        of the first poll with ``retry_first=False``.
 
     Examples
     --------
@@ -120,7 +125,7 @@ def poll(
         try:
             value = tick()
         except PineconeImportsError as exc:
-            if is_permanent(exc):
+            if is_permanent(exc) or (number == 1 and not retry_first):
                 raise
             failing += 1
             if failing == 1:

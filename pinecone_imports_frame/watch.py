@@ -440,12 +440,15 @@ class _Watch:
 
     def _loop(self, list_once: Callable[[], pd.DataFrame]) -> str:
         """Poll ``list_once`` until the watch ends; return why it stopped."""
+        # A failed first poll (a wrong host or port) is raised: said now, not retried forever.
         for tick in poll(
-            lambda: self._poll(list_once), interval=self.every, clock=_clock, sleep=_sleep
+            lambda: self._poll(list_once),
+            interval=self.every,
+            retry_first=False,
+            clock=_clock,
+            sleep=_sleep,
         ):
             if tick.error is not None:
-                if not self.listings.polls:  # a wrong host or port: said now, not retried forever
-                    raise tick.error
                 self.failed_polls += 1
                 self.failed_in_a_row += 1
             elif tick.value is not None and self._see(tick.value):

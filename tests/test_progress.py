@@ -66,6 +66,7 @@ def test_importing_ipykernel_is_not_running_in_jupyter(monkeypatch: pytest.Monke
 
 def test_default_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")  # one that draws bars, whoever runs this
 
     class Tty:
         def isatty(self) -> bool:
@@ -75,3 +76,20 @@ def test_default_follows_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert progress_enabled(None) is True
     monkeypatch.setattr(_progress.sys, "stderr", types.SimpleNamespace())
     assert progress_enabled(None) is False
+
+
+def test_a_dumb_terminal_gets_no_bars_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TERM=dumb drew bars: each redraw a new line, with escapes (ESC [A) shown as text."""
+    monkeypatch.delitem(sys.modules, "IPython", raising=False)
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(_progress.sys, "stderr", Tty())
+    monkeypatch.setenv("TERM", "dumb")
+    assert progress_enabled(None) is False
+    assert _progress.WatchBars().enabled is False  # the watch's bars ask the same
+    assert progress_enabled(True) is True  # --progress: bars all the same
+    monkeypatch.delenv("TERM")  # no TERM: as before, the terminal decides
+    assert progress_enabled(None) is True

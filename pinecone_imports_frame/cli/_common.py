@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import ipaddress
 import logging
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -237,3 +241,47 @@ def add_progress(p: argparse.ArgumentParser) -> None:
 
 #: The options of a command that lists an index, or every index of a project.
 LISTING = (add_progress, _add_connection, _add_fleet)
+
+
+@contextlib.contextmanager
+def listening(*, bind: str, port: int) -> Iterator[None]:
+    """Say which address a server could not listen on, and what to do, as one line.
+
+    An ``OSError`` of binding ``bind:port`` (in use, not this machine's, not allowed)
+    becomes a :class:`ConfigurationError` naming the address; it said ``[Errno 98]
+    Address already in use``, no port named. ``bind`` is shown only if it is an address
+    (a value typed after the wrong option may be the key); the port is a number.
+
+    Examples
+    --------
+    >>> import errno
+    >>> with listening(bind="127.0.0.1", port=9464):
+    ...     raise OSError(errno.EADDRINUSE, "Address already in use")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: 127.0.0.1:9464 is in use (another server listens on it): pick another --port, or --port 0 for a free one
+    """  # noqa: E501
+    try:
+        yield
+    except OSError as exc:
+        try:
+            shown = str(ipaddress.ip_address(bind))
+        except ValueError:
+            shown = "the --bind address"
+        where = f"[{shown}]:{port}" if ":" in shown else f"{shown}:{port}"
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigurationError(
+                f"{where} is in use (another server listens on it): pick another --port, "
+                "or --port 0 for a free one"
+            ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ConfigurationError(
+                f"cannot listen on {where}: {shown} is not an address of this machine; "
+                "give --bind one of its own (127.0.0.1: this machine only, 0.0.0.0: all)"
+            ) from exc
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise ConfigurationError(
+                f"cannot listen on {where}: not allowed (ports under 1024 need privileges): "
+                "pick --port 1024 or above, or --port 0 for a free one"
+            ) from exc
+        raise

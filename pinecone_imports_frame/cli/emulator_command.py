@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ._args import _number, _whole
+from ._common import listening
 from ._parser import Command
 
 
@@ -56,7 +57,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         raise ConfigurationError("--api-key must not be empty (omit it for 'emulator-key')")
     project = _project(args)
     if project is not None:
-        serve(project)
+        with listening(bind="127.0.0.1", port=args.port):  # the control plane's port
+            serve(project)
         return 0
     try:
         emulator = Emulator(
@@ -69,7 +71,8 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:  # a setting the emulator refuses (index name, key characters)
         raise ConfigurationError(str(exc)) from exc
-    serve(emulator)
+    with listening(bind="127.0.0.1", port=args.port):
+        serve(emulator)
     return 0
 
 

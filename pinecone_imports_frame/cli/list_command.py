@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import ConfigurationError
 from ._args import refuse_ending
 from ._common import LISTING, _read, _report_fleet
-from ._export import _csv_text, _write_stdout, plain_records
+from ._export import _csv_text, _stdout_is_terminal, _write_stdout, plain_records
 from ._parser import Command
 from ._table import shown_path, table_text, with_index_column
 
@@ -35,10 +35,21 @@ _TABLE_COLUMNS = [
 def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         if not output:
-            raise ConfigurationError("--format parquet needs --output FILE")
+            raise ConfigurationError("--format parquet needs --output FILE (- for stdout)")
+        if output == STDOUT:
+            _check_parquet_to_stdout()
+            sys.stdout.flush()  # what was written before goes first
+            binary = getattr(sys.stdout, "buffer", None)  # None: stdout was replaced by text
+            if binary is None:
+                raise ConfigurationError("this stdout takes no bytes: give --output FILE")
+            df.to_parquet(binary, index=False)
+            binary.flush()
+            return
         df.to_parquet(output, index=False)
         print(f"wrote {len(df)} imports to {shown_path(output)}", file=sys.stderr)
         return
+    if output == STDOUT:
+        output = None  # as without --output: a table fits the terminal, text is escaped on it
     if fmt == "csv":
         text = _csv_text(plain_records(df)).rstrip("\n")
     elif fmt == "json":
@@ -58,6 +69,18 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
         _write_stdout(text + "\n")
 
 
+#: ``--output -``: standard output, as without ``--output`` (``./-`` is a file named "-").
+STDOUT = "-"
+
+
+def _check_parquet_to_stdout() -> None:
+    """Refuse Parquet's bytes to a terminal: they would be garbage on the screen."""
+    if _stdout_is_terminal():
+        raise ConfigurationError(
+            "--format parquet -o - writes binary data: redirect stdout to a file or a pipe"
+        )
+
+
 _LIST_FORMATS = ("table", "csv", "json", "parquet")
 
 
@@ -70,7 +93,7 @@ def _list_format(given: str | None, output: str | None) -> str:
 
     An ending it cannot write (``-o out.xlsx``) is refused before anything is listed.
     """
-    ending = Path(output).suffix.lower().lstrip(".") if output else ""
+    ending = Path(output).suffix.lower().lstrip(".") if output and output != STDOUT else ""
     if ending and ending not in _ENDINGS:
         refuse_ending("list --output", ending, [f".{e}" for e in _ENDINGS])
     if given is not None:
@@ -80,6 +103,8 @@ def _list_format(given: str | None, output: str | None) -> str:
 
 def _cmd_list(args: argparse.Namespace) -> int:
     fmt = _list_format(args.format, args.output)  # before the drain: nothing fetched is lost
+    if fmt == "parquet" and args.output == STDOUT:
+        _check_parquet_to_stdout()  # before the drain, as a wrong ending
     df = _read(args)
     _write_table(df, fmt, args.output)
     return _report_fleet(df) if args.all_indexes else 0
@@ -97,7 +122,8 @@ def _list_options(p: argparse.ArgumentParser) -> None:
         "--output",
         "-o",
         metavar="FILE",
-        help="write to FILE instead of stdout: .csv, .json, .parquet, or .txt (the table)",
+        help="write to FILE instead of stdout: .csv, .json, .parquet, or .txt (the table); "
+        "- is stdout",
     )
 
 

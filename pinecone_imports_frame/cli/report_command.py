@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ._args import _argument_text, refuse_ending
@@ -12,18 +13,25 @@ from ._table import shown_path
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    to_stdout = args.output == "-"  # as many commands read "-": the page goes to stdout
     ending = Path(args.output).suffix.lower().lstrip(".")
-    if ending not in ("html", "htm"):  # before the lake is read
+    if not to_stdout and ending not in ("html", "htm"):  # before the lake is read
         refuse_ending("report --output", ending, [".html", ".htm"])
     from ..report import report
 
     history = _read_lake(args)
     page = report(history, title=args.title)
-    Path(args.output).write_text(page, encoding="utf-8")
     from ..report._lake import count_listings
 
     listings = count_listings(history)
-    print(f"wrote {shown_path(args.output)} ({listings} listings, {len(page) // 1024:,} KiB)")
+    size = f"{listings} listings, {len(page) // 1024:,} KiB"
+    if to_stdout:  # the page's text is escaped already (no control character in it)
+        sys.stdout.write(page)
+        sys.stdout.flush()
+        print(f"wrote the report to stdout ({size})", file=sys.stderr)
+        return 0
+    Path(args.output).write_text(page, encoding="utf-8")
+    print(f"wrote {shown_path(args.output)} ({size})")
     return 0
 
 
@@ -34,7 +42,7 @@ def _report_options(p: argparse.ArgumentParser) -> None:
         "-o",
         required=True,
         metavar="FILE",
-        help="the page to write: a file ending in .html (e.g. imports.html)",
+        help="the page to write: a file ending in .html (e.g. imports.html), or - for stdout",
     )
     p.add_argument(
         "--title", type=_argument_text, default="Pinecone bulk imports", help="the page's title"

@@ -33,9 +33,11 @@ _sleep = time.sleep
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from ..errors import SnapshotError
+    from ..errors import ConfigurationError, SnapshotError
     from ..snapshots import check_destination, write_snapshot
 
+    if args.count is not None and args.every is None:  # it would take one, silently
+        raise ConfigurationError("--count stops --every after N snapshots: add --every PERIOD")
     options = _storage_options(args)
     try:
         check_destination(args.to, storage_options=options)  # a wrong lake fails at once

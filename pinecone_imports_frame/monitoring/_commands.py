@@ -138,7 +138,10 @@ def run_metrics(args: argparse.Namespace) -> int:
             )
         return 0 if ok else 1
     stop = threading.Event()
-    server = exporter.serve(bind=args.bind, port=args.port)
+    from ..cli._common import listening
+
+    with listening(bind=args.bind, port=args.port):
+        server = exporter.serve(bind=args.bind, port=args.port)
     previous: Any = None
     in_main = threading.current_thread() is threading.main_thread()
 

@@ -17,6 +17,7 @@ import abc
 import contextlib
 import logging
 import os
+import re
 import secrets
 import traceback
 import warnings
@@ -43,6 +44,10 @@ logger = logging.getLogger(__name__)
 #: What to install, as published and from a checkout (the package is not on PyPI yet).
 LAKE_HINT = "pip install 'pinecone-imports-frame[lake]' (from a checkout: pip install -e '.[lake]')"
 _OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oci", "oss"})
+#: The URL schemes a lake may have (``file://`` is a local folder): the object stores, and
+#: memory:// (a lake that lives as long as the process). A filesystem registered with
+#: ``fsspec.register_implementation`` that fsspec does not know of itself is taken too.
+LAKE_SCHEMES = (*sorted(_OBJECT_STORES), "memory")
 #: Mistakes in this package's own code: never dressed up as a store error.
 _BUGS = (TypeError, AttributeError, NameError, AssertionError, NotImplementedError)
 
@@ -613,7 +618,46 @@ def open_store(root: str | os.PathLike[str], storage_options: dict[str, Any] | N
     return store
 
 
+def _check_scheme(root: str) -> None:
+    """Refuse a URL whose scheme is not a lake's (``ftp://``, ``http://``), before any I/O.
+
+    The scheme of the filesystem the data lives on is checked: the last of an fsspec
+    chain (``simplecache::s3://...``). The URL itself is not repeated (it may hold a
+    password); its scheme is, when it looks like one.
+
+    Examples
+    --------
+    >>> _check_scheme("s3://bucket/lake")
+    >>> _check_scheme("ftp://user:secret@127.0.0.1/lake")
+    Traceback (most recent call last):
+    ...
+    pinecone_imports_frame.errors.ConfigurationError: a lake cannot be at an ftp:// URL: give a local folder or an abfs://, abfss://, adl://, az://, gcs://, gs://, oci://, oss://, s3:// or s3a:// URL (memory:// for a lake in this process)
+    """  # noqa: E501
+    scheme = root.rsplit("::", 1)[-1].split("://", 1)[0].lower()
+    if scheme in LAKE_SCHEMES or _registered_by_user(scheme):
+        return
+    if re.fullmatch(r"[a-z][a-z0-9+.-]{0,15}", scheme):
+        shown = f"{'an' if scheme[0] in 'aefhilmnorsx' else 'a'} {scheme}:// URL"
+    else:
+        shown = "a URL of that scheme"
+    stores = [f"{s}://" for s in LAKE_SCHEMES if s != "memory"]
+    raise ConfigurationError(
+        f"a lake cannot be at {shown}: give a local folder or an "
+        f"{', '.join(stores[:-1])} or {stores[-1]} URL (memory:// for a lake in this process)"
+    )
+
+
+def _registered_by_user(scheme: str) -> bool:
+    """Tell whether ``scheme`` is a filesystem registered in fsspec that fsspec lacks itself."""
+    try:
+        from fsspec.registry import known_implementations, registry
+    except ImportError:  # without fsspec, opening the lake says what to install
+        return False
+    return scheme in registry and scheme not in known_implementations
+
+
 def _open_fsspec(root: str, storage_options: dict[str, Any] | None) -> Store:
+    _check_scheme(root)  # before fsspec, which may look the host up (ftp://) or connect
     try:
         import fsspec
     except ImportError as exc:
