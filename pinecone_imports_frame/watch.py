@@ -441,13 +441,9 @@ class _Watch:
     def _loop(self, list_once: Callable[[], pd.DataFrame]) -> str:
         """Poll ``list_once`` until the watch ends; return why it stopped."""
         # A failed first poll (a wrong host or port) is raised: said now, not retried forever.
-        for tick in poll(
-            lambda: self._poll(list_once),
-            interval=self.every,
-            retry_first=False,
-            clock=_clock,
-            sleep=_sleep,
-        ):
+        loop = poll(lambda: self._poll(list_once), interval=self.every, retry_first=False,
+                    clock=_clock, sleep=_sleep)  # fmt: skip
+        for tick in loop:
             if tick.error is not None:
                 self.failed_polls += 1
                 self.failed_in_a_row += 1
