@@ -188,6 +188,7 @@ def test_a_watch_warns_once_about_a_name_matching_no_index(
             controller_host=busy_project.control.url,
             indexes=["prod-*", "prod-serch"],
             interval="5m",
+            until="16m",  # four polls
             progress=False,
             on_event=lambda e: None,
         )
