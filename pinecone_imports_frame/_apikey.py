@@ -7,9 +7,11 @@ piece of it out of a text before it is logged or raised.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import traceback
+import weakref
 
 from .errors import ConfigurationError
 
@@ -41,7 +43,7 @@ class ApiKey:
     pinecone_imports_frame.errors.ConfigurationError: the API key has ... a line break, ...
     """
 
-    __slots__ = ("_bytes", "_value")
+    __slots__ = ("__weakref__", "_bytes", "_value")
 
     def __init__(self, value: str) -> None:
         if not isinstance(value, str):
@@ -187,3 +189,55 @@ def take_api_key(api_key: str | ApiKey | None) -> ApiKey | None:
         raise
     finally:
         del api_key
+
+
+#: The loggers of urllib3 that may quote what a server sent (a header line it could not
+#: parse, a status line) in a message or a traceback.
+_URLLIB3_LOGGERS = (
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.poolmanager",
+    "urllib3.util.retry",
+)
+
+
+class _KeysInLogs(logging.Filter):
+    """Redact the keys of the clients alive from urllib3's log records (message, traceback).
+
+    A server that echoes the key in a header line makes urllib3 log "Failed to parse
+    headers ... unparsed data: '<the key>'" at WARNING, with a traceback; a program that
+    logs warnings would print it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: weakref.WeakSet[ApiKey] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, the keys redacted from its message and its traceback."""
+        keys = list(self.keys)
+        if not keys:
+            return True
+        text = record.getMessage()
+        clean = text
+        for key in keys:
+            clean = key.redact(clean)
+        if clean != text:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            shown = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            for key in keys:
+                shown = key.redact(shown)
+            record.exc_info, record.exc_text = None, shown
+        return True
+
+
+_KEYS_IN_LOGS = _KeysInLogs()
+
+
+def redact_in_logs(key: ApiKey) -> None:
+    """Redact ``key`` from urllib3's log records while it is in use (held by a client)."""
+    for name in _URLLIB3_LOGGERS:
+        logging.getLogger(name).addFilter(_KEYS_IN_LOGS)  # once: addFilter adds it once
+    _KEYS_IN_LOGS.keys.add(key)

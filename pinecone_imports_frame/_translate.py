@@ -432,22 +432,35 @@ def _reason(exc: BaseException, key: ApiKey) -> str:
     return key.redact(" ".join(text.split()))[:BODY_EXCERPT]
 
 
-def _cleared(exc: BaseException) -> BaseException:
-    """``exc`` and every exception chained to it, with their frames' locals cleared.
+def safe_cause(exc: BaseException, key: ApiKey) -> BaseException | None:
+    """``exc`` to chain to an error (its frames cleared), or None if it quotes the key.
 
-    The transport's frames may hold the request's bytes, the key among them; a traceback
-    formatted with locals (Sentry, ``pytest -l``) would show them.
+    A server that echoes the key where the transport parses (a status line, a chunk's
+    size) gets it into the messages of the exceptions urllib3 and http.client raise;
+    chained, a traceback would print it even without locals. The error's own message is
+    redacted already, so such a chain is dropped whole.
     """
-    seen: set[int] = set()
+    chain = _chain_of(exc)
+    for current in chain:
+        for text in (str(current), repr(current)):
+            if key.redact(text) != text:
+                return None
+    for current in chain:
+        if current.__traceback__ is not None:
+            traceback.clear_frames(current.__traceback__)
+    return exc
+
+
+def _chain_of(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception chained to it or held in its arguments."""
+    seen: dict[int, BaseException] = {}
     todo = [exc]
     while todo:
         current = todo.pop()
         if id(current) in seen:
             continue
-        seen.add(id(current))
-        if current.__traceback__ is not None:
-            traceback.clear_frames(current.__traceback__)
+        seen[id(current)] = current
         linked = [current.__cause__, current.__context__, *current.args]
         linked += [getattr(current, "reason", None), getattr(current, "original_error", None)]
         todo.extend(x for x in linked if isinstance(x, BaseException))
-    return exc
+    return list(seen.values())

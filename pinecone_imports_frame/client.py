@@ -31,18 +31,19 @@ from urllib.parse import quote_plus
 from urllib3.exceptions import HTTPError as _Urllib3Error
 
 from . import _json
+from ._apikey import redact_in_logs
 from ._deadline import DeadlinePassed, RequestDeadline
 from ._translate import (
     _BODY_ERRORS,
     _EXCHANGE_ERRORS,
     RETRY_STATUSES,
     _BadAnswer,
-    _cleared,
     _CorruptBody,
     _CutShort,
     _FailedAttempt,
     _redact_values,
     _stale,
+    safe_cause,
     status_failure,
     transport_failure,
 )
@@ -192,6 +193,7 @@ class ApiClient:
         self.max_retries = max_retries
         self.api_version = api_version
         self._key = api_key
+        redact_in_logs(api_key)
         #: The ``Date`` header of the last successful answer (UTC), or None.
         self.last_date: datetime | None = None
         #: Whether that answer came from this package's emulator on a loopback host,
@@ -332,9 +334,9 @@ class ApiClient:
             )
             if not failure.retry or retries >= budget:
                 error = failure.make(retries)
-                if failure.cause is None:
-                    raise error
-                raise error from _cleared(failure.cause)
+                cause = None if failure.cause is None else safe_cause(failure.cause, self._key)
+                del failure  # a local a traceback would show, its cause quoting the server
+                raise error from cause
             retries += 1
             wait = failure.retry_after
             if wait is None:
@@ -416,6 +418,8 @@ class ApiClient:
             response.release_conn()
         if late:
             self._kept = None
+        if body is not None:  # redacted once: a traceback's locals show no echoed key
+            body = self._key.redact_bytes(body)
         if ok:
             if body_error is not None:
                 return self._transport_failure(body_error, path, reading=True, late=late)
@@ -438,7 +442,7 @@ class ApiClient:
             )
 
     def _decode_page(self, path: str, status: int, body: bytes) -> Any:
-        body = self._key.redact_bytes(body)
+        """Decode a page's body (the key redacted already)."""
         try:
             value = _json.loads(body)
         except _json.JsonError as exc:

@@ -268,6 +268,21 @@ SCENARIOS = {
         [],
         {"default": lambda sock, req: page(["same"], f"t{id(req)}")(sock, req)},
     ),
+    # The key where the transport parses: http.client's and urllib3's own exceptions
+    # quoted it, chained to the error (shown even without locals).
+    "a status line echoing the key": (
+        [],
+        {"default": raw(f"HTTP/1.1 {SECRET} OK\r\n\r\n".encode())},
+    ),
+    "a chunk size echoing the key": (
+        [],
+        {
+            "default": raw(
+                f"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{SECRET}\r\n".encode()
+            )
+        },
+    ),
+    "a body of invalid JSON echoing the key": ([answer(200, "{" + SECRET)], {}),
 }
 
 
@@ -369,3 +384,18 @@ def test_a_bad_value_holding_a_piece_of_the_key_is_quoted_redacted() -> None:
     ):
         read_imports(server.url, api_key=SECRET, progress=False)
     assert _leaks(_everything_said(info.value)) == []
+
+
+def test_a_header_line_echoing_the_key_is_redacted_from_urllib3s_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """urllib3 logs a header line it cannot parse at WARNING ("Failed to parse headers ...
+    unparsed data: '<the key>'"), with a traceback: printed by any program logging warnings."""
+    head = f"HTTP/1.1 200 OK\r\n{SECRET}\r\nContent-Type: application/json\r\n"
+    body = json.dumps({"data": []})
+    reply = f"{head}Content-Length: {len(body)}\r\n\r\n{body}".encode()
+    with HostileServer([raw(reply, then=CLOSE)]) as server, caplog.at_level(logging.WARNING):
+        read_imports(server.url, api_key=SECRET, progress=False, max_retries=0)
+    warned = [r for r in caplog.records if r.name.startswith("urllib3")]
+    assert warned and "Failed to parse headers" in caplog.text  # said, and shown
+    assert "Traceback" in caplog.text and not _leaks(caplog.text), _leaks(caplog.text)
