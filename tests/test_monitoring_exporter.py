@@ -322,6 +322,39 @@ def test_labels_from_the_server_are_bounded_and_sanitised(start_emulator: Any) -
     assert value(s, "pinecone_imports", status="Paused\\x07") == 1
 
 
+def test_ids_and_statuses_written_alike_are_distinct_series_and_summed_counts(
+    start_emulator: Any,
+) -> None:
+    """Two ids cut or escaped to one label were two samples with equal labels (Prometheus
+    drops one), and two statuses escaped alike counted 1 instead of 2."""
+    long = "a" * 200
+    hostile = [
+        {"id": long + "1", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
+         "percentComplete": 10.0},
+        {"id": long + "2", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
+         "percentComplete": 20.0},
+        {"id": "e\x1b", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
+         "percentComplete": 30.0},
+        {"id": "e\\x1b", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
+         "percentComplete": 40.0},
+        {"id": "w1", "uri": "s3://b/", "status": "Weird\x1b", "createdAt": ts(NOW)},
+        {"id": "w2", "uri": "s3://b/", "status": "Weird\\x1b", "createdAt": ts(NOW)},
+    ]  # fmt: skip
+    emu = start_emulator(records=hostile, now=NOW, api_key=KEY)
+    exporter = exporter_for(emu)
+    with pytest.warns(pif.UnknownStatusWarning):
+        exporter.refresh()
+    text = exporter.text()
+    samples = [
+        s for family in text_string_to_metric_families(text) for s in family.samples
+        if s.name == "pinecone_import_percent_complete"
+    ]  # fmt: skip
+    assert sorted(s.value for s in samples) == [10.0, 20.0, 30.0, 40.0]
+    ids = [s.labels["import_id"] for s in samples]
+    assert len(set(ids)) == 4 and all(len(i) <= 128 and i.isprintable() for i in ids)
+    assert value(scrape(text), "pinecone_imports", status="Weird\\x1b") == 2
+
+
 def test_running_series_are_bounded(start_emulator: Any, caplog: pytest.LogCaptureFixture) -> None:
     many = [
         {"id": str(i), "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),

@@ -31,7 +31,7 @@ from ..parsing import Duration, Interval, parse_duration, parse_interval
 from ..polling import poll
 from ..schema import STATUSES
 from . import DEFAULT_PORT
-from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, families, label
+from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, distinct_labels, families, label
 from ._running import US, RunningImports
 
 logger = logging.getLogger(__name__)
@@ -389,10 +389,10 @@ class ImportsExporter:
         listed = _listed_at_us(df)
         c = _Columns.of(df)
         counts = np.bincount(c.codes[c.codes >= 0], minlength=len(c.names))
-        view.statuses = {
-            n if n in STATUSES else self._label(n): int(k)
-            for n, k in zip(c.names, counts, strict=True)
-        }
+        view.statuses = {}
+        for n, k in zip(c.names, counts, strict=True):  # statuses written alike: summed
+            shown = n if n in STATUSES else self._label(n)
+            view.statuses[shown] = view.statuses.get(shown, 0) + int(k)
         self._take_failures(index, view, df, c, listed)
         self._take_running(index, view, c, listed)
         self._take_finished(view, c, listed)
@@ -431,7 +431,7 @@ class ImportsExporter:
         rows = np.flatnonzero(np.isin(c.codes, running_codes))
         view.running = index.running.update(
             listed,
-            [self._label(i) for i in c.texts(rows)],
+            distinct_labels(c.texts(rows), redact=self.connection.api_key.redact),
             [c.names[code] for code in c.codes[rows]],
             c.floats(c.percent, rows),
             c.floats(c.records, rows),
@@ -442,9 +442,9 @@ class ImportsExporter:
         rows = np.flatnonzero(c.finished >= listed - RECENT_SECONDS * US)
         rows = rows[np.argsort(-c.finished[rows], kind="stable")][:MAX_FINISHED]
         records, invalid = c.floats(c.records, rows), c.floats(c.invalid, rows)
+        ids = distinct_labels(c.texts(rows), redact=self.connection.api_key.redact)
         view.finished = [
-            (self._label(i), float(r), float(v))
-            for i, r, v in zip(c.texts(rows), records, invalid, strict=True)
+            (i, float(r), float(v)) for i, r, v in zip(ids, records, invalid, strict=True)
         ]
 
     # -- output ----------------------------------------------------------------------------

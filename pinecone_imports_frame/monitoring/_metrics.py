@@ -13,9 +13,11 @@ Every label value a server sent (ids, names, hosts, unknown statuses) is made pr
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .._text import printable
@@ -113,6 +115,33 @@ def label(value: object, *, redact: Callable[[str], str] = str) -> str:
     """
     text = redact(printable(value))
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+
+
+def distinct_labels(values: Sequence[object], *, redact: Callable[[str], str] = str) -> list[str]:
+    r"""Make the label values of distinct texts (an index's import ids), distinct too.
+
+    Texts that :func:`label` writes alike (cut at the same place, escaped or redacted to
+    the same text) would be samples with equal labels, which Prometheus drops: each of
+    those gets ``~`` and 8 hex digits of its text's SHA-256.
+
+    Examples
+    --------
+    >>> distinct_labels(["a", "b\x1b", "b\\x1b"])  # doctest: +ELLIPSIS
+    ['a', 'b\\x1b~...', 'b\\x1b~...']
+    """
+    labels = [label(v, redact=redact) for v in values]
+    if len(set(labels)) == len(labels):
+        return labels
+    seen = Counter(labels)
+    out = []
+    for value, text in zip(values, labels, strict=True):
+        if seen[text] > 1:
+            raw = str(value).encode("utf-8", "surrogatepass")
+            tag = "~" + hashlib.sha256(raw).hexdigest()[:8]
+            room = MAX_LABEL - len(tag)
+            text = (text if len(text) <= room else text[: room - 1] + "…") + tag
+        out.append(text)
+    return out
 
 
 @dataclass
