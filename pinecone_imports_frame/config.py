@@ -379,7 +379,8 @@ class Connection:
             an ``http(s)://`` URL.
         {api_key}
         index_name : str, optional
-            The index's name.
+            The index's name. Without ``host``, its host is looked up through the control
+            plane; with ``host``, it is only the name the rows carry, not checked.
         {controller_host}
         {timeout}
         {max_retries}

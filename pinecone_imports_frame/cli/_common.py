@@ -32,7 +32,11 @@ logger = logging.getLogger(__name__)
 def _add_connection(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("connection (else PINECONE_INDEX_HOST / PINECONE_API_KEY)")
     g.add_argument("--host", help="index host as the console shows it, or a URL")
-    g.add_argument("--index-name", help="index name, resolved to its host via the control plane")
+    g.add_argument(
+        "--index-name",
+        help="index name, resolved to its host via the control plane; with --host, only the "
+        "name its rows carry (not checked against the control plane)",
+    )
     g.add_argument("--api-key", help="API key (prefer the PINECONE_API_KEY variable)")
     g.add_argument(
         "--controller-host", help="control plane (else PINECONE_CONTROLLER_HOST, or Pinecone's)"
