@@ -151,6 +151,20 @@ def test_stalls_and_indexing_grow_by_pinecones_clock_across_listings(emu: Emulat
     assert value(s, "pinecone_import_eta_seconds", import_id="stuck") is None
 
 
+def test_a_running_import_with_no_percent_can_still_stall(start_emulator: Any) -> None:
+    """An InProgress import whose percentComplete a server omits had no series at all, so
+    PineconeImportStalled could never fire for it."""
+    quiet = {"id": "quiet", "uri": "s3://b/q/", "status": "InProgress", "createdAt": ts(NOW),
+             "recordsImported": 10}  # fmt: skip
+    emu = start_emulator(records=[quiet], now=NOW, api_key=KEY)
+    exporter = exporter_for(emu)
+    exporter.refresh()
+    emu.advance("40m")
+    exporter.refresh()
+    s = scrape(exporter.text())
+    assert abs(value(s, "pinecone_import_seconds_since_progress", import_id="quiet") - 2400) <= 2
+
+
 def test_an_ended_import_loses_its_series(start_emulator: Any) -> None:
     emu = start_emulator(imports=300, seed=3, now=NOW)
     exporter = ImportsExporter(connection=pif.Connection.resolve(emu.url, api_key=emu.api_key))

@@ -157,7 +157,8 @@ class RunningImports:
             elif m.status != status or not _same(m.percent, percent) or not _same(m.records, done):
                 m.status, m.percent, m.records, m.progress_since = status, percent, done, t
             memory[import_id] = m
-            loading = status == "InProgress" and percent < 100.0  # NaN compares False
+            # An InProgress import with no percent (a server that omits it) is loading too.
+            loading = status == "InProgress" and not percent >= 100.0
             indexing = status == "InProgress" and percent >= 100.0
             if indexing:
                 m.indexing_since = t if m.indexing_since is None else m.indexing_since
