@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from faketime import FakeTime
 
+from pinecone_imports_frame import STATUSES
 from pinecone_imports_frame.cli import build_parser, main
 from pinecone_imports_frame.emulator import Emulator, IndexConfig, Project
 
@@ -76,7 +77,7 @@ def test_list_fits_the_terminal_in_human_formats(
     assert len(out.splitlines()) == 61
 
 
-@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
 def test_list_of_every_index_says_which_index(
     project: Project,
     columns: int,
@@ -89,8 +90,11 @@ def test_list_of_every_index_says_which_index(
     out = capsys.readouterr().out
     check_table(out, columns)
     lines = out.splitlines()
-    assert lines[0].split()[:2] == ["index_name", "id"]
+    assert lines[0].split()[:3] == ["index_name", "id", "status"]
+    # Narrow or wide, the rows' index, id and status are whole (they were "prod-..." and
+    # "Compl..." at 60 columns, every created_at "20..." at 40).
     assert {line.split()[0] for line in lines[1:]} == {"prod-a", "prod-b"}
+    assert {line.split()[2] for line in lines[1:]} <= set(STATUSES)
 
 
 @pytest.mark.parametrize("columns", [80, 120])

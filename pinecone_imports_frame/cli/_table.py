@@ -43,6 +43,10 @@ _HEADERS = {
 #: fewer than PATH_LEAST characters before optional columns go (the file's name shows).
 _PATHS = frozenset({"path"})
 _PATH_LEAST = 30
+#: Columns that tell a row from the others: not cut before the optional columns go (up
+#: to this many characters: a uuid's).
+_KEYS = frozenset({"index_name", "index_host", "id", "status"})
+_KEY_MOST = 36
 
 
 def terminal_width() -> int | None:
@@ -206,7 +210,8 @@ def table_text(
     header through ``printable`` (a status column is named by the server). Text columns
     are cut first, with ``...`` (paths at their start), to no less than their header;
     then the ``optional`` columns are left out, in their order; then any column is cut.
-    Numbers are aligned right.
+    The columns that tell rows apart (index, id, status) are not cut before the
+    optional columns go. Numbers are aligned right.
 
     Examples
     --------
@@ -227,7 +232,9 @@ def table_text(
         # before optional columns go; other columns are not cut before the last resort.
         floors = [
             min(n, max(_TEXT_MIN, len(h), _PATH_LEAST if name in _PATHS else 0))
-            if _is_text_column(df[name])
+            if _is_text_column(df[name]) and name not in _KEYS
+            else min(n, _KEY_MOST)
+            if name in _KEYS
             else n
             for name, h, n in zip(names, headers, natural, strict=True)
         ]

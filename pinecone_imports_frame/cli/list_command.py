@@ -59,7 +59,8 @@ def _write_table(df: pd.DataFrame, fmt: str, output: str | None) -> None:
     else:
         # On a terminal as wide as it; into a file whole.
         columns = with_index_column(df, _TABLE_COLUMNS)
-        optional = ["finished_at", "records_imported"]
+        # Left out in this order on a narrow terminal: the rows' index, id and status stay.
+        optional = ["finished_at", "records_imported", "duration", "created_at", "error"]
         whole = _WHOLE if output else None
         text = table_text(df, columns, optional=optional, width=whole) if len(df) else "no imports"
     if output:
