@@ -112,6 +112,8 @@ def _normalize(host: str, what: str) -> Endpoint:
             f"{what} {host!r} is not a host or an http(s) URL; "
             "give it as the console shows it, e.g. my-index-abc123.svc.aped-4627-b74a.pinecone.io"
         )
+    if "[" in parts.netloc:  # an IPv6 address only (Python 3.10 took "[zz]" for "zz")
+        ipaddress.IPv6Address(parts.hostname)  # a ValueError: "is not a host", below
     if not _valid_hostname(parts.hostname):
         raise ConfigurationError(
             f"{what} {host!r} is not a host name: it has a space or a character host names "
