@@ -247,12 +247,17 @@ def _unreadable(exc: PineconeImportsError) -> pd.DataFrame:
 def run_check(args: argparse.Namespace) -> int:
     """Run ``pinecone-imports check``."""
     from .. import cli
+    from ..cli._args import shell_terms
     from ._check import problem_lines
     from ._webhook import _endpoint, message_text, notify_webhook
 
     if args.notify is not None:  # a malformed URL is refused before anything is listed
         _endpoint(args.notify, allow_insecure=args.allow_insecure)
     problems = _check(args)
+    # A failed listing's error in the command line's words (--api-key, --timeout), as its
+    # errors are: the lines, the JSON's details and the notification alike.
+    ours = problems["problem"] == "listing_failed"
+    problems.loc[ours, "detail"] = problems.loc[ours, "detail"].map(shell_terms, na_action="ignore")
     lines = problem_lines(problems)
     if args.format == "json":
         records = cli.plain_records(problems).to_dict(orient="records")
@@ -271,7 +276,7 @@ def run_check(args: argparse.Namespace) -> int:
                 allow_insecure=args.allow_insecure,
             )
         except PineconeImportsError as exc:
-            print(f"pinecone-imports: the notification failed: {exc}", file=sys.stderr)
+            print(f"pinecone-imports: the notification failed: {cli.said(exc)}", file=sys.stderr)
     return 1 if lines else 0
 
 

@@ -1,0 +1,169 @@
+"""The command line speaks its own words: flags, never the Python API's keywords.
+
+Found by a reviewer acting as a new user: ``check`` said ``api_key=...``, ``metrics`` and a
+failed ``snapshot --every`` poll said ``timeout=``, ``trends`` said
+``prune_snapshots(..., corrupt=True)``, ``prune`` said ``all_snapshots=True``.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pinecone_imports_frame.cli import main
+from pinecone_imports_frame.emulator import Emulator
+
+#: How the Python API spells what the command line calls a flag.
+PYTHON_WORDS = (
+    "api_key=",
+    "timeout=",
+    "corrupt=True",
+    "all_snapshots=",
+    "keep_last=",
+    "older_than",
+    "list_snapshots",
+    "prune_snapshots",
+)
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that accepts connections and never answers."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        yield listening.getsockname()[1]
+
+
+def _lake(emu: Emulator, tmp_path: Path, *, foreign: bool = False) -> str:
+    lake = tmp_path / "lake"
+    for _ in range(2):
+        argv = ["snapshot", "--host", emu.url, "--api-key", emu.api_key, "--to", str(lake)]
+        assert main([*argv, "--no-progress"]) == 0
+    if foreign:  # a file of another tool in the lake: read around, with a warning
+        folder = next(lake.glob("*/*/"))
+        (folder / "notes.parquet").write_bytes(b"not parquet")
+    return str(lake)
+
+
+#: Each case: what it runs (from the emulator, a port that never answers, the test's folder),
+#: the exit code, and the flags its message names instead of the Python keywords.
+CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[str, ...]]] = {
+    "check: a wrong key": (
+        lambda emu, port, tmp: ["check", "--host", emu.url, "--api-key", "WRONG"],
+        1,
+        ("--api-key KEY",),
+    ),
+    "check: a timeout": (
+        lambda emu, port, tmp: [
+            "check",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--api-key",
+            "k",
+            "--timeout",
+            "0.05",
+            "--max-retries",
+            "0",
+        ],
+        1,
+        ("--timeout 0.05", "raise --timeout"),
+    ),
+    "metrics --textfile: a wrong key": (
+        lambda emu, port, tmp: [
+            "metrics",
+            "--host",
+            emu.url,
+            "--api-key",
+            "WRONG",
+            "--textfile",
+            str(tmp / "m.prom"),
+        ],
+        1,
+        ("--api-key KEY",),
+    ),
+    "metrics --textfile: a timeout": (
+        lambda emu, port, tmp: [
+            "metrics",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--api-key",
+            "k",
+            "--timeout",
+            "0.05",
+            "--max-retries",
+            "0",
+            "--textfile",
+            str(tmp / "m.prom"),
+        ],
+        1,
+        ("--timeout 0.05", "raise --timeout"),
+    ),
+    "snapshot --every: the last poll timed out": (
+        lambda emu, port, tmp: [
+            "snapshot",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--api-key",
+            "k",
+            "--timeout",
+            "0.05",
+            "--max-retries",
+            "0",
+            "--to",
+            str(tmp / "lake"),
+            "--every",
+            "5m",
+            "--count",
+            "1",
+        ],
+        1,
+        ("--timeout 0.05", "raise --timeout"),
+    ),
+    "trends: a file skipped": (
+        lambda emu, port, tmp: ["trends", _lake(emu, tmp, foreign=True)],
+        0,
+        ("pinecone-imports snapshots", "prune --corrupt"),
+    ),
+    "check --lake: a file skipped": (
+        lambda emu, port, tmp: ["check", "--lake", _lake(emu, tmp, foreign=True)],
+        1,  # the emulator's failed imports
+        ("pinecone-imports snapshots", "prune --corrupt"),
+    ),
+    "prune: --all with --keep-last 1": (
+        lambda emu, port, tmp: ["prune", _lake(emu, tmp), "--all", "--keep-last", "1", "--yes"],
+        2,
+        ("--all removes every snapshot", "--keep-last 0", "--older-than"),
+    ),
+    "list: a wrong key": (  # as before
+        lambda emu, port, tmp: ["list", "--host", emu.url, "--api-key", "WRONG"],
+        1,
+        ("--api-key KEY",),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_messages_name_the_flags_not_the_python_keywords(
+    case: str,
+    imports_emulator: Emulator,
+    silent_port: int,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pinecone_imports_frame.cli import snapshot_command
+
+    monkeypatch.setattr(snapshot_command, "_sleep", lambda seconds: None)
+    argv, code, flags = CASES[case]
+    args = argv(imports_emulator, silent_port, tmp_path)
+    capsys.readouterr()
+    assert main(args) == code
+    out = capsys.readouterr()
+    said = out.err + (out.out if args[0] == "check" else "")  # check's problems: stdout
+    assert said.strip(), case
+    assert [w for w in PYTHON_WORDS if w in said] == [], said
+    assert [f for f in flags if f not in said] == [], said
