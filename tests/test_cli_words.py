@@ -167,3 +167,30 @@ def test_messages_name_the_flags_not_the_python_keywords(
     assert said.strip(), case
     assert [w for w in PYTHON_WORDS if w in said] == [], said
     assert [f for f in flags if f not in said] == [], said
+
+
+def _interrupting(*args: object, **kwargs: object) -> Iterator[list[dict[str, object]]]:
+    """A drain that Ctrl-C stops before its first page."""
+    raise KeyboardInterrupt
+    yield []  # pragma: no cover - a generator, as the real drain
+
+
+def test_ctrl_c_during_list_says_interrupted_once(
+    imports_emulator: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It also said "... are in pinecone_imports_frame.last_partial()", no use in a shell."""
+    import pinecone_imports_frame as pif
+    from pinecone_imports_frame import loader
+
+    monkeypatch.setattr(loader, "drain", _interrupting)
+    conn = ["--host", imports_emulator.url, "--api-key", imports_emulator.api_key]
+    assert main(["list", *conn, "--no-progress"]) == 130
+    assert capsys.readouterr().err.splitlines() == ["pinecone-imports: interrupted"]
+    # A Python caller is still told where the rows read so far are.
+    caplog.clear()
+    with pytest.raises(KeyboardInterrupt):
+        pif.read_imports(imports_emulator.url, api_key=imports_emulator.api_key, progress=False)
+    assert any("last_partial()" in r.getMessage() for r in caplog.records)

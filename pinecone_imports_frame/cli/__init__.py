@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .._text import not_for_python
 from ..errors import ConfigurationError, PineconeImportsError
 from ._args import ShellFormatter
 
@@ -83,6 +84,7 @@ def _main(argv: Sequence[str] | None) -> int:
             else "pinecone-imports: %(message)s"
         )
     )
+    handler.addFilter(not_for_python)  # "... in pinecone_imports_frame.last_partial()"
     loggers = [logging.getLogger("pinecone_imports_frame")]
     if args.verbose:
         loggers.append(logging.getLogger("urllib3"))
