@@ -7,6 +7,7 @@ failed ``snapshot --every`` poll said ``timeout=``, ``trends`` said
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -194,3 +195,76 @@ def test_ctrl_c_during_list_says_interrupted_once(
     with pytest.raises(KeyboardInterrupt):
         pif.read_imports(imports_emulator.url, api_key=imports_emulator.api_key, progress=False)
     assert any("last_partial()" in r.getMessage() for r in caplog.records)
+
+
+def _screen(shown: str) -> list[str]:
+    """The lines a terminal shows after ``shown``: carriage returns, moves up, erases."""
+    lines: list[list[str]] = [[]]
+    row = col = 0
+    for token in re.split(r"(\x1b\[[0-9;?]*[A-Za-z]|\r\n|\n|\r)", shown):
+        if token in ("\n", "\r\n"):
+            row, col = row + 1, 0
+            while len(lines) <= row:
+                lines.append([])
+        elif token == "\r":
+            col = 0
+        elif token.startswith("\x1b["):
+            if token.endswith("A"):
+                row = max(row - int(token[2:-1] or 1), 0)
+            elif token.endswith("K"):
+                del lines[row][col:]
+        else:
+            for char in token:
+                line = lines[row]
+                line.extend(" " * (col - len(line) + 1))
+                line[col] = char
+                col += 1
+    return ["".join(line).rstrip() for line in lines]
+
+
+def test_list_on_a_terminal_clears_its_bar_before_the_table(imports_emulator: Emulator) -> None:
+    """The finished bar ("127.0.0.1:port: 3 pages [...]") stayed above the table."""
+    from test_cli_review import _run_in_a_terminal
+
+    conn = ["--host", imports_emulator.url, "--api-key", imports_emulator.api_key]
+    code, shown = _run_in_a_terminal(["list", *conn], term="xterm")
+    assert code == 0, shown
+    assert b" pages [" in shown  # a bar was drawn while the listing ran
+    screen = [line for line in _screen(shown.decode()) if line]
+    assert screen[0].split()[:3] == ["id", "status", "created_at"], screen[:3]
+    assert len(screen) == 251 and not [line for line in screen if " pages" in line]
+
+
+def test_snapshot_every_leaves_no_bar_a_poll(
+    imports_emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each poll left its bar on screen, between the result lines, all day."""
+    from pinecone_imports_frame.cli import snapshot_command
+
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:  # time passes only when the loop sleeps
+        now[0] += seconds
+
+    monkeypatch.setattr(snapshot_command, "_clock", lambda: now[0])
+    monkeypatch.setattr(snapshot_command, "_sleep", sleep)
+    conn = ["--host", imports_emulator.url, "--api-key", imports_emulator.api_key]
+    lake = str(tmp_path / "lake")
+    argv = ["snapshot", *conn, "--to", lake, "--every", "5m", "--count", "3", "--progress"]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 3 and " pages" in out.err  # drawn, then cleared
+    assert [line for line in _screen(out.err) if line] == [], out.err
+
+
+def test_the_library_keeps_a_finished_bar(
+    imports_emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In a notebook or a script, the finished bar stays: it records how the listing went."""
+    import pinecone_imports_frame as pif
+
+    pif.read_imports(imports_emulator.url, api_key=imports_emulator.api_key, progress=True)
+    assert any(" 3 pages" in line for line in _screen(capsys.readouterr().err))

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .._progress import transient_bars
 from .._text import not_for_python
 from ..errors import ConfigurationError, PineconeImportsError
 from ._args import ShellFormatter
@@ -65,7 +66,9 @@ def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pinecone-imports``; returns the exit code."""
-    with _console(), warnings.catch_warnings():
+    # A finished listing's bar vanishes: a table or a result line follows (snapshot --every
+    # stacked one a poll).
+    with _console(), warnings.catch_warnings(), transient_bars():
         warnings.showwarning = _show_warning
         return _main(argv)
 
