@@ -268,3 +268,41 @@ def test_the_library_keeps_a_finished_bar(
 
     pif.read_imports(imports_emulator.url, api_key=imports_emulator.api_key, progress=True)
     assert any(" 3 pages" in line for line in _screen(capsys.readouterr().err))
+
+
+def test_metrics_textfile_in_a_missing_folder_names_the_folder(
+    imports_emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It said "No such file or directory: '.../m.prom.16151.139728569781120'" after listing."""
+    from pinecone_imports_frame import Connection
+    from pinecone_imports_frame.errors import ConfigurationError
+    from pinecone_imports_frame.monitoring import ImportsExporter
+
+    path = tmp_path / "missing" / "m.prom"
+    conn = ["--host", imports_emulator.url, "--api-key", imports_emulator.api_key]
+    assert main(["metrics", *conn, "--textfile", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"pinecone-imports: error: cannot write the metrics to {path}: the folder "
+        f"{path.parent} does not exist (create it, or give a path in one that does)\n"
+    )
+    assert imports_emulator.requests == []  # said before listing, not after
+    # The library's own call says the same, naming the path given.
+    exporter = ImportsExporter(
+        connection=Connection.resolve(imports_emulator.url, api_key=imports_emulator.api_key)
+    )
+    with pytest.raises(ConfigurationError, match=r"the folder .* does not exist") as raised:
+        exporter.write_textfile(path)
+    assert f"{path}:" in str(raised.value) and ".prom." not in str(raised.value)
+
+
+def test_check_of_a_missing_lake_is_one_plain_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It said "the project: the listing failed: the lake: SnapshotError: the lake root..."."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--lake", "nolake"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("the lake nolake: ") and out.count("\n") == 1, out
+    assert "does not exist" in out
+    assert not [w for w in ("the project", "listing failed", "SnapshotError") if w in out], out

@@ -126,6 +126,11 @@ def run_metrics(args: argparse.Namespace) -> int:
     """Run ``pinecone-imports metrics``."""
     exporter = _exporter(args)
     if args.textfile:
+        from ._exporter import missing_folder
+
+        missing = missing_folder(args.textfile)
+        if missing is not None:  # said before the listing, not after it
+            raise missing
         if not args.textfile.endswith(".prom"):
             logger.warning("node_exporter's textfile collector reads only files ending in .prom")
         ok = exporter.refresh()
@@ -232,15 +237,17 @@ def _check(args: argparse.Namespace) -> pd.DataFrame:
     except ConfigurationError:
         raise
     except PineconeImportsError as exc:  # the lake cannot be read: a problem, said
-        return _unreadable(exc)
+        return _unreadable(args.lake, exc)
     return check_imports(history, max_age=args.max_age, now=now, **options)
 
 
-def _unreadable(exc: PineconeImportsError) -> pd.DataFrame:
+def _unreadable(root: str, exc: PineconeImportsError) -> pd.DataFrame:
+    """Return the problem of a lake that cannot be read: its line says which lake, and why."""
+    from ..cli._table import shown_path
     from ._check import _problem_frame
 
     return _problem_frame(
-        [{"problem": "listing_failed", "detail": f"the lake: {type(exc).__name__}: {exc}"}]
+        [{"problem": "listing_failed", "detail": f"the lake {shown_path(root)}: {exc}"}]
     )
 
 
