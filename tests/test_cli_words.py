@@ -27,6 +27,8 @@ PYTHON_WORDS = (
     "older_than",
     "list_snapshots",
     "prune_snapshots",
+    "since=",
+    "until=",
 )
 
 
@@ -128,6 +130,11 @@ CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[st
         lambda emu, port, tmp: ["trends", _lake(emu, tmp, foreign=True)],
         0,
         ("pinecone-imports snapshots", "prune --corrupt"),
+    ),
+    "trends: --since after --until": (
+        lambda emu, port, tmp: ["trends", _lake(emu, tmp), "--since", "1d", "--until", "2d"],
+        2,
+        ("--since 20", "is after --until 20"),
     ),
     "check --lake: a file skipped": (
         lambda emu, port, tmp: ["check", "--lake", _lake(emu, tmp, foreign=True)],
