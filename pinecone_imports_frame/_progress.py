@@ -8,6 +8,7 @@ otherwise (never the "IProgress not found" warning), and counts are shown as int
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import importlib.util
 import io
 import logging
@@ -102,8 +103,42 @@ def _tqdm_class() -> Any:
     return text_tqdm
 
 
-def bar(description: str, *, unit: str, total: int | None = None, leave: bool = True) -> Any:
+#: Whether a listing's bar stays on screen once the listing is done. In a notebook or a
+#: script it does (tqdm's default): the finished bar records how the listing went, and
+#: what comes next is printed below it. The command line clears it (:func:`transient_bars`):
+#: a table or a result line follows, and ``snapshot --every`` would stack one a poll.
+_LEAVE_FINISHED: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "leave_finished_bars", default=True
+)
+
+
+@contextlib.contextmanager
+def transient_bars() -> Iterator[None]:
+    r"""While open, the bars of listings (pages, indexes) vanish once done.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> shown = io.StringIO()
+    >>> with contextlib.redirect_stderr(shown), transient_bars():
+    ...     p = PageProgress("idx", enabled=True)
+    ...     p(3, 250)
+    ...     p.close()
+    >>> shown.getvalue().endswith("\r"), "\n" in shown.getvalue()  # blanked, no line left
+    (True, False)
+    """
+    token = _LEAVE_FINISHED.set(False)
+    try:
+        yield
+    finally:
+        _LEAVE_FINISHED.reset(token)
+
+
+def bar(description: str, *, unit: str, total: int | None = None, leave: bool | None = None) -> Any:
     """Open a bar (``tqdm.notebook`` in Jupyter with ipywidgets, text otherwise).
+
+    ``leave``: whether it stays on screen once closed; None, as :func:`transient_bars` says
+    (it stays, unless the command line runs it).
 
     ``description`` is shown escaped (:func:`~pinecone_imports_frame._text.printable`):
     it may be an import's id or an index's name, as a server sent them.
@@ -126,7 +161,7 @@ def bar(description: str, *, unit: str, total: int | None = None, leave: bool = 
         desc=printable(description),
         unit=unit,
         total=total,
-        leave=leave,
+        leave=_LEAVE_FINISHED.get() if leave is None else leave,
         file=sys.stderr,
         **_LOOK,
     )
@@ -163,7 +198,7 @@ class PageProgress:
         self._bar.set_postfix_str(f"imports={imports}", refresh=False)
 
     def close(self) -> None:
-        """Close the bar (leaving its last state on screen)."""
+        """Close the bar (its last state stays on screen, unless :func:`transient_bars`)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -204,7 +239,7 @@ class IndexesProgress:
                 self._bar.set_postfix_str(f"imports={self._imports}", refresh=False)
 
     def close(self) -> None:
-        """Close the bar (leaving its last state on screen)."""
+        """Close the bar (its last state stays on screen, unless :func:`transient_bars`)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None

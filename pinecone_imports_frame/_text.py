@@ -54,6 +54,25 @@ def printable_lines(text: str) -> str:
     return "\n".join(map(printable, text.split("\n")))
 
 
+#: A log record's ``extra`` that marks advice for Python callers (``last_partial()``), which
+#: the command line leaves out: it says the same in its own words.
+FOR_PYTHON = {"for_python": True}
+
+
+def not_for_python(record: logging.LogRecord) -> bool:
+    """Tell a log filter to keep ``record`` unless it is advice for Python callers only.
+
+    Examples
+    --------
+    >>> import logging
+    >>> log = logging.getLogger("x")
+    >>> [not_for_python(log.makeRecord("x", logging.WARNING, "", 0, "m", (), None, extra=e))
+    ...  for e in (None, FOR_PYTHON)]
+    [True, False]
+    """
+    return not getattr(record, "for_python", False)
+
+
 class PrintableFormatter(logging.Formatter):
     r"""A log formatter whose lines hold no control character: :func:`printable` of each.
 

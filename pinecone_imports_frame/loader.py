@@ -21,6 +21,7 @@ import pyarrow as pa
 from . import config, schema
 from ._apikey import ApiKey
 from ._progress import PageProgress, check_progress
+from ._text import FOR_PYTHON
 from .client import ApiClient
 from .config import (
     DEFAULT_API_VERSION,
@@ -484,6 +485,7 @@ def drain_listing(
         logger.warning(
             "interrupted: the %d imports read so far are in pinecone_imports_frame.last_partial()",
             len(partial),
+            extra=FOR_PYTHON,  # the command line says "interrupted" in its own words
         )
         raise
     return table, listing_info().attrs()

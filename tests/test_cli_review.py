@@ -188,7 +188,7 @@ def test_a_dumb_terminal_gets_no_progress_bar_and_the_rest_unchanged(
     if term == "dumb":
         assert b" pages" not in shown and b"\x1b" not in shown, shown[:300]
     else:  # the same test sees a bar where the terminal can draw one
-        assert b": 3 pages" in shown
+        assert b" pages [" in shown  # drawn as it lists (cleared before the table)
 
 
 @pytest.fixture

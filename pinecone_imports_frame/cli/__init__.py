@@ -17,14 +17,16 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .._text import PrintableFormatter, printable
+from .._progress import transient_bars
+from .._text import not_for_python
 from ..errors import ConfigurationError, PineconeImportsError
+from ._args import ShellFormatter
 
 # What the monitoring commands and the package's users reach through ``cli``.
 from ._args import _duration as _duration
 from ._args import _interval as _interval
 from ._args import _seconds as _seconds
-from ._args import shell_terms
+from ._args import said as said
 from ._common import _add_connection as _add_connection
 from ._common import _add_fleet as _add_fleet
 from ._common import _add_storage as _add_storage
@@ -59,12 +61,14 @@ def _console() -> Iterator[None]:
 
 def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
     """Show a warning as one escaped line on stderr, as the command's other messages."""
-    print(f"pinecone-imports: warning: {printable(str(message))}", file=sys.stderr)
+    print(f"pinecone-imports: warning: {said(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``pinecone-imports``; returns the exit code."""
-    with _console(), warnings.catch_warnings():
+    # A finished listing's bar vanishes: a table or a result line follows (snapshot --every
+    # stacked one a poll).
+    with _console(), warnings.catch_warnings(), transient_bars():
         warnings.showwarning = _show_warning
         return _main(argv)
 
@@ -77,12 +81,13 @@ def _main(argv: Sequence[str] | None) -> int:
     # Every line escaped: log messages quote server text (error bodies, names, fields).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        PrintableFormatter(
+        ShellFormatter(
             "%(levelname)s %(name)s: %(message)s"
             if args.verbose
             else "pinecone-imports: %(message)s"
         )
     )
+    handler.addFilter(not_for_python)  # "... in pinecone_imports_frame.last_partial()"
     loggers = [logging.getLogger("pinecone_imports_frame")]
     if args.verbose:
         loggers.append(logging.getLogger("urllib3"))
@@ -93,13 +98,12 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
-        print(f"pinecone-imports: error: {printable(shell_terms(str(exc)))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {said(exc)}", file=sys.stderr)
         return 2
     except PineconeImportsError as exc:
         partial = getattr(exc, "partial", None)
         extra = f" ({len(partial)} imports were read before it)" if partial is not None else ""
-        said = printable(shell_terms(str(exc)))
-        print(f"pinecone-imports: error: {said}{extra}", file=sys.stderr)
+        print(f"pinecone-imports: error: {said(exc)}{extra}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pinecone-imports: interrupted", file=sys.stderr)
@@ -110,7 +114,7 @@ def _main(argv: Sequence[str] | None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 141
     except OSError as exc:
-        print(f"pinecone-imports: error: {printable(str(exc))}", file=sys.stderr)
+        print(f"pinecone-imports: error: {said(exc)}", file=sys.stderr)
         return 1
     finally:
         for log, level in zip(loggers, levels, strict=True):

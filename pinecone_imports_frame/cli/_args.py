@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import re
@@ -12,7 +13,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from .._text import printable
+from .._text import PrintableFormatter, printable
 from ..config import (
     API_VERSIONS,
     UnlistedApiVersion,
@@ -63,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors that never repeat a value (it could be the key)."""
 
     def error(self, message: str) -> NoReturn:
-        message = printable(shell_terms(_without_values(message)))
+        message = said(_without_values(message))
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
@@ -150,17 +151,42 @@ def _time(text: str) -> pd.Timestamp:
     return when
 
 
-#: Python's words in the package's messages, and the command line's for them.
+#: Python's words in the package's messages, and the command line's for them, in order.
 _SHELL_TERMS = (
     (r"\bapi_key=(?:'\.\.\.'|\.\.\.)", "--api-key KEY"),
     (r"\bapi_key=", "--api-key"),
     (r"\bpass host=\.\.\.", "pass --host HOST"),
+    (r"\bpass host=", "pass --host"),
+    (r"^host looks like", "--host looks like"),
+    (r"^index_name looks like", "--index-name looks like"),
+    (r"^indexes holds", "--indexes holds"),
     (r"\bindex_name=\.\.\.", "--index-name NAME"),
     (r"\ballow_insecure=True\b", "--allow-insecure"),
+    (r"\(api_version=\.\.\.\)", "(--api-version VERSION)"),
+    (r"\(all_indexes=True, --all-indexes\)", "(--all-indexes)"),
+    (r"\ball_indexes=True\b", "--all-indexes"),
     (r"\btimeout=([0-9][0-9.]*)", r"--timeout \1"),
     (r"\braise timeout=", "raise --timeout"),
     (r"\bcheck controller_host\b", "check --controller-host"),
     (r"\bstorage_options=", "--storage-option "),
+    (r"\bsince=", "--since "),
+    (r"\buntil=", "--until "),
+    (r"\band index_host=", "and --index-host "),
+    # The lake's commands: prune's rules, what shows a snapshot's status, what removes it.
+    (r" \(--all on the command line\)", ""),
+    (r"\ball_snapshots=True\b", "--all"),
+    (r"\bkeep_last=([0-9]+)", r"--keep-last \1"),
+    (r"\bprune_snapshots\(\.\.\., corrupt=True\)", "pinecone-imports prune --corrupt"),
+    (r"\bcorrupt=True\b", "--corrupt"),
+    (r"\bprune_snapshots needs\b", "prune needs"),
+    (r"\bolder_than=? \(e\.g\. '30d'\)", "--older-than (e.g. 30d)"),
+    (r"\bkeep_last=?", "--keep-last"),
+    (r"\bolder_than=?", "--older-than"),
+    (r"\blist_snapshots shows\b", "pinecone-imports snapshots shows"),
+    (
+        r"\bwrite_snapshot and read_imports\(snapshot_to=\.\.\.\) were given",
+        "pinecone-imports snapshot --to was given",
+    ),
     (r", a datetime\.timedelta or a pandas\.Timedelta", ""),
     (r",? a datetime or a pandas\.Timestamp", ""),
 )
@@ -195,6 +221,38 @@ def shell_terms(message: str) -> str:
     for python, shell in _SHELL_TERMS:
         message = re.sub(python, shell, message)
     return message
+
+
+def said(message: object) -> str:
+    r"""Say a message on the command line: in its words (:func:`shell_terms`), escaped.
+
+    Every error, warning and log line of ``pinecone-imports`` goes through here (the
+    logging formatter too: :class:`ShellFormatter`), whichever command printed it.
+
+    Examples
+    --------
+    >>> said("raise timeout= or try again\x1b[2J")
+    'raise --timeout or try again\\x1b[2J'
+    """
+    return printable(shell_terms(str(message)))
+
+
+class ShellFormatter(PrintableFormatter):
+    """The CLI's log lines: escaped, in the command line's words (:func:`said`).
+
+    Examples
+    --------
+    >>> import logging
+    >>> record = logging.LogRecord("x", logging.WARNING, "", 0, "pass %s", ("api_key=...",), None)
+    >>> ShellFormatter("%(message)s").format(record)
+    'pass --api-key KEY'
+    """
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """Format ``record`` with its message said as the command line says it."""
+        worded = logging.makeLogRecord(record.__dict__)  # other handlers see it as it was
+        worded.message = shell_terms(record.message)
+        return super().formatMessage(worded)
 
 
 def _whole(what: str) -> Callable[[str], int]:

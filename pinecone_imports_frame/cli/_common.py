@@ -24,7 +24,7 @@ from ..config import (
     MAX_PAGE_SIZE,
 )
 from ..errors import ConfigurationError, FleetWarning
-from ._args import _api_version, _int_in, _key_value, _Parser, _seconds, _time
+from ._args import _api_version, _int_in, _key_value, _Parser, _seconds, _time, said
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _report_fleet(df: pd.DataFrame) -> int:
     for item in errors:
         print(
             f"pinecone-imports: index {printable(item['index_name'])} failed "
-            f"({item['rows_kept']} imports kept): {printable(item['message'])}",
+            f"({item['rows_kept']} imports kept): {said(item['message'])}",
             file=sys.stderr,
         )
     return 1 if errors else 0

@@ -11,7 +11,7 @@ import warnings
 from .._text import printable
 from ..errors import UnmatchedIndexWarning
 from ..polling import poll
-from ._args import _duration, _int_in, _interval
+from ._args import _duration, _int_in, _interval, said
 from ._common import (
     LISTING,
     _add_storage,
@@ -87,7 +87,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         failed = tick.error
     if failed is not None:
         print(
-            f"pinecone-imports: error: the last poll failed: {printable(str(failed))}",
+            f"pinecone-imports: error: the last poll failed: {said(failed)}",
             file=sys.stderr,
         )
         return 1

@@ -411,6 +411,8 @@ def _where(row: Any) -> str:
 def _line(row: Any) -> str:
     where = _where(row)
     if row.problem == "listing_failed":
+        if where == "the project" and str(row.detail).startswith("the lake "):
+            return str(row.detail)  # check --lake: the lake could not be read, and why
         return f"{where}: the listing failed: {row.detail}"
     if row.problem == "stale":
         if pd.isna(row.since):

@@ -126,6 +126,11 @@ def run_metrics(args: argparse.Namespace) -> int:
     """Run ``pinecone-imports metrics``."""
     exporter = _exporter(args)
     if args.textfile:
+        from ._exporter import missing_folder
+
+        missing = missing_folder(args.textfile)
+        if missing is not None:  # said before the listing, not after it
+            raise missing
         if not args.textfile.endswith(".prom"):
             logger.warning("node_exporter's textfile collector reads only files ending in .prom")
         ok = exporter.refresh()
@@ -232,27 +237,34 @@ def _check(args: argparse.Namespace) -> pd.DataFrame:
     except ConfigurationError:
         raise
     except PineconeImportsError as exc:  # the lake cannot be read: a problem, said
-        return _unreadable(exc)
+        return _unreadable(args.lake, exc)
     return check_imports(history, max_age=args.max_age, now=now, **options)
 
 
-def _unreadable(exc: PineconeImportsError) -> pd.DataFrame:
+def _unreadable(root: str, exc: PineconeImportsError) -> pd.DataFrame:
+    """Return the problem of a lake that cannot be read: its line says which lake, and why."""
+    from ..cli._table import shown_path
     from ._check import _problem_frame
 
     return _problem_frame(
-        [{"problem": "listing_failed", "detail": f"the lake: {type(exc).__name__}: {exc}"}]
+        [{"problem": "listing_failed", "detail": f"the lake {shown_path(root)}: {exc}"}]
     )
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Run ``pinecone-imports check``."""
     from .. import cli
+    from ..cli._args import shell_terms
     from ._check import problem_lines
     from ._webhook import _endpoint, message_text, notify_webhook
 
     if args.notify is not None:  # a malformed URL is refused before anything is listed
         _endpoint(args.notify, allow_insecure=args.allow_insecure)
     problems = _check(args)
+    # A failed listing's error in the command line's words (--api-key, --timeout), as its
+    # errors are: the lines, the JSON's details and the notification alike.
+    ours = problems["problem"] == "listing_failed"
+    problems.loc[ours, "detail"] = problems.loc[ours, "detail"].map(shell_terms, na_action="ignore")
     lines = problem_lines(problems)
     if args.format == "json":
         records = cli.plain_records(problems).to_dict(orient="records")
@@ -271,7 +283,7 @@ def run_check(args: argparse.Namespace) -> int:
                 allow_insecure=args.allow_insecure,
             )
         except PineconeImportsError as exc:
-            print(f"pinecone-imports: the notification failed: {exc}", file=sys.stderr)
+            print(f"pinecone-imports: the notification failed: {cli.said(exc)}", file=sys.stderr)
     return 1 if lines else 0
 
 

@@ -157,6 +157,23 @@ class _Columns:
         return np.asarray(values[rows].to_numpy(dtype=np.float64, na_value=np.nan))
 
 
+def missing_folder(path: str | os.PathLike[str]) -> ConfigurationError | None:
+    """Return the error of a metrics file whose folder does not exist (naming it), else None.
+
+    Examples
+    --------
+    >>> print(missing_folder("/nonexistent/m.prom"))
+    cannot write the metrics to /nonexistent/m.prom: the folder /nonexistent does not exist (create it, or give a path in one that does)
+    """  # noqa: E501
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
+    if os.path.isdir(folder):
+        return None
+    return ConfigurationError(
+        f"cannot write the metrics to {os.fspath(path)}: the folder {folder} does not exist "
+        "(create it, or give a path in one that does)"
+    )
+
+
 class ImportsExporter:
     """List imports on a schedule and show the latest listing as Prometheus metrics.
 
@@ -467,7 +484,9 @@ class ImportsExporter:
         """Write the metrics to ``path`` atomically (a temporary file, then a rename).
 
         For node_exporter's textfile collector, which reads ``*.prom`` files: a reader
-        never sees half a file.
+        never sees half a file. A folder that does not exist is a
+        :class:`~pinecone_imports_frame.errors.ConfigurationError` naming ``path``; any
+        other ``OSError`` names ``path`` too, never the temporary file's name.
 
         Examples
         --------
@@ -486,7 +505,14 @@ class ImportsExporter:
         """
         from prometheus_client import write_to_textfile
 
-        write_to_textfile(os.fspath(path), self.registry)
+        missing = missing_folder(path)
+        if missing is not None:
+            raise missing
+        try:
+            write_to_textfile(os.fspath(path), self.registry)
+        except OSError as exc:  # it named its temporary file ("m.prom.16151.1397...")
+            missing = missing_folder(path)
+            raise missing or OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
 
     def serve(self, *, bind: str = "127.0.0.1", port: int = DEFAULT_PORT) -> MetricsServer:
         """Serve the metrics over HTTP from a daemon thread; return the server.
