@@ -19,6 +19,8 @@ _.showwarning
 _.maxstring
 _.maxother
 _.maxlevel
+# A LogRecord's preformatted traceback, which logging.Formatter reads.
+_.exc_text
 # http.server and socketserver hooks and settings of the emulator's server.
 _.protocol_version
 _.disable_nagle_algorithm
