@@ -165,7 +165,8 @@ class RunningImports:
             else:
                 m.indexing_since = None
             samples = m.samples
-            if loading and (not samples or samples[-1][0] < t):
+            known = percent == percent  # not NaN: a rate and an ETA need a percent
+            if loading and known and (not samples or samples[-1][0] < t):
                 samples.append((t, percent, done))
                 while len(samples) > 2 and samples[0][0] < t - self._window:
                     samples.popleft()
@@ -175,7 +176,7 @@ class RunningImports:
                 hours = (t1 - t0) / (3600 * US)
                 per_hour = (p1 - p0) / hours
                 rate = (r1 - r0) / (hours * 3600)
-                if loading and per_hour > 0:
+                if loading and known and per_hour > 0:
                     # Whole seconds, as trends.estimate_completion gives them.
                     eta = float(round((100.0 - percent) / per_hour * (3600 * US) / 1e6))
             out.append(
@@ -186,7 +187,7 @@ class RunningImports:
                     records_imported=done,
                     validation_errors=float(validation_errors[i]),
                     eta_seconds=eta,
-                    records_per_second=rate if loading else NAN,
+                    records_per_second=rate if loading and known else NAN,
                     indexing_seconds=NAN
                     if m.indexing_since is None
                     else (t - m.indexing_since) / US,
