@@ -263,8 +263,8 @@ class _HistoryReader(_Reader):
         got: dict[str, list[np.ndarray]] = {}
         for h, us in self.read:
             got.setdefault(h, []).append(np.array([us], dtype=np.int64))
-        for path in self._whole_held:
-            if path not in bad:
+        for path in self._whole_read:  # by any look (a later one may read it by listings)
+            if path not in bad and path in self._whole:
                 h, stamps, _ = self._whole[path]
                 got.setdefault(h, []).append(stamps)
         out = {}
