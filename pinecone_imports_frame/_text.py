@@ -91,8 +91,12 @@ class PrintableFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         """Format ``record`` with its message escaped (the format's own text is kept)."""
         escaped = logging.makeLogRecord(record.__dict__)  # other handlers see it as it was
-        escaped.message = printable(record.message)
+        escaped.message = self.say(record.message)
         return super().formatMessage(escaped)
+
+    def say(self, message: str) -> str:
+        """Return a message as the line shows it: escaped."""
+        return printable(message)
 
     def formatException(self, ei: Any) -> str:
         """Format a traceback with each of its lines escaped."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import os
 import re
@@ -248,11 +247,9 @@ class ShellFormatter(PrintableFormatter):
     'pass --api-key KEY'
     """
 
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        """Format ``record`` with its message said as the command line says it."""
-        worded = logging.makeLogRecord(record.__dict__)  # other handlers see it as it was
-        worded.message = shell_terms(record.message)
-        return super().formatMessage(worded)
+    def say(self, message: str) -> str:
+        """Return a message in the command line's words, escaped."""
+        return printable(shell_terms(message))
 
 
 def _whole(what: str) -> Callable[[str], int]:
