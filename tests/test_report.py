@@ -8,6 +8,7 @@ tests/test_report_browser.py renders a realistic report in Chromium at two width
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import sys
 import warnings
@@ -599,3 +600,78 @@ def test_figures_draw_without_warnings_whatever_the_span(minutes: int) -> None:
         warnings.simplefilter("error")
         page = report(pif.concat_frames(listings))
     assert page.count("<img ") == 3
+
+
+# --- figures on a phone -----------------------------------------------------------------
+
+#: How wide each layout's PNG is shown, in CSS pixels (the narrow one on a 375 px phone).
+SHOWN_WIDTH = {"wide": 1200, "narrow": 360}
+
+
+def _drawn_texts(fig: Any) -> list[Any]:
+    """Every text matplotlib draws on ``fig``: its own, the axes' titles and labels, and
+    the tick labels inside each axis' limits (those beyond them are not drawn)."""
+    texts = [t for t in fig.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label]
+        for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            locations = axis.get_ticklocs()
+            ticks = axis.get_major_ticks(len(locations))
+            for at, tick in zip(locations, ticks, strict=True):
+                if min(lo, hi) <= at <= max(lo, hi):
+                    texts += [tick.label1, tick.label2]
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+def _status_counts(start: str, span: str, points: int = 49) -> pd.DataFrame:
+    times = pd.date_range(start, pd.Timestamp(start) + pd.Timedelta(span), periods=points)
+    names = ["Pending", "In progress", "Completed", "Failed", "Cancelled"]
+    return pd.DataFrame(
+        {name: [n * (k + 1) * 31 for n in range(points)] for k, name in enumerate(names)},
+        index=times.as_unit("us"),
+    )
+
+
+@pytest.mark.parametrize("span", ["1h", "90min", "1D", "4D", "30D"])
+@pytest.mark.parametrize("start", ["2026-11-01 20:00", "2026-10-30 04:00"])
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
+def test_time_labels_stand_apart_and_every_text_inside_the_figure(
+    span: str, start: str, layout: str
+) -> None:
+    """On a phone the status panels' dates ran together ("Nov 01Nov 02Nov 03Nov 04"; a
+    span across a month's end had "Oct 31" on "Nov 01", one of 90 minutes "20:45" on
+    "21:00"), and "imports" stood at the figure's edge (6 pixels of a PNG shown at half
+    its size). Now each panel's labels have a gap between them and every text keeps a
+    margin of 4 pixels as shown."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from pinecone_imports_frame.report import _figures
+
+    counts = _status_counts(start, span)
+    lines = counts.iloc[:, :2].astype(float) / counts.iloc[:, :2].max().max() * 100
+    lines.columns = pd.Index(["import-a", "import-b"], dtype=object)
+    colors = list(_figures.STATUS_COLORS.values())
+    with matplotlib.rc_context({"text.parse_math": False, "font.size": 10}):
+        for fig in (
+            _figures.status_figure(counts, colors, layout),
+            _figures.progress_figure(lines, layout),
+        ):
+            FigureCanvasAgg(fig).draw()
+            renderer = fig.canvas.get_renderer()
+            dated = 0
+            for ax in fig.axes:
+                labels = [tick.label1 for tick in ax.xaxis.get_major_ticks()]
+                shown = [t for t in _drawn_texts(fig) if any(t is label for label in labels)]
+                boxes = sorted((t.get_window_extent(renderer) for t in shown), key=lambda b: b.x0)
+                dated += bool(boxes)
+                for left, right in itertools.pairwise(boxes):
+                    gap = right.x0 - left.x1
+                    assert gap >= left.height / 2, [t.get_text() for t in shown]
+            assert dated >= min(2, len(fig.axes))  # a column without dates has them too
+            margin = 4 * fig.bbox.width / SHOWN_WIDTH[layout]
+            for text in _drawn_texts(fig):
+                box = text.get_window_extent(renderer)
+                assert box.x0 >= margin and box.y0 >= margin, text.get_text()
+                assert box.x1 <= fig.bbox.width - margin, text.get_text()
+                assert box.y1 <= fig.bbox.height - margin, text.get_text()

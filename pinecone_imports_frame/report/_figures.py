@@ -42,6 +42,9 @@ OTHER_COLOR = "#8c564b"
 #: Width in inches and resolution of each layout.
 LAYOUTS = {"wide": (12.0, 100), "narrow": (4.8, 150)}
 
+#: The margin round each figure, in inches.
+PAD = 0.07
+
 #: The longest label of a line or a panel (a longer one is cut, and ends with "…").
 LABEL_WIDTH = 40
 
@@ -99,18 +102,101 @@ def _figure(layout: str, height: float) -> Figure:
     from matplotlib.figure import Figure
 
     width, dpi = LAYOUTS[layout]
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    # A margin round the edge: the narrow PNG is shown at half its size, where
+    # matplotlib's 6 pixels left the "i" of "imports" on the phone's edge.
+    engine: Any = fig.get_layout_engine()
+    engine.set(w_pad=PAD, h_pad=PAD)
+    return fig
+
+
+#: The steps between time ticks, in seconds: each divides a day, or is whole days.
+_STEPS = (
+    *(1, 2, 5, 10, 15, 20, 30),
+    *(60 * m for m in (1, 2, 5, 10, 15, 20, 30)),
+    *(3600 * h for h in (1, 2, 3, 4, 6, 8, 12)),
+    *(86400 * d for d in (1, 2, 3, 4, 7, 14, 28, 56)),
+)
+
+#: The room a time label takes ("Nov 03", "14:00") and the gap after it, in ems.
+_LABEL_EMS = 4.4
+#: The share of its column an axes has (the rest: its count labels and margins).
+_AXES_SHARE = 0.78
+
+
+def _time_ticks(vmin: float, vmax: float, most: int, *, room: float) -> list[float] | None:
+    """Place ticks one even step apart at round UTC times (matplotlib's days), or None.
+
+    At most ``most`` ticks, each ``room`` (a fraction of the axis) from the next or more:
+    the shortest step that keeps both. Steps of whole days count from 1970-01-01, so that
+    the ticks are evenly spaced across a month's end (matplotlib's own restart on each
+    month's 1st: "Oct 31" beside "Nov 01"). None when no step fits (a span under a few
+    seconds, or of many months: months are matplotlib's to place).
+
+    Examples
+    --------
+    >>> import matplotlib.dates as mdates
+    >>> start = mdates.date2num(datetime(2026, 10, 30, 4))
+    >>> ticks = _time_ticks(start, start + 4, 3, room=0.25)
+    >>> [mdates.num2date(t).strftime("%b %d") for t in ticks]
+    ['Nov 01', 'Nov 03']
+    """
+    lo, hi = min(vmin, vmax) * 86400, max(vmin, vmax) * 86400
+    if not hi > lo:
+        return None
+    for step in _STEPS:
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        n = last - first + 1
+        if n <= most and step >= room * (hi - lo):
+            return [k * step / 86400 for k in range(first, last + 1)] if n >= 1 else None
+    return None
+
+
+def _time_locator(most: int, room: float) -> Any:
+    """Make a tick locator of :func:`_time_ticks`, matplotlib's own where none fits."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import Locator
+
+    fallback = mdates.AutoDateLocator(minticks=2, maxticks=most)
+
+    class TimeLocator(Locator):
+        def __call__(self) -> Any:
+            axis: Any = self.axis
+            vmin, vmax = axis.get_view_interval()
+            return self.tick_values(vmin, vmax)
+
+        def tick_values(self, vmin: float, vmax: float) -> Any:
+            ticks = _time_ticks(vmin, vmax, most, room=room)
+            if ticks is not None:
+                return ticks
+            fallback.set_axis(self.axis)
+            return fallback.tick_values(mdates.num2date(vmin), mdates.num2date(vmax))
+
+        def nonsingular(self, v0: float, v1: float) -> tuple[float, float]:
+            return fallback.nonsingular(v0, v1)
+
+    return TimeLocator()
 
 
 def _time_axis(ax: Any, layout: str, *, small: bool = False) -> None:
-    import matplotlib.dates as mdates
+    """Name the times under an axes: few enough that no two labels touch.
 
-    most = 4 if small else (6 if layout == "wide" else 4)
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=most)
-    # More steps than matplotlib's own, so that a span of 90 minutes finds one for 4 ticks.
-    locator.intervald[mdates.SECONDLY] = [1, 2, 5, 10, 15, 20, 30, 45]
-    locator.intervald[mdates.MINUTELY] = [1, 2, 5, 10, 15, 20, 30, 45]
-    locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 8, 12]
+    Small panels get at most 3 ticks ("Nov 01Nov 02Nov 03Nov 04" ran together on a
+    phone at 4), an axes of the whole width 6 (4 on a phone); and each label has the
+    room of :data:`_LABEL_EMS` ems, on the width its column gives it (from the figure's
+    width, not the axes' place: constrained layout moves it, and ticks that changed
+    between its passes ended up outside the figure).
+    """
+    import matplotlib
+    import matplotlib.dates as mdates
+    from matplotlib.font_manager import FontProperties
+
+    most = 3 if small else (6 if layout == "wide" else 4)
+    fig = ax.get_figure()
+    width = fig.bbox.width / ax.get_subplotspec().get_gridspec().ncols * _AXES_SHARE
+    size = FontProperties(size=matplotlib.rcParams["xtick.labelsize"]).get_size_in_points()
+    room = _LABEL_EMS * size * fig.dpi / 72 / width
+    locator = _time_locator(most, room)
     ax.xaxis.set_major_locator(locator)
     # Days as "Dec 06" (a bare "06" reads as an hour), hours as "14:00", midnight as its day.
     formats = ["%Y", "%b", "%b %d", "%H:%M", "%H:%M", "%S.%f"]
@@ -152,7 +238,10 @@ def status_figure(counts: pd.DataFrame, colors: list[str], layout: str) -> Figur
         last = int(y[-1]) if len(y) else 0
         ax.set_title(f"{label(name)}: {last:,} now", loc="left", color=color, fontsize=10)
         ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
-        _time_axis(ax, layout, small=ncols > 2)
+        _time_axis(ax, layout, small=ncols >= 2)
+    for i, ax in enumerate(axes[:n]):
+        if n <= i + ncols < len(axes):  # no panel below it: it shows the dates
+            ax.xaxis.set_tick_params(labelbottom=True)
     for ax in axes[n:]:
         fig.delaxes(ax)
     fig.supxlabel("listed at (UTC)", fontsize=9)
