@@ -434,6 +434,8 @@ def test_an_empty_history_still_renders() -> None:
     page = report(pif.empty_frame())
     text = text_of(parse_strictly(page))
     assert "No listing: nothing to report." in text and "<img" not in page
+    footer = text_of(parse_strictly(page).find(".//h:footer", NS))  # type: ignore[arg-type]
+    assert footer.startswith("Times are UTC. No listing. Made by")  # not "Newest listing no"
 
 
 def test_a_pyarrow_backed_history_reads_the_same(history: pd.DataFrame, tmp_path: Path) -> None:

@@ -104,9 +104,9 @@ def report(history: pd.DataFrame, *, title: str = "Pinecone bulk imports") -> st
             f"<h2>Failures {facts.scope}</h2>",
             _ended.failures(facts),
         ]
-    newest = when(facts.end) if facts.end is not None else "no listing"
+    newest = f"Newest listing {when(facts.end)}." if facts.end is not None else "No listing."
     parts.append(
-        f"<footer><p>Times are UTC. Newest listing {newest}. Made by "
+        f"<footer><p>Times are UTC. {newest} Made by "
         f"pinecone-imports-frame {html.escape(__version__)}.</p></footer>"
     )
     return page(title=text(title), body="\n".join(parts))
