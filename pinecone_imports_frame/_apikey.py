@@ -193,7 +193,7 @@ def take_api_key(api_key: str | ApiKey | None) -> ApiKey | None:
 
 #: The loggers of urllib3 that may quote what a server sent (a header line it could not
 #: parse, a status line) in a message or a traceback.
-_URLLIB3_LOGGERS = (
+URLLIB3_LOGGERS = (
     "urllib3.connectionpool",
     "urllib3.connection",
     "urllib3.response",
@@ -238,6 +238,6 @@ _KEYS_IN_LOGS = _KeysInLogs()
 
 def redact_in_logs(key: ApiKey) -> None:
     """Redact ``key`` from urllib3's log records while it is in use (held by a client)."""
-    for name in _URLLIB3_LOGGERS:
+    for name in URLLIB3_LOGGERS:
         logging.getLogger(name).addFilter(_KEYS_IN_LOGS)  # once: addFilter adds it once
     _KEYS_IN_LOGS.keys.add(key)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from .._apikey import URLLIB3_LOGGERS
 from .._hosts import Endpoint, is_loopback
 from ..errors import ApiError, ConfigurationError, InsecureTransportError, TransportError
 
@@ -27,10 +28,6 @@ MAX_LINES = 20
 #: The most characters a message holds (Slack cuts a message at 40,000).
 MAX_TEXT = 8_000
 _READ_LIMIT = 4096
-
-
-#: The loggers of urllib3 that name a request's URL or path.
-_URLLIB3_LOGGERS = ("urllib3.connectionpool", "urllib3.poolmanager")
 
 
 class _HideSecret(logging.Filter):
@@ -157,7 +154,7 @@ def notify_webhook(
     transport = Transport(endpoint, timeout=timeout, deadline=deadline, allow_insecure=True)
     body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
     hide = _HideSecret(url)
-    for name in _URLLIB3_LOGGERS:  # its DEBUG lines name the request's path (the secret)
+    for name in URLLIB3_LOGGERS:  # its DEBUG lines name the request's path (the secret)
         logging.getLogger(name).addFilter(hide)
     failure: BaseException | None = None
     status = 0
@@ -186,7 +183,7 @@ def notify_webhook(
                 failure = failure or TimeoutError()
     finally:
         transport.close()
-        for name in _URLLIB3_LOGGERS:
+        for name in URLLIB3_LOGGERS:
             logging.getLogger(name).removeFilter(hide)
     if failure is not None:
         what = "no answer in time" if isinstance(failure, TimeoutError) else type(failure).__name__
