@@ -17,7 +17,7 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     if not len(history):
         print(
             f"no snapshots under {shown_path(args.root)}"
-            + (" in that window" if args.since or args.until else "")
+            + (" in that window" if args.since is not None or args.until is not None else "")
         )
         return 0
     timeline = status_timeline(history)
