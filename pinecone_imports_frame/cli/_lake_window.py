@@ -144,11 +144,15 @@ def lake_window(
     relative = isinstance(since, pd.Timedelta) or isinstance(until, pd.Timedelta)
     if not relative and index_host is None:
         return None, since, until  # type: ignore[return-value]
+    from ..snapshots._args import as_hosts
     from ..snapshots._store import open_store
 
     store = open_store(root, storage_options)
-    files = store.scan()
-    hosts = None if index_host is None else _chosen_hosts(store, files, index_host)
+    hosts = None if index_host is None else as_hosts(index_host)
+    files = store.scan(hosts=hosts)  # a host's folders only, when it has some
+    if index_host is not None and not files:  # a name, or no host of the lake
+        files = store.scan()
+        hosts = _chosen_hosts(store, files, index_host)
     if not relative:
         return hosts, since, until  # type: ignore[return-value]
     newest_us = _newest_us(store, [f for f in files if hosts is None or f.host in hosts])
