@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -122,3 +124,26 @@ def test_index_host_matching_no_index_names_the_lakes_hosts_escaped(
     assert "--index-host matches no index" in err and "index_host=" in err
     assert host in err and "evil\\x1b[2j" in err.lower() and "\x1b" not in err
     assert "SECRETKEY" not in err and re.search(r"\bno snapshots\b", err) is None
+
+
+def test_an_age_over_a_compacted_lake_on_s3(
+    s3_lake: tuple[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, options = s3_lake
+    start = (MONTH_AGO - pd.Timedelta(days=2)).to_pydatetime()
+    with Emulator(imports=20, seed=3, now=start) as emu:
+        for advance in (0, 2 * 86400, 3 * 3600):
+            emu.advance(advance)
+            listing = pif.read_imports(emu.url, api_key=emu.api_key, progress=False)
+            pif.write_snapshot(listing, root, storage_options=options)
+    pif.compact_snapshots(root, older_than="1d", storage_options=options)
+    storage = [x for k, v in options.items() for x in ("--storage-option", f"{k}={_json(v)}")]
+    capsys.readouterr()
+    assert main(["trends", root, *storage, "--since", "2h"]) == 0
+    assert capsys.readouterr().out.startswith("status timeline (1 listings):")
+    assert main(["trends", root, *storage, "--since", "3d"]) == 0
+    assert capsys.readouterr().out.startswith("status timeline (3 listings):")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, dict) else str(value)
