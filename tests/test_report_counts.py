@@ -11,7 +11,10 @@ import pytest
 from test_report import NS, parse_strictly, rows, text_of
 
 import pinecone_imports_frame as pif
+from pinecone_imports_frame import trends
 from pinecone_imports_frame.report import report
+
+HOSTILE_STATUS = "Paused<b>&\x1b[31m"
 
 
 def _history(times: list[str], imports: list[dict[str, Any]]) -> pd.DataFrame:
@@ -115,3 +118,116 @@ def test_a_first_listing_on_a_period_boundary_marks_no_row_partial() -> None:
     root = parse_strictly(report(_history(times, imports)))
     table = rows(root, "Imports finished per hour")
     assert [text_of(r[0]) for r in table] == ["2026-03-01 09:00Z", "2026-03-01 10:00Z"]
+
+
+# --- a status Pinecone does not document -------------------------------------------------
+
+
+def _with_unknown(status: str = HOSTILE_STATUS) -> pd.DataFrame:
+    made = "2026-03-01T08:00:00Z"
+    imports = [
+        {"id": "p", "uri": "s3://b/p/", "status": status, "createdAt": made},
+        {"id": "q", "uri": "s3://b/q/", "status": status, "createdAt": made},
+        _done("a", "Completed", made, "2026-03-01T09:30:00Z"),
+        _done("old", "Failed", made, "2026-03-01T08:30:00Z"),
+        {"id": "r", "status": "Pending", "createdAt": made},
+    ]
+    with pytest.warns(pif.UnknownStatusWarning):
+        return _history(["2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z"], imports)
+
+
+def test_summary_counts_an_import_of_an_undocumented_status_as_other() -> None:
+    """A Paused import counted neither as running nor as finished: the figures did not add
+    up to the imports."""
+    figures = trends.summary(_with_unknown()).iloc[0]
+    assert figures["imports"] == 5 and figures["running"] == 1 and figures["other"] == 2
+    finished = sum(int(figures[s]) for s in ("Completed", "Failed", "Cancelled"))
+    assert figures["running"] + finished + figures["other"] == figures["imports"]
+    assert trends.summary(pif.empty_frame())["other"].dtype == "int64"
+
+
+def test_summary_counts_an_import_without_status_as_other() -> None:
+    one = pif.to_frame([{"id": "1", "createdAt": "2026-03-01T08:00:00Z"}], listed_at="2026-03-01")
+    figures = trends.summary(one).iloc[0]
+    assert figures["imports"] == 1 and figures["running"] == 0 and figures["other"] == 1
+    cards = _cards(parse_strictly(report(one)))
+    assert cards["imports seen"] == ("1", "1 with no status")
+
+
+def test_summary_keeps_a_status_named_other_apart() -> None:
+    with pytest.warns(pif.UnknownStatusWarning):
+        one = pif.to_frame(
+            [{"id": "1", "status": "other", "createdAt": "2026-03-01T08:00:00Z"}],
+            listed_at="2026-03-01",
+        )
+    figures = trends.summary(one).iloc[0]
+    assert figures["status:other"] == 1 and figures["other"] == 1
+
+
+def test_the_report_counts_an_undocumented_status_and_names_it_escaped() -> None:
+    """The report said "0 running" of a paused import, and its figures did not add up."""
+    page = report(_with_unknown())
+    root = parse_strictly(page)
+    cards = _cards(root)
+    seen = int(cards["imports seen"][0])
+    finished = int(cards["finished in the period"][0])
+    running = int(cards["running now"][0])
+    assert (seen, finished, running) == (5, 1, 1)
+    named = "Paused<b>&\\x1b[31m"  # as sent, control characters shown
+    more = f"1 ended before the period; 2 in status {named}"  # 1 + 1 + 1 + 2 == 5
+    assert cards["imports seen"][1] == more
+    summary = text_of(root.find(".//h:ul[@class='summary']", NS))  # type: ignore[arg-type]
+    assert f"2 imports are in a status Pinecone does not document ({named}: 2)" in summary
+    assert "Paused<b>" not in page and "\x1b" not in page  # escaped, as markup and as text
+
+
+def test_several_undocumented_statuses_are_each_named() -> None:
+    made = "2026-03-01T08:00:00Z"
+    with pytest.warns(pif.UnknownStatusWarning):
+        history = _history(
+            ["2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z"],
+            [
+                {"id": "p", "status": "Paused", "createdAt": made},
+                {"id": "q", "status": "Queued", "createdAt": made},
+                {"id": "s", "status": "Queued", "createdAt": made},
+            ],
+        )
+    cards = _cards(parse_strictly(report(history)))
+    assert cards["imports seen"] == (
+        "3",
+        "0 ended before the period; 3 in other statuses: 2 Queued, 1 Paused",
+    )
+
+
+def test_summary_text_says_the_imports_neither_running_nor_ended_escaped() -> None:
+    text = trends.summary_text(_with_unknown())
+    assert "running:  1 imports" in text
+    line = "neither running nor ended:  2 imports, in a status Pinecone does not document"
+    assert f"{line} (Paused<b>&\\x1b[31m 2)" in text
+    assert "\x1b" not in text
+
+
+def test_an_import_running_when_last_listed_and_gone_since_is_counted() -> None:
+    """Running when last seen, absent from the last listing: neither running nor ended."""
+    made = "2026-03-01T08:00:00Z"
+    first = pif.to_frame(
+        [
+            {"id": "gone", "status": "InProgress", "createdAt": made, "percentComplete": 5.0},
+            {"id": "a", "status": "Pending", "createdAt": made},
+        ],
+        listed_at="2026-03-01T09:00:00Z",
+    )
+    second = pif.to_frame(
+        [{"id": "a", "status": "Pending", "createdAt": made}], listed_at="2026-03-01T10:00:00Z"
+    )
+    root = parse_strictly(report(pif.concat_frames([first, second])))
+    cards = _cards(root)
+    assert cards["imports seen"] == (
+        "2",
+        "0 ended before the period; 1 running when last listed, gone since",
+    )
+    assert cards["running now"][0] == "1"
+    summary = text_of(root.find(".//h:ul[@class='summary']", NS))  # type: ignore[arg-type]
+    assert (
+        "1 import running when last listed is no longer in the last listing of its index" in summary
+    )
