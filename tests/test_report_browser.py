@@ -113,6 +113,21 @@ def test_the_header_states_the_period_and_the_indexes(shown: tuple[Any, list[str
     ]
 
 
+def test_the_finishes_table_sums_to_the_headline_and_says_its_partial_days(
+    shown: tuple[Any, list[str]],
+) -> None:
+    """The table counted the whole first day, the headline from the first listing."""
+    page, _ = shown
+    headline = page.locator(".card:has(.label:text-is('finished in the period')) .value")
+    table = page.locator("h2:has-text('Imports finished per day') ~ div.table").first
+    days = table.locator("tbody tr")
+    finished = [int(t.replace(",", "")) for t in days.locator("td:nth-child(2)").all_inner_texts()]
+    assert sum(finished) == int(headline.inner_text().replace(",", ""))
+    labels = [t.replace("\n", " ") for t in days.locator("td:first-child").all_inner_texts()]
+    assert labels[0].startswith("2026-12-05") and labels[0].endswith("from 09:00Z")
+    assert labels[-1].startswith("2026-12-09") and labels[-1].endswith("so far: until 13:00Z")
+
+
 def test_short_forms_are_read_without_hovering_and_whole_in_the_title(
     shown: tuple[Any, list[str]],
 ) -> None:

@@ -2,7 +2,9 @@
 
 The throughput figure shows the period, with the days before the first listing shaded
 (older than the lake: only what its first listing still showed) and the last day hatched
-when it ended with the period (so far, not a drop). The failures table groups the failures
+when it ended with the period (so far, not a drop). Its table counts as the headline does,
+from the first listing (its first row says "from 09:10Z" when the listing fell inside it),
+so that its rows sum to "finished in the period". The failures table groups the failures
 of the period by kind and message, each with a few of its URIs, the rest behind a "+N
 more" that opens without script, and its latest error, shortened, in full one click away.
 """
@@ -100,8 +102,15 @@ def throughput(facts: Facts) -> str:
         parts.append(
             picture(wide, narrow, alt=f"imports finished per {unit}", size=size, caption=caption)
         )
-    in_period = shown if facts.start is None else shown[starts >= facts.start.floor(freq)]
-    parts.append(_throughput_table(in_period, unit, partial_end=facts.end if partial else None))
+    in_period = shown if facts.start is None else _counted(facts.start, latest, shown, freq)
+    parts.append(
+        _throughput_table(
+            in_period,
+            unit,
+            partial_start=_partial_start(facts, in_period),
+            partial_end=facts.end if partial else None,
+        )
+    )
     if hidden:
         earlier = fmt.plural(hidden, "import")
         verb = "is" if hidden == 1 else "are"
@@ -152,11 +161,43 @@ def _up_to(bins: pd.DataFrame, end: pd.Timestamp, freq: str) -> pd.DataFrame:
     return out.rename_axis("period").reset_index()
 
 
-def _throughput_table(shown: pd.DataFrame, unit: str, *, partial_end: Any) -> str:
+def _counted(
+    start: pd.Timestamp, latest: pd.DataFrame, shown: pd.DataFrame, freq: str
+) -> pd.DataFrame:
+    """Count the periods of the table as the headline counts: from the first listing.
+
+    The figure draws every finish of a period (the part before the first listing
+    shaded); the table counts only the imports that finished in the period of the report
+    (``ended_in_period``), so that its rows sum to the headline's "finished in the
+    period" (but for the finishes it cannot place, noted under it).
+    """
+    periods = pd.DatetimeIndex(shown["period"])
+    rows = shown[periods >= start.floor(freq)]
+    ended = latest[latest["ended_in_period"].to_numpy(dtype=bool)]
+    bins = trends.throughput(ended, freq=freq).set_index("period")
+    out = bins.reindex(pd.DatetimeIndex(rows["period"]))
+    counts = ["finished", "Completed", "Failed", "Cancelled", "records_imported"]
+    out[counts] = out[counts].fillna(0)
+    return out.rename_axis("period").reset_index()
+
+
+def _partial_start(facts: Facts, rows: pd.DataFrame) -> pd.Timestamp | None:
+    """Return the first listing if it falls inside the table's first period, else None."""
+    if facts.start is None or not len(rows):
+        return None
+    return facts.start if facts.start > pd.Timestamp(rows["period"].iloc[0]) else None
+
+
+def _throughput_table(
+    shown: pd.DataFrame, unit: str, *, partial_start: Any, partial_end: Any
+) -> str:
     rows = []
     records = shown.to_dict("records")
     for i, r in enumerate(records):
         label = fmt.when(r["period"])[:10] if unit == "day" else fmt.when(r["period"])
+        if partial_start is not None and i == 0:
+            since = fmt.clock(partial_start, day_of=r["period"])
+            label += f'<span class="sub">from {since}</span>'
         if partial_end is not None and i == len(records) - 1:
             until = fmt.clock(partial_end, day_of=r["period"])
             label += f'<span class="sub">so far: until {until}</span>'

@@ -271,6 +271,7 @@ def totals(facts: Facts) -> dict[str, Any]:
     records = pd.to_numeric(last["records_imported"], errors="coerce")[ended]
     terminal = status.isin(list(schema.TERMINAL_STATUSES)).to_numpy(dtype=bool)
     return {
+        **_elsewhere(facts, status, terminal),
         "seen": len(last),
         "running": len(facts.running),
         "finished": int(ended.sum()),
@@ -283,4 +284,34 @@ def totals(facts: Facts) -> dict[str, Any]:
         "duration_max": duration.max(),
         "rps_p50": rps.median() if len(rps) else np.nan,
         "records": records.sum(min_count=1),
+    }
+
+
+def _elsewhere(facts: Facts, status: pd.Series, terminal: np.ndarray) -> dict[str, Any]:
+    """Count the imports neither running now nor ended, so that every import counts.
+
+    Returns ``undocumented`` (status -> imports, most first: a status Pinecone does not
+    document, e.g. "Paused"), ``no_status`` (imports listed without one) and
+    ``unlisted`` (Pending or InProgress when last seen, but not in the last listing of
+    their index).
+    """
+    last = facts.latest
+    documented = status.isin(list(schema.STATUSES)).to_numpy(dtype=bool)
+    named = status.notna().to_numpy(dtype=bool)
+    undocumented = status[named & ~documented].astype(str).value_counts(sort=False)
+    undocumented = undocumented.iloc[
+        np.lexsort((undocumented.index.to_numpy(dtype=object), -undocumented.to_numpy()))
+    ]
+    was_running = (documented & ~terminal) & named
+    now = pd.MultiIndex.from_arrays(
+        [facts.running["host"].to_numpy(dtype=object), facts.running["id"].astype(object)]
+    )
+    keys = pd.MultiIndex.from_arrays(
+        [last["host"].to_numpy(dtype=object), last["id"].astype(object)]
+    )
+    unlisted = was_running & ~keys.isin(now)
+    return {
+        "undocumented": {str(k): int(v) for k, v in undocumented.items()},
+        "no_status": int((~named).sum()),
+        "unlisted": int(unlisted.sum()),
     }

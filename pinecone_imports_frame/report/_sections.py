@@ -33,6 +33,7 @@ from ._format import (
     text,
     when,
 )
+from ._format import status as status_name
 from ._html import Column, card, picture, table
 
 logger = logging.getLogger(__name__)
@@ -105,12 +106,9 @@ def header(facts: Facts, title: str) -> str:
     records_more = (
         f"{count(t['records'])} records" if not missing(t["records"]) else "none reported"
     )
+    seen_more = [f"{count(t['earlier'])} ended before the period"] if facts.start else []
     cards = [
-        card(
-            count(t["seen"]),
-            "imports seen",
-            f"{count(t['earlier'])} ended before the period" if facts.start is not None else "",
-        ),
+        card(count(t["seen"]), "imports seen", "; ".join(seen_more + _elsewhere_words(t))),
         card(
             count(t["finished"]),
             f"finished {scope}",
@@ -173,6 +171,7 @@ def summary(facts: Facts) -> str:
             )
         )
     items.append(_running_sentence(facts))
+    items.extend(_elsewhere_sentences(t))
     items.extend(_failure_sentences(facts))
     if facts.start is not None and t["earlier"]:
         items.append(
@@ -184,6 +183,51 @@ def summary(facts: Facts) -> str:
     if facts.several:
         parts.append(_by_index_table(facts))
     return "\n".join(parts)
+
+
+def _elsewhere_words(t: dict[str, Any]) -> list[str]:
+    """Say in a few words the imports neither running nor ended (see ``totals``)."""
+    out = []
+    other = t["undocumented"]
+    if len(other) == 1:
+        (name, n), *_ = other.items()
+        out.append(f"{count(n)} in status {status_name(name)}")
+    elif other:
+        each = ", ".join(f"{count(n)} {status_name(name)}" for name, n in other.items())
+        out.append(f"{count(sum(other.values()))} in other statuses: {each}")
+    if t["no_status"]:
+        out.append(f"{count(t['no_status'])} with no status")
+    if t["unlisted"]:
+        out.append(f"{count(t['unlisted'])} running when last listed, gone since")
+    return out
+
+
+def _elsewhere_sentences(t: dict[str, Any]) -> list[str]:
+    """Say in sentences the imports neither running nor ended, so that the figures add up."""
+    out = []
+    other = t["undocumented"]
+    if other:
+        n = sum(other.values())
+        each = ", ".join(f"{status_name(name)}: {count(k)}" for name, k in other.items())
+        verb = "is" if n == 1 else "are"
+        out.append(
+            f"{plural(n, 'import')} {verb} in a status Pinecone does not document ({each}): "
+            "counted neither as running nor as finished."
+        )
+    if t["no_status"]:
+        n = t["no_status"]
+        out.append(
+            f"{plural(n, 'import')} {'was' if n == 1 else 'were'} listed without a status: "
+            "counted neither as running nor as finished."
+        )
+    if t["unlisted"]:
+        n = t["unlisted"]
+        out.append(
+            f"{plural(n, 'import')} running when last listed {'is' if n == 1 else 'are'} "
+            f"no longer in the last listing of {'its' if n == 1 else 'their'} index: "
+            "counted neither as running nor as finished."
+        )
+    return out
 
 
 def _running_sentence(facts: Facts) -> str:

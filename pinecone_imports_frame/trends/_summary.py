@@ -23,6 +23,7 @@ _SUMMARY_DTYPES: dict[str, Any] = {
     "listed_at": h.TIMESTAMP,
     "imports": np.dtype(np.int64),
     "running": np.dtype(np.int64),
+    "other": np.dtype(np.int64),
     "running_percent_p50": pd.Float64Dtype(),
     "duration_p50": h.DURATION,
     "duration_p90": h.DURATION,
@@ -54,7 +55,10 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         new status named like a column of this result, or beginning with ``status:``,
         is counted in ``status:NAME``);
         ``running`` (Pending or InProgress, ``int64``) and ``running_percent_p50``
-        (``Float64``); ``duration_p50``, ``duration_p90``, ``duration_p99``,
+        (``Float64``); ``other`` (``int64``: the imports neither running nor ended, in a
+        status Pinecone does not document, say ``Paused``, or in none), so that
+        ``imports`` is ``running`` + ``Completed`` + ``Failed`` + ``Cancelled`` +
+        ``other``; ``duration_p50``, ``duration_p90``, ``duration_p99``,
         ``duration_max`` of the Completed imports (``timedelta64[us]``);
         ``records_per_second_p50`` of the Completed imports (``Float64``);
         ``records_imported`` (``Int64``, all imports); ``retry_traps`` (``int64``, see
@@ -88,6 +92,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         return h.empty(dtypes)
     status = h.col(last, "status")
     running = status.isin(h.RUNNING).to_numpy()
+    other = ~running & ~status.isin(h.TERMINAL).to_numpy()
     duration, rps = h.completed_figures(last)
     percent = h.floats(h.col(last, "percent_complete"))
     percent[status.to_numpy() == "Pending"] = 0.0
@@ -101,6 +106,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             "listed_at": h.micros(h.col(last, "listed_at")),
             "imports": 1,
             "running": running.astype(np.int64),
+            "other": other.astype(np.int64),
             "percent": percent,
             "duration": duration,
             "rps": rps,
@@ -112,7 +118,7 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
         }
     )
     by = d.groupby("host", sort=True)
-    out = by[["imports", "running", "with_validation_errors"]].sum()
+    out = by[["imports", "running", "other", "with_validation_errors"]].sum()
     out["listed_at"] = by["listed_at"].max()
     out["running_percent_p50"] = by["percent"].median()
     for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
@@ -220,6 +226,8 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
                 f"running:  {f['running']} imports, median "
                 f"{f['running_percent_p50']:.0f} % complete"
             )
+        if f["other"]:
+            lines.append(_other_line(f, categories))
         if f["with_validation_errors"]:
             lines.append(
                 f"validation:  {int(f['validation_errors']):,} records failed validation in "
@@ -241,3 +249,17 @@ def summary_text(frame: pd.DataFrame, *, max_failed: int = 8) -> str:
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _other_line(figures: dict[Any, Any], categories: list[str]) -> str:
+    """Say the imports neither running nor ended of one index, their statuses escaped."""
+    documented = {*h.RUNNING, *h.TERMINAL}
+    named = [c for c in categories if c not in documented and figures[c]]
+    words = [f"{printable(c)} {figures[c]}" for c in named]
+    none = figures["other"] - sum(figures[c] for c in named)
+    if none:
+        words.append(f"no status {none}")
+    return (
+        f"neither running nor ended:  {figures['other']} imports, in a status Pinecone does "
+        f"not document ({', '.join(words)})"
+    )
