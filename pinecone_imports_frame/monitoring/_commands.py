@@ -7,7 +7,7 @@ Exit codes of ``check``: 0 healthy; 1 a problem found (an import failed, stalled
 indexing too long, a listing that failed: an unreachable API or a wrong key is a problem
 the check reports, since it could not look); 2 bad arguments. ``metrics --textfile``: 0
 when every listing succeeded, 1 when one failed (the file is written either way and says
-so), 2 bad arguments.
+so, with the last good figures) or its state file could not be written, 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -133,8 +133,16 @@ def run_metrics(args: argparse.Namespace) -> int:
             raise missing
         if not args.textfile.endswith(".prom"):
             logger.warning("node_exporter's textfile collector reads only files ending in .prom")
+        from ._textstate import TextfileState
+
+        # Each run is a process of its own: what the running exporter remembers between
+        # listings (stalls, indexing, rates, the last good figures) is kept beside the file.
+        state = TextfileState(args.textfile)
+        state.restore(exporter)
+        exporter.next_listing = "the file keeps the last figures; the next run lists again"
         ok = exporter.refresh()
         exporter.write_textfile(args.textfile)
+        state.save(exporter)
         if not ok:
             print(
                 f"pinecone-imports: a listing failed; {args.textfile} says so "

@@ -224,6 +224,9 @@ class ImportsExporter:
     False
     """
 
+    #: What the log of a failed listing says comes next (``--textfile`` runs say their own).
+    next_listing = "the exporter lists again at the next interval"
+
     def __init__(
         self,
         *,
@@ -368,16 +371,17 @@ class ImportsExporter:
         if unreadable:  # a listing the exporter could not turn into metrics: a bug to see
             logger.error(
                 "the listing of %s arrived but could not be turned into metrics "
-                "(pinecone_imports_listing_success is 0; the exporter goes on): %s",
+                "(pinecone_imports_listing_success is 0; %s): %s",
                 where,
+                self.next_listing,
                 printable(error),
                 exc_info=error,
             )
         else:
             (logger.debug if index.failing else logger.warning)(
-                "the listing of %s failed (pinecone_imports_listing_success is 0; the "
-                "exporter lists again at the next interval): %s",
+                "the listing of %s failed (pinecone_imports_listing_success is 0; %s): %s",
                 where,
+                self.next_listing,
                 printable(error),
             )
         index.failing = True

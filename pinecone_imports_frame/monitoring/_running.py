@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,6 +196,89 @@ class RunningImports:
             )
         self._memory = memory
         return out
+
+    def memory(self) -> dict[str, dict[str, object]]:
+        """Return what the next listing needs, per running import, as JSON's values.
+
+        For a process that lists once and exits (``metrics --textfile`` from cron): it
+        keeps this between runs and gives it back to :meth:`restore`. Times are µs by the
+        server's clock, NaN is None.
+
+        Examples
+        --------
+        >>> running = RunningImports()
+        >>> _ = running.update(5, ["7"], ["InProgress"], [20.0], [NAN], [NAN])
+        >>> running.memory()["7"]["samples"], running.memory()["7"]["records"]
+        ([[5, 20.0, None]], None)
+        """
+
+        def plain(x: float) -> float | None:
+            return None if math.isnan(x) else x
+
+        return {
+            import_id: {
+                "status": m.status,
+                "percent": plain(m.percent),
+                "records": plain(m.records),
+                "progress_since": m.progress_since,
+                "indexing_since": m.indexing_since,
+                "samples": [[t, plain(p), plain(r)] for t, p, r in m.samples],
+            }
+            for import_id, m in self._memory.items()
+        }
+
+    def restore(self, memory: Mapping[str, Mapping[str, object]]) -> None:
+        """Take back what :meth:`memory` gave (replacing what is remembered).
+
+        Raises ``ValueError`` (or ``TypeError``, ``KeyError``) on a value :meth:`memory`
+        cannot have given, remembering nothing of it.
+
+        Examples
+        --------
+        >>> hour = 3600 * US
+        >>> first = RunningImports()
+        >>> _ = first.update(0, ["7"], ["InProgress"], [20.0], [2000.0], [NAN])
+        >>> then = RunningImports()
+        >>> then.restore(first.memory())
+        >>> now = then.update(hour, ["7"], ["InProgress"], [20.0], [2000.0], [NAN])
+        >>> now[0].seconds_since_progress
+        3600.0
+        """
+
+        def time(x: object) -> int:
+            if type(x) is not int:
+                raise ValueError(f"a time in µs, not {type(x).__name__}")
+            return x
+
+        def number(x: object) -> float:
+            if x is None:
+                return NAN
+            if type(x) not in (int, float):
+                raise ValueError(f"a number or null, not {type(x).__name__}")
+            return float(x)  # type: ignore[arg-type]
+
+        taken: dict[str, _Memory] = {}
+        for import_id, m in list(memory.items())[: self._limit]:
+            status = m["status"]
+            if not isinstance(import_id, str) or status not in ("Pending", "InProgress"):
+                raise ValueError("an import id and its status, Pending or InProgress")
+            since = m["indexing_since"]
+            samples = m["samples"]
+            if not isinstance(samples, list):
+                raise ValueError("samples: a list")
+            kept: deque[tuple[int, float, float]] = deque(maxlen=MAX_SAMPLES)
+            for sample in samples:
+                t, p, r = sample
+                kept.append((time(t), number(p), number(r)))
+            taken[import_id] = _Memory(
+                status,
+                number(m["percent"]),
+                number(m["records"]),
+                time(m["progress_since"]),
+                None if since is None else time(since),
+                kept,
+            )
+        self._memory = taken
 
 
 def progress_since(history: pd.DataFrame) -> pd.DataFrame:
