@@ -111,7 +111,8 @@ def _metrics_options(p: argparse.ArgumentParser) -> None:
         "--textfile",
         metavar="PATH",
         help="list once, write the metrics to PATH (atomically) and exit: node_exporter's "
-        "textfile collector, from cron (PATH should end in .prom)",
+        "textfile collector, from cron (PATH should end in .prom); PATH.state.json beside "
+        "it keeps what the next run needs (stalls, indexing, rates, the last figures)",
     )
 
 
