@@ -202,7 +202,7 @@ class RunningImports:
 
         For a process that lists once and exits (``metrics --textfile`` from cron): it
         keeps this between runs and gives it back to :meth:`restore`. Times are µs by the
-        server's clock, NaN is None.
+        server's clock, NaN (or an infinity) is None.
 
         Examples
         --------
@@ -212,8 +212,8 @@ class RunningImports:
         ([[5, 20.0, None]], None)
         """
 
-        def plain(x: float) -> float | None:
-            return None if math.isnan(x) else x
+        def plain(x: float) -> float | None:  # JSON has no NaN (nor the infinities)
+            return x if math.isfinite(x) else None
 
         return {
             import_id: {

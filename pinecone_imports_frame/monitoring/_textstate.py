@@ -69,7 +69,8 @@ class _Unusable(Exception):
 
 
 def _plain(x: float) -> float | None:
-    return None if math.isnan(x) else x
+    """Return ``x`` for JSON: None for NaN (and for an infinity a hostile server sent)."""
+    return x if math.isfinite(x) else None
 
 
 def _listing(exporter: ImportsExporter) -> dict[str, Any]:
