@@ -84,6 +84,17 @@ def _listing(exporter: ImportsExporter) -> dict[str, Any]:
     }
 
 
+def _host(exporter: ImportsExporter, index: Any) -> str:
+    """Return the host a project's index is listed on, where the exporter keeps one.
+
+    An exporter that lists the known indexes on their hosts while the control plane is
+    down needs them at the next run too; "" where it keeps none, or where the host is not
+    written as a label would be (never a Pinecone host).
+    """
+    host = getattr(index, "host", "") or ""
+    return host if isinstance(host, str) and exporter._label(host) == host else ""
+
+
 def _view_state(view: IndexView) -> dict[str, Any]:
     return {
         "name": view.name,
@@ -250,7 +261,10 @@ class TextfileState:
                 running = RunningImports()
                 running.restore(entry["running"])
                 key = read.label(entry["key"])
-                indexes[key] = _Index(read.view(entry["view"]), running)
+                index = indexes[key] = _Index(read.view(entry["view"]), running)
+                listed_on = entry.get("listed_on", "")
+                if listed_on and hasattr(index, "host"):
+                    index.host = read.label(listed_on)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _Unusable(f"is malformed ({type(exc).__name__}: {printable(exc)})") from None
         return indexes
@@ -268,7 +282,12 @@ class TextfileState:
             "version": VERSION,
             "listing": _listing(exporter),
             "indexes": [
-                {"key": key, "view": _view_state(index.view), "running": index.running.memory()}
+                {
+                    "key": key,
+                    "view": _view_state(index.view),
+                    "running": index.running.memory(),
+                    "listed_on": _host(exporter, index),
+                }
                 for key, index in exporter._indexes.items()
                 if exporter._label(key) == key  # a label as the .prom file has it, no other
             ],
