@@ -26,8 +26,10 @@ from ._inventory import (
     Facts,
     inventory_frame,
     settled_entries,
+    unrecorded,
 )
 from ._layout import TEMPORARY, SnapshotFile
+from ._pruned import Records, deadline, expire, read_records, write_record
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
@@ -124,11 +126,34 @@ def prune_snapshots(
         )
 
     entries = look()
-    doomed = plan(entries, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
+    # Read after the look: what an earlier prune recorded removed is neither counted,
+    # nor reported again (see _pruned), though copies of it are removed below.
+    records = read_records(store)
+    doomed = plan(unrecorded(entries, records), cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
     removed = inventory_frame(store, doomed)
     if not dry_run:
-        remove(store, doomed, entries, look)
+        write_record(
+            store,
+            ((e.file.host, e.listing.name, e.listing.listed_us) for e in doomed if e.listing),
+        )  # before anything is removed: from now on no reader shows them
+        remove(store, doomed, entries, look, recorded=set(records.listings))
+        # No file held a recorded listing at remove's last look; the records older than
+        # any compaction that may still write (see _pruned) can go. Under an age-only
+        # selector, only those whose every listing is older than the cutoff were looked for.
+        by_age = _selector(cutoff, keep_last, corrupt) is not None
+        expire(store, _looked_for(records, cutoff if by_age else None))
     return removed
+
+
+def _looked_for(records: Records, cutoff: int | None) -> Records:
+    """Return the records a look judging files older than ``cutoff`` checked (all without).
+
+    A look by age alone judged no file newer than the cutoff: should a record name a
+    listing that new (a ``keep_last`` prune's), no record is expired this time.
+    """
+    if cutoff is None or all(us < cutoff for us in records.listings.values()):
+        return records
+    return Records()
 
 
 def _selector(
@@ -237,7 +262,12 @@ def plan(
 
 
 def remove(
-    store: Store, doomed: list[Entry], entries: list[Entry], look: Callable[[], list[Entry]]
+    store: Store,
+    doomed: list[Entry],
+    entries: list[Entry],
+    look: Callable[[], list[Entry]],
+    *,
+    recorded: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     """Remove every copy of the ``doomed`` listings, and the doomed files that hold none.
 
@@ -246,7 +276,8 @@ def remove(
     atomically), and only then deleted. Then the lake is looked at again (``look``) and
     this repeats until no file holds a doomed listing: a compaction running meanwhile
     may have merged one into a file written after the first look, and a pruned listing
-    must not come back.
+    must not come back. Copies of the ``recorded`` listings (host, name: pruned by an
+    earlier prune, see ``_pruned``) are removed alike, unreported.
 
     Examples
     --------
@@ -267,6 +298,7 @@ def remove(
             logger.info("pruned %s", store.user_path(e.file.path))
             touched.append(e.file)
     going = {(e.file.host, e.listing.name) for e in doomed if e.listing is not None}
+    going |= recorded
     for attempt in range(MAX_LOOKS):
         holders: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
         for e in entries:
@@ -286,7 +318,7 @@ def remove(
             )
         for path, (f, listings) in holders.items():
             staying = [x for x in listings if (f.host, x.name) not in going]
-            if staying and not _rewrite(store, f, staying):
+            if staying and not _rewrite(store, f, staying, deadline()):
                 continue  # gone meanwhile: the next look finds where its listings went
             store.remove(path)
             logger.info("pruned %s", store.user_path(path))
@@ -299,7 +331,7 @@ def remove(
     )
 
 
-def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
+def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing], by: float) -> bool:
     """Write the ``staying`` listings of a compacted file as a new compacted file.
 
     False when the file vanished meanwhile (merged again by a compaction).
@@ -313,6 +345,6 @@ def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
     if len(parts) != len(staying):
         logger.info("%s vanished before it was rewritten", f.path)
         return False
-    path, _, _ = write_merged(store, f.host, f.date, parts)
+    path, _, _ = write_merged(store, f.host, f.date, parts, by=by)
     logger.info("rewrote %s as %s without the pruned listings", f.path, path)
     return True

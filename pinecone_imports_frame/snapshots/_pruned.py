@@ -1,0 +1,289 @@
+"""Records of pruned listings: what a prune removes is never seen again, without a lock.
+
+A prune that removes listings first writes a record of them, one small JSON file per prune
+run in the lake's ``_pruned/`` folder (a name beginning with ``_``: Hive-partition readers,
+DuckDB's and Polars' ``index_host=*/date=*/*.parquet`` globs and pyarrow's datasets pass
+it by), and only then deletes. Every reader of this package reads the records *last*,
+after listing and reading the files, and leaves the recorded listings out; a compaction
+leaves them out of what it merges and checks its merged file against the records read
+after writing it. So a compaction that had read a listing before the prune and writes it
+back afterwards (for the seconds before its own check removes it again) shows it to no
+reader: the moment a read stands for is the moment it read the records, and by then the
+listing is recorded. A prune also leaves recorded listings out of what it reports, and
+removes any copy of them it finds (a killed compaction's merged file).
+
+The records stay bounded: a prune removes the records older than :data:`KEEP_RECORDS`
+once its own look found no file holding their listings. A compaction (or a prune's
+rewrite of a merged file) writes nothing more than :data:`MAX_WRITE_AFTER_READ` after it
+read the rows it writes (it stops, transiently, and removes what it wrote), so no process
+still running can bring back a listing whose record is that old. With a daily prune the
+folder holds one or two records; each is a few dozen bytes per listing removed.
+
+A file in ``_pruned/`` that is not a record of this package (or one of a newer version)
+stops every reader with a permanent :class:`SnapshotError` naming it: ignoring it could
+show pruned listings again. Symbolic links are never followed (skipped with a warning).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import json
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterable
+
+from ..errors import SnapshotError
+from ._catalog import _short_name, _stamp_text
+from ._store import FsspecStore, LocalStore, Store, store_errors
+
+logger = logging.getLogger(__name__)
+
+#: The folder of the records, below the lake's root.
+FOLDER = "_pruned"
+#: What a record says it is, and the newest version of it this package reads.
+KIND, VERSION = "pinecone-imports-frame pruned listings", 1
+#: A record's name: when it was written (UTC, this machine's clock) and a random part.
+NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-([0-9a-f]{12})\.json$")
+#: How long records are kept (once no file holds their listings).
+KEEP_RECORDS = dt.timedelta(days=1)
+#: The longest a compaction (or a prune's rewrite) writes after reading what it writes;
+#: far below KEEP_RECORDS, so that clocks a few hours apart change nothing.
+MAX_WRITE_AFTER_READ = dt.timedelta(hours=1)
+
+#: A listing: its index host and its name (the snapshot file it was written as).
+Key = tuple[str, str]
+
+
+class Records:
+    """The listings the lake's records say were pruned.
+
+    Attributes
+    ----------
+    listings : dict
+        ``listed_at`` (µs) of each recorded listing, by (host, name).
+    files : dict
+        Each record's path and the instant (µs, from its name) it was written.
+    """
+
+    def __init__(self) -> None:
+        self.listings: dict[Key, int] = {}
+        self.files: dict[str, int] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.listings
+
+    def __bool__(self) -> bool:
+        return bool(self.listings)
+
+    def of_host(self, host: str) -> set[str]:
+        """Return the names recorded of one host."""
+        return {name for h, name in self.listings if h == host}
+
+
+def _problem(store: Store, path: str, why: str) -> SnapshotError:
+    return SnapshotError(
+        f"{store.user_path(path)} is not a record of pruned listings this version reads "
+        f"({why}): upgrade pinecone-imports-frame if a newer version wrote it; else move "
+        f"the file out of the lake ({FOLDER}/ holds only what prune_snapshots writes there; "
+        "once no compaction runs, removing a record only lets a listing it names show again "
+        "if a file still holds it)",
+        permanent=True,
+    )
+
+
+def _folder(store: Store) -> str:
+    return store.join(FOLDER)
+
+
+def _names(store: Store) -> list[str]:
+    """List the records' paths, following no symbolic link; [] without the folder."""
+    folder = _folder(store)
+    if isinstance(store, LocalStore):
+        if os.path.islink(folder):
+            store.links.add(folder)
+            return []
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        out = []
+        for e in entries:
+            if e.name.startswith("."):  # a record being written (a temporary)
+                continue
+            if e.is_symlink():
+                store.links.add(e.path)
+                continue
+            out.append(e.path)
+        return sorted(out)
+    assert isinstance(store, FsspecStore)
+    try:
+        store.fs.invalidate_cache(folder)
+    except Exception:  # pragma: no cover - a backend without a listings cache
+        logger.debug("could not invalidate the listings cache of %s", folder)
+    try:
+        found = store.fs.ls(folder, detail=True)
+    except FileNotFoundError:
+        return []
+    out = []
+    for info in found:
+        path = str(info["name"]).rstrip("/")
+        name = path.rsplit("/", 1)[-1]
+        if name.startswith(".") or path == folder.rstrip("/"):
+            continue
+        if info.get("type") == "link" or info.get("islink"):
+            store.links.add(path)
+            continue
+        out.append(path)
+    return sorted(out)
+
+
+def read_records(store: Store) -> Records:
+    """Read every record of the lake (a readers' last step): the listings pruned.
+
+    Raises
+    ------
+    SnapshotError
+        A file in ``_pruned/`` is not a record of this package, or of a newer version
+        (permanent); the store failed (transient).
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> store = open_store(lake("2025-05-01T12:00Z"), None)
+    >>> bool(read_records(store))
+    False
+    """
+    out = Records()
+    with store_errors("list the records of pruned listings in", store.user_path(store.root)):
+        paths = _names(store)
+    store._warn_links()
+    for path in paths:
+        name = path.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+        m = NAME_RE.match(name)
+        if m is None:
+            raise _problem(store, path, "its name is not one a prune writes")
+        try:
+            data = _read_record(store, path)
+        except FileNotFoundError:  # expired meanwhile: nothing a file still holds
+            continue
+        if data is None:  # a symbolic link, put there since the folder was listed
+            store.links.add(path)
+            store._warn_links()
+            continue
+        _parse(store, path, data, out)
+        out.files[path] = _written_us(m.group(1))
+    return out
+
+
+def _read_record(store: Store, path: str) -> bytes | None:
+    """Read one record whole; None if it is a symbolic link (never followed)."""
+    with store_errors("read the record", store.user_path(path), vanish_ok=True):
+        if not isinstance(store, LocalStore):
+            return store.read(path)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None
+            raise
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+
+
+def _written_us(text: str) -> int:
+    t = dt.datetime.strptime(text, "%Y%m%dT%H%M%S.%f").replace(tzinfo=dt.timezone.utc)
+    return (t - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(microseconds=1)
+
+
+def _parse(store: Store, path: str, data: bytes, out: Records) -> None:
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise _problem(store, path, "it is not JSON") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise _problem(store, path, f"it does not say kind={KIND!r}")
+    version = doc.get("version")
+    if type(version) is not int:
+        raise _problem(store, path, "it has no version")
+    if version > VERSION:
+        raise _problem(
+            store, path, f"it is of version {version}, and this version reads up to {VERSION}"
+        )
+    listings = doc.get("listings")
+    if not isinstance(listings, dict):
+        raise _problem(store, path, "it has no listings")
+    for host, cols in listings.items():
+        at = cols.get("at") if isinstance(cols, dict) else None
+        names = cols.get("name") if isinstance(cols, dict) else None
+        if not (isinstance(at, list) and isinstance(names, list) and len(at) == len(names)):
+            raise _problem(store, path, f"its listings of {host!r} are not columns at, name")
+        for us, short in zip(at, names, strict=True):
+            if type(us) is not int or type(short) is not str or not short:
+                raise _problem(store, path, f"a listing of {host!r} is not an instant and a name")
+            name = short if "." in short else f"{_stamp_text(us)}Z-{short}.parquet"
+            out.listings[(host, name)] = us
+
+
+def write_record(store: Store, removed: Iterable[tuple[str, str, int]]) -> str | None:
+    """Record the listings a prune removes (host, name, ``listed_at`` µs), before it does.
+
+    Written whole (a renamed temporary, or one put); returns its path, None if none.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> store = open_store(lake("2025-05-01T12:00Z"), None)
+    >>> path = write_record(store, [("h", "20250501T120000.000000Z-ab12cd34.parquet", 1)])
+    >>> sorted(read_records(store).listings)
+    [('h', '20250501T120000.000000Z-ab12cd34.parquet')]
+    """
+    from ._catalog import Listing
+
+    cols: dict[str, dict[str, list[object]]] = {}
+    for host, name, us in removed:
+        c = cols.setdefault(host, {"at": [], "name": []})
+        c["at"].append(us)
+        c["name"].append(_short_name(Listing(name, us)))
+    if not cols:
+        return None
+    doc = {"kind": KIND, "version": VERSION, "listings": cols}
+    now = dt.datetime.now(dt.timezone.utc)
+    path = store.join(FOLDER, f"{now:%Y%m%dT%H%M%S.%f}Z-{secrets.token_hex(6)}.json")
+    with store_errors("write the record of pruned listings", store.user_path(path)):
+        store.write_atomic(path, json.dumps(doc, separators=(",", ":")).encode())
+    return path
+
+
+def expire(store: Store, records: Records, *, now: dt.datetime | None = None) -> list[str]:
+    """Remove the records older than KEEP_RECORDS; the caller checked no file holds theirs.
+
+    Returns the paths removed.
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    limit = (now - KEEP_RECORDS - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // (
+        dt.timedelta(microseconds=1)
+    )
+    gone = [p for p, written in records.files.items() if written < limit]
+    for path in gone:
+        store.remove(path)
+        logger.info("removed the old record of pruned listings %s", store.user_path(path))
+    return gone
+
+
+def deadline() -> float:
+    """Return the monotonic instant by which rows read now must be written."""
+    return time.monotonic() + MAX_WRITE_AFTER_READ.total_seconds()
+
+
+def check_deadline(store: Store, by: float | None, what: str) -> None:
+    """Raise a transient SnapshotError if ``by`` (see :func:`deadline`) has passed."""
+    if by is not None and time.monotonic() > by:
+        raise SnapshotError(
+            f"could not {what} in {store.user_path(store.root)}: more than "
+            f"{MAX_WRITE_AFTER_READ} passed since its rows were read (a prune meanwhile "
+            "could have expired its record of them), so nothing was kept of it: run it again"
+        )
