@@ -36,8 +36,10 @@ import secrets
 import time
 from collections.abc import Iterable
 
+import numpy as np
+
 from ..errors import SnapshotError
-from ._catalog import _short_name, _stamp_text
+from ._catalog import _STAMPS_US, _short_name
 from ._store import FsspecStore, LocalStore, Store, store_errors
 
 logger = logging.getLogger(__name__)
@@ -224,8 +226,13 @@ def _parse(store: Store, path: str, data: bytes, out: Records) -> None:
         for us, short in zip(at, names, strict=True):
             if type(us) is not int or type(short) is not str or not short:
                 raise _problem(store, path, f"a listing of {host!r} is not an instant and a name")
-            name = short if "." in short else f"{_stamp_text(us)}Z-{short}.parquet"
-            out.listings[(host, name)] = us
+            if not _STAMPS_US[0] <= us <= _STAMPS_US[1]:
+                raise _problem(store, path, f"a listing of {host!r} is at no date")
+        # (The stamps formatted at once: a day of 5-minute listings of 10 indexes is 2,880.)
+        text = np.datetime_as_string(np.array(at, dtype=np.int64).astype("datetime64[us]"))
+        for us, short, t in zip(at, names, text.tolist(), strict=True):
+            stem = t.replace("-", "").replace(":", "")
+            out.listings[(host, short if "." in short else f"{stem}Z-{short}.parquet")] = us
 
 
 def write_record(store: Store, removed: Iterable[tuple[str, str, int]]) -> str | None:
