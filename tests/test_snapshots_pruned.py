@@ -87,19 +87,24 @@ def test_prune_records_before_removing_and_reports_once(lake: Lake) -> None:
     assert prune_snapshots(root, keep_last=1, dry_run=True, storage_options=options).empty
 
 
-def test_records_expire_once_a_day_old(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
-    build(lake)
+def test_records_go_quiet_then_expire(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A record a day old (here: at once) is folded into one quiet record by the next
+    # prune, and a quiet one a day old removed by the one after: the folder stays small.
+    stamps = build(lake)
     root, options = lake
-    prune_snapshots(root, keep_last=2, storage_options=options)
     store = open_store(root, options)
-    assert len(_pruned.read_records(store).files) == 1
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1, minutes=1)
+    prune_snapshots(root, keep_last=2, storage_options=options)
     monkeypatch.setattr(_pruned, "KEEP_RECORDS", dt.timedelta(0))
     prune_snapshots(root, keep_last=1, storage_options=options)
-    # the first record went (no file holds its listing); the new one stays a day
-    assert len(_pruned.read_records(store).files) == 1
-    assert _pruned.expire(store, _pruned.read_records(store), now=later)
+    records = _pruned.read_records(store)
+    assert len(records.files) == 2 and len(records.quiet) == 1  # folded, and its own
+    assert sorted(records.listings.values()) == [t.value // 1000 for t in stamps[:2]]
+    assert prune_snapshots(root, keep_last=1, storage_options=options).empty
+    records = _pruned.read_records(store)
+    assert len(records.files) == 1 and len(records.quiet) == 1
+    prune_snapshots(root, keep_last=1, storage_options=options)
     assert not _pruned.read_records(store)
+    assert sorted(read_snapshots(root, storage_options=options)["listed_at"]) == stamps[2:]
 
 
 @pytest.mark.parametrize(

@@ -226,8 +226,12 @@ def _compact_day(
     }
     if dry_run:
         return result
-    by = deadline()  # rows read now are written within the hour, or not at all
-    parts, skipped = read_stored(store, list(chosen.values()))
+    # Rows are written within the hour of reading the records just before them, or not
+    # at all: a record that old is never expired yet (see _pruned).
+    by = deadline()
+    recorded = read_records(store).of_host(host)
+    chosen = {p: (f, [x for x in xs if x.name not in recorded]) for p, (f, xs) in chosen.items()}
+    parts, skipped = read_stored(store, [(f, xs) for f, xs in chosen.values() if xs])
     for f, why in skipped:  # left where they are, untouched
         warnings.warn(
             f"not compacting {store.user_path(f.path)}: {why}; it stays as it is",

@@ -318,7 +318,7 @@ def remove(
             )
         for path, (f, listings) in holders.items():
             staying = [x for x in listings if (f.host, x.name) not in going]
-            if staying and not _rewrite(store, f, staying, deadline()):
+            if staying and not _rewrite(store, f, staying):
                 continue  # gone meanwhile: the next look finds where its listings went
             store.remove(path)
             logger.info("pruned %s", store.user_path(path))
@@ -331,11 +331,18 @@ def remove(
     )
 
 
-def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing], by: float) -> bool:
+def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
     """Write the ``staying`` listings of a compacted file as a new compacted file.
 
     False when the file vanished meanwhile (merged again by a compaction).
     """
+    # Rows are written within the hour of reading the records just before them (see
+    # _pruned): listings another prune recorded since this one began are left out too.
+    by = deadline()
+    recorded = read_records(store).of_host(f.host)
+    staying = [x for x in staying if x.name not in recorded]
+    if not staying:
+        return True  # (the file holds only listings that go)
     parts, skipped = read_stored(store, [(f, staying)])
     if skipped:
         raise SnapshotError(

@@ -12,12 +12,17 @@ reader: the moment a read stands for is the moment it read the records, and by t
 listing is recorded. A prune also leaves recorded listings out of what it reports, and
 removes any copy of them it finds (a killed compaction's merged file).
 
-The records stay bounded: a prune removes the records older than :data:`KEEP_RECORDS`
-once its own look found no file holding their listings. A compaction (or a prune's
-rewrite of a merged file) writes nothing more than :data:`MAX_WRITE_AFTER_READ` after it
-read the rows it writes (it stops, transiently, and removes what it wrote), so no process
-still running can bring back a listing whose record is that old. With a daily prune the
-folder holds one or two records; each is a few dozen bytes per listing removed.
+The records stay bounded. Whatever writes a listing's rows (a compaction, a prune's
+rewrite of a merged file) reads the records right before reading the rows, leaves the
+recorded listings out, and writes nothing more than :data:`MAX_WRITE_AFTER_READ` after
+(it stops, transiently, and removes what it wrote too late). So a day after a record was
+written no process can write its listings again, and once a prune finds no file holding
+them none ever will: that prune folds the records a day old into one *quiet* record,
+and the next prune a day later removes it (a reader that found a file holding one of its
+listings before it went quiet would have to read for a day before reading the records).
+With a daily prune the folder holds at most three records, whatever the lake's age;
+each is about 30 bytes per listing removed (a day of 5-minute listings of 10 indexes,
+2,880 listings, is about 90 kB and reads in about 4 ms).
 
 A file in ``_pruned/`` that is not a record of this package (or one of a newer version)
 stops every reader with a permanent :class:`SnapshotError` naming it: ignoring it could
@@ -50,7 +55,7 @@ FOLDER = "_pruned"
 KIND, VERSION = "pinecone-imports-frame pruned listings", 1
 #: A record's name: when it was written (UTC, this machine's clock) and a random part.
 NAME_RE = re.compile(r"^(\d{8}T\d{6}\.\d{6})Z-([0-9a-f]{12})\.json$")
-#: How long records are kept (once no file holds their listings).
+#: How long a record stays before it is folded quiet, and a quiet record before it goes.
 KEEP_RECORDS = dt.timedelta(days=1)
 #: The longest a compaction (or a prune's rewrite) writes after reading what it writes;
 #: far below KEEP_RECORDS, so that clocks a few hours apart change nothing.
@@ -69,11 +74,17 @@ class Records:
         ``listed_at`` (µs) of each recorded listing, by (host, name).
     files : dict
         Each record's path and the instant (µs, from its name) it was written.
+    quiet : set
+        The paths of records written as quiet: no file held their listings then.
+    held : dict
+        Each record's listings (host, name, ``listed_at``), by path.
     """
 
     def __init__(self) -> None:
         self.listings: dict[Key, int] = {}
         self.files: dict[str, int] = {}
+        self.quiet: set[str] = set()
+        self.held: dict[str, list[tuple[str, str, int]]] = {}
 
     def __contains__(self, key: object) -> bool:
         return key in self.listings
@@ -218,6 +229,12 @@ def _parse(store: Store, path: str, data: bytes, out: Records) -> None:
     listings = doc.get("listings")
     if not isinstance(listings, dict):
         raise _problem(store, path, "it has no listings")
+    quiet = doc.get("quiet", False)
+    if type(quiet) is not bool:
+        raise _problem(store, path, "its quiet is not true or false")
+    if quiet:
+        out.quiet.add(path)
+    held = out.held.setdefault(path, [])
     for host, cols in listings.items():
         at = cols.get("at") if isinstance(cols, dict) else None
         names = cols.get("name") if isinstance(cols, dict) else None
@@ -232,13 +249,18 @@ def _parse(store: Store, path: str, data: bytes, out: Records) -> None:
         text = np.datetime_as_string(np.array(at, dtype=np.int64).astype("datetime64[us]"))
         for us, short, t in zip(at, names, text.tolist(), strict=True):
             stem = t.replace("-", "").replace(":", "")
-            out.listings[(host, short if "." in short else f"{stem}Z-{short}.parquet")] = us
+            name = short if "." in short else f"{stem}Z-{short}.parquet"
+            out.listings[(host, name)] = us
+            held.append((host, name, us))
 
 
-def write_record(store: Store, removed: Iterable[tuple[str, str, int]]) -> str | None:
+def write_record(
+    store: Store, removed: Iterable[tuple[str, str, int]], *, quiet: bool = False
+) -> str | None:
     """Record the listings a prune removes (host, name, ``listed_at`` µs), before it does.
 
     Written whole (a renamed temporary, or one put); returns its path, None if none.
+    ``quiet``: no file holds them any more (see :func:`expire`).
 
     Examples
     --------
@@ -257,7 +279,9 @@ def write_record(store: Store, removed: Iterable[tuple[str, str, int]]) -> str |
         c["name"].append(_short_name(Listing(name, us)))
     if not cols:
         return None
-    doc = {"kind": KIND, "version": VERSION, "listings": cols}
+    doc: dict[str, object] = {"kind": KIND, "version": VERSION, "listings": cols}
+    if quiet:
+        doc["quiet"] = True
     now = dt.datetime.now(dt.timezone.utc)
     path = store.join(FOLDER, f"{now:%Y%m%dT%H%M%S.%f}Z-{secrets.token_hex(6)}.json")
     with store_errors("write the record of pruned listings", store.user_path(path)):
@@ -266,18 +290,43 @@ def write_record(store: Store, removed: Iterable[tuple[str, str, int]]) -> str |
 
 
 def expire(store: Store, records: Records, *, now: dt.datetime | None = None) -> list[str]:
-    """Remove the records older than KEEP_RECORDS; the caller checked no file holds theirs.
+    """Fold the records a day old into one quiet record; remove the quiet ones a day old.
 
-    Returns the paths removed.
+    The caller (a prune) has just found no file holding any of their listings. A day
+    after its listing was recorded, no process still running can write it again (see
+    :data:`MAX_WRITE_AFTER_READ`), so once no file holds it, none ever will: the
+    records say so by being written again as one quiet record. A quiet record a day
+    old goes: a reader that had found a file holding one of its listings before it went
+    quiet would have to read for a day before reading the records. With a daily prune,
+    a record is written, folded quiet the next day, removed the day after: the folder
+    holds at most three. Returns the paths removed.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.snapshots._store import open_store
+    >>> store = open_store(lake("2025-05-01T12:00Z"), None)
+    >>> _ = write_record(store, [("h", "20250501T120000.000000Z-ab12cd34.parquet", 1)])
+    >>> later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    >>> len(expire(store, read_records(store), now=later))  # folded quiet
+    1
+    >>> len(expire(store, read_records(store), now=later + dt.timedelta(days=2)))  # gone
+    1
+    >>> bool(read_records(store))
+    False
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     limit = (now - KEEP_RECORDS - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // (
         dt.timedelta(microseconds=1)
     )
-    gone = [p for p, written in records.files.items() if written < limit]
+    old = [p for p, written in records.files.items() if written < limit]
+    loud = [p for p in old if p not in records.quiet]
+    if loud:
+        folded = {x for p in loud for x in records.held.get(p, [])}
+        write_record(store, sorted(folded), quiet=True)
+    gone = [p for p in old if p in records.quiet] + loud
     for path in gone:
         store.remove(path)
-        logger.info("removed the old record of pruned listings %s", store.user_path(path))
+        logger.info("removed the record of pruned listings %s", store.user_path(path))
     return gone
 
 
