@@ -102,8 +102,14 @@ def test_records_go_quiet_then_expire(lake: Lake, monkeypatch: pytest.MonkeyPatc
     assert prune_snapshots(root, keep_last=1, storage_options=options).empty
     records = _pruned.read_records(store)
     assert len(records.files) == 1 and len(records.quiet) == 1
+    if options is None:  # and a killed prune's temporary, an hour old, is swept
+        killed = Path(root, "_pruned", ".20250101T000000.000000Z-0123456789ab.json.tmp-1a2b")
+        killed.write_bytes(b"{")
+        os.utime(killed, (0, 0))
     prune_snapshots(root, keep_last=1, storage_options=options)
     assert not _pruned.read_records(store)
+    if options is None:
+        assert os.listdir(Path(root, "_pruned")) == []
     assert sorted(read_snapshots(root, storage_options=options)["listed_at"]) == stamps[2:]
 
 

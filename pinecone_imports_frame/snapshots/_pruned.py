@@ -323,11 +323,30 @@ def expire(store: Store, records: Records, *, now: dt.datetime | None = None) ->
     if loud:
         folded = {x for p in loud for x in records.held.get(p, [])}
         write_record(store, sorted(folded), quiet=True)
-    gone = [p for p in old if p in records.quiet] + loud
+    gone = [p for p in old if p in records.quiet] + loud + _killed_writes(store)
     for path in gone:
         store.remove(path)
         logger.info("removed the record of pruned listings %s", store.user_path(path))
     return gone
+
+
+def _killed_writes(store: Store) -> list[str]:
+    """Return the temporaries of records a killed prune left on local disk (an hour old)."""
+    if not isinstance(store, LocalStore):
+        return []  # (an object store's record is one put)
+    try:
+        entries = list(os.scandir(_folder(store)))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    out = []
+    for e in entries:
+        try:
+            temporary = e.name.startswith(".") and ".tmp-" in e.name and not e.is_symlink()
+            if temporary and time.time() - e.stat(follow_symlinks=False).st_mtime > 3600:
+                out.append(e.path)
+        except OSError:  # gone meanwhile
+            continue
+    return out
 
 
 def deadline() -> float:
