@@ -52,6 +52,20 @@ def _lake(emu: Emulator, tmp_path: Path, *, foreign: bool = False) -> str:
     return str(lake)
 
 
+def _silent(port: int) -> list[str]:
+    """Connection flags for a port that never answers, given up on at once."""
+    return [
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--api-key",
+        "k",
+        "--timeout",
+        "0.05",
+        "--max-retries",
+        "0",
+    ]
+
+
 #: Each case: what it runs (from the emulator, a port that never answers, the test's folder),
 #: the exit code, and the flags its message names instead of the Python keywords.
 CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[str, ...]]] = {
@@ -61,17 +75,7 @@ CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[st
         ("--api-key KEY",),
     ),
     "check: a timeout": (
-        lambda emu, port, tmp: [
-            "check",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--api-key",
-            "k",
-            "--timeout",
-            "0.05",
-            "--max-retries",
-            "0",
-        ],
+        lambda emu, port, tmp: ["check", *_silent(port)],
         1,
         ("--timeout 0.05", "raise --timeout"),
     ),
@@ -91,14 +95,7 @@ CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[st
     "metrics --textfile: a timeout": (
         lambda emu, port, tmp: [
             "metrics",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--api-key",
-            "k",
-            "--timeout",
-            "0.05",
-            "--max-retries",
-            "0",
+            *_silent(port),
             "--textfile",
             str(tmp / "m.prom"),
         ],
@@ -108,14 +105,7 @@ CASES: dict[str, tuple[Callable[[Emulator, int, Path], list[str]], int, tuple[st
     "snapshot --every: the last poll timed out": (
         lambda emu, port, tmp: [
             "snapshot",
-            "--host",
-            f"http://127.0.0.1:{port}",
-            "--api-key",
-            "k",
-            "--timeout",
-            "0.05",
-            "--max-retries",
-            "0",
+            *_silent(port),
             "--to",
             str(tmp / "lake"),
             "--every",

@@ -315,14 +315,23 @@ def same(mine: float, theirs: Any) -> bool:
     return mine == pytest.approx(float(theirs), rel=1e-9, abs=1e-6)
 
 
+def _loading(import_id: str, percent: float) -> dict[str, Any]:
+    """A record of an import loading since NOW, as a server sends it."""
+    return {
+        "id": import_id,
+        "uri": "s3://b/",
+        "status": "InProgress",
+        "createdAt": ts(NOW),
+        "percentComplete": percent,
+    }
+
+
 def test_labels_from_the_server_are_bounded_and_sanitised(start_emulator: Any) -> None:
     hostile = [
-        {"id": "evil\x1b[2J\r\u202eid" + "x" * 300, "uri": "s3://b/", "status": "InProgress",
-         "createdAt": ts(NOW), "percentComplete": 10.0},
-        {"id": f"echo-{KEY[5:17]}", "uri": "s3://b/", "status": "InProgress",
-         "createdAt": ts(NOW), "percentComplete": 20.0},
+        _loading("evil\x1b[2J\r\u202eid" + "x" * 300, 10.0),
+        _loading(f"echo-{KEY[5:17]}", 20.0),
         {"id": "p", "uri": "s3://b/", "status": "Paused\x07", "createdAt": ts(NOW)},
-    ]  # fmt: skip
+    ]
     emu = start_emulator(records=hostile, now=NOW, api_key=KEY)
     exporter = exporter_for(emu)
     with pytest.warns(pif.UnknownStatusWarning):
@@ -344,14 +353,10 @@ def test_ids_and_statuses_written_alike_are_distinct_series_and_summed_counts(
     drops one), and two statuses escaped alike counted 1 instead of 2."""
     long = "a" * 200
     hostile = [
-        {"id": long + "1", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
-         "percentComplete": 10.0},
-        {"id": long + "2", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
-         "percentComplete": 20.0},
-        {"id": "e\x1b", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
-         "percentComplete": 30.0},
-        {"id": "e\\x1b", "uri": "s3://b/", "status": "InProgress", "createdAt": ts(NOW),
-         "percentComplete": 40.0},
+        _loading(long + "1", 10.0),
+        _loading(long + "2", 20.0),
+        _loading("e\x1b", 30.0),
+        _loading("e\\x1b", 40.0),
         {"id": "w1", "uri": "s3://b/", "status": "Weird\x1b", "createdAt": ts(NOW)},
         {"id": "w2", "uri": "s3://b/", "status": "Weird\\x1b", "createdAt": ts(NOW)},
     ]  # fmt: skip

@@ -18,7 +18,6 @@ from ..config import (
     UnlistedApiVersion,
     parse_duration,
     parse_interval,
-    parse_timestamp,
 )
 from ..errors import ConfigurationError
 
@@ -116,38 +115,6 @@ def _interval(text: str) -> pd.Timedelta:
         return parse_interval(text, what="PERIOD", quote=False)
     except ConfigurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-#: What a time option takes, said in its error.
-TIME_FORMS = "a UTC time (2026-12-01, 2026-12-01T18:00:00Z) or an age before now (7d, 36h, 90m)"
-
-
-def _time(text: str) -> pd.Timestamp:
-    """Parse a time option (``--since``, ``--until``): every command's, here only.
-
-    A time (UTC unless it says otherwise), or an age before now: ``7d`` is seven days
-    ago, ``36h``, ``90m``, ``1h30m`` alike.
-
-    Examples
-    --------
-    >>> _time("2026-12-01T18:00:00Z")
-    Timestamp('2026-12-01 18:00:00+0000', tz='UTC')
-    >>> abs(_time("7d") - (pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=7))) < pd.Timedelta("1min")
-    True
-    """  # noqa: E501
-    try:
-        age = parse_duration(text, what="time", quote=False)
-    except ConfigurationError:
-        age = None
-    if age is not None:
-        return (pd.Timestamp.now(tz="UTC") - age).as_unit("us")
-    try:
-        when = parse_timestamp(text, what="time", quote=False)
-    except ConfigurationError:
-        when = None
-    if when is None:
-        raise argparse.ArgumentTypeError(f"must be {TIME_FORMS}")
-    return when
 
 
 #: Python's words in the package's messages, and the command line's for them, in order.

@@ -24,7 +24,8 @@ from ..config import (
     MAX_PAGE_SIZE,
 )
 from ..errors import ConfigurationError, FleetWarning
-from ._args import _api_version, _int_in, _key_value, _Parser, _seconds, _time, said
+from ._args import _api_version, _int_in, _key_value, _Parser, _seconds, said
+from ._lake_window import lake_time, lake_window
 
 logger = logging.getLogger(__name__)
 
@@ -183,31 +184,51 @@ def _add_lake_root(p: argparse.ArgumentParser) -> None:
 
 def _add_lake_window(p: argparse.ArgumentParser) -> None:
     _add_lake_root(p)
-    p.add_argument("--index-host", help="only this index's snapshots")
+    p.add_argument(
+        "--index-host",
+        metavar="HOST",
+        help="only this index: its host as the lake's index_host= folders name it, or the "
+        "index name its snapshots carry",
+    )
     p.add_argument(
         "--since",
-        type=_time,
+        type=lake_time,
         metavar="TIME",
-        help="only listings at or after this time: UTC (2026-12-01T18:00Z) or ago (7d, 36h)",
+        help="only listings at or after this time: UTC (2026-12-01T18:00Z), or an age before "
+        "the newest listing of the lake (of --index-host's), not before now (7d, 36h)",
     )
     p.add_argument(
         "--until",
-        type=_time,
+        type=lake_time,
         metavar="TIME",
-        help="only listings before this time: UTC (2026-12-01) or ago (7d, 36h, 90m)",
+        help="only listings before this time: UTC (2026-12-01), or an age before the newest "
+        "listing (7d, 36h, 90m)",
     )
 
 
 def _read_lake(args: argparse.Namespace) -> pd.DataFrame:
-    """Read the lake's history as runs (a compacted day is never expanded into listings)."""
+    """Read the lake's history as runs (a compacted day is never expanded into listings).
+
+    An age given to ``--since``/``--until`` counts back from the newest listing of the
+    indexes chosen (:func:`~._lake_window.lake_window`).
+    """
     from ..report._lake import read_lake
 
-    return read_lake(
+    storage = _storage_options(args)
+    hosts, since, until = lake_window(
         args.root,
         index_host=args.index_host,
         since=args.since,
         until=args.until,
-        storage_options=_storage_options(args),
+        storage_options=storage,
+    )
+    args.since, args.until = since, until  # as read: None for ages over a lake without listings
+    return read_lake(
+        args.root,
+        index_host=None if hosts is None else sorted(hosts),
+        since=since,
+        until=until,
+        storage_options=storage,
     )
 
 

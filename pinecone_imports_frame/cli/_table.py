@@ -172,13 +172,54 @@ def _is_text_column(col: pd.Series) -> bool:
 def with_index_column(df: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     """Put the index first in ``columns`` when the rows come from more than one index.
 
-    Its name (``index_name``) where every row has one, else its host (``index_host``).
+    Its name (``index_name``) where every row has one, else its name where known and its
+    host elsewhere (``index``, made by :func:`with_index_names`), else its host
+    (``index_host``).
     """
-    columns = [c for c in columns if c not in ("index_name", "index_host")]
+    columns = [c for c in columns if c not in ("index_name", "index_host", "index")]
     if "index_host" not in df.columns or df["index_host"].nunique() <= 1:
         return columns
-    named = "index_name" in df.columns and df["index_name"].notna().all()
-    return ["index_name" if named else "index_host", *columns]
+    if "index_name" in df.columns:
+        named = df["index_name"].notna() & (df["index_name"].astype(str) != "")
+        if named.all():
+            return ["index_name", *columns]
+        if named.any() and "index" in df.columns:
+            return ["index", *columns]
+    return ["index_host", *columns]
+
+
+def index_names(history: pd.DataFrame) -> dict[str, str]:
+    """Map each host of a history to the index name of its newest row that has one.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"index_host": ["a.io", "a.io", "b.io"], "index_name": ["x", "y", None]})
+    >>> index_names(h)
+    {'a.io': 'y'}
+    """
+    if "index_host" not in history.columns or "index_name" not in history.columns:
+        return {}
+    pairs = history[["index_host", "index_name"]].dropna()
+    pairs = pairs[pairs["index_name"].astype(str) != ""]
+    last = pairs.astype(str).drop_duplicates("index_host", keep="last")
+    return dict(zip(last["index_host"], last["index_name"], strict=True))
+
+
+def with_index_names(df: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """Give a table of hosts (the trends' tables) the index names ``names`` knows.
+
+    ``index_name`` is the name where known; ``index`` the name, else the host. The names
+    are the server's (the control plane's, or the lake's files'): escaped when shown.
+    """
+    if "index_host" not in df.columns or "index_name" in df.columns or not names:
+        return df
+    hosts = df["index_host"].astype(str)
+    named = hosts.map(names)
+    label = named.where(named.notna(), hosts)
+    return df.assign(
+        index_name=named.astype("string").map(printable, na_action="ignore"),
+        index=label.astype("string").map(printable),
+    )
 
 
 def _fit(natural: list[int], floors: list[int], width: int) -> list[int] | None:
@@ -262,7 +303,7 @@ def table_text(
 def _print_running(history: pd.DataFrame) -> None:
     from ..trends import estimate_completion
 
-    running = estimate_completion(history)
+    running = with_index_names(estimate_completion(history), index_names(history))
     if not len(running):
         print("no imports running at the last listing")
         return

@@ -7,7 +7,14 @@ import argparse
 from ._args import _int_in
 from ._common import _add_lake_window, _read_lake
 from ._parser import Command
-from ._table import _print_running, shown_path, table_text, with_index_column
+from ._table import (
+    _print_running,
+    index_names,
+    shown_path,
+    table_text,
+    with_index_column,
+    with_index_names,
+)
 
 
 def _cmd_trends(args: argparse.Namespace) -> int:
@@ -17,10 +24,10 @@ def _cmd_trends(args: argparse.Namespace) -> int:
     if not len(history):
         print(
             f"no snapshots under {shown_path(args.root)}"
-            + (" in that window" if args.since or args.until else "")
+            + (" in that window" if args.since is not None or args.until is not None else "")
         )
         return 0
-    timeline = status_timeline(history)
+    timeline = with_index_names(status_timeline(history), index_names(history))
     shown = timeline.tail(args.listings)
     more = f", the latest {len(shown)}" if len(timeline) > len(shown) else ""
     print(f"status timeline ({len(timeline)} listings{more}):")

@@ -17,6 +17,7 @@ from ._common import (
     _storage_options,
 )
 from ._parser import Command
+from ._signals import TERMINATED, sigterm_as_interrupt
 from ._table import _print_running
 
 
@@ -39,11 +40,14 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     }
     watch.parse_until(args.until, what="--until", quote=False)  # checked before any request
     fleet = _fleet_arguments(args, verb="watches")
+    # SIGTERM (systemd, docker stop) ends the watch as Ctrl-C does: the summary, then 143.
+    with sigterm_as_interrupt() as terminated:
+        if fleet is not None:
+            history = watch.watch_project_imports(**fleet, **common)
+        else:
+            history = watch.watch_imports(args.host, **_connection(args), **common)
     if fleet is not None:
-        history = watch.watch_project_imports(**fleet, **common)
         _report_fleet(history)
-    else:
-        history = watch.watch_imports(args.host, **_connection(args), **common)
     info = history.attrs.get("watch", {})
     started = info.get("running_at_start", 0)
     polls = f"{info.get('polls', 0)} polls"
@@ -52,6 +56,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
         return 0
     _print_running(history)
     if info.get("stopped") == "interrupted":
+        if terminated():
+            print(f"terminated by SIGTERM ({polls})", file=sys.stderr)
+            return TERMINATED
         print(f"interrupted ({polls})", file=sys.stderr)
         return 130
     print(f"stopped after --until {args.until} ({polls})")
