@@ -193,3 +193,29 @@ def test_a_late_compaction_writes_nothing(lake: Lake, monkeypatch: pytest.Monkey
     assert not caught.value.permanent
     listed = list_snapshots(root, storage_options=options)
     assert sorted(listed["listed_at"]) == stamps and (listed["file_listings"] == 1).all()
+
+
+def test_a_prune_failing_after_its_record_has_pruned_what_it_recorded(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store fails while the files are removed: the error carries what was recorded,
+    # readers no longer show it, and the next prune removes its files, reporting nothing.
+    stamps = build(lake)
+    root, options = lake
+    from pinecone_imports_frame.snapshots import _prune
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise SnapshotError("could not delete: the store is throttling")
+
+    with monkeypatch.context() as m:
+        m.setattr(_prune, "remove", failing)
+        with pytest.raises(SnapshotError, match="throttling") as caught:
+            prune_snapshots(root, keep_last=1, storage_options=options)
+    assert caught.value.partial is not None
+    assert sorted(caught.value.partial["listed_at"]) == stamps[:2]
+    assert sorted(read_snapshots(root, storage_options=options)["listed_at"]) == stamps[2:]
+    assert prune_snapshots(root, keep_last=1, storage_options=options).empty
+    listed = list_snapshots(root, storage_options=options)
+    assert sorted(listed["listed_at"]) == stamps[2:]
+    store = open_store(root, options)
+    assert len(store.scan()) == 1  # the recorded listings' files are gone

@@ -99,7 +99,9 @@ def prune_snapshots(
         without ``all_snapshots=True``.
     SnapshotError
         The root does not exist or is not a lake, or a file could not be deleted (those
-        deleted before it stay deleted).
+        deleted before it stay deleted). Once the prune has recorded what it removes
+        (``_pruned/``), its ``.partial`` holds those rows: no reader shows them any more,
+        and the next prune removes what is left of them without reporting them again.
 
     Examples
     --------
@@ -136,12 +138,16 @@ def prune_snapshots(
             store,
             ((e.file.host, e.listing.name, e.listing.listed_us) for e in doomed if e.listing),
         )  # before anything is removed: from now on no reader shows them
-        remove(store, doomed, entries, look, recorded=set(records.listings))
-        # No file held a recorded listing at remove's last look; the records older than
-        # any compaction that may still write (see _pruned) can go. Under an age-only
-        # selector, only those whose every listing is older than the cutoff were looked for.
-        by_age = _selector(cutoff, keep_last, corrupt) is not None
-        expire(store, _looked_for(records, cutoff if by_age else None))
+        try:
+            remove(store, doomed, entries, look, recorded=set(records.listings))
+            # No file held a recorded listing at remove's last look: the records a day
+            # old can go quiet (see _pruned). Under an age-only selector, only those
+            # whose every listing is older than the cutoff were looked for.
+            by_age = _selector(cutoff, keep_last, corrupt) is not None
+            expire(store, _looked_for(records, cutoff if by_age else None))
+        except SnapshotError as exc:
+            exc.partial = removed  # recorded: pruned for every reader already
+            raise
     return removed
 
 
