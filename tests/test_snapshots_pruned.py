@@ -160,6 +160,15 @@ def test_a_file_not_named_like_a_record_is_refused(lake: Lake) -> None:
         read_snapshots(root, storage_options=options)
 
 
+def test_a_folder_among_the_records_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "lake"
+    build((str(root), None))
+    (root / "_pruned" / "20250101T000000.000000Z-0123456789ab.json").mkdir(parents=True)
+    with pytest.raises(SnapshotError, match="it is a folder") as caught:
+        read_snapshots(root)
+    assert caught.value.permanent
+
+
 def test_a_linked_record_or_folder_is_never_followed(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     build((str(root), None))

@@ -130,6 +130,8 @@ def _names(store: Store) -> list[str]:
             if e.is_symlink():
                 store.links.add(e.path)
                 continue
+            if e.is_dir(follow_symlinks=False):
+                raise _problem(store, e.path, "it is a folder")
             out.append(e.path)
         return sorted(out)
     assert isinstance(store, FsspecStore)
