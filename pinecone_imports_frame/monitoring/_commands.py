@@ -190,6 +190,7 @@ def _check_options(p: argparse.ArgumentParser) -> None:
         ("--since", "24h", "failures this recent are problems"),
         ("--stalled-after", "30m", "InProgress below 100 %% with no progress this long"),
         ("--indexing-after", "1h", "at 100 %% (indexing) this long"),
+        ("--pending-after", "2h", "still Pending this long after it was created"),
         ("--max-age", "1h", "with --lake: an index whose newest listing is older is a problem"),
     )
     g.add_argument(
@@ -219,6 +220,7 @@ def _check(args: argparse.Namespace) -> pd.DataFrame:
         "since": args.since,
         "stalled_after": args.stalled_after,
         "indexing_after": args.indexing_after,
+        "pending_after": args.pending_after,
     }
     if args.lake is None:
         conn, more = _connection(args)
