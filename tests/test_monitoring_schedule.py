@@ -176,3 +176,15 @@ def test_a_capped_retry_after_says_what_was_asked_and_what_is_waited(
     said = [r.getMessage() for r in caplog.records if "asked" in r.getMessage()]
     assert len(said) == 1 and "900 s" in said[0] and "waiting 60 s" in said[0], said
     assert "the cap" in said[0]
+
+
+def test_a_control_plane_down_from_the_start_is_said_once(
+    imports_project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    imports_project.control.inject("status", status=503, path="/indexes")
+    exporter = project_exporter(imports_project)
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        assert exporter.refresh() is False
+    # No index known: the project's listing fails too (an empty index_host), said once.
+    assert success(exporter.text()) == {"": 0, "*": 0}
+    assert len(caplog.records) == 1 and "control plane" in caplog.records[0].getMessage()

@@ -355,7 +355,7 @@ class ImportsExporter:
                 self._control_failed(exc)
                 if not self._indexes:  # nothing known to list: the project's listing fails
                     self._indexes[""] = _Index(IndexView("", ""))
-                    self._failed(self._indexes[""], exc, 0.0)
+                    self._indexes[""].view.success = False  # logged as the control plane's
             self._publish()
             return False
         with self._lock:
