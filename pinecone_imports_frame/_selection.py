@@ -75,7 +75,7 @@ def check_selection(
     >>> check_selection(models, "prod-serch", targets, skipped)
     Traceback (most recent call last):
     ...
-    pinecone_imports_frame.errors.ConfigurationError: no index to drain: 'prod-serch' matches no index of the project (the project's indexes: prod-search); check the names, or use a pattern such as 'prod-*'
+    pinecone_imports_frame.errors.ConfigurationError: no index selected: 'prod-serch' matches no index of the project (the project's indexes: prod-search); check the names, or use a pattern such as 'prod-*'
     """  # noqa: E501
     if patterns is None:
         return
@@ -100,7 +100,7 @@ def check_selection(
                 f"the indexes matched are all skipped ({'; '.join(skipped_by[:_NAMES_SHOWN])})"
             )
         raise ConfigurationError(
-            f"no index to drain: {' and '.join(said) or 'nothing matched'} ({names}); check the "
+            f"no index selected: {' and '.join(said) or 'nothing matched'} ({names}); check the "
             "names, or use a pattern such as 'prod-*'"
         )
     for pattern in unmatched:

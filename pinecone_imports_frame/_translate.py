@@ -87,8 +87,16 @@ class _FailedAttempt:
     make: Callable[[int], PineconeImportsError]  # the error, given the retries done
     retry: bool
     retry_after: float | None = None
+    retry_asked: float | None = None  # what Retry-After asked, before the cap
     fast: bool = False  # retried at most FAST_FAILURE_RETRIES times
     cause: BaseException | None = None
+
+    def retry_said(self) -> str:
+        """Say what ``Retry-After`` asked and what is waited (the cap, when it asked more)."""
+        wait = self.retry_after or 0.0
+        asked = wait if self.retry_asked is None else self.retry_asked
+        cap = ", the cap" if asked > wait else ""
+        return f"the server asked to retry after {asked:g} s; waiting {wait:g} s{cap}"
 
 
 def transport_failure(

@@ -110,13 +110,15 @@ def backoff(retry: int) -> float:
     return base + random.random() * BACKOFF_JITTER
 
 
-def parse_retry_after(value: str | None, *, date: str | None = None) -> float | None:
+def parse_retry_after(
+    value: str | None, *, date: str | None = None, cap: float = MAX_RETRY_AFTER
+) -> float | None:
     """Parse a ``Retry-After`` header: the seconds to wait, or None for the normal backoff.
 
     Accepts seconds (``"7"``, ``"0.5"``) or an HTTP date, counted from the answer's
     ``Date`` header when it has one (the server's clock), else from this machine's clock.
     A negative value, a date in the past or anything else gives None; the result is capped
-    at :data:`MAX_RETRY_AFTER`.
+    at ``cap`` (:data:`MAX_RETRY_AFTER`; ``math.inf``: what the server asked).
 
     Examples
     --------
@@ -139,7 +141,7 @@ def parse_retry_after(value: str | None, *, date: str | None = None) -> float | 
         seconds = (when - now).total_seconds()
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return min(seconds, MAX_RETRY_AFTER)
+    return min(seconds, cap)
 
 
 @transport_docs
@@ -342,7 +344,7 @@ class ApiClient:
             if wait is None:
                 wait = backoff(retries)
             else:
-                logger.info("GET %s: the server asked to retry after %.2f s", path, wait)
+                logger.info("GET %s: %s", path, failure.retry_said())
             logger.debug("GET %s: retry %d of %d in %.2f s", path, retries, budget, wait)
             _sleep(wait)
 
@@ -487,9 +489,10 @@ class ApiClient:
             path, status, headers, body, body_error, key=self._key, api_version=self.api_version
         )
         if status in RETRY_STATUSES:
-            failure.retry_after = parse_retry_after(
-                headers.get("retry-after"), date=headers.get("date")
+            failure.retry_asked = parse_retry_after(  # uncapped: the log says both
+                headers.get("retry-after"), date=headers.get("date"), cap=math.inf
             )
+            failure.retry_after = failure.retry_asked and min(failure.retry_asked, MAX_RETRY_AFTER)
         return failure
 
 

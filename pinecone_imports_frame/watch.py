@@ -182,10 +182,7 @@ def _left(value: Any) -> str:
 
 
 def _bar_text(row: Any) -> str:
-    """Compose what follows an import's bar: records, rate and ETA, or its phase.
-
-    Short enough to fit an 80-column terminal beside the bar: the most telling first.
-    """
+    """Compose what follows an import's bar (80 columns): records, rate and ETA, or phase."""
     imported = "" if pd.isna(row.records_imported) else f"{int(row.records_imported):,} rec"
     if row.phase == "indexing":
         return f"indexing {short_duration(row.indexing_for)}, {imported}".rstrip(", ")
@@ -196,8 +193,10 @@ def _bar_text(row: Any) -> str:
         parts.append(f"{row.records_per_second:,.0f}/s")
     if not pd.isna(row.eta):
         parts.append(f"ETA {row.eta:%H:%M}Z in {_left(row.time_left)}")
-    else:
-        parts.append("ETA ?")
+    else:  # the reason for none, when it is that the import stands still
+        from .trends import REASONS
+
+        parts.append("no progress" if row.reason == REASONS["stalled"] else "ETA ?")
     return ", ".join(parts)
 
 

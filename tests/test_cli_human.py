@@ -283,3 +283,30 @@ def test_a_newer_api_version_is_sent_as_given_and_a_key_never_is(
         parser.parse_args(["list", "--api-version", "pcsk_secret-key-pasted-here"])
     assert info.value.code == 2
     assert "pcsk_secret" not in capsys.readouterr().err
+
+
+def test_the_running_table_says_why_in_words_at_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 80 columns the reasons read "no prog..." and "indexin...", and how long an
+    import had sat at 100 % was the first column to go."""
+    stamp = "2026-03-02T07:00:00Z"
+    records = [
+        {"id": "stall-1", "uri": "s3://b/s/", "status": "InProgress", "createdAt": stamp,
+         "percentComplete": 40.0, "recordsImported": 4000},
+        {"id": "indexing-1", "uri": "s3://b/i/", "status": "InProgress", "createdAt": stamp,
+         "percentComplete": 100.0, "recordsImported": 10000},
+    ]  # fmt: skip
+    with Emulator(records=records, now=NOW) as emu:
+        FakeTime(emu).install(monkeypatch)
+        monkeypatch.setenv("COLUMNS", "80")
+        assert main(["watch", *_conn(emu), "--interval", "10m", "--until", "1h"]) == 0
+    out = capsys.readouterr().out
+    table = out.split("running at the last listing (2):\n", 1)[1].splitlines()
+    check_table("\n".join(table[:3]), 80)
+    assert table[0].split() == [
+        "id", "status", "percent", "eta", "time_left", "indexing_for", "reason"
+    ]  # fmt: skip
+    rows = {line.split()[0]: line for line in table[1:3]}
+    assert rows["stall-1"].endswith("no progress")
+    assert re.search(r"  (\dh)?\d+m\d\ds +building index$", rows["indexing-1"]), rows

@@ -59,7 +59,7 @@ def test_a_name_matching_no_index_is_warned_about_and_the_others_listed(
 def test_names_matching_no_index_are_an_error_naming_them_and_the_projects_indexes(
     imports_project: Project, indexes: Any
 ) -> None:
-    with pytest.raises(pif.ConfigurationError, match="no index to drain") as raised:
+    with pytest.raises(pif.ConfigurationError, match="no index selected") as raised:
         _fleet(imports_project, indexes=indexes)
     said = str(raised.value)
     for name in [indexes] if isinstance(indexes, str) else indexes:
@@ -70,7 +70,7 @@ def test_names_matching_no_index_are_an_error_naming_them_and_the_projects_index
 
 
 def test_names_of_skipped_indexes_only_are_an_error_saying_why(imports_project: Project) -> None:
-    with pytest.raises(pif.ConfigurationError, match="no index to drain") as raised:
+    with pytest.raises(pif.ConfigurationError, match="no index selected") as raised:
         _fleet(imports_project, indexes=["legacy-*", "dev-warming-up"])
     said = str(raised.value)
     assert "legacy-pods: pod-based" in said and "dev-warming-up: not ready" in said

@@ -426,3 +426,29 @@ def test_verbose_logs_never_show_the_webhook_url(
     assert "s3cr3tPath" not in err and KEY not in err
     left = logging.getLogger("urllib3.connectionpool").filters
     assert not [f for f in left if type(f).__name__ == "_HideSecret"]  # none left behind
+
+
+def test_an_import_pending_too_long_is_a_problem_from_one_listing(
+    start_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An import stuck in Pending was never a problem: no check line, no exit 1."""
+
+    def pending(import_id: str, hours: float) -> dict[str, Any]:
+        created = (NOW - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"id": import_id, "uri": "s3://b/p/", "status": "Pending", "createdAt": created}
+
+    emu = start_emulator(records=[pending("stuck", 3), pending("queued", 0.5)], now=NOW, speed=0)
+    conn = ["--host", emu.url, "--api-key", emu.api_key]
+    assert main(["check", *conn]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1, out
+    # (listed_at is this machine's clock set by the server's Date header, to the second)
+    assert out[0].startswith("index 127.0.0.1:") and "import stuck pending for " in out[0]
+    assert re.search(r"pending for (3h00m0\d|2h59m5\d)s \(created 2026-03-02 06:00Z\)", out[0])
+    # The threshold is the user's: past the longest queue they expect.
+    assert main(["check", *conn, "--pending-after", "4h"]) == 0
+    assert capsys.readouterr().out == ""
+    problems = pif.check_imports(pif.read_imports(emu.url, api_key=emu.api_key, progress=False))
+    row = problems.iloc[0]
+    assert (row["problem"], row["id"]) == ("pending", "stuck")
+    assert abs(row["duration"] - pd.Timedelta("3h")) < pd.Timedelta("10s")

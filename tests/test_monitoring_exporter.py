@@ -449,11 +449,12 @@ def test_a_project_shows_every_index_and_each_ones_failure(
     assert value(s, "pinecone_imports", index_name="dev-empty", status="Completed") == 0
     host = imports_project["prod-search"].address
     assert value(s, "pinecone_imports_listing_success", index_host=host) == 1
-    # The control plane down: every index known is shown failing.
+    # The control plane down: its own series says so; the indexes known are still listed.
     imports_project.control.inject("status", status=401, path="/indexes")
     assert exporter.refresh() is False
     s = scrape(exporter.text())
-    assert {v for (n, _), v in s.items() if n == "pinecone_imports_listing_success"} == {0}
+    assert {v for (n, _), v in s.items() if n == "pinecone_imports_listing_success"} == {1}
+    assert s[("pinecone_imports_control_plane_success", frozenset())] == 0
     # Patterns choose among them.
     chosen = ImportsExporter(connection=conn, all_indexes=True, indexes=["prod-*"])
     chosen.refresh()

@@ -32,6 +32,7 @@ import pinecone_imports_frame as pif
 from pinecone_imports_frame import monitoring
 from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.monitoring import ImportsExporter
+from pinecone_imports_frame.monitoring._metrics import PROJECT_METRICS
 
 pytest.importorskip("prometheus_client")
 
@@ -84,7 +85,7 @@ def test_the_shipped_rules_pass_promtool_check_rules() -> None:
     assert PROMTOOL is not None
     proc = run(PROMTOOL, "check", "rules", str(monitoring.RULES))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "SUCCESS: 7 rules found" in proc.stdout
+    assert "SUCCESS: 9 rules found" in proc.stdout
 
 
 @needs_promtool
@@ -103,6 +104,9 @@ def test_the_rules_unit_tests_pass() -> None:
         ("pinecone_import_indexing_seconds > 3600", "pinecone_import_indexing_seconds >= 3600"),
         ("pinecone_imports_failed > 0", "pinecone_imports_failed > 1"),
         ("for: 5m", "for: 10m"),
+        ("for: 2m", "for: 3m"),
+        ('up{job="pinecone-imports"} == 0', 'up{job="pinecone_imports"} == 0'),
+        ("control_plane_success == 0", "control_plane_success < 0"),
     ],
 )  # fmt: skip
 def test_the_rules_unit_tests_catch_a_broken_threshold(
@@ -322,6 +326,6 @@ def test_the_dashboard_is_a_grafana_dashboard_of_the_exporters_metrics() -> None
 def test_the_readme_tables_name_every_metric_and_alert() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     metrics = re.findall(r"^\| `(pinecone_[a-z_]+)` \|", readme, re.M)
-    assert metrics == list(monitoring.METRICS)
+    assert metrics == [*monitoring.METRICS, *PROJECT_METRICS]
     alerts = re.findall(r"^\| `(Pinecone[A-Za-z]+)` \|", readme, re.M)
     assert alerts == re.findall(r"^ +- alert: (\w+)$", monitoring.RULES.read_text(), re.M)

@@ -32,6 +32,7 @@ from pinecone_imports_frame.runs import to_listings
 from pinecone_imports_frame.snapshots import (
     compact_snapshots,
     list_snapshots,
+    prune_snapshots,
     read_history,
     read_snapshots,
     write_snapshot,
@@ -433,3 +434,50 @@ def test_reads_polling_during_two_compactions(lake: Lake) -> None:
         counts, said = read(each)
         assert said == [] and counts == dict.fromkeys(stamps, ROWS)
         assert ok_listings(each) == stamps
+
+
+def answer_pauses(proc: subprocess.Popen[str]) -> None:
+    """Let a paused compactor go on at each pause until it is done (bounded waits)."""
+    assert proc.stdout is not None
+    for _ in range(50):
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            ready = sel.select(timeout=WAIT_S)
+        got = proc.stdout.readline().strip() if ready else "(nothing in time)"
+        if got == "done":
+            _, err = proc.communicate(timeout=WAIT_S)
+            assert proc.returncode == 0, err[-3000:]
+            return
+        assert got.startswith("paused"), got
+        go_on(proc)
+    pytest.fail("the compactor paused too often")
+
+
+def test_a_pruned_listing_is_never_seen_again_nor_pruned_twice(lake: Lake) -> None:
+    # The compactor has read the oldest day; a whole prune removes the oldest 15
+    # listings (that day's among them) and reports them; then the compactor writes its
+    # merged file of the day, holding them, and stops before its own check. Readers
+    # once saw the pruned listings again in that window, and a second prune reported
+    # them removed again. The prune's record (read last by every reader) hides them.
+    stamps = build(lake)
+    keep = stamps[-15:]
+    compactor = paused_compactor(lake, at="read", name_last=True)
+    expect(compactor, "paused read")
+    pruned = run(lake, "prune", "--keep-last", "15", "--yes")
+    assert "removed 15 snapshots" in pruned.stdout
+    go_on(compactor)
+    expect(compactor, "paused wrote")  # its merged file holds the pruned listings
+
+    counts, said = read(lake)
+    assert said == [] and counts == dict.fromkeys(keep, ROWS)
+    history, said = read(lake, as_runs=True)
+    assert said == [] and history == dict.fromkeys(keep, ROWS)
+    assert ok_listings(lake) == keep
+    again = prune_snapshots(lake[0], keep_last=15, storage_options=lake[1])
+    assert again.empty  # nothing reported removed twice
+
+    go_on(compactor)
+    answer_pauses(compactor)
+    counts, said = read(lake)
+    assert said == [] and counts == dict.fromkeys(keep, ROWS)
+    assert ok_listings(lake) == keep

@@ -24,7 +24,8 @@ from pinecone_imports_frame.emulator import Emulator
 from pinecone_imports_frame.errors import UnknownStatusWarning
 from pinecone_imports_frame.frame import to_frame
 from pinecone_imports_frame.loader import read_imports
-from pinecone_imports_frame.snapshots import read_snapshots, write_snapshot
+from pinecone_imports_frame.snapshots import _pruned, read_snapshots, write_snapshot
+from pinecone_imports_frame.snapshots._store import open_store
 
 #: Stored columns plus the two partitions, the values every reader must agree on.
 COMPARED = [c for c in schema.STORED_COLUMNS if c != "index_host"] + ["index_host", "date"]
@@ -78,6 +79,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, 
     hosts.add("127.0.0.1:8080")
     folder = next(root.glob("index_host=*/date=*"))
     (folder / ".20250501T100000.000000Z-dead.parquet.tmp-1a2b3c4d").write_bytes(b"PAR1\x00\x01")
+    # and a prune's record of a listing removed (_pruned/, which the other readers pass by)
+    name = "20200101T000000.000000Z-0123456789ab.parquet"
+    _pruned.write_record(open_store(root, None), [("127.0.0.1:9", name, 1_577_836_800_000_000)])
     expected = pd.concat(frames, ignore_index=True)
     return root, expected, hosts
 

@@ -284,6 +284,7 @@ def estimate_row(**fields: Any) -> Any:
         "eta": pd.Timestamp("2026-03-02T10:30:00Z"),
         "time_left": pd.Timedelta(minutes=42),
         "indexing_for": pd.NaT,
+        "reason": "",
     }
     return pd.DataFrame([{**base, **fields}]).iloc[0]
 
@@ -297,6 +298,9 @@ def test_the_bar_text_says_eta_indexing_or_pending() -> None:
     assert watch._bar_text(estimate_row(phase="pending")) == "pending"
     unknown = estimate_row(eta=pd.NaT, records_per_second=float("nan"))
     assert watch._bar_text(unknown) == "1,234,567 rec, ETA ?"
+    # An import standing still says so (it read "0/s, ETA ?", as if its rate were unknown).
+    still = estimate_row(eta=pd.NaT, records_per_second=0.0, reason=trends.REASONS["stalled"])
+    assert watch._bar_text(still) == "1,234,567 rec, 0/s, no progress"
 
 
 def test_an_event_line_escapes_server_text() -> None:

@@ -300,6 +300,20 @@ def table_text(
     return "\n".join(lines)
 
 
+def _short_reasons() -> dict[str, str]:
+    """Each of ``trends.REASONS`` as a table cell says it: a few words, whole at 80 columns."""
+    from ..trends import REASONS
+
+    short = {
+        "pending": "not started",
+        "indexing": "building index",
+        "too_few": "too few listings",
+        "stalled": "no progress",
+        "no_percent": "no percent given",
+    }
+    return {REASONS[k]: v for k, v in short.items() if k in REASONS}
+
+
 def _print_running(history: pd.DataFrame) -> None:
     from ..trends import estimate_completion
 
@@ -308,7 +322,12 @@ def _print_running(history: pd.DataFrame) -> None:
         print("no imports running at the last listing")
         return
     print(f"running at the last listing ({len(running)}):")
+    reasons = running["reason"].astype("object")
+    running["reason"] = reasons.map(
+        lambda r: _short_reasons().get(r, r) if isinstance(r, str) else r
+    )
     columns = ["id", "status", "phase", "percent_complete", "records_per_second", "eta"]
     columns += ["time_left", "indexing_for", "reason"]
-    optional = ["indexing_for", "records_per_second", "phase"]
+    # How long an import has sat at 100 % is what an operator asks of it: it goes last.
+    optional = ["records_per_second", "phase", "indexing_for"]
     print(table_text(running, with_index_column(running, columns), optional=optional))

@@ -3,10 +3,11 @@
 A problem is an import that failed within ``since`` of its index's newest listing (the
 retry trap named), an import InProgress below 100 % whose progress has not changed for
 ``stalled_after``, an import indexing (InProgress at 100 %) for ``indexing_after`` or
-more, a listing that failed (an unreachable API, a wrong key: the check could not look),
+more, an import Pending ``pending_after`` after it was created, a listing that failed
+(an unreachable API, a wrong key: the check could not look),
 and, for a lake, an index whose newest listing is older than ``max_age`` (the snapshot
 job stopped). Stalls and indexing times need several listings: one listing shows
-failures and failed listings only. Everything is computed by
+failures, imports pending too long and failed listings only. Everything is computed by
 :mod:`~pinecone_imports_frame.trends` (``failed_imports``, ``estimate_completion``).
 """
 
@@ -31,7 +32,7 @@ from ._running import progress_since
 logger = logging.getLogger(__name__)
 
 #: The kinds of problem, in the order they are reported.
-PROBLEMS = ("listing_failed", "stale", "failed", "stalled", "indexing")
+PROBLEMS = ("listing_failed", "stale", "failed", "stalled", "indexing", "pending")
 
 #: The columns ``check_imports`` reads (``read_snapshots(root, columns=CHECK_COLUMNS)``).
 CHECK_COLUMNS: tuple[str, ...] = tuple(
@@ -77,6 +78,7 @@ def check_imports(
     since: Duration = "24h",
     stalled_after: Duration = "30m",
     indexing_after: Duration = "1h",
+    pending_after: Duration = "2h",
     max_age: Duration | None = None,
     now: Moment | None = None,
 ) -> pd.DataFrame:
@@ -106,6 +108,10 @@ def check_imports(
         stalled (needs several listings).
     indexing_after : str or pandas.Timedelta
         An import at 100 % for this long is indexing too long (needs several listings).
+    pending_after : str or pandas.Timedelta
+        An import still Pending this long after its ``created_at`` (by its index's newest
+        listing) has not started: one listing shows it. Imports queue behind others of
+        the same index, so set it above the longest queue you expect.
     max_age : str or pandas.Timedelta, optional
         An index whose newest listing is older than this (before ``now``) is stale, and a
         frame with no listing at all is a problem: for lakes. None: not checked. (A
@@ -118,9 +124,9 @@ def check_imports(
     pandas.DataFrame
         One row per problem (none: healthy), in the order of :data:`PROBLEMS` then index:
         ``problem`` (``"listing_failed"``, ``"stale"``, ``"failed"``, ``"stalled"``,
-        ``"indexing"``), ``index_name``, ``index_host``, ``id``, ``status``,
+        ``"indexing"``, ``"pending"``), ``index_name``, ``index_host``, ``id``, ``status``,
         ``error_category``, ``retry_trap``, ``retry_of`` (the earlier failed import),
-        ``since`` (when it began: failed, last progress, first at 100 %, newest
+        ``since`` (when it began: failed, last progress, first at 100 %, created, newest
         listing), ``duration`` (how long ago, or for how long), ``percent_complete``,
         ``listed_at`` (the listing that shows it) and ``detail`` (the error, as the
         server sent it: show it with :func:`problem_lines`).
@@ -148,6 +154,7 @@ def check_imports(
     since_td = parse_duration(since, what="since")
     stalled_td = parse_duration(stalled_after, what="stalled_after")
     indexing_td = parse_duration(indexing_after, what="indexing_after")
+    pending_td = parse_duration(pending_after, what="pending_after")
     max_age_td = None if max_age is None else parse_duration(max_age, what="max_age")
     now_ts = parse_timestamp(now, what="now") or pd.Timestamp.now(tz="UTC").as_unit("us")
     if (imports is None) == (connection is None):
@@ -183,6 +190,7 @@ def check_imports(
         rows += _stale(frame, names, max_age_td, now_ts)
     rows += _failed(frame, names, since_td)
     rows += _running(frame, names, stalled_td, indexing_td)
+    rows += _pending(frame, names, pending_td)
     if connection is not None:  # a server may echo a piece of the key in an error or an id
         redact = connection.api_key.redact
         for row in rows:
@@ -380,6 +388,35 @@ def _running(
     return out
 
 
+def _pending(
+    frame: pd.DataFrame, names: dict[Any, Any], pending_after: pd.Timedelta
+) -> list[dict[str, Any]]:
+    """Find the imports Pending at their index's newest listing ``pending_after`` after."""
+    if not len(frame):
+        return []
+    hosts = _hosts(frame)
+    newest = frame["listed_at"] == hosts.fillna("").map(_newest(frame))
+    waiting = frame[newest.to_numpy() & (frame["status"] == "Pending").fillna(False).to_numpy()]
+    out = []
+    for host, row in zip(hosts[waiting.index], waiting.to_dict(orient="records"), strict=True):
+        created = row["created_at"]
+        if pd.isna(created) or row["listed_at"] - created < pending_after:
+            continue
+        out.append(
+            {
+                "problem": "pending",
+                "index_host": host,
+                "index_name": names.get(host),
+                "id": row["id"],
+                "status": "Pending",
+                "since": created,
+                "duration": row["listed_at"] - created,
+                "listed_at": row["listed_at"],
+            }
+        )
+    return out
+
+
 def _problem_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     columns = {}
     for name, dtype in _PROBLEM_DTYPES.items():
@@ -437,6 +474,11 @@ def _line(row: Any) -> str:
         return (
             f"{where}: import {row.id} stalled at {row.percent_complete:g} %: no progress for "
             f"{short_duration(row.duration)} (since {row.since:%Y-%m-%d %H:%M}Z)"
+        )
+    if row.problem == "pending":
+        return (
+            f"{where}: import {row.id} pending for {short_duration(row.duration)} (created "
+            f"{row.since:%Y-%m-%d %H:%M}Z): not started; is an import ahead of it stuck?"
         )
     return (
         f"{where}: import {row.id} indexing for {short_duration(row.duration)} "

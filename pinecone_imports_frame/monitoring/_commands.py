@@ -140,14 +140,13 @@ def run_metrics(args: argparse.Namespace) -> int:
         # listings (stalls, indexing, rates, the last good figures) is kept beside the file.
         state = TextfileState(args.textfile)
         state.restore(exporter)
-        exporter.next_listing = "the file keeps the last figures; the next run lists again"
         ok = exporter.refresh()
         exporter.write_textfile(args.textfile)
         state.save(exporter)
         if not ok:
             print(
-                f"pinecone-imports: a listing failed; {args.textfile} says so "
-                "(pinecone_imports_listing_success 0)",
+                f"pinecone-imports: a listing failed; {args.textfile} says so (its "
+                "pinecone_imports_listing_success or _control_plane_success 0)",
                 file=sys.stderr,
             )
         return 0 if ok else 1
@@ -199,6 +198,7 @@ def _check_options(p: argparse.ArgumentParser) -> None:
         ("--since", "24h", "failures this recent are problems"),
         ("--stalled-after", "30m", "InProgress below 100 %% with no progress this long"),
         ("--indexing-after", "1h", "at 100 %% (indexing) this long"),
+        ("--pending-after", "2h", "still Pending this long after it was created"),
         ("--max-age", "1h", "with --lake: an index whose newest listing is older is a problem"),
     )
     g.add_argument(
@@ -228,6 +228,7 @@ def _check(args: argparse.Namespace) -> pd.DataFrame:
         "since": args.since,
         "stalled_after": args.stalled_after,
         "indexing_after": args.indexing_after,
+        "pending_after": args.pending_after,
     }
     if args.lake is None:
         conn, more = _connection(args)

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,6 +67,9 @@ class _Index:
     failed_category: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     failed_trap: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     failing: bool = False
+    #: What the failures of the current run are (:func:`failure_kind`).
+    failing_kind: str | None = None
+    host: str = ""  # listed on (all_indexes)
 
 
 class _Collector:
@@ -157,6 +160,19 @@ class _Columns:
         return np.asarray(values[rows].to_numpy(dtype=np.float64, na_value=np.nan))
 
 
+def failure_kind(error: BaseException) -> str:
+    """Name the kind of a failure: its class, and its HTTP status when it has one.
+
+    Examples
+    --------
+    >>> from pinecone_imports_frame.errors import ServerError, TransportError
+    >>> failure_kind(ServerError("boom", status=500)), failure_kind(TransportError("t"))
+    ('ServerError 500', 'TransportError')
+    """
+    status = getattr(error, "status", None)
+    return type(error).__name__ + ("" if status is None else f" {status}")
+
+
 def missing_folder(path: str | os.PathLike[str]) -> ConfigurationError | None:
     """Return the error of a metrics file whose folder does not exist (naming it), else None.
 
@@ -224,9 +240,6 @@ class ImportsExporter:
     False
     """
 
-    #: What the log of a failed listing says comes next (``--textfile`` runs say their own).
-    next_listing = "the exporter lists again at the next interval"
-
     def __init__(
         self,
         *,
@@ -269,6 +282,11 @@ class ImportsExporter:
         self._unmatched: set[str] = set()
         #: The metric families of the latest listing, swapped in whole after each.
         self.families: list[Any] = []
+        #: Whether the control plane's latest list of indexes succeeded (None: not asked).
+        self._control: bool | None = None
+        self._control_kind: str | None = None
+        #: Guards the indexes' state and the swap of ``families`` (listings in threads).
+        self._lock = threading.RLock()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_Collector(self))
 
@@ -277,12 +295,31 @@ class ImportsExporter:
     def refresh(self) -> bool:
         """List once and update the metrics; return whether every listing succeeded.
 
-        A listing that fails is shown (``pinecone_imports_listing_success`` 0) and logged
-        once per run of failures, never raised: the exporter goes on.
+        With ``all_indexes``, each index is shown as soon as its own listing ends; a
+        control plane that fails (``pinecone_imports_control_plane_success`` 0) leaves the
+        known indexes listed on their hosts. A failed listing is shown (``..._success`` 0)
+        and logged once per run of failures and kind of failure, never raised.
         """
-        ok = self._refresh_project() if self.all_indexes else self._refresh_index()
-        self.families = families(index.view for index in self._indexes.values())
-        return ok
+        if not self.all_indexes:
+            ok = self._refresh_index()
+            self._publish()
+            return ok
+        control_ok = self._list_control_plane()
+        targets = self._targets()
+        if not targets:
+            return False
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(targets)),
+            thread_name_prefix="pinecone-imports-metrics",
+        ) as pool:
+            done = list(pool.map(lambda t: self._list_one(*t), targets))
+        return control_ok and all(done)
+
+    def _publish(self) -> None:
+        """Swap in the metric families of every index's latest view (under the lock)."""
+        with self._lock:
+            views = [index.view for index in self._indexes.values()]
+            self.families = families(views, control=self._control)
 
     def _label(self, value: object) -> str:
         return label(value, redact=self.connection.api_key.redact)
@@ -305,60 +342,84 @@ class ImportsExporter:
             index.view.host = self._label(df.attrs["index_host"])
         return self._take(index, df, _clock() - started)
 
-    def _refresh_project(self) -> bool:
+    def _list_control_plane(self) -> bool:
+        """List the project's indexes; on failure keep those known (listed on their hosts)."""
         from .._selection import check_selection
         from ..control import list_indexes
         from ..fleet import select_indexes
 
-        conn = self.connection
-        started = _clock()
         try:
-            models = list_indexes(conn)
-            targets, skipped = select_indexes(models, self.indexes)
-            # A name or pattern that matches no index: warned about once per exporter; if
-            # none is left to list, a failed listing of the project (success 0), not silence.
-            check_selection(models, self.indexes, targets, skipped, warned=self._unmatched)
-        except PineconeImportsError as exc:  # the control plane: no index can be listed
-            if not self._indexes:
-                self._indexes[""] = _Index(IndexView("", ""))
-            for index in self._indexes.values():
-                self._failed(index, exc, _clock() - started)
+            models = list_indexes(self.connection)
+        except PineconeImportsError as exc:
+            with self._lock:
+                self._control_failed(exc)
+                if not self._indexes:  # nothing known to list: the project's listing fails
+                    self._indexes[""] = _Index(IndexView("", ""))
+                    self._indexes[""].view.success = False  # logged as the control plane's
+            self._publish()
             return False
-        listed = {t.name for t in targets}
-        self._indexes = {k: v for k, v in self._indexes.items() if k in listed}
-        for t in targets:
-            if t.name not in self._indexes:
-                self._indexes[t.name] = _Index(IndexView(self._label(t.name), self._label(t.host)))
-            self._indexes[t.name].view.host = self._label(t.host)
-
-        def list_one(name: str, host: str) -> tuple[pd.DataFrame | None, Exception | None, float]:
-            from ..loader import read_imports
-
-            begun = _clock()
+        with self._lock:
+            if self._control is False:
+                logger.info("the control plane answers again (the list of indexes)")
+            self._control, self._control_kind, ok = True, None, True
             try:
-                one = conn.for_index(host, name)
-                df = read_imports(connection=one, page_size=self.page_size, progress=False)
+                targets, skipped = select_indexes(models, self.indexes)
+                # A name or pattern that matches no index: warned about once per exporter;
+                # none left to list is a failed listing of the project (success 0).
+                check_selection(models, self.indexes, targets, skipped, warned=self._unmatched)
             except PineconeImportsError as exc:
-                return None, exc, _clock() - begun
-            return df, None, _clock() - begun
+                placeholder = self._indexes.get("") or _Index(IndexView("", ""))
+                self._indexes = {"": placeholder}
+                self._failed(placeholder, exc, 0.0)
+                ok = False
+            else:
+                known, self._indexes = self._indexes, {}
+                for t in targets:  # those gone from the project are dropped
+                    index = known.get(t.name) or _Index(IndexView(self._label(t.name), ""))
+                    index.host, index.view.host = t.host, self._label(t.host)
+                    self._indexes[t.name] = index
+        self._publish()
+        return ok
 
-        ok = True
-        if not targets:
-            return ok
-        with ThreadPoolExecutor(
-            max_workers=min(self.max_workers, len(targets)),
-            thread_name_prefix="pinecone-imports-metrics",
-        ) as pool:
-            futures = {pool.submit(list_one, t.name, t.host): t.name for t in targets}
-            for future in as_completed(futures):
-                index = self._indexes[futures[future]]
-                df, error, took = future.result()
-                if error is not None:
-                    self._failed(index, error, took)
-                    ok = False
-                else:
-                    assert df is not None
-                    ok = self._take(index, df, took) and ok
+    def _control_failed(self, error: BaseException) -> None:
+        kind = failure_kind(error)
+        quiet = self._control is False and kind == self._control_kind
+        (logger.debug if quiet else logger.warning)(
+            "the control plane failed to list the project's indexes "
+            "(pinecone_imports_control_plane_success is 0; the indexes already known are "
+            "still listed on their hosts): %s",
+            printable(error),
+        )
+        self._control, self._control_kind = False, kind
+
+    def _targets(self) -> list[tuple[str, str]]:
+        with self._lock:  # each index known, to list on its host
+            return [(k, i.host) for k, i in self._indexes.items() if k]
+
+    def _list_one(self, name: str, host: str) -> bool:
+        """List one index of the project and publish its figures at once."""
+        from ..loader import read_imports
+
+        begun = _clock()
+        df, error = None, None
+        try:
+            one = self.connection.for_index(host, name)
+            df = read_imports(connection=one, page_size=self.page_size, progress=False)
+        except PineconeImportsError as exc:
+            error = exc
+        took = _clock() - begun
+        with self._lock:
+            index = self._indexes.get(name)
+            if index is None:  # dropped from the project meanwhile
+                return True
+            if error is not None:
+                self._failed(index, error, took)
+                ok = False
+            else:
+                assert df is not None
+                ok = self._take(index, df, took)
+        logger.debug("the listing of index %s ended in %.3f s", self._label(name), took)
+        self._publish()
         return ok
 
     def _failed(
@@ -368,23 +429,24 @@ class ImportsExporter:
         view.success = False
         view.duration_seconds = took
         where = f"index {view.name or view.host}" if view.name or view.host else "the project"
+        kind = failure_kind(error)
         if unreadable:  # a listing the exporter could not turn into metrics: a bug to see
             logger.error(
                 "the listing of %s arrived but could not be turned into metrics "
-                "(pinecone_imports_listing_success is 0; %s): %s",
+                "(pinecone_imports_listing_success is 0, the last figures kept): %s",
                 where,
-                self.next_listing,
                 printable(error),
                 exc_info=error,
             )
-        else:
-            (logger.debug if index.failing else logger.warning)(
-                "the listing of %s failed (pinecone_imports_listing_success is 0; %s): %s",
+        else:  # once per run of failures, and again when their kind changes
+            quiet = index.failing and kind == index.failing_kind
+            (logger.debug if quiet else logger.warning)(
+                "the listing of %s failed (pinecone_imports_listing_success is 0, the last "
+                "figures kept; the next listing tries again): %s",
                 where,
-                self.next_listing,
                 printable(error),
             )
-        index.failing = True
+        index.failing, index.failing_kind = True, kind
 
     # -- one listing to the view -----------------------------------------------------------
 
@@ -398,7 +460,7 @@ class ImportsExporter:
         if index.failing:
             where = f"index {view.name or view.host}" if view.name or view.host else "the project"
             logger.info("the listing of %s succeeded again", where)
-            index.failing = False
+            index.failing, index.failing_kind = False, None
         index.view = view
         return True
 
@@ -576,6 +638,9 @@ class ImportsExporter:
         sleep: Callable[[float], Any] = _sleep if _sleep is not None else stop.wait
         listings = 0
 
+        if self.all_indexes:
+            return self._run_project(every, stop, sleep, max_listings)
+
         def tick() -> bool:
             return False if stop.is_set() else self.refresh()
 
@@ -583,4 +648,53 @@ class ImportsExporter:
             if stop.is_set():
                 break
             listings += 1
+        return listings
+
+    def _run_project(
+        self,
+        every: pd.Timedelta,
+        stop: threading.Event,
+        sleep: Callable[[float], Any],
+        max_listings: int | None,
+    ) -> int:
+        """Each tick, list the control plane and each known index not still being listed.
+
+        In a bounded pool, each index shown as its listing ends; one still being listed at a
+        tick is skipped (one listing per index at most). The control plane has its own
+        thread; the indexes it adds are listed as soon as it answers.
+        """
+        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="pinecone-imports-metrics")
+        control = ThreadPoolExecutor(1, thread_name_prefix="pinecone-imports-control-plane")
+        flying: dict[str, Future[Any]] = {}
+        guard = threading.Lock()
+
+        def list_due() -> None:
+            with guard:
+                for name, host in self._targets():
+                    if name not in flying or flying[name].done():
+                        flying[name] = pool.submit(self._list_one, name, host)
+
+        def ask_control_plane() -> None:
+            self._list_control_plane()
+            if not stop.is_set():
+                list_due()  # the indexes it added, at once
+
+        def tick() -> bool:
+            if stop.is_set():
+                return False
+            with guard:
+                if "" not in flying or flying[""].done():  # "": never an index's name
+                    flying[""] = control.submit(ask_control_plane)
+            list_due()
+            return True
+
+        listings = 0
+        try:
+            for _ in poll(tick, interval=every, max_polls=max_listings, clock=_clock, sleep=sleep):
+                if stop.is_set():
+                    break
+                listings += 1
+        finally:
+            control.shutdown(wait=True, cancel_futures=stop.is_set())
+            pool.shutdown(wait=True, cancel_futures=stop.is_set())
         return listings

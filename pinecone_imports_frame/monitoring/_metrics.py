@@ -102,6 +102,15 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
+#: Metrics of the project as a whole (``all_indexes``), without labels: name -> help.
+PROJECT_METRICS: dict[str, str] = {
+    "pinecone_imports_control_plane_success": (
+        "1 if the control plane's latest list of the project's indexes succeeded, 0 if it "
+        "failed (the indexes already known are still listed on their hosts). Only with "
+        "--all-indexes."
+    ),
+}
+
 
 def label(value: object, *, redact: Callable[[str], str] = str) -> str:
     r"""Make a label value of text a server sent: printable, redacted, at most 128 characters.
@@ -236,8 +245,12 @@ def samples(views: Iterable[IndexView]) -> dict[str, list[tuple[list[str], float
     return {name: f.samples for name, f in fam.items()}
 
 
-def families(views: Iterable[IndexView]) -> list[object]:
-    """Make the metric families of ``views`` for a prometheus_client collector (gauges)."""
+def families(views: Iterable[IndexView], *, control: bool | None = None) -> list[object]:
+    """Make the metric families of ``views`` for a prometheus_client collector (gauges).
+
+    ``control``: whether the control plane's latest list of indexes succeeded (None: not
+    asked, one index), shown as ``pinecone_imports_control_plane_success``.
+    """
     from prometheus_client.core import GaugeMetricFamily
 
     out: list[object] = []
@@ -247,4 +260,7 @@ def families(views: Iterable[IndexView]) -> list[object]:
         for values, value in found:
             family.add_metric(values, value)
         out.append(family)
+    if control is not None:
+        name = "pinecone_imports_control_plane_success"
+        out.append(GaugeMetricFamily(name, PROJECT_METRICS[name], value=1.0 if control else 0.0))
     return out

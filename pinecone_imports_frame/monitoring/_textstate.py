@@ -34,7 +34,7 @@ from ._metrics import IndexView
 from ._running import NAN, RunningImport, RunningImports
 
 if TYPE_CHECKING:
-    from ._exporter import ImportsExporter
+    from ._exporter import ImportsExporter, _Index
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +84,14 @@ def _listing(exporter: ImportsExporter) -> dict[str, Any]:
     }
 
 
-def _host(exporter: ImportsExporter, index: Any) -> str:
-    """Return the host a project's index is listed on, where the exporter keeps one.
+def _host(exporter: ImportsExporter, index: _Index) -> str:
+    """Return the host a project's index is listed on, kept for a control plane that fails.
 
-    An exporter that lists the known indexes on their hosts while the control plane is
-    down needs them at the next run too; "" where it keeps none, or where the host is not
-    written as a label would be (never a Pinecone host).
+    While the control plane fails, the exporter lists the indexes it knows on their hosts:
+    the next run needs them too. "" where none is known, or where the host is not written
+    as a label would be (never a Pinecone host).
     """
-    host = getattr(index, "host", "") or ""
-    return host if isinstance(host, str) and exporter._label(host) == host else ""
+    return index.host if exporter._label(index.host) == index.host else ""
 
 
 def _view_state(view: IndexView) -> dict[str, Any]:
@@ -262,9 +261,7 @@ class TextfileState:
                 running.restore(entry["running"])
                 key = read.label(entry["key"])
                 index = indexes[key] = _Index(read.view(entry["view"]), running)
-                listed_on = entry.get("listed_on", "")
-                if listed_on and hasattr(index, "host"):
-                    index.host = read.label(listed_on)
+                index.host = read.label(entry["listed_on"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _Unusable(f"is malformed ({type(exc).__name__}: {printable(exc)})") from None
         return indexes

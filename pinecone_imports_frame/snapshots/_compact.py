@@ -56,7 +56,7 @@ from ..errors import SkippedFileWarning, SnapshotError
 from ._args import as_age, as_hosts, shared_params
 from ._catalog import LISTINGS_KEY, Listing, compact_listings_json, listings_json, rank
 from ._decode import read_stored
-from ._inventory import OK, Entry, Facts, settled_entries
+from ._inventory import OK, Entry, Facts, settled_entries, unrecorded
 from ._layout import (
     COMPACTED,
     DATE_KEY,
@@ -67,6 +67,7 @@ from ._layout import (
     encode_host,
     package_version,
 )
+from ._pruned import check_deadline, deadline, read_records
 from ._store import Store, open_store, store_errors
 from ._view import MAX_LOOKS
 from ._write import encode_parquet
@@ -171,6 +172,8 @@ def compact_snapshots(
     last_day = day(cutoff.floor("D") - pd.Timedelta(days=1))
     known: dict[str, Facts] = {}  # footers read, by path: a path's bytes never change
     entries = settled_entries(store, "compact", hosts=hosts, last_date=last_day, known=known)
+    # Read after the look: listings a prune recorded removed are not merged (see _pruned).
+    entries = unrecorded(entries, read_records(store))
     days: dict[tuple[str, str], list[Entry]] = {}
     for e in entries:
         if e.listing is not None:  # a listing of this package's, the copy that counts or not
@@ -223,7 +226,12 @@ def _compact_day(
     }
     if dry_run:
         return result
-    parts, skipped = read_stored(store, list(chosen.values()))
+    # Rows are written within the hour of reading the records just before them, or not
+    # at all: a record that old is never expired yet (see _pruned).
+    by = deadline()
+    recorded = read_records(store).of_host(host)
+    chosen = {p: (f, [x for x in xs if x.name not in recorded]) for p, (f, xs) in chosen.items()}
+    parts, skipped = read_stored(store, [(f, xs) for f, xs in chosen.values() if xs])
     for f, why in skipped:  # left where they are, untouched
         warnings.warn(
             f"not compacting {store.user_path(f.path)}: {why}; it stays as it is",
@@ -233,11 +241,12 @@ def _compact_day(
     if not parts:
         return None
     _fault("read")
-    merged = _merge(store, host, date, parts, inputs, known)
+    merged = _merge(store, host, date, parts, inputs, known, by)
     if merged is None:
         return None
-    path, size, held, losers = merged
-    names = {x.name for x in held}
+    path, size, held, losers, recorded = merged
+    # (A copy of a listing a prune recorded removed is no loss either.)
+    names = {x.name for x in held} | recorded
     # Each file the merged one holds every listing of (never one whose rows could not be
     # read, nor one holding a listing left out): its copies are all in the merged file.
     gone = [f for f, xs in inputs.values() if f.path != path and {x.name for x in xs} <= names]
@@ -262,7 +271,8 @@ def _merge(
     parts: list[tuple[Listing, pa.Table]],
     inputs: dict[str, tuple[SnapshotFile, list[Listing]]],
     known: dict[str, Facts],
-) -> tuple[str, int, list[Listing], list[SnapshotFile]] | None:
+    by: float,
+) -> tuple[str, int, list[Listing], list[SnapshotFile], set[str]] | None:
     """Write the merged file, then make sure it brings back nothing pruned meanwhile.
 
     Between reading the day and writing the merged file, a prune may have removed some
@@ -278,12 +288,15 @@ def _merge(
     """
     # Sorting before the merged files it merges: see the module's docstring.
     before = [f.path for f, _ in inputs.values() if f.kind == COMPACTED]
-    path, size, held = write_merged(store, host, date, parts, before=before)
+    path, size, held = write_merged(store, host, date, parts, before=before, by=by)
     _fault("written")
     for _ in range(MAX_LOOKS):
         entries = settled_entries(
             store, "compact", hosts=frozenset({host}), first_date=date, last_date=date, known=known
         )
+        # Read after the look: a listing recorded pruned is left out even where another
+        # file holds it (one left by a compaction killed before its own check).
+        recorded = read_records(store).of_host(host)
         holds: dict[str, set[str]] = {}
         files: dict[str, SnapshotFile] = {}
         for e in entries:
@@ -295,7 +308,7 @@ def _merge(
             logger.info("%s was replaced by another process meanwhile", path)
             return None
         elsewhere = {name for p, names in holds.items() if p != path for name in names}
-        pruned = mine - elsewhere
+        pruned = (mine - elsewhere) | (mine & recorded)
         if pruned:
             logger.info(
                 "%d listing(s) of %s on %s were pruned while it was compacted: left out",
@@ -304,7 +317,9 @@ def _merge(
                 date,
             )
             parts = [(x, t) for x, t in parts if x.name not in pruned]
-            written = write_merged(store, host, date, parts, before=before) if parts else None
+            written = (
+                write_merged(store, host, date, parts, before=before, by=by) if parts else None
+            )
             store.remove(path)
             if written is None:
                 return None
@@ -334,7 +349,7 @@ def _merge(
             for p, names in holds.items()
             if p != path and p not in inputs and files[p].kind == COMPACTED and names <= mine
         ]
-        return path, size, held, losers
+        return path, size, held, losers, recorded
     store.remove(path)  # the files it merged are all still there
     raise SnapshotError(
         f"could not compact {host} on {date} in {store.user_path(store.root)}: the day kept "
@@ -350,6 +365,7 @@ def write_merged(
     parts: list[tuple[Listing, pa.Table]],
     *,
     before: list[str] | tuple[str, ...] = (),
+    by: float | None = None,
 ) -> tuple[str, int, list[Listing]]:
     """Write listings as one compacted file of runs of a day, atomically, and check it back.
 
@@ -361,7 +377,8 @@ def write_merged(
     row), as compaction did before runs.
     Its path sorts before each of ``before`` (the compacted files it merges) that is
     named like it but for the random suffix. Returns its path, its size and the listings
-    it holds.
+    it holds. Past ``by`` (``_pruned.deadline``: an hour after the rows were read) it
+    writes nothing, and a file it wrote too late is removed: a transient SnapshotError.
 
     Examples
     --------
@@ -394,8 +411,14 @@ def write_merged(
     stem = store.join(encode_host(host), f"{DATE_KEY}{date}", name)[: -len(ext)]
     path = f"{stem}{_suffix_before(stem, before)}{ext}"
     where = store.user_path(path)
+    check_deadline(store, by, f"write the compacted file {where}")
     with store_errors("write the compacted file", where):
         store.write_atomic(path, data)
+    try:
+        check_deadline(store, by, f"keep the compacted file {where}")
+    except SnapshotError:
+        store.remove(path)
+        raise
     try:
         with store_errors("read back the compacted file", where, vanish_ok=True):
             _, md = store.footer(

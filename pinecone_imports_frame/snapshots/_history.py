@@ -34,6 +34,7 @@ from ._days import footer_of, read_runs, rows_of_file, threaded, whole_files
 from ._decode import open_compacted, rows_of_runs
 from ._layout import FILE_COLUMNS, SnapshotFile, day
 from ._pool import read_pool
+from ._pruned import Records, read_records
 from ._read import _listed_in, _Reader, _warn_skipped, _warn_unsettled, as_window
 from ._store import open_store
 from ._view import MAX_LOOKS
@@ -538,6 +539,20 @@ class _HistoryReader(_Reader):
         return table.replace_schema_metadata(None)
 
 
+def _unrecorded(instants: dict[str, np.ndarray], records: Records) -> dict[str, np.ndarray]:
+    """Leave out the instants of listings a prune recorded removed (see ``_pruned``)."""
+    if not records:
+        return instants
+    drop: dict[str, list[int]] = {}
+    for (host, _), us in records.listings.items():
+        drop.setdefault(host, []).append(us)
+    out = {
+        h: np.setdiff1d(v, np.array(drop[h], dtype=np.int64)) if h in drop else v
+        for h, v in instants.items()
+    }
+    return {h: v for h, v in out.items() if len(v)}
+
+
 def _with_host(table: pa.Table, host: str) -> pa.Table:
     """Return runs of one index with their ``index_host`` column."""
     return table.append_column("index_host", pa.array([host] * table.num_rows, pa.string()))
@@ -636,6 +651,8 @@ def read_history(
             try:
                 settled = reader.gather(scan)
                 final = reader.read_instants()  # the lake's last look's, in the window
+                # Read last: what a prune recorded removed meanwhile is left out.
+                final = _unrecorded(final, read_records(store))
                 table = reader.runs.result(final)
             except _Restart as why:
                 logger.info("reading the lake again: %s", why)

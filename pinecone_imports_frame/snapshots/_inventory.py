@@ -29,6 +29,7 @@ from ._layout import (
     listed_us_from_name,
     schema_problem,
 )
+from ._pruned import Records, read_records
 from ._store import Store, is_arrow_error, open_store, store_errors
 from ._view import MAX_LOOKS, settle
 
@@ -255,6 +256,13 @@ def settled_entries(store: Store, what: str, **survey_options: Any) -> list[Entr
     return entries
 
 
+def unrecorded(entries: list[Entry], records: Records) -> list[Entry]:
+    """Leave out the listings a prune recorded removed (see ``_pruned``)."""
+    if not records:
+        return entries
+    return [e for e in entries if e.listing is None or (e.file.host, e.listing.name) not in records]
+
+
 def inventory_frame(store: Store, entries: list[Entry]) -> pd.DataFrame:
     """Build the frame of :func:`list_snapshots` from judged files, sorted by ``listed_at``.
 
@@ -352,6 +360,7 @@ def list_snapshots(
     """
     store = open_store(root, storage_options)
     entries, settled = survey(store)
+    entries = unrecorded(entries, read_records(store))  # read last: see _pruned
     if not settled:
         warnings.warn(
             f"the lake {store.user_path(store.root)} kept changing through {MAX_LOOKS} "

@@ -26,8 +26,10 @@ from ._inventory import (
     Facts,
     inventory_frame,
     settled_entries,
+    unrecorded,
 )
 from ._layout import TEMPORARY, SnapshotFile
+from ._pruned import Records, deadline, expire, read_records, write_record
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
@@ -97,7 +99,9 @@ def prune_snapshots(
         without ``all_snapshots=True``.
     SnapshotError
         The root does not exist or is not a lake, or a file could not be deleted (those
-        deleted before it stay deleted).
+        deleted before it stay deleted). Once the prune has recorded what it removes
+        (``_pruned/``), its ``.partial`` holds those rows: no reader shows them any more,
+        and the next prune removes what is left of them without reporting them again.
 
     Examples
     --------
@@ -124,11 +128,38 @@ def prune_snapshots(
         )
 
     entries = look()
-    doomed = plan(entries, cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
+    # Read after the look: what an earlier prune recorded removed is neither counted,
+    # nor reported again (see _pruned), though copies of it are removed below.
+    records = read_records(store)
+    doomed = plan(unrecorded(entries, records), cutoff=cutoff, keep_last=keep_last, corrupt=corrupt)
     removed = inventory_frame(store, doomed)
     if not dry_run:
-        remove(store, doomed, entries, look)
+        write_record(
+            store,
+            ((e.file.host, e.listing.name, e.listing.listed_us) for e in doomed if e.listing),
+        )  # before anything is removed: from now on no reader shows them
+        try:
+            remove(store, doomed, entries, look, recorded=set(records.listings))
+            # No file held a recorded listing at remove's last look: the records a day
+            # old can go quiet (see _pruned). Under an age-only selector, only those
+            # whose every listing is older than the cutoff were looked for.
+            by_age = _selector(cutoff, keep_last, corrupt) is not None
+            expire(store, _looked_for(records, cutoff if by_age else None))
+        except SnapshotError as exc:
+            exc.partial = removed  # recorded: pruned for every reader already
+            raise
     return removed
+
+
+def _looked_for(records: Records, cutoff: int | None) -> Records:
+    """Return the records a look judging files older than ``cutoff`` checked (all without).
+
+    A look by age alone judged no file newer than the cutoff: should a record name a
+    listing that new (a ``keep_last`` prune's), no record is expired this time.
+    """
+    if cutoff is None or all(us < cutoff for us in records.listings.values()):
+        return records
+    return Records()
 
 
 def _selector(
@@ -237,7 +268,12 @@ def plan(
 
 
 def remove(
-    store: Store, doomed: list[Entry], entries: list[Entry], look: Callable[[], list[Entry]]
+    store: Store,
+    doomed: list[Entry],
+    entries: list[Entry],
+    look: Callable[[], list[Entry]],
+    *,
+    recorded: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
 ) -> None:
     """Remove every copy of the ``doomed`` listings, and the doomed files that hold none.
 
@@ -246,7 +282,8 @@ def remove(
     atomically), and only then deleted. Then the lake is looked at again (``look``) and
     this repeats until no file holds a doomed listing: a compaction running meanwhile
     may have merged one into a file written after the first look, and a pruned listing
-    must not come back.
+    must not come back. Copies of the ``recorded`` listings (host, name: pruned by an
+    earlier prune, see ``_pruned``) are removed alike, unreported.
 
     Examples
     --------
@@ -267,6 +304,7 @@ def remove(
             logger.info("pruned %s", store.user_path(e.file.path))
             touched.append(e.file)
     going = {(e.file.host, e.listing.name) for e in doomed if e.listing is not None}
+    going |= recorded
     for attempt in range(MAX_LOOKS):
         holders: dict[str, tuple[SnapshotFile, list[Listing]]] = {}
         for e in entries:
@@ -304,6 +342,13 @@ def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
 
     False when the file vanished meanwhile (merged again by a compaction).
     """
+    # Rows are written within the hour of reading the records just before them (see
+    # _pruned): listings another prune recorded since this one began are left out too.
+    by = deadline()
+    recorded = read_records(store).of_host(f.host)
+    staying = [x for x in staying if x.name not in recorded]
+    if not staying:
+        return True  # (the file holds only listings that go)
     parts, skipped = read_stored(store, [(f, staying)])
     if skipped:
         raise SnapshotError(
@@ -313,6 +358,6 @@ def _rewrite(store: Store, f: SnapshotFile, staying: list[Listing]) -> bool:
     if len(parts) != len(staying):
         logger.info("%s vanished before it was rewritten", f.path)
         return False
-    path, _, _ = write_merged(store, f.host, f.date, parts)
+    path, _, _ = write_merged(store, f.host, f.date, parts, by=by)
     logger.info("rewrote %s as %s without the pruned listings", f.path, path)
     return True

@@ -34,6 +34,7 @@ from ._decode import (
 )
 from ._layout import COMPACTED, FILE_COLUMNS, OTHER, SNAPSHOT, SnapshotFile, day
 from ._pool import read_pool
+from ._pruned import Records, read_records
 from ._store import Store, open_store
 from ._view import MAX_LOOKS
 
@@ -199,10 +200,13 @@ def read_snapshots(
         skipped: list[tuple[SnapshotFile, str]] = []
         reader = _Reader(store, read_cols, names, skipped, (since_us, until_us))
         settled = reader.gather(scan)
+        # Read last: the frame is the lake as it stood when the records were read.
+        recorded = reader.recorded(read_records(store))
         _warn_skipped(store, skipped)
         if not settled:
             _warn_unsettled(store)
-        table = _without(_stack_pieces(reader.pieces), reader.gone() if settled else set())
+        gone = reader.gone() if settled else set()
+        table = _without(_stack_pieces(reader.pieces), gone | recorded)
         if table is None or table.num_rows == 0:
             return _empty(wanted, dtype_backend)
 
@@ -271,6 +275,7 @@ class _Reader:
         self.read: set[Stamp] = set()  # the listings read, as their rows say them
         self.held: set[Stamp] = set()  # what the files of the last look hold
         self.opened: dict[str, Compacted | None] = {}  # compacted files (None: skipped)
+        self.names_at: dict[Stamp, set[str]] = {}  # the names of the listings read, by instant
 
     def gather(self, scan: Callable[[], list[SnapshotFile]]) -> bool:
         """Look until a look read all it found and the next scan finds no new file.
@@ -293,6 +298,18 @@ class _Reader:
                 ]
             clean, paths = self._look(found), now
         return False
+
+    def recorded(self, records: Records) -> set[Stamp]:
+        """Return the listings read that a prune recorded removed (see ``_pruned``).
+
+        An instant is left out when every listing read at it is recorded (two writers'
+        listings at one microsecond: rows cannot tell them apart, and a kept one stays).
+        """
+        if not records:
+            return set()
+        return {
+            at for at, names in self.names_at.items() if all((at[0], n) in records for n in names)
+        }
 
     def gone(self) -> set[Stamp]:
         """Return the listings read that the lake no longer held at the last look (pruned)."""
@@ -364,7 +381,8 @@ class _Reader:
         clean = True
         for b in read_batches(self.store, files, self.read_cols, self.names, self.skipped):
             self.got.update((f.host, f.name) for f in b.done)
-            self.read.update((f.host, f.listed_us or 0) for f, _ in b.decoded)
+            for f, _ in b.decoded:
+                self._note((f.host, f.listed_us or 0), f.name)
             clean = clean and not b.vanished
             self._keep(stack(b.decoded, self.read_cols, self.skipped, {}))
         return clean
@@ -379,9 +397,15 @@ class _Reader:
             return False
         self.got.update((f.host, x.name) for x in keep)
         if t is not None:
-            self.read.update((f.host, x.listed_us) for x in keep)
+            for x in keep:
+                self._note((f.host, x.listed_us), x.name)
             self._keep(self._piece(f, t, keep))
         return True
+
+    def _note(self, at: Stamp, name: str) -> None:
+        """Note a listing read: its instant, and its name at that instant."""
+        self.read.add(at)
+        self.names_at.setdefault(at, set()).add(name)
 
     def _rows(self, f: SnapshotFile, c: Any, keep: list[Listing]) -> pa.Table | None:
         """Read the rows of ``keep``, the listings wanted of the compacted file ``f``."""
