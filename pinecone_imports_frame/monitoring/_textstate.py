@@ -8,7 +8,8 @@ that replaces it is atomic there, and node_exporter's textfile collector reads o
 ``*.prom`` files): read before the listing, written after it.
 
 The file holds per index its view (the figures of its last good listing and its
-listing's health) and its running imports' memory: times in µs by Pinecone's clock
+listing's health), the host it is listed on (for a control plane that fails) and its
+running imports' memory: times in µs by Pinecone's clock
 (the listing's ``listed_at``, corrected by the server's ``Date``, as the running memory
 counts), ids and names as the ``.prom`` file shows them (printable, redacted, at most
 128 characters), never the key. It is bounded as the memory is: the imports running at
