@@ -652,7 +652,7 @@ def test_a_listing_the_exporter_cannot_read_is_a_failed_one_and_it_goes_on(
     assert value(s, "pinecone_imports_listing_success", index_name="docs") == 0
     (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert record.levelno == logging.ERROR and record.exc_info is not None
-    assert "could not be turned into metrics" in record.getMessage()
+    assert "failed unexpectedly, a bug to report" in record.getMessage()
     assert "a listing nobody foresaw" in record.getMessage()
     monkeypatch.undo()
     assert exporter.refresh() is True

@@ -188,3 +188,32 @@ def test_a_control_plane_down_from_the_start_is_said_once(
     # No index known: the project's listing fails too (an empty index_host), said once.
     assert success(exporter.text()) == {"": 0, "*": 0}
     assert len(caplog.records) == 1 and "control plane" in caplog.records[0].getMessage()
+
+
+def test_a_bug_in_one_indexs_listing_fails_that_index_said_and_the_others_go_on(
+    imports_project: Project,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception other than PineconeImportsError in a listing thread was kept in its
+    future and never looked at: the index kept its old figures, success 1, and no line."""
+    from pinecone_imports_frame import loader
+
+    exporter = project_exporter(imports_project, indexes=["prod-*"])
+    assert exporter.refresh() is True
+    real = loader.read_imports
+
+    def read(*, connection: Any, **options: Any) -> Any:
+        if connection.index_name == "prod-recs":
+            raise RuntimeError("a bug nobody foresaw")
+        return real(connection=connection, **options)
+
+    monkeypatch.setattr(loader, "read_imports", read)
+    stop = threading.Event()
+    with caplog.at_level(logging.WARNING, logger="pinecone_imports_frame"):
+        assert exporter.run(interval="1s", stop=stop, max_listings=1) == 1
+    assert success(exporter.text()) == {"prod-search": 1, "prod-recs": 0, "*": 1}
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert said and all(r.levelno == logging.ERROR for r in said)  # once per listing of it
+    assert all("index prod-recs failed unexpectedly" in r.getMessage() for r in said)
+    assert "a bug nobody foresaw" in said[0].getMessage()

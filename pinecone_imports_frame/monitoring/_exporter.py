@@ -31,6 +31,7 @@ from ..parsing import Duration, Interval, parse_duration, parse_interval
 from ..polling import poll
 from ..schema import STATUSES
 from . import DEFAULT_PORT
+from ._columns import Columns, listed_at_us, micros
 from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, distinct_labels, families, label
 from ._running import US, RunningImports
 
@@ -109,55 +110,11 @@ class MetricsServer:
         self._thread.join(timeout=10)
 
 
-def _listed_at_us(df: pd.DataFrame) -> int:
-    """Return the listing's time (the server's clock) in µs."""
-    text = df.attrs.get("listed_at")
-    ts = pd.Timestamp(text) if text else pd.Timestamp(df["listed_at"].max())
-    return int(ts.as_unit("us").asm8.view("i8"))
-
-
-def _micros(s: pd.Series) -> np.ndarray:
-    """Timestamps as int64 µs; NaT as the smallest int64."""
-    return np.asarray(s.array.as_unit("us").asi8)
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """The columns of a listing the metrics read, taken out of the frame once."""
-
-    ids: Any
-    codes: np.ndarray
-    names: list[str]
-    finished: np.ndarray
-    percent: Any
-    records: Any
-    invalid: Any
-
-    @classmethod
-    def of(cls, df: pd.DataFrame) -> _Columns:
-        # pandas deep-copies a frame's attrs into each column taken out of it: the listing's
-        # attrs are set aside meanwhile (a third of the exporter's CPU per listing, else).
-        attrs, df.attrs = df.attrs, {}
-        try:
-            status = df["status"]
-            return cls(
-                ids=df["id"].array,
-                codes=status.cat.codes.to_numpy(),
-                names=[str(c) for c in status.cat.categories],
-                finished=_micros(df["finished_at"]),
-                percent=df["percent_complete"].array,
-                records=df["records_imported"].array,
-                invalid=df["validation_errors"].array,
-            )
-        finally:
-            df.attrs = attrs
-
-    def texts(self, rows: np.ndarray) -> list[Any]:
-        return list(self.ids[rows].tolist())
-
-    @staticmethod
-    def floats(values: Any, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(values[rows].to_numpy(dtype=np.float64, na_value=np.nan))
+def _said(future: Future[Any]) -> None:
+    """Log what a listing of the pool raised beyond PineconeImportsError (a bug): not lost."""
+    error = None if future.cancelled() else future.exception()
+    if error is not None:
+        logger.error("a listing raised (a bug; the exporter goes on): %s", printable(error))
 
 
 def failure_kind(error: BaseException) -> str:
@@ -405,7 +362,7 @@ class ImportsExporter:
         try:
             one = self.connection.for_index(host, name)
             df = read_imports(connection=one, page_size=self.page_size, progress=False)
-        except PineconeImportsError as exc:
+        except Exception as exc:  # a bug below fails this index, said; the others go on
             error = exc
         took = _clock() - begun
         with self._lock:
@@ -413,7 +370,8 @@ class ImportsExporter:
             if index is None:  # dropped from the project meanwhile
                 return True
             if error is not None:
-                self._failed(index, error, took)
+                bug = not isinstance(error, PineconeImportsError)
+                self._failed(index, error, took, unreadable=bug)
                 ok = False
             else:
                 assert df is not None
@@ -430,9 +388,9 @@ class ImportsExporter:
         view.duration_seconds = took
         where = f"index {view.name or view.host}" if view.name or view.host else "the project"
         kind = failure_kind(error)
-        if unreadable:  # a listing the exporter could not turn into metrics: a bug to see
+        if unreadable:  # a listing that failed, or could not be shown, by a bug: to see
             logger.error(
-                "the listing of %s arrived but could not be turned into metrics "
+                "the listing of %s failed unexpectedly, a bug to report "
                 "(pinecone_imports_listing_success is 0, the last figures kept): %s",
                 where,
                 printable(error),
@@ -469,8 +427,8 @@ class ImportsExporter:
         view = replace(index.view)
         if not view.name and df.attrs.get("index_name"):
             view.name = self._label(df.attrs["index_name"])
-        listed = _listed_at_us(df)
-        c = _Columns.of(df)
+        listed = listed_at_us(df)
+        c = Columns.of(df)
         counts = np.bincount(c.codes[c.codes >= 0], minlength=len(c.names))
         view.statuses = {}
         for n, k in zip(c.names, counts, strict=True):  # statuses written alike: summed
@@ -485,7 +443,7 @@ class ImportsExporter:
         return view
 
     def _take_failures(
-        self, index: _Index, view: IndexView, df: pd.DataFrame, c: _Columns, listed: int
+        self, index: _Index, view: IndexView, df: pd.DataFrame, c: Columns, listed: int
     ) -> None:
         failed_code = c.names.index(_FAILED) if _FAILED in c.names else -2
         rows = np.flatnonzero(c.codes == failed_code)
@@ -496,8 +454,8 @@ class ImportsExporter:
             needed = list(trends.COLUMNS_NEEDED["failed_imports"])
             failed = trends.failed_imports(df.take(rows)[needed])
             failed = failed[(failed["status"] == _FAILED).to_numpy()]
-            when = _micros(failed["finished_at"])
-            created = _micros(failed["created_at"])
+            when = micros(failed["finished_at"])
+            created = micros(failed["created_at"])
             nat = np.iinfo(np.int64).min
             index.failed_when = np.where(when == nat, created, when)
             category = failed["error_category"].astype(object).to_numpy()
@@ -509,7 +467,7 @@ class ImportsExporter:
         view.failed = {str(c): int(k) for c, k in zip(found, n, strict=True)}
         view.retry_traps = int(index.failed_trap[recent].sum())
 
-    def _take_running(self, index: _Index, view: IndexView, c: _Columns, listed: int) -> None:
+    def _take_running(self, index: _Index, view: IndexView, c: Columns, listed: int) -> None:
         running_codes = [c.names.index(s) for s in (_PENDING, _IN_PROGRESS) if s in c.names]
         rows = np.flatnonzero(np.isin(c.codes, running_codes))
         view.running = index.running.update(
@@ -521,7 +479,7 @@ class ImportsExporter:
             c.floats(c.invalid, rows),
         )
 
-    def _take_finished(self, view: IndexView, c: _Columns, listed: int) -> None:
+    def _take_finished(self, view: IndexView, c: Columns, listed: int) -> None:
         rows = np.flatnonzero(c.finished >= listed - RECENT_SECONDS * US)
         rows = rows[np.argsort(-c.finished[rows], kind="stable")][:MAX_FINISHED]
         records, invalid = c.floats(c.records, rows), c.floats(c.invalid, rows)
@@ -673,6 +631,7 @@ class ImportsExporter:
                 for name, host in self._targets():
                     if name not in flying or flying[name].done():
                         flying[name] = pool.submit(self._list_one, name, host)
+                        flying[name].add_done_callback(_said)
 
         def ask_control_plane() -> None:
             self._list_control_plane()
@@ -685,6 +644,7 @@ class ImportsExporter:
             with guard:
                 if "" not in flying or flying[""].done():  # "": never an index's name
                     flying[""] = control.submit(ask_control_plane)
+                    flying[""].add_done_callback(_said)
             list_due()
             return True
 
