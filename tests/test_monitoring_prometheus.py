@@ -102,7 +102,9 @@ def test_the_rules_unit_tests_pass() -> None:
     [
         ("seconds_since_progress > 1800", "seconds_since_progress > 3600"),
         ("pinecone_import_indexing_seconds > 3600", "pinecone_import_indexing_seconds >= 3600"),
-        ("pinecone_imports_failed > 0", "pinecone_imports_failed > 1"),
+        ("failed_total[15m]) > 0", "failed_total[15m]) > 1"),
+        ("failed_total[15m])", "failed_total[5m])"),  # resolved too soon
+        ("increase(pinecone_imports_failed_total[15m]) > 0", "pinecone_imports_failed > 0"),
         ("for: 5m", "for: 10m"),
         ("for: 2m", "for: 3m"),
         ('up{job="pinecone-imports"} == 0', 'up{job="pinecone_imports"} == 0'),
@@ -228,9 +230,9 @@ def exporter_process(tmp_path: Path) -> Iterator[tuple[Emulator, str]]:
             assert KEY not in err.read_text()
 
 
+# Not PineconeImportFailed: the failures were there at the exporter's first listing (a
+# restart's), so its counter does not rise (test_monitoring_failures: a new one counts).
 FIRING = {
-    ("PineconeImportFailed", "system_limit"),
-    ("PineconeImportFailed", "namespace_exists"),
     ("PineconeImportRetryTrap", None),
     ("PineconeImportStalled", "stuck"),
     ("PineconeImportIndexingTooLong", "indexing"),
@@ -251,27 +253,18 @@ def test_a_real_prometheus_scrapes_the_exporter_and_the_rules_fire(
     prometheus = Prometheus(tmp_path, target)
     try:
         deadline = time.monotonic() + 60
-        seen_at = fired_at = None
         while True:
-            if seen_at is None and prometheus.query(
-                'pinecone_imports_failed{error_category="system_limit"} > 0'
-            ):
-                seen_at = time.monotonic()
             firing = {_key(a) for a in prometheus.alerts() if a["state"] == "firing"}
-            if (
-                seen_at is not None
-                and fired_at is None
-                and ("PineconeImportFailed", "system_limit") in firing
-            ):
-                fired_at = time.monotonic()
             if firing >= FIRING:
                 break
             assert time.monotonic() < deadline, (firing, prometheus.log.read_text())
             time.sleep(0.25)
-        # The failure's alert fired within a few evaluation intervals (1 s) of its series.
-        assert seen_at is not None and fired_at is not None and fired_at - seen_at < 5
-        # Nothing else fires: the exporter lists fine and the metrics are fresh.
+        # Nothing else fires: the exporter lists fine and the metrics are fresh; the
+        # failures listed from the start are in the gauge, and page no one.
         assert {name for name, _ in firing} == {name for name, _ in FIRING}
+        assert prometheus.query('pinecone_imports_failed{error_category="system_limit"} > 0')
+        counter = prometheus.query('pinecone_imports_failed_total{error_category="system_limit"}')
+        assert [r["value"][1] for r in counter] == ["0"]
 
         # The series, as Prometheus stored them, with the index's labels.
         (stuck,) = prometheus.query('pinecone_import_percent_complete{import_id="stuck"}')

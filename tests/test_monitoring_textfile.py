@@ -311,7 +311,7 @@ def _another_listing(state: Path) -> None:
         (_not_json, "is not JSON"),
         (
             _newer,
-            "was written by a newer pinecone-imports-frame (state version 99; this one reads 1)",
+            "was written by a newer pinecone-imports-frame (state version 99; this one reads 2)",
         ),
         (_malformed, "is malformed"),
         (_hostile_label, "is malformed"),
@@ -332,7 +332,7 @@ def test_an_unusable_state_file_is_said_and_replaced(
     assert "replaced after this run" in err and "Traceback" not in err
     since = value(cron.samples(), "pinecone_import_seconds_since_progress", import_id="stall-1")
     assert since == 0  # counted from this run's listing
-    assert json.loads(cron.state.read_text())["version"] == 1  # replaced with a good one
+    assert json.loads(cron.state.read_text())["version"] == 2  # replaced with a good one
     emu.advance("10m")
     assert main(cron.argv) == 0 and "state file" not in capsys.readouterr().err
 

@@ -32,7 +32,15 @@ from ..polling import poll
 from ..schema import STATUSES
 from . import DEFAULT_PORT
 from ._columns import Columns, listed_at_us, micros
-from ._metrics import MAX_FINISHED, RECENT_SECONDS, IndexView, distinct_labels, families, label
+from ._metrics import (
+    MAX_FINISHED,
+    RECENT_SECONDS,
+    IndexView,
+    distinct_labels,
+    families,
+    id_key,
+    label,
+)
 from ._running import US, RunningImports
 
 logger = logging.getLogger(__name__)
@@ -67,6 +75,9 @@ class _Index:
     failed_when: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     failed_category: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     failed_trap: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    #: The failed imports of the latest listing (:func:`id_key`); None before the first,
+    #: whose failures are not counted in ``failed_total`` (they did not appear meanwhile).
+    failed_seen: frozenset[str] | None = None
     failing: bool = False
     #: What the failures of the current run are (:func:`failure_kind`).
     failing_kind: str | None = None
@@ -462,10 +473,22 @@ class ImportsExporter:
             index.failed_category = np.where(pd.isna(category), "other", category)
             index.failed_trap = failed["retry_trap"].to_numpy(dtype=bool)
             index.failed_key = key
+            self._count_failures(index, view, failed["id"].tolist())
         recent = index.failed_when >= listed - self.window_us
         found, n = np.unique(index.failed_category[recent], return_counts=True)
         view.failed = {str(c): int(k) for c, k in zip(found, n, strict=True)}
         view.retry_traps = int(index.failed_trap[recent].sum())
+
+    def _count_failures(self, index: _Index, view: IndexView, ids: list[object]) -> None:
+        """Count the failed imports not in the previous listing; remember those listed only."""
+        keys = [id_key(i, redact=self.connection.api_key.redact) for i in ids]
+        if index.failed_seen is not None:
+            view.failed_total = total = dict(view.failed_total)  # the last view's stays whole
+            new = dict(zip(keys, index.failed_category, strict=True))  # an id listed twice: once
+            for key, category in new.items():
+                if key not in index.failed_seen:
+                    total[str(category)] = total.get(str(category), 0) + 1
+        index.failed_seen = frozenset(keys)
 
     def _take_running(self, index: _Index, view: IndexView, c: Columns, listed: int) -> None:
         running_codes = [c.names.index(s) for s in (_PENDING, _IN_PROGRESS) if s in c.names]

@@ -1,7 +1,8 @@
 """The exporter's metrics: their names, help, labels, and how an index's state becomes them.
 
-Names follow Prometheus' conventions (base units in the name, ``_seconds``; no
-``_total``: every metric is a gauge of the latest listing) and labels follow Pinecone's
+Names follow Prometheus' conventions (base units in the name, ``_seconds``; every metric
+is a gauge of the latest listing but ``pinecone_imports_failed_total``, a counter of the
+failures seen to appear, which alerts on each new one) and labels follow Pinecone's
 own metrics: ``index_name``, with ``index_host`` beside it (``index_name`` is empty, so
 Prometheus drops it, where no name is known). Per-import series (``import_id``) exist for
 running imports only, and for the records of imports finished within the last hour: an
@@ -37,6 +38,9 @@ RECENT_SECONDS = 3600
 
 INDEX_LABELS = ("index_name", "index_host")
 IMPORT_LABELS = (*INDEX_LABELS, "import_id")
+
+#: The counters of :data:`METRICS` (the others are gauges).
+COUNTERS = frozenset({"pinecone_imports_failed_total"})
 
 #: name -> (help, labels). The README's metric table and the dashboard use these names.
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -79,6 +83,12 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pinecone_imports_failed": (
         "Imports that failed within the window (--window, default 24h) before the latest "
         "listing, per error category.",
+        (*INDEX_LABELS, "error_category"),
+    ),
+    "pinecone_imports_failed_total": (
+        "Failed imports the exporter saw appear in its listings, per error category: each "
+        "import once, when first listed failed (those failed at its first listing of the "
+        "index are not counted, so a restart never counts old failures again).",
         (*INDEX_LABELS, "error_category"),
     ),
     "pinecone_imports_retry_traps": (
@@ -153,6 +163,24 @@ def distinct_labels(values: Sequence[object], *, redact: Callable[[str], str] = 
     return out
 
 
+def id_key(value: object, *, redact: Callable[[str], str] = str) -> str:
+    """Name an import for the memory of failures seen: its label, or a hash where that differs.
+
+    The same id is the same key from listing to listing, whatever else is listed (unlike
+    :func:`distinct_labels`), and a key is a label value as written (for the state file).
+
+    Examples
+    --------
+    >>> id_key("7"), id_key("x" * 500)  # doctest: +ELLIPSIS
+    ('7', '~...')
+    """
+    text = label(value, redact=redact)
+    if text == str(value):
+        return text
+    raw = str(value).encode("utf-8", "surrogatepass")
+    return "~" + hashlib.sha256(raw).hexdigest()[:32]
+
+
 @dataclass
 class IndexView:
     """What the exporter shows of one index: its labels, its listing's health, its imports.
@@ -168,6 +196,8 @@ class IndexView:
     duration_seconds: float | None = None
     statuses: dict[str, int] | None = None
     failed: dict[str, int] = field(default_factory=dict)
+    #: Failures seen to appear, per category (``pinecone_imports_failed_total``).
+    failed_total: dict[str, int] = field(default_factory=dict)
     retry_traps: int = 0
     running: list[RunningImport] = field(default_factory=list)
     #: (id, records_imported, validation_errors) of imports finished in the last hour.
@@ -229,6 +259,9 @@ def samples(views: Iterable[IndexView]) -> dict[str, list[tuple[list[str], float
             fam["pinecone_imports_failed"].add(
                 [*index, category], float(view.failed.get(category, 0))
             )
+            fam["pinecone_imports_failed_total"].add(
+                [*index, category], float(view.failed_total.get(category, 0))
+            )
         fam["pinecone_imports_retry_traps"].add(index, float(view.retry_traps))
         for run in view.running:
             labels = [*index, run.id]
@@ -246,17 +279,18 @@ def samples(views: Iterable[IndexView]) -> dict[str, list[tuple[list[str], float
 
 
 def families(views: Iterable[IndexView], *, control: bool | None = None) -> list[object]:
-    """Make the metric families of ``views`` for a prometheus_client collector (gauges).
+    """Make the metric families of ``views`` for a prometheus_client collector.
 
     ``control``: whether the control plane's latest list of indexes succeeded (None: not
     asked, one index), shown as ``pinecone_imports_control_plane_success``.
     """
-    from prometheus_client.core import GaugeMetricFamily
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
     out: list[object] = []
     for name, found in samples(views).items():
         doc, labels = METRICS[name]
-        family = GaugeMetricFamily(name, doc, labels=list(labels))
+        kind = CounterMetricFamily if name in COUNTERS else GaugeMetricFamily
+        family = kind(name, doc, labels=list(labels))
         for values, value in found:
             family.add_metric(values, value)
         out.append(family)

@@ -8,13 +8,15 @@ that replaces it is atomic there, and node_exporter's textfile collector reads o
 ``*.prom`` files): read before the listing, written after it.
 
 The file holds per index its view (the figures of its last good listing and its
-listing's health), the host it is listed on (for a control plane that fails) and its
-running imports' memory: times in µs by Pinecone's clock
-(the listing's ``listed_at``, corrected by the server's ``Date``, as the running memory
-counts), ids and names as the ``.prom`` file shows them (printable, redacted, at most
-128 characters), never the key. It is bounded as the memory is: the imports running at
-the last listing (at most 500 per index, their samples of the last hour), the indexes
-listed; an index whose name a label would change (never a Pinecone index name) is not
+listing's health, and the counter of failures seen, ``failed_total``), the host it is
+listed on (for a control plane that fails), the failed imports of its last listing (so
+that the counter counts each once, across runs) and its running imports' memory: times
+in µs by Pinecone's clock (the listing's ``listed_at``, corrected by the server's
+``Date``, as the running memory counts), ids and names as the ``.prom`` file shows them
+(printable, redacted, at most 128 characters), never the key. It is bounded as the
+memory is: the imports running at the last listing (at most 500 per index, their samples
+of the last hour), the failed imports listed, the indexes listed; an index whose name a
+label would change (never a Pinecone index name) is not
 kept. A state file that cannot be used is said (a warning) and the run starts afresh.
 """
 
@@ -43,8 +45,9 @@ logger = logging.getLogger(__name__)
 STATE_SUFFIX = ".state.json"
 #: What marks a state file as this exporter's.
 KIND = "pinecone-imports-frame/metrics-textfile-state"
-#: The version written; a newer one is not read.
-VERSION = 1
+#: The version written; a newer one is not read. Version 1 had no counter of failures
+#: (read as none seen: the next listing counts no failure, as an exporter's first).
+VERSION = 2
 
 _FLOATS = tuple(f for f in RunningImport.__dataclass_fields__ if f not in ("id", "phase"))
 _PHASES = ("pending", "loading", "indexing")
@@ -104,6 +107,7 @@ def _view_state(view: IndexView) -> dict[str, Any]:
         "duration_seconds": view.duration_seconds,
         "statuses": view.statuses,
         "failed": view.failed,
+        "failed_total": view.failed_total,
         "retry_traps": view.retry_traps,
         "running": [
             {"id": r.id, "phase": r.phase, **{f: _plain(getattr(r, f)) for f in _FLOATS}}
@@ -164,6 +168,9 @@ class _Reader:
             duration_seconds=self.optional(v["duration_seconds"]),
             statuses=statuses,
             failed={self.label(c): self.count(n) for c, n in v["failed"].items()},
+            failed_total={
+                self.label(c): self.count(n) for c, n in v.get("failed_total", {}).items()
+            },
             retry_traps=self.count(v["retry_traps"]),
             running=running,
             finished=[(self.label(i), self.number(r), self.number(n)) for i, r, n in v["finished"]],
@@ -263,6 +270,9 @@ class TextfileState:
                 key = read.label(entry["key"])
                 index = indexes[key] = _Index(read.view(entry["view"]), running)
                 index.host = read.label(entry["listed_on"])
+                if version > 1:
+                    seen = entry["failed_seen"]
+                    index.failed_seen = None if seen is None else frozenset(map(read.label, seen))
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _Unusable(f"is malformed ({type(exc).__name__}: {printable(exc)})") from None
         return indexes
@@ -285,6 +295,7 @@ class TextfileState:
                     "view": _view_state(index.view),
                     "running": index.running.memory(),
                     "listed_on": _host(exporter, index),
+                    "failed_seen": None if index.failed_seen is None else sorted(index.failed_seen),
                 }
                 for key, index in exporter._indexes.items()
                 if exporter._label(key) == key  # a label as the .prom file has it, no other
