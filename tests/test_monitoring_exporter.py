@@ -656,3 +656,17 @@ def test_a_listing_the_exporter_cannot_read_is_a_failed_one_and_it_goes_on(
     assert "a listing nobody foresaw" in record.getMessage()
     monkeypatch.undo()
     assert exporter.refresh() is True
+
+
+def test_a_pending_import_shows_how_long_it_has_waited(emu: Emulator) -> None:
+    """An import stuck in Pending had no series: check reported it, no alert could."""
+    exporter = exporter_for(emu)
+    exporter.refresh()
+    s = scrape(exporter.text())
+    # "waiting" was created 5 minutes before the listing; the others are not Pending.
+    assert names(s, "pinecone_import_pending_seconds") == {"waiting"}
+    assert abs(value(s, "pinecone_import_pending_seconds", import_id="waiting") - 300) <= 2
+    emu.advance("2h")  # by Pinecone's clock: past PineconeImportPendingTooLong's 2h
+    exporter.refresh()
+    s = scrape(exporter.text())
+    assert abs(value(s, "pinecone_import_pending_seconds", import_id="waiting") - 7500) <= 2

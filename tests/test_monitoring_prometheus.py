@@ -85,7 +85,7 @@ def test_the_shipped_rules_pass_promtool_check_rules() -> None:
     assert PROMTOOL is not None
     proc = run(PROMTOOL, "check", "rules", str(monitoring.RULES))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "SUCCESS: 9 rules found" in proc.stdout
+    assert "SUCCESS: 10 rules found" in proc.stdout
 
 
 @needs_promtool
@@ -102,6 +102,8 @@ def test_the_rules_unit_tests_pass() -> None:
     [
         ("seconds_since_progress > 1800", "seconds_since_progress > 3600"),
         ("pinecone_import_indexing_seconds > 3600", "pinecone_import_indexing_seconds >= 3600"),
+        ("pending_seconds > 7200", "pending_seconds >= 7200"),
+        ("pending_seconds > 7200", "pending_seconds > 10800"),
         ("failed_total[15m]) > 0", "failed_total[15m]) > 1"),
         ("failed_total[15m])", "failed_total[5m])"),  # resolved too soon
         ("increase(pinecone_imports_failed_total[15m]) > 0", "pinecone_imports_failed > 0"),
@@ -134,6 +136,13 @@ def test_a_scrape_passes_promtool_check_metrics() -> None:
         for _ in range(3):
             exporter.refresh()
             emu.advance("3m")
+        started = urllib.request.Request(
+            emu.url + "/bulk/imports", data=b'{"uri": "s3://b/new/"}', method="POST",
+            headers={"Api-Key": KEY, "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(started, timeout=10):  # a Pending import, listed
+            pass
+        exporter.refresh()
         text = exporter.text()
     # Every metric is there with samples, and promtool finds no problem (it prints each).
     for name in monitoring.METRICS:

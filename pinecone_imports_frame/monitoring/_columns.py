@@ -29,6 +29,7 @@ class Columns:
     codes: np.ndarray
     names: list[str]
     finished: np.ndarray
+    created: np.ndarray
     percent: Any
     records: Any
     invalid: Any
@@ -45,6 +46,7 @@ class Columns:
                 codes=status.cat.codes.to_numpy(),
                 names=[str(c) for c in status.cat.categories],
                 finished=micros(df["finished_at"]),
+                created=micros(df["created_at"]),
                 percent=df["percent_complete"].array,
                 records=df["records_imported"].array,
                 invalid=df["validation_errors"].array,

@@ -41,7 +41,7 @@ from ._metrics import (
     id_key,
     label,
 )
-from ._running import US, RunningImports
+from ._running import US, RunningImports, with_pending_times
 
 logger = logging.getLogger(__name__)
 
@@ -493,7 +493,7 @@ class ImportsExporter:
     def _take_running(self, index: _Index, view: IndexView, c: Columns, listed: int) -> None:
         running_codes = [c.names.index(s) for s in (_PENDING, _IN_PROGRESS) if s in c.names]
         rows = np.flatnonzero(np.isin(c.codes, running_codes))
-        view.running = index.running.update(
+        runs = index.running.update(
             listed,
             distinct_labels(c.texts(rows), redact=self.connection.api_key.redact),
             [c.names[code] for code in c.codes[rows]],
@@ -501,6 +501,7 @@ class ImportsExporter:
             c.floats(c.records, rows),
             c.floats(c.invalid, rows),
         )
+        view.running = with_pending_times(runs, c.created[rows], listed)
 
     def _take_finished(self, view: IndexView, c: Columns, listed: int) -> None:
         rows = np.flatnonzero(c.finished >= listed - RECENT_SECONDS * US)

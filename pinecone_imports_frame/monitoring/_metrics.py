@@ -71,6 +71,11 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "Pinecone's clock, counted from the exporter's first listing of it.",
         IMPORT_LABELS,
     ),
+    "pinecone_import_pending_seconds": (
+        "Seconds a Pending import has waited since it was created, by Pinecone's clock "
+        "(the listing's).",
+        IMPORT_LABELS,
+    ),
     "pinecone_import_records_imported": (
         "Records written by a running import, or one finished within the last hour.",
         IMPORT_LABELS,
@@ -270,6 +275,7 @@ def samples(views: Iterable[IndexView]) -> dict[str, list[tuple[list[str], float
             fam["pinecone_import_records_per_second"].add(labels, run.records_per_second)
             fam["pinecone_import_indexing_seconds"].add(labels, run.indexing_seconds)
             fam["pinecone_import_seconds_since_progress"].add(labels, run.seconds_since_progress)
+            fam["pinecone_import_pending_seconds"].add(labels, run.pending_seconds)
             fam["pinecone_import_records_imported"].add(labels, run.records_imported)
             fam["pinecone_import_validation_errors"].add(labels, run.validation_errors)
         for import_id, records, invalid in view.finished:

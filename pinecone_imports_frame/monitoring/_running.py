@@ -58,6 +58,9 @@ class RunningImport:
         Time at 100 % so far, from the first listing that showed it there (indexing).
     seconds_since_progress : float
         Time since its progress last changed, for an import InProgress below 100 %.
+    pending_seconds : float
+        Time since a Pending import was created (its ``created_at``), by the listing's
+        clock (:func:`with_pending_times`).
     """
 
     id: str
@@ -69,6 +72,7 @@ class RunningImport:
     records_per_second: float
     indexing_seconds: float
     seconds_since_progress: float
+    pending_seconds: float = float("nan")
 
 
 NAN = float("nan")
@@ -76,6 +80,30 @@ NAN = float("nan")
 
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def with_pending_times(
+    runs: Sequence[RunningImport], created_us: np.ndarray, listed_at_us: int
+) -> list[RunningImport]:
+    """Give each Pending import of ``runs`` its time since creation (``created_us``, aligned).
+
+    ``created_us`` holds µs since the epoch, the smallest int64 where unknown (no time).
+
+    Examples
+    --------
+    >>> runs = RunningImports().update(0, ["7"], ["Pending"], [NAN], [NAN], [NAN])
+    >>> with_pending_times(runs, np.array([-7200 * US]), 0)[0].pending_seconds
+    7200.0
+    """
+    from dataclasses import replace
+
+    unknown = np.iinfo(np.int64).min
+    return [
+        replace(run, pending_seconds=(listed_at_us - int(created)) / US)
+        if run.phase == "pending" and created != unknown
+        else run
+        for run, created in zip(runs, created_us, strict=False)  # runs: the first listed
+    ]
 
 
 @dataclass

@@ -158,7 +158,7 @@ class _Reader:
         for r in v["running"]:
             if r["phase"] not in _PHASES:
                 raise ValueError("a phase")
-            floats = {f: self.number(r[f]) for f in _FLOATS}
+            floats = {f: self.number(r.get(f)) for f in _FLOATS}  # pending_seconds: new in 2
             running.append(RunningImport(id=self.label(r["id"]), phase=r["phase"], **floats))
         return IndexView(
             name=self.label(v["name"]),
