@@ -1,4 +1,4 @@
-"""``pinecone_imports_failed_total``: each failed import counted once, when it appears.
+"""``pinecone_imports_failures_total``: each failed import counted once, when it appears.
 
 The listings change between refreshes as Pinecone's do: emulators serving other records
 one after another on the same port (the same index to the exporter), each clock a few
@@ -27,7 +27,7 @@ pytest.importorskip("prometheus_client")
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 KEY = "pcsk_failures-Secret-5e1d"
-TOTAL = "pinecone_imports_failed_total"
+TOTAL = "pinecone_imports_failures_total"
 
 
 def ts(moment: datetime) -> str:
@@ -106,7 +106,14 @@ def test_each_failed_import_is_counted_once_when_it_appears() -> None:
         first = counted(exporter.text())
         # Failed before the exporter's first listing: not counted (a restart would page).
         assert first["system_limit"] == 0 and set(first.values()) == {0}
-        assert "# TYPE pinecone_imports_failed_total counter" in exporter.text()
+        assert "# TYPE pinecone_imports_failures_total counter" in exporter.text()
+        # In OpenMetrics (what Prometheus asks for first) a counter's family drops _total:
+        # it must not take the name of the gauge pinecone_imports_failed.
+        from prometheus_client.openmetrics.exposition import generate_latest
+
+        text = generate_latest(exporter.registry).decode()
+        families = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE")]
+        assert len(families) == len(set(families)), families
 
         index.show(("old", 125, LIMIT), ("second", 1, LIMIT))  # the same kind, again
         assert exporter.refresh()

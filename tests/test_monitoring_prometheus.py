@@ -104,9 +104,9 @@ def test_the_rules_unit_tests_pass() -> None:
         ("pinecone_import_indexing_seconds > 3600", "pinecone_import_indexing_seconds >= 3600"),
         ("pending_seconds > 7200", "pending_seconds >= 7200"),
         ("pending_seconds > 7200", "pending_seconds > 10800"),
-        ("failed_total[15m]) > 0", "failed_total[15m]) > 1"),
-        ("failed_total[15m])", "failed_total[5m])"),  # resolved too soon
-        ("increase(pinecone_imports_failed_total[15m]) > 0", "pinecone_imports_failed > 0"),
+        ("failures_total[15m]) > 0", "failures_total[15m]) > 1"),
+        ("failures_total[15m])", "failures_total[5m])"),  # resolved too soon
+        ("increase(pinecone_imports_failures_total[15m]) > 0", "pinecone_imports_failed > 0"),
         ("for: 5m", "for: 10m"),
         ("for: 2m", "for: 3m"),
         ('up{job="pinecone-imports"} == 0', 'up{job="pinecone_imports"} == 0'),
@@ -272,7 +272,7 @@ def test_a_real_prometheus_scrapes_the_exporter_and_the_rules_fire(
         # failures listed from the start are in the gauge, and page no one.
         assert {name for name, _ in firing} == {name for name, _ in FIRING}
         assert prometheus.query('pinecone_imports_failed{error_category="system_limit"} > 0')
-        counter = prometheus.query('pinecone_imports_failed_total{error_category="system_limit"}')
+        counter = prometheus.query('pinecone_imports_failures_total{error_category="system_limit"}')
         assert [r["value"][1] for r in counter] == ["0"]
 
         # The series, as Prometheus stored them, with the index's labels.

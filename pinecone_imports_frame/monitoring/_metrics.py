@@ -1,7 +1,7 @@
 """The exporter's metrics: their names, help, labels, and how an index's state becomes them.
 
 Names follow Prometheus' conventions (base units in the name, ``_seconds``; every metric
-is a gauge of the latest listing but ``pinecone_imports_failed_total``, a counter of the
+is a gauge of the latest listing but ``pinecone_imports_failures_total``, a counter of the
 failures seen to appear, which alerts on each new one) and labels follow Pinecone's
 own metrics: ``index_name``, with ``index_host`` beside it (``index_name`` is empty, so
 Prometheus drops it, where no name is known). Per-import series (``import_id``) exist for
@@ -40,7 +40,7 @@ INDEX_LABELS = ("index_name", "index_host")
 IMPORT_LABELS = (*INDEX_LABELS, "import_id")
 
 #: The counters of :data:`METRICS` (the others are gauges).
-COUNTERS = frozenset({"pinecone_imports_failed_total"})
+COUNTERS = frozenset({"pinecone_imports_failures_total"})
 
 #: name -> (help, labels). The README's metric table and the dashboard use these names.
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -90,7 +90,7 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
         "listing, per error category.",
         (*INDEX_LABELS, "error_category"),
     ),
-    "pinecone_imports_failed_total": (
+    "pinecone_imports_failures_total": (
         "Failed imports the exporter saw appear in its listings, per error category: each "
         "import once, when first listed failed (those failed at its first listing of the "
         "index are not counted, so a restart never counts old failures again).",
@@ -201,7 +201,7 @@ class IndexView:
     duration_seconds: float | None = None
     statuses: dict[str, int] | None = None
     failed: dict[str, int] = field(default_factory=dict)
-    #: Failures seen to appear, per category (``pinecone_imports_failed_total``).
+    #: Failures seen to appear, per category (``pinecone_imports_failures_total``).
     failed_total: dict[str, int] = field(default_factory=dict)
     retry_traps: int = 0
     running: list[RunningImport] = field(default_factory=list)
@@ -264,7 +264,7 @@ def samples(views: Iterable[IndexView]) -> dict[str, list[tuple[list[str], float
             fam["pinecone_imports_failed"].add(
                 [*index, category], float(view.failed.get(category, 0))
             )
-            fam["pinecone_imports_failed_total"].add(
+            fam["pinecone_imports_failures_total"].add(
                 [*index, category], float(view.failed_total.get(category, 0))
             )
         fam["pinecone_imports_retry_traps"].add(index, float(view.retry_traps))
