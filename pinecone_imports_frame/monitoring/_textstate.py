@@ -187,14 +187,13 @@ class TextfileState:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from pinecone_imports_frame import Connection
+    >>> import pathlib, tempfile
+    >>> import pinecone_imports_frame as pif
     >>> from pinecone_imports_frame.emulator import Emulator
     >>> from pinecone_imports_frame.monitoring import ImportsExporter
-    >>> textfile = Path(tempfile.mkdtemp()) / "imports.prom"
+    >>> textfile = pathlib.Path(tempfile.mkdtemp(), "imports.prom")
     >>> with Emulator(imports=20, seed=1) as emu:
-    ...     conn = Connection.resolve(emu.url, api_key=emu.api_key)
+    ...     conn = pif.Connection.resolve(emu.url, api_key=emu.api_key)
     ...     for run in range(2):  # two runs from cron: the second remembers the first
     ...         exporter = ImportsExporter(connection=conn)
     ...         state = TextfileState(textfile)
