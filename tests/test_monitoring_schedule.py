@@ -18,7 +18,7 @@ import pytest
 
 import pinecone_imports_frame as pif
 from pinecone_imports_frame import client as client_module
-from pinecone_imports_frame.emulator import Emulator, Project
+from pinecone_imports_frame.emulator import Emulator, IndexConfig, Project
 from pinecone_imports_frame.monitoring import ImportsExporter, _exporter
 
 pytest.importorskip("prometheus_client")
@@ -217,3 +217,12 @@ def test_a_bug_in_one_indexs_listing_fails_that_index_said_and_the_others_go_on(
     assert said and all(r.levelno == logging.ERROR for r in said)  # once per listing of it
     assert all("index prod-recs failed unexpectedly" in r.getMessage() for r in said)
     assert "a bug nobody foresaw" in said[0].getMessage()
+
+
+def test_a_project_with_no_index_to_list_is_a_successful_refresh() -> None:
+    """The control plane answered and no index can take imports (one pod-based index):
+    the refresh said it failed, so `metrics --textfile` exited 1 at every cron run."""
+    with Project(indexes=[IndexConfig("legacy-pods", imports=3, pod=True)]) as project:
+        exporter = project_exporter(project)
+        assert exporter.refresh() is True
+        assert success(exporter.text()) == {"*": 1}

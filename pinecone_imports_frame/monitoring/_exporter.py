@@ -274,8 +274,8 @@ class ImportsExporter:
             return ok
         control_ok = self._list_control_plane()
         targets = self._targets()
-        if not targets:
-            return False
+        if not targets:  # none to list: as the control plane went (a project of none is fine)
+            return control_ok
         with ThreadPoolExecutor(
             max_workers=min(self.max_workers, len(targets)),
             thread_name_prefix="pinecone-imports-metrics",
