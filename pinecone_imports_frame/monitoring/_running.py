@@ -78,6 +78,20 @@ class RunningImport:
 NAN = float("nan")
 
 
+def to_json(x: float) -> float | None:
+    """Return ``x`` as JSON holds it: None for NaN and the infinities (JSON has none)."""
+    return x if math.isfinite(x) else None
+
+
+def from_json(x: object) -> float:
+    """Return a number :func:`to_json` gave back as a float (None: NaN); else ValueError."""
+    if x is None:
+        return NAN
+    if type(x) not in (int, float):
+        raise ValueError(f"a number or null, not {type(x).__name__}")
+    return float(x)  # type: ignore[arg-type]
+
+
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
@@ -239,18 +253,14 @@ class RunningImports:
         >>> running.memory()["7"]["samples"], running.memory()["7"]["records"]
         ([[5, 20.0, None]], None)
         """
-
-        def plain(x: float) -> float | None:  # JSON has no NaN (nor the infinities)
-            return x if math.isfinite(x) else None
-
         return {
             import_id: {
                 "status": m.status,
-                "percent": plain(m.percent),
-                "records": plain(m.records),
+                "percent": to_json(m.percent),
+                "records": to_json(m.records),
                 "progress_since": m.progress_since,
                 "indexing_since": m.indexing_since,
-                "samples": [[t, plain(p), plain(r)] for t, p, r in m.samples],
+                "samples": [[t, to_json(p), to_json(r)] for t, p, r in m.samples],
             }
             for import_id, m in self._memory.items()
         }
@@ -278,13 +288,6 @@ class RunningImports:
                 raise ValueError(f"a time in µs, not {type(x).__name__}")
             return x
 
-        def number(x: object) -> float:
-            if x is None:
-                return NAN
-            if type(x) not in (int, float):
-                raise ValueError(f"a number or null, not {type(x).__name__}")
-            return float(x)  # type: ignore[arg-type]
-
         taken: dict[str, _Memory] = {}
         for import_id, m in list(memory.items())[: self._limit]:
             status = m["status"]
@@ -297,11 +300,11 @@ class RunningImports:
             kept: deque[tuple[int, float, float]] = deque(maxlen=MAX_SAMPLES)
             for sample in samples:
                 t, p, r = sample
-                kept.append((time(t), number(p), number(r)))
+                kept.append((time(t), from_json(p), from_json(r)))
             taken[import_id] = _Memory(
                 status,
-                number(m["percent"]),
-                number(m["records"]),
+                from_json(m["percent"]),
+                from_json(m["records"]),
                 time(m["progress_since"]),
                 None if since is None else time(since),
                 kept,

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .._text import printable
 from ..schema import STATUSES
 from ._metrics import IndexView
-from ._running import NAN, RunningImport, RunningImports
+from ._running import RunningImport, RunningImports, from_json, to_json
 
 if TYPE_CHECKING:
     from ._exporter import ImportsExporter, _Index
@@ -72,11 +71,6 @@ class _Unusable(Exception):
         self.replace = replace
 
 
-def _plain(x: float) -> float | None:
-    """Return ``x`` for JSON: None for NaN (and for an infinity a hostile server sent)."""
-    return x if math.isfinite(x) else None
-
-
 def _listing(exporter: ImportsExporter) -> dict[str, Any]:
     """Say what the exporter lists, as the state file names it: another listing, another memory."""
     conn, text = exporter.connection, exporter._label
@@ -110,10 +104,10 @@ def _view_state(view: IndexView) -> dict[str, Any]:
         "failed_total": view.failed_total,
         "retry_traps": view.retry_traps,
         "running": [
-            {"id": r.id, "phase": r.phase, **{f: _plain(getattr(r, f)) for f in _FLOATS}}
+            {"id": r.id, "phase": r.phase, **{f: to_json(getattr(r, f)) for f in _FLOATS}}
             for r in view.running
         ],
-        "finished": [[i, _plain(r), _plain(v)] for i, r, v in view.finished],
+        "finished": [[i, to_json(r), to_json(v)] for i, r, v in view.finished],
     }
 
 
@@ -134,13 +128,7 @@ class _Reader:
             raise ValueError("a count")
         return x
 
-    @staticmethod
-    def number(x: object) -> float:
-        if x is None:
-            return NAN
-        if type(x) not in (int, float):
-            raise ValueError("a number or null")
-        return float(x)  # type: ignore[arg-type]
+    number = staticmethod(from_json)
 
     def optional(self, x: object) -> float | None:
         return None if x is None else self.number(x)
